@@ -1,0 +1,362 @@
+//! The small runtime the generated wire types stand on: a bounds-checked reader, length-prefixed
+//! writing, and [`DecodeError`] with the field path and the alert the RFC asks for.
+//!
+//! Nothing here knows a TLS message; the generated code in [`crate::wire`] says what to read.
+
+use crate::wire::AlertDescription;
+use std::fmt;
+
+/// A type that decodes from bytes without outside context.
+///
+/// Types whose decoding needs context that is not in the bytes (`select (KeyExchangeAlgorithm)`)
+/// have an inherent `decode` taking it instead.
+pub trait Codec<'a>: Encode + Sized {
+    /// Decodes one value from the front of `r`.
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError>;
+
+    /// Decodes a value that must fill `bytes` exactly.
+    fn from_bytes(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let v = Self::decode(&mut r).map_err(|e| e.root(short_type_name::<Self>()))?;
+        r.finish().map_err(|e| e.root(short_type_name::<Self>()))?;
+        Ok(v)
+    }
+}
+
+/// A type that encodes itself; every length prefix is computed, never supplied.
+pub trait Encode {
+    fn encode(&self, out: &mut Vec<u8>);
+
+    fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        out
+    }
+}
+
+#[doc(hidden)]
+pub fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
+/// A cursor over borrowed input. Every read is bounds-checked; offsets are absolute, counted from
+/// the start of the outermost input.
+#[derive(Clone, Debug)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    base: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0, base: 0 }
+    }
+
+    /// Absolute offset of the next byte.
+    pub fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// Fails with [`DecodeErrorKind::TrailingBytes`] unless everything was read.
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        match self.remaining() {
+            0 => Ok(()),
+            count => Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count }, self.offset())),
+        }
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        match self.buf.get(self.pos..self.pos.saturating_add(n)) {
+            Some(s) if n <= self.remaining() => {
+                self.pos += n;
+                Ok(s)
+            }
+            _ => Err(DecodeError::new(
+                DecodeErrorKind::Truncated {
+                    needed: n,
+                    available: self.remaining(),
+                },
+                self.offset(),
+            )),
+        }
+    }
+
+    /// Everything that is left.
+    pub fn rest(&mut self) -> &'a [u8] {
+        let s = self.buf.get(self.pos..).unwrap_or_default();
+        self.pos = self.buf.len();
+        s
+    }
+
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    pub fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    pub fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    pub fn u24(&mut self) -> Result<u32, DecodeError> {
+        let [a, b, c] = self.array()?;
+        Ok(u32::from_be_bytes([0, a, b, c]))
+    }
+
+    pub fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    pub fn u64(&mut self) -> Result<u64, DecodeError> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+
+    /// Reads a `prefix`-byte length (or takes the rest when `prefix` is 0), checks it against the
+    /// vector's floor, ceiling and element size, and returns a reader over exactly that region.
+    pub fn region(&mut self, prefix: u8, floor: u64, ceiling: u64, elem: u64) -> Result<Reader<'a>, DecodeError> {
+        let at = self.offset();
+        let len = match prefix {
+            0 => self.remaining() as u64,
+            1 => self.u8()? as u64,
+            2 => self.u16()? as u64,
+            3 => self.u24()? as u64,
+            _ => self.u32()? as u64,
+        };
+        if len < floor || len > ceiling {
+            return Err(DecodeError::new(DecodeErrorKind::LengthOutOfRange { length: len, floor, ceiling }, at));
+        }
+        if elem > 1 && len % elem != 0 {
+            return Err(DecodeError::new(DecodeErrorKind::NotMultiple { length: len, element: elem }, at));
+        }
+        let base = self.offset();
+        let buf = self.take(len as usize)?;
+        Ok(Reader { buf, pos: 0, base })
+    }
+
+    /// A variable-length `opaque` vector, borrowed.
+    pub fn opaque(&mut self, prefix: u8, floor: u64, ceiling: u64) -> Result<&'a [u8], DecodeError> {
+        Ok(self.region(prefix, floor, ceiling, 1)?.rest())
+    }
+
+    /// A variable-length vector of elements decoded by `elem`.
+    pub fn vector<T>(
+        &mut self,
+        prefix: u8,
+        floor: u64,
+        ceiling: u64,
+        elem_size: u64,
+        mut elem: impl FnMut(&mut Reader<'a>) -> Result<T, DecodeError>,
+    ) -> Result<Vec<T>, DecodeError> {
+        let mut sub = self.region(prefix, floor, ceiling, elem_size)?;
+        let mut out = Vec::with_capacity(sub.remaining() / elem_size.max(4) as usize);
+        while !sub.is_empty() {
+            let i = out.len();
+            out.push(elem(&mut sub).map_err(|e| e.index(i))?);
+        }
+        Ok(out)
+    }
+
+    /// A fixed-length vector of non-byte elements: exactly `bytes` bytes of them.
+    pub fn fixed_vector<T>(
+        &mut self,
+        bytes: usize,
+        mut elem: impl FnMut(&mut Reader<'a>) -> Result<T, DecodeError>,
+    ) -> Result<Vec<T>, DecodeError> {
+        let base = self.offset();
+        let mut sub = Reader { buf: self.take(bytes)?, pos: 0, base };
+        let mut out = Vec::new();
+        while !sub.is_empty() {
+            let i = out.len();
+            out.push(elem(&mut sub).map_err(|e| e.index(i))?);
+        }
+        Ok(out)
+    }
+
+    /// A length-prefixed region holding exactly one value decoded by `inner`.
+    pub fn delimited<T>(
+        &mut self,
+        prefix: u8,
+        floor: u64,
+        ceiling: u64,
+        inner: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
+    ) -> Result<T, DecodeError> {
+        let mut sub = self.region(prefix, floor, ceiling, 1)?;
+        let v = inner(&mut sub)?;
+        sub.finish()?;
+        Ok(v)
+    }
+}
+
+/// Writes `prefix` length bytes followed by what `body` writes, the length computed afterwards.
+/// A `prefix` of 0 writes no length (the field runs to the end of its region).
+pub fn put_prefixed(out: &mut Vec<u8>, prefix: u8, body: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.resize(at + prefix as usize, 0);
+    body(out);
+    let len = (out.len() - at - prefix as usize) as u64;
+    let bytes = len.to_be_bytes();
+    if let Some(dst) = out.get_mut(at..at + prefix as usize) {
+        dst.copy_from_slice(&bytes[8 - prefix as usize..]);
+    }
+}
+
+pub fn put_u24(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_be_bytes()[1..]);
+}
+
+/// What was wrong with the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeErrorKind {
+    /// The input ended `needed` bytes into a field with `available` left.
+    Truncated { needed: usize, available: usize },
+    /// A vector length outside `<floor..ceiling>`.
+    LengthOutOfRange { length: u64, floor: u64, ceiling: u64 },
+    /// A vector length that is not a multiple of its element size.
+    NotMultiple { length: u64, element: u64 },
+    /// Bytes left over inside a length-delimited part.
+    TrailingBytes { count: usize },
+    /// A value a closed enum does not define.
+    UnknownValue { value: u64 },
+    /// A selector value the select has no `case` for.
+    NoCase { value: u64 },
+}
+
+/// One step of the path to the failing field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSegment {
+    Field(&'static str),
+    Index(usize),
+}
+
+/// Why some bytes are not a valid message: where (field path and offset), what, and which alert
+/// the RFC asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    pub kind: DecodeErrorKind,
+    /// Absolute byte offset in the decoded input.
+    pub offset: usize,
+    /// Innermost segment first; see [`DecodeError::path`].
+    segments: Vec<PathSegment>,
+    root: Option<&'static str>,
+}
+
+impl DecodeError {
+    pub fn new(kind: DecodeErrorKind, offset: usize) -> Self {
+        DecodeError {
+            kind,
+            offset,
+            segments: Vec::new(),
+            root: None,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn field(mut self, name: &'static str) -> Self {
+        self.segments.push(PathSegment::Field(name));
+        self
+    }
+
+    #[doc(hidden)]
+    pub fn index(mut self, i: usize) -> Self {
+        self.segments.push(PathSegment::Index(i));
+        self
+    }
+
+    #[doc(hidden)]
+    pub fn root(mut self, type_name: &'static str) -> Self {
+        self.root.get_or_insert(type_name);
+        self
+    }
+
+    /// `ClientHello.extensions[3].server_name`.
+    pub fn path(&self) -> String {
+        let mut s = self.root.unwrap_or("").to_string();
+        for seg in self.segments.iter().rev() {
+            match seg {
+                PathSegment::Field(f) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(f);
+                }
+                PathSegment::Index(i) => s.push_str(&format!("[{i}]")),
+            }
+        }
+        s
+    }
+
+    /// The alert RFC 5246 section 7.2.2 asks for: a message that cannot be parsed is a
+    /// `decode_error`; a well-formed field with a value we do not accept is `illegal_parameter`.
+    pub fn alert(&self) -> AlertDescription {
+        match self.kind {
+            DecodeErrorKind::UnknownValue { .. } | DecodeErrorKind::NoCase { .. } => AlertDescription::IllegalParameter,
+            _ => AlertDescription::DecodeError,
+        }
+    }
+}
+
+impl fmt::Display for DecodeErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DecodeErrorKind::Truncated { needed, available } => {
+                write!(f, "truncated: needed {needed} bytes, {available} left")
+            }
+            DecodeErrorKind::LengthOutOfRange { length, floor, ceiling } => {
+                write!(f, "length {length} outside <{floor}..{ceiling}>")
+            }
+            DecodeErrorKind::NotMultiple { length, element } => {
+                write!(f, "length {length} is not a multiple of the element size {element}")
+            }
+            DecodeErrorKind::TrailingBytes { count } => write!(f, "{count} trailing bytes"),
+            DecodeErrorKind::UnknownValue { value } => write!(f, "unknown value {value}"),
+            DecodeErrorKind::NoCase { value } => write!(f, "no case for selector value {value}"),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path();
+        if path.is_empty() {
+            write!(f, "{} at offset {}", self.kind, self.offset)
+        } else {
+            write!(f, "{}: {} at offset {}", path, self.kind, self.offset)
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Debug helper for byte strings: hex, shortened past 64 bytes.
+pub struct Hex<'b>(pub &'b [u8]);
+
+impl fmt::Debug for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = if self.0.len() > 64 { &self.0[..32] } else { self.0 };
+        for b in shown {
+            write!(f, "{b:02x}")?;
+        }
+        if shown.len() < self.0.len() {
+            write!(f, "..({} bytes)", self.0.len())?;
+        }
+        if self.0.is_empty() {
+            write!(f, "[]")?;
+        }
+        Ok(())
+    }
+}
