@@ -5,3 +5,5 @@
 #![forbid(unsafe_code)]
 
 pub use tls_core::*;
+
+pub mod capture;

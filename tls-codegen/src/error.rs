@@ -72,7 +72,9 @@ impl Diagnostic {
             format!("{}:{}:{}", sources.name(loc.file), line, col)
         };
         match &self.related {
-            Some((what, loc)) => format!("{}: {} ({} {})", at(self.loc), self.message, what, at(*loc)),
+            Some((what, loc)) => {
+                format!("{}: {} ({} {})", at(self.loc), self.message, what, at(*loc))
+            }
             None => format!("{}: {}", at(self.loc), self.message),
         }
     }

@@ -36,6 +36,11 @@ fn docs(lines: &[String]) -> TokenStream {
     quote! { #(#[doc = #lines])* }
 }
 
+/// An unsuffixed integer literal, so the generated code reads like the schema.
+fn lit(n: impl Into<u64>) -> proc_macro2::Literal {
+    proc_macro2::Literal::u64_unsuffixed(n.into())
+}
+
 fn uint_ty(width: u8) -> TokenStream {
     match width {
         1 => quote!(u8),
@@ -84,7 +89,9 @@ impl Gen<'_> {
             Wire::CtxBytes(_) => true,
             Wire::Ref(i) => self.m.defs[*i].borrows,
             Wire::FixedVec { elem, .. } => self.borrows(elem),
-            Wire::Vector { elem, .. } => matches!(elem.as_ref(), Wire::UInt(1)) || self.borrows(elem),
+            Wire::Vector { elem, .. } => {
+                matches!(elem.as_ref(), Wire::UInt(1)) || self.borrows(elem)
+            }
             Wire::Delimited { inner, .. } | Wire::Optional(inner) => self.borrows(inner),
             Wire::Select(s) => self.select_borrows(s),
         }
@@ -96,7 +103,7 @@ impl Gen<'_> {
             Wire::UInt(n) => uint_ty(*n),
             Wire::Ref(i) => self.def_ty(*i),
             Wire::FixedBytes(n) => {
-                let n = *n as usize;
+                let n = lit(*n);
                 quote!([u8; #n])
             }
             Wire::CtxBytes(_) => quote!(&'a [u8]),
@@ -132,7 +139,11 @@ impl Gen<'_> {
     }
 
     /// Arguments for a callee needing `needs`, given the locals this scope binds.
-    fn args(&self, needs: &BTreeMap<String, CtxKind>, bound: &BTreeMap<String, Ident>) -> TokenStream {
+    fn args(
+        &self,
+        needs: &BTreeMap<String, CtxKind>,
+        bound: &BTreeMap<String, Ident>,
+    ) -> TokenStream {
         let a = needs.iter().map(|(k, _)| match bound.get(k) {
             Some(local) => quote!(, #local),
             None => {
@@ -163,29 +174,52 @@ impl Gen<'_> {
                 quote!(#n::decode(r #args))
             }
             Wire::FixedBytes(n) => {
-                let n = *n as usize;
+                let n = lit(*n);
                 quote!(r.array::<#n>())
             }
             Wire::CtxBytes(k) => {
-                let len = bound.get(k).cloned().unwrap_or_else(|| ident(&ctx_param(k)));
+                let len = bound
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| ident(&ctx_param(k)));
                 quote!(r.take(#len))
             }
-            Wire::Vector { elem, floor, ceiling, prefix } if matches!(elem.as_ref(), Wire::UInt(1)) => {
-                quote!(r.opaque(#prefix, #floor, #ceiling))
+            Wire::Vector {
+                elem,
+                floor,
+                ceiling,
+                prefix,
+            } if matches!(elem.as_ref(), Wire::UInt(1)) => {
+                let (p, f, c) = (lit(*prefix), lit(*floor), lit(*ceiling));
+                quote!(r.opaque(#p, #f, #c))
             }
-            Wire::Vector { elem, floor, ceiling, prefix } => {
-                let size = crate::lower::wire_size(self.m, elem, &mut Default::default()).unwrap_or(1);
+            Wire::Vector {
+                elem,
+                floor,
+                ceiling,
+                prefix,
+            } => {
+                let size = lit(
+                    crate::lower::wire_size(self.m, elem, &mut Default::default()).unwrap_or(1),
+                );
+                let (p, f, c) = (lit(*prefix), lit(*floor), lit(*ceiling));
                 let e = self.dec(elem, bound);
-                quote!(r.vector(#prefix, #floor, #ceiling, #size, |r| #e))
+                quote!(r.vector(#p, #f, #c, #size, |r| #e))
             }
             Wire::FixedVec { elem, bytes } => {
-                let bytes = *bytes as usize;
+                let bytes = lit(*bytes);
                 let e = self.dec(elem, bound);
                 quote!(r.fixed_vector(#bytes, |r| #e))
             }
-            Wire::Delimited { prefix, floor, ceiling, inner } => {
+            Wire::Delimited {
+                prefix,
+                floor,
+                ceiling,
+                inner,
+            } => {
+                let (p, f, c) = (lit(*prefix), lit(*floor), lit(*ceiling));
                 let e = self.dec(inner, bound);
-                quote!(r.delimited(#prefix, #floor, #ceiling, |r| #e))
+                quote!(r.delimited(#p, #f, #c, |r| #e))
             }
             Wire::Optional(inner) => {
                 let e = self.dec(inner, bound);
@@ -194,7 +228,10 @@ impl Gen<'_> {
             Wire::Select(s) => {
                 let n = ident(&s.rust);
                 let sel = match &s.source {
-                    SelectorSource::Context(k) => bound.get(k).cloned().unwrap_or_else(|| ident(&ctx_param(k))),
+                    SelectorSource::Context(k) => bound
+                        .get(k)
+                        .cloned()
+                        .unwrap_or_else(|| ident(&ctx_param(k))),
                     SelectorSource::Sibling(_) => format_ident!("__selector"),
                 };
                 let mut needs = BTreeMap::new();
@@ -217,9 +254,11 @@ impl Gen<'_> {
             Wire::FixedBytes(_) => quote!(out.extend_from_slice(&#v[..]);),
             Wire::CtxBytes(_) => quote!(out.extend_from_slice(#v);),
             Wire::Vector { elem, prefix, .. } if matches!(elem.as_ref(), Wire::UInt(1)) => {
+                let prefix = lit(*prefix);
                 quote!(crate::codec::put_prefixed(out, #prefix, |out| out.extend_from_slice(#v));)
             }
             Wire::Vector { elem, prefix, .. } => {
+                let prefix = lit(*prefix);
                 let e = self.enc(elem, quote!(e));
                 quote!(crate::codec::put_prefixed(out, #prefix, |out| { for e in (#v).iter() { #e } });)
             }
@@ -228,6 +267,7 @@ impl Gen<'_> {
                 quote!(for e in (#v).iter() { #e })
             }
             Wire::Delimited { prefix, inner, .. } => {
+                let prefix = lit(*prefix);
                 let e = self.enc(inner, v);
                 quote!(crate::codec::put_prefixed(out, #prefix, |out| { #e });)
             }
@@ -289,7 +329,10 @@ impl Gen<'_> {
         let n = ident(&d.rust);
         let repr = uint_ty(e.width);
         let vs: Vec<Ident> = e.values.iter().map(|v| ident(&v.rust)).collect();
-        let vdocs = e.values.iter().map(|v| format!(" `{}({})`", v.name, v.value));
+        let vdocs = e
+            .values
+            .iter()
+            .map(|v| format!(" `{}({})`", v.name, v.value));
         let nums: Vec<TokenStream> = e
             .values
             .iter()
@@ -431,7 +474,12 @@ impl Gen<'_> {
     }
 
     /// Decodes `fields` in order into locals; returns statements and the bound context.
-    fn dec_fields(&self, struct_name: &str, fields: &[Field], outer: &BTreeMap<String, Ident>) -> TokenStream {
+    fn dec_fields(
+        &self,
+        struct_name: &str,
+        fields: &[Field],
+        outer: &BTreeMap<String, Ident>,
+    ) -> TokenStream {
         let mut bound = outer.clone();
         let mut stmts = TokenStream::new();
         for f in fields {
@@ -524,7 +572,11 @@ impl Gen<'_> {
     /// `decode` reads the derived fields (selector, length) around it.
     fn flat_struct(&self, d: &Def, s: &StructDef, sel: &Select, doc: TokenStream) -> TokenStream {
         let body = self.dec_fields(&d.name, &s.fields, &BTreeMap::new());
-        let last = s.fields.iter().find(|f| f.role == Role::Stored).map(|f| ident(&f.rust));
+        let last = s
+            .fields
+            .iter()
+            .find(|f| f.role == Role::Stored)
+            .map(|f| ident(&f.rust));
         let decode = self.decode_impls(d, quote!(#body Ok(#last)));
         let enc = self.enc_fields(&s.fields, |_| quote!(self));
         let n = ident(&d.rust);
@@ -545,7 +597,10 @@ impl Gen<'_> {
         let sel_ty = self.def_ty(s.selector_def);
         let doc = doc.unwrap_or_else(|| {
             let mut d = s.doc.clone();
-            d.push(format!("Selected by `{}`.", self.m.defs[s.selector_def].name));
+            d.push(format!(
+                "Selected by `{}`.",
+                self.m.defs[s.selector_def].name
+            ));
             docs(&d)
         });
         let mut variants = Vec::new();
@@ -577,17 +632,21 @@ impl Gen<'_> {
                     let t = self.ty(w);
                     variants.push(quote!(#[doc = #vdoc] #v(#t)));
                     let e = self.dec(w, &bound);
-                    decode_arms.push(quote!(#sel_ty::#val => Ok(Self::#v((#e).map_err(|e| e.field(#label))?)),));
+                    decode_arms.push(
+                        quote!(#sel_ty::#val => Ok(Self::#v((#e).map_err(|e| e.field(#label))?)),),
+                    );
                     let enc = self.enc(w, quote!(x));
                     encode_arms.push(quote!(Self::#v(x) => { #enc }));
                     let show = self.show(w, quote!(x));
-                    debug_arms.push(quote!(Self::#v(x) => f.debug_tuple(#label).field(#show).finish(),));
+                    debug_arms
+                        .push(quote!(Self::#v(x) => f.debug_tuple(#label).field(#show).finish(),));
                     if let Wire::Select(inner) = w {
                         nested.extend(self.select_enum(inner, None));
                     }
                 }
                 ArmBody::Fields(fs) => {
-                    let stored: Vec<&Field> = fs.iter().filter(|f| f.role == Role::Stored).collect();
+                    let stored: Vec<&Field> =
+                        fs.iter().filter(|f| f.role == Role::Stored).collect();
                     let names: Vec<Ident> = stored.iter().map(|f| ident(&f.rust)).collect();
                     let tys = stored.iter().map(|f| self.ty(&f.wire));
                     let fdocs = stored.iter().map(|f| docs(&f.doc));

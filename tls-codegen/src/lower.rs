@@ -72,7 +72,8 @@ impl Lowerer {
 
     /// Folds `/*@ extends */` declarations into the definition they extend.
     fn merge(&mut self, decls: Vec<Decl>) -> Vec<Decl> {
-        let (ext, mut base): (Vec<Decl>, Vec<Decl>) = decls.into_iter().partition(|d| has(d, "extends"));
+        let (ext, mut base): (Vec<Decl>, Vec<Decl>) =
+            decls.into_iter().partition(|d| has(d, "extends"));
         for e in ext {
             let Some(name) = e.name.clone() else {
                 self.err(e.loc, "`extends` needs a named definition");
@@ -82,7 +83,10 @@ impl Lowerer {
                 .iter_mut()
                 .find(|b| b.name.as_ref().map(|n| &n.text) == Some(&name.text))
             else {
-                self.err(name.loc, format!("`extends` names `{}`, which is not defined", name.text));
+                self.err(
+                    name.loc,
+                    format!("`extends` names `{}`, which is not defined", name.text),
+                );
                 continue;
             };
             match (&mut target.ty, e.ty) {
@@ -93,7 +97,10 @@ impl Lowerer {
                             Some(o) if enum_val_eq(&o.value, &v.value) => {}
                             Some(_) => self.err(
                                 v.name.loc,
-                                format!("`{}` already has `{}` with another value", name.text, v.name.text),
+                                format!(
+                                    "`{}` already has `{}` with another value",
+                                    name.text, v.name.text
+                                ),
                             ),
                             None => b.values.push(v),
                         }
@@ -113,12 +120,21 @@ impl Lowerer {
                             Some(bs) => bs.arms.extend(xs.arms),
                             None => self.err(
                                 xs.selector.loc,
-                                format!("`{}` has no select on `{}` to extend", name.text, xs.selector.text),
+                                format!(
+                                    "`{}` has no select on `{}` to extend",
+                                    name.text, xs.selector.text
+                                ),
                             ),
                         }
                     }
                 }
-                _ => self.err(name.loc, format!("`extends` on `{}` must match its kind (enum or struct)", name.text)),
+                _ => self.err(
+                    name.loc,
+                    format!(
+                        "`extends` on `{}` must match its kind (enum or struct)",
+                        name.text
+                    ),
+                ),
             }
         }
         // Constants are not definitions: collect them once names are known.
@@ -127,10 +143,20 @@ impl Lowerer {
                 return true;
             }
             if let (TypeExpr::Named(t), Some(n)) = (&d.ty, &d.name) {
-                let value = d.default.as_ref().and_then(|v| (v.len() == 1).then(|| v[0].eval()).flatten());
+                let value = d
+                    .default
+                    .as_ref()
+                    .and_then(|v| (v.len() == 1).then(|| v[0].eval()).flatten());
                 match value {
-                    Some(v) => self.constants.entry(t.text.clone()).or_default().push((n.text.clone(), v, n.loc)),
-                    None => self.diags.push(Diagnostic::new(n.loc, format!("constant `{}` needs a numeric value", n.text))),
+                    Some(v) => self.constants.entry(t.text.clone()).or_default().push((
+                        n.text.clone(),
+                        v,
+                        n.loc,
+                    )),
+                    None => self.diags.push(Diagnostic::new(
+                        n.loc,
+                        format!("constant `{}` needs a numeric value", n.text),
+                    )),
                 }
             }
             false
@@ -143,7 +169,14 @@ impl Lowerer {
         for d in decls {
             for a in &d.annotations {
                 if !ANNOTATIONS.contains(&a.name.as_str()) {
-                    self.err(a.loc, format!("unknown annotation `{}` (known: {})", a.name, ANNOTATIONS.join(", ")));
+                    self.err(
+                        a.loc,
+                        format!(
+                            "unknown annotation `{}` (known: {})",
+                            a.name,
+                            ANNOTATIONS.join(", ")
+                        ),
+                    );
                 }
             }
             let Some(name) = &d.name else {
@@ -158,7 +191,13 @@ impl Lowerer {
                 );
                 continue;
             }
-            self.push_def(&name.text, camel(&name.text), d.doc.clone(), name.loc, DefKind::ContextEnum(Vec::new()));
+            self.push_def(
+                &name.text,
+                camel(&name.text),
+                d.doc.clone(),
+                name.loc,
+                DefKind::ContextEnum(Vec::new()),
+            );
             if let TypeExpr::Struct(fields) = &d.ty {
                 let members = fields.iter().filter_map(|f| match (&f.name, &f.ty) {
                     (Some(n), TypeExpr::Named(t)) => Some((n.text.clone(), t.text.clone())),
@@ -170,12 +209,22 @@ impl Lowerer {
         for (ty, consts) in &self.constants {
             if !self.model.by_name.contains_key(ty) {
                 let loc = consts[0].2;
-                self.diags.push(Diagnostic::new(loc, format!("constant of unknown type `{ty}`")));
+                self.diags.push(Diagnostic::new(
+                    loc,
+                    format!("constant of unknown type `{ty}`"),
+                ));
             }
         }
     }
 
-    fn push_def(&mut self, name: &str, rust: String, doc: Vec<String>, loc: Loc, kind: DefKind) -> usize {
+    fn push_def(
+        &mut self,
+        name: &str,
+        rust: String,
+        doc: Vec<String>,
+        loc: Loc,
+        kind: DefKind,
+    ) -> usize {
         let idx = self.model.defs.len();
         self.model.defs.push(Def {
             name: name.to_string(),
@@ -217,15 +266,27 @@ impl Lowerer {
     fn register_typed(&mut self, idx: usize, a: &Annotation) {
         match a.arg.as_deref().and_then(|s| s.split_once('.')) {
             Some((e, v)) => {
-                self.typed.entry(e.to_string()).or_default().push((v.to_string(), idx, a.loc));
-                self.model.defs[idx].typed_for.push((e.to_string(), v.to_string()));
+                self.typed
+                    .entry(e.to_string())
+                    .or_default()
+                    .push((v.to_string(), idx, a.loc));
+                self.model.defs[idx]
+                    .typed_for
+                    .push((e.to_string(), v.to_string()));
             }
-            None => self.err(a.loc, "`typed` takes `Enum.value`, e.g. `typed(ExtensionType.server_name)`"),
+            None => self.err(
+                a.loc,
+                "`typed` takes `Enum.value`, e.g. `typed(ExtensionType.server_name)`",
+            ),
         }
     }
 
     fn enum_def(&mut self, e: &ast::EnumBody, open: bool, name: &str) -> DefKind {
-        if e.values.iter().all(|v| matches!(v.value, EnumValueKind::None)) && e.width.is_none() {
+        if e.values
+            .iter()
+            .all(|v| matches!(v.value, EnumValueKind::None))
+            && e.width.is_none()
+        {
             return DefKind::ContextEnum(e.values.iter().map(|v| v.name.text.clone()).collect());
         }
         let mut values = Vec::new();
@@ -233,7 +294,10 @@ impl Lowerer {
         let mut max = 0u64;
         for v in &e.values {
             match &v.value {
-                EnumValueKind::None => self.err(v.name.loc, format!("`{}` needs a value: `{}` has values", v.name.text, name)),
+                EnumValueKind::None => self.err(
+                    v.name.loc,
+                    format!("`{}` needs a value: `{}` has values", v.name.text, name),
+                ),
                 EnumValueKind::Single(val) => match val.eval() {
                     Some(n) => {
                         max = max.max(n);
@@ -243,14 +307,20 @@ impl Lowerer {
                             value: n,
                         });
                     }
-                    None => self.err(v.name.loc, format!("value of `{}` is not a number", v.name.text)),
+                    None => self.err(
+                        v.name.loc,
+                        format!("value of `{}` is not a number", v.name.text),
+                    ),
                 },
                 EnumValueKind::Range(lo, hi) => match (lo.eval(), hi.eval()) {
                     (Some(a), Some(b)) if a <= b => {
                         max = max.max(b);
                         ranges.push((v.name.text.clone(), a, b));
                     }
-                    _ => self.err(v.name.loc, format!("range of `{}` must be two ascending numbers", v.name.text)),
+                    _ => self.err(
+                        v.name.loc,
+                        format!("range of `{}` must be two ascending numbers", v.name.text),
+                    ),
                 },
             }
         }
@@ -258,7 +328,10 @@ impl Lowerer {
             Some(w) => match w.eval() {
                 Some(m) if m > 0 => (prefix_width(m), m),
                 _ => {
-                    self.err(e.values.first().map(|v| v.name.loc).unwrap_or_default(), "enum width marker must be a number");
+                    self.err(
+                        e.values.first().map(|v| v.name.loc).unwrap_or_default(),
+                        "enum width marker must be a number",
+                    );
                     (1, 0xff)
                 }
             },
@@ -269,20 +342,44 @@ impl Lowerer {
         };
         let mut seen_names = BTreeMap::new();
         let mut seen_values = BTreeMap::new();
-        for (v, src) in values.iter().zip(e.values.iter().filter(|v| matches!(v.value, EnumValueKind::Single(_)))) {
+        for (v, src) in values.iter().zip(
+            e.values
+                .iter()
+                .filter(|v| matches!(v.value, EnumValueKind::Single(_))),
+        ) {
             if v.value > limit {
-                self.err(src.name.loc, format!("value {} of `{}` does not fit the width of `{}` (at most {})", v.value, v.name, name, limit));
+                self.err(
+                    src.name.loc,
+                    format!(
+                        "value {} of `{}` does not fit the width of `{}` (at most {})",
+                        v.value, v.name, name, limit
+                    ),
+                );
             }
             if let Some(prev) = seen_names.insert(v.rust.clone(), v.name.clone()) {
-                self.err(src.name.loc, format!("`{}` appears twice in `{}` (as `{}`)", v.name, name, prev));
+                self.err(
+                    src.name.loc,
+                    format!("`{}` appears twice in `{}` (as `{}`)", v.name, name, prev),
+                );
             }
             if let Some(prev) = seen_values.insert(v.value, v.name.clone()) {
-                self.err(src.name.loc, format!("`{}` and `{}` in `{}` share the value {}", prev, v.name, name, v.value));
+                self.err(
+                    src.name.loc,
+                    format!(
+                        "`{}` and `{}` in `{}` share the value {}",
+                        prev, v.name, name, v.value
+                    ),
+                );
             }
         }
         for (n, lo, hi) in &ranges {
             if *hi > limit {
-                let loc = e.values.iter().find(|v| &v.name.text == n).map(|v| v.name.loc).unwrap_or_default();
+                let loc = e
+                    .values
+                    .iter()
+                    .find(|v| &v.name.text == n)
+                    .map(|v| v.name.loc)
+                    .unwrap_or_default();
                 self.err(loc, format!("range {lo}..{hi} of `{n}` does not fit the width of `{name}` (at most {limit})"));
             }
         }
@@ -305,13 +402,24 @@ impl Lowerer {
             _ => None,
         };
         let Some(width @ 1..=4) = width else {
-            self.err(d.loc, format!("`open` on `{name}` needs a fixed size of 1 to 4 bytes"));
+            self.err(
+                d.loc,
+                format!("`open` on `{name}` needs a fixed size of 1 to 4 bytes"),
+            );
             return DefKind::ContextEnum(Vec::new());
         };
         let values = self
             .constants
             .get(name)
-            .map(|cs| cs.iter().map(|(n, v, _)| EnumVal { name: n.clone(), rust: n.clone(), value: *v }).collect())
+            .map(|cs| {
+                cs.iter()
+                    .map(|(n, v, _)| EnumVal {
+                        name: n.clone(),
+                        rust: n.clone(),
+                        value: *v,
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         DefKind::Enum(EnumDef {
             width: width as u8,
@@ -330,10 +438,17 @@ impl Lowerer {
             if let Some((li, width, target, loc)) = pending_length.take() {
                 let ok = fname.as_deref() == Some(target.as_str());
                 if !ok {
-                    self.err(loc, format!("`length_of({target})` must come right before the field `{target}`"));
+                    self.err(
+                        loc,
+                        format!(
+                            "`length_of({target})` must come right before the field `{target}`"
+                        ),
+                    );
                 }
                 let _ = li;
-                let Some(mut f) = self.field(d, name, rust, &fields) else { continue };
+                let Some(mut f) = self.field(d, name, rust, &fields) else {
+                    continue;
+                };
                 f.wire = Wire::Delimited {
                     prefix: width,
                     floor: 0,
@@ -370,7 +485,9 @@ impl Lowerer {
             }
             if let Some(f) = self.field(d, name, rust, &fields) {
                 // `opaque fragment[TLSPlaintext.length]` consumed the length field before it.
-                if matches!(f.wire, Wire::Vector { prefix: 1.., .. }) && matches!(d.dims, Some(Dims::Fixed(_))) {
+                if matches!(f.wire, Wire::Vector { prefix: 1.., .. })
+                    && matches!(d.dims, Some(Dims::Fixed(_)))
+                {
                     fields.pop();
                 }
                 fields.push(f);
@@ -388,7 +505,10 @@ impl Lowerer {
             };
             if let Some(SelectorSource::Sibling(j)) = sel {
                 if fields[j].role != Role::Stored {
-                    self.err(Loc::default(), format!("`{}.{}` selects two selects", name, fields[j].name));
+                    self.err(
+                        Loc::default(),
+                        format!("`{}.{}` selects two selects", name, fields[j].name),
+                    );
                 }
                 fields[j].role = Role::SelectorOf(i);
             }
@@ -396,7 +516,10 @@ impl Lowerer {
         for (i, f) in fields.iter().enumerate() {
             if matches!(f.wire, Wire::Optional(_)) && i + 1 != fields.len() {
                 let loc = decls.get(i).map(|d| d.loc).unwrap_or_default();
-                self.err(loc, "the trailing-optional `select (extensions_present)` must be the last field");
+                self.err(
+                    loc,
+                    "the trailing-optional `select (extensions_present)` must be the last field",
+                );
             }
         }
         let s = StructDef { fields };
@@ -410,10 +533,23 @@ impl Lowerer {
         s
     }
 
-    fn field(&mut self, d: &Decl, parent: &str, parent_rust: &str, siblings: &[Field]) -> Option<Field> {
+    fn field(
+        &mut self,
+        d: &Decl,
+        parent: &str,
+        parent_rust: &str,
+        siblings: &[Field],
+    ) -> Option<Field> {
         for a in &d.annotations {
             if !ANNOTATIONS.contains(&a.name.as_str()) {
-                self.err(a.loc, format!("unknown annotation `{}` (known: {})", a.name, ANNOTATIONS.join(", ")));
+                self.err(
+                    a.loc,
+                    format!(
+                        "unknown annotation `{}` (known: {})",
+                        a.name,
+                        ANNOTATIONS.join(", ")
+                    ),
+                );
             }
         }
         let name = d.name.as_ref().map(|n| n.text.clone());
@@ -424,7 +560,11 @@ impl Lowerer {
                 if let Some(a) = ann(d, "typed_by") {
                     self.typed_by(d, a, parent_rust, siblings)?
                 } else {
-                    let child = format!("{}{}", parent_rust, camel(name.as_deref().unwrap_or("body")));
+                    let child = format!(
+                        "{}{}",
+                        parent_rust,
+                        camel(name.as_deref().unwrap_or("body"))
+                    );
                     self.field_wire(d, &child, siblings, parent)?
                 }
             }
@@ -432,8 +572,14 @@ impl Lowerer {
         // The trailing-optional form names its field after the arm's field.
         let (name, rust_name) = match (&wire, &d.ty) {
             (Wire::Optional(_), TypeExpr::Select(s)) => {
-                let inner = s.arms.iter().flat_map(|a| a.decls.iter()).find_map(|d| d.name.as_ref());
-                let n = inner.map(|n| n.text.clone()).unwrap_or_else(|| "extensions".into());
+                let inner = s
+                    .arms
+                    .iter()
+                    .flat_map(|a| a.decls.iter())
+                    .find_map(|d| d.name.as_ref());
+                let n = inner
+                    .map(|n| n.text.clone())
+                    .unwrap_or_else(|| "extensions".into());
                 (Some(n.clone()), snake(&n))
             }
             _ => (name, rust_name),
@@ -448,22 +594,46 @@ impl Lowerer {
     }
 
     /// The wire shape of a non-select declaration: its type, crypto attribute and dimensions.
-    fn field_wire(&mut self, d: &Decl, lifted_name: &str, siblings: &[Field], parent: &str) -> Option<Wire> {
+    fn field_wire(
+        &mut self,
+        d: &Decl,
+        lifted_name: &str,
+        siblings: &[Field],
+        parent: &str,
+    ) -> Option<Wire> {
         use ast::CryptoAttr::*;
         let base = match &d.ty {
             TypeExpr::Named(t) => self.resolve(t)?,
             TypeExpr::Struct(inner) => {
+                let field = d.name.as_ref().map_or("", |n| n.text.as_str());
                 let doc = match d.attr {
-                    Some(DigitallySigned) => vec![format!("The content signed for `{}` (RFC 5246 section 4.7).", lifted_name)],
+                    Some(DigitallySigned) => vec![format!(
+                        "The content signed for `{parent}.{field}`: its encoding is what the signature covers (RFC 5246 section 4.7)."
+                    )],
+                    Some(AeadCiphered | StreamCiphered | BlockCiphered) => vec![format!(
+                        "The plaintext of `{parent}.{field}`: on the wire it is ciphertext (RFC 5246 section 4.7)."
+                    )],
                     _ => d.doc.clone(),
                 };
-                let idx = self.push_def(lifted_name, lifted_name.to_string(), doc, d.loc, DefKind::ContextEnum(Vec::new()));
+                let idx = self.push_def(
+                    lifted_name,
+                    lifted_name.to_string(),
+                    doc,
+                    d.loc,
+                    DefKind::ContextEnum(Vec::new()),
+                );
                 let s = self.struct_def(lifted_name, lifted_name, inner);
                 self.model.defs[idx].kind = DefKind::Struct(s);
                 Wire::Ref(idx)
             }
             TypeExpr::Enum(e) => {
-                let idx = self.push_def(lifted_name, lifted_name.to_string(), d.doc.clone(), d.loc, DefKind::ContextEnum(Vec::new()));
+                let idx = self.push_def(
+                    lifted_name,
+                    lifted_name.to_string(),
+                    d.doc.clone(),
+                    d.loc,
+                    DefKind::ContextEnum(Vec::new()),
+                );
                 let kind = self.enum_def(e, has(d, "open"), lifted_name);
                 self.model.defs[idx].kind = kind;
                 Wire::Ref(idx)
@@ -481,17 +651,30 @@ impl Lowerer {
                 };
             }
             Some(PublicKeyEncrypted) => {
-                return Some(Wire::Vector { elem: Box::new(Wire::UInt(1)), floor: 0, ceiling: 0xffff, prefix: 2 });
+                return Some(Wire::Vector {
+                    elem: Box::new(Wire::UInt(1)),
+                    floor: 0,
+                    ceiling: 0xffff,
+                    prefix: 2,
+                });
             }
             Some(AeadCiphered | StreamCiphered | BlockCiphered) => {
-                return Some(Wire::Vector { elem: Box::new(Wire::UInt(1)), floor: 0, ceiling: u32::MAX as u64, prefix: 0 });
+                return Some(Wire::Vector {
+                    elem: Box::new(Wire::UInt(1)),
+                    floor: 0,
+                    ceiling: u32::MAX as u64,
+                    prefix: 0,
+                });
             }
             None => {}
         }
         let is_opaque = matches!(&d.ty, TypeExpr::Named(t) if t.text == "opaque");
         match &d.dims {
             None if is_opaque => {
-                self.err(d.loc, "`opaque` needs a vector: `[n]` or `<floor..ceiling>`");
+                self.err(
+                    d.loc,
+                    "`opaque` needs a vector: `[n]` or `<floor..ceiling>`",
+                );
                 None
             }
             None => Some(base),
@@ -504,8 +687,12 @@ impl Lowerer {
                     if is_byte(&base) {
                         return Some(Wire::FixedBytes(n));
                     }
-                    self.multiples.push((d.loc, base.clone(), vec![(n, "fixed length")]));
-                    return Some(Wire::FixedVec { elem: Box::new(base), bytes: n });
+                    self.multiples
+                        .push((d.loc, base.clone(), vec![(n, "fixed length")]));
+                    return Some(Wire::FixedVec {
+                        elem: Box::new(base),
+                        bytes: n,
+                    });
                 }
                 let r = e.as_ref()?;
                 if !is_byte(&base) {
@@ -513,16 +700,29 @@ impl Lowerer {
                     return None;
                 }
                 // A sibling length field (`TLSPlaintext.length` or `length`) right before this one.
-                let field = r.text.strip_prefix(&format!("{parent}.")).unwrap_or(&r.text);
+                let field = r
+                    .text
+                    .strip_prefix(&format!("{parent}."))
+                    .unwrap_or(&r.text);
                 if let Some(last) = siblings.last() {
                     if last.name == field && !field.contains('.') {
                         if let Wire::UInt(w) = last.wire {
-                            return Some(Wire::Vector { elem: Box::new(base), floor: 0, ceiling: max_for(w), prefix: w });
+                            return Some(Wire::Vector {
+                                elem: Box::new(base),
+                                floor: 0,
+                                ceiling: max_for(w),
+                                prefix: w,
+                            });
                         }
                     }
                 }
                 if siblings.iter().any(|s| s.name == field) {
-                    self.err(r.loc, format!("length field `{field}` must come right before the field it measures"));
+                    self.err(
+                        r.loc,
+                        format!(
+                            "length field `{field}` must come right before the field it measures"
+                        ),
+                    );
                     return None;
                 }
                 Some(Wire::CtxBytes(r.text.clone()))
@@ -548,7 +748,10 @@ impl Lowerer {
                     return None;
                 }
                 if c > u32::MAX as u64 {
-                    self.err(d.loc, format!("vector ceiling {c} does not fit a length prefix (at most 2^32-1)"));
+                    self.err(
+                        d.loc,
+                        format!("vector ceiling {c} does not fit a length prefix (at most 2^32-1)"),
+                    );
                     return None;
                 }
                 if c == 0 {
@@ -556,8 +759,14 @@ impl Lowerer {
                     return None;
                 }
                 let prefix = if has(d, "rest") { 0 } else { prefix_width(c) };
-                self.multiples.push((d.loc, base.clone(), vec![(f, "floor"), (c, "ceiling")]));
-                Some(Wire::Vector { elem: Box::new(base), floor: f, ceiling: c, prefix })
+                self.multiples
+                    .push((d.loc, base.clone(), vec![(f, "floor"), (c, "ceiling")]));
+                Some(Wire::Vector {
+                    elem: Box::new(base),
+                    floor: f,
+                    ceiling: c,
+                    prefix,
+                })
             }
         }
     }
@@ -590,24 +799,44 @@ impl Lowerer {
 
     fn enum_values(&self, idx: usize) -> Vec<(String, String)> {
         match &self.model.defs[idx].kind {
-            DefKind::Enum(e) => e.values.iter().map(|v| (v.name.clone(), v.rust.clone())).collect(),
+            DefKind::Enum(e) => e
+                .values
+                .iter()
+                .map(|v| (v.name.clone(), v.rust.clone()))
+                .collect(),
             DefKind::ContextEnum(v) => v.iter().map(|n| (n.clone(), camel(n))).collect(),
             _ => Vec::new(),
         }
     }
 
-    fn select(&mut self, s: &ast::Select, d: &Decl, parent: &str, parent_rust: &str, siblings: &[Field]) -> Option<Wire> {
-        let labels: Vec<&str> = s.arms.iter().flat_map(|a| a.labels.iter().map(|l| l.text.as_str())).collect();
+    fn select(
+        &mut self,
+        s: &ast::Select,
+        d: &Decl,
+        parent: &str,
+        parent_rust: &str,
+        siblings: &[Field],
+    ) -> Option<Wire> {
+        let labels: Vec<&str> = s
+            .arms
+            .iter()
+            .flat_map(|a| a.labels.iter().map(|l| l.text.as_str()))
+            .collect();
         let sel = &s.selector.text;
         let local = sel.strip_prefix(&format!("{parent}.")).unwrap_or(sel);
         let sibling = siblings.iter().position(|f| f.name == local).or_else(|| {
-            siblings.iter().position(|f| matches!(&f.wire, Wire::Ref(i) if self.model.defs[*i].name == *sel))
+            siblings
+                .iter()
+                .position(|f| matches!(&f.wire, Wire::Ref(i) if self.model.defs[*i].name == *sel))
         });
         let (source, selector_def) = if let Some(j) = sibling {
             match self.enum_of(&siblings[j].wire) {
                 Some(e) => (SelectorSource::Sibling(j), e),
                 None => {
-                    self.err(s.selector.loc, format!("selector `{sel}` is not an enum field"));
+                    self.err(
+                        s.selector.loc,
+                        format!("selector `{sel}` is not an enum field"),
+                    );
                     return None;
                 }
             }
@@ -623,23 +852,53 @@ impl Lowerer {
         let enum_name = self.model.defs[selector_def].name.clone();
         let fname = d.name.as_ref().map(|n| n.text.as_str()).unwrap_or("body");
         let rust = format!("{}{}", parent_rust, camel(fname));
+        // Types lifted out of arms are named after the parent (and the select, if it has a name):
+        // `ServerKeyExchangeEcDiffieHellmanSignedParams`.
+        let arm_prefix = match &d.name {
+            Some(n) => format!("{}{}", parent_rust, camel(&n.text)),
+            None => parent_rust.to_string(),
+        };
         let mut arms = Vec::new();
         for arm in &s.arms {
-            let first = arm.labels.first().map(|l| camel(&l.text)).unwrap_or_default();
-            let body = self.arm_body(&arm.decls, &format!("{rust}{first}"), parent, siblings)?;
+            let first = arm
+                .labels
+                .first()
+                .map(|l| camel(&l.text))
+                .unwrap_or_default();
+            let body = self.arm_body(
+                &arm.decls,
+                &format!("{arm_prefix}{first}"),
+                parent,
+                siblings,
+            )?;
             for l in &arm.labels {
                 match known.iter().find(|(n, _)| *n == l.text) {
                     Some((_, vr)) => {
                         if arms.iter().any(|a: &SelArm| a.label == l.text) {
                             self.err(l.loc, format!("`case {}` appears twice", l.text));
                         }
-                        arms.push(SelArm { label: l.text.clone(), rust: camel(&l.text), value_rust: vr.clone(), body: body.clone() })
+                        arms.push(SelArm {
+                            label: l.text.clone(),
+                            rust: camel(&l.text),
+                            value_rust: vr.clone(),
+                            body: body.clone(),
+                        })
                     }
-                    None => self.err(l.loc, format!("case label `{}` is not a value of `{}`", l.text, enum_name)),
+                    None => self.err(
+                        l.loc,
+                        format!("case label `{}` is not a value of `{}`", l.text, enum_name),
+                    ),
                 }
             }
         }
-        Some(Wire::Select(Select { rust, selector_def, source, arms, unknown_raw: false, doc: d.doc.clone() }))
+        Some(Wire::Select(Select {
+            rust,
+            selector_def,
+            source,
+            arms,
+            unknown_raw: false,
+            doc: d.doc.clone(),
+        }))
     }
 
     /// `Handshake.msg_type` (a field of a defined struct) or `KeyExchangeAlgorithm` (an enum).
@@ -655,9 +914,21 @@ impl Lowerer {
         self.enum_of(&Wire::Ref(*self.model.by_name.get(ty)?))
     }
 
-    fn optional(&mut self, s: &ast::Select, parent: &str, parent_rust: &str, siblings: &[Field]) -> Option<Wire> {
-        let present = s.arms.iter().find(|a| a.labels.iter().any(|l| l.text == "true"));
-        let absent = s.arms.iter().find(|a| a.labels.iter().any(|l| l.text == "false"));
+    fn optional(
+        &mut self,
+        s: &ast::Select,
+        parent: &str,
+        parent_rust: &str,
+        siblings: &[Field],
+    ) -> Option<Wire> {
+        let present = s
+            .arms
+            .iter()
+            .find(|a| a.labels.iter().any(|l| l.text == "true"));
+        let absent = s
+            .arms
+            .iter()
+            .find(|a| a.labels.iter().any(|l| l.text == "false"));
         let absent_empty = absent.is_none_or(|a| a.decls.iter().all(is_empty_struct));
         match present.map(|a| a.decls.as_slice()) {
             Some([d]) if absent_empty && d.name.is_some() => {
@@ -672,16 +943,27 @@ impl Lowerer {
         }
     }
 
-    fn arm_body(&mut self, decls: &[Decl], lifted: &str, parent: &str, siblings: &[Field]) -> Option<ArmBody> {
+    fn arm_body(
+        &mut self,
+        decls: &[Decl],
+        lifted: &str,
+        parent: &str,
+        siblings: &[Field],
+    ) -> Option<ArmBody> {
         let real: Vec<&Decl> = decls.iter().filter(|d| !is_empty_struct(d)).collect();
         match real.as_slice() {
             [] => Some(ArmBody::Empty),
-            [d] if d.name.is_none() => Some(ArmBody::Single(self.field_wire(d, lifted, siblings, parent)?)),
+            [d] if d.name.is_none() => Some(ArmBody::Single(
+                self.field_wire(d, lifted, siblings, parent)?,
+            )),
             _ => {
                 let owned: Vec<Decl> = real.into_iter().cloned().collect();
                 let s = self.struct_def(lifted, lifted, &owned);
                 if s.fields.iter().any(|f| f.name.is_empty()) {
-                    self.err(decls[0].loc, "a case arm with several members needs a name on each");
+                    self.err(
+                        decls[0].loc,
+                        "a case arm with several members needs a name on each",
+                    );
                     return None;
                 }
                 Some(ArmBody::Fields(s.fields))
@@ -689,22 +971,40 @@ impl Lowerer {
         }
     }
 
-    fn typed_by(&mut self, d: &Decl, a: &Annotation, parent_rust: &str, siblings: &[Field]) -> Option<Wire> {
+    fn typed_by(
+        &mut self,
+        d: &Decl,
+        a: &Annotation,
+        parent_rust: &str,
+        siblings: &[Field],
+    ) -> Option<Wire> {
         let sel = a.arg.clone().unwrap_or_default();
         let Some(j) = siblings.iter().position(|f| f.name == sel) else {
-            self.err(a.loc, format!("`typed_by({sel})`: no earlier field `{sel}`"));
+            self.err(
+                a.loc,
+                format!("`typed_by({sel})`: no earlier field `{sel}`"),
+            );
             return None;
         };
         let Some(e) = self.enum_of(&siblings[j].wire) else {
-            self.err(a.loc, format!("`typed_by({sel})`: `{sel}` is not an enum field"));
+            self.err(
+                a.loc,
+                format!("`typed_by({sel})`: `{sel}` is not an enum field"),
+            );
             return None;
         };
         let (floor, ceiling) = match &d.dims {
             Some(Dims::Var { floor, ceiling }) if matches!(&d.ty, TypeExpr::Named(t) if t.text == "opaque") => {
-                (floor.as_ref().and_then(Expr::eval).unwrap_or(0), ceiling.eval().unwrap_or(0))
+                (
+                    floor.as_ref().and_then(Expr::eval).unwrap_or(0),
+                    ceiling.eval().unwrap_or(0),
+                )
             }
             _ => {
-                self.err(a.loc, "`typed_by` goes on an `opaque name<floor..ceiling>` field");
+                self.err(
+                    a.loc,
+                    "`typed_by` goes on an `opaque name<floor..ceiling>` field",
+                );
                 return None;
             }
         };
@@ -713,13 +1013,35 @@ impl Lowerer {
         let mut arms = Vec::new();
         for (value, def, loc) in self.typed.get(&enum_name).cloned().unwrap_or_default() {
             match known.iter().find(|(n, _)| *n == value) {
-                Some((_, vr)) => arms.push(SelArm { label: value.clone(), rust: camel(&value), value_rust: vr.clone(), body: ArmBody::Single(Wire::Ref(def)) }),
-                None => self.err(loc, format!("`typed({enum_name}.{value})`: `{value}` is not a value of `{enum_name}`")),
+                Some((_, vr)) => arms.push(SelArm {
+                    label: value.clone(),
+                    rust: camel(&value),
+                    value_rust: vr.clone(),
+                    body: ArmBody::Single(Wire::Ref(def)),
+                }),
+                None => self.err(
+                    loc,
+                    format!(
+                        "`typed({enum_name}.{value})`: `{value}` is not a value of `{enum_name}`"
+                    ),
+                ),
             }
         }
         let rust = format!("{}{}", parent_rust, camel(&d.name.as_ref()?.text));
-        let select = Select { rust, selector_def: e, source: SelectorSource::Sibling(j), arms, unknown_raw: true, doc: d.doc.clone() };
-        Some(Wire::Delimited { prefix: prefix_width(ceiling), floor, ceiling, inner: Box::new(Wire::Select(select)) })
+        let select = Select {
+            rust,
+            selector_def: e,
+            source: SelectorSource::Sibling(j),
+            arms,
+            unknown_raw: true,
+            doc: d.doc.clone(),
+        };
+        Some(Wire::Delimited {
+            prefix: prefix_width(ceiling),
+            floor,
+            ceiling,
+            inner: Box::new(Wire::Select(select)),
+        })
     }
 
     /// Sizes, borrows, element-size checks and decode context, once every definition exists.
@@ -732,7 +1054,10 @@ impl Lowerer {
             if let Some(s) = wire_size(&self.model, &elem, &mut BTreeSet::new()) {
                 for (n, what) in counts {
                     if s > 1 && n % s != 0 {
-                        self.err(loc, format!("vector {what} {n} is not a multiple of the element size {s}"));
+                        self.err(
+                            loc,
+                            format!("vector {what} {n} is not a multiple of the element size {s}"),
+                        );
                     }
                 }
             }
@@ -742,9 +1067,14 @@ impl Lowerer {
         loop {
             let mut changed = false;
             for i in 0..self.model.defs.len() {
-                let DefKind::Struct(s) = &self.model.defs[i].kind else { continue };
+                let DefKind::Struct(s) = &self.model.defs[i].kind else {
+                    continue;
+                };
                 let context_only = s.fields.iter().any(|f| match &f.wire {
-                    Wire::Ref(j) => matches!(self.model.defs[*j].kind, DefKind::ContextEnum(_) | DefKind::ContextStruct),
+                    Wire::Ref(j) => matches!(
+                        self.model.defs[*j].kind,
+                        DefKind::ContextEnum(_) | DefKind::ContextStruct
+                    ),
                     _ => false,
                 });
                 if context_only {
@@ -777,7 +1107,10 @@ impl Lowerer {
         for (e, regs) in &self.typed {
             if !self.model.by_name.contains_key(e) {
                 let loc = regs[0].2;
-                self.diags.push(Diagnostic::new(loc, format!("`typed({e}.…)`: unknown enum `{e}`")));
+                self.diags.push(Diagnostic::new(
+                    loc,
+                    format!("`typed({e}.…)`: unknown enum `{e}`"),
+                ));
             }
         }
     }
@@ -795,7 +1128,9 @@ fn enum_val_eq(a: &EnumValueKind, b: &EnumValueKind) -> bool {
     match (a, b) {
         (EnumValueKind::None, EnumValueKind::None) => true,
         (EnumValueKind::Single(x), EnumValueKind::Single(y)) => x.eval() == y.eval(),
-        (EnumValueKind::Range(a1, a2), EnumValueKind::Range(b1, b2)) => a1.eval() == b1.eval() && a2.eval() == b2.eval(),
+        (EnumValueKind::Range(a1, a2), EnumValueKind::Range(b1, b2)) => {
+            a1.eval() == b1.eval() && a2.eval() == b2.eval()
+        }
         _ => false,
     }
 }
@@ -835,7 +1170,10 @@ fn def_size(m: &Model, i: usize, visiting: &mut BTreeSet<usize>) -> Option<u64> 
         DefKind::Enum(e) => Some(e.width as u64),
         DefKind::ContextEnum(_) | DefKind::ContextStruct => None,
         DefKind::Alias(w) => wire_size(m, w, visiting),
-        DefKind::Struct(s) => s.fields.iter().try_fold(0u64, |acc, f| Some(acc + wire_size(m, &f.wire, visiting)?)),
+        DefKind::Struct(s) => s
+            .fields
+            .iter()
+            .try_fold(0u64, |acc, f| Some(acc + wire_size(m, &f.wire, visiting)?)),
     };
     visiting.remove(&i);
     r
@@ -889,7 +1227,11 @@ fn def_context(m: &Model, i: usize) -> BTreeMap<String, CtxKind> {
                 wire_context(m, &f.wire, &mut out);
             }
             // Keys this struct binds itself: `Handshake.msg_type` inside Handshake.
-            out.retain(|k, _| !s.fields.iter().any(|f| *k == format!("{}.{}", d.name, f.name)));
+            out.retain(|k, _| {
+                !s.fields
+                    .iter()
+                    .any(|f| *k == format!("{}.{}", d.name, f.name))
+            });
         }
         _ => {}
     }
@@ -902,7 +1244,12 @@ pub(crate) fn wire_context(m: &Model, w: &Wire, out: &mut BTreeMap<String, CtxKi
         Wire::CtxBytes(k) => {
             out.insert(k.clone(), CtxKind::Len);
         }
-        Wire::Ref(i) => out.extend(m.defs[*i].context.iter().map(|(k, v)| (k.clone(), v.clone()))),
+        Wire::Ref(i) => out.extend(
+            m.defs[*i]
+                .context
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        ),
         Wire::FixedVec { elem, .. } | Wire::Vector { elem, .. } => wire_context(m, elem, out),
         Wire::Delimited { inner, .. } | Wire::Optional(inner) => wire_context(m, inner, out),
         Wire::Select(s) => {

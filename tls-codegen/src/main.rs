@@ -27,7 +27,11 @@ fn main() -> ExitCode {
                     print!("{}", c.rust());
                 } else {
                     let m = &c.model;
-                    println!("ok: {} files, {} definitions", c.sources.len(), m.defs.len());
+                    println!(
+                        "ok: {} files, {} definitions",
+                        c.sources.len(),
+                        m.defs.len()
+                    );
                 }
                 ExitCode::SUCCESS
             }
@@ -41,7 +45,9 @@ fn main() -> ExitCode {
             for p in &paths {
                 let result = std::fs::read_to_string(p)
                     .map_err(|e| format!("{}: {e}", p.display()))
-                    .and_then(|t| tls_codegen::parse(&p.display().to_string(), &t).map_err(|e| e.to_string()));
+                    .and_then(|t| {
+                        tls_codegen::parse(&p.display().to_string(), &t).map_err(|e| e.to_string())
+                    });
                 match result {
                     Ok(d) => println!("{}: {} declarations", p.display(), d.len()),
                     Err(e) => {

@@ -112,7 +112,10 @@ pub enum Wire {
     /// `opaque x[SecurityParameters.record_iv_length]`: length from decode context.
     CtxBytes(String),
     /// A fixed vector of non-byte elements: exactly `bytes` bytes of `elem`.
-    FixedVec { elem: Box<Wire>, bytes: u64 },
+    FixedVec {
+        elem: Box<Wire>,
+        bytes: u64,
+    },
     /// A variable-length vector; `prefix` 0 means it takes the rest of its region.
     Vector {
         elem: Box<Wire>,
@@ -190,7 +193,11 @@ pub fn ctx_param(key: &str) -> String {
 /// `ServerHello`/`server_hello`/`TLS_X` -> a Rust UpperCamel identifier.
 pub fn camel(name: &str) -> String {
     if let Some((base, exp)) = name.split_once('^') {
-        return format!("Pow{}_{}", base, exp.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        return format!(
+            "Pow{}_{}",
+            base,
+            exp.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
     }
     let mut out = String::new();
     for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {

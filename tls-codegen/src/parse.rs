@@ -21,7 +21,10 @@ pub fn parse_file(sources: &Sources, file: usize) -> Result<Vec<Decl>, Diagnosti
             pest::error::ErrorVariant::ParsingError { positives, .. } => describe(positives),
             pest::error::ErrorVariant::CustomError { message } => message.clone(),
         };
-        Diagnostic::new(Loc { file, offset }, format!("syntax error: expected {expected}"))
+        Diagnostic::new(
+            Loc { file, offset },
+            format!("syntax error: expected {expected}"),
+        )
     })?;
     let root = pairs.next().expect("pest returns the file rule");
     let b = Builder { file };
@@ -380,14 +383,17 @@ fn parse_annotations(body: &str, loc: Loc) -> Result<Vec<Annotation>, Diagnostic
             .unwrap_or(rest.len());
         let name = &rest[..name_end];
         if name.is_empty() {
-            return Err(Diagnostic::new(loc, format!("malformed annotation `{body}`")));
+            return Err(Diagnostic::new(
+                loc,
+                format!("malformed annotation `{body}`"),
+            ));
         }
         rest = rest[name_end..].trim_start();
         let mut arg = None;
         if let Some(r) = rest.strip_prefix('(') {
-            let close = r
-                .find(')')
-                .ok_or_else(|| Diagnostic::new(loc, format!("unclosed `(` in annotation `{name}`")))?;
+            let close = r.find(')').ok_or_else(|| {
+                Diagnostic::new(loc, format!("unclosed `(` in annotation `{name}`"))
+            })?;
             arg = Some(r[..close].trim().to_string());
             rest = r[close + 1..].trim_start();
         }

@@ -52,7 +52,11 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0, base: 0 }
+        Reader {
+            buf,
+            pos: 0,
+            base: 0,
+        }
     }
 
     /// Absolute offset of the next byte.
@@ -72,7 +76,10 @@ impl<'a> Reader<'a> {
     pub fn finish(&self) -> Result<(), DecodeError> {
         match self.remaining() {
             0 => Ok(()),
-            count => Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count }, self.offset())),
+            count => Err(DecodeError::new(
+                DecodeErrorKind::TrailingBytes { count },
+                self.offset(),
+            )),
         }
     }
 
@@ -128,7 +135,13 @@ impl<'a> Reader<'a> {
 
     /// Reads a `prefix`-byte length (or takes the rest when `prefix` is 0), checks it against the
     /// vector's floor, ceiling and element size, and returns a reader over exactly that region.
-    pub fn region(&mut self, prefix: u8, floor: u64, ceiling: u64, elem: u64) -> Result<Reader<'a>, DecodeError> {
+    pub fn region(
+        &mut self,
+        prefix: u8,
+        floor: u64,
+        ceiling: u64,
+        elem: u64,
+    ) -> Result<Reader<'a>, DecodeError> {
         let at = self.offset();
         let len = match prefix {
             0 => self.remaining() as u64,
@@ -138,10 +151,23 @@ impl<'a> Reader<'a> {
             _ => self.u32()? as u64,
         };
         if len < floor || len > ceiling {
-            return Err(DecodeError::new(DecodeErrorKind::LengthOutOfRange { length: len, floor, ceiling }, at));
+            return Err(DecodeError::new(
+                DecodeErrorKind::LengthOutOfRange {
+                    length: len,
+                    floor,
+                    ceiling,
+                },
+                at,
+            ));
         }
         if elem > 1 && len % elem != 0 {
-            return Err(DecodeError::new(DecodeErrorKind::NotMultiple { length: len, element: elem }, at));
+            return Err(DecodeError::new(
+                DecodeErrorKind::NotMultiple {
+                    length: len,
+                    element: elem,
+                },
+                at,
+            ));
         }
         let base = self.offset();
         let buf = self.take(len as usize)?;
@@ -149,7 +175,12 @@ impl<'a> Reader<'a> {
     }
 
     /// A variable-length `opaque` vector, borrowed.
-    pub fn opaque(&mut self, prefix: u8, floor: u64, ceiling: u64) -> Result<&'a [u8], DecodeError> {
+    pub fn opaque(
+        &mut self,
+        prefix: u8,
+        floor: u64,
+        ceiling: u64,
+    ) -> Result<&'a [u8], DecodeError> {
         Ok(self.region(prefix, floor, ceiling, 1)?.rest())
     }
 
@@ -178,7 +209,11 @@ impl<'a> Reader<'a> {
         mut elem: impl FnMut(&mut Reader<'a>) -> Result<T, DecodeError>,
     ) -> Result<Vec<T>, DecodeError> {
         let base = self.offset();
-        let mut sub = Reader { buf: self.take(bytes)?, pos: 0, base };
+        let mut sub = Reader {
+            buf: self.take(bytes)?,
+            pos: 0,
+            base,
+        };
         let mut out = Vec::new();
         while !sub.is_empty() {
             let i = out.len();
@@ -225,7 +260,11 @@ pub enum DecodeErrorKind {
     /// The input ended `needed` bytes into a field with `available` left.
     Truncated { needed: usize, available: usize },
     /// A vector length outside `<floor..ceiling>`.
-    LengthOutOfRange { length: u64, floor: u64, ceiling: u64 },
+    LengthOutOfRange {
+        length: u64,
+        floor: u64,
+        ceiling: u64,
+    },
     /// A vector length that is not a multiple of its element size.
     NotMultiple { length: u64, element: u64 },
     /// Bytes left over inside a length-delimited part.
@@ -304,7 +343,9 @@ impl DecodeError {
     /// `decode_error`; a well-formed field with a value we do not accept is `illegal_parameter`.
     pub fn alert(&self) -> AlertDescription {
         match self.kind {
-            DecodeErrorKind::UnknownValue { .. } | DecodeErrorKind::NoCase { .. } => AlertDescription::IllegalParameter,
+            DecodeErrorKind::UnknownValue { .. } | DecodeErrorKind::NoCase { .. } => {
+                AlertDescription::IllegalParameter
+            }
             _ => AlertDescription::DecodeError,
         }
     }
@@ -316,11 +357,18 @@ impl fmt::Display for DecodeErrorKind {
             DecodeErrorKind::Truncated { needed, available } => {
                 write!(f, "truncated: needed {needed} bytes, {available} left")
             }
-            DecodeErrorKind::LengthOutOfRange { length, floor, ceiling } => {
+            DecodeErrorKind::LengthOutOfRange {
+                length,
+                floor,
+                ceiling,
+            } => {
                 write!(f, "length {length} outside <{floor}..{ceiling}>")
             }
             DecodeErrorKind::NotMultiple { length, element } => {
-                write!(f, "length {length} is not a multiple of the element size {element}")
+                write!(
+                    f,
+                    "length {length} is not a multiple of the element size {element}"
+                )
             }
             DecodeErrorKind::TrailingBytes { count } => write!(f, "{count} trailing bytes"),
             DecodeErrorKind::UnknownValue { value } => write!(f, "unknown value {value}"),
@@ -342,21 +390,162 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Debug helper for byte strings: hex, shortened past 64 bytes.
+/// Debug helper for byte strings: printable ASCII (host names, ALPN ids) as a string, anything
+/// else as hex, shortened past 64 bytes.
 pub struct Hex<'b>(pub &'b [u8]);
 
 impl fmt::Debug for Hex<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = if self.0.len() > 64 { &self.0[..32] } else { self.0 };
+        let printable = self.0.len() >= 2 && self.0.iter().all(|b| (0x20..0x7f).contains(b));
+        if printable {
+            if let Ok(s) = std::str::from_utf8(self.0) {
+                return write!(f, "{s:?}");
+            }
+        }
+        if self.0.is_empty() {
+            return f.write_str("[]");
+        }
+        let shown = self
+            .0
+            .get(..32)
+            .filter(|_| self.0.len() > 64)
+            .unwrap_or(self.0);
         for b in shown {
             write!(f, "{b:02x}")?;
         }
         if shown.len() < self.0.len() {
             write!(f, "..({} bytes)", self.0.len())?;
         }
-        if self.0.is_empty() {
-            write!(f, "[]")?;
-        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads each primitive starting at a non-zero offset, and checks offsets stay absolute.
+    #[test]
+    fn primitives_at_an_offset() {
+        let bytes = [
+            0xee, 0xee, 0xee, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+        ];
+        let mut r = Reader::new(&bytes);
+        r.take(3).unwrap();
+        assert_eq!(r.offset(), 3);
+        assert_eq!(r.clone().u8().unwrap(), 0x01);
+        assert_eq!(r.clone().u16().unwrap(), 0x0102);
+        assert_eq!(r.clone().u24().unwrap(), 0x010203);
+        assert_eq!(r.clone().u32().unwrap(), 0x01020304);
+        assert_eq!(r.clone().u64().unwrap(), 0x0102030405060708);
+        assert_eq!(r.clone().array::<2>().unwrap(), [1, 2]);
+        r.take(8).unwrap();
+        let err = r.u24().unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::Truncated {
+                needed: 3,
+                available: 2
+            }
+        );
+        assert_eq!(err.offset, 11);
+    }
+
+    #[test]
+    fn regions_keep_absolute_offsets() {
+        // prefix 1 at offset 2 says 3 bytes; inside, a u16 then a u16 that runs off the end.
+        let bytes = [0xff, 0xff, 3, 0xaa, 0xbb, 0xcc, 0xdd];
+        let mut r = Reader::new(&bytes);
+        r.take(2).unwrap();
+        let mut sub = r.region(1, 0, 255, 1).unwrap();
+        assert_eq!(sub.offset(), 3);
+        assert_eq!(sub.u16().unwrap(), 0xaabb);
+        let err = sub.u16().unwrap_err();
+        assert_eq!(err.offset, 5);
+        assert_eq!(r.offset(), 6, "the outer reader moved past the region");
+    }
+
+    #[test]
+    fn region_checks_bounds_and_multiples() {
+        let err = Reader::new(&[0, 3, 1, 2, 3])
+            .region(2, 2, 10, 2)
+            .unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::NotMultiple {
+                length: 3,
+                element: 2
+            }
+        );
+        let err = Reader::new(&[0, 0]).region(2, 2, 10, 2).unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::LengthOutOfRange {
+                length: 0,
+                floor: 2,
+                ceiling: 10
+            }
+        );
+        let err = Reader::new(&[12]).region(1, 0, 10, 1).unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::LengthOutOfRange {
+                length: 12,
+                floor: 0,
+                ceiling: 10
+            }
+        );
+        let err = Reader::new(&[4, 1]).region(1, 0, 10, 1).unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::Truncated {
+                needed: 4,
+                available: 1
+            }
+        );
+        assert_eq!(err.alert(), AlertDescription::DecodeError);
+    }
+
+    #[test]
+    fn prefixed_writing_computes_lengths() {
+        let mut out = vec![0x99];
+        put_prefixed(&mut out, 3, |out| out.extend_from_slice(&[1, 2, 3, 4, 5]));
+        assert_eq!(out, [0x99, 0, 0, 5, 1, 2, 3, 4, 5]);
+        let mut out = Vec::new();
+        put_prefixed(&mut out, 0, |out| out.push(7));
+        assert_eq!(out, [7]);
+        let mut out = Vec::new();
+        put_u24(&mut out, 0x010203);
+        assert_eq!(out, [1, 2, 3]);
+    }
+
+    #[test]
+    fn error_paths_read_like_field_access() {
+        let e = DecodeError::new(DecodeErrorKind::UnknownValue { value: 7 }, 40)
+            .field("name_type")
+            .index(0)
+            .field("server_name_list")
+            .field("server_name")
+            .index(3)
+            .field("extensions")
+            .root("ClientHello");
+        assert_eq!(
+            e.path(),
+            "ClientHello.extensions[3].server_name.server_name_list[0].name_type"
+        );
+        assert_eq!(
+            e.to_string(),
+            "ClientHello.extensions[3].server_name.server_name_list[0].name_type: unknown value 7 at offset 40"
+        );
+        assert_eq!(e.alert(), AlertDescription::IllegalParameter);
+    }
+
+    #[test]
+    fn hex_debug_is_readable() {
+        assert_eq!(format!("{:?}", Hex(b"localhost")), "\"localhost\"");
+        assert_eq!(format!("{:?}", Hex(&[0, 1, 0xff])), "0001ff");
+        assert_eq!(format!("{:?}", Hex(&[])), "[]");
+        let long = [0u8; 100];
+        assert!(format!("{:?}", Hex(&long)).ends_with("..(100 bytes)"));
     }
 }

@@ -1,0 +1,147 @@
+//! The compiler rejects what it cannot generate, at `file:line:col`, in words a person understands.
+
+fn errors(src: &str) -> String {
+    match tls_codegen::compile_sources(vec![("t.tls".into(), src.into())]) {
+        Ok(_) => panic!("expected an error for:\n{src}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn assert_error(src: &str, expected: &str) {
+    let got = errors(src);
+    assert!(got.contains(expected), "expected `{expected}`, got:\n{got}");
+}
+
+#[test]
+fn unknown_type() {
+    assert_error("struct { Nope x; } S;", "t.tls:1:10: unknown type `Nope`");
+}
+
+#[test]
+fn duplicate_definition() {
+    assert_error(
+        "uint8 A;\nuint16 A;",
+        "t.tls:2:8: duplicate definition of `A` (first defined at t.tls:1:7)",
+    );
+}
+
+#[test]
+fn enum_value_does_not_fit_width() {
+    assert_error(
+        "enum { a(1), b(256), (255) } E;",
+        "t.tls:1:14: value 256 of `b` does not fit the width of `E` (at most 255)",
+    );
+}
+
+#[test]
+fn enum_range_does_not_fit_width() {
+    assert_error(
+        "enum { a(1), r(0xF0..0x1FF), (255) } E;",
+        "range 240..511 of `r` does not fit",
+    );
+}
+
+#[test]
+fn vector_ceiling_does_not_fit_a_prefix() {
+    assert_error(
+        "struct { opaque x<0..2^32>; } S;",
+        "t.tls:1:10: vector ceiling 4294967296 does not fit a length prefix",
+    );
+}
+
+#[test]
+fn floor_above_ceiling() {
+    assert_error(
+        "struct { opaque x<10..2>; } S;",
+        "t.tls:1:10: vector floor 10 is above its ceiling 2",
+    );
+}
+
+#[test]
+fn fixed_length_not_a_multiple() {
+    assert_error(
+        "struct { uint16 x[3]; } S;",
+        "t.tls:1:10: vector fixed length 3 is not a multiple of the element size 2",
+    );
+}
+
+#[test]
+fn vector_ceiling_not_a_multiple() {
+    // The RFC 5246 erratum: `CipherSuite cipher_suites<2..2^16-1>` for 2-byte elements.
+    assert_error(
+        "uint8 CipherSuite[2];\nstruct { CipherSuite cipher_suites<2..2^16-1>; } H;",
+        "t.tls:2:10: vector ceiling 65535 is not a multiple of the element size 2",
+    );
+}
+
+#[test]
+fn case_label_not_a_value() {
+    assert_error(
+        "enum { a(1), b(2), (255) } E;\nstruct { E e; select (e) { case a: uint8 x; case c: uint16 y; } v; } S;",
+        "t.tls:2:50: case label `c` is not a value of `E`",
+    );
+}
+
+#[test]
+fn select_on_unknown_field() {
+    assert_error(
+        "struct { select (nothing) { case a: uint8 x; } v; } S;",
+        "t.tls:1:18: select on unknown field `nothing`",
+    );
+}
+
+#[test]
+fn select_on_a_non_enum() {
+    assert_error(
+        "struct { uint8 t; select (t) { case a: uint8 x; } v; } S;",
+        "selector `t` is not an enum field",
+    );
+}
+
+#[test]
+fn unknown_annotation() {
+    assert_error(
+        "/*@ shiny */ uint8 A;",
+        "t.tls:1:1: unknown annotation `shiny`",
+    );
+}
+
+#[test]
+fn extends_needs_a_base() {
+    assert_error(
+        "/*@ extends */ enum { a(1), (255) } E;",
+        "`extends` names `E`, which is not defined",
+    );
+}
+
+#[test]
+fn extends_value_clash() {
+    assert_error(
+        "enum { a(1), (255) } E;\n/*@ extends */ enum { a(2), (255) } E;",
+        "`E` already has `a` with another value",
+    );
+}
+
+#[test]
+fn typed_names_an_unknown_value() {
+    assert_error(
+        "enum { x(1), (65535) } T;\nstruct { T t; /*@ typed_by(t) */ opaque d<0..2^16-1>; } Ext;\n/*@ typed(T.y) */ struct {} Body;",
+        "`typed(T.y)`: `y` is not a value of `T`",
+    );
+}
+
+#[test]
+fn opaque_needs_a_vector() {
+    assert_error("struct { opaque x; } S;", "`opaque` needs a vector");
+}
+
+#[test]
+fn errors_name_the_file_they_are_in() {
+    let e = tls_codegen::compile_sources(vec![
+        ("a.tls".into(), "uint8 A;".into()),
+        ("b.tls".into(), "\n\nstruct { Missing m; } B;".into()),
+    ])
+    .err()
+    .expect("error");
+    assert_eq!(e.to_string(), "b.tls:3:10: unknown type `Missing`\n");
+}

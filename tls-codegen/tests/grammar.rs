@@ -1,0 +1,64 @@
+//! The grammar accepts every presentation-language block of RFC 5246 and RFC 8446
+//! (extracted once into tests/data/rfc-blocks, with the RFC-text fixes listed there).
+
+fn blocks(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for part in text.split("/* @block ").skip(1) {
+        let (marker, body) = part.split_once("*/").expect("marker closes");
+        out.push((marker.trim().to_string(), body.to_string()));
+    }
+    out
+}
+
+fn check_all(file: &str, text: &str, expected_blocks: usize) {
+    let blocks = blocks(text);
+    assert_eq!(blocks.len(), expected_blocks, "{file}: block count");
+    for (marker, body) in &blocks {
+        let decls =
+            tls_codegen::parse(marker, body).unwrap_or_else(|e| panic!("{file} {marker}:\n{e}"));
+        assert!(!decls.is_empty(), "{file} {marker}: no declarations");
+    }
+    // And the file as a whole (duplicates across blocks are fine for the grammar).
+    tls_codegen::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn parses_every_rfc5246_block() {
+    check_all("rfc5246.pl", include_str!("data/rfc-blocks/rfc5246.pl"), 58);
+}
+
+#[test]
+fn parses_every_rfc8446_block() {
+    check_all("rfc8446.pl", include_str!("data/rfc-blocks/rfc8446.pl"), 56);
+}
+
+#[test]
+fn parses_rfc_constructs() {
+    let cases = [
+        "opaque SessionID<0..32>;",
+        "uint8 CipherSuite[2];",
+        "uint16 ProtocolVersion;",
+        "opaque ASN.1Cert<1..2^24-1>;",
+        "enum { 3des(1), 2^9(2), (255) } E;",
+        "enum { reserved(0xFE00..0xFEFF), (0xFFFF) } R;",
+        "struct {} Empty;",
+        "struct { struct { uint8 a; } inner; enum { x(1), (255) } e; } Nested;",
+        "struct { select (Handshake.msg_type) { case client_hello: case server_hello: struct {}; case finished: uint8 x; }; } S;",
+        "struct { ProtocolVersion legacy_version = 0x0303; opaque label<7..255> = \"tls13 \" + Label; } D;",
+        "CipherSuite TLS_NULL_WITH_NULL_NULL = { 0x00,0x00 };",
+        "struct { digitally-signed struct { opaque a[32]; } signed_params; public-key-encrypted PreMasterSecret p; } C;",
+        "/* a */ struct { /* b */ uint8 /* c */ x; /* d */ } /* e */ Commented; /* f */",
+        "struct { opaque x<2^16-1>; } CeilingOnly;",
+    ];
+    for c in cases {
+        let d = tls_codegen::parse("case", c).unwrap_or_else(|e| panic!("{c}\n{e}"));
+        assert_eq!(d.len(), 1, "{c}");
+    }
+}
+
+#[test]
+fn syntax_errors_point_at_the_text() {
+    let err = tls_codegen::parse("bad.tls", "struct {\n    uint8 a\n} Missing;").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("bad.tls:3:1: syntax error"), "{msg}");
+}
