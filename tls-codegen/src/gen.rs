@@ -144,7 +144,7 @@ impl Gen<'_> {
         needs: &BTreeMap<String, CtxKind>,
         bound: &BTreeMap<String, Ident>,
     ) -> TokenStream {
-        let a = needs.iter().map(|(k, _)| match bound.get(k) {
+        let a = needs.keys().map(|k| match bound.get(k) {
             Some(local) => quote!(, #local),
             None => {
                 let p = ident(&ctx_param(k));
@@ -357,13 +357,31 @@ impl Gen<'_> {
         } else {
             quote!(out.extend_from_slice(&self.value().to_be_bytes());)
         };
+        let names = e.values.iter().map(|v| v.rust.clone());
+        // Traces print names on one line even in `{:#?}`; unnamed values in the RFCs' usual base.
+        let unknown_fmt = match e.width {
+            1 => "Unknown({})".to_string(),
+            w => format!("Unknown({{:#0{}x}})", 2 + 2 * w as usize),
+        };
+        let debug_unknown = if e.open {
+            quote!(Self::Unknown(v) => write!(f, #unknown_fmt, v),)
+        } else {
+            quote!()
+        };
+        let debug = quote! {
+            impl core::fmt::Debug for #n {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    match self { #( Self::#vs => f.write_str(#names), )* #debug_unknown }
+                }
+            }
+        };
         if e.open {
             quote! {
                 #doc
                 #extra
                 ///
                 /// Open: values this schema does not name decode to `Unknown` and encode back unchanged.
-                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                #[derive(Clone, Copy, PartialEq, Eq, Hash)]
                 #[allow(non_camel_case_types)]
                 pub enum #n { #( #[doc = #vdocs] #vs, )* Unknown(#repr) }
                 impl #n {
@@ -384,6 +402,7 @@ impl Gen<'_> {
                 impl Encode for #n {
                     fn encode(&self, out: &mut Vec<u8>) { #write }
                 }
+                #debug
             }
         } else {
             quote! {
@@ -391,7 +410,7 @@ impl Gen<'_> {
                 #extra
                 ///
                 /// Closed: a value this schema does not name is a decode error.
-                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                #[derive(Clone, Copy, PartialEq, Eq, Hash)]
                 #[allow(non_camel_case_types)]
                 pub enum #n { #( #[doc = #vdocs] #vs, )* }
                 impl #n {
@@ -414,6 +433,7 @@ impl Gen<'_> {
                 impl Encode for #n {
                     fn encode(&self, out: &mut Vec<u8>) { #write }
                 }
+                #debug
             }
         }
     }

@@ -43,6 +43,9 @@ pub fn lower(files: Vec<Vec<Decl>>) -> Result<Model, Vec<Diagnostic>> {
     }
 }
 
+/// A vector whose byte counts must be multiples of its element's size: (where, element, counts).
+type MultipleCheck = (Loc, Wire, Vec<(u64, &'static str)>);
+
 #[derive(Default)]
 struct Lowerer {
     model: Model,
@@ -50,7 +53,7 @@ struct Lowerer {
     /// Constants by type name: (name, value, loc).
     constants: BTreeMap<String, Vec<(String, u64, Loc)>>,
     /// Element-size checks that need sizes computed first: (loc, element, byte counts, what).
-    multiples: Vec<(Loc, Wire, Vec<(u64, &'static str)>)>,
+    multiples: Vec<MultipleCheck>,
     /// `typed(Enum.value)` registrations: enum name -> (value, def index, loc).
     typed: BTreeMap<String, Vec<(String, usize, Loc)>>,
     /// Member types of top-level structs as written, for `Struct.field` selectors.
@@ -1012,6 +1015,13 @@ impl Lowerer {
         let enum_name = self.model.defs[e].name.clone();
         let mut arms = Vec::new();
         for (value, def, loc) in self.typed.get(&enum_name).cloned().unwrap_or_default() {
+            if arms.iter().any(|a: &SelArm| a.label == value) {
+                self.err(
+                    loc,
+                    format!("`typed({enum_name}.{value})` is registered twice"),
+                );
+                continue;
+            }
             match known.iter().find(|(n, _)| *n == value) {
                 Some((_, vr)) => arms.push(SelArm {
                     label: value.clone(),

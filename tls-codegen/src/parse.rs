@@ -306,11 +306,15 @@ fn attach_comments(
             }
             continue;
         }
-        // Leading: the next declaration after the comment, with nothing but blanks/comments between.
+        // Leading: the next declaration after the comment, with nothing but white space and
+        // comments between, and no blank line (a blank line ends a doc comment's reach, so file
+        // headers and section banners stay out of the rustdoc).
         let mut pos = c.end;
+        let mut blank_line = false;
         loop {
             let rest = &text[pos..];
             let trimmed = rest.trim_start();
+            blank_line |= rest[..rest.len() - trimmed.len()].matches('\n').count() > 1;
             pos += rest.len() - trimmed.len();
             if trimmed.starts_with("/*") {
                 match trimmed.find("*/") {
@@ -321,7 +325,7 @@ fn attach_comments(
                 break;
             }
         }
-        let target = find_decl_mut(decls, &|d| d.loc.offset == pos);
+        let target = find_decl_mut(decls, &|d| d.loc.offset == pos).filter(|_| !blank_line);
         if is_annotation {
             let loc = Loc {
                 file,

@@ -145,3 +145,19 @@ fn errors_name_the_file_they_are_in() {
     .expect("error");
     assert_eq!(e.to_string(), "b.tls:3:10: unknown type `Missing`\n");
 }
+
+#[test]
+fn typed_registered_twice() {
+    assert_error(
+        "enum { x(1), (65535) } T;\nstruct { T t; /*@ typed_by(t) */ opaque d<0..2^16-1>; } Ext;\n/*@ typed(T.x) */ struct {} A;\n/*@ typed(T.x) */ struct {} B;",
+        "t.tls:4:1: `typed(T.x)` is registered twice",
+    );
+}
+
+#[test]
+fn annotation_must_touch_its_declaration() {
+    assert_error(
+        "/*@ open */\n\nenum { a(1), (255) } E;",
+        "t.tls:1:1: annotation is not directly followed by a declaration",
+    );
+}
