@@ -167,21 +167,22 @@ impl Lowerer {
         base
     }
 
+    fn check_annotations(&mut self, d: &Decl) {
+        for a in &d.annotations {
+            if !ANNOTATIONS.contains(&a.name.as_str()) {
+                let known = ANNOTATIONS.join(", ");
+                self.err(
+                    a.loc,
+                    format!("unknown annotation `{}` (known: {known})", a.name),
+                );
+            }
+        }
+    }
+
     /// Assigns an index to every named definition and rejects duplicates.
     fn declare(&mut self, decls: &[Decl]) {
         for d in decls {
-            for a in &d.annotations {
-                if !ANNOTATIONS.contains(&a.name.as_str()) {
-                    self.err(
-                        a.loc,
-                        format!(
-                            "unknown annotation `{}` (known: {})",
-                            a.name,
-                            ANNOTATIONS.join(", ")
-                        ),
-                    );
-                }
-            }
+            self.check_annotations(d);
             let Some(name) = &d.name else {
                 self.err(d.loc, "a top-level definition needs a name");
                 continue;
@@ -434,11 +435,11 @@ impl Lowerer {
 
     fn struct_def(&mut self, name: &str, rust: &str, decls: &[Decl]) -> StructDef {
         let mut fields: Vec<Field> = Vec::new();
-        let mut pending_length: Option<(usize, u8, String, Loc)> = None;
+        let mut pending_length: Option<(u8, String, Loc)> = None;
         for (i, d) in decls.iter().enumerate() {
             let fname = d.name.as_ref().map(|n| n.text.clone());
             // `opaque fragment[TLSPlaintext.length]` / `/*@ length_of(body) */`: the previous field is a length.
-            if let Some((li, width, target, loc)) = pending_length.take() {
+            if let Some((width, target, loc)) = pending_length.take() {
                 let ok = fname.as_deref() == Some(target.as_str());
                 if !ok {
                     self.err(
@@ -448,7 +449,6 @@ impl Lowerer {
                         ),
                     );
                 }
-                let _ = li;
                 let Some(mut f) = self.field(d, name, rust, &fields) else {
                     continue;
                 };
@@ -458,7 +458,6 @@ impl Lowerer {
                     ceiling: max_for(width),
                     inner: Box::new(f.wire),
                 };
-                fields.pop();
                 fields.push(f);
                 continue;
             }
@@ -469,15 +468,8 @@ impl Lowerer {
                 };
                 match (width, a.arg.clone()) {
                     (Some(w), Some(target)) if d.dims.is_none() => {
-                        pending_length = Some((fields.len(), w, target, a.loc));
-                        // Keep a placeholder so field indices stay those of the declaration.
-                        fields.push(Field {
-                            name: fname.unwrap_or_default(),
-                            rust: String::new(),
-                            doc: d.doc.clone(),
-                            wire: Wire::UInt(w),
-                            role: Role::Stored,
-                        });
+                        // Not a field of its own: it becomes the prefix of the next one.
+                        pending_length = Some((w, target, a.loc));
                     }
                     _ => self.err(a.loc, "`length_of(field)` goes on a uint8/16/24/32 field"),
                 }
@@ -543,18 +535,7 @@ impl Lowerer {
         parent_rust: &str,
         siblings: &[Field],
     ) -> Option<Field> {
-        for a in &d.annotations {
-            if !ANNOTATIONS.contains(&a.name.as_str()) {
-                self.err(
-                    a.loc,
-                    format!(
-                        "unknown annotation `{}` (known: {})",
-                        a.name,
-                        ANNOTATIONS.join(", ")
-                    ),
-                );
-            }
-        }
+        self.check_annotations(d);
         let name = d.name.as_ref().map(|n| n.text.clone());
         let rust_name = name.as_deref().map(snake).unwrap_or_else(|| "body".into());
         let wire = match &d.ty {
