@@ -1,8 +1,11 @@
 //! Decode throughput: spectls's generated wire types against rustls's hand-written parser, on
 //! real OpenSSL handshakes (`tests/data/captures/*.trace`).
 //!
-//! `cargo bench --bench decode` (about 10 s), `cargo bench --bench decode -- --quick` (smoke run).
-//! An optional further argument filters the workloads by substring (`-- flight`).
+//! `cargo bench --bench decode` (about 10 s), `cargo bench --bench decode -- --quick` (smoke run,
+//! about 2 s). Further arguments: `--per-record` also times every record of the server flight on
+//! its own (to see which message costs what), and any other word filters the workloads by
+//! substring (`-- flight`). Without `--bench` (which `cargo bench` always passes), e.g. under
+//! `cargo test --benches`, it runs as `--quick`: the correctness checks plus a short timing.
 //!
 //! Workloads, per capture:
 //!
@@ -86,7 +89,7 @@ fn message_types(record: &[u8]) -> Vec<u8> {
     types
 }
 
-fn workloads(filter: Option<&str>) -> Vec<Workload> {
+fn workloads(filter: Option<&str>, per_record: bool) -> Vec<Workload> {
     let mut out = Vec::new();
     for (name, text) in CAPTURES {
         let cap = Capture::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -129,14 +132,32 @@ fn workloads(filter: Option<&str>) -> Vec<Workload> {
             "{name}: server flight does not start with ServerHello"
         );
         assert_eq!(types.last(), Some(&14), "{name}: no ServerHelloDone");
+        if per_record {
+            for rec in &flight {
+                out.push(Workload {
+                    name: format!("  {} ({name})", message_name(rec[5])),
+                    types: message_types(rec),
+                    records: vec![*rec],
+                });
+            }
+        }
         out.push(Workload {
             name: format!("server flight ({name})"),
             records: flight,
             types,
         });
     }
-    out.retain(|w| filter.map_or(true, |f| w.name.contains(f)));
+    if let Some(f) = filter {
+        out.retain(|w| w.name.contains(f));
+    }
     out
+}
+
+fn message_name(t: u8) -> String {
+    match HandshakeType::from_value(t) {
+        Some(t) => format!("{t:?}"),
+        None => format!("type {t}"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,8 +399,9 @@ fn verdict(ratio: f64) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    // `cargo bench` passes `--bench`; anything else not starting with `--` filters workloads.
+    // `cargo bench` passes `--bench`; without it (`cargo test --benches`) only smoke-test.
+    let quick = args.iter().any(|a| a == "--quick") || !args.iter().any(|a| a == "--bench");
+    let per_record = args.iter().any(|a| a == "--per-record");
     let filter = args
         .iter()
         .find(|a| !a.starts_with("--"))
@@ -398,7 +420,8 @@ fn main() {
         }
     };
 
-    let workloads = workloads(filter);
+    let workloads = workloads(filter, per_record);
+    assert!(!workloads.is_empty(), "no workload matches {filter:?}");
     for w in &workloads {
         check(w);
     }
@@ -410,7 +433,7 @@ fn main() {
     );
     println!();
     println!(
-        "{:<32} {:>5} {:>6} {:>12} {:>12} {:>8}  {:<26} {:>15} {:>8}",
+        "{:<40} {:>5} {:>6} {:>12} {:>12} {:>8}  {:<26} {:>15} {:>8}",
         "workload",
         "msgs",
         "bytes",
@@ -427,7 +450,7 @@ fn main() {
         let (s, rl, ro) = (r[0].0, r[1].0, r[2].0);
         let bytes: usize = w.records.iter().map(|r| r.len()).sum();
         println!(
-            "{:<32} {:>5} {:>6} {:>12.1} {:>12.1} {:>8.3}  {:<26} {:>15.1} {:>8.3}",
+            "{:<40} {:>5} {:>6} {:>12.1} {:>12.1} {:>8.3}  {:<26} {:>15.1} {:>8.3}",
             w.name,
             w.types.len(),
             bytes,

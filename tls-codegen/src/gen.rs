@@ -395,6 +395,7 @@ impl Gen<'_> {
                     }
                 }
                 impl<'a> Codec<'a> for #n {
+                    #[inline]
                     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
                         Ok(Self::from_value(#read?))
                     }
@@ -424,6 +425,7 @@ impl Gen<'_> {
                     }
                 }
                 impl<'a> Codec<'a> for #n {
+                    #[inline]
                     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
                         let at = r.offset();
                         let v = #read?;
@@ -446,6 +448,7 @@ impl Gen<'_> {
         if d.context.is_empty() {
             quote! {
                 impl<'a> Codec<'a> for #n #lt {
+                    #[inline]
                     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> { #body }
                 }
             }
@@ -455,6 +458,7 @@ impl Gen<'_> {
             quote! {
                 impl<'a> #n #lt {
                     /// Decodes one value from the front of `r`, given context that is not in the bytes.
+                    #[inline]
                     pub fn decode(r: &mut Reader<'a> #params) -> Result<Self, DecodeError> { #body }
                     /// Decodes a value that must fill `bytes` exactly.
                     pub fn from_bytes(bytes: &'a [u8] #params) -> Result<Self, DecodeError> {
@@ -712,6 +716,7 @@ impl Gen<'_> {
                 }
                 /// Decodes the arm chosen by `selector`.
                 #[allow(unreachable_patterns, unused_variables, clippy::redundant_closure_call)]
+                #[inline]
                 pub fn decode_arm(r: &mut Reader<'a>, selector: #sel_ty #params) -> Result<Self, DecodeError> {
                     match selector { #(#decode_arms)* #unknown }
                 }

@@ -60,19 +60,23 @@ impl<'a> Reader<'a> {
     }
 
     /// Absolute offset of the next byte.
+    #[inline(always)]
     pub fn offset(&self) -> usize {
         self.base + self.pos
     }
 
+    #[inline(always)]
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
+    #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
 
     /// Fails with [`DecodeErrorKind::TrailingBytes`] unless everything was read.
+    #[inline(always)]
     pub fn finish(&self) -> Result<(), DecodeError> {
         match self.remaining() {
             0 => Ok(()),
@@ -83,6 +87,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline(always)]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         match self.buf.get(self.pos..self.pos.saturating_add(n)) {
             Some(s) if n <= self.remaining() => {
@@ -100,31 +105,37 @@ impl<'a> Reader<'a> {
     }
 
     /// Everything that is left.
+    #[inline(always)]
     pub fn rest(&mut self) -> &'a [u8] {
         let s = self.buf.get(self.pos..).unwrap_or_default();
         self.pos = self.buf.len();
         s
     }
 
+    #[inline(always)]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.take(N)?);
         Ok(a)
     }
 
+    #[inline(always)]
     pub fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.array::<1>()?[0])
     }
 
+    #[inline(always)]
     pub fn u16(&mut self) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
+    #[inline(always)]
     pub fn u24(&mut self) -> Result<u32, DecodeError> {
         let [a, b, c] = self.array()?;
         Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
+    #[inline(always)]
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array()?))
     }
@@ -135,6 +146,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a `prefix`-byte length (or takes the rest when `prefix` is 0), checks it against the
     /// vector's floor, ceiling and element size, and returns a reader over exactly that region.
+    #[inline(always)]
     pub fn region(
         &mut self,
         prefix: u8,
@@ -175,6 +187,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A variable-length `opaque` vector, borrowed.
+    #[inline(always)]
     pub fn opaque(
         &mut self,
         prefix: u8,
@@ -185,6 +198,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A variable-length vector of elements decoded by `elem`.
+    #[inline(always)]
     pub fn vector<T>(
         &mut self,
         prefix: u8,
@@ -194,7 +208,13 @@ impl<'a> Reader<'a> {
         mut elem: impl FnMut(&mut Reader<'a>) -> Result<T, DecodeError>,
     ) -> Result<Vec<T>, DecodeError> {
         let mut sub = self.region(prefix, floor, ceiling, elem_size)?;
-        let mut out = Vec::with_capacity(sub.remaining() / elem_size.max(4) as usize);
+        // Fixed-size elements: exactly the count. Variable ones: a small start, grown as needed.
+        let capacity = if elem_size > 1 {
+            sub.remaining() / elem_size as usize
+        } else {
+            sub.remaining().min(16)
+        };
+        let mut out = Vec::with_capacity(capacity);
         while !sub.is_empty() {
             let i = out.len();
             out.push(elem(&mut sub).map_err(|e| e.index(i))?);
@@ -223,6 +243,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A length-prefixed region holding exactly one value decoded by `inner`.
+    #[inline(always)]
     pub fn delimited<T>(
         &mut self,
         prefix: u8,
@@ -295,6 +316,9 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
+    /// Errors are the rare path: keeping their construction out of line keeps decoding tight.
+    #[cold]
+    #[inline(never)]
     pub fn new(kind: DecodeErrorKind, offset: usize) -> Self {
         DecodeError {
             kind,
