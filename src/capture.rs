@@ -14,7 +14,9 @@ use std::fmt;
 /// Which way bytes went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
+    /// Sent by the client.
     ClientToServer,
+    /// Sent by the server.
     ServerToClient,
 }
 
@@ -37,6 +39,7 @@ impl Direction {
 pub struct Capture {
     /// `# key: value` header lines.
     pub header: Vec<(String, String)>,
+    /// The recorded bytes, one entry per read, in order.
     pub chunks: Vec<(Direction, Vec<u8>)>,
 }
 
@@ -121,20 +124,29 @@ pub struct Flow {
 pub enum Event<'a> {
     /// A plaintext record (its fragment is decoded into the events that follow).
     Record {
+        /// Who sent it.
         dir: Direction,
+        /// The decoded record.
         record: TLSPlaintext<'a>,
+        /// Its bytes on the wire.
         bytes: &'a [u8],
     },
     /// A record protected by the negotiated AEAD.
     Protected {
+        /// Who sent it.
         dir: Direction,
+        /// The decoded record.
         record: TLSCiphertext<'a>,
+        /// Its bytes on the wire.
         bytes: &'a [u8],
     },
     /// A complete plaintext handshake message, with its encoding.
     Message {
+        /// Who sent it.
         dir: Direction,
+        /// The decoded message.
         message: Handshake<'a>,
+        /// Its bytes (reassembled if it spanned records).
         bytes: &'a [u8],
     },
 }
@@ -142,8 +154,11 @@ pub enum Event<'a> {
 /// A failure to decode the flow: which direction and record, and the decode error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowError {
+    /// The direction being decoded.
     pub dir: Direction,
+    /// Which record or message failed.
     pub what: String,
+    /// Why.
     pub error: DecodeError,
 }
 
@@ -156,6 +171,7 @@ impl fmt::Display for FlowError {
 impl std::error::Error for FlowError {}
 
 impl Flow {
+    /// Splits a capture into its two byte streams.
     pub fn new(cap: &Capture) -> Self {
         let mut streams = [Vec::new(), Vec::new()];
         let mut starts: Vec<(usize, Direction, usize)> = Vec::new();

@@ -3,6 +3,7 @@
 //! This facade re-exports [`tls_core`]: the generated wire types ([`wire`]) and the codec runtime
 //! ([`codec`]).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub use tls_core::*;
 

@@ -25,8 +25,10 @@ pub trait Codec<'a>: Encode + Sized {
 
 /// A type that encodes itself; every length prefix is computed, never supplied.
 pub trait Encode {
+    /// Appends the encoding to `out`.
     fn encode(&self, out: &mut Vec<u8>);
 
+    /// The encoding as a new vector.
     fn to_vec(&self) -> Vec<u8> {
         let mut out = Vec::new();
         self.encode(&mut out);
@@ -51,6 +53,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader over all of `buf`, offsets counted from its start.
     pub fn new(buf: &'a [u8]) -> Self {
         Reader {
             buf,
@@ -65,11 +68,13 @@ impl<'a> Reader<'a> {
         self.base + self.pos
     }
 
+    /// Bytes not yet read.
     #[inline(always)]
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
+    /// Whether everything was read.
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
@@ -87,6 +92,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The next `n` bytes, borrowed.
     #[inline(always)]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         match self.buf.get(self.pos..self.pos.saturating_add(n)) {
@@ -112,6 +118,7 @@ impl<'a> Reader<'a> {
         s
     }
 
+    /// The next `N` bytes, copied.
     #[inline(always)]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let mut a = [0u8; N];
@@ -119,27 +126,32 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
+    /// A `uint8`.
     #[inline(always)]
     pub fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.array::<1>()?[0])
     }
 
+    /// A `uint16`, big-endian.
     #[inline(always)]
     pub fn u16(&mut self) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
+    /// A `uint24`, big-endian.
     #[inline(always)]
     pub fn u24(&mut self) -> Result<u32, DecodeError> {
         let [a, b, c] = self.array()?;
         Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
+    /// A `uint32`, big-endian.
     #[inline(always)]
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
+    /// A `uint64`, big-endian.
     pub fn u64(&mut self) -> Result<u64, DecodeError> {
         Ok(u64::from_be_bytes(self.array()?))
     }
@@ -271,12 +283,14 @@ pub fn put_prefixed(out: &mut Vec<u8>, prefix: u8, body: impl FnOnce(&mut Vec<u8
     }
 }
 
+/// Writes a `uint24`, big-endian (the top byte of `v` is dropped).
 pub fn put_u24(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_be_bytes()[1..]);
 }
 
-/// What was wrong with the bytes.
+/// What was wrong with the bytes. Lengths and counts are in bytes; `value` is the number read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // the fields are named for what they hold; the variants say the rest
 pub enum DecodeErrorKind {
     /// The input ended `needed` bytes into a field with `available` left.
     Truncated { needed: usize, available: usize },
@@ -299,7 +313,9 @@ pub enum DecodeErrorKind {
 /// One step of the path to the failing field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PathSegment {
+    /// A field (or select arm) by its schema name.
     Field(&'static str),
+    /// An element of a vector.
     Index(usize),
 }
 
@@ -307,6 +323,7 @@ pub enum PathSegment {
 /// the RFC asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError {
+    /// What was wrong.
     pub kind: DecodeErrorKind,
     /// Absolute byte offset in the decoded input.
     pub offset: usize,
@@ -316,6 +333,8 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
+    /// An error of `kind` at absolute `offset`, with an empty path.
+    ///
     /// Errors are the rare path: keeping their construction out of line keeps decoding tight.
     #[cold]
     #[inline(never)]

@@ -3,6 +3,7 @@
 //! The TLS 1.2 record layer, key schedule and state machines build on these; nothing here parses
 //! bytes by hand: every message shape comes from the schema.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod codec;
 
