@@ -16,18 +16,22 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// The text of file `file`.
     pub fn text(&self, file: usize) -> &str {
         &self.files[file].1
     }
 
+    /// The name of file `file`, as given to [`add`](Self::add).
     pub fn name(&self, file: usize) -> &str {
         &self.files[file].0
     }
 
+    /// How many files are registered.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
+    /// Whether no file is registered.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
@@ -45,13 +49,16 @@ impl Sources {
 /// One problem found in a schema, at a place in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Where the problem is.
     pub loc: Loc,
+    /// What is wrong, without the location.
     pub message: String,
     /// Another place the message refers to (e.g. the first of two duplicate definitions).
     pub related: Option<(String, Loc)>,
 }
 
 impl Diagnostic {
+    /// A diagnostic at `loc`, with no related place.
     pub fn new(loc: Loc, message: impl Into<String>) -> Self {
         Diagnostic {
             loc,
@@ -60,6 +67,7 @@ impl Diagnostic {
         }
     }
 
+    /// Adds the other place the message refers to, introduced by `what` (`"first defined at"`).
     pub fn with_related(mut self, what: impl Into<String>, loc: Loc) -> Self {
         self.related = Some((what.into(), loc));
         self
@@ -83,6 +91,7 @@ impl Diagnostic {
 /// Every diagnostic of a failed compilation, rendered against its sources.
 #[derive(Debug, Clone)]
 pub struct Error {
+    /// One rendered `file:line:col: message` per problem (or `path: error` for an I/O failure).
     pub diagnostics: Vec<String>,
 }
 

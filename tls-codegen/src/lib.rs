@@ -5,6 +5,7 @@
 //! strict `decode` and length-computing `encode`. Used from `tls-core`'s `build.rs`, and as the
 //! `tls-codegen` binary (`check`, `emit`, `parse`).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod ast;
 mod error;
@@ -19,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 /// A compiled schema: its checked model and where it came from.
 pub struct Compiled {
+    /// The schema files, which diagnostics and locations refer to.
     pub sources: Sources,
+    /// The checked schema that code generation reads.
     pub model: model::Model,
 }
 

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 /// The whole checked schema.
 #[derive(Debug, Default)]
 pub struct Model {
+    /// Every definition, including types lifted out of inline structs, enums and `case` arms.
+    /// Definition indices elsewhere in the model (`Wire::Ref`, ...) point into this.
     pub defs: Vec<Def>,
+    /// Definition index by schema name.
     pub by_name: BTreeMap<String, usize>,
 }
 
@@ -18,11 +21,16 @@ pub struct Def {
     pub name: String,
     /// The Rust type name (`ASN1Cert`).
     pub rust: String,
+    /// The schema comment, becoming the type's rustdoc.
     pub doc: Vec<String>,
+    /// Where the schema defines it.
     pub loc: Loc,
+    /// What it is on the wire (or that it is context only).
     pub kind: DefKind,
-    /// Filled in by the analysis passes.
+    /// Whether the generated type borrows from the decoded bytes (has a `'a` lifetime).
+    /// Filled in by the analysis passes, as are `size` and `context`.
     pub borrows: bool,
+    /// Encoded size in bytes, if every value has the same one.
     pub size: Option<u64>,
     /// Context the decoder needs that the bytes do not carry, by key (`Handshake.msg_type`).
     pub context: BTreeMap<String, CtxKind>,
@@ -30,6 +38,7 @@ pub struct Def {
     pub typed_for: Vec<(String, String)>,
 }
 
+/// What a definition is.
 #[derive(Debug, Clone)]
 pub enum DefKind {
     /// An enum that is on the wire.
@@ -38,31 +47,43 @@ pub enum DefKind {
     ContextEnum(Vec<String>),
     /// A named alias (`opaque SessionID<0..32>;`): a newtype around its wire shape.
     Alias(Wire),
+    /// A struct on the wire (generated as a select's enum if a select is its only stored field).
     Struct(StructDef),
     /// A struct of connection state with context-only members (RFC 5246's SecurityParameters):
     /// its fields give selectors and lengths their types, but it is never on the wire.
     ContextStruct,
 }
 
+/// An enum on the wire: a schema `enum`, or an `open` fixed-size alias whose constants are its
+/// named values.
 #[derive(Debug, Clone)]
 pub struct EnumDef {
+    /// Wire width in bytes (1 to 4).
     pub width: u8,
+    /// `open`: unknown values decode to `Unknown(n)` and round-trip; otherwise they are an error.
     pub open: bool,
-    /// (schema name, Rust variant, value, doc)
+    /// The named values, each a variant of the generated enum.
     pub values: Vec<EnumVal>,
     /// Reserved ranges, documented but without variants.
     pub ranges: Vec<(String, u64, u64)>,
 }
 
+/// One named value of an enum.
 #[derive(Debug, Clone)]
 pub struct EnumVal {
+    /// The name as the schema writes it (`client_hello`).
     pub name: String,
+    /// The Rust variant (`ClientHello`; an open alias's constants keep their schema name).
     pub rust: String,
+    /// The number on the wire.
     pub value: u64,
 }
 
+/// A struct on the wire.
 #[derive(Debug, Clone)]
 pub struct StructDef {
+    /// Its fields in wire order. Length fields are not among them: each becomes the length
+    /// prefix of the field it measures.
     pub fields: Vec<Field>,
 }
 
@@ -85,22 +106,31 @@ impl StructDef {
     }
 }
 
+/// One field of a struct or of a `case` arm.
 #[derive(Debug, Clone)]
 pub struct Field {
+    /// The name as the schema writes it; empty for an unnamed member.
     pub name: String,
+    /// The Rust field name (`legacy_version`, `type_`).
     pub rust: String,
+    /// The schema comment, becoming the field's rustdoc.
     pub doc: Vec<String>,
+    /// How it is laid out on the wire, which also fixes its Rust type.
     pub wire: Wire,
+    /// Whether the generated type stores it.
     pub role: Role,
 }
 
+/// How a field appears in the generated type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
+    /// A field of the generated Rust type.
     Stored,
     /// Written from the select's variant (field index of the select).
     SelectorOf(usize),
 }
 
+/// The wire shape of a field, alias or arm, which determines the Rust type that holds it.
 #[derive(Debug, Clone)]
 pub enum Wire {
     /// uint8/16/24/32/64, by byte width.
@@ -113,28 +143,40 @@ pub enum Wire {
     CtxBytes(String),
     /// A fixed vector of non-byte elements: exactly `bytes` bytes of `elem`.
     FixedVec {
+        /// Shape of each element.
         elem: Box<Wire>,
+        /// Total length in bytes (a multiple of the element size).
         bytes: u64,
     },
     /// A variable-length vector; `prefix` 0 means it takes the rest of its region.
     Vector {
+        /// Shape of each element (`UInt(1)` for `opaque`, held as `&[u8]`).
         elem: Box<Wire>,
+        /// Minimum length in bytes.
         floor: u64,
+        /// Maximum length in bytes.
         ceiling: u64,
+        /// Width of the length prefix in bytes; 0 for `rest` and ciphertext.
         prefix: u8,
     },
     /// A length-prefixed region holding exactly one `inner` (from a length field or `typed_by`).
     Delimited {
+        /// Width of the length prefix in bytes.
         prefix: u8,
+        /// Minimum region length in bytes.
         floor: u64,
+        /// Maximum region length in bytes.
         ceiling: u64,
+        /// What the region holds.
         inner: Box<Wire>,
     },
+    /// A `select`: the arm its selector's value picks.
     Select(Select),
     /// The trailing-optional form: present when bytes remain in the region.
     Optional(Box<Wire>),
 }
 
+/// A `select`, generated as a Rust enum with one variant per `case` label.
 #[derive(Debug, Clone)]
 pub struct Select {
     /// Rust name of the generated enum.
@@ -143,13 +185,15 @@ pub struct Select {
     pub selector_def: usize,
     /// Where the selector value comes from.
     pub source: SelectorSource,
+    /// One arm per `case` label; labels sharing a body each get a copy of it.
     pub arms: Vec<SelArm>,
     /// Values without an arm decode to `Unknown(selector, bytes)` (typed extensions).
     pub unknown_raw: bool,
-    /// Label pushed onto error paths for each arm (typed extensions use the extension name).
+    /// The schema comment on the select (or `typed_by` field): the generated enum's rustdoc.
     pub doc: Vec<String>,
 }
 
+/// Where a select's selector value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SelectorSource {
     /// A sibling field (index), written from the variant on encode.
@@ -158,17 +202,23 @@ pub enum SelectorSource {
     Context(String),
 }
 
+/// One `case` label of a select, with its body.
 #[derive(Debug, Clone)]
 pub struct SelArm {
-    /// Schema label (`client_hello`), Rust variant (`ClientHello`), selector value.
+    /// The label as the schema writes it (`client_hello`); also its name in error paths.
     pub label: String,
+    /// The variant of the generated enum (`ClientHello`).
     pub rust: String,
+    /// The selector enum's variant for this label: the value written for it.
     pub value_rust: String,
+    /// What the arm holds.
     pub body: ArmBody,
 }
 
+/// What a `case` arm holds.
 #[derive(Debug, Clone)]
 pub enum ArmBody {
+    /// Nothing (`case hello_request: struct {};`): a variant without data.
     Empty,
     /// A single type without a field name (`case client_hello: ClientHello;`).
     Single(Wire),

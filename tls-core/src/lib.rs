@@ -6,6 +6,9 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod error;
+
+pub use error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 
 /// Every TLS structure of the schema in `schema/`, generated at build time by `tls-codegen`.
 ///

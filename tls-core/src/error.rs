@@ -1,0 +1,183 @@
+//! The one error type of spectls, with granular kinds, each mapped to the alert RFC 5246
+//! section 7.2 asks us to send for it.
+
+use crate::codec::DecodeError;
+use crate::wire::AlertDescription;
+use std::fmt;
+
+/// Everything that can go wrong in a TLS connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer's bytes are not a valid message (field path and offset inside).
+    Decode(DecodeError),
+    /// A message arrived that the current state does not allow.
+    UnexpectedMessage {
+        /// The state we were in.
+        state: &'static str,
+        /// What arrived (content type or handshake type).
+        got: String,
+    },
+    /// The peer broke a protocol rule (a message was well formed but wrong).
+    PeerMisbehaved(PeerMisbehaved),
+    /// We and the peer have nothing in common (suites, groups, signature schemes, ALPN, ...).
+    PeerIncompatible(PeerIncompatible),
+    /// The peer's certificate chain or its signature did not verify.
+    InvalidCertificate(CertificateError),
+    /// A record failed AEAD authentication.
+    BadRecordMac,
+    /// A record longer than RFC 5246 section 6.2 allows.
+    RecordOverflow,
+    /// The peer sent a fatal alert (or a warning we treat as fatal).
+    AlertReceived(AlertDescription),
+    /// The transport closed without a close_notify: the data may have been truncated.
+    UnexpectedEof,
+    /// The connection already failed; it cannot be used further.
+    ConnectionClosed,
+    /// The configuration cannot work (no usable suites, a key that does not match, ...).
+    Config(String),
+    /// A failure in our own code or crypto provider that is not the peer's fault.
+    Internal(String),
+}
+
+/// Protocol rules the peer broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerMisbehaved {
+    /// The server chose a cipher suite, group, version or extension we did not offer.
+    SelectedUnofferedParameter(&'static str),
+    /// The same extension appears twice in one message.
+    DuplicateExtension(u16),
+    /// A Finished message whose verify_data does not match.
+    BadFinished,
+    /// A ServerKeyExchange or CertificateVerify signature that does not verify.
+    BadSignature,
+    /// An ECDHE public value that is not a valid point for its group.
+    InvalidKeyShare,
+    /// renegotiation_info is missing or wrong (RFC 5746).
+    BadRenegotiationInfo,
+    /// The server agreed to resume or use EMS inconsistently (RFC 7627 section 5.3).
+    ExtendedMasterSecretMismatch,
+    /// A renegotiation was attempted; spectls refuses them.
+    RenegotiationAttempted,
+    /// Handshake data interleaved with another content type, or left over at a key change.
+    HandshakeFragmentation,
+    /// A record sequence number would wrap.
+    SequenceExhausted,
+    /// Anything else, described.
+    Other(&'static str),
+}
+
+/// What we could not agree on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerIncompatible {
+    /// No cipher suite in common.
+    NoCipherSuiteInCommon,
+    /// No ECDHE group in common.
+    NoGroupInCommon,
+    /// No signature scheme in common.
+    NoSignatureSchemeInCommon,
+    /// The peer does not do TLS 1.2.
+    UnsupportedVersion,
+    /// ALPN was offered but no protocol matches (RFC 7301).
+    NoApplicationProtocol,
+    /// Extended master secret is required by our configuration and the peer does not offer it.
+    ExtendedMasterSecretRequired,
+    /// The peer requires uncompressed points but offered formats without them, or similar.
+    Other(&'static str),
+}
+
+/// Why a certificate was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// The chain does not lead to a trusted root.
+    UnknownIssuer,
+    /// The certificate is outside its validity period.
+    Expired,
+    /// The certificate is not yet valid.
+    NotValidYet,
+    /// The certificate is not valid for the name we connected to.
+    NotValidForName,
+    /// The peer sent no certificate where one is required.
+    NoCertificate,
+    /// The certificate is malformed or uses something unsupported.
+    BadEncoding,
+    /// The certificate was revoked.
+    Revoked,
+    /// Anything else the verifier reports, described.
+    Other(String),
+}
+
+impl Error {
+    /// The alert to send the peer for this error, or `None` when none is owed (the peer already
+    /// closed, or the error is ours to report locally).
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use AlertDescription as A;
+        Some(match self {
+            Error::Decode(e) => e.alert(),
+            Error::UnexpectedMessage { .. } => A::UnexpectedMessage,
+            Error::PeerMisbehaved(p) => match p {
+                PeerMisbehaved::SelectedUnofferedParameter(_) => A::IllegalParameter,
+                PeerMisbehaved::DuplicateExtension(_) => A::IllegalParameter,
+                PeerMisbehaved::BadFinished => A::DecryptError,
+                PeerMisbehaved::BadSignature => A::DecryptError,
+                PeerMisbehaved::InvalidKeyShare => A::IllegalParameter,
+                PeerMisbehaved::BadRenegotiationInfo => A::HandshakeFailure,
+                PeerMisbehaved::ExtendedMasterSecretMismatch => A::HandshakeFailure,
+                PeerMisbehaved::RenegotiationAttempted => A::NoRenegotiation,
+                PeerMisbehaved::HandshakeFragmentation => A::UnexpectedMessage,
+                PeerMisbehaved::SequenceExhausted => A::InternalError,
+                PeerMisbehaved::Other(_) => A::IllegalParameter,
+            },
+            Error::PeerIncompatible(p) => match p {
+                PeerIncompatible::UnsupportedVersion => A::ProtocolVersion,
+                PeerIncompatible::NoApplicationProtocol => A::NoApplicationProtocol,
+                _ => A::HandshakeFailure,
+            },
+            Error::InvalidCertificate(c) => match c {
+                CertificateError::UnknownIssuer => A::UnknownCa,
+                CertificateError::Expired | CertificateError::NotValidYet => A::CertificateExpired,
+                CertificateError::Revoked => A::CertificateRevoked,
+                CertificateError::NoCertificate => A::HandshakeFailure,
+                CertificateError::BadEncoding => A::DecodeError,
+                CertificateError::NotValidForName | CertificateError::Other(_) => A::BadCertificate,
+            },
+            Error::BadRecordMac => A::BadRecordMac,
+            Error::RecordOverflow => A::RecordOverflow,
+            Error::Internal(_) => A::InternalError,
+            Error::AlertReceived(_)
+            | Error::UnexpectedEof
+            | Error::ConnectionClosed
+            | Error::Config(_) => return None,
+        })
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Decode(e) => write!(f, "malformed message: {e}"),
+            Error::UnexpectedMessage { state, got } => write!(f, "unexpected {got} in state {state}"),
+            Error::PeerMisbehaved(p) => write!(f, "peer misbehaved: {p:?}"),
+            Error::PeerIncompatible(p) => write!(f, "peer incompatible: {p:?}"),
+            Error::InvalidCertificate(c) => write!(f, "invalid peer certificate: {c:?}"),
+            Error::BadRecordMac => f.write_str("record failed authentication (bad_record_mac)"),
+            Error::RecordOverflow => f.write_str("record too long (record_overflow)"),
+            Error::AlertReceived(a) => write!(f, "received fatal alert: {a:?}"),
+            Error::UnexpectedEof => f.write_str("peer closed the connection without close_notify"),
+            Error::ConnectionClosed => f.write_str("connection already closed"),
+            Error::Config(s) => write!(f, "configuration error: {s}"),
+            Error::Internal(s) => write!(f, "internal error: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
