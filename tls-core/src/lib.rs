@@ -5,8 +5,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cipher;
 pub mod codec;
 pub mod error;
+pub mod kx;
+pub mod prf;
+pub mod sign;
+pub mod suites;
+pub mod verify;
 
 pub use error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 
