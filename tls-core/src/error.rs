@@ -165,7 +165,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Decode(e) => write!(f, "malformed message: {e}"),
-            Error::UnexpectedMessage { state, got } => write!(f, "unexpected {got} in state {state}"),
+            Error::UnexpectedMessage { state, got } => {
+                write!(f, "unexpected {got} in state {state}")
+            }
             Error::PeerMisbehaved(p) => write!(f, "peer misbehaved: {p:?}"),
             Error::PeerIncompatible(p) => write!(f, "peer incompatible: {p:?}"),
             Error::InvalidCertificate(c) => write!(f, "invalid peer certificate: {c:?}"),
