@@ -1,1 +1,259 @@
-//! (being written)
+//! Ephemeral ECDHE key exchange (RFC 8422) over X25519, secp256r1 and secp384r1, and the
+//! system random source.
+
+use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::wire::NamedCurve;
+use crate::Error;
+use ring::agreement;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::fmt;
+
+/// The groups spectls offers and accepts, in default preference order: X25519 (fast,
+/// constant-time by design), then secp256r1, then secp384r1.
+pub static SUPPORTED_GROUPS: &[NamedCurve] = &[
+    NamedCurve::X25519,
+    NamedCurve::Secp256r1,
+    NamedCurve::Secp384r1,
+];
+
+fn algorithm(group: NamedCurve) -> Option<&'static agreement::Algorithm> {
+    match group {
+        NamedCurve::X25519 => Some(&agreement::X25519),
+        NamedCurve::Secp256r1 => Some(&agreement::ECDH_P256),
+        NamedCurve::Secp384r1 => Some(&agreement::ECDH_P384),
+        _ => None,
+    }
+}
+
+/// One side of an ECDHE exchange: a fresh private key, used once by [`KeyExchange::complete`].
+pub struct KeyExchange {
+    group: NamedCurve,
+    alg: &'static agreement::Algorithm,
+    private: agreement::EphemeralPrivateKey,
+    public: agreement::PublicKey,
+}
+
+impl KeyExchange {
+    /// Generates a key pair for `group`. Groups other than X25519, secp256r1 and secp384r1 are
+    /// [`PeerIncompatible::NoGroupInCommon`].
+    pub fn start(group: NamedCurve) -> Result<Self, Error> {
+        let alg =
+            algorithm(group).ok_or(Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon))?;
+        let rng = SystemRandom::new();
+        let private = agreement::EphemeralPrivateKey::generate(alg, &rng)
+            .map_err(|_| Error::Internal("ECDHE key generation failed".into()))?;
+        let public = private
+            .compute_public_key()
+            .map_err(|_| Error::Internal("ECDHE public key computation failed".into()))?;
+        Ok(KeyExchange {
+            group,
+            alg,
+            private,
+            public,
+        })
+    }
+
+    /// The group of this exchange.
+    pub fn group(&self) -> NamedCurve {
+        self.group
+    }
+
+    /// Our public value as sent in ServerKeyExchange / ClientKeyExchange: the uncompressed point
+    /// (`04 || x || y`, RFC 8422 section 5.4.1) for the NIST curves, 32 bytes for X25519.
+    pub fn public_key(&self) -> &[u8] {
+        self.public.as_ref()
+    }
+
+    /// Combines our private key with the peer's public value into the pre-master secret
+    /// (RFC 8422 section 5.10: the x-coordinate for NIST curves, the X25519 output otherwise).
+    ///
+    /// A peer value that is not a valid point (wrong length, not uncompressed, not on the curve,
+    /// or an X25519 point of small order giving an all-zero secret) is
+    /// [`PeerMisbehaved::InvalidKeyShare`].
+    pub fn complete(self, peer_public: &[u8]) -> Result<Vec<u8>, Error> {
+        let peer = agreement::UnparsedPublicKey::new(self.alg, peer_public);
+        agreement::agree_ephemeral(self.private, &peer, |secret| secret.to_vec())
+            .map_err(|_| Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
+    }
+}
+
+impl fmt::Debug for KeyExchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyExchange")
+            .field("group", &self.group)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `N` bytes from the operating system's secure random source (hello randoms, session IDs).
+pub fn random<const N: usize>() -> Result<[u8; N], Error> {
+    let mut out = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut out)
+        .map_err(|_| Error::Internal("system random source failed".into()))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (group, public value length, shared secret length) per RFC 8422 / RFC 7748.
+    const GROUPS: [(NamedCurve, usize, usize); 3] = [
+        (NamedCurve::X25519, 32, 32),
+        (NamedCurve::Secp256r1, 65, 32),
+        (NamedCurve::Secp384r1, 97, 48),
+    ];
+
+    fn invalid(r: Result<Vec<u8>, Error>) -> bool {
+        r == Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
+    }
+
+    #[test]
+    fn both_sides_agree_for_each_group() {
+        for (group, pub_len, secret_len) in GROUPS {
+            let a = KeyExchange::start(group).unwrap();
+            let b = KeyExchange::start(group).unwrap();
+            assert_eq!(a.group(), group);
+            assert_eq!(a.public_key().len(), pub_len, "{group:?}");
+            if group != NamedCurve::X25519 {
+                assert_eq!(a.public_key()[0], 0x04, "uncompressed point");
+            }
+            assert_ne!(a.public_key(), b.public_key());
+            let (a_pub, b_pub) = (a.public_key().to_vec(), b.public_key().to_vec());
+            let s1 = a.complete(&b_pub).unwrap();
+            let s2 = b.complete(&a_pub).unwrap();
+            assert_eq!(s1, s2, "{group:?}");
+            assert_eq!(s1.len(), secret_len, "{group:?}");
+            assert!(s1.iter().any(|&b| b != 0));
+            // A third party's key gives a different secret.
+            let c = KeyExchange::start(group).unwrap();
+            assert_ne!(c.complete(&b_pub).unwrap(), s1);
+        }
+    }
+
+    #[test]
+    fn peer_value_of_another_group_is_rejected() {
+        let p256 = KeyExchange::start(NamedCurve::Secp256r1).unwrap();
+        let x = KeyExchange::start(NamedCurve::X25519).unwrap();
+        let p384 = KeyExchange::start(NamedCurve::Secp384r1).unwrap();
+        let p256_pub = p256.public_key().to_vec();
+        let p384_pub = p384.public_key().to_vec();
+        assert!(invalid(x.complete(&p256_pub)));
+        assert!(invalid(p384.complete(&p256_pub)));
+        assert!(invalid(p256.complete(&p384_pub)));
+    }
+
+    #[test]
+    fn invalid_nist_points_are_rejected() {
+        for (group, len, _) in &GROUPS[1..] {
+            let peer = KeyExchange::start(*group).unwrap();
+            let good = peer.public_key().to_vec();
+            let coord = (len - 1) / 2;
+            let mut bad: Vec<Vec<u8>> = vec![
+                vec![],
+                vec![0x04],
+                good[..len - 1].to_vec(),
+                [&good[..], &[0]].concat(),
+                // All-zero coordinates: not on the curve (and not the point at infinity form).
+                [&[0x04][..], &vec![0; len - 1]].concat(),
+                // The point-at-infinity encoding of SEC 1.
+                vec![0x00],
+                // Compressed form of a valid point: TLS 1.2 here only uses uncompressed.
+                [&[0x02 | (good[len - 1] & 1)][..], &good[1..=coord]].concat(),
+            ];
+            // Flip a bit of y: off the curve.
+            let mut off = good.clone();
+            off[len - 1] ^= 1;
+            bad.push(off);
+            // Hybrid form (0x06/0x07) and an unknown prefix.
+            for prefix in [0x06, 0x07, 0x05] {
+                let mut p = good.clone();
+                p[0] = prefix;
+                bad.push(p);
+            }
+            // Coordinates >= p (all 0xff).
+            bad.push([&[0x04][..], &vec![0xff; len - 1]].concat());
+            for b in bad {
+                let me = KeyExchange::start(*group).unwrap();
+                assert!(invalid(me.complete(&b)), "{group:?} accepted {b:02x?}");
+            }
+            // Control: the untouched value works.
+            assert!(KeyExchange::start(*group).unwrap().complete(&good).is_ok());
+        }
+    }
+
+    #[test]
+    fn invalid_x25519_values_are_rejected() {
+        // Wrong lengths, and small-order points (RFC 7748 section 6.1: all-zero output).
+        let mut small_order: Vec<Vec<u8>> = vec![vec![0; 32]];
+        let mut one = vec![0u8; 32];
+        one[0] = 1;
+        small_order.push(one);
+        // The order-8 point 0xe0eb7a7c... (a well-known low-order point).
+        small_order.push(vec![
+            0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+            0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+            0x5f, 0x49, 0xb8, 0x00,
+        ]);
+        for b in [vec![], vec![9; 31], vec![9; 33], vec![9; 65]]
+            .into_iter()
+            .chain(small_order)
+        {
+            let me = KeyExchange::start(NamedCurve::X25519).unwrap();
+            assert!(invalid(me.complete(&b)), "accepted {b:02x?}");
+        }
+    }
+
+    #[test]
+    fn unsupported_groups_are_no_group_in_common() {
+        for g in [
+            NamedCurve::Secp521r1,
+            NamedCurve::X448,
+            NamedCurve::Unknown(0x0100), // ffdhe2048
+            NamedCurve::Unknown(0x11ec), // X25519MLKEM768
+            NamedCurve::Unknown(0),
+        ] {
+            assert_eq!(
+                KeyExchange::start(g).unwrap_err(),
+                Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon),
+                "{g:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn supported_groups_order_and_all_start() {
+        assert_eq!(
+            SUPPORTED_GROUPS
+                .iter()
+                .map(|g| g.value())
+                .collect::<Vec<_>>(),
+            [29, 23, 24]
+        );
+        for g in SUPPORTED_GROUPS {
+            assert!(KeyExchange::start(*g).is_ok());
+        }
+    }
+
+    #[test]
+    fn random_fills_and_differs() {
+        let a: [u8; 32] = random().unwrap();
+        let b: [u8; 32] = random().unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a, [0; 32]);
+        let empty: [u8; 0] = random().unwrap();
+        assert_eq!(empty.len(), 0);
+        let big: [u8; 1000] = random().unwrap();
+        // 1000 random bytes take well over 100 distinct values.
+        let mut seen = [false; 256];
+        big.iter().for_each(|&b| seen[b as usize] = true);
+        assert!(seen.iter().filter(|&&s| s).count() > 100);
+    }
+
+    #[test]
+    fn debug_shows_group_only() {
+        let k = KeyExchange::start(NamedCurve::X25519).unwrap();
+        assert_eq!(format!("{k:?}"), "KeyExchange { group: X25519, .. }");
+    }
+}

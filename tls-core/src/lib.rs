@@ -6,15 +6,26 @@
 #![warn(missing_docs)]
 
 pub mod cipher;
+pub mod client;
 pub mod codec;
+pub mod config;
+pub mod conn;
 pub mod error;
+pub mod handshake;
 pub mod kx;
 pub mod prf;
+pub(crate) mod record;
+pub mod server;
 pub mod sign;
+pub mod stream;
 pub mod suites;
 pub mod verify;
 
+pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
+pub use conn::{ClientConnection, ConnectionCommon, IoState, ServerConnection};
 pub use error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+pub use pki_types;
+pub use stream::Stream;
 
 /// Every TLS structure of the schema in `schema/`, generated at build time by `tls-codegen`.
 ///

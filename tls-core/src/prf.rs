@@ -1,1 +1,588 @@
-//! (being written)
+//! The TLS 1.2 key schedule: the PRF (RFC 5246 section 5), the master secret (section 8.1, and
+//! RFC 7627 section 4 for the extended master secret), the key block (section 6.3), Finished
+//! verify_data (section 7.4.9) and the running handshake transcript hash.
+
+use crate::suites::{HashAlg, SupportedCipherSuite};
+use crate::Error;
+use ring::{digest, hmac};
+use std::fmt;
+
+/// `PRF(secret, label, seed)` of RFC 5246 section 5, filling `out` (any length).
+///
+/// `seed` is given in parts that are hashed as if concatenated, so callers need not build it.
+pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+    // P_hash(secret, label + seed): A(0) = label + seed, A(i) = HMAC(secret, A(i-1)),
+    // output = HMAC(secret, A(1) + label + seed) + HMAC(secret, A(2) + label + seed) + ...
+    let key = hmac::Key::new(hash.hmac_algorithm(), secret);
+    let mut a = {
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(label);
+        seed.iter().for_each(|s| ctx.update(s));
+        ctx.sign()
+    };
+    let mut blocks = out.chunks_mut(hash.output_len()).peekable();
+    while let Some(block) = blocks.next() {
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(a.as_ref());
+        ctx.update(label);
+        seed.iter().for_each(|s| ctx.update(s));
+        let p = ctx.sign();
+        // The last block may be partial: take only what fits.
+        block.iter_mut().zip(p.as_ref()).for_each(|(o, b)| *o = *b);
+        if blocks.peek().is_some() {
+            a = hmac::sign(&key, a.as_ref());
+        }
+    }
+}
+
+/// The master secret of RFC 5246 section 8.1:
+/// `PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]`.
+pub fn master_secret(
+    hash: HashAlg,
+    pre_master: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    prf(
+        hash,
+        pre_master,
+        b"master secret",
+        &[client_random, server_random],
+        &mut out,
+    );
+    out
+}
+
+/// The extended master secret of RFC 7627 section 4:
+/// `PRF(pre_master_secret, "extended master secret", session_hash)[0..47]`, where `session_hash`
+/// is the transcript hash from ClientHello up to and including ClientKeyExchange (section 3).
+pub fn extended_master_secret(hash: HashAlg, pre_master: &[u8], session_hash: &[u8]) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    prf(
+        hash,
+        pre_master,
+        b"extended master secret",
+        &[session_hash],
+        &mut out,
+    );
+    out
+}
+
+/// The traffic keys of one connection (RFC 5246 section 6.3). AEAD suites have no MAC keys.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyBlock {
+    /// Key protecting what the client sends.
+    pub client_write_key: Vec<u8>,
+    /// Key protecting what the server sends.
+    pub server_write_key: Vec<u8>,
+    /// The client's implicit IV (GCM salt or ChaCha20 nonce mask).
+    pub client_write_iv: Vec<u8>,
+    /// The server's implicit IV (GCM salt or ChaCha20 nonce mask).
+    pub server_write_iv: Vec<u8>,
+}
+
+impl fmt::Debug for KeyBlock {
+    // Secrets stay out of logs: lengths only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyBlock")
+            .field("client_write_key", &self.client_write_key.len())
+            .field("server_write_key", &self.server_write_key.len())
+            .field("client_write_iv", &self.client_write_iv.len())
+            .field("server_write_iv", &self.server_write_iv.len())
+            .finish()
+    }
+}
+
+/// Expands the master secret into the suite's traffic keys (RFC 5246 section 6.3):
+/// `PRF(master_secret, "key expansion", server_random + client_random)`, cut in the order
+/// client key, server key, client IV, server IV.
+pub fn key_block(
+    suite: &SupportedCipherSuite,
+    master: &[u8; 48],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> KeyBlock {
+    let key_len = suite.aead.key_len();
+    let iv_len = suite.aead.fixed_iv_len();
+    let mut block = vec![0u8; 2 * (key_len + iv_len)];
+    prf(
+        suite.hash,
+        master,
+        b"key expansion",
+        &[server_random, client_random],
+        &mut block,
+    );
+    // The lengths come from the suite table and sum to block.len(), so the splits cannot fail.
+    let (client_write_key, rest) = block.split_at(key_len);
+    let (server_write_key, rest) = rest.split_at(key_len);
+    let (client_write_iv, server_write_iv) = rest.split_at(iv_len);
+    KeyBlock {
+        client_write_key: client_write_key.to_vec(),
+        server_write_key: server_write_key.to_vec(),
+        client_write_iv: client_write_iv.to_vec(),
+        server_write_iv: server_write_iv.to_vec(),
+    }
+}
+
+/// Finished.verify_data (RFC 5246 section 7.4.9):
+/// `PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]`, with the label
+/// "client finished" or "server finished" by who sends the Finished.
+pub fn verify_data(
+    hash: HashAlg,
+    master: &[u8; 48],
+    from_client: bool,
+    handshake_hash: &[u8],
+) -> [u8; 12] {
+    let label: &[u8] = if from_client {
+        b"client finished"
+    } else {
+        b"server finished"
+    };
+    let mut out = [0u8; 12];
+    prf(hash, master, label, &[handshake_hash], &mut out);
+    out
+}
+
+/// The running hash of the handshake messages (RFC 5246 section 7.4.9 `handshake_messages`).
+///
+/// The hash is named by the cipher suite, which is only known from the ServerHello, so the
+/// transcript starts by buffering raw message bytes; [`Transcript::start_hash`] then switches to
+/// hashing. A buffering transcript ([`Transcript::new_buffering`]) also keeps every byte, because
+/// a TLS 1.2 CertificateVerify signs the messages themselves, not their hash.
+pub struct Transcript {
+    hash: Option<(HashAlg, digest::Context)>,
+    buffer: Vec<u8>,
+    /// Keep every byte in `buffer` even after the hash started.
+    keep_all: bool,
+}
+
+impl Transcript {
+    /// A transcript that buffers until the hash is known, then only hashes.
+    pub fn new() -> Self {
+        Transcript {
+            hash: None,
+            buffer: Vec::new(),
+            keep_all: false,
+        }
+    }
+
+    /// A transcript that also keeps every message byte (for client-auth CertificateVerify).
+    pub fn new_buffering() -> Self {
+        Transcript {
+            keep_all: true,
+            ..Transcript::new()
+        }
+    }
+
+    /// Starts hashing with `hash`, first feeding it everything added so far.
+    ///
+    /// Calling it again with the same hash does nothing. Switching to another hash is only
+    /// possible while every byte is still kept; otherwise it is an internal error (the suite
+    /// cannot change within a handshake).
+    pub fn start_hash(&mut self, hash: HashAlg) -> Result<(), Error> {
+        match &self.hash {
+            Some((h, _)) if *h == hash => return Ok(()),
+            Some(_) if !self.keep_all => {
+                return Err(Error::Internal(
+                    "transcript hash already started with another algorithm".into(),
+                ))
+            }
+            _ => {}
+        }
+        let mut ctx = digest::Context::new(hash.digest_algorithm());
+        ctx.update(&self.buffer);
+        self.hash = Some((hash, ctx));
+        if !self.keep_all {
+            // The bytes live on in the hash state; no need to hold the Certificate chain.
+            self.buffer = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// Adds one encoded handshake message (header included).
+    pub fn add(&mut self, bytes: &[u8]) {
+        match &mut self.hash {
+            Some((_, ctx)) => {
+                ctx.update(bytes);
+                if self.keep_all {
+                    self.buffer.extend_from_slice(bytes);
+                }
+            }
+            None => self.buffer.extend_from_slice(bytes),
+        }
+    }
+
+    /// The hash of everything added so far; the transcript can keep growing afterwards.
+    ///
+    /// An internal error before [`Transcript::start_hash`]: there is no hash to report yet.
+    pub fn current_hash(&self) -> Result<Vec<u8>, Error> {
+        match &self.hash {
+            Some((_, ctx)) => Ok(ctx.clone().finish().as_ref().to_vec()),
+            None => Err(Error::Internal(
+                "transcript hash requested before the hash algorithm is known".into(),
+            )),
+        }
+    }
+
+    /// The hash in use, once started.
+    pub fn hash_alg(&self) -> Option<HashAlg> {
+        self.hash.as_ref().map(|(h, _)| *h)
+    }
+
+    /// Every byte added so far, if this transcript still has them all: always for a buffering
+    /// transcript (until [`Transcript::stop_buffering`]), otherwise only before the hash started.
+    pub fn buffered(&self) -> Option<&[u8]> {
+        (self.keep_all || self.hash.is_none()).then_some(self.buffer.as_slice())
+    }
+
+    /// Stops keeping raw bytes once they cannot be needed (no client certificate was asked
+    /// for); the hash carries on. Has no effect on bytes kept until the hash starts.
+    pub fn stop_buffering(&mut self) {
+        self.keep_all = false;
+        if self.hash.is_some() {
+            self.buffer = Vec::new();
+        }
+    }
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Transcript::new()
+    }
+}
+
+impl fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transcript")
+            .field("hash", &self.hash_alg())
+            .field("buffered_bytes", &self.buffer.len())
+            .field("keep_all", &self.keep_all)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suites::{
+        ALL_CIPHER_SUITES, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    };
+
+    fn unhex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn seq32(start: u8) -> [u8; 32] {
+        std::array::from_fn(|i| start + i as u8)
+    }
+
+    /// The P_SHA256 vector posted to the IETF TLS list (msg03416, also used by GnuTLS and others);
+    /// recomputed here with `openssl kdf -kdfopt digest:SHA256 ... TLS1-PRF`.
+    #[test]
+    fn prf_sha256_published_vector() {
+        let mut out = [0u8; 100];
+        prf(
+            HashAlg::Sha256,
+            &unhex("9bbe436ba940f017b17652849a71db35"),
+            b"test label",
+            &[&unhex("a0ba9f936cda311827a6f796ffd5198c")],
+            &mut out,
+        );
+        let want = unhex(
+            "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a
+             6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab
+             4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701
+             87347b66",
+        );
+        assert_eq!(out[..], want[..]);
+    }
+
+    /// The P_SHA384 vector from the same post (148 bytes: three full blocks and a partial one).
+    #[test]
+    fn prf_sha384_published_vector_with_split_seed() {
+        let seed = unhex("cd665cf6a8447dd6ff8b27555edb7465");
+        let mut out = [0u8; 148];
+        // The seed given in parts must hash as the concatenation.
+        prf(
+            HashAlg::Sha384,
+            &unhex("b80b733d6ceefcdc71566ea48e5567df"),
+            b"test label",
+            &[&seed[..5], &[], &seed[5..]],
+            &mut out,
+        );
+        let want = unhex(
+            "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd
+             e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd
+             8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425
+             9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6
+             91c8f3a26854308d5eaa3be85e0990703d73e56f",
+        );
+        assert_eq!(out[..], want[..]);
+    }
+
+    #[test]
+    fn prf_output_is_a_stream_any_length_is_a_prefix() {
+        let mut long = [0u8; 200];
+        prf(HashAlg::Sha256, b"k", b"l", &[b"s"], &mut long);
+        for n in [0, 1, 31, 32, 33, 64, 65, 199] {
+            let mut short = vec![0u8; n];
+            prf(HashAlg::Sha256, b"k", b"l", &[b"s"], &mut short);
+            assert_eq!(short[..], long[..n], "length {n}");
+        }
+        // The label is part of the input, not a decoration.
+        let mut other = [0u8; 200];
+        prf(HashAlg::Sha256, b"k", b"m", &[b"s"], &mut other);
+        assert_ne!(other, long);
+    }
+
+    /// Expected values below were computed with OpenSSL's TLS1-PRF KDF
+    /// (`openssl kdf -keylen N -kdfopt digest:SHA256 -kdfopt hexsecret:.. -kdfopt hexseed:..`),
+    /// an implementation independent of this one. Inputs: pre-master 01..20, client random 40..5f,
+    /// server random 80..9f.
+    const MASTER_SHA256: &str = "4e1482b4925dc5db459874101cbf44195755f7635006dba5225afa549684e5c6
+                                 7154ad4127718268c17284c64450a6b2";
+
+    #[test]
+    fn master_secret_matches_openssl() {
+        let pm: Vec<u8> = (1..=32).collect();
+        let ms = master_secret(HashAlg::Sha256, &pm, &seq32(0x40), &seq32(0x80));
+        assert_eq!(ms[..], unhex(MASTER_SHA256)[..]);
+        let ms = master_secret(HashAlg::Sha384, &pm, &seq32(0x40), &seq32(0x80));
+        assert_eq!(
+            ms[..],
+            unhex(
+                "4fdc9ea1eb163c30a25065da1e464bd4b16d23ebe85a3d41c6fdef3115c3f95c
+                 92e912fb91664f5a94fb96cd5ccc3a62"
+            )[..]
+        );
+        // The randoms are ordered client first: swapping them changes the secret.
+        let swapped = master_secret(HashAlg::Sha256, &pm, &seq32(0x80), &seq32(0x40));
+        assert_ne!(swapped[..], unhex(MASTER_SHA256)[..]);
+    }
+
+    /// An EMS computed by OpenSSL in a real TLS 1.2 ECDHE-ECDSA-AES256-GCM-SHA384 session
+    /// (published as a test vector in s2n-tls `tests/unit/s2n_tls_prf_test.c`); recomputed with
+    /// `openssl kdf ... digest:SHA384 ... TLS1-PRF`.
+    #[test]
+    fn extended_master_secret_sha384_vector() {
+        let ems = extended_master_secret(
+            HashAlg::Sha384,
+            &unhex("05e12675c9264d82b53fa15d589c829af9be1ae3d881ab0b023b7b8cad8bc058"),
+            &unhex(
+                "e6cbbaa03909ea387714fe70c07546086dedfcee086fd2985dfdd50924393619
+                 009115758e490e2e3b0c13bebdad5fbb",
+            ),
+        );
+        assert_eq!(
+            ems[..],
+            unhex(
+                "aef116e65e2cd77d4e96b1ceeadb7912ddd9aaf3a907aa3344ec3a2de6cc3b69
+                 9ca768fe389eab3b53c98d8ccd830b06"
+            )[..]
+        );
+    }
+
+    /// SHA-256 EMS against OpenSSL's KDF (pre-master 01..20, session hash SHA-256("spectls")),
+    /// and against a step-by-step HMAC computation of P_SHA256 written out here.
+    #[test]
+    fn extended_master_secret_sha256_matches_openssl_and_manual_hmac() {
+        let pm: Vec<u8> = (1..=32).collect();
+        let session_hash = digest::digest(&digest::SHA256, b"spectls");
+        assert_eq!(
+            session_hash.as_ref(),
+            &unhex("ec00871733e21007e1d2fd4cda9b1bec17dac6f1348492a88cb7d5a79c0c3381")[..]
+        );
+        let ems = extended_master_secret(HashAlg::Sha256, &pm, session_hash.as_ref());
+        assert_eq!(
+            ems[..],
+            unhex(
+                "a207164ed7748fcaf8ca3fd6a699ab2340d2898f3ff359362ea82f93fd4371d7
+                 8f877be8ab4e01248fd641a0e42e53c3"
+            )[..]
+        );
+        // Manual: label + seed, A(1), A(2), and the two output blocks, with one-shot HMACs.
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &pm);
+        let mut ls = b"extended master secret".to_vec();
+        ls.extend_from_slice(session_hash.as_ref());
+        let a1 = hmac::sign(&key, &ls);
+        let a2 = hmac::sign(&key, a1.as_ref());
+        let mut manual = Vec::new();
+        for a in [a1, a2] {
+            let mut m = a.as_ref().to_vec();
+            m.extend_from_slice(&ls);
+            manual.extend_from_slice(hmac::sign(&key, &m).as_ref());
+        }
+        assert_eq!(ems[..], manual[..48]);
+        // EMS and the classic master secret use different labels and must differ.
+        let classic = master_secret(HashAlg::Sha256, &pm, &seq32(0x40), &seq32(0x80));
+        assert_ne!(ems, classic);
+    }
+
+    #[test]
+    fn key_block_lengths_per_suite() {
+        let master = [7u8; 48];
+        for suite in ALL_CIPHER_SUITES {
+            let kb = key_block(suite, &master, &seq32(0x40), &seq32(0x80));
+            let (k, iv) = match suite.aead {
+                crate::suites::AeadAlg::Aes128Gcm => (16, 4),
+                crate::suites::AeadAlg::Aes256Gcm => (32, 4),
+                crate::suites::AeadAlg::ChaCha20Poly1305 => (32, 12),
+            };
+            assert_eq!(kb.client_write_key.len(), k, "{:?}", suite.suite);
+            assert_eq!(kb.server_write_key.len(), k, "{:?}", suite.suite);
+            assert_eq!(kb.client_write_iv.len(), iv, "{:?}", suite.suite);
+            assert_eq!(kb.server_write_iv.len(), iv, "{:?}", suite.suite);
+            assert_ne!(kb.client_write_key, kb.server_write_key);
+        }
+    }
+
+    /// Key blocks from OpenSSL's KDF with label "key expansion" and seed server_random +
+    /// client_random, cut in the RFC 5246 section 6.3 order.
+    #[test]
+    fn key_block_matches_openssl_and_is_cut_in_rfc_order() {
+        let master: [u8; 48] = unhex(MASTER_SHA256).try_into().unwrap();
+        let (cr, sr) = (seq32(0x40), seq32(0x80));
+
+        let kb = key_block(&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, &master, &cr, &sr);
+        let raw = unhex(
+            "f26cde21e312e000d860d79d375188e113fd026c73bac1f68372b66ce7797285
+                         9182cf06a5909fd8",
+        );
+        assert_eq!(kb.client_write_key, raw[0..16]);
+        assert_eq!(kb.server_write_key, raw[16..32]);
+        assert_eq!(kb.client_write_iv, raw[32..36]);
+        assert_eq!(kb.server_write_iv, raw[36..40]);
+
+        // ChaCha20 (88 bytes) shares the SHA-256 stream: its first 40 bytes equal the above.
+        let kb = key_block(
+            &TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            &master,
+            &cr,
+            &sr,
+        );
+        let raw = unhex(
+            "f26cde21e312e000d860d79d375188e113fd026c73bac1f68372b66ce7797285
+             9182cf06a5909fd854ec28756ce906f825239d0847263f43779ab484f52b9a37
+             d7a8d97fba4f98f5b1a4f97f5341b9d5dbd5186904743063",
+        );
+        assert_eq!(kb.client_write_key, raw[0..32]);
+        assert_eq!(kb.server_write_key, raw[32..64]);
+        assert_eq!(kb.client_write_iv, raw[64..76]);
+        assert_eq!(kb.server_write_iv, raw[76..88]);
+
+        let kb = key_block(&TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, &master, &cr, &sr);
+        let raw = unhex(
+            "ea5f4c5b082260073455354be9baa9bee0da21b0e7b55873ca7ae7f4c4bcb013
+             a8be7cbb2366aa75a96d402cef9cd73386c5dc42e601d27de09c287d98811651
+             b52645da7ec3589c",
+        );
+        assert_eq!(kb.client_write_key, raw[0..32]);
+        assert_eq!(kb.server_write_key, raw[32..64]);
+        assert_eq!(kb.client_write_iv, raw[64..68]);
+        assert_eq!(kb.server_write_iv, raw[68..72]);
+    }
+
+    #[test]
+    fn verify_data_matches_openssl() {
+        let master: [u8; 48] = unhex(MASTER_SHA256).try_into().unwrap();
+        let h256 = digest::digest(&digest::SHA256, b"handshake");
+        assert_eq!(
+            verify_data(HashAlg::Sha256, &master, true, h256.as_ref())[..],
+            unhex("525ce6dfba8fc3dcd535b1c0")[..]
+        );
+        assert_eq!(
+            verify_data(HashAlg::Sha256, &master, false, h256.as_ref())[..],
+            unhex("a44dd52c3ebe6bfed6152155")[..]
+        );
+        let h384 = digest::digest(&digest::SHA384, b"handshake");
+        assert_eq!(
+            verify_data(HashAlg::Sha384, &master, true, h384.as_ref())[..],
+            unhex("b9afa24b855f2121621536b2")[..]
+        );
+    }
+
+    #[test]
+    fn transcript_buffers_until_the_hash_is_known() {
+        let msgs: [&[u8]; 3] = [b"client hello", b"server hello", b"certificate chain"];
+        let mut all = Vec::new();
+        for h in [HashAlg::Sha256, HashAlg::Sha384] {
+            let mut t = Transcript::new();
+            assert!(t.current_hash().is_err());
+            t.add(msgs[0]);
+            t.add(msgs[1]);
+            assert_eq!(t.buffered(), Some(&b"client helloserver hello"[..]));
+            t.start_hash(h).unwrap();
+            assert_eq!(t.hash_alg(), Some(h));
+            // A non-buffering transcript no longer has the raw bytes.
+            assert_eq!(t.buffered(), None);
+            all.clear();
+            all.extend_from_slice(msgs[0]);
+            all.extend_from_slice(msgs[1]);
+            assert_eq!(
+                t.current_hash().unwrap(),
+                digest::digest(h.digest_algorithm(), &all).as_ref()
+            );
+            // current_hash is not destructive: the transcript keeps growing.
+            t.add(msgs[2]);
+            all.extend_from_slice(msgs[2]);
+            let want = digest::digest(h.digest_algorithm(), &all);
+            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            assert_eq!(t.current_hash().unwrap().len(), h.output_len());
+            // Restarting with the same hash is a no-op; another hash cannot be reconstructed.
+            t.start_hash(h).unwrap();
+            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            let other = match h {
+                HashAlg::Sha256 => HashAlg::Sha384,
+                HashAlg::Sha384 => HashAlg::Sha256,
+            };
+            assert!(matches!(t.start_hash(other), Err(Error::Internal(_))));
+        }
+    }
+
+    #[test]
+    fn buffering_transcript_keeps_every_byte() {
+        let mut t = Transcript::new_buffering();
+        t.add(b"one");
+        t.start_hash(HashAlg::Sha256).unwrap();
+        t.add(b"two");
+        assert_eq!(t.buffered(), Some(&b"onetwo"[..]));
+        assert_eq!(
+            t.current_hash().unwrap(),
+            digest::digest(&digest::SHA256, b"onetwo").as_ref()
+        );
+        // With every byte kept, the hash can still be switched.
+        t.start_hash(HashAlg::Sha384).unwrap();
+        assert_eq!(
+            t.current_hash().unwrap(),
+            digest::digest(&digest::SHA384, b"onetwo").as_ref()
+        );
+        t.stop_buffering();
+        assert_eq!(t.buffered(), None);
+        t.add(b"three");
+        assert_eq!(
+            t.current_hash().unwrap(),
+            digest::digest(&digest::SHA384, b"onetwothree").as_ref()
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let kb = key_block(
+            &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            &[0xab; 48],
+            &[1; 32],
+            &[2; 32],
+        );
+        let s = format!("{kb:?}");
+        // No byte list is printed, only lengths.
+        assert!(!s.contains('['), "{s}");
+        assert!(s.contains("client_write_key: 16"), "{s}");
+    }
+}

@@ -1,0 +1,113 @@
+//! An `openssl s_client`-like TLS 1.2 client.
+//!
+//! `cargo run --release --example client -- --connect 127.0.0.1:8443 [--server-name localhost]
+//! [--ca ca.pem] [--alpn h2,http/1.1]`
+//!
+//! Verifies the server against `--ca` (or Mozilla's roots from webpki-roots), sends
+//! `GET / HTTP/1.0`, prints what was negotiated and the response. A failed handshake exits
+//! non-zero with the error.
+
+use spectls::pki_types::ServerName;
+use spectls::sign::certs_from_pem;
+use spectls::verify::RootCertStore;
+use spectls::{ClientConfig, ClientConnection, Stream};
+use std::error::Error;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+struct Args {
+    connect: String,
+    server_name: Option<String>,
+    ca: Option<String>,
+    alpn: Vec<Vec<u8>>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        connect: String::new(),
+        server_name: None,
+        ca: None,
+        alpn: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--connect" => args.connect = value()?,
+            "--server-name" => args.server_name = Some(value()?),
+            "--ca" => args.ca = Some(value()?),
+            "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if args.connect.is_empty() {
+        return Err(
+            "usage: client --connect HOST:PORT [--server-name NAME] [--ca ca.pem] [--alpn a,b]"
+                .into(),
+        );
+    }
+    Ok(args)
+}
+
+fn run(args: Args) -> Result<(), Box<dyn Error>> {
+    let mut roots = RootCertStore::empty();
+    match &args.ca {
+        Some(path) => {
+            for cert in certs_from_pem(&std::fs::read(path)?)? {
+                roots.add(cert)?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let config = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_alpn_protocols(args.alpn.clone())
+        .build()?;
+    let host = args.server_name.clone().unwrap_or_else(|| {
+        args.connect
+            .rsplit_once(':')
+            .map_or(args.connect.clone(), |(h, _)| {
+                h.trim_matches(['[', ']']).to_string()
+            })
+    });
+    let server_name = ServerName::try_from(host)?;
+    let sock = TcpStream::connect(&args.connect)?;
+    let conn = ClientConnection::new(Arc::new(config), server_name)?;
+    let mut tls = Stream::new(conn, sock);
+    tls.handshake()?;
+    let c = &tls.conn;
+    eprintln!(
+        "negotiated: {:?}, {:?}, group {:?}, signature {:?}, ALPN {:?}, EMS {}",
+        c.protocol_version(),
+        c.negotiated_cipher_suite(),
+        c.negotiated_group(),
+        c.negotiated_signature_scheme(),
+        c.alpn_protocol().map(String::from_utf8_lossy),
+        c.extended_master_secret()
+    );
+    tls.write_all(b"GET / HTTP/1.0\r\n\r\n")?;
+    let mut response = Vec::new();
+    tls.read_to_end(&mut response)?;
+    std::io::stdout().write_all(&response)?;
+    tls.close()?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,568 @@
+//! The sans-IO connection: bytes in (`read_tls`), bytes out (`write_tls`), plaintext through
+//! `reader()`/`writer()`, and `process_new_packets` in between, as in rustls.
+//!
+//! All input is parsed by generated code before any state changes; the first error is sticky:
+//! it is returned from then on, and the alert it calls for is queued for `write_tls`.
+
+use crate::client::{self, ClientState};
+use crate::codec::{Codec, Encode};
+use crate::config::{ClientConfig, ServerConfig};
+use crate::error::{Error, PeerMisbehaved};
+use crate::handshake::{Context, Input, Negotiated};
+use crate::prf::Transcript;
+use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
+use crate::server::{self, ServerState};
+use crate::wire::{
+    Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite, ContentType, Handshake,
+    KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding, SignatureScheme,
+};
+use pki_types::{CertificateDer, ServerName};
+use std::io;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+/// Plaintext we buffer for the application before we stop reading from the network.
+const MAX_PLAINTEXT_BUFFER: usize = 64 * 1024;
+/// Encrypted input we buffer before asking the caller to call `process_new_packets`.
+const MAX_RECEIVE_BUFFER: usize = 2 * (MAX_CIPHERTEXT + 5);
+
+enum Machine {
+    Client(Arc<ClientConfig>, ClientState),
+    Server(Arc<ServerConfig>, ServerState),
+}
+
+/// What both sides have: the record layer, buffers, negotiated parameters. `ClientConnection`
+/// and `ServerConnection` dereference to it.
+pub struct ConnectionCommon {
+    machine: Option<Machine>,
+    writer: RecordWriter,
+    reader: RecordReader,
+    joiner: HandshakeJoiner,
+    transcript: Transcript,
+    negotiated: Negotiated,
+    pending_read: Option<(crate::cipher::RecordDecrypter, usize)>,
+    handshake_done: bool,
+    /// Received, not yet processed TLS bytes.
+    rx: Vec<u8>,
+    /// TLS bytes waiting for `write_tls`.
+    tx: Vec<u8>,
+    /// Decrypted application data waiting for `reader()`.
+    plaintext: Vec<u8>,
+    plaintext_pos: usize,
+    /// Application data written before the handshake finished.
+    early_out: Vec<u8>,
+    error: Option<Error>,
+    /// The peer sent close_notify.
+    peer_closed: bool,
+    /// The transport reported end of file.
+    transport_eof: bool,
+    sent_close_notify: bool,
+}
+
+/// Counts from one `process_new_packets` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IoState {
+    /// TLS bytes waiting to be written.
+    pub tls_bytes_to_write: usize,
+    /// Plaintext bytes waiting to be read.
+    pub plaintext_bytes_to_read: usize,
+    /// The peer closed the connection cleanly (close_notify).
+    pub peer_has_closed: bool,
+}
+
+impl ConnectionCommon {
+    fn new(machine: Machine) -> Self {
+        ConnectionCommon {
+            machine: Some(machine),
+            writer: RecordWriter::new(),
+            reader: RecordReader::new(),
+            joiner: HandshakeJoiner::default(),
+            transcript: Transcript::new(),
+            negotiated: Negotiated::default(),
+            pending_read: None,
+            handshake_done: false,
+            rx: Vec::new(),
+            tx: Vec::new(),
+            plaintext: Vec::new(),
+            plaintext_pos: 0,
+            early_out: Vec::new(),
+            error: None,
+            peer_closed: false,
+            transport_eof: false,
+            sent_close_notify: false,
+        }
+    }
+
+    fn context(&mut self) -> (Option<Machine>, Context<'_>) {
+        let machine = self.machine.take();
+        let cx = Context {
+            writer: &mut self.writer,
+            reader: &mut self.reader,
+            tx: &mut self.tx,
+            transcript: &mut self.transcript,
+            negotiated: &mut self.negotiated,
+            pending_read: &mut self.pending_read,
+            handshake_done: &mut self.handshake_done,
+        };
+        (machine, cx)
+    }
+
+    /// Reads TLS bytes from `rd` (one read call). Returns 0 at end of stream.
+    pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        if self.rx.len() >= MAX_RECEIVE_BUFFER {
+            return Err(io::Error::other(
+                "receive buffer full: call process_new_packets",
+            ));
+        }
+        let start = self.rx.len();
+        self.rx.resize(MAX_RECEIVE_BUFFER, 0);
+        let result = rd.read(&mut self.rx[start..]);
+        let n = *result.as_ref().unwrap_or(&0);
+        self.rx.truncate(start + n);
+        if let Ok(0) = result {
+            self.transport_eof = true;
+        }
+        result
+    }
+
+    /// Writes queued TLS bytes to `wr` (one write call).
+    pub fn write_tls(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
+        if self.tx.is_empty() {
+            return Ok(0);
+        }
+        let n = wr.write(&self.tx)?;
+        self.tx.drain(..n.min(self.tx.len()));
+        Ok(n)
+    }
+
+    /// Whether we want TLS bytes from the peer.
+    pub fn wants_read(&self) -> bool {
+        self.error.is_none()
+            && !self.peer_closed
+            && !self.transport_eof
+            && self.plaintext.len() - self.plaintext_pos < MAX_PLAINTEXT_BUFFER
+            && self.rx.len() < MAX_RECEIVE_BUFFER
+    }
+
+    /// Whether there are TLS bytes to write.
+    pub fn wants_write(&self) -> bool {
+        !self.tx.is_empty()
+    }
+
+    /// Whether the handshake is still going on.
+    pub fn is_handshaking(&self) -> bool {
+        !self.handshake_done
+    }
+
+    /// Processes every complete record received so far. Errors are sticky: after one, this keeps
+    /// returning it, and the alert it calls for is queued for `write_tls`.
+    pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let result = self.process_records();
+        if let Err(e) = &result {
+            self.fail(e.clone());
+        }
+        if self.transport_eof
+            && !self.peer_closed
+            && self.error.is_none()
+            && self.handshake_done
+            && self.rx.is_empty()
+        {
+            // Reported to the reader as UnexpectedEof; not a protocol error by itself.
+        }
+        result?;
+        Ok(IoState {
+            tls_bytes_to_write: self.tx.len(),
+            plaintext_bytes_to_read: self.plaintext.len() - self.plaintext_pos,
+            peer_has_closed: self.peer_closed,
+        })
+    }
+
+    fn fail(&mut self, e: Error) {
+        if let Some(desc) = e.alert() {
+            let alert = Alert {
+                level: AlertLevel::Fatal,
+                description: desc,
+            };
+            // Best effort: if even this fails there is nothing more to tell the peer.
+            let _ = self
+                .writer
+                .write(ContentType::Alert, &alert.to_vec(), &mut self.tx);
+        }
+        self.error = Some(e);
+    }
+
+    fn process_records(&mut self) -> Result<(), Error> {
+        let mut pos = 0;
+        let result = loop {
+            let Some(rec) = self
+                .reader
+                .read(self.rx.get_mut(pos..).unwrap_or_default())?
+            else {
+                break Ok(());
+            };
+            let base = pos;
+            pos += rec.consumed;
+            let range = base + rec.plaintext.start..base + rec.plaintext.end;
+            if let Err(e) = self.handle_record(rec.typ, range) {
+                break Err(e);
+            }
+            if self.error.is_some() || self.peer_closed {
+                break Ok(());
+            }
+        };
+        self.rx.drain(..pos.min(self.rx.len()));
+        if self.plaintext_pos == self.plaintext.len() {
+            self.plaintext.clear();
+            self.plaintext_pos = 0;
+        }
+        result
+    }
+
+    fn handle_record(
+        &mut self,
+        typ: ContentType,
+        range: std::ops::Range<usize>,
+    ) -> Result<(), Error> {
+        let data = self.rx.get(range).unwrap_or_default();
+        // RFC 5246 6.2.1: no other record type inside a fragmented handshake message.
+        if typ != ContentType::Handshake && !self.joiner.is_empty() {
+            return Err(Error::PeerMisbehaved(
+                PeerMisbehaved::HandshakeFragmentation,
+            ));
+        }
+        match typ {
+            ContentType::ApplicationData => {
+                if !self.handshake_done {
+                    return Err(Error::UnexpectedMessage {
+                        state: "handshake",
+                        got: "application data".into(),
+                    });
+                }
+                // Empty application data records are allowed (RFC 5246 6.2.1) and carry nothing.
+                self.plaintext.extend_from_slice(data);
+                Ok(())
+            }
+            ContentType::Alert => {
+                let alert = Alert::from_bytes(data)?;
+                match (alert.level, alert.description) {
+                    (_, AlertDescription::CloseNotify) => {
+                        self.peer_closed = true;
+                        Ok(())
+                    }
+                    (AlertLevel::Warning, _) => Ok(()),
+                    (AlertLevel::Fatal, d) => Err(Error::AlertReceived(d)),
+                }
+            }
+            ContentType::ChangeCipherSpec => {
+                ChangeCipherSpec::from_bytes(data)?;
+                self.run(Input::ChangeCipherSpec)
+            }
+            ContentType::Handshake => {
+                if data.is_empty() {
+                    return Err(Error::UnexpectedMessage {
+                        state: "record layer",
+                        got: "empty handshake record".into(),
+                    });
+                }
+                let data = data.to_vec();
+                self.joiner.push(&data);
+                while let Some(n) = self.joiner.next_len()? {
+                    let joiner = std::mem::take(&mut self.joiner);
+                    let bytes = joiner.bytes().get(..n).unwrap_or_default();
+                    let result = Handshake::from_bytes(
+                        bytes,
+                        KeyExchangeAlgorithm::EcDiffieHellman,
+                        PublicValueEncoding::Explicit,
+                    )
+                    .map_err(Error::from)
+                    .and_then(|msg| self.run(Input::Handshake { msg, bytes }));
+                    self.joiner = joiner;
+                    self.joiner.consume(n);
+                    result?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn run(&mut self, input: Input<'_>) -> Result<(), Error> {
+        let was_done = self.handshake_done;
+        let (machine, mut cx) = self.context();
+        let machine = match machine {
+            Some(Machine::Client(config, state)) => Machine::Client(
+                config.clone(),
+                client::handle(&config, state, input, &mut cx)?,
+            ),
+            Some(Machine::Server(config, state)) => Machine::Server(
+                config.clone(),
+                server::handle(&config, state, input, &mut cx)?,
+            ),
+            None => return Err(Error::ConnectionClosed),
+        };
+        self.machine = Some(machine);
+        if self.handshake_done && !was_done {
+            if let Some(limit) = self.negotiated.peer_record_size_limit {
+                self.writer.set_max_fragment(limit as usize);
+            }
+            let early = std::mem::take(&mut self.early_out);
+            self.writer
+                .write(ContentType::ApplicationData, &early, &mut self.tx)?;
+        }
+        Ok(())
+    }
+
+    /// Application data to send. Before the handshake completes it is buffered.
+    fn write_plaintext(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(e) = &self.error {
+            return Err(io::Error::other(e.clone()));
+        }
+        if self.sent_close_notify {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "close_notify already sent",
+            ));
+        }
+        if !self.handshake_done {
+            self.early_out.extend_from_slice(data);
+            return Ok(data.len());
+        }
+        self.writer
+            .write(ContentType::ApplicationData, data, &mut self.tx)
+            .map_err(io::Error::other)?;
+        Ok(data.len())
+    }
+
+    fn read_plaintext(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.plaintext.get(self.plaintext_pos..).unwrap_or_default();
+        if !available.is_empty() {
+            let n = available.len().min(buf.len());
+            buf[..n].copy_from_slice(&available[..n]);
+            self.plaintext_pos += n;
+            return Ok(n);
+        }
+        if self.peer_closed {
+            return Ok(0);
+        }
+        if let Some(e) = &self.error {
+            return Err(io::Error::other(e.clone()));
+        }
+        if self.transport_eof {
+            // RFC 5246 7.2.1: a close without close_notify may be a truncation attack.
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                Error::UnexpectedEof,
+            ));
+        }
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+
+    /// Queues a close_notify alert: we will send no more data.
+    pub fn send_close_notify(&mut self) {
+        if self.sent_close_notify || self.error.is_some() {
+            return;
+        }
+        self.sent_close_notify = true;
+        let alert = Alert {
+            level: AlertLevel::Warning,
+            description: AlertDescription::CloseNotify,
+        };
+        if let Err(e) = self
+            .writer
+            .write(ContentType::Alert, &alert.to_vec(), &mut self.tx)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// Plaintext received from the peer.
+    pub fn reader(&mut self) -> Reader<'_> {
+        Reader { conn: self }
+    }
+
+    /// Plaintext to send to the peer.
+    pub fn writer(&mut self) -> Writer<'_> {
+        Writer { conn: self }
+    }
+
+    /// The negotiated protocol version (TLS 1.2) once the server's hello is known.
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.negotiated.suite.map(|_| crate::record::TLS12)
+    }
+
+    /// The negotiated cipher suite.
+    pub fn negotiated_cipher_suite(&self) -> Option<CipherSuite> {
+        self.negotiated.suite.map(|s| s.suite)
+    }
+
+    /// The negotiated ECDHE group.
+    pub fn negotiated_group(&self) -> Option<NamedCurve> {
+        self.negotiated.group
+    }
+
+    /// The signature scheme the server signed its key exchange with.
+    pub fn negotiated_signature_scheme(&self) -> Option<SignatureScheme> {
+        self.negotiated.signature_scheme
+    }
+
+    /// The ALPN protocol agreed on, if any.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.negotiated.alpn.as_deref()
+    }
+
+    /// The peer's certificate chain (leaf first), once received.
+    pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
+        (!self.negotiated.peer_certificates.is_empty())
+            .then_some(self.negotiated.peer_certificates.as_slice())
+    }
+
+    /// Whether the extended master secret (RFC 7627) is in use.
+    pub fn extended_master_secret(&self) -> bool {
+        self.negotiated.extended_master_secret
+    }
+
+    /// Whether the peer signalled secure renegotiation (RFC 5746); we never renegotiate.
+    pub fn secure_renegotiation(&self) -> bool {
+        self.negotiated.secure_renegotiation
+    }
+
+    /// Drives the connection over blocking I/O until there is nothing left to do right now: the
+    /// handshake completes (if running) and queued bytes are written. Returns (read, written).
+    pub fn complete_io<T: io::Read + io::Write>(
+        &mut self,
+        io: &mut T,
+    ) -> io::Result<(usize, usize)> {
+        let until_handshaked = self.is_handshaking();
+        let (mut rd, mut wr) = (0, 0);
+        loop {
+            while self.wants_write() {
+                wr += self.write_tls(io)?;
+            }
+            io.flush()?;
+            if !until_handshaked && rd + wr > 0 {
+                return Ok((rd, wr));
+            }
+            if !self.is_handshaking() && until_handshaked {
+                return Ok((rd, wr));
+            }
+            if !self.wants_read() {
+                if let Some(e) = &self.error {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+                }
+                return Ok((rd, wr));
+            }
+            match self.read_tls(io) {
+                Ok(0) => {
+                    if self.is_handshaking() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            Error::UnexpectedEof,
+                        ));
+                    }
+                    return Ok((rd, wr));
+                }
+                Ok(n) => rd += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            if let Err(e) = self.process_new_packets() {
+                // Tell the peer why before giving up.
+                while self.wants_write() {
+                    if self.write_tls(io).is_err() {
+                        break;
+                    }
+                }
+                let _ = io.flush();
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+        }
+    }
+}
+
+/// Reads plaintext received from the peer. `Ok(0)` means the peer closed cleanly
+/// (close_notify); a transport close without one is `ErrorKind::UnexpectedEof`; no data yet is
+/// `ErrorKind::WouldBlock`.
+pub struct Reader<'c> {
+    conn: &'c mut ConnectionCommon,
+}
+
+impl io::Read for Reader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.conn.read_plaintext(buf)
+    }
+}
+
+/// Writes plaintext for the peer; it is encrypted into records for `write_tls`.
+pub struct Writer<'c> {
+    conn: &'c mut ConnectionCommon,
+}
+
+impl io::Write for Writer<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.conn.write_plaintext(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A TLS 1.2 client connection.
+pub struct ClientConnection {
+    common: ConnectionCommon,
+}
+
+impl ClientConnection {
+    /// Starts a connection to `server_name` (a DNS name, sent as SNI, or an IP address); the
+    /// ClientHello is queued for `write_tls` at once.
+    pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
+        let mut common =
+            ConnectionCommon::new(Machine::Client(config.clone(), ClientState::Connected));
+        let (_, mut cx) = common.context();
+        let state = client::start(&config, server_name, &mut cx)?;
+        common.machine = Some(Machine::Client(config, state));
+        Ok(ClientConnection { common })
+    }
+}
+
+/// A TLS 1.2 server connection.
+pub struct ServerConnection {
+    common: ConnectionCommon,
+}
+
+impl ServerConnection {
+    /// A connection waiting for a ClientHello.
+    pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        Ok(ServerConnection {
+            common: ConnectionCommon::new(Machine::Server(config, ServerState::ExpectClientHello)),
+        })
+    }
+
+    /// The host name the client asked for (SNI), if it sent one.
+    pub fn server_name(&self) -> Option<&str> {
+        self.common.negotiated.sni.as_deref()
+    }
+}
+
+macro_rules! deref_common {
+    ($t:ty) => {
+        impl Deref for $t {
+            type Target = ConnectionCommon;
+            fn deref(&self) -> &ConnectionCommon {
+                &self.common
+            }
+        }
+        impl DerefMut for $t {
+            fn deref_mut(&mut self) -> &mut ConnectionCommon {
+                &mut self.common
+            }
+        }
+    };
+}
+deref_common!(ClientConnection);
+deref_common!(ServerConnection);
+
+/// Plaintext size limit re-exported for users sizing buffers.
+pub const MAX_FRAGMENT_LEN: usize = MAX_PLAINTEXT;

@@ -1,0 +1,241 @@
+//! The record layer (RFC 5246 section 6.2): framing with the generated record types, AEAD
+//! protection once keys are installed, sequence numbers, size limits, and handshake message
+//! reassembly.
+//!
+//! Every header and length here is read or written by generated code (`TLSPlaintext`,
+//! `TLSCiphertext`, `HandshakeHeader`); this module only decides what goes where.
+
+use crate::cipher::{RecordDecrypter, RecordEncrypter};
+use crate::codec::{Codec, DecodeErrorKind, Encode, Reader};
+use crate::error::{Error, PeerMisbehaved};
+use crate::wire::{
+    ContentType, GenericAEADCipher, HandshakeHeader, ProtocolVersion, TLSCiphertext,
+    TLSCiphertextFragment, TLSPlaintext,
+};
+use std::ops::Range;
+
+/// RFC 5246 section 6.2.1: a plaintext fragment is at most 2^14 bytes.
+pub const MAX_PLAINTEXT: usize = 1 << 14;
+/// RFC 5246 section 6.2.3: a protected fragment is at most 2^14 + 2048 bytes.
+pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
+/// The largest handshake message we accept. Certificate chains are the big ones; 64 KiB holds
+/// any reasonable chain and bounds what a peer can make us buffer.
+pub const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
+/// Sequence numbers must not wrap (RFC 5246 section 6.1); we stop well before.
+const SEQ_LIMIT: u64 = u64::MAX - 1;
+
+/// TLS 1.2 on the wire.
+pub const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
+
+/// Writes records: fragments, protects once keys are set, counts sequence numbers.
+pub(crate) struct RecordWriter {
+    encrypter: Option<(RecordEncrypter, usize)>,
+    seq: u64,
+    max_fragment: usize,
+}
+
+impl RecordWriter {
+    pub(crate) fn new() -> Self {
+        RecordWriter {
+            encrypter: None,
+            seq: 0,
+            max_fragment: MAX_PLAINTEXT,
+        }
+    }
+
+    /// Starts protecting records with new keys (after our ChangeCipherSpec); `explicit_nonce_len`
+    /// says how the fragment splits into `GenericAEADCipher`.
+    pub(crate) fn set_encrypter(&mut self, enc: RecordEncrypter, explicit_nonce_len: usize) {
+        self.encrypter = Some((enc, explicit_nonce_len));
+        self.seq = 0;
+    }
+
+    /// Lowers the largest fragment we send (the peer's record_size_limit, RFC 8449).
+    pub(crate) fn set_max_fragment(&mut self, n: usize) {
+        self.max_fragment = n.clamp(64, MAX_PLAINTEXT);
+    }
+
+    /// Frames `data` as records of `typ`, appending them to `out`.
+    pub(crate) fn write(
+        &mut self,
+        typ: ContentType,
+        data: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        for chunk in data.chunks(self.max_fragment) {
+            self.write_one(typ, chunk, out)?;
+        }
+        Ok(())
+    }
+
+    fn write_one(
+        &mut self,
+        typ: ContentType,
+        chunk: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let Some((enc, nonce_len)) = &self.encrypter else {
+            TLSPlaintext {
+                type_: typ,
+                version: TLS12,
+                fragment: chunk,
+            }
+            .encode(out);
+            return Ok(());
+        };
+        if self.seq >= SEQ_LIMIT {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
+        }
+        let mut fragment = Vec::with_capacity(chunk.len() + nonce_len + 16);
+        enc.seal(self.seq, typ, TLS12, chunk, &mut fragment)?;
+        let (nonce_explicit, aead_output) = fragment.split_at(*nonce_len.min(&fragment.len()));
+        TLSCiphertext {
+            type_: typ,
+            version: TLS12,
+            fragment: TLSCiphertextFragment::Aead(GenericAEADCipher {
+                nonce_explicit,
+                aead_output,
+            }),
+        }
+        .encode(out);
+        self.seq += 1;
+        Ok(())
+    }
+}
+
+/// One record taken off the input: its type, where its plaintext is in the input buffer, and how
+/// many input bytes it used.
+pub(crate) struct InboundRecord {
+    pub typ: ContentType,
+    pub plaintext: Range<usize>,
+    pub consumed: usize,
+}
+
+/// Reads records: deframes, removes protection once keys are set, enforces size limits.
+pub(crate) struct RecordReader {
+    decrypter: Option<(RecordDecrypter, usize)>,
+    seq: u64,
+}
+
+impl RecordReader {
+    pub(crate) fn new() -> Self {
+        RecordReader {
+            decrypter: None,
+            seq: 0,
+        }
+    }
+
+    /// Starts removing protection (after the peer's ChangeCipherSpec).
+    pub(crate) fn set_decrypter(&mut self, dec: RecordDecrypter, explicit_nonce_len: usize) {
+        self.decrypter = Some((dec, explicit_nonce_len));
+        self.seq = 0;
+    }
+
+    /// Takes the first record off `buf`, opening it in place. `Ok(None)`: not all of it is here yet.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Option<InboundRecord>, Error> {
+        let mut r = Reader::new(buf);
+        let (typ, len) = match TLSPlaintext::decode(&mut r) {
+            Ok(rec) => (rec.type_, rec.fragment.len()),
+            Err(e) => {
+                return match e.kind {
+                    // The header is incomplete, or the fragment is: wait, unless the announced
+                    // length is already more than any record may be.
+                    DecodeErrorKind::Truncated { needed, .. }
+                        if e.offset >= 5 && needed > MAX_CIPHERTEXT =>
+                    {
+                        Err(Error::RecordOverflow)
+                    }
+                    DecodeErrorKind::Truncated { .. } => Ok(None),
+                    // RFC 5246 section 6: an unknown record type is an unexpected message.
+                    DecodeErrorKind::UnknownValue { value } => Err(Error::UnexpectedMessage {
+                        state: "record layer",
+                        got: format!("record of content type {value}"),
+                    }),
+                    _ => Err(Error::Decode(e)),
+                };
+            }
+        };
+        let consumed = r.offset();
+        let start = consumed - len;
+        let Some((dec, nonce_len)) = &self.decrypter else {
+            if len > MAX_PLAINTEXT {
+                return Err(Error::RecordOverflow);
+            }
+            return Ok(Some(InboundRecord {
+                typ,
+                plaintext: start..consumed,
+                consumed,
+            }));
+        };
+        if len > MAX_CIPHERTEXT {
+            return Err(Error::RecordOverflow);
+        }
+        if self.seq >= SEQ_LIMIT {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
+        }
+        let fragment = buf.get_mut(start..consumed).ok_or(Error::BadRecordMac)?;
+        let plain_len = dec.open(self.seq, typ, TLS12, fragment)?.len();
+        self.seq += 1;
+        if plain_len > MAX_PLAINTEXT {
+            return Err(Error::RecordOverflow);
+        }
+        let plain_start = start + nonce_len;
+        Ok(Some(InboundRecord {
+            typ,
+            plaintext: plain_start..plain_start + plain_len,
+            consumed,
+        }))
+    }
+}
+
+/// Joins handshake records into whole messages: handshake messages may be split across records
+/// or share one (RFC 5246 section 6.2.1).
+#[derive(Default)]
+pub(crate) struct HandshakeJoiner {
+    buf: Vec<u8>,
+}
+
+impl HandshakeJoiner {
+    /// Adds one handshake record's plaintext.
+    pub(crate) fn push(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Whether part of a message is waiting for the rest.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The length of the first complete message, if there is one.
+    pub(crate) fn next_len(&self) -> Result<Option<usize>, Error> {
+        let mut r = Reader::new(&self.buf);
+        let header = match HandshakeHeader::decode(&mut r) {
+            Ok(h) => h,
+            Err(e) if matches!(e.kind, DecodeErrorKind::Truncated { .. }) => return Ok(None),
+            Err(e) if matches!(e.kind, DecodeErrorKind::UnknownValue { .. }) => {
+                return Err(Error::UnexpectedMessage {
+                    state: "handshake",
+                    got: "unknown handshake message type".into(),
+                })
+            }
+            Err(e) => return Err(Error::Decode(e.root("Handshake"))),
+        };
+        let total = 4 + header.length as usize;
+        if total > MAX_HANDSHAKE_MESSAGE {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "handshake message too large",
+            )));
+        }
+        Ok((self.buf.len() >= total).then_some(total))
+    }
+
+    /// The buffered bytes (the first message is `..next_len()`).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Drops the first `n` bytes (a message that was handled).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.buf.drain(..n.min(self.buf.len()));
+    }
+}
