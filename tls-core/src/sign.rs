@@ -11,7 +11,7 @@ use crate::wire::{HashAlgorithm, SignatureAlgorithm, SignatureAndHashAlgorithm, 
 use pki_types::pem::PemObject;
 use pki_types::{CertificateDer, PrivateKeyDer};
 use ring::rand::SystemRandom;
-use ring::signature::{self as ring_sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+use ring::signature::{self as ring_sig, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
 use std::fmt;
 
 /// The scheme a TLS 1.2 hash/signature pair names: `hash << 8 | signature`.
@@ -353,7 +353,7 @@ pub fn private_key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, Error>
 mod tests {
     use super::*;
     use pki_types::{PrivatePkcs8KeyDer, PrivateSec1KeyDer};
-    use ring::signature::UnparsedPublicKey;
+    use ring::signature::{KeyPair, UnparsedPublicKey};
 
     const CA_PEM: &[u8] = include_bytes!("../../tests/data/certs/ca.pem");
     const ECDSA_CERT_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.pem");

@@ -476,7 +476,7 @@ mod tests {
     #[test]
     fn valid_chain_verifies_for_dns_name_and_ip_address() {
         for alg in ALGS {
-            let ca = ca(alg, "spectls test CA");
+            let ca = ca(alg, "rcgen test CA");
             let leaf = leaf(alg, &ca);
             let v = verifier_for(&[ca.der()]);
             check(&v, &leaf.cert, &[], &localhost(), now()).expect("localhost verifies");
@@ -505,7 +505,7 @@ mod tests {
     #[test]
     fn wrong_name_is_not_valid_for_name() {
         for alg in ALGS {
-            let ca = ca(alg, "spectls test CA");
+            let ca = ca(alg, "rcgen test CA");
             let leaf = leaf(alg, &ca);
             let v = verifier_for(&[ca.der()]);
             for name in [
@@ -542,7 +542,7 @@ mod tests {
     #[test]
     fn unknown_ca_is_unknown_issuer() {
         for alg in ALGS {
-            let real = ca(alg, "spectls test CA");
+            let real = ca(alg, "rcgen test CA");
             let other = ca(alg, "some other CA");
             let leaf = leaf(alg, &real);
             let v = verifier_for(&[other.der()]);
@@ -558,7 +558,7 @@ mod tests {
             );
             // A trusted root with the issuer's name but another key: the name alone must not
             // make a chain. webpki reports the failed signature (bad_certificate).
-            let impostor = ca(alg, "spectls test CA");
+            let impostor = ca(alg, "rcgen test CA");
             let v = verifier_for(&[impostor.der()]);
             assert_eq!(
                 cert_err(check(&v, &leaf.cert, &[], &localhost(), now())),
@@ -570,7 +570,7 @@ mod tests {
     #[test]
     fn validity_period_is_enforced() {
         for alg in ALGS {
-            let ca = ca(alg, "spectls test CA");
+            let ca = ca(alg, "rcgen test CA");
             let expired = leaf_with(alg, &ca, |p| {
                 p.not_before = rcgen::date_time_ymd(2000, 1, 1);
                 p.not_after = rcgen::date_time_ymd(2001, 1, 1);
@@ -760,7 +760,7 @@ mod tests {
     #[test]
     fn signatures_round_trip_for_every_scheme() {
         for alg in ALGS {
-            let ca = ca(alg, "spectls test CA");
+            let ca = ca(alg, "rcgen test CA");
             let leaf = leaf(alg, &ca);
             let v = verifier_for(&[ca.der()]);
             assert_round_trips(&v, &leaf.cert, &signing_key(&leaf.key));

@@ -1,0 +1,156 @@
+//! An `openssl s_server`-like TLS 1.2 server.
+//!
+//! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
+//! [--alpn h2,http/1.1] [--echo]`
+//!
+//! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
+//! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). Each
+//! connection gets a thread: it reads an HTTP/1.x request up to the blank line and answers
+//! `HTTP/1.0 200 OK` naming the negotiated suite, then sends close_notify; with `--echo` it sends
+//! back every byte it receives until the peer closes. A failed handshake is logged and the
+//! server keeps serving.
+
+use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use spectls::sign::{certs_from_pem, private_key_from_pem};
+use spectls::{ServerConfig, ServerConnection, Stream};
+use std::error::Error;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::thread;
+
+struct Args {
+    addr: String,
+    cert: Option<String>,
+    key: Option<String>,
+    alpn: Vec<Vec<u8>>,
+    echo: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        addr: "127.0.0.1:8443".into(),
+        cert: None,
+        key: None,
+        alpn: Vec::new(),
+        echo: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--addr" => args.addr = value()?,
+            "--cert" => args.cert = Some(value()?),
+            "--key" => args.key = Some(value()?),
+            "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
+            "--echo" => args.echo = true,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if args.cert.is_some() != args.key.is_some() {
+        return Err("--cert and --key go together".into());
+    }
+    Ok(args)
+}
+
+/// A self-signed certificate for localhost/127.0.0.1; its PEM is written next to the temp dir.
+fn default_cert() -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), Box<dyn Error>>
+{
+    let key = rcgen::KeyPair::generate()?;
+    let params =
+        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+    let cert = params.self_signed(&key)?;
+    let path = std::env::temp_dir().join(format!("spectls-server-{}.pem", std::process::id()));
+    std::fs::write(&path, cert.pem())?;
+    eprintln!("no --cert given: generated a self-signed certificate for localhost; its PEM (use as CA) is {}", path.display());
+    Ok((
+        vec![cert.der().clone()],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    ))
+}
+
+fn serve(config: Arc<ServerConfig>, sock: TcpStream, echo: bool) -> Result<(), Box<dyn Error>> {
+    let conn = ServerConnection::new(config)?;
+    let mut tls = Stream::new(conn, sock);
+    tls.handshake()?;
+    let suite = tls.conn.negotiated_cipher_suite();
+    if echo {
+        let mut buf = [0u8; 16384];
+        loop {
+            let n = tls.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            tls.write_all(&buf[..n])?;
+        }
+        tls.close()?;
+        return Ok(());
+    }
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && !request.windows(2).any(|w| w == b"\n\n")
+    {
+        let n = tls.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        request.extend_from_slice(&buf[..n]);
+        if request.len() > 64 * 1024 {
+            return Err("request head too long".into());
+        }
+    }
+    let body = format!("hello from spectls: {suite:?}\n");
+    write!(
+        tls,
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    tls.close()?;
+    // Answer the client's close_notify if it sends one; a plain TCP close is fine too.
+    let _ = tls.read(&mut buf);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let setup = || -> Result<(Arc<ServerConfig>, TcpListener), Box<dyn Error>> {
+        let (chain, key) = match (&args.cert, &args.key) {
+            (Some(c), Some(k)) => (
+                certs_from_pem(&std::fs::read(c)?)?,
+                private_key_from_pem(&std::fs::read(k)?)?,
+            ),
+            _ => default_cert()?,
+        };
+        let config = ServerConfig::builder()
+            .with_single_cert(chain, key)?
+            .with_alpn_protocols(args.alpn.clone())
+            .build()?;
+        Ok((Arc::new(config), TcpListener::bind(&args.addr)?))
+    };
+    let (config, listener) = match setup() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("listening on {}", args.addr);
+    for sock in listener.incoming() {
+        let Ok(sock) = sock else { continue };
+        let (config, echo) = (config.clone(), args.echo);
+        thread::spawn(move || {
+            let peer = sock.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+            if let Err(e) = serve(config, sock, echo) {
+                eprintln!("{peer}: {e}");
+            }
+        });
+    }
+    ExitCode::SUCCESS
+}

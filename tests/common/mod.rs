@@ -1,0 +1,82 @@
+//! Shared test helpers: configs from the committed test certificates, and in-memory transfer
+//! between two sans-IO connections.
+#![allow(dead_code)]
+
+use spectls::sign::{certs_from_pem, private_key_from_pem};
+use spectls::verify::RootCertStore;
+use spectls::{
+    ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,
+};
+use std::sync::Arc;
+
+pub const CA: &[u8] = include_bytes!("../data/certs/ca.pem");
+pub const ECDSA_CHAIN: &[u8] = include_bytes!("../data/certs/server-ecdsa.pem");
+pub const ECDSA_KEY: &[u8] = include_bytes!("../data/certs/server-ecdsa.key");
+pub const RSA_CHAIN: &[u8] = include_bytes!("../data/certs/server-rsa.pem");
+pub const RSA_KEY: &[u8] = include_bytes!("../data/certs/server-rsa.key");
+
+/// Roots holding the test CA.
+pub fn roots() -> RootCertStore {
+    RootCertStore::from_pem(CA).expect("test CA")
+}
+
+/// A client trusting the test CA.
+pub fn client_config() -> ClientConfig {
+    ClientConfig::builder()
+        .with_root_certificates(roots())
+        .build()
+        .expect("client config")
+}
+
+/// A server with the test ECDSA (or RSA) certificate.
+pub fn server_config(rsa: bool) -> ServerConfig {
+    let (chain, key) = if rsa {
+        (RSA_CHAIN, RSA_KEY)
+    } else {
+        (ECDSA_CHAIN, ECDSA_KEY)
+    };
+    ServerConfig::builder()
+        .with_single_cert(
+            certs_from_pem(chain).expect("chain"),
+            private_key_from_pem(key).expect("key"),
+        )
+        .expect("cert")
+        .build()
+        .expect("server config")
+}
+
+/// A client connection to "localhost" and a server connection.
+pub fn pair(client: ClientConfig, server: ServerConfig) -> (ClientConnection, ServerConnection) {
+    let c = ClientConnection::new(Arc::new(client), "localhost".try_into().expect("name"))
+        .expect("client");
+    let s = ServerConnection::new(Arc::new(server)).expect("server");
+    (c, s)
+}
+
+/// Moves every pending TLS byte from `from` to `to` and lets `to` process it.
+pub fn transfer(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> Result<usize, Error> {
+    let mut buf = Vec::new();
+    while from.wants_write() {
+        from.write_tls(&mut buf).expect("write to a Vec");
+    }
+    let mut rd = &buf[..];
+    while !rd.is_empty() {
+        to.read_tls(&mut rd).expect("read from a slice");
+        to.process_new_packets()?;
+    }
+    Ok(buf.len())
+}
+
+/// Runs the handshake in memory; the first error on either side is returned.
+pub fn handshake(c: &mut ClientConnection, s: &mut ServerConnection) -> Result<(), Error> {
+    for _ in 0..10 {
+        if !c.is_handshaking() && !s.is_handshaking() && !c.wants_write() && !s.wants_write() {
+            return Ok(());
+        }
+        transfer(c, s)?;
+        transfer(s, c)?;
+    }
+    Err(Error::Internal(
+        "handshake did not finish in 10 rounds".into(),
+    ))
+}
