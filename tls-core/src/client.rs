@@ -32,55 +32,22 @@ use HandshakeType as H;
 use InputKind::Handshake as Hs;
 
 /// Every step the client's handshake may take.
+#[rustfmt::skip]
 pub static CLIENT_TRANSITIONS: &[Transition] = &[
-    Transition {
-        from: "ExpectServerHello",
-        on: Hs(H::ServerHello),
-        to: &["ExpectCertificate"],
-        note: "7.4.1.3; full handshake (no resumption offered)",
-    },
-    Transition {
-        from: "ExpectCertificate",
-        on: Hs(H::Certificate),
-        to: &["ExpectServerKeyExchange"],
-        note: "7.4.2; chain verified here",
-    },
-    Transition {
-        from: "ExpectServerKeyExchange",
-        on: Hs(H::ServerKeyExchange),
-        to: &["ExpectServerHelloDone"],
-        note: "7.4.3; ECDHE params, signature verified here",
-    },
-    Transition {
-        from: "ExpectServerHelloDone",
-        on: Hs(H::CertificateRequest),
-        to: &["ExpectServerHelloDone"],
-        note: "7.4.4; answered with an empty Certificate",
-    },
-    Transition {
-        from: "ExpectServerHelloDone",
-        on: Hs(H::ServerHelloDone),
-        to: &["ExpectChangeCipherSpec"],
-        note: "7.4.5; we send [Certificate], ClientKeyExchange, CCS, Finished",
-    },
-    Transition {
-        from: "ExpectChangeCipherSpec",
-        on: InputKind::ChangeCipherSpec,
-        to: &["ExpectFinished"],
-        note: "7.1; read keys switch",
-    },
-    Transition {
-        from: "ExpectFinished",
-        on: Hs(H::Finished),
-        to: &["Connected"],
-        note: "7.4.9; server verify_data checked",
-    },
-    Transition {
-        from: "Connected",
-        on: Hs(H::HelloRequest),
-        to: &["Connected"],
-        note: "7.4.1.1; refused with a no_renegotiation warning",
-    },
+    Transition { from: "ExpectServerHello", on: Hs(H::ServerHello), to: &["ExpectCertificate"], note: "7.4.1.3; full handshake (no resumption offered)" },
+    Transition { from: "ExpectCertificate", on: Hs(H::Certificate), to: &["ExpectServerKeyExchange"], note: "7.4.2; chain verified here" },
+    Transition { from: "ExpectServerKeyExchange", on: Hs(H::ServerKeyExchange), to: &["ExpectServerHelloDone"], note: "7.4.3; ECDHE params, signature verified here" },
+    Transition { from: "ExpectServerHelloDone", on: Hs(H::CertificateRequest), to: &["ExpectServerHelloDone"], note: "7.4.4; answered with an empty Certificate" },
+    Transition { from: "ExpectServerHelloDone", on: Hs(H::ServerHelloDone), to: &["ExpectChangeCipherSpec"], note: "7.4.5; we send [Certificate], ClientKeyExchange, CCS, Finished" },
+    Transition { from: "ExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ExpectFinished"], note: "7.1; read keys switch" },
+    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; server verify_data checked" },
+    Transition { from: "Connected", on: Hs(H::HelloRequest), to: &["Connected"], note: "7.4.1.1; refused with a no_renegotiation warning" },
+    // 7.4.1.1: HelloRequest "will be ignored by the client if the client is currently negotiating a session".
+    Transition { from: "ExpectServerHello", on: Hs(H::HelloRequest), to: &["ExpectServerHello"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectCertificate", on: Hs(H::HelloRequest), to: &["ExpectCertificate"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectServerKeyExchange", on: Hs(H::HelloRequest), to: &["ExpectServerKeyExchange"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectServerHelloDone", on: Hs(H::HelloRequest), to: &["ExpectServerHelloDone"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectFinished", on: Hs(H::HelloRequest), to: &["ExpectFinished"], note: "7.4.1.1; ignored while negotiating" },
 ];
 
 /// What the client sent in its hello, kept to check the server's answer.
@@ -323,6 +290,13 @@ pub(crate) fn handle(
                 cx.send_warning(AlertDescription::NoRenegotiation)?;
                 Ok(ClientState::Connected)
             }
+            (
+                state,
+                Input::Handshake {
+                    msg: Handshake::HelloRequest(_),
+                    ..
+                },
+            ) => Ok(state),
             (state, input) => Err(Error::UnexpectedMessage {
                 state: state.name(),
                 got: input.kind().to_string(),

@@ -30,37 +30,13 @@ use HandshakeType as H;
 use InputKind::Handshake as Hs;
 
 /// Every step the server's handshake may take.
+#[rustfmt::skip]
 pub static SERVER_TRANSITIONS: &[Transition] = &[
-    Transition {
-        from: "ExpectClientHello",
-        on: Hs(H::ClientHello),
-        to: &["ExpectClientKeyExchange"],
-        note: "7.4.1.2; we answer ServerHello, Certificate, ServerKeyExchange, ServerHelloDone",
-    },
-    Transition {
-        from: "ExpectClientKeyExchange",
-        on: Hs(H::ClientKeyExchange),
-        to: &["ExpectChangeCipherSpec"],
-        note: "7.4.7; ECDHE completes, keys derived",
-    },
-    Transition {
-        from: "ExpectChangeCipherSpec",
-        on: InputKind::ChangeCipherSpec,
-        to: &["ExpectFinished"],
-        note: "7.1; read keys switch",
-    },
-    Transition {
-        from: "ExpectFinished",
-        on: Hs(H::Finished),
-        to: &["Connected"],
-        note: "7.4.9; client verify_data checked, we send CCS and Finished",
-    },
-    Transition {
-        from: "Connected",
-        on: Hs(H::ClientHello),
-        to: &["Connected"],
-        note: "renegotiation refused with a no_renegotiation warning (RFC 5746 4.4)",
-    },
+    Transition { from: "ExpectClientHello", on: Hs(H::ClientHello), to: &["ExpectClientKeyExchange"], note: "7.4.1.2; we answer ServerHello, Certificate, ServerKeyExchange, ServerHelloDone" },
+    Transition { from: "ExpectClientKeyExchange", on: Hs(H::ClientKeyExchange), to: &["ExpectChangeCipherSpec"], note: "7.4.7; ECDHE completes, keys derived" },
+    Transition { from: "ExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ExpectFinished"], note: "7.1; read keys switch" },
+    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; client verify_data checked, we send CCS and Finished" },
+    Transition { from: "Connected", on: Hs(H::ClientHello), to: &["Connected"], note: "renegotiation refused with a no_renegotiation warning (RFC 5746 4.4)" },
 ];
 
 /// Our record_size_limit (RFC 8449): TLS 1.2's full plaintext size.
