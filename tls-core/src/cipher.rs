@@ -306,7 +306,16 @@ mod tests {
     #[test]
     fn seal_matches_independent_known_answers() {
         let pt = b"spectls record layer";
-        let cases: [(AeadAlg, Vec<u8>, &str, u64, ContentType, &str); 3] = [
+        // (algorithm, key, IV hex, sequence number, content type, expected fragment hex)
+        type Kat = (
+            AeadAlg,
+            Vec<u8>,
+            &'static str,
+            u64,
+            ContentType,
+            &'static str,
+        );
+        let cases: [Kat; 3] = [
             (
                 AeadAlg::Aes128Gcm,
                 (0..16).collect(),

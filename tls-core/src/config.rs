@@ -233,6 +233,10 @@ impl ServerConfigBuilder {
             return Err(Error::Config("empty certificate chain".into()));
         }
         let key = SigningKey::from_der(&key)?;
+        // A key that does not belong to the leaf would fail every handshake; say so now.
+        if let Some(leaf) = chain.first() {
+            key.check_certificate(leaf)?;
+        }
         self.cert = Some((chain, Arc::new(key)));
         Ok(self)
     }

@@ -26,9 +26,10 @@ const MAX_PLAINTEXT_BUFFER: usize = 64 * 1024;
 /// Encrypted input we buffer before asking the caller to call `process_new_packets`.
 const MAX_RECEIVE_BUFFER: usize = 2 * (MAX_CIPHERTEXT + 5);
 
+/// The side's state machine. Boxed: the states differ a lot in size.
 enum Machine {
-    Client(Arc<ClientConfig>, ClientState),
-    Server(Arc<ServerConfig>, ServerState),
+    Client(Arc<ClientConfig>, Box<ClientState>),
+    Server(Arc<ServerConfig>, Box<ServerState>),
 }
 
 /// What both sides have: the record layer, buffers, negotiated parameters. `ClientConnection`
@@ -40,7 +41,7 @@ pub struct ConnectionCommon {
     joiner: HandshakeJoiner,
     transcript: Transcript,
     negotiated: Negotiated,
-    pending_read: Option<(crate::cipher::RecordDecrypter, usize)>,
+    pending_read: Option<crate::handshake::ReadKeys>,
     handshake_done: bool,
     /// Received, not yet processed TLS bytes.
     rx: Vec<u8>,
@@ -292,14 +293,14 @@ impl ConnectionCommon {
         let was_done = self.handshake_done;
         let (machine, mut cx) = self.context();
         let machine = match machine {
-            Some(Machine::Client(config, state)) => Machine::Client(
-                config.clone(),
-                client::handle(&config, state, input, &mut cx)?,
-            ),
-            Some(Machine::Server(config, state)) => Machine::Server(
-                config.clone(),
-                server::handle(&config, state, input, &mut cx)?,
-            ),
+            Some(Machine::Client(config, state)) => {
+                let next = client::handle(&config, *state, input, &mut cx)?;
+                Machine::Client(config, Box::new(next))
+            }
+            Some(Machine::Server(config, state)) => {
+                let next = server::handle(&config, *state, input, &mut cx)?;
+                Machine::Server(config, Box::new(next))
+            }
             None => return Err(Error::ConnectionClosed),
         };
         self.machine = Some(machine);
@@ -518,11 +519,13 @@ impl ClientConnection {
     /// Starts a connection to `server_name` (a DNS name, sent as SNI, or an IP address); the
     /// ClientHello is queued for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
-        let mut common =
-            ConnectionCommon::new(Machine::Client(config.clone(), ClientState::Connected));
+        let mut common = ConnectionCommon::new(Machine::Client(
+            config.clone(),
+            Box::new(ClientState::Connected),
+        ));
         let (_, mut cx) = common.context();
         let state = client::start(&config, server_name, &mut cx)?;
-        common.machine = Some(Machine::Client(config, state));
+        common.machine = Some(Machine::Client(config, Box::new(state)));
         Ok(ClientConnection { common })
     }
 }
@@ -536,7 +539,10 @@ impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         Ok(ServerConnection {
-            common: ConnectionCommon::new(Machine::Server(config, ServerState::ExpectClientHello)),
+            common: ConnectionCommon::new(Machine::Server(
+                config,
+                Box::new(ServerState::ExpectClientHello),
+            )),
         })
     }
 

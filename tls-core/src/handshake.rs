@@ -148,7 +148,7 @@ pub(crate) struct Context<'c> {
     pub transcript: &'c mut Transcript,
     pub negotiated: &'c mut Negotiated,
     /// Keys to start reading with at the peer's next ChangeCipherSpec.
-    pub pending_read: &'c mut Option<(RecordDecrypter, usize)>,
+    pub pending_read: &'c mut Option<ReadKeys>,
     /// Set when the handshake is complete.
     pub handshake_done: &'c mut bool,
 }
@@ -197,12 +197,17 @@ impl Context<'_> {
     }
 }
 
+/// Protection for what we send, with its explicit nonce length.
+pub(crate) type WriteKeys = (RecordEncrypter, usize);
+/// Protection for what we receive, with its explicit nonce length.
+pub(crate) type ReadKeys = (RecordDecrypter, usize);
+
 /// Both directions' record protection from a key block: (ours, theirs).
 pub(crate) fn record_keys(
     suite: &SupportedCipherSuite,
     keys: &KeyBlock,
     we_are_client: bool,
-) -> Result<((RecordEncrypter, usize), (RecordDecrypter, usize)), Error> {
+) -> Result<(WriteKeys, ReadKeys), Error> {
     let (wk, wiv, rk, riv) = if we_are_client {
         (
             &keys.client_write_key,

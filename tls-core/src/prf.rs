@@ -113,15 +113,14 @@ pub fn key_block(
         &[server_random, client_random],
         &mut block,
     );
-    // The lengths come from the suite table and sum to block.len(), so the splits cannot fail.
-    let (client_write_key, rest) = block.split_at(key_len);
-    let (server_write_key, rest) = rest.split_at(key_len);
-    let (client_write_iv, server_write_iv) = rest.split_at(iv_len);
+    // Cut in order; lengths come from the suite table, and taking from an iterator cannot panic.
+    let mut bytes = block.into_iter();
+    let mut take = |n| bytes.by_ref().take(n).collect::<Vec<u8>>();
     KeyBlock {
-        client_write_key: client_write_key.to_vec(),
-        server_write_key: server_write_key.to_vec(),
-        client_write_iv: client_write_iv.to_vec(),
-        server_write_iv: server_write_iv.to_vec(),
+        client_write_key: take(key_len),
+        server_write_key: take(key_len),
+        client_write_iv: take(iv_len),
+        server_write_iv: take(iv_len),
     }
 }
 

@@ -11,7 +11,6 @@
 //! Negotiation is by server preference: our suites, groups and ALPN protocols in our order,
 //! restricted to what the client offered and what our key can sign.
 
-use crate::cipher::RecordEncrypter;
 use crate::client::{random_bytes, random_struct, scheme_fits};
 use crate::codec::Encode;
 use crate::config::ServerConfig;
@@ -63,7 +62,7 @@ pub(crate) struct Pending {
 pub(crate) struct Keys {
     suite: &'static SupportedCipherSuite,
     master: [u8; 48],
-    write: (RecordEncrypter, usize),
+    write: crate::handshake::WriteKeys,
 }
 
 impl State for ServerState {
