@@ -88,3 +88,168 @@ fn alpn_is_negotiated_by_server_preference() {
     assert_eq!(c.alpn_protocol(), Some(&b"h2"[..]));
     assert_eq!(s.alpn_protocol(), Some(&b"h2"[..]));
 }
+
+/// Takes the TLS bytes `from` wants to write.
+fn pending(from: &mut spectls::ConnectionCommon) -> Vec<u8> {
+    let mut buf = Vec::new();
+    while from.wants_write() {
+        from.write_tls(&mut buf).unwrap();
+    }
+    buf
+}
+
+/// Feeds bytes to a connection and processes them.
+fn feed(to: &mut spectls::ConnectionCommon, mut bytes: &[u8]) -> Result<(), spectls::Error> {
+    while !bytes.is_empty() {
+        to.read_tls(&mut bytes).unwrap();
+        to.process_new_packets()?;
+    }
+    Ok(())
+}
+
+/// The plaintext handshake records of a flight, joined, and the protected remainder.
+fn handshake_payload(flight: &[u8]) -> Vec<u8> {
+    use spectls::codec::{Codec, Reader};
+    use spectls::wire::{ContentType, TLSPlaintext};
+    let mut r = Reader::new(flight);
+    let mut payload = Vec::new();
+    while !r.is_empty() {
+        let rec = TLSPlaintext::decode(&mut r).unwrap();
+        assert_eq!(rec.type_, ContentType::Handshake);
+        payload.extend_from_slice(rec.fragment);
+    }
+    payload
+}
+
+/// Re-frames handshake bytes into records of at most `size` bytes.
+fn reframe(payload: &[u8], size: usize) -> Vec<u8> {
+    use spectls::codec::Encode;
+    use spectls::wire::{ContentType, ProtocolVersion, TLSPlaintext};
+    let mut out = Vec::new();
+    for chunk in payload.chunks(size) {
+        TLSPlaintext {
+            type_: ContentType::Handshake,
+            version: ProtocolVersion { major: 3, minor: 3 },
+            fragment: chunk,
+        }
+        .encode(&mut out);
+    }
+    out
+}
+
+#[test]
+fn handshake_messages_split_across_records_and_coalesced() {
+    for size in [1, 7, 16_384] {
+        let (mut c, mut s) = pair(client_config(), server_config(false));
+        // The ClientHello, one byte (or 7, or all) per record.
+        let hello = handshake_payload(&pending(&mut c));
+        feed(&mut s, &reframe(&hello, size)).unwrap();
+        // The server's first flight: four messages, split or coalesced into one record.
+        let flight = handshake_payload(&pending(&mut s));
+        feed(&mut c, &reframe(&flight, size)).unwrap_or_else(|e| panic!("records of {size}: {e}"));
+        handshake(&mut c, &mut s).unwrap();
+        assert!(!c.is_handshaking() && !s.is_handshaking());
+    }
+}
+
+#[test]
+fn another_record_type_inside_a_fragmented_message_is_refused() {
+    use spectls::codec::Encode;
+    use spectls::wire::{
+        Alert, AlertDescription, AlertLevel, ContentType, ProtocolVersion, TLSPlaintext,
+    };
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    let hello = handshake_payload(&pending(&mut c));
+    let mut bytes = reframe(&hello[..10], 10);
+    let warning = Alert {
+        level: AlertLevel::Warning,
+        description: AlertDescription::UserCanceled,
+    }
+    .to_vec();
+    TLSPlaintext {
+        type_: ContentType::Alert,
+        version: ProtocolVersion { major: 3, minor: 3 },
+        fragment: &warning,
+    }
+    .encode(&mut bytes);
+    let err = feed(&mut s, &bytes).unwrap_err();
+    assert_eq!(
+        err,
+        spectls::Error::PeerMisbehaved(spectls::PeerMisbehaved::HandshakeFragmentation)
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage));
+}
+
+#[test]
+fn empty_records() {
+    use spectls::codec::Encode;
+    use spectls::wire::{ContentType, ProtocolVersion, TLSPlaintext};
+    let v = ProtocolVersion { major: 3, minor: 3 };
+    // An empty handshake record is not allowed (RFC 5246 6.2.1)...
+    let (_, mut s) = pair(client_config(), server_config(false));
+    let empty = TLSPlaintext {
+        type_: ContentType::Handshake,
+        version: v,
+        fragment: &[],
+    }
+    .to_vec();
+    assert!(matches!(
+        feed(&mut s, &empty),
+        Err(spectls::Error::UnexpectedMessage { .. })
+    ));
+    // ...an empty application data record is, and carries nothing.
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    handshake(&mut c, &mut s).unwrap();
+    c.writer().write_all(b"").unwrap();
+    c.writer().write_all(b"x").unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let mut buf = [0u8; 4];
+    assert_eq!(s.reader().read(&mut buf).unwrap(), 1);
+}
+
+#[test]
+fn unknown_values_from_the_client_are_ignored() {
+    use spectls::codec::{Codec, Encode};
+    use spectls::wire::*;
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    let payload = handshake_payload(&pending(&mut c));
+    let Handshake::ClientHello(mut ch) = Handshake::from_bytes(
+        &payload,
+        KeyExchangeAlgorithm::EcDiffieHellman,
+        PublicValueEncoding::Explicit,
+    )
+    .unwrap() else {
+        panic!("not a ClientHello")
+    };
+    // GREASE-style values (RFC 8701) everywhere a client may list things.
+    ch.cipher_suites.insert(0, CipherSuite::Unknown(0x0a0a));
+    let mut exts = ch.extensions.take().unwrap();
+    for e in exts.iter_mut() {
+        match e {
+            Extension::EllipticCurves(g) => {
+                g.named_curve_list.insert(0, NamedCurve::Unknown(0x1a1a))
+            }
+            Extension::SignatureAlgorithms(a) => a.supported_signature_algorithms.insert(
+                0,
+                SignatureAndHashAlgorithm {
+                    hash: HashAlgorithm::Unknown(0x2a),
+                    signature: SignatureAlgorithm::Unknown(0x2a),
+                },
+            ),
+            _ => {}
+        }
+    }
+    exts.insert(0, Extension::Unknown(ExtensionType::Unknown(0x3a3a), &[0]));
+    ch.extensions = Some(exts);
+    let hello = Handshake::ClientHello(ch).to_vec();
+    feed(&mut s, &reframe(&hello, 16_384)).unwrap();
+    let flight = handshake_payload(&pending(&mut s));
+    assert!(
+        flight.len() > 300,
+        "the server answered with its whole first flight"
+    );
+    assert_eq!(
+        s.negotiated_cipher_suite(),
+        Some(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+    );
+}

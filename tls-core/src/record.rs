@@ -239,3 +239,100 @@ impl HandshakeJoiner {
         self.buf.drain(..n.min(self.buf.len()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suites::AeadAlg;
+
+    fn keys() -> (RecordEncrypter, RecordDecrypter) {
+        let (key, iv) = ([7u8; 16], [9u8; 4]);
+        (
+            RecordEncrypter::new(AeadAlg::Aes128Gcm, &key, &iv).unwrap(),
+            RecordDecrypter::new(AeadAlg::Aes128Gcm, &key, &iv).unwrap(),
+        )
+    }
+
+    #[test]
+    fn protected_records_round_trip_and_count() {
+        let (enc, dec) = keys();
+        let mut w = RecordWriter::new();
+        w.set_encrypter(enc, 8);
+        let mut out = Vec::new();
+        w.write(ContentType::ApplicationData, &[1u8; 20_000], &mut out)
+            .unwrap();
+        let mut r = RecordReader::new();
+        r.set_decrypter(dec, 8);
+        let mut pos = 0;
+        let mut got = Vec::new();
+        while let Some(rec) = r.read(&mut out[pos..]).unwrap() {
+            assert_eq!(rec.typ, ContentType::ApplicationData);
+            got.extend_from_slice(&out[pos + rec.plaintext.start..pos + rec.plaintext.end]);
+            pos += rec.consumed;
+        }
+        assert_eq!(got, vec![1u8; 20_000]);
+        assert_eq!((w.seq, r.seq), (2, 2), "two records: 16384 + 3616 bytes");
+    }
+
+    #[test]
+    fn sequence_numbers_never_wrap() {
+        let (enc, dec) = keys();
+        let mut w = RecordWriter::new();
+        w.set_encrypter(enc, 8);
+        w.seq = SEQ_LIMIT - 1;
+        let mut out = Vec::new();
+        w.write(ContentType::ApplicationData, b"last", &mut out)
+            .unwrap();
+        let err = w
+            .write(
+                ContentType::ApplicationData,
+                b"one too many",
+                &mut Vec::new(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted)
+        );
+        let mut r = RecordReader::new();
+        r.set_decrypter(dec, 8);
+        r.seq = SEQ_LIMIT;
+        assert_eq!(
+            r.read(&mut out).err(),
+            Some(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted))
+        );
+    }
+
+    #[test]
+    fn oversized_records_are_record_overflow() {
+        // A plaintext record announcing 2^14 + 1 bytes, all present.
+        let mut rec = vec![23, 3, 3, 0x40, 0x01];
+        rec.resize(5 + (1 << 14) + 1, 0);
+        assert_eq!(
+            RecordReader::new().read(&mut rec).err(),
+            Some(Error::RecordOverflow)
+        );
+        // A protected record announcing more than 2^14 + 2048 is refused before it arrives.
+        let (_, dec) = keys();
+        let mut r = RecordReader::new();
+        r.set_decrypter(dec, 8);
+        let mut head = vec![23, 3, 3, 0x48, 0x01];
+        assert_eq!(r.read(&mut head).err(), Some(Error::RecordOverflow));
+        // A header alone is just incomplete.
+        assert!(RecordReader::new()
+            .read(&mut [22, 3, 3, 0, 10])
+            .unwrap()
+            .is_none());
+        assert!(RecordReader::new().read(&mut [22, 3]).unwrap().is_none());
+    }
+
+    #[test]
+    fn small_record_size_limit_fragments_output() {
+        let mut w = RecordWriter::new();
+        w.set_max_fragment(100);
+        let mut out = Vec::new();
+        w.write(ContentType::Handshake, &[5u8; 250], &mut out)
+            .unwrap();
+        assert_eq!(out.len(), 250 + 3 * 5, "three records");
+    }
+}
