@@ -101,11 +101,12 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, echo: bool) -> Result<(), B
         }
     }
     let body = format!("hello from spectls: {suite:?}\n");
-    write!(
-        tls,
+    // One write, so the response goes out as one record rather than one per formatted piece.
+    let response = format!(
         "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    )?;
+    );
+    tls.write_all(response.as_bytes())?;
     tls.close()?;
     // Answer the client's close_notify if it sends one; a plain TCP close is fine too.
     let _ = tls.read(&mut buf);

@@ -251,19 +251,25 @@ fn client_hello(
             .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
 
     let family = config.key.family();
-    let suite = config
-        .cipher_suites
-        .iter()
-        .find(|s| s.family == family && ch.cipher_suites.contains(&s.suite))
-        .copied()
-        .ok_or(Error::PeerIncompatible(
-            PeerIncompatible::NoCipherSuiteInCommon,
-        ))?;
     // RFC 8422 4: without supported_groups, assume the client takes secp256r1.
     let client_groups = offer
         .groups
         .clone()
         .unwrap_or_else(|| vec![NamedCurve::Secp256r1]);
+    // RFC 8422 5.3: an ECDSA certificate's curve must be one the client supports, or no
+    // ECDHE_ECDSA suite can be used with it.
+    let curve_ok = config
+        .key
+        .ecdsa_curve()
+        .is_none_or(|c| client_groups.contains(&c));
+    let suite = config
+        .cipher_suites
+        .iter()
+        .find(|s| curve_ok && s.family == family && ch.cipher_suites.contains(&s.suite))
+        .copied()
+        .ok_or(Error::PeerIncompatible(
+            PeerIncompatible::NoCipherSuiteInCommon,
+        ))?;
     let group = config
         .groups
         .iter()

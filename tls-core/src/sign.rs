@@ -189,6 +189,21 @@ impl SigningKey {
         }
     }
 
+    /// The curve of an ECDSA key: RFC 8422 5.3 lets an ECDHE_ECDSA server use it only if the
+    /// client listed that curve in supported_groups. `None` for RSA and Ed25519 keys.
+    pub fn ecdsa_curve(&self) -> Option<crate::wire::NamedCurve> {
+        use crate::wire::NamedCurve;
+        match &self.kind {
+            KeyKind::Ecdsa { schemes, .. }
+                if schemes.contains(&SignatureScheme::EcdsaSecp384r1Sha384) =>
+            {
+                Some(NamedCurve::Secp384r1)
+            }
+            KeyKind::Ecdsa { .. } => Some(NamedCurve::Secp256r1),
+            _ => None,
+        }
+    }
+
     /// The schemes this key can sign with, in spectls' preference order (a subset of
     /// [`SUPPORTED_SIGNATURE_SCHEMES`]).
     pub fn schemes(&self) -> &[SignatureScheme] {

@@ -1,0 +1,1396 @@
+//! Interop with real TLS 1.2 peers, every cipher suite, both directions, over 127.0.0.1 only.
+//!
+//! | module                               | client             | server                  | transport     |
+//! |--------------------------------------|--------------------|-------------------------|---------------|
+//! | `spectls_client_vs_openssl_s_server` | spectls (`Stream`) | `openssl s_server -rev` | TCP           |
+//! | `openssl_s_client_vs_spectls_server` | `openssl s_client` | spectls (`Stream`)      | TCP           |
+//! | `gnutls_cli_vs_spectls_server`       | `gnutls-cli`       | spectls (`Stream`)      | TCP           |
+//! | `spectls_client_vs_gnutls_serv`      | spectls (`Stream`) | `gnutls-serv --echo`    | TCP in netns  |
+//! | `spectls_client_vs_rustls_server`    | spectls            | rustls 0.23 (ring)      | memory        |
+//! | `rustls_client_vs_spectls_server`    | rustls 0.23 (ring) | spectls                 | memory        |
+//!
+//! Each module has one test per suite: the ECDSA suites run with `server-ecdsa.{pem,key}`, the
+//! RSA suites with `server-rsa.{pem,key}`, both chained to `ca.pem`, which the client trusts
+//! (the peer restricted to that one suite, spectls offering its defaults). Every test checks the
+//! negotiated suite, the extended master secret, more than one record of data in each
+//! direction, compared byte for byte, and close_notify both ways (who sends it first varies with
+//! the peer, so spectls is both the closer and the responder). The two `*_variants` tests add
+//! each ECDHE group and RSA signature scheme with OpenSSL, and handshake messages fragmented over
+//! 512-byte records.
+//!
+//! Peer binaries (`openssl`, `gnutls-cli`, `gnutls-serv`, `unshare`, `ip`) are required: a
+//! missing one fails the test with the package to install (`.ci/run` installs them). Every peer
+//! is a child process killed when its guard drops; sockets have 10 s timeouts; listeners bind
+//! 127.0.0.1 port 0, and `s_server`, which needs a port number up front, gets one just released
+//! by such a listener and is restarted on another if it loses the race for it.
+//!
+//! ## gnutls-serv in a network namespace
+//! `gnutls-serv` cannot be told to bind only 127.0.0.1: it listens on every interface. So it
+//! runs where loopback is the only interface, a fresh network namespace, together with the
+//! spectls client that talks to it. The test re-executes its own binary there:
+//!
+//! 1. `spectls_client_vs_gnutls_serv::<suite>` runs
+//!    `unshare --net --pid --fork --kill-child -- <this test binary> gnutls_serv_netns_child
+//!    --exact --ignored --nocapture` with `SPECTLS_INTEROP_NETNS_CASE=<suite>` in the
+//!    environment, and waits (bounded) for it to pass.
+//! 2. `gnutls_serv_netns_child`, `#[ignore]`d so that it never runs on its own, finds the
+//!    variable, brings `lo` up, checks that `lo` is the only interface, starts `gnutls-serv`,
+//!    runs the spectls client against it, checks gnutls-serv's view of the session, and prints
+//!    a marker line the outer test looks for (a name filter matching nothing would also exit 0).
+//!
+//! The new PID namespace plus `--kill-child` means killing `unshare` (timeout, drop) kills
+//! everything inside it, gnutls-serv included: nothing outlives the test.
+
+mod common;
+
+use common::*;
+use spectls::pki_types::ServerName;
+use spectls::suites::{self, SignatureFamily, SupportedCipherSuite};
+use spectls::wire::{NamedCurve, SignatureScheme};
+use spectls::{ClientConnection, ConnectionCommon, ServerConnection, Stream};
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// Bound on every wait: socket reads and writes, a peer starting, a peer exiting.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------------------------------------
+// The suites and their names in each peer
+
+/// One cipher suite and how each peer names it.
+struct Case {
+    /// The test function name, also passed to the namespace child.
+    name: &'static str,
+    suite: &'static SupportedCipherSuite,
+    /// OpenSSL's name (`-cipher`, and what s_client prints).
+    openssl: &'static str,
+    /// GnuTLS's cipher name (priority string, and what gnutls prints).
+    gnutls: &'static str,
+}
+
+impl Case {
+    fn rsa(&self) -> bool {
+        self.suite.family == SignatureFamily::Rsa
+    }
+
+    /// The certificate chain (leaf, then CA) and key the server uses for this suite.
+    fn chain_and_key(&self) -> (PathBuf, PathBuf) {
+        let kind = if self.rsa() { "rsa" } else { "ecdsa" };
+        (
+            cert_file(&format!("server-{kind}.pem")),
+            cert_file(&format!("server-{kind}.key")),
+        )
+    }
+
+    /// A GnuTLS priority string allowing TLS 1.2 and only this suite.
+    fn gnutls_priority(&self) -> String {
+        let kx = if self.rsa() {
+            "ECDHE-RSA"
+        } else {
+            "ECDHE-ECDSA"
+        };
+        format!(
+            "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+{}:-KX-ALL:+{kx}:-MAC-ALL:+AEAD",
+            self.gnutls
+        )
+    }
+}
+
+static ECDHE_ECDSA_AES128_GCM_SHA256: Case = Case {
+    name: "ecdhe_ecdsa_aes128_gcm_sha256",
+    suite: &suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    openssl: "ECDHE-ECDSA-AES128-GCM-SHA256",
+    gnutls: "AES-128-GCM",
+};
+static ECDHE_ECDSA_AES256_GCM_SHA384: Case = Case {
+    name: "ecdhe_ecdsa_aes256_gcm_sha384",
+    suite: &suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    openssl: "ECDHE-ECDSA-AES256-GCM-SHA384",
+    gnutls: "AES-256-GCM",
+};
+static ECDHE_ECDSA_CHACHA20_POLY1305_SHA256: Case = Case {
+    name: "ecdhe_ecdsa_chacha20_poly1305_sha256",
+    suite: &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    openssl: "ECDHE-ECDSA-CHACHA20-POLY1305",
+    gnutls: "CHACHA20-POLY1305",
+};
+static ECDHE_RSA_AES128_GCM_SHA256: Case = Case {
+    name: "ecdhe_rsa_aes128_gcm_sha256",
+    suite: &suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    openssl: "ECDHE-RSA-AES128-GCM-SHA256",
+    gnutls: "AES-128-GCM",
+};
+static ECDHE_RSA_AES256_GCM_SHA384: Case = Case {
+    name: "ecdhe_rsa_aes256_gcm_sha384",
+    suite: &suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    openssl: "ECDHE-RSA-AES256-GCM-SHA384",
+    gnutls: "AES-256-GCM",
+};
+static ECDHE_RSA_CHACHA20_POLY1305_SHA256: Case = Case {
+    name: "ecdhe_rsa_chacha20_poly1305_sha256",
+    suite: &suites::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    openssl: "ECDHE-RSA-CHACHA20-POLY1305",
+    gnutls: "CHACHA20-POLY1305",
+};
+
+static CASES: [&Case; 6] = [
+    &ECDHE_ECDSA_AES128_GCM_SHA256,
+    &ECDHE_ECDSA_AES256_GCM_SHA384,
+    &ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+    &ECDHE_RSA_AES128_GCM_SHA256,
+    &ECDHE_RSA_AES256_GCM_SHA384,
+    &ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+];
+
+/// One `#[test]` per suite in a module named after the pairing.
+macro_rules! per_suite {
+    ($module:ident, $run:ident) => {
+        mod $module {
+            use super::*;
+            #[test]
+            fn ecdhe_ecdsa_aes128_gcm_sha256() {
+                $run(&ECDHE_ECDSA_AES128_GCM_SHA256);
+            }
+            #[test]
+            fn ecdhe_ecdsa_aes256_gcm_sha384() {
+                $run(&ECDHE_ECDSA_AES256_GCM_SHA384);
+            }
+            #[test]
+            fn ecdhe_ecdsa_chacha20_poly1305_sha256() {
+                $run(&ECDHE_ECDSA_CHACHA20_POLY1305_SHA256);
+            }
+            #[test]
+            fn ecdhe_rsa_aes128_gcm_sha256() {
+                $run(&ECDHE_RSA_AES128_GCM_SHA256);
+            }
+            #[test]
+            fn ecdhe_rsa_aes256_gcm_sha384() {
+                $run(&ECDHE_RSA_AES256_GCM_SHA384);
+            }
+            #[test]
+            fn ecdhe_rsa_chacha20_poly1305_sha256() {
+                $run(&ECDHE_RSA_CHACHA20_POLY1305_SHA256);
+            }
+        }
+    };
+}
+
+per_suite!(
+    spectls_client_vs_openssl_s_server,
+    spectls_client_vs_s_server
+);
+per_suite!(
+    openssl_s_client_vs_spectls_server,
+    s_client_vs_spectls_server
+);
+per_suite!(gnutls_cli_vs_spectls_server, gnutls_cli_vs_spectls_server);
+per_suite!(spectls_client_vs_gnutls_serv, spectls_client_vs_gnutls_serv);
+per_suite!(
+    spectls_client_vs_rustls_server,
+    spectls_client_vs_rustls_server
+);
+per_suite!(
+    rustls_client_vs_spectls_server,
+    rustls_client_vs_spectls_server
+);
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers: files, binaries, payloads
+
+fn cert_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/certs")
+        .join(name)
+}
+
+/// The path of a peer binary; a missing one fails the test (never skips it).
+fn require(bin: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::env::split_paths(&path).chain(["/usr/sbin", "/sbin"].map(PathBuf::from));
+    for dir in dirs {
+        let candidate = dir.join(bin);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    let package = match bin {
+        "gnutls-cli" | "gnutls-serv" => "gnutls-bin",
+        "ip" => "iproute2",
+        "unshare" => "util-linux",
+        other => other,
+    };
+    panic!(
+        "interop peer `{bin}` is not installed (not on PATH, /usr/sbin or /sbin): \
+         `apt-get install {package}` (.ci/run does this)"
+    );
+}
+
+/// `lines` lines of `width` pseudo-random letters and digits, each ending in `\n`: text every
+/// peer passes through untouched (no `\r`, no `*` for gnutls-serv's commands, no command words).
+fn text(seed: u64, lines: usize, width: usize) -> Vec<u8> {
+    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(lines * (width + 1));
+    for _ in 0..lines {
+        for _ in 0..width {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push(ALNUM[(x % ALNUM.len() as u64) as usize]);
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Every line reversed, as `openssl s_server -rev` answers.
+fn reverse_lines(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        out.extend(body.iter().rev());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// 3 lines of 7000 bytes: more than one 16 KiB record, lines short enough for s_server's
+/// 16 KiB line buffer.
+fn client_payload(case: &Case) -> Vec<u8> {
+    text(case.suite.suite.value() as u64, 3, 7000)
+}
+
+/// What the spectls servers answer: the client's lines reversed, then a marker line.
+const REPLY_END: &[u8] = b"END-OF-SPECTLS-REPLY\n";
+
+fn server_reply(payload: &[u8]) -> Vec<u8> {
+    let mut reply = reverse_lines(payload);
+    reply.extend_from_slice(REPLY_END);
+    reply
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    find(haystack, needle).is_some()
+}
+
+/// Where two byte strings first differ, for failure messages.
+fn first_difference(got: &[u8], want: &[u8]) -> String {
+    match got.iter().zip(want).position(|(a, b)| a != b) {
+        Some(i) => format!(
+            "first difference at byte {i} of {} (got {:?}, want {:?})",
+            want.len(),
+            String::from_utf8_lossy(&got[i..got.len().min(i + 16)]),
+            String::from_utf8_lossy(&want[i..want.len().min(i + 16)])
+        ),
+        None => format!("got {} bytes, want {}", got.len(), want.len()),
+    }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peer processes
+
+/// A child process whose output is collected by two threads; killed when dropped.
+struct Peer {
+    what: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+    status: Option<ExitStatus>,
+}
+
+fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    thread::spawn(move || {
+        let mut chunk = [0u8; 16384];
+        while let Ok(n @ 1..) = from.read(&mut chunk) {
+            into.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    })
+}
+
+impl Peer {
+    fn spawn(mut cmd: Command) -> Peer {
+        let what = format!("{cmd:?}");
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let (stdout, stderr) = (Arc::default(), Arc::default());
+        let readers = vec![
+            collect(child.stdout.take().unwrap(), Arc::clone(&stdout)),
+            collect(child.stderr.take().unwrap(), Arc::clone(&stderr)),
+        ];
+        Peer {
+            what,
+            stdin: child.stdin.take(),
+            child,
+            stdout,
+            stderr,
+            readers,
+            status: None,
+        }
+    }
+
+    fn stdout(&self) -> Vec<u8> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    fn stderr(&self) -> Vec<u8> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Writes to the peer's stdin; a peer that already died shows up in the later checks.
+    fn write_stdin(&mut self, data: &[u8]) {
+        if let Some(stdin) = &mut self.stdin {
+            let _ = stdin.write_all(data).and_then(|()| stdin.flush());
+        }
+    }
+
+    fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    fn exited(&mut self) -> bool {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().ok().flatten();
+        }
+        self.status.is_some()
+    }
+
+    /// Waits until `needle` shows in stdout or stderr; false on timeout or if the peer exits
+    /// without printing it.
+    fn wait_output(&mut self, needle: &[u8], timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let exited = self.exited() && self.readers.iter().all(|r| r.is_finished());
+            if contains(&self.stdout(), needle) || contains(&self.stderr(), needle) {
+                return true;
+            }
+            if exited || Instant::now() > deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits for the peer to exit and for its output to be read; `None` on timeout.
+    fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while !self.exited() {
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        while !self.readers.iter().all(|r| r.is_finished()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        self.status
+    }
+
+    /// The command and its output so far, for failure messages (long output is elided in the
+    /// middle: the payloads are tens of kilobytes).
+    fn transcript(&self) -> String {
+        fn show(bytes: &[u8]) -> String {
+            let s = String::from_utf8_lossy(bytes);
+            let chars: Vec<char> = s.chars().collect();
+            if chars.len() <= 6000 {
+                return s.into_owned();
+            }
+            let head: String = chars[..3000].iter().collect();
+            let tail: String = chars[chars.len() - 3000..].iter().collect();
+            format!(
+                "{head}\n[... {} characters ...]\n{tail}",
+                chars.len() - 6000
+            )
+        }
+        format!(
+            "--- {} (exit: {:?})\n--- stdout:\n{}\n--- stderr:\n{}\n---",
+            self.what,
+            self.status,
+            show(&self.stdout()),
+            show(&self.stderr())
+        )
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stdin = None;
+        if !self.exited() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// spectls over TCP: the client and the server sides
+
+fn set_timeouts(sock: &TcpStream) {
+    sock.set_read_timeout(Some(TIMEOUT)).expect("read timeout");
+    sock.set_write_timeout(Some(TIMEOUT))
+        .expect("write timeout");
+}
+
+/// Connects to 127.0.0.1:`port`, retrying while nobody listens yet (bounded).
+fn connect(port: u16) -> Result<TcpStream, String> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(sock) => return Ok(sock),
+            Err(e) if Instant::now() > deadline => {
+                return Err(format!("connect to 127.0.0.1:{port}: {e}"))
+            }
+            Err(_) => thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// The spectls client (default suites, trusting the test CA, SNI `localhost`) against a server
+/// on 127.0.0.1:`port` that answers `send` with `expect`: checks the suite, the extended master
+/// secret and the data; then sends close_notify and requires the server's close_notify back.
+/// Returns the group and signature scheme the server chose.
+fn spectls_client_session(
+    port: u16,
+    case: &Case,
+    send: &[u8],
+    expect: &[u8],
+) -> Result<(Option<NamedCurve>, Option<SignatureScheme>), String> {
+    let sock = connect(port)?;
+    set_timeouts(&sock);
+    let conn = ClientConnection::new(
+        Arc::new(client_config()),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .map_err(|e| format!("client: {e}"))?;
+    let mut tls = Stream::new(conn, sock);
+    tls.handshake()
+        .map_err(|e| format!("spectls client handshake: {e}"))?;
+    let c = &tls.conn;
+    let negotiated = (c.negotiated_group(), c.negotiated_signature_scheme());
+    ensure!(
+        c.negotiated_cipher_suite() == Some(case.suite.suite),
+        "negotiated {:?}, want {:?}",
+        c.negotiated_cipher_suite(),
+        case.suite.suite
+    );
+    ensure!(c.protocol_version().is_some(), "no protocol version");
+    ensure!(
+        c.extended_master_secret(),
+        "no extended master secret with the server"
+    );
+    ensure!(
+        c.peer_certificates().is_some_and(|certs| !certs.is_empty()),
+        "no server certificate recorded"
+    );
+    tls.write_all(send)
+        .map_err(|e| format!("spectls client write: {e}"))?;
+    let mut got = vec![0u8; expect.len()];
+    tls.read_exact(&mut got)
+        .map_err(|e| format!("spectls client read of {} bytes: {e}", expect.len()))?;
+    ensure!(
+        got == expect,
+        "server's answer differs: {}",
+        first_difference(&got, expect)
+    );
+    tls.close()
+        .map_err(|e| format!("spectls client close_notify: {e}"))?;
+    let mut rest = Vec::new();
+    match tls.read_to_end(&mut rest) {
+        Ok(_) if rest.is_empty() => Ok(negotiated),
+        Ok(_) => Err(format!(
+            "{} unexpected bytes after the answer: {:?}",
+            rest.len(),
+            String::from_utf8_lossy(&rest)
+        )),
+        Err(e) => Err(format!(
+            "no close_notify from the server after ours (want a clean end of data): {e}"
+        )),
+    }
+}
+
+/// Who sends close_notify first once the spectls server has answered.
+#[derive(Clone, Copy)]
+enum Closer {
+    /// The server closes, then waits for the client's close_notify.
+    Server,
+    /// The server waits for the client's close_notify, then answers it.
+    Client,
+}
+
+/// What the spectls server saw.
+struct ServerReport {
+    suite: Option<spectls::wire::CipherSuite>,
+    ems: bool,
+    sni: Option<String>,
+    received: Vec<u8>,
+}
+
+/// A spectls server thread for one connection on `listener`: reads `expect_len` bytes, sends
+/// `reply`, and exchanges close_notify in the order `closer` says. Every step is bounded, so
+/// joining the thread is too.
+fn spawn_spectls_server(
+    listener: TcpListener,
+    case: &'static Case,
+    expect_len: usize,
+    reply: Vec<u8>,
+    closer: Closer,
+) -> JoinHandle<Result<ServerReport, String>> {
+    thread::spawn(move || {
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let deadline = Instant::now() + TIMEOUT;
+        let sock = loop {
+            match listener.accept() {
+                Ok((sock, _)) => break sock,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(10))
+                }
+                Err(e) => return Err(format!("accept: {e}")),
+            }
+        };
+        sock.set_nonblocking(false).expect("blocking socket");
+        set_timeouts(&sock);
+        let conn = ServerConnection::new(Arc::new(server_config(case.rsa())))
+            .map_err(|e| format!("server: {e}"))?;
+        let mut tls = Stream::new(conn, sock);
+        tls.handshake()
+            .map_err(|e| format!("spectls server handshake: {e}"))?;
+        let mut received = Vec::new();
+        let mut buf = [0u8; 16384];
+        while received.len() < expect_len {
+            match tls.read(&mut buf) {
+                Ok(0) => {
+                    return Err(format!(
+                        "client closed after {} of {expect_len} bytes",
+                        received.len()
+                    ))
+                }
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+                Err(e) => {
+                    return Err(format!(
+                        "spectls server read ({} of {expect_len} bytes so far): {e}",
+                        received.len()
+                    ))
+                }
+            }
+        }
+        tls.write_all(&reply)
+            .map_err(|e| format!("spectls server write: {e}"))?;
+        let expect_close =
+            |tls: &mut Stream<ServerConnection, TcpStream>| match tls.read(&mut [0u8; 1024]) {
+                Ok(0) => Ok(()),
+                Ok(n) => Err(format!("{n} more bytes where close_notify was expected")),
+                Err(e) => Err(format!("no close_notify from the client: {e}")),
+            };
+        match closer {
+            Closer::Server => {
+                tls.close()
+                    .map_err(|e| format!("spectls server close_notify: {e}"))?;
+                expect_close(&mut tls)?;
+            }
+            Closer::Client => {
+                expect_close(&mut tls)?;
+                tls.close()
+                    .map_err(|e| format!("spectls server close_notify: {e}"))?;
+            }
+        }
+        Ok(ServerReport {
+            suite: tls.conn.negotiated_cipher_suite(),
+            ems: tls.conn.extended_master_secret(),
+            sni: tls.conn.server_name().map(String::from),
+            received,
+        })
+    })
+}
+
+/// The checks every spectls-server test makes on what the server saw.
+fn check_server_report(
+    case: &Case,
+    report: Result<ServerReport, String>,
+    payload: &[u8],
+) -> Result<(), String> {
+    let report = report?;
+    ensure!(
+        report.suite == Some(case.suite.suite),
+        "spectls server negotiated {:?}, want {:?}",
+        report.suite,
+        case.suite.suite
+    );
+    ensure!(report.ems, "spectls server: no extended master secret");
+    ensure!(
+        report.sni.as_deref() == Some("localhost"),
+        "spectls server saw SNI {:?}, want \"localhost\"",
+        report.sni
+    );
+    ensure!(
+        report.received == payload,
+        "spectls server received other data than the client sent: {}",
+        first_difference(&report.received, payload)
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. spectls client vs openssl s_server
+
+/// Starts `openssl s_server -rev` for one connection and waits until it accepts; on a lost race
+/// for the port it retries with another.
+fn start_s_server(case: &Case, extra: &[&str]) -> (Peer, u16) {
+    let openssl = require("openssl");
+    let (chain, key) = case.chain_and_key();
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut cmd = Command::new(&openssl);
+        cmd.arg("s_server")
+            .args(["-accept", &format!("127.0.0.1:{port}")])
+            .args(["-naccept", "1", "-tls1_2", "-cipher", case.openssl])
+            .arg("-cert")
+            .arg(&chain)
+            .arg("-key")
+            .arg(&key)
+            .arg("-cert_chain")
+            .arg(cert_file("ca.pem"))
+            .arg("-rev")
+            .args(extra);
+        let mut server = Peer::spawn(cmd);
+        if server.wait_output(b"ACCEPT", TIMEOUT) {
+            return (server, port);
+        }
+        server.wait_exit(Duration::from_secs(1));
+        last = server.transcript();
+        if !last.contains("in use") {
+            break;
+        }
+    }
+    panic!("openssl s_server did not start:\n{last}");
+}
+
+fn spectls_client_vs_s_server(case: &'static Case) {
+    s_server_session(case, &[]);
+}
+
+/// The spectls client against `openssl s_server -rev` with `extra` arguments; returns the group
+/// and signature scheme s_server chose.
+fn s_server_session(case: &Case, extra: &[&str]) -> (Option<NamedCurve>, Option<SignatureScheme>) {
+    let (mut server, port) = start_s_server(case, extra);
+    let payload = client_payload(case);
+    let result = spectls_client_session(port, case, &payload, &reverse_lines(&payload));
+    let status = server.wait_exit(TIMEOUT);
+    let negotiated =
+        result.unwrap_or_else(|e| panic!("{} {extra:?}: {e}\n{}", case.name, server.transcript()));
+    let err = String::from_utf8_lossy(&server.stderr()).into_owned();
+    let problems: Vec<String> = [
+        (
+            status.is_some_and(|s| s.success()),
+            "s_server did not exit successfully".to_string(),
+        ),
+        (
+            err.contains(&format!("Ciphersuite: {}", case.openssl)),
+            format!("s_server did not report Ciphersuite: {}", case.openssl),
+        ),
+        (
+            err.contains("Protocol version: TLSv1.2"),
+            "s_server did not report TLSv1.2".into(),
+        ),
+        // -rev prints this when BIO_gets sees a clean end of data (close_notify) and then
+        // answers with its own close_notify (which the client required above).
+        (
+            err.contains("CONNECTION CLOSED"),
+            "s_server did not see a clean close".into(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(ok, _)| !ok)
+    .map(|(_, msg)| msg)
+    .collect();
+    assert!(
+        problems.is_empty(),
+        "{} {extra:?}: {problems:?}\n{}",
+        case.name,
+        server.transcript()
+    );
+    negotiated
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. openssl s_client vs spectls server
+
+fn s_client_vs_spectls_server(case: &'static Case) {
+    s_client_session(case, &[], &[]);
+}
+
+/// `openssl s_client` with `extra` arguments against the spectls server; `want` are more lines
+/// s_client must print.
+fn s_client_session(case: &'static Case, extra: &[&str], want: &[&str]) {
+    let openssl = require("openssl");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().unwrap().port();
+    let payload = client_payload(case);
+    let reply = server_reply(&payload);
+    // The server closes first: s_client prints "closed" and answers with its close_notify.
+    let server = spawn_spectls_server(listener, case, payload.len(), reply.clone(), Closer::Server);
+    let mut cmd = Command::new(openssl);
+    cmd.arg("s_client")
+        .args(["-connect", &format!("127.0.0.1:{port}")])
+        .args(["-tls1_2", "-cipher", case.openssl])
+        .arg("-CAfile")
+        .arg(cert_file("ca.pem"))
+        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
+        .args(["-verify_return_error", "-nocommands"])
+        .args(extra);
+    let mut client = Peer::spawn(cmd);
+    // stdin stays open until s_client exits: its end would make s_client close first.
+    client.write_stdin(&payload);
+    let report = server.join().expect("server thread");
+    let status = client.wait_exit(TIMEOUT);
+    client.close_stdin();
+    let out = client.stdout();
+    let checks = check_server_report(case, report, &payload).and_then(|()| {
+        ensure!(
+            status.is_some_and(|s| s.success()),
+            "s_client did not exit successfully"
+        );
+        ensure!(
+            contains(&out, &reply),
+            "s_client's output lacks the server's reply"
+        );
+        for want in [
+            "Verify return code: 0 (ok)".to_string(),
+            "Extended master secret: yes".to_string(),
+            "Protocol  : TLSv1.2".to_string(),
+            format!("Cipher is {}", case.openssl),
+            format!("Cipher    : {}", case.openssl),
+        ]
+        .into_iter()
+        .chain(want.iter().map(|w| w.to_string()))
+        {
+            ensure!(
+                contains(&out, want.as_bytes()),
+                "s_client did not print {want:?}"
+            );
+        }
+        // s_client prints "closed" when SSL_read reports close_notify (SSL_ERROR_ZERO_RETURN).
+        let after_reply = find(&out, REPLY_END).map_or(&out[..0], |i| &out[i..]);
+        ensure!(
+            contains(after_reply, b"\nclosed\n"),
+            "s_client did not report the server's close_notify (\"closed\")"
+        );
+        Ok(())
+    });
+    if let Err(e) = checks {
+        panic!("{} {extra:?}: {e}\n{}", case.name, client.transcript());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1 and 2 beyond the suites: groups, signature schemes, fragmented handshake messages
+
+/// Each group and RSA signature scheme s_server can be held to, and s_server cutting every
+/// record (handshake messages included: the RSA Certificate message is over 1 KB) to 512 bytes.
+#[test]
+fn spectls_client_vs_openssl_s_server_variants() {
+    use NamedCurve as G;
+    use SignatureScheme as S;
+    /// Suite, s_server arguments, the group and signature scheme it must then choose.
+    type Variant = (&'static Case, &'static [&'static str], Option<G>, Option<S>);
+    let variants: [Variant; 9] = [
+        (
+            &ECDHE_ECDSA_AES128_GCM_SHA256,
+            &["-groups", "P-256"],
+            Some(G::Secp256r1),
+            None,
+        ),
+        (
+            &ECDHE_ECDSA_AES256_GCM_SHA384,
+            &["-groups", "P-384"],
+            Some(G::Secp384r1),
+            None,
+        ),
+        (
+            &ECDHE_RSA_AES128_GCM_SHA256,
+            &["-groups", "X25519"],
+            Some(G::X25519),
+            None,
+        ),
+        (
+            &ECDHE_RSA_AES128_GCM_SHA256,
+            &["-sigalgs", "RSA+SHA256"],
+            None,
+            Some(S::RsaPkcs1Sha256),
+        ),
+        (
+            &ECDHE_RSA_AES256_GCM_SHA384,
+            &["-sigalgs", "RSA+SHA384"],
+            None,
+            Some(S::RsaPkcs1Sha384),
+        ),
+        (
+            &ECDHE_RSA_AES256_GCM_SHA384,
+            &["-sigalgs", "RSA+SHA512"],
+            None,
+            Some(S::RsaPkcs1Sha512),
+        ),
+        (
+            &ECDHE_RSA_AES128_GCM_SHA256,
+            &["-sigalgs", "RSA-PSS+SHA384"],
+            None,
+            Some(S::RsaPssRsaeSha384),
+        ),
+        (
+            &ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+            &["-sigalgs", "RSA-PSS+SHA512"],
+            None,
+            Some(S::RsaPssRsaeSha512),
+        ),
+        (
+            &ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+            &["-max_send_frag", "512"],
+            None,
+            None,
+        ),
+    ];
+    for (case, extra, group, scheme) in variants {
+        let (got_group, got_scheme) = s_server_session(case, extra);
+        if group.is_some() {
+            assert_eq!(got_group, group, "{} {extra:?}: group", case.name);
+        }
+        if scheme.is_some() {
+            assert_eq!(
+                got_scheme, scheme,
+                "{} {extra:?}: signature scheme",
+                case.name
+            );
+        }
+    }
+}
+
+/// Each group and signature scheme s_client can ask the spectls server for, as s_client
+/// reports them.
+#[test]
+fn openssl_s_client_vs_spectls_server_variants() {
+    let variants: [(&'static Case, &[&str], &[&str]); 10] = [
+        (
+            &ECDHE_ECDSA_AES128_GCM_SHA256,
+            &["-groups", "P-256"],
+            &["Server Temp Key: ECDH, prime256v1, 256 bits"],
+        ),
+        (
+            // RSA: a client offering only P-384 cannot take the P-256 ECDSA certificate.
+            &ECDHE_RSA_AES256_GCM_SHA384,
+            &["-groups", "P-384"],
+            &["Server Temp Key: ECDH, secp384r1, 384 bits"],
+        ),
+        (
+            &ECDHE_RSA_AES128_GCM_SHA256,
+            &["-groups", "X25519"],
+            &["Server Temp Key: X25519, 253 bits"],
+        ),
+        (
+            &ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+            &["-sigalgs", "ECDSA+SHA256"],
+            &["Peer signing digest: SHA256", "Peer signature type: ECDSA"],
+        ),
+        (
+            &ECDHE_RSA_AES128_GCM_SHA256,
+            &["-sigalgs", "RSA+SHA256"],
+            &["Peer signing digest: SHA256", "Peer signature type: RSA\n"],
+        ),
+        (
+            &ECDHE_RSA_AES256_GCM_SHA384,
+            &["-sigalgs", "RSA+SHA384"],
+            &["Peer signing digest: SHA384", "Peer signature type: RSA\n"],
+        ),
+        (
+            &ECDHE_RSA_AES256_GCM_SHA384,
+            &["-sigalgs", "RSA+SHA512"],
+            &["Peer signing digest: SHA512", "Peer signature type: RSA\n"],
+        ),
+        (
+            &ECDHE_RSA_AES128_GCM_SHA256,
+            &["-sigalgs", "RSA-PSS+SHA256"],
+            &[
+                "Peer signing digest: SHA256",
+                "Peer signature type: RSA-PSS",
+            ],
+        ),
+        (
+            &ECDHE_RSA_AES256_GCM_SHA384,
+            &["-sigalgs", "RSA-PSS+SHA384"],
+            &[
+                "Peer signing digest: SHA384",
+                "Peer signature type: RSA-PSS",
+            ],
+        ),
+        (
+            &ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+            &["-sigalgs", "RSA-PSS+SHA512"],
+            &[
+                "Peer signing digest: SHA512",
+                "Peer signature type: RSA-PSS",
+            ],
+        ),
+    ];
+    for (case, extra, want) in variants {
+        s_client_session(case, extra, want);
+    }
+}
+
+/// RFC 8422 section 5.3 (as RFC 4492 section 2.2 before it): with an ECDHE_ECDSA suite the
+/// server's certificate public key "MUST use a curve and point format supported by the client".
+/// A client offering only secp384r1 cannot take the P-256 test certificate, so the server must
+/// decline the ECDSA suites with handshake_failure, as `openssl s_server` does ("no shared
+/// cipher"). spectls instead chooses the suite and signs with the P-256 key; OpenSSL rejects
+/// the ServerKeyExchange (`tls12_check_peer_sigalg: wrong curve`) with illegal_parameter.
+#[test]
+
+fn server_declines_ecdsa_suites_when_client_lacks_the_certificate_curve() {
+    let openssl = require("openssl");
+    let case = &ECDHE_ECDSA_AES128_GCM_SHA256;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().unwrap().port();
+    let server = spawn_spectls_server(listener, case, 1, Vec::new(), Closer::Server);
+    let mut cmd = Command::new(openssl);
+    cmd.arg("s_client")
+        .args(["-connect", &format!("127.0.0.1:{port}")])
+        .args(["-tls1_2", "-cipher", case.openssl, "-groups", "P-384"])
+        .arg("-CAfile")
+        .arg(cert_file("ca.pem"))
+        .args(["-servername", "localhost", "-nocommands"]);
+    let mut client = Peer::spawn(cmd);
+    client.write_stdin(b"x");
+    let report = server.join().expect("server thread");
+    client.wait_exit(TIMEOUT);
+    let err = String::from_utf8_lossy(&client.stderr()).into_owned();
+    match report {
+        Ok(_) => panic!("the handshake completed\n{}", client.transcript()),
+        Err(e) => assert!(
+            e.contains("peer incompatible") && err.contains("alert handshake failure"),
+            "want the spectls server to refuse the ECDSA suite (its own peer-incompatible error, \
+             handshake_failure to the client); got: {e}\n{}",
+            client.transcript()
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3a. gnutls-cli vs spectls server
+
+fn gnutls_cli_vs_spectls_server(case: &'static Case) {
+    let gnutls_cli = require("gnutls-cli");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().unwrap().port();
+    let payload = client_payload(case);
+    let reply = server_reply(&payload);
+    // The client closes first: gnutls-cli sends close_notify at the end of its stdin, and
+    // prints "Peer has closed" when the server's close_notify comes back.
+    let server = spawn_spectls_server(listener, case, payload.len(), reply.clone(), Closer::Client);
+    let mut cmd = Command::new(gnutls_cli);
+    cmd.arg("--x509cafile")
+        .arg(cert_file("ca.pem"))
+        .args(["-p", &port.to_string()])
+        .args([
+            "--sni-hostname",
+            "localhost",
+            "--verify-hostname",
+            "localhost",
+        ])
+        .args(["--priority", &case.gnutls_priority()])
+        .arg("127.0.0.1");
+    let mut client = Peer::spawn(cmd);
+    client.write_stdin(&payload);
+    let replied = client.wait_output(REPLY_END, TIMEOUT);
+    client.close_stdin();
+    let report = server.join().expect("server thread");
+    let status = client.wait_exit(TIMEOUT);
+    let out = client.stdout();
+    let checks = check_server_report(case, report, &payload).and_then(|()| {
+        ensure!(
+            replied && contains(&out, &reply),
+            "gnutls-cli's output lacks the server's reply"
+        );
+        ensure!(
+            status.is_some_and(|s| s.success()),
+            "gnutls-cli did not exit successfully"
+        );
+        for want in [
+            "- Status: The certificate is trusted.".to_string(),
+            "- Description: (TLS1.2-X.509)-".to_string(),
+            format!("-({})\n", case.gnutls),
+            "extended master secret".to_string(),
+            // Printed only for a clean close (gnutls_record_recv() == 0).
+            "- Peer has closed the GnuTLS connection".to_string(),
+        ] {
+            ensure!(
+                contains(&out, want.as_bytes()),
+                "gnutls-cli did not print {want:?}"
+            );
+        }
+        Ok(())
+    });
+    if let Err(e) = checks {
+        panic!("{}: {e}\n{}", case.name, client.transcript());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3b. spectls client vs gnutls-serv, inside a private network namespace
+
+const NETNS_ENV: &str = "SPECTLS_INTEROP_NETNS_CASE";
+const NETNS_CHILD: &str = "gnutls_serv_netns_child";
+const NETNS_OK: &str = "gnutls-serv netns session passed:";
+
+fn spectls_client_vs_gnutls_serv(case: &'static Case) {
+    let unshare = require("unshare");
+    require("ip");
+    require("gnutls-serv");
+    let exe = std::env::current_exe().expect("current test binary");
+    let mut cmd = Command::new(unshare);
+    cmd.args(["--net", "--pid", "--fork", "--kill-child", "--"])
+        .arg(exe)
+        .args([NETNS_CHILD, "--exact", "--ignored", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env(NETNS_ENV, case.name);
+    let mut child = Peer::spawn(cmd);
+    // The child bounds each of its own steps; this covers start-up on a loaded machine too.
+    let status = child.wait_exit(3 * TIMEOUT);
+    let marker = format!("{NETNS_OK} {}", case.name);
+    assert!(
+        status.is_some_and(|s| s.success()) && contains(&child.stdout(), marker.as_bytes()),
+        "{}: the namespace child failed (or never ran {NETNS_CHILD}):\n{}",
+        case.name,
+        child.transcript()
+    );
+}
+
+#[test]
+#[ignore = "not a test on its own: spectls_client_vs_gnutls_serv::* run it inside `unshare --net`"]
+fn gnutls_serv_netns_child() {
+    let Ok(name) = std::env::var(NETNS_ENV) else {
+        eprintln!("{NETNS_ENV} is not set: nothing to do outside spectls_client_vs_gnutls_serv");
+        return;
+    };
+    let case = CASES
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{NETNS_ENV}={name}: no such case"));
+    let ip = require("ip");
+    let gnutls_serv = require("gnutls-serv");
+
+    let up = Command::new(&ip)
+        .args(["link", "set", "lo", "up"])
+        .status()
+        .expect("run ip");
+    assert!(up.success(), "`ip link set lo up` failed: {up}");
+    // gnutls-serv binds every interface: refuse to start it anywhere but here.
+    let links = Command::new(&ip)
+        .args(["-o", "link", "show"])
+        .output()
+        .expect("run ip");
+    let links = String::from_utf8_lossy(&links.stdout);
+    let names: Vec<&str> = links
+        .lines()
+        .filter_map(|l| l.split(':').nth(1).map(str::trim))
+        .collect();
+    assert_eq!(
+        names,
+        ["lo"],
+        "not in a private network namespace (interfaces: {links}); refusing to run gnutls-serv"
+    );
+
+    let port = free_port(); // nothing else runs in this namespace: no race for it
+    let (chain, key) = case.chain_and_key();
+    let mut cmd = Command::new(gnutls_serv);
+    cmd.args(["--echo", "-p", &port.to_string()])
+        .arg("--x509certfile")
+        .arg(&chain)
+        .arg("--x509keyfile")
+        .arg(&key)
+        .args(["--priority", &case.gnutls_priority()]);
+    let mut server = Peer::spawn(cmd);
+    let payload = client_payload(case);
+    // connect() retries until gnutls-serv listens; the echo answers the payload unchanged.
+    if let Err(e) = spectls_client_session(port, case, &payload, &payload) {
+        panic!("{}: {e}\n{}", case.name, server.transcript());
+    }
+    for want in [
+        "- Version: TLS1.2".to_string(),
+        format!("- Cipher: {}", case.gnutls),
+        format!(
+            "- Key Exchange: ECDHE-{}",
+            if case.rsa() { "RSA" } else { "ECDSA" }
+        ),
+        "extended master secret".to_string(),
+        "- Given server name[1]: localhost".to_string(),
+    ] {
+        assert!(
+            server.wait_output(want.as_bytes(), TIMEOUT),
+            "{}: gnutls-serv did not print {want:?}\n{}",
+            case.name,
+            server.transcript()
+        );
+    }
+    println!("{NETNS_OK} {}", case.name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. rustls 0.23 (ring provider, TLS 1.2 only), in memory
+
+/// The ring provider cut down to this one suite.
+fn rustls_provider(case: &Case) -> Arc<rustls::crypto::CryptoProvider> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider
+        .cipher_suites
+        .retain(|s| u16::from(s.suite()) == case.suite.suite.value());
+    assert_eq!(
+        provider.cipher_suites.len(),
+        1,
+        "rustls lacks {}",
+        case.name
+    );
+    Arc::new(provider)
+}
+
+fn rustls_client(case: &Case) -> rustls::Connection {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in spectls::sign::certs_from_pem(CA).unwrap() {
+        roots.add(cert).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(rustls_provider(case))
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
+        .unwrap()
+        .into()
+}
+
+fn rustls_server(case: &Case) -> rustls::Connection {
+    let (chain, key) = if case.rsa() {
+        (RSA_CHAIN, RSA_KEY)
+    } else {
+        (ECDSA_CHAIN, ECDSA_KEY)
+    };
+    let config = rustls::ServerConfig::builder_with_provider(rustls_provider(case))
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            spectls::sign::certs_from_pem(chain).unwrap(),
+            spectls::sign::private_key_from_pem(key).unwrap(),
+        )
+        .unwrap();
+    rustls::ServerConnection::new(Arc::new(config))
+        .unwrap()
+        .into()
+}
+
+/// Plaintext that arrived in one transfer, and whether close_notify followed it.
+#[derive(Default)]
+struct Received {
+    data: Vec<u8>,
+    closed: bool,
+}
+
+/// Moves every pending byte from spectls to rustls, which processes it; rustls's plaintext is
+/// read as it arrives (rustls stops reading TLS while 16 KiB of it are unread).
+fn spectls_to_rustls(
+    s: &mut ConnectionCommon,
+    r: &mut rustls::Connection,
+) -> Result<Received, String> {
+    let mut tls = Vec::new();
+    while s.wants_write() {
+        s.write_tls(&mut tls).expect("write to a Vec");
+    }
+    let mut got = Received::default();
+    let mut rd = &tls[..];
+    while !rd.is_empty() {
+        r.read_tls(&mut rd)
+            .map_err(|e| format!("rustls read_tls: {e}"))?;
+        r.process_new_packets()
+            .map_err(|e| format!("rustls rejected spectls's bytes: {e}"))?;
+        drain(&mut r.reader(), &mut got).map_err(|e| format!("rustls read: {e}"))?;
+    }
+    Ok(got)
+}
+
+/// Moves every pending byte from rustls to spectls, which processes it; spectls's plaintext
+/// is read as it arrives.
+fn rustls_to_spectls(
+    r: &mut rustls::Connection,
+    s: &mut ConnectionCommon,
+) -> Result<Received, String> {
+    let mut tls = Vec::new();
+    while r.wants_write() {
+        r.write_tls(&mut tls).expect("write to a Vec");
+    }
+    let mut got = Received::default();
+    let mut rd = &tls[..];
+    while !rd.is_empty() {
+        s.read_tls(&mut rd)
+            .map_err(|e| format!("spectls read_tls: {e}"))?;
+        s.process_new_packets()
+            .map_err(|e| format!("spectls rejected rustls's bytes: {e}"))?;
+        drain(&mut s.reader(), &mut got).map_err(|e| format!("spectls read: {e}"))?;
+    }
+    Ok(got)
+}
+
+/// Reads all available plaintext (either library's reader: `WouldBlock` when there is none
+/// yet, `Ok(0)` after close_notify).
+fn drain(reader: &mut dyn Read, into: &mut Received) -> io::Result<()> {
+    let mut buf = [0u8; 16384];
+    while !into.closed {
+        match reader.read(&mut buf) {
+            Ok(0) => into.closed = true,
+            Ok(n) => into.data.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Checks one transfer delivered `want` and (if `close`) then close_notify.
+fn check_received(who: &str, got: Received, want: &[u8], close: bool) -> Result<(), String> {
+    ensure!(
+        got.data == want,
+        "{who} received other data: {}",
+        first_difference(&got.data, want)
+    );
+    ensure!(
+        got.closed == close,
+        "{who}: close_notify {}",
+        if close { "missing" } else { "too early" }
+    );
+    Ok(())
+}
+
+/// A full session between a spectls and a rustls connection over memory: handshake, 40 000
+/// bytes each way, then close_notify from `spectls_closes_first`'s side, answered by the other.
+fn spectls_rustls_session(
+    case: &Case,
+    s: &mut ConnectionCommon,
+    r: &mut rustls::Connection,
+    spectls_closes_first: bool,
+) -> Result<(), String> {
+    for _ in 0..10 {
+        if !s.is_handshaking() && !r.is_handshaking() && !s.wants_write() && !r.wants_write() {
+            break;
+        }
+        check_received("rustls", spectls_to_rustls(s, r)?, b"", false)?;
+        check_received("spectls", rustls_to_spectls(r, s)?, b"", false)?;
+    }
+    ensure!(
+        !s.is_handshaking() && !r.is_handshaking(),
+        "handshake did not finish in 10 rounds"
+    );
+    ensure!(
+        s.negotiated_cipher_suite() == Some(case.suite.suite),
+        "spectls negotiated {:?}, want {:?}",
+        s.negotiated_cipher_suite(),
+        case.suite.suite
+    );
+    let rustls_suite = r.negotiated_cipher_suite().map(|cs| u16::from(cs.suite()));
+    ensure!(
+        rustls_suite == Some(case.suite.suite.value()),
+        "rustls negotiated {:04x?}, want {:?}",
+        rustls_suite,
+        case.suite.suite
+    );
+    ensure!(
+        r.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2),
+        "rustls: version {:?}",
+        r.protocol_version()
+    );
+    ensure!(
+        s.extended_master_secret(),
+        "spectls: no extended master secret"
+    );
+
+    // 40 000 bytes each way: three records.
+    let up = text(1, 8, 4999);
+    s.writer().write_all(&up).map_err(|e| e.to_string())?;
+    check_received("rustls", spectls_to_rustls(s, r)?, &up, false)?;
+    let down = text(2, 8, 4999);
+    r.writer().write_all(&down).map_err(|e| e.to_string())?;
+    check_received("spectls", rustls_to_spectls(r, s)?, &down, false)?;
+
+    if spectls_closes_first {
+        s.send_close_notify();
+        check_received("rustls", spectls_to_rustls(s, r)?, b"", true)?;
+        r.send_close_notify();
+        check_received("spectls", rustls_to_spectls(r, s)?, b"", true)?;
+    } else {
+        r.send_close_notify();
+        check_received("spectls", rustls_to_spectls(r, s)?, b"", true)?;
+        s.send_close_notify();
+        check_received("rustls", spectls_to_rustls(s, r)?, b"", true)?;
+    }
+    Ok(())
+}
+
+fn spectls_client_vs_rustls_server(case: &'static Case) {
+    let mut c = ClientConnection::new(
+        Arc::new(client_config()),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut r = rustls_server(case);
+    if let Err(e) = spectls_rustls_session(case, &mut c, &mut r, true) {
+        panic!("{}: {e}", case.name);
+    }
+    let rustls::Connection::Server(server) = &r else {
+        unreachable!()
+    };
+    assert_eq!(
+        server.server_name(),
+        Some("localhost"),
+        "rustls server: SNI"
+    );
+}
+
+fn rustls_client_vs_spectls_server(case: &'static Case) {
+    let mut s = ServerConnection::new(Arc::new(server_config(case.rsa()))).unwrap();
+    let mut r = rustls_client(case);
+    if let Err(e) = spectls_rustls_session(case, &mut s, &mut r, false) {
+        panic!("{}: {e}", case.name);
+    }
+    assert_eq!(s.server_name(), Some("localhost"), "spectls server: SNI");
+}
