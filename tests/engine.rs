@@ -28,13 +28,15 @@ fn every_suite_and_group_completes_and_carries_data() {
             NamedCurve::Secp384r1,
         ] {
             let rsa = suite.family == SignatureFamily::Rsa;
+            // RFC 8422 5.3: the client must list the ECDSA certificate's curve (P-256) too; the
+            // server is limited to `group` for the key exchange.
             let client = ClientConfig::builder()
                 .with_root_certificates(roots())
                 .with_cipher_suites(&[suite])
-                .with_groups(&[group])
+                .with_groups(&[group, NamedCurve::Secp256r1])
                 .build()
                 .unwrap();
-            let (mut c, mut s) = pair(client, server_config(rsa));
+            let (mut c, mut s) = pair(client, server_config_with_groups(rsa, &[group]));
             handshake(&mut c, &mut s)
                 .unwrap_or_else(|e| panic!("{:?} {group:?}: {e}", suite.suite));
             assert_eq!(c.negotiated_cipher_suite(), Some(suite.suite));
@@ -252,4 +254,28 @@ fn unknown_values_from_the_client_are_ignored() {
         s.negotiated_cipher_suite(),
         Some(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
     );
+}
+
+#[test]
+fn ecdsa_suites_need_the_certificate_curve_in_supported_groups() {
+    // RFC 8422 5.3: with only X25519 offered, the P-256 certificate cannot sign for ECDHE_ECDSA.
+    let client = ClientConfig::builder()
+        .with_root_certificates(roots())
+        .with_groups(&[NamedCurve::X25519])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, server_config(false));
+    let err = handshake(&mut c, &mut s).unwrap_err();
+    assert_eq!(
+        err,
+        spectls::Error::PeerIncompatible(spectls::PeerIncompatible::NoCipherSuiteInCommon)
+    );
+    // An RSA server has no such constraint.
+    let client = ClientConfig::builder()
+        .with_root_certificates(roots())
+        .with_groups(&[NamedCurve::X25519])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, server_config(true));
+    handshake(&mut c, &mut s).unwrap();
 }

@@ -30,6 +30,11 @@ pub fn client_config() -> ClientConfig {
 
 /// A server with the test ECDSA (or RSA) certificate.
 pub fn server_config(rsa: bool) -> ServerConfig {
+    server_config_with_groups(rsa, spectls::kx::SUPPORTED_GROUPS)
+}
+
+/// A server with the test ECDSA (or RSA) certificate that does ECDHE only on `groups`.
+pub fn server_config_with_groups(rsa: bool, groups: &[spectls::wire::NamedCurve]) -> ServerConfig {
     let (chain, key) = if rsa {
         (RSA_CHAIN, RSA_KEY)
     } else {
@@ -41,6 +46,7 @@ pub fn server_config(rsa: bool) -> ServerConfig {
             private_key_from_pem(key).expect("key"),
         )
         .expect("cert")
+        .with_groups(groups)
         .build()
         .expect("server config")
 }

@@ -37,8 +37,9 @@ pub static CLIENT_TRANSITIONS: &[Transition] = &[
     Transition { from: "ExpectServerHello", on: Hs(H::ServerHello), to: &["ExpectCertificate"], note: "7.4.1.3; full handshake (no resumption offered)" },
     Transition { from: "ExpectCertificate", on: Hs(H::Certificate), to: &["ExpectServerKeyExchange"], note: "7.4.2; chain verified here" },
     Transition { from: "ExpectServerKeyExchange", on: Hs(H::ServerKeyExchange), to: &["ExpectServerHelloDone"], note: "7.4.3; ECDHE params, signature verified here" },
-    Transition { from: "ExpectServerHelloDone", on: Hs(H::CertificateRequest), to: &["ExpectServerHelloDone"], note: "7.4.4; answered with an empty Certificate" },
-    Transition { from: "ExpectServerHelloDone", on: Hs(H::ServerHelloDone), to: &["ExpectChangeCipherSpec"], note: "7.4.5; we send [Certificate], ClientKeyExchange, CCS, Finished" },
+    Transition { from: "ExpectServerHelloDone", on: Hs(H::CertificateRequest), to: &["ExpectServerHelloDoneAfterCertRequest"], note: "7.4.4; to be answered with an empty Certificate" },
+    Transition { from: "ExpectServerHelloDone", on: Hs(H::ServerHelloDone), to: &["ExpectChangeCipherSpec"], note: "7.4.5; we send ClientKeyExchange, CCS, Finished" },
+    Transition { from: "ExpectServerHelloDoneAfterCertRequest", on: Hs(H::ServerHelloDone), to: &["ExpectChangeCipherSpec"], note: "7.4.5; we send Certificate (empty), ClientKeyExchange, CCS, Finished" },
     Transition { from: "ExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ExpectFinished"], note: "7.1; read keys switch" },
     Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; server verify_data checked" },
     Transition { from: "Connected", on: Hs(H::HelloRequest), to: &["Connected"], note: "7.4.1.1; refused with a no_renegotiation warning" },
@@ -47,6 +48,8 @@ pub static CLIENT_TRANSITIONS: &[Transition] = &[
     Transition { from: "ExpectCertificate", on: Hs(H::HelloRequest), to: &["ExpectCertificate"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectServerKeyExchange", on: Hs(H::HelloRequest), to: &["ExpectServerKeyExchange"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectServerHelloDone", on: Hs(H::HelloRequest), to: &["ExpectServerHelloDone"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectServerHelloDoneAfterCertRequest", on: Hs(H::HelloRequest), to: &["ExpectServerHelloDoneAfterCertRequest"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectChangeCipherSpec", on: Hs(H::HelloRequest), to: &["ExpectChangeCipherSpec"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectFinished", on: Hs(H::HelloRequest), to: &["ExpectFinished"], note: "7.4.1.1; ignored while negotiating" },
 ];
 
@@ -105,7 +108,14 @@ impl State for ClientState {
             ClientState::ExpectServerHello(_) => "ExpectServerHello",
             ClientState::ExpectCertificate(_) => "ExpectCertificate",
             ClientState::ExpectServerKeyExchange(..) => "ExpectServerKeyExchange",
-            ClientState::ExpectServerHelloDone { .. } => "ExpectServerHelloDone",
+            ClientState::ExpectServerHelloDone {
+                cert_requested: false,
+                ..
+            } => "ExpectServerHelloDone",
+            ClientState::ExpectServerHelloDone {
+                cert_requested: true,
+                ..
+            } => "ExpectServerHelloDoneAfterCertRequest",
             ClientState::ExpectChangeCipherSpec(_) => "ExpectChangeCipherSpec",
             ClientState::ExpectFinished(_) => "ExpectFinished",
             ClientState::Connected => "Connected",
@@ -343,6 +353,13 @@ fn server_hello(
                 }
                 reneg = true;
             }
+            Extension::ApplicationLayerProtocolNegotiation(_)
+                if config.alpn_protocols.is_empty() =>
+            {
+                return Err(Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
+                    ExtensionType::ApplicationLayerProtocolNegotiation.value(),
+                )));
+            }
             Extension::ApplicationLayerProtocolNegotiation(p) => {
                 let [chosen] = p.protocol_name_list.as_slice() else {
                     return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
@@ -374,16 +391,17 @@ fn server_hello(
                     .ec_point_format_list
                     .contains(&ECPointFormat::Uncompressed)
                 {
-                    return Err(Error::PeerIncompatible(PeerIncompatible::Other(
-                        "server does not take uncompressed points",
+                    // RFC 8422 5.1.2: uncompressed must be in the list; illegal_parameter.
+                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                        "ec_point_formats without uncompressed",
                     )));
                 }
             }
             // Anything we did not offer (RFC 5246 7.4.1.4: unsupported_extension).
             other => {
-                return Err(Error::PeerMisbehaved(
-                    PeerMisbehaved::SelectedUnofferedParameter(ext_name(other)),
-                ));
+                return Err(Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
+                    other.selector().value(),
+                )));
             }
         }
     }
@@ -401,15 +419,6 @@ fn server_hello(
         server_random: random_bytes(&sh.random),
         suite,
     }))
-}
-
-fn ext_name(e: &Extension<'_>) -> &'static str {
-    match e.selector() {
-        ExtensionType::SessionTicket => "session_ticket",
-        ExtensionType::StatusRequest => "status_request",
-        ExtensionType::MaxFragmentLength => "max_fragment_length",
-        _ => "extension",
-    }
 }
 
 fn certificate(
@@ -538,14 +547,14 @@ fn server_hello_done(
             certificate_list: Vec::new(),
         }))?;
     }
+    // Complete the agreement first: an invalid server point must fail before we send anything.
     let ours = KeyExchange::start(kx.group)?;
+    let our_public = ours.public_key().to_vec();
+    let pre_master = ours.complete(&kx.server_public)?;
     let cke = ClientKeyExchange::EcDiffieHellman(ClientECDiffieHellmanPublic {
-        ecdh_yc: ECPoint {
-            point: ours.public_key(),
-        },
+        ecdh_yc: ECPoint { point: &our_public },
     });
     cx.send(&Handshake::ClientKeyExchange(cke))?;
-    let pre_master = ours.complete(&kx.server_public)?;
     let suite = choice.suite;
     let master = if cx.negotiated.extended_master_secret {
         // RFC 7627 4: the session hash runs through ClientKeyExchange.

@@ -8,7 +8,7 @@ use crate::client::{self, ClientState};
 use crate::codec::{Codec, Encode};
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::{Error, PeerMisbehaved};
-use crate::handshake::{Context, Input, Negotiated};
+use crate::handshake::{Context, Input, Negotiated, State};
 use crate::prf::Transcript;
 use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
 use crate::server::{self, ServerState};
@@ -238,7 +238,7 @@ impl ConnectionCommon {
             ContentType::ApplicationData => {
                 if !self.handshake_done {
                     return Err(Error::UnexpectedMessage {
-                        state: "handshake",
+                        state: self.state_name(),
                         got: "application data".into(),
                     });
                 }
@@ -286,6 +286,15 @@ impl ConnectionCommon {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// The name of the state the handshake machine is in (as the transition tables name it).
+    fn state_name(&self) -> &'static str {
+        match &self.machine {
+            Some(Machine::Client(_, s)) => s.name(),
+            Some(Machine::Server(_, s)) => s.name(),
+            None => "closed",
         }
     }
 

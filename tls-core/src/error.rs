@@ -48,6 +48,8 @@ pub enum PeerMisbehaved {
     SelectedUnofferedParameter(&'static str),
     /// The same extension appears twice in one message.
     DuplicateExtension(u16),
+    /// The server answered with an extension we did not offer (RFC 5246 7.4.1.4).
+    UnsolicitedExtension(u16),
     /// A Finished message whose verify_data does not match.
     BadFinished,
     /// A ServerKeyExchange or CertificateVerify signature that does not verify.
@@ -121,6 +123,7 @@ impl Error {
             Error::PeerMisbehaved(p) => match p {
                 PeerMisbehaved::SelectedUnofferedParameter(_) => A::IllegalParameter,
                 PeerMisbehaved::DuplicateExtension(_) => A::IllegalParameter,
+                PeerMisbehaved::UnsolicitedExtension(_) => A::UnsupportedExtension,
                 PeerMisbehaved::BadFinished => A::DecryptError,
                 PeerMisbehaved::BadSignature => A::DecryptError,
                 PeerMisbehaved::InvalidKeyShare => A::IllegalParameter,

@@ -134,8 +134,8 @@ impl RecordReader {
     /// Takes the first record off `buf`, opening it in place. `Ok(None)`: not all of it is here yet.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Option<InboundRecord>, Error> {
         let mut r = Reader::new(buf);
-        let (typ, len) = match TLSPlaintext::decode(&mut r) {
-            Ok(rec) => (rec.type_, rec.fragment.len()),
+        let (typ, version, len) = match TLSPlaintext::decode(&mut r) {
+            Ok(rec) => (rec.type_, rec.version, rec.fragment.len()),
             Err(e) => {
                 return match e.kind {
                     // The header is incomplete, or the fragment is: wait, unless the announced
@@ -174,7 +174,8 @@ impl RecordReader {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
         }
         let fragment = buf.get_mut(start..consumed).ok_or(Error::BadRecordMac)?;
-        let plain_len = dec.open(self.seq, typ, TLS12, fragment)?.len();
+        // The record's own version is authenticated (RFC 5246 6.2.3.3), so a changed header fails.
+        let plain_len = dec.open(self.seq, typ, version, fragment)?.len();
         self.seq += 1;
         if plain_len > MAX_PLAINTEXT {
             return Err(Error::RecordOverflow);

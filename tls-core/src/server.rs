@@ -240,8 +240,9 @@ fn client_hello(
     }
     if let Some(f) = &offer.point_formats {
         if !f.contains(&ECPointFormat::Uncompressed) {
-            return Err(Error::PeerIncompatible(PeerIncompatible::Other(
-                "uncompressed points not offered",
+            // RFC 8422 5.1.2: "MUST ... abort the handshake with an illegal_parameter alert".
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "ec_point_formats without uncompressed",
             )));
         }
     }
