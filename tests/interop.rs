@@ -829,7 +829,14 @@ fn spectls_client_vs_openssl_s_server_variants() {
     use SignatureScheme as S;
     /// Suite, s_server arguments, the group and signature scheme it must then choose.
     type Variant = (&'static Case, &'static [&'static str], Option<G>, Option<S>);
-    let variants: [Variant; 9] = [
+    let variants: [Variant; 10] = [
+        // s_server asks for a client certificate (optional): we answer with an empty one.
+        (
+            &ECDHE_ECDSA_AES128_GCM_SHA256,
+            &["-verify", "1"],
+            None,
+            None,
+        ),
         (
             &ECDHE_ECDSA_AES128_GCM_SHA256,
             &["-groups", "P-256"],
