@@ -1,12 +1,20 @@
 //! The TLS 1.2 client handshake (RFC 5246 section 7.3, ECDHE per RFC 8422), as an explicit
-//! state machine. Each handler reads like the RFC's message flow:
+//! state machine. Each handler reads like the RFC's message flow. Full handshake:
 //!
 //! ```text
 //! ClientHello            -->
-//!                        <--  ServerHello, Certificate, ServerKeyExchange,
-//!                             [CertificateRequest], ServerHelloDone
-//! [Certificate], ClientKeyExchange, ChangeCipherSpec, Finished -->
-//!                        <--  ChangeCipherSpec, Finished
+//!                        <--  ServerHello, Certificate, [CertificateStatus],
+//!                             ServerKeyExchange, [CertificateRequest], ServerHelloDone
+//! [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished -->
+//!                        <--  [NewSessionTicket], ChangeCipherSpec, Finished
+//! ```
+//!
+//! Abbreviated handshake (session ID or ticket, RFC 5246 7.3 / RFC 5077 3.1):
+//!
+//! ```text
+//! ClientHello            -->
+//!                        <--  ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished
+//! ChangeCipherSpec, Finished -->
 //! ```
 //!
 //! Verification results are values carried in the states: the state after ServerKeyExchange
@@ -17,10 +25,12 @@ use crate::codec::Encode;
 use crate::config::ClientConfig;
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::{
-    self, check_duplicates, verify_equal, Context, Input, InputKind, State, Transition,
+    self, check_duplicates, verify_equal, Context, Input, InputKind, State, Transition, WriteKeys,
 };
 use crate::kx::{self, KeyExchange};
-use crate::prf;
+use crate::prf::{self, Transcript};
+use crate::resolve::CertifiedKey;
+use crate::session::{self, ClientSessionValue, Session};
 use crate::sign::{algorithm_of, scheme_of};
 use crate::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::verify::{ServerCertVerified, SignatureVerified};
@@ -34,23 +44,34 @@ use InputKind::Handshake as Hs;
 /// Every step the client's handshake may take.
 #[rustfmt::skip]
 pub static CLIENT_TRANSITIONS: &[Transition] = &[
-    Transition { from: "ExpectServerHello", on: Hs(H::ServerHello), to: &["ExpectCertificate"], note: "7.4.1.3; full handshake (no resumption offered)" },
-    Transition { from: "ExpectCertificate", on: Hs(H::Certificate), to: &["ExpectServerKeyExchange"], note: "7.4.2; chain verified here" },
+    Transition { from: "ExpectServerHello", on: Hs(H::ServerHello), to: &["ExpectCertificate", "ResumedExpectNewSessionTicket", "ResumedExpectChangeCipherSpec"], note: "7.4.1.3; the server resumes if it echoes our session ID" },
+    Transition { from: "ExpectCertificate", on: Hs(H::Certificate), to: &["ExpectServerKeyExchange", "ExpectCertificateStatus"], note: "7.4.2; chain verified here, or after the stapled OCSP response" },
+    Transition { from: "ExpectCertificateStatus", on: Hs(H::CertificateStatus), to: &["ExpectServerKeyExchange"], note: "RFC 6066 8; chain verified with the OCSP response" },
+    Transition { from: "ExpectCertificateStatus", on: Hs(H::ServerKeyExchange), to: &["ExpectServerHelloDone"], note: "RFC 6066 8: the server may staple nothing; chain verified, then 7.4.3" },
     Transition { from: "ExpectServerKeyExchange", on: Hs(H::ServerKeyExchange), to: &["ExpectServerHelloDone"], note: "7.4.3; ECDHE params, signature verified here" },
-    Transition { from: "ExpectServerHelloDone", on: Hs(H::CertificateRequest), to: &["ExpectServerHelloDoneAfterCertRequest"], note: "7.4.4; to be answered with an empty Certificate" },
-    Transition { from: "ExpectServerHelloDone", on: Hs(H::ServerHelloDone), to: &["ExpectChangeCipherSpec"], note: "7.4.5; we send ClientKeyExchange, CCS, Finished" },
-    Transition { from: "ExpectServerHelloDoneAfterCertRequest", on: Hs(H::ServerHelloDone), to: &["ExpectChangeCipherSpec"], note: "7.4.5; we send Certificate (empty), ClientKeyExchange, CCS, Finished" },
+    Transition { from: "ExpectServerHelloDone", on: Hs(H::CertificateRequest), to: &["ExpectServerHelloDoneAfterCertRequest"], note: "7.4.4; we answer with our certificate, or an empty one" },
+    Transition { from: "ExpectServerHelloDone", on: Hs(H::ServerHelloDone), to: &["ExpectNewSessionTicket", "ExpectChangeCipherSpec"], note: "7.4.5; we send ClientKeyExchange, CCS, Finished" },
+    Transition { from: "ExpectServerHelloDoneAfterCertRequest", on: Hs(H::ServerHelloDone), to: &["ExpectNewSessionTicket", "ExpectChangeCipherSpec"], note: "7.4.5; we send Certificate, ClientKeyExchange, [CertificateVerify], CCS, Finished" },
+    Transition { from: "ExpectNewSessionTicket", on: Hs(H::NewSessionTicket), to: &["ExpectChangeCipherSpec"], note: "RFC 5077 3.3; ticket kept for resumption" },
     Transition { from: "ExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ExpectFinished"], note: "7.1; read keys switch" },
-    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; server verify_data checked" },
+    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; server verify_data checked, session stored" },
+    Transition { from: "ResumedExpectNewSessionTicket", on: Hs(H::NewSessionTicket), to: &["ResumedExpectChangeCipherSpec"], note: "RFC 5077 3.1; a fresh ticket" },
+    Transition { from: "ResumedExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ResumedExpectFinished"], note: "7.1; read keys switch" },
+    Transition { from: "ResumedExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; server verify_data checked, we send CCS and Finished" },
     Transition { from: "Connected", on: Hs(H::HelloRequest), to: &["Connected"], note: "7.4.1.1; refused with a no_renegotiation warning" },
     // 7.4.1.1: HelloRequest "will be ignored by the client if the client is currently negotiating a session".
     Transition { from: "ExpectServerHello", on: Hs(H::HelloRequest), to: &["ExpectServerHello"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectCertificate", on: Hs(H::HelloRequest), to: &["ExpectCertificate"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectCertificateStatus", on: Hs(H::HelloRequest), to: &["ExpectCertificateStatus"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectServerKeyExchange", on: Hs(H::HelloRequest), to: &["ExpectServerKeyExchange"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectServerHelloDone", on: Hs(H::HelloRequest), to: &["ExpectServerHelloDone"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectServerHelloDoneAfterCertRequest", on: Hs(H::HelloRequest), to: &["ExpectServerHelloDoneAfterCertRequest"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ExpectNewSessionTicket", on: Hs(H::HelloRequest), to: &["ExpectNewSessionTicket"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectChangeCipherSpec", on: Hs(H::HelloRequest), to: &["ExpectChangeCipherSpec"], note: "7.4.1.1; ignored while negotiating" },
     Transition { from: "ExpectFinished", on: Hs(H::HelloRequest), to: &["ExpectFinished"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ResumedExpectNewSessionTicket", on: Hs(H::HelloRequest), to: &["ResumedExpectNewSessionTicket"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ResumedExpectChangeCipherSpec", on: Hs(H::HelloRequest), to: &["ResumedExpectChangeCipherSpec"], note: "7.4.1.1; ignored while negotiating" },
+    Transition { from: "ResumedExpectFinished", on: Hs(H::HelloRequest), to: &["ResumedExpectFinished"], note: "7.4.1.1; ignored while negotiating" },
 ];
 
 /// What the client sent in its hello, kept to check the server's answer.
@@ -58,6 +79,10 @@ pub(crate) struct Hello {
     client_random: [u8; 32],
     server_name: ServerName<'static>,
     offered_schemes: Vec<SignatureScheme>,
+    /// The session we offered to resume, and the session ID we sent for it.
+    resuming: Option<(ClientSessionValue, Vec<u8>)>,
+    offered_ticket_extension: bool,
+    offered_status_request: bool,
 }
 
 /// The server's choices, checked against what we offered.
@@ -65,6 +90,14 @@ pub(crate) struct ServerChoice {
     hello: Hello,
     server_random: [u8; 32],
     suite: &'static SupportedCipherSuite,
+    session_id: Vec<u8>,
+    ticket_acked: bool,
+}
+
+/// A chain received but not yet verified (waiting for a stapled OCSP response).
+pub(crate) struct UnverifiedChain {
+    end_entity: CertificateDer<'static>,
+    intermediates: Vec<CertificateDer<'static>>,
 }
 
 /// A verified chain: the certificate the server's signature must verify under.
@@ -81,25 +114,40 @@ pub(crate) struct VerifiedKeyExchange {
     _signature: SignatureVerified,
 }
 
+/// What a CertificateRequest asked for (RFC 5246 7.4.4).
+pub(crate) struct CertRequest {
+    types: Vec<ClientCertificateType>,
+    schemes: Vec<SignatureScheme>,
+}
+
 /// The client's states. Each holds what later steps need, and only that.
 pub(crate) enum ClientState {
     ExpectServerHello(Hello),
     ExpectCertificate(ServerChoice),
+    ExpectCertificateStatus(ServerChoice, UnverifiedChain),
     ExpectServerKeyExchange(ServerChoice, VerifiedChain),
     ExpectServerHelloDone {
         choice: ServerChoice,
         kx: VerifiedKeyExchange,
-        cert_requested: bool,
+        request: Option<CertRequest>,
     },
+    ExpectNewSessionTicket(Secrets),
     ExpectChangeCipherSpec(Secrets),
     ExpectFinished(Secrets),
+    ResumedExpectNewSessionTicket(Secrets),
+    ResumedExpectChangeCipherSpec(Secrets),
+    ResumedExpectFinished(Secrets),
     Connected,
 }
 
-/// What the key exchange produced.
+/// What the key exchange (or the resumed session) produced, and what to store afterwards.
 pub(crate) struct Secrets {
     suite: &'static SupportedCipherSuite,
     master: [u8; 48],
+    /// The session as it will be cached once the handshake completes.
+    value: ClientSessionValue,
+    /// Resumed handshakes: our write keys, used once the server's Finished checks out.
+    write: Option<WriteKeys>,
 }
 
 impl State for ClientState {
@@ -107,30 +155,62 @@ impl State for ClientState {
         match self {
             ClientState::ExpectServerHello(_) => "ExpectServerHello",
             ClientState::ExpectCertificate(_) => "ExpectCertificate",
+            ClientState::ExpectCertificateStatus(..) => "ExpectCertificateStatus",
             ClientState::ExpectServerKeyExchange(..) => "ExpectServerKeyExchange",
+            ClientState::ExpectServerHelloDone { request: None, .. } => "ExpectServerHelloDone",
             ClientState::ExpectServerHelloDone {
-                cert_requested: false,
-                ..
-            } => "ExpectServerHelloDone",
-            ClientState::ExpectServerHelloDone {
-                cert_requested: true,
-                ..
+                request: Some(_), ..
             } => "ExpectServerHelloDoneAfterCertRequest",
+            ClientState::ExpectNewSessionTicket(_) => "ExpectNewSessionTicket",
             ClientState::ExpectChangeCipherSpec(_) => "ExpectChangeCipherSpec",
             ClientState::ExpectFinished(_) => "ExpectFinished",
+            ClientState::ResumedExpectNewSessionTicket(_) => "ResumedExpectNewSessionTicket",
+            ClientState::ResumedExpectChangeCipherSpec(_) => "ResumedExpectChangeCipherSpec",
+            ClientState::ResumedExpectFinished(_) => "ResumedExpectFinished",
             ClientState::Connected => "Connected",
         }
     }
 }
 
-/// Sends the ClientHello and returns the first state.
+/// The key a session is cached under: the server name as the application gave it.
+fn cache_key(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::DnsName(d) => d.as_ref().to_ascii_lowercase(),
+        ServerName::IpAddress(ip) => format!("{:?}", std::net::IpAddr::from(*ip)),
+        _ => String::new(),
+    }
+}
+
+/// Sends the ClientHello and returns the first state. The transcript buffers every message
+/// when we may have to sign them (client authentication, RFC 5246 7.4.8).
 pub(crate) fn start(
     config: &ClientConfig,
     server_name: ServerName<'static>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
+    if config.client_auth_cert.is_some() {
+        *cx.transcript = Transcript::new_buffering();
+    }
     let client_random = kx::random::<32>()?;
     let offered_schemes = config.verifier.supported_schemes();
+    // A cached session we can still offer: its suite must be one we offer now.
+    let resuming = config
+        .session_storage
+        .get(&cache_key(&server_name))
+        .filter(|v| {
+            config
+                .cipher_suites
+                .iter()
+                .any(|s| s.suite == v.session.cipher_suite)
+        });
+    let session_id = match &resuming {
+        // RFC 5077 3.4: with a ticket, a fresh session ID tells us whether the server accepted it.
+        Some(v) if v.ticket.is_some() => kx::random::<32>()?.to_vec(),
+        Some(v) => v.session_id.clone(),
+        None => Vec::new(),
+    };
+    let ticket = resuming.as_ref().and_then(|v| v.ticket.clone());
+
     let mut extensions = Vec::new();
     if let (true, ServerName::DnsName(dns)) = (config.enable_sni, &server_name) {
         extensions.push(Extension::ServerName(ServerNameExtension::ClientHello(
@@ -175,10 +255,26 @@ pub(crate) fn start(
     extensions.push(Extension::RenegotiationInfo(RenegotiationInfo {
         renegotiated_connection: &[],
     }));
+    let offered_ticket_extension = config.enable_tickets || ticket.is_some();
+    if offered_ticket_extension {
+        extensions.push(Extension::SessionTicket(SessionTicket {
+            ticket: ticket.as_deref().unwrap_or_default(),
+        }));
+    }
+    if config.enable_ocsp_stapling {
+        extensions.push(Extension::StatusRequest(
+            CertificateStatusRequestExtension::ClientHello(CertificateStatusRequest::Ocsp(
+                OCSPStatusRequest {
+                    responder_id_list: Vec::new(),
+                    request_extensions: Extensions(&[]),
+                },
+            )),
+        ));
+    }
     let hello = ClientHello {
         client_version: crate::record::TLS12,
         random: random_struct(&client_random),
-        session_id: SessionID(&[]),
+        session_id: SessionID(&session_id),
         cipher_suites: config.cipher_suites.iter().map(|s| s.suite).collect(),
         compression_methods: vec![CompressionMethod::Null],
         extensions: Some(extensions),
@@ -188,6 +284,9 @@ pub(crate) fn start(
         client_random,
         server_name,
         offered_schemes,
+        resuming: resuming.map(|v| (v, session_id)),
+        offered_ticket_extension,
+        offered_status_request: config.enable_ocsp_stapling,
     }))
 }
 
@@ -216,103 +315,163 @@ pub(crate) fn handle(
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
+    use ClientState as S;
     handshake::dispatch(CLIENT_TRANSITIONS, state, input, |state, input| {
+        let (msg, bytes) = match input {
+            Input::Handshake { msg, bytes } => (Some(msg), bytes),
+            Input::ChangeCipherSpec => (None, &[][..]),
+        };
         // Every handshake message but HelloRequest goes into the transcript (RFC 5246 7.4.9);
         // a Finished only after its verify_data was checked against the transcript before it.
-        if let Input::Handshake { msg, bytes } = &input {
-            if !matches!(msg.selector(), H::HelloRequest | H::Finished) {
+        if let Some(m) = &msg {
+            log::debug!("client received {m:?}");
+            if !matches!(m.selector(), H::HelloRequest | H::Finished) {
                 cx.transcript.add(bytes);
             }
         }
-        match (state, input) {
+        match (state, msg) {
+            (S::ExpectServerHello(hello), Some(Handshake::ServerHello(sh))) => {
+                server_hello(config, hello, sh, cx)
+            }
+            (S::ExpectCertificate(choice), Some(Handshake::Certificate(c))) => {
+                certificate(config, choice, c, cx)
+            }
             (
-                ClientState::ExpectServerHello(hello),
-                Input::Handshake {
-                    msg: Handshake::ServerHello(sh),
-                    ..
-                },
-            ) => server_hello(config, hello, sh, cx),
+                S::ExpectCertificateStatus(choice, chain),
+                Some(Handshake::CertificateStatus(CertificateStatus::Ocsp(ocsp))),
+            ) => {
+                let verified = verify_chain(config, &choice, chain, ocsp.0, cx)?;
+                Ok(S::ExpectServerKeyExchange(choice, verified))
+            }
             (
-                ClientState::ExpectCertificate(choice),
-                Input::Handshake {
-                    msg: Handshake::Certificate(c),
-                    ..
-                },
-            ) => certificate(config, choice, c, cx),
+                S::ExpectCertificateStatus(choice, chain),
+                Some(Handshake::ServerKeyExchange(ske)),
+            ) => {
+                let verified = verify_chain(config, &choice, chain, &[], cx)?;
+                server_key_exchange(config, choice, verified, ske, cx)
+            }
             (
-                ClientState::ExpectServerKeyExchange(choice, chain),
-                Input::Handshake {
-                    msg: Handshake::ServerKeyExchange(ske),
-                    ..
-                },
+                S::ExpectServerKeyExchange(choice, chain),
+                Some(Handshake::ServerKeyExchange(ske)),
             ) => server_key_exchange(config, choice, chain, ske, cx),
             (
-                ClientState::ExpectServerHelloDone { choice, kx, .. },
-                Input::Handshake {
-                    msg: Handshake::CertificateRequest(_),
-                    ..
-                },
-            ) => Ok(ClientState::ExpectServerHelloDone {
-                choice,
-                kx,
-                cert_requested: true,
-            }),
-            (
-                ClientState::ExpectServerHelloDone {
+                S::ExpectServerHelloDone {
                     choice,
                     kx,
-                    cert_requested,
+                    request: None,
                 },
-                Input::Handshake {
-                    msg: Handshake::ServerHelloDone(_),
-                    ..
-                },
-            ) => server_hello_done(choice, kx, cert_requested, cx),
-            (ClientState::ExpectChangeCipherSpec(secrets), Input::ChangeCipherSpec) => {
-                cx.change_read_keys()?;
-                Ok(ClientState::ExpectFinished(secrets))
+                Some(Handshake::CertificateRequest(cr)),
+            ) => {
+                let request = CertRequest {
+                    types: cr.certificate_types.clone(),
+                    schemes: cr
+                        .supported_signature_algorithms
+                        .iter()
+                        .map(|a| scheme_of(a.clone()))
+                        .collect(),
+                };
+                Ok(S::ExpectServerHelloDone {
+                    choice,
+                    kx,
+                    request: Some(request),
+                })
             }
             (
-                ClientState::ExpectFinished(secrets),
-                Input::Handshake {
-                    msg: Handshake::Finished(fin),
-                    bytes,
+                S::ExpectServerHelloDone {
+                    choice,
+                    kx,
+                    request,
                 },
+                Some(Handshake::ServerHelloDone(_)),
+            ) => server_hello_done(config, choice, kx, request, cx),
+            (S::ExpectNewSessionTicket(mut secrets), Some(Handshake::NewSessionTicket(t))) => {
+                keep_ticket(&mut secrets, &t);
+                Ok(S::ExpectChangeCipherSpec(secrets))
+            }
+            (S::ExpectChangeCipherSpec(secrets), None) => {
+                cx.change_read_keys()?;
+                Ok(S::ExpectFinished(secrets))
+            }
+            (S::ExpectFinished(secrets), Some(Handshake::Finished(fin))) => {
+                check_server_finished(&secrets, &fin, bytes, cx)?;
+                store_session(config, secrets.value);
+                *cx.handshake_done = true;
+                Ok(S::Connected)
+            }
+            (
+                S::ResumedExpectNewSessionTicket(mut secrets),
+                Some(Handshake::NewSessionTicket(t)),
             ) => {
-                let expected = prf::verify_data(
+                keep_ticket(&mut secrets, &t);
+                Ok(S::ResumedExpectChangeCipherSpec(secrets))
+            }
+            (S::ResumedExpectChangeCipherSpec(secrets), None) => {
+                cx.change_read_keys()?;
+                Ok(S::ResumedExpectFinished(secrets))
+            }
+            (S::ResumedExpectFinished(secrets), Some(Handshake::Finished(fin))) => {
+                check_server_finished(&secrets, &fin, bytes, cx)?;
+                let write = secrets
+                    .write
+                    .ok_or_else(|| Error::Internal("no write keys for a resumed session".into()))?;
+                cx.change_write_keys(write.0, write.1)?;
+                let verify_data = prf::verify_data(
                     secrets.suite.hash,
                     &secrets.master,
-                    false,
+                    true,
                     &cx.transcript.current_hash()?,
                 );
-                verify_equal(&expected, &fin.verify_data)?;
-                cx.transcript.add(bytes);
+                cx.send(&Handshake::Finished(Finished { verify_data }))?;
+                store_session(config, secrets.value);
                 *cx.handshake_done = true;
-                Ok(ClientState::Connected)
+                Ok(S::Connected)
             }
-            (
-                ClientState::Connected,
-                Input::Handshake {
-                    msg: Handshake::HelloRequest(_),
-                    ..
-                },
-            ) => {
+            (S::Connected, Some(Handshake::HelloRequest(_))) => {
                 cx.send_warning(AlertDescription::NoRenegotiation)?;
-                Ok(ClientState::Connected)
+                Ok(S::Connected)
             }
-            (
-                state,
-                Input::Handshake {
-                    msg: Handshake::HelloRequest(_),
-                    ..
-                },
-            ) => Ok(state),
-            (state, input) => Err(Error::UnexpectedMessage {
+            (state, Some(Handshake::HelloRequest(_))) => Ok(state),
+            (state, msg) => Err(Error::UnexpectedMessage {
                 state: state.name(),
-                got: input.kind().to_string(),
+                got: msg.map_or("ChangeCipherSpec".to_string(), |m| {
+                    format!("{:?}", m.selector())
+                }),
             }),
         }
     })
+}
+
+fn check_server_finished(
+    secrets: &Secrets,
+    fin: &Finished,
+    bytes: &[u8],
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    let expected = prf::verify_data(
+        secrets.suite.hash,
+        &secrets.master,
+        false,
+        &cx.transcript.current_hash()?,
+    );
+    verify_equal(&expected, &fin.verify_data)?;
+    cx.transcript.add(bytes);
+    Ok(())
+}
+
+fn keep_ticket(secrets: &mut Secrets, t: &NewSessionTicket<'_>) {
+    // RFC 5077 3.3: an empty ticket means the server will not issue one after all.
+    if !t.ticket.is_empty() {
+        secrets.value.ticket = Some(t.ticket.to_vec());
+        secrets.value.ticket_lifetime_hint = t.ticket_lifetime_hint;
+    }
+}
+
+fn store_session(config: &ClientConfig, value: ClientSessionValue) {
+    let key = value.session.server_name.clone().unwrap_or_default();
+    if key.is_empty() || (value.session_id.is_empty() && value.ticket.is_none()) {
+        return;
+    }
+    config.session_storage.put(&key, value);
 }
 
 fn server_hello(
@@ -341,8 +500,7 @@ fn server_hello(
     }
     let exts = sh.extensions.unwrap_or_default();
     check_duplicates(&exts)?;
-    let mut ems = false;
-    let mut reneg = false;
+    let (mut ems, mut reneg, mut ticket_acked, mut status_acked) = (false, false, false, false);
     for e in &exts {
         match e {
             Extension::ExtendedMasterSecret(_) => ems = true,
@@ -356,9 +514,7 @@ fn server_hello(
             Extension::ApplicationLayerProtocolNegotiation(_)
                 if config.alpn_protocols.is_empty() =>
             {
-                return Err(Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
-                    ExtensionType::ApplicationLayerProtocolNegotiation.value(),
-                )));
+                return Err(unsolicited(e));
             }
             Extension::ApplicationLayerProtocolNegotiation(p) => {
                 let [chosen] = p.protocol_name_list.as_slice() else {
@@ -397,12 +553,19 @@ fn server_hello(
                     )));
                 }
             }
-            // Anything we did not offer (RFC 5246 7.4.1.4: unsupported_extension).
-            other => {
-                return Err(Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
-                    other.selector().value(),
-                )));
+            // RFC 5077 3.2: empty, and only if we sent the extension.
+            Extension::SessionTicket(t)
+                if hello.offered_ticket_extension && t.ticket.is_empty() =>
+            {
+                ticket_acked = true
             }
+            Extension::StatusRequest(CertificateStatusRequestExtension::ServerHello)
+                if hello.offered_status_request =>
+            {
+                status_acked = true
+            }
+            // Anything we did not offer (RFC 5246 7.4.1.4: unsupported_extension).
+            other => return Err(unsolicited(other)),
         }
     }
     if config.require_ems && !ems {
@@ -414,11 +577,90 @@ fn server_hello(
     cx.negotiated.extended_master_secret = ems;
     cx.negotiated.secure_renegotiation = reneg;
     cx.transcript.start_hash(suite.hash)?;
-    Ok(ClientState::ExpectCertificate(ServerChoice {
-        hello,
-        server_random: random_bytes(&sh.random),
+    let server_random = random_bytes(&sh.random);
+
+    // Resumption: the server echoed the session ID we sent for a cached session.
+    if let Some((value, sent_id)) = &hello.resuming {
+        if !sent_id.is_empty() && sh.session_id.0 == sent_id.as_slice() {
+            return resume(
+                config,
+                &hello,
+                value.clone(),
+                suite,
+                ems,
+                server_random,
+                ticket_acked,
+                cx,
+            );
+        }
+    }
+    if hello.resuming.is_some() {
+        // Offered and refused: the old session is of no further use (RFC 5077 3.4).
+        config
+            .session_storage
+            .remove(&cache_key(&hello.server_name));
+    }
+    let choice = ServerChoice {
+        server_random,
         suite,
-    }))
+        session_id: sh.session_id.0.to_vec(),
+        ticket_acked,
+        hello,
+    };
+    cx.negotiated.ocsp_requested = status_acked;
+    Ok(ClientState::ExpectCertificate(choice))
+}
+
+fn unsolicited(e: &Extension<'_>) -> Error {
+    Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(e.selector().value()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resume(
+    config: &ClientConfig,
+    hello: &Hello,
+    mut value: ClientSessionValue,
+    suite: &'static SupportedCipherSuite,
+    ems: bool,
+    server_random: [u8; 32],
+    ticket_acked: bool,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    // RFC 5246 7.4.1.3: a resumed session keeps its cipher suite.
+    if value.session.cipher_suite != suite.suite {
+        return Err(Error::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedParameter("cipher suite of the resumed session"),
+        ));
+    }
+    // RFC 7627 5.3: the EMS state of a resumed session must not change.
+    if value.session.extended_master_secret != ems {
+        return Err(Error::PeerMisbehaved(
+            PeerMisbehaved::ExtendedMasterSecretMismatch,
+        ));
+    }
+    let master = value.session.master_secret;
+    let keys = prf::key_block(suite, &master, &hello.client_random, &server_random);
+    let (write, read) = handshake::record_keys(suite, &keys, true)?;
+    *cx.pending_read = Some(read);
+    config
+        .key_log
+        .log("CLIENT_RANDOM", &hello.client_random, &master);
+    cx.negotiated.peer_certificates = value.session.peer_certificates.clone();
+    cx.negotiated.resumed = true;
+    if let Some((_, sent_id)) = &hello.resuming {
+        value.session_id = sent_id.clone();
+    }
+    let secrets = Secrets {
+        suite,
+        master,
+        value,
+        write: Some(write),
+    };
+    Ok(if ticket_acked {
+        ClientState::ResumedExpectNewSessionTicket(secrets)
+    } else {
+        ClientState::ResumedExpectChangeCipherSpec(secrets)
+    })
 }
 
 fn certificate(
@@ -434,24 +676,40 @@ fn certificate(
     let end_entity = certs
         .next()
         .ok_or(Error::InvalidCertificate(CertificateError::NoCertificate))?;
-    let intermediates: Vec<CertificateDer<'static>> = certs.collect();
+    let chain = UnverifiedChain {
+        end_entity,
+        intermediates: certs.collect(),
+    };
+    if cx.negotiated.ocsp_requested {
+        // Verified once we know whether a response is stapled.
+        return Ok(ClientState::ExpectCertificateStatus(choice, chain));
+    }
+    let verified = verify_chain(config, &choice, chain, &[], cx)?;
+    Ok(ClientState::ExpectServerKeyExchange(choice, verified))
+}
+
+fn verify_chain(
+    config: &ClientConfig,
+    choice: &ServerChoice,
+    chain: UnverifiedChain,
+    ocsp: &[u8],
+    cx: &mut Context<'_>,
+) -> Result<VerifiedChain, Error> {
     let verified = config.verifier.verify_server_cert(
-        &end_entity,
-        &intermediates,
+        &chain.end_entity,
+        &chain.intermediates,
         &choice.hello.server_name,
-        &[],
+        ocsp,
         UnixTime::now(),
     )?;
-    cx.negotiated.peer_certificates = std::iter::once(end_entity.clone())
-        .chain(intermediates)
+    cx.negotiated.ocsp_response = (!ocsp.is_empty()).then(|| ocsp.to_vec());
+    cx.negotiated.peer_certificates = std::iter::once(chain.end_entity.clone())
+        .chain(chain.intermediates)
         .collect();
-    Ok(ClientState::ExpectServerKeyExchange(
-        choice,
-        VerifiedChain {
-            end_entity,
-            _verified: verified,
-        },
-    ))
+    Ok(VerifiedChain {
+        end_entity: chain.end_entity,
+        _verified: verified,
+    })
 }
 
 fn server_key_exchange(
@@ -508,7 +766,7 @@ fn server_key_exchange(
     Ok(ClientState::ExpectServerHelloDone {
         choice,
         kx,
-        cert_requested: false,
+        request: None,
     })
 }
 
@@ -535,22 +793,45 @@ pub(crate) fn scheme_fits(scheme: SignatureScheme, family: SignatureFamily) -> b
     }
 }
 
+/// Our certificate and the scheme to sign with, if we have one the server's request accepts.
+fn client_credentials(
+    config: &ClientConfig,
+    request: &CertRequest,
+) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+    let ck = config.client_auth_cert.clone()?;
+    let wanted = match ck.key.family() {
+        SignatureFamily::Ecdsa => ClientCertificateType::EcdsaSign,
+        SignatureFamily::Rsa => ClientCertificateType::RsaSign,
+    };
+    if !request.types.contains(&wanted) {
+        return None;
+    }
+    let scheme = ck.key.choose_scheme(&request.schemes)?;
+    Some((ck, scheme))
+}
+
 fn server_hello_done(
+    config: &ClientConfig,
     choice: ServerChoice,
     kx: VerifiedKeyExchange,
-    cert_requested: bool,
+    request: Option<CertRequest>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
-    if cert_requested {
-        // No client certificate configured: RFC 5246 7.4.6 says send an empty one.
-        cx.send(&Handshake::Certificate(Certificate {
-            certificate_list: Vec::new(),
-        }))?;
-    }
     // Complete the agreement first: an invalid server point must fail before we send anything.
     let ours = KeyExchange::start(kx.group)?;
     let our_public = ours.public_key().to_vec();
     let pre_master = ours.complete(&kx.server_public)?;
+    let credentials = request.as_ref().and_then(|r| client_credentials(config, r));
+    if request.is_some() {
+        // RFC 5246 7.4.6: our chain, or an empty one when we have nothing the server accepts.
+        let chain: Vec<ASN1Cert<'_>> = match &credentials {
+            Some((ck, _)) => ck.cert.iter().map(|c| ASN1Cert(c.as_ref())).collect(),
+            None => Vec::new(),
+        };
+        cx.send(&Handshake::Certificate(Certificate {
+            certificate_list: chain,
+        }))?;
+    }
     let cke = ClientKeyExchange::EcDiffieHellman(ClientECDiffieHellmanPublic {
         ecdh_yc: ECPoint { point: &our_public },
     });
@@ -567,6 +848,24 @@ fn server_hello_done(
             &choice.server_random,
         )
     };
+    if let Some((ck, scheme)) = &credentials {
+        // RFC 5246 7.4.8: sign every handshake message so far.
+        let messages = cx
+            .transcript
+            .buffered()
+            .ok_or_else(|| Error::Internal("transcript not buffered for CertificateVerify".into()))?
+            .to_vec();
+        let signature = ck.key.sign(*scheme, &messages)?;
+        cx.send(&Handshake::CertificateVerify(CertificateVerify {
+            signature: DigitallySigned {
+                algorithm: algorithm_of(*scheme),
+                signature: &signature,
+            },
+        }))?;
+    }
+    config
+        .key_log
+        .log("CLIENT_RANDOM", &choice.hello.client_random, &master);
     let keys = prf::key_block(
         suite,
         &master,
@@ -578,8 +877,28 @@ fn server_hello_done(
     *cx.pending_read = Some(read);
     let verify_data = prf::verify_data(suite.hash, &master, true, &cx.transcript.current_hash()?);
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
-    Ok(ClientState::ExpectChangeCipherSpec(Secrets {
+    let value = ClientSessionValue {
+        session_id: choice.session_id.clone(),
+        ticket: None,
+        ticket_lifetime_hint: 0,
+        session: Session {
+            cipher_suite: suite.suite,
+            master_secret: master,
+            extended_master_secret: cx.negotiated.extended_master_secret,
+            server_name: Some(cache_key(&choice.hello.server_name)),
+            created: session::now(),
+            peer_certificates: cx.negotiated.peer_certificates.clone(),
+        },
+    };
+    let secrets = Secrets {
         suite,
         master,
-    }))
+        value,
+        write: None,
+    };
+    Ok(if choice.ticket_acked {
+        ClientState::ExpectNewSessionTicket(secrets)
+    } else {
+        ClientState::ExpectChangeCipherSpec(secrets)
+    })
 }

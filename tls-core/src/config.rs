@@ -1,16 +1,29 @@
 //! Client and server configuration: built once, shared between connections via `Arc`.
 
 use crate::error::Error;
+use crate::keylog::{KeyLog, NoKeyLog};
 use crate::kx::SUPPORTED_GROUPS;
-use crate::sign::SigningKey;
+use crate::resolve::{CertifiedKey, ResolvesServerCert, SingleCertResolver};
+use crate::session::{
+    ClientSessionMemoryCache, ProducesTickets, ServerSessionMemoryCache, StoresClientSessions,
+    StoresServerSessions,
+};
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
-use crate::verify::{RootCertStore, ServerCertVerifier, WebPkiServerVerifier};
+use crate::verify::{
+    ClientCertVerifier, NoClientAuth, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
+};
 use crate::wire::NamedCurve;
 use pki_types::{CertificateDer, PrivateKeyDer};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
-/// How a client connects: trusted roots (or a custom verifier), suites, groups, ALPN.
+/// How many sessions the default caches hold.
+const DEFAULT_CACHE_SIZE: usize = 256;
+/// How long the default server cache keeps a session, and how old a resumed session may be.
+const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How a client connects: trusted roots (or a custom verifier), suites, groups, ALPN, sessions.
 #[derive(Clone)]
 pub struct ClientConfig {
     pub(crate) cipher_suites: Vec<&'static SupportedCipherSuite>,
@@ -19,6 +32,11 @@ pub struct ClientConfig {
     pub(crate) alpn_protocols: Vec<Vec<u8>>,
     pub(crate) require_ems: bool,
     pub(crate) enable_sni: bool,
+    pub(crate) session_storage: Arc<dyn StoresClientSessions>,
+    pub(crate) enable_tickets: bool,
+    pub(crate) enable_ocsp_stapling: bool,
+    pub(crate) client_auth_cert: Option<Arc<CertifiedKey>>,
+    pub(crate) key_log: Arc<dyn KeyLog>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -36,12 +54,15 @@ impl fmt::Debug for ClientConfig {
             .field("verifier", &self.verifier)
             .field("alpn_protocols", &self.alpn_protocols)
             .field("require_ems", &self.require_ems)
+            .field("enable_tickets", &self.enable_tickets)
+            .field("client_auth", &self.client_auth_cert.is_some())
             .finish()
     }
 }
 
 impl ClientConfig {
-    /// Starts a configuration with the default suites and groups. A verifier must be given with
+    /// Starts a configuration with the default suites and groups, an in-memory session cache
+    /// and tickets enabled. A verifier must be given with
     /// [`ClientConfigBuilder::with_root_certificates`] (or, dangerously, a custom one).
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
@@ -52,6 +73,11 @@ impl ClientConfig {
             require_ems: false,
             enable_sni: true,
             empty_roots: false,
+            session_storage: ClientSessionMemoryCache::new(DEFAULT_CACHE_SIZE),
+            enable_tickets: true,
+            enable_ocsp_stapling: true,
+            client_auth_cert: None,
+            key_log: Arc::new(NoKeyLog),
         }
     }
 }
@@ -65,10 +91,16 @@ pub struct ClientConfigBuilder {
     require_ems: bool,
     enable_sni: bool,
     empty_roots: bool,
+    session_storage: Arc<dyn StoresClientSessions>,
+    enable_tickets: bool,
+    enable_ocsp_stapling: bool,
+    client_auth_cert: Option<Arc<CertifiedKey>>,
+    key_log: Arc<dyn KeyLog>,
 }
 
 impl ClientConfigBuilder {
     /// Verifies servers with webpki against these roots.
+    ///
     /// An empty store is refused by [`build`](Self::build): it is a forgotten root file, not a
     /// configuration that can work.
     pub fn with_root_certificates(mut self, roots: impl Into<Arc<RootCertStore>>) -> Self {
@@ -113,6 +145,42 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Where sessions are kept for resumption (by server name). The default is an in-memory
+    /// cache of 256 sessions; `Arc::new(session::NoClientSessionStorage)`-style stores disable it.
+    pub fn with_session_storage(mut self, storage: Arc<dyn StoresClientSessions>) -> Self {
+        self.session_storage = storage;
+        self
+    }
+
+    /// Whether to ask for session tickets (RFC 5077). On by default.
+    pub fn enable_tickets(mut self, enable: bool) -> Self {
+        self.enable_tickets = enable;
+        self
+    }
+
+    /// Whether to ask for a stapled OCSP response (status_request, RFC 6066 8). On by default;
+    /// a stapled response is handed to the verifier and exposed on the connection.
+    pub fn enable_ocsp_stapling(mut self, enable: bool) -> Self {
+        self.enable_ocsp_stapling = enable;
+        self
+    }
+
+    /// Our certificate chain and key, presented when a server asks (RFC 5246 7.4.6).
+    pub fn with_client_auth_cert(
+        mut self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Self, Error> {
+        self.client_auth_cert = Some(Arc::new(CertifiedKey::from_der(chain, key)?));
+        Ok(self)
+    }
+
+    /// Where to log secrets for debugging (`keylog::KeyLogFile` writes `$SSLKEYLOGFILE`).
+    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.key_log = key_log;
+        self
+    }
+
     /// Checks the configuration and finishes it.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let verifier = self.verifier.ok_or_else(|| {
@@ -129,6 +197,11 @@ impl ClientConfigBuilder {
             alpn_protocols: self.alpn_protocols,
             require_ems: self.require_ems,
             enable_sni: self.enable_sni,
+            session_storage: self.session_storage,
+            enable_tickets: self.enable_tickets,
+            enable_ocsp_stapling: self.enable_ocsp_stapling,
+            client_auth_cert: self.client_auth_cert,
+            key_log: self.key_log,
         })
     }
 }
@@ -170,15 +243,20 @@ fn check_common(
     Ok(())
 }
 
-/// How a server accepts connections: its certificate chain and key, suites, groups, ALPN.
+/// How a server accepts connections: its certificates, suites, groups, ALPN, client
+/// authentication and session resumption.
 #[derive(Clone)]
 pub struct ServerConfig {
     pub(crate) cipher_suites: Vec<&'static SupportedCipherSuite>,
     pub(crate) groups: Vec<NamedCurve>,
-    pub(crate) cert_chain: Vec<CertificateDer<'static>>,
-    pub(crate) key: Arc<SigningKey>,
+    pub(crate) cert_resolver: Arc<dyn ResolvesServerCert>,
     pub(crate) alpn_protocols: Vec<Vec<u8>>,
     pub(crate) require_ems: bool,
+    pub(crate) client_verifier: Arc<dyn ClientCertVerifier>,
+    pub(crate) session_storage: Arc<dyn StoresServerSessions>,
+    pub(crate) session_lifetime: Duration,
+    pub(crate) ticketer: Option<Arc<dyn ProducesTickets>>,
+    pub(crate) key_log: Arc<dyn KeyLog>,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -193,22 +271,35 @@ impl fmt::Debug for ServerConfig {
                     .collect::<Vec<_>>(),
             )
             .field("groups", &self.groups)
-            .field("cert_chain_len", &self.cert_chain.len())
+            .field("cert_resolver", &self.cert_resolver)
             .field("alpn_protocols", &self.alpn_protocols)
             .field("require_ems", &self.require_ems)
+            .field("client_verifier", &self.client_verifier)
+            .field("session_storage", &self.session_storage)
+            .field("tickets", &self.ticketer.is_some())
             .finish()
     }
 }
 
 impl ServerConfig {
-    /// Starts a configuration with the default suites (server preference order) and groups.
+    /// Starts a configuration with the default suites (server preference order) and groups, no
+    /// client authentication, session-ID resumption from an in-memory cache, and no tickets.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             cipher_suites: ALL_CIPHER_SUITES.to_vec(),
             groups: SUPPORTED_GROUPS.to_vec(),
-            cert: None,
+            resolver: None,
+            single_key_family: None,
             alpn_protocols: Vec::new(),
             require_ems: false,
+            client_verifier: Arc::new(NoClientAuth),
+            session_storage: ServerSessionMemoryCache::new(
+                DEFAULT_CACHE_SIZE,
+                DEFAULT_SESSION_LIFETIME,
+            ),
+            session_lifetime: DEFAULT_SESSION_LIFETIME,
+            ticketer: None,
+            key_log: Arc::new(NoKeyLog),
         }
     }
 }
@@ -217,28 +308,48 @@ impl ServerConfig {
 pub struct ServerConfigBuilder {
     cipher_suites: Vec<&'static SupportedCipherSuite>,
     groups: Vec<NamedCurve>,
-    cert: Option<(Vec<CertificateDer<'static>>, Arc<SigningKey>)>,
+    resolver: Option<Arc<dyn ResolvesServerCert>>,
+    single_key_family: Option<crate::suites::SignatureFamily>,
     alpn_protocols: Vec<Vec<u8>>,
     require_ems: bool,
+    client_verifier: Arc<dyn ClientCertVerifier>,
+    session_storage: Arc<dyn StoresServerSessions>,
+    session_lifetime: Duration,
+    ticketer: Option<Arc<dyn ProducesTickets>>,
+    key_log: Arc<dyn KeyLog>,
 }
 
 impl ServerConfigBuilder {
-    /// The certificate chain (leaf first) and its private key.
+    /// The certificate chain (leaf first) and its private key, for every connection.
     pub fn with_single_cert(
-        mut self,
+        self,
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
     ) -> Result<Self, Error> {
-        if chain.is_empty() {
-            return Err(Error::Config("empty certificate chain".into()));
-        }
-        let key = SigningKey::from_der(&key)?;
-        // A key that does not belong to the leaf would fail every handshake; say so now.
-        if let Some(leaf) = chain.first() {
-            key.check_certificate(leaf)?;
-        }
-        self.cert = Some((chain, Arc::new(key)));
+        self.with_certified_key(CertifiedKey::from_der(chain, key)?)
+    }
+
+    /// One certificate for every connection, with an OCSP response to staple (RFC 6066 8).
+    pub fn with_single_cert_with_ocsp(
+        self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        ocsp: Vec<u8>,
+    ) -> Result<Self, Error> {
+        self.with_certified_key(CertifiedKey::from_der(chain, key)?.with_ocsp(ocsp))
+    }
+
+    fn with_certified_key(mut self, ck: CertifiedKey) -> Result<Self, Error> {
+        self.single_key_family = Some(ck.key.family());
+        self.resolver = Some(Arc::new(SingleCertResolver(Arc::new(ck))));
         Ok(self)
+    }
+
+    /// Picks the certificate per connection, e.g. by SNI (`resolve::ResolvesServerCertUsingSni`).
+    pub fn with_cert_resolver(mut self, resolver: Arc<dyn ResolvesServerCert>) -> Self {
+        self.resolver = Some(resolver);
+        self.single_key_family = None;
+        self
     }
 
     /// The cipher suites to accept, in the server's preference order.
@@ -266,24 +377,61 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Asks clients for certificates and verifies them (`verify::WebPkiClientVerifier`).
+    pub fn with_client_cert_verifier(mut self, verifier: Arc<dyn ClientCertVerifier>) -> Self {
+        self.client_verifier = verifier;
+        self
+    }
+
+    /// Where sessions are kept for session-ID resumption.
+    pub fn with_session_storage(mut self, storage: Arc<dyn StoresServerSessions>) -> Self {
+        self.session_storage = storage;
+        self
+    }
+
+    /// The longest a session may be resumed after it was made (by ID or ticket).
+    pub fn with_session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.session_lifetime = lifetime;
+        self
+    }
+
+    /// Issues and accepts session tickets (RFC 5077) sealed by `ticketer`
+    /// (`session::Ticketer::new(lifetime)`).
+    pub fn with_ticketer(mut self, ticketer: Arc<dyn ProducesTickets>) -> Self {
+        self.ticketer = Some(ticketer);
+        self
+    }
+
+    /// Where to log secrets for debugging (`keylog::KeyLogFile` writes `$SSLKEYLOGFILE`).
+    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.key_log = key_log;
+        self
+    }
+
     /// Checks the configuration and finishes it.
     pub fn build(self) -> Result<ServerConfig, Error> {
-        let (cert_chain, key) = self
-            .cert
-            .ok_or_else(|| Error::Config("no certificate: call with_single_cert".into()))?;
+        let cert_resolver = self.resolver.ok_or_else(|| {
+            Error::Config("no certificate: call with_single_cert or with_cert_resolver".into())
+        })?;
         check_common(&self.cipher_suites, &self.groups, &self.alpn_protocols)?;
-        if !self.cipher_suites.iter().any(|s| s.family == key.family()) {
-            return Err(Error::Config(
-                "no cipher suite can use this key type".into(),
-            ));
+        if let Some(family) = self.single_key_family {
+            if !self.cipher_suites.iter().any(|s| s.family == family) {
+                return Err(Error::Config(
+                    "no cipher suite can use this key type".into(),
+                ));
+            }
         }
         Ok(ServerConfig {
             cipher_suites: self.cipher_suites,
             groups: self.groups,
-            cert_chain,
-            key,
+            cert_resolver,
             alpn_protocols: self.alpn_protocols,
             require_ems: self.require_ems,
+            client_verifier: self.client_verifier,
+            session_storage: self.session_storage,
+            session_lifetime: self.session_lifetime,
+            ticketer: self.ticketer,
+            key_log: self.key_log,
         })
     }
 }

@@ -422,10 +422,21 @@ impl ConnectionCommon {
         self.negotiated.alpn.as_deref()
     }
 
-    /// The peer's certificate chain (leaf first), once received.
+    /// The peer's certificate chain (leaf first), once received and verified: the server's
+    /// chain on a client, the client's identity on a server that asked for one.
     pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
         (!self.negotiated.peer_certificates.is_empty())
             .then_some(self.negotiated.peer_certificates.as_slice())
+    }
+
+    /// Whether this handshake resumed an earlier session (abbreviated handshake).
+    pub fn is_resumed(&self) -> bool {
+        self.negotiated.resumed
+    }
+
+    /// The OCSP response the server stapled (RFC 6066 8), as handed to the verifier.
+    pub fn ocsp_response(&self) -> Option<&[u8]> {
+        self.negotiated.ocsp_response.as_deref()
     }
 
     /// Whether the extended master secret (RFC 7627) is in use.

@@ -86,6 +86,8 @@ pub enum PeerIncompatible {
     NoApplicationProtocol,
     /// Extended master secret is required by our configuration and the peer does not offer it.
     ExtendedMasterSecretRequired,
+    /// We have no certificate for the server name the client asked for (RFC 6066 3).
+    UnrecognizedName,
     /// The peer requires uncompressed points but offered formats without them, or similar.
     Other(&'static str),
 }
@@ -137,6 +139,7 @@ impl Error {
             Error::PeerIncompatible(p) => match p {
                 PeerIncompatible::UnsupportedVersion => A::ProtocolVersion,
                 PeerIncompatible::NoApplicationProtocol => A::NoApplicationProtocol,
+                PeerIncompatible::UnrecognizedName => A::UnrecognizedName,
                 _ => A::HandshakeFailure,
             },
             Error::InvalidCertificate(c) => match c {

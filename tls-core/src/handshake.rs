@@ -138,6 +138,12 @@ pub(crate) struct Negotiated {
     pub secure_renegotiation: bool,
     /// The peer's record_size_limit (RFC 8449), if it sent one.
     pub peer_record_size_limit: Option<u16>,
+    /// The handshake resumed an earlier session.
+    pub resumed: bool,
+    /// We asked for (client) or were asked for (server) a stapled OCSP response, and it was agreed.
+    pub ocsp_requested: bool,
+    /// The OCSP response the server stapled (RFC 6066 8).
+    pub ocsp_response: Option<Vec<u8>>,
 }
 
 /// What the handlers act on: the outgoing records, the transcript, the negotiated parameters.

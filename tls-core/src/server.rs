@@ -1,11 +1,21 @@
 //! The TLS 1.2 server handshake (RFC 5246 section 7.3, ECDHE per RFC 8422), as an explicit
-//! state machine:
+//! state machine. Full handshake:
 //!
 //! ```text
 //!                        <--  ClientHello
-//! ServerHello, Certificate, ServerKeyExchange, ServerHelloDone -->
-//!                        <--  ClientKeyExchange, ChangeCipherSpec, Finished
-//! ChangeCipherSpec, Finished -->
+//! ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
+//! [CertificateRequest], ServerHelloDone -->
+//!                        <--  [Certificate], ClientKeyExchange, [CertificateVerify],
+//!                             ChangeCipherSpec, Finished
+//! [NewSessionTicket], ChangeCipherSpec, Finished -->
+//! ```
+//!
+//! Abbreviated handshake, when the client offers a session we cached (by ID) or sealed (ticket):
+//!
+//! ```text
+//!                        <--  ClientHello
+//! ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -->
+//!                        <--  ChangeCipherSpec, Finished
 //! ```
 //!
 //! Negotiation is by server preference: our suites, groups and ALPN protocols in our order,
@@ -14,15 +24,19 @@
 use crate::client::{random_bytes, random_struct, scheme_fits};
 use crate::codec::Encode;
 use crate::config::ServerConfig;
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::{
-    self, check_duplicates, verify_equal, Context, Input, InputKind, State, Transition,
+    self, check_duplicates, verify_equal, Context, Input, InputKind, State, Transition, WriteKeys,
 };
 use crate::kx::{self, KeyExchange};
-use crate::prf;
+use crate::prf::{self, Transcript};
+use crate::resolve::CertifiedKey;
+use crate::session::{self, Session};
 use crate::sign::{algorithm_of, scheme_of};
 use crate::suites::SupportedCipherSuite;
+use crate::verify::{ClientCertVerified, SignatureVerified};
 use crate::wire::*;
+use pki_types::{CertificateDer, UnixTime};
 use std::sync::Arc;
 
 use HandshakeType as H;
@@ -31,10 +45,14 @@ use InputKind::Handshake as Hs;
 /// Every step the server's handshake may take.
 #[rustfmt::skip]
 pub static SERVER_TRANSITIONS: &[Transition] = &[
-    Transition { from: "ExpectClientHello", on: Hs(H::ClientHello), to: &["ExpectClientKeyExchange"], note: "7.4.1.2; we answer ServerHello, Certificate, ServerKeyExchange, ServerHelloDone" },
-    Transition { from: "ExpectClientKeyExchange", on: Hs(H::ClientKeyExchange), to: &["ExpectChangeCipherSpec"], note: "7.4.7; ECDHE completes, keys derived" },
+    Transition { from: "ExpectClientHello", on: Hs(H::ClientHello), to: &["ExpectClientKeyExchange", "ExpectClientCertificate", "ResumedExpectChangeCipherSpec"], note: "7.4.1.2; full handshake, or abbreviated for a session we cached or sealed" },
+    Transition { from: "ExpectClientCertificate", on: Hs(H::Certificate), to: &["ExpectClientKeyExchange"], note: "7.4.6; chain verified (or none, if optional)" },
+    Transition { from: "ExpectClientKeyExchange", on: Hs(H::ClientKeyExchange), to: &["ExpectCertificateVerify", "ExpectChangeCipherSpec"], note: "7.4.7; ECDHE completes, keys derived" },
+    Transition { from: "ExpectCertificateVerify", on: Hs(H::CertificateVerify), to: &["ExpectChangeCipherSpec"], note: "7.4.8; the client proves it holds its certificate's key" },
     Transition { from: "ExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ExpectFinished"], note: "7.1; read keys switch" },
-    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; client verify_data checked, we send CCS and Finished" },
+    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; client verify_data checked; we send [NewSessionTicket], CCS, Finished" },
+    Transition { from: "ResumedExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ResumedExpectFinished"], note: "7.1; read keys switch" },
+    Transition { from: "ResumedExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; client verify_data checked" },
     Transition { from: "Connected", on: Hs(H::ClientHello), to: &["Connected"], note: "renegotiation refused with a no_renegotiation warning (RFC 5746 4.4)" },
 ];
 
@@ -44,9 +62,13 @@ const OUR_RECORD_SIZE_LIMIT: u16 = 1 << 14;
 /// The server's states.
 pub(crate) enum ServerState {
     ExpectClientHello,
+    ExpectClientCertificate(Pending),
     ExpectClientKeyExchange(Pending),
+    ExpectCertificateVerify(Keys, ClientIdentity),
     ExpectChangeCipherSpec(Keys),
     ExpectFinished(Keys),
+    ResumedExpectChangeCipherSpec(Keys),
+    ResumedExpectFinished(Keys),
     Connected,
 }
 
@@ -56,22 +78,44 @@ pub(crate) struct Pending {
     client_random: [u8; 32],
     server_random: [u8; 32],
     kx: KeyExchange,
+    resumption: Resumption,
+    client: Option<ClientIdentity>,
 }
 
-/// After the key exchange: the master secret and our write keys, used after the client's Finished.
+/// How the session will be kept for resumption once the handshake completes.
+pub(crate) struct Resumption {
+    session_id: Vec<u8>,
+    issue_ticket: bool,
+    server_name: Option<String>,
+}
+
+/// A client certificate chain that verified, with the proof.
+pub(crate) struct ClientIdentity {
+    chain: Vec<CertificateDer<'static>>,
+    _verified: ClientCertVerified,
+}
+
+/// After the key exchange: the master secret and our write keys.
 pub(crate) struct Keys {
     suite: &'static SupportedCipherSuite,
     master: [u8; 48],
-    write: crate::handshake::WriteKeys,
+    write: Option<WriteKeys>,
+    resumption: Resumption,
+    /// A client certificate's signature over the handshake, when one was presented.
+    _client_signature: Option<SignatureVerified>,
 }
 
 impl State for ServerState {
     fn name(&self) -> &'static str {
         match self {
             ServerState::ExpectClientHello => "ExpectClientHello",
+            ServerState::ExpectClientCertificate(_) => "ExpectClientCertificate",
             ServerState::ExpectClientKeyExchange(_) => "ExpectClientKeyExchange",
+            ServerState::ExpectCertificateVerify(..) => "ExpectCertificateVerify",
             ServerState::ExpectChangeCipherSpec(_) => "ExpectChangeCipherSpec",
             ServerState::ExpectFinished(_) => "ExpectFinished",
+            ServerState::ResumedExpectChangeCipherSpec(_) => "ResumedExpectChangeCipherSpec",
+            ServerState::ResumedExpectFinished(_) => "ResumedExpectFinished",
             ServerState::Connected => "Connected",
         }
     }
@@ -84,49 +128,59 @@ pub(crate) fn handle(
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
+    use ServerState as S;
     handshake::dispatch(SERVER_TRANSITIONS, state, input, |state, input| {
-        if let Input::Handshake { msg, bytes } = &input {
-            // A renegotiating ClientHello is refused, not hashed; a Finished is hashed once checked.
-            let renegotiation = matches!(state, ServerState::Connected);
-            if !renegotiation && msg.selector() != H::Finished {
+        let (msg, bytes) = match input {
+            Input::Handshake { msg, bytes } => (Some(msg), bytes),
+            Input::ChangeCipherSpec => (None, &[][..]),
+        };
+        if let Some(m) = &msg {
+            log::debug!("server received {m:?}");
+            // A renegotiating ClientHello is refused, not hashed; Finished and CertificateVerify
+            // are hashed once checked against the transcript before them.
+            let renegotiation = matches!(state, S::Connected);
+            if !renegotiation && !matches!(m.selector(), H::Finished | H::CertificateVerify) {
                 cx.transcript.add(bytes);
             }
         }
-        match (state, input) {
-            (
-                ServerState::ExpectClientHello,
-                Input::Handshake {
-                    msg: Handshake::ClientHello(ch),
-                    ..
-                },
-            ) => client_hello(config, ch, cx),
-            (
-                ServerState::ExpectClientKeyExchange(p),
-                Input::Handshake {
-                    msg: Handshake::ClientKeyExchange(cke),
-                    ..
-                },
-            ) => client_key_exchange(p, cke, cx),
-            (ServerState::ExpectChangeCipherSpec(keys), Input::ChangeCipherSpec) => {
-                cx.change_read_keys()?;
-                Ok(ServerState::ExpectFinished(keys))
+        match (state, msg) {
+            (S::ExpectClientHello, Some(Handshake::ClientHello(ch))) => {
+                client_hello(config, ch, cx)
+            }
+            (S::ExpectClientCertificate(mut p), Some(Handshake::Certificate(c))) => {
+                p.client = client_certificate(config, c, cx)?;
+                Ok(S::ExpectClientKeyExchange(p))
+            }
+            (S::ExpectClientKeyExchange(p), Some(Handshake::ClientKeyExchange(cke))) => {
+                client_key_exchange(config, p, cke, cx)
             }
             (
-                ServerState::ExpectFinished(keys),
-                Input::Handshake {
-                    msg: Handshake::Finished(fin),
-                    bytes,
-                },
+                S::ExpectCertificateVerify(mut keys, client),
+                Some(Handshake::CertificateVerify(cv)),
             ) => {
-                let expected = prf::verify_data(
-                    keys.suite.hash,
-                    &keys.master,
-                    true,
-                    &cx.transcript.current_hash()?,
-                );
-                verify_equal(&expected, &fin.verify_data)?;
+                keys._client_signature = Some(certificate_verify(config, &client, &cv, cx)?);
                 cx.transcript.add(bytes);
-                cx.change_write_keys(keys.write.0, keys.write.1)?;
+                Ok(S::ExpectChangeCipherSpec(keys))
+            }
+            (S::ExpectChangeCipherSpec(keys), None) => {
+                cx.change_read_keys()?;
+                Ok(S::ExpectFinished(keys))
+            }
+            (S::ExpectFinished(keys), Some(Handshake::Finished(fin))) => {
+                check_client_finished(&keys, &fin, bytes, cx)?;
+                let session = session_of(&keys, cx);
+                if keys.resumption.issue_ticket {
+                    send_ticket(config, &session, cx)?;
+                }
+                if !keys.resumption.session_id.is_empty() {
+                    config
+                        .session_storage
+                        .put(keys.resumption.session_id.clone(), session);
+                }
+                let write = keys
+                    .write
+                    .ok_or_else(|| Error::Internal("no write keys".into()))?;
+                cx.change_write_keys(write.0, write.1)?;
                 let verify_data = prf::verify_data(
                     keys.suite.hash,
                     &keys.master,
@@ -135,24 +189,74 @@ pub(crate) fn handle(
                 );
                 cx.send(&Handshake::Finished(Finished { verify_data }))?;
                 *cx.handshake_done = true;
-                Ok(ServerState::Connected)
+                Ok(S::Connected)
             }
-            (
-                ServerState::Connected,
-                Input::Handshake {
-                    msg: Handshake::ClientHello(_),
-                    ..
-                },
-            ) => {
+            (S::ResumedExpectChangeCipherSpec(keys), None) => {
+                cx.change_read_keys()?;
+                Ok(S::ResumedExpectFinished(keys))
+            }
+            (S::ResumedExpectFinished(keys), Some(Handshake::Finished(fin))) => {
+                check_client_finished(&keys, &fin, bytes, cx)?;
+                *cx.handshake_done = true;
+                Ok(S::Connected)
+            }
+            (S::Connected, Some(Handshake::ClientHello(_))) => {
                 cx.send_warning(AlertDescription::NoRenegotiation)?;
-                Ok(ServerState::Connected)
+                Ok(S::Connected)
             }
-            (state, input) => Err(Error::UnexpectedMessage {
+            (state, msg) => Err(Error::UnexpectedMessage {
                 state: state.name(),
-                got: input.kind().to_string(),
+                got: msg.map_or("ChangeCipherSpec".to_string(), |m| {
+                    format!("{:?}", m.selector())
+                }),
             }),
         }
     })
+}
+
+fn check_client_finished(
+    keys: &Keys,
+    fin: &Finished,
+    bytes: &[u8],
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    let expected = prf::verify_data(
+        keys.suite.hash,
+        &keys.master,
+        true,
+        &cx.transcript.current_hash()?,
+    );
+    verify_equal(&expected, &fin.verify_data)?;
+    cx.transcript.add(bytes);
+    Ok(())
+}
+
+/// The session as it is cached or sealed into a ticket.
+fn session_of(keys: &Keys, cx: &Context<'_>) -> Session {
+    Session {
+        cipher_suite: keys.suite.suite,
+        master_secret: keys.master,
+        extended_master_secret: cx.negotiated.extended_master_secret,
+        server_name: keys.resumption.server_name.clone(),
+        created: session::now(),
+        peer_certificates: cx.negotiated.peer_certificates.clone(),
+    }
+}
+
+/// RFC 5077 3.3: a NewSessionTicket sealing the session; an empty one if sealing fails.
+fn send_ticket(
+    config: &ServerConfig,
+    session: &Session,
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    let Some(ticketer) = &config.ticketer else {
+        return Ok(());
+    };
+    let ticket = session.seal(ticketer.as_ref()).unwrap_or_default();
+    cx.send(&Handshake::NewSessionTicket(NewSessionTicket {
+        ticket_lifetime_hint: ticketer.lifetime(),
+        ticket: &ticket,
+    }))
 }
 
 /// What the client offered, gathered from its extensions.
@@ -166,6 +270,9 @@ struct Offer<'a> {
     point_formats: Option<Vec<ECPointFormat>>,
     record_size_limit: Option<u16>,
     renegotiation_info: bool,
+    /// `Some` when the client sent session_ticket: the ticket, possibly empty.
+    ticket: Option<&'a [u8]>,
+    status_request: bool,
 }
 
 fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
@@ -208,6 +315,10 @@ fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
                 }
                 o.renegotiation_info = true;
             }
+            Extension::SessionTicket(t) => o.ticket = Some(t.ticket),
+            Extension::StatusRequest(CertificateStatusRequestExtension::ClientHello(_)) => {
+                o.status_request = true
+            }
             // Unknown and unused extensions are ignored (RFC 5246 7.4.1.4).
             _ => {}
         }
@@ -215,12 +326,36 @@ fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
     Ok(o)
 }
 
+/// A session the client offered that we may resume (RFC 5246 7.4.1.2, RFC 5077 3.4, RFC 7627 5.3,
+/// RFC 6066 3); anything else means a full handshake.
+fn resumable(
+    config: &ServerConfig,
+    ch: &ClientHello<'_>,
+    offer: &Offer<'_>,
+) -> Option<(Session, &'static SupportedCipherSuite)> {
+    let session = match (offer.ticket, &config.ticketer) {
+        (Some(t), Some(ticketer)) if !t.is_empty() => Session::open(ticketer.as_ref(), t)?,
+        _ if !ch.session_id.0.is_empty() => config.session_storage.get(ch.session_id.0)?,
+        _ => return None,
+    };
+    let suite = config
+        .cipher_suites
+        .iter()
+        .copied()
+        .find(|s| s.suite == session.cipher_suite)?;
+    let ok = ch.cipher_suites.contains(&suite.suite)
+        && session.extended_master_secret == offer.ems
+        && session.server_name == offer.sni
+        && !session.is_expired(config.session_lifetime.as_secs(), session::now());
+    ok.then_some((session, suite))
+}
+
 fn client_hello(
     config: &ServerConfig,
     ch: ClientHello<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
-    let v = ch.client_version;
+    let v = &ch.client_version;
     if v.major != 3 || v.minor < 3 {
         return Err(Error::PeerIncompatible(
             PeerIncompatible::UnsupportedVersion,
@@ -231,7 +366,7 @@ fn client_hello(
             "null compression not offered",
         )));
     }
-    let exts = ch.extensions.unwrap_or_default();
+    let exts = ch.extensions.clone().unwrap_or_default();
     let offer = read_offer(&exts)?;
     if config.require_ems && !offer.ems {
         return Err(Error::PeerIncompatible(
@@ -246,12 +381,52 @@ fn client_hello(
             )));
         }
     }
-    let secure_renegotiation = offer.renegotiation_info
+    let alpn = match &offer.alpn {
+        Some(theirs) if !config.alpn_protocols.is_empty() => Some(
+            config
+                .alpn_protocols
+                .iter()
+                .find(|p| theirs.contains(&p.as_slice()))
+                .cloned()
+                .ok_or(Error::PeerIncompatible(
+                    PeerIncompatible::NoApplicationProtocol,
+                ))?,
+        ),
+        _ => None,
+    };
+    let n = &mut *cx.negotiated;
+    n.alpn = alpn;
+    n.sni = offer.sni.clone();
+    n.extended_master_secret = offer.ems;
+    n.secure_renegotiation = offer.renegotiation_info
         || ch
             .cipher_suites
             .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    n.peer_record_size_limit = offer.record_size_limit;
+    let client_random = random_bytes(&ch.random);
+    let server_random = kx::random::<32>()?;
+    let issue_ticket =
+        offer.ticket.is_some() && config.ticketer.as_ref().is_some_and(|t| t.enabled());
 
-    let family = config.key.family();
+    if let Some((session, suite)) = resumable(config, &ch, &offer) {
+        return resume(
+            config,
+            &ch,
+            &offer,
+            session,
+            suite,
+            client_random,
+            server_random,
+            issue_ticket,
+            cx,
+        );
+    }
+
+    let ck = config
+        .cert_resolver
+        .resolve(offer.sni.as_deref())
+        .ok_or(Error::PeerIncompatible(PeerIncompatible::UnrecognizedName))?;
+    let family = ck.key.family();
     // RFC 8422 4: without supported_groups, assume the client takes secp256r1.
     let client_groups = offer
         .groups
@@ -259,7 +434,7 @@ fn client_hello(
         .unwrap_or_else(|| vec![NamedCurve::Secp256r1]);
     // RFC 8422 5.3: an ECDSA certificate's curve must be one the client supports, or no
     // ECDHE_ECDSA suite can be used with it.
-    let curve_ok = config
+    let curve_ok = ck
         .key
         .ecdsa_curve()
         .is_none_or(|c| client_groups.contains(&c));
@@ -283,39 +458,93 @@ fn client_hello(
         .copied()
         .filter(|s| scheme_fits(*s, family))
         .collect();
-    let scheme = config
+    let scheme = ck
         .key
         .choose_scheme(&usable)
         .ok_or(Error::PeerIncompatible(
             PeerIncompatible::NoSignatureSchemeInCommon,
         ))?;
-    let alpn = match &offer.alpn {
-        Some(theirs) if !config.alpn_protocols.is_empty() => Some(
-            config
-                .alpn_protocols
-                .iter()
-                .find(|p| theirs.contains(&p.as_slice()))
-                .cloned()
-                .ok_or(Error::PeerIncompatible(
-                    PeerIncompatible::NoApplicationProtocol,
-                ))?,
-        ),
-        _ => None,
+    let ask_client = config.client_verifier.offer_client_auth();
+    if ask_client {
+        // RFC 5246 7.4.8: CertificateVerify signs the handshake messages themselves.
+        let mut buffering = Transcript::new_buffering();
+        buffering.add(cx.transcript.buffered().unwrap_or_default());
+        *cx.transcript = buffering;
+    }
+    cx.negotiated.suite = Some(suite);
+    cx.negotiated.group = Some(group);
+    cx.negotiated.signature_scheme = Some(scheme);
+    cx.transcript.start_hash(suite.hash)?;
+    let staple = ck.ocsp.as_ref().filter(|_| offer.status_request);
+    // A session ID only when we can cache the session (RFC 5246 7.4.1.3).
+    let session_id = if config.session_storage.can_cache() {
+        kx::random::<32>()?.to_vec()
+    } else {
+        Vec::new()
     };
 
-    let n = &mut *cx.negotiated;
-    n.suite = Some(suite);
-    n.group = Some(group);
-    n.signature_scheme = Some(scheme);
-    n.alpn = alpn.clone();
-    n.sni = offer.sni.clone();
-    n.extended_master_secret = offer.ems;
-    n.secure_renegotiation = secure_renegotiation;
-    n.peer_record_size_limit = offer.record_size_limit;
-    cx.transcript.start_hash(suite.hash)?;
+    let alpn = cx.negotiated.alpn.clone();
+    let mut extensions =
+        server_extensions(&offer, alpn.as_deref(), cx.negotiated.secure_renegotiation);
+    if issue_ticket {
+        extensions.push(Extension::SessionTicket(SessionTicket { ticket: &[] }));
+    }
+    if staple.is_some() {
+        extensions.push(Extension::StatusRequest(
+            CertificateStatusRequestExtension::ServerHello,
+        ));
+    }
+    cx.send(&Handshake::ServerHello(ServerHello {
+        server_version: crate::record::TLS12,
+        random: random_struct(&server_random),
+        session_id: SessionID(&session_id),
+        cipher_suite: suite.suite,
+        compression_method: CompressionMethod::Null,
+        extensions: Some(extensions),
+    }))?;
+    if let Some(limit) = offer.record_size_limit {
+        cx.writer.set_max_fragment(limit as usize);
+    }
+    let chain: Vec<ASN1Cert<'_>> = ck.cert.iter().map(|c| ASN1Cert(c.as_ref())).collect();
+    cx.send(&Handshake::Certificate(Certificate {
+        certificate_list: chain,
+    }))?;
+    if let Some(ocsp) = staple {
+        cx.send(&Handshake::CertificateStatus(CertificateStatus::Ocsp(
+            OCSPResponse(ocsp),
+        )))?;
+    }
+    let kx = KeyExchange::start(group)?;
+    send_server_key_exchange(&ck, scheme, group, &kx, &client_random, &server_random, cx)?;
+    if ask_client {
+        send_certificate_request(config, cx)?;
+    }
+    cx.send(&Handshake::ServerHelloDone(ServerHelloDone {}))?;
+    let pending = Pending {
+        suite,
+        client_random,
+        server_random,
+        kx,
+        resumption: Resumption {
+            session_id,
+            issue_ticket,
+            server_name: offer.sni.clone(),
+        },
+        client: None,
+    };
+    Ok(if ask_client {
+        ServerState::ExpectClientCertificate(pending)
+    } else {
+        ServerState::ExpectClientKeyExchange(pending)
+    })
+}
 
-    let client_random = random_bytes(&ch.random);
-    let server_random = kx::random::<32>()?;
+/// The ServerHello extensions every handshake answers with.
+fn server_extensions<'o>(
+    offer: &Offer<'_>,
+    alpn: Option<&'o [u8]>,
+    secure_renegotiation: bool,
+) -> Vec<Extension<'o>> {
     let mut extensions = Vec::new();
     if secure_renegotiation {
         extensions.push(Extension::RenegotiationInfo(RenegotiationInfo {
@@ -333,7 +562,7 @@ fn client_hello(
             ec_point_format_list: vec![ECPointFormat::Uncompressed],
         }));
     }
-    if let Some(p) = &alpn {
+    if let Some(p) = alpn {
         extensions.push(Extension::ApplicationLayerProtocolNegotiation(
             ProtocolNameList {
                 protocol_name_list: vec![ProtocolName(p)],
@@ -345,10 +574,36 @@ fn client_hello(
             OUR_RECORD_SIZE_LIMIT,
         )));
     }
+    extensions
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resume(
+    config: &ServerConfig,
+    ch: &ClientHello<'_>,
+    offer: &Offer<'_>,
+    session: Session,
+    suite: &'static SupportedCipherSuite,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    issue_ticket: bool,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    cx.negotiated.suite = Some(suite);
+    cx.negotiated.resumed = true;
+    cx.negotiated.peer_certificates = session.peer_certificates.clone();
+    cx.transcript.start_hash(suite.hash)?;
+    let alpn = cx.negotiated.alpn.clone();
+    let mut extensions =
+        server_extensions(offer, alpn.as_deref(), cx.negotiated.secure_renegotiation);
+    if issue_ticket {
+        extensions.push(Extension::SessionTicket(SessionTicket { ticket: &[] }));
+    }
+    // RFC 5077 3.4: echo the client's session ID, also when resuming by ticket.
     cx.send(&Handshake::ServerHello(ServerHello {
         server_version: crate::record::TLS12,
         random: random_struct(&server_random),
-        session_id: SessionID(&[]),
+        session_id: SessionID(ch.session_id.0),
         cipher_suite: suite.suite,
         compression_method: CompressionMethod::Null,
         extensions: Some(extensions),
@@ -356,17 +611,46 @@ fn client_hello(
     if let Some(limit) = offer.record_size_limit {
         cx.writer.set_max_fragment(limit as usize);
     }
+    let master = session.master_secret;
+    config.key_log.log("CLIENT_RANDOM", &client_random, &master);
+    if issue_ticket {
+        send_ticket(
+            config,
+            &Session {
+                created: session::now(),
+                ..session.clone()
+            },
+            cx,
+        )?;
+    }
+    let keys = prf::key_block(suite, &master, &client_random, &server_random);
+    let (write, read) = handshake::record_keys(suite, &keys, false)?;
+    cx.change_write_keys(write.0, write.1)?;
+    *cx.pending_read = Some(read);
+    let verify_data = prf::verify_data(suite.hash, &master, false, &cx.transcript.current_hash()?);
+    cx.send(&Handshake::Finished(Finished { verify_data }))?;
+    Ok(ServerState::ResumedExpectChangeCipherSpec(Keys {
+        suite,
+        master,
+        write: None,
+        resumption: Resumption {
+            session_id: Vec::new(),
+            issue_ticket: false,
+            server_name: session.server_name.clone(),
+        },
+        _client_signature: None,
+    }))
+}
 
-    let chain: Vec<ASN1Cert<'_>> = config
-        .cert_chain
-        .iter()
-        .map(|c| ASN1Cert(c.as_ref()))
-        .collect();
-    cx.send(&Handshake::Certificate(Certificate {
-        certificate_list: chain,
-    }))?;
-
-    let kx = KeyExchange::start(group)?;
+fn send_server_key_exchange(
+    ck: &CertifiedKey,
+    scheme: SignatureScheme,
+    group: NamedCurve,
+    kx: &KeyExchange,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
     let params = ServerECDHParams {
         curve_params: ECParameters::NamedCurve { namedcurve: group },
         public: ECPoint {
@@ -375,12 +659,12 @@ fn client_hello(
     };
     // RFC 5246 7.4.3: sign client_random + server_random + params.
     let signed = ServerKeyExchangeEcDiffieHellmanSignedParams {
-        client_random,
-        server_random,
+        client_random: *client_random,
+        server_random: *server_random,
         params: params.clone(),
     }
     .to_vec();
-    let signature = config.key.sign(scheme, &signed)?;
+    let signature = ck.key.sign(scheme, &signed)?;
     cx.send(&Handshake::ServerKeyExchange(
         ServerKeyExchange::EcDiffieHellman {
             params,
@@ -389,17 +673,84 @@ fn client_hello(
                 signature: &signature,
             },
         },
-    ))?;
-    cx.send(&Handshake::ServerHelloDone(ServerHelloDone {}))?;
-    Ok(ServerState::ExpectClientKeyExchange(Pending {
-        suite,
-        client_random,
-        server_random,
-        kx,
+    ))
+}
+
+/// RFC 5246 7.4.4: the certificate types and schemes we verify, and the CAs we trust.
+fn send_certificate_request(config: &ServerConfig, cx: &mut Context<'_>) -> Result<(), Error> {
+    let subjects = config.client_verifier.root_hint_subjects();
+    cx.send(&Handshake::CertificateRequest(CertificateRequest {
+        certificate_types: vec![
+            ClientCertificateType::EcdsaSign,
+            ClientCertificateType::RsaSign,
+        ],
+        supported_signature_algorithms: config
+            .client_verifier
+            .supported_schemes()
+            .into_iter()
+            .map(algorithm_of)
+            .collect(),
+        certificate_authorities: subjects.iter().map(|s| DistinguishedName(s)).collect(),
     }))
 }
 
+fn client_certificate(
+    config: &ServerConfig,
+    c: Certificate<'_>,
+    cx: &mut Context<'_>,
+) -> Result<Option<ClientIdentity>, Error> {
+    let mut certs = c
+        .certificate_list
+        .iter()
+        .map(|c| CertificateDer::from(c.0.to_vec()));
+    let Some(end_entity) = certs.next() else {
+        // RFC 5246 7.4.6: an empty list; fatal only if we require a certificate.
+        if config.client_verifier.client_auth_mandatory() {
+            return Err(Error::InvalidCertificate(CertificateError::NoCertificate));
+        }
+        return Ok(None);
+    };
+    let intermediates: Vec<CertificateDer<'static>> = certs.collect();
+    let verified =
+        config
+            .client_verifier
+            .verify_client_cert(&end_entity, &intermediates, UnixTime::now())?;
+    let chain: Vec<CertificateDer<'static>> =
+        std::iter::once(end_entity).chain(intermediates).collect();
+    cx.negotiated.peer_certificates = chain.clone();
+    Ok(Some(ClientIdentity {
+        chain,
+        _verified: verified,
+    }))
+}
+
+fn certificate_verify(
+    config: &ServerConfig,
+    client: &ClientIdentity,
+    cv: &CertificateVerify<'_>,
+    cx: &mut Context<'_>,
+) -> Result<SignatureVerified, Error> {
+    let scheme = scheme_of(cv.signature.algorithm.clone());
+    if !config.client_verifier.supported_schemes().contains(&scheme) {
+        return Err(Error::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedParameter("signature scheme"),
+        ));
+    }
+    let messages = cx
+        .transcript
+        .buffered()
+        .ok_or_else(|| Error::Internal("transcript not buffered for CertificateVerify".into()))?;
+    let leaf = client
+        .chain
+        .first()
+        .ok_or(Error::InvalidCertificate(CertificateError::NoCertificate))?;
+    config
+        .client_verifier
+        .verify_tls12_signature(messages, leaf, scheme, cv.signature.signature)
+}
+
 fn client_key_exchange(
+    config: &ServerConfig,
     p: Pending,
     cke: ClientKeyExchange<'_>,
     cx: &mut Context<'_>,
@@ -421,12 +772,21 @@ fn client_key_exchange(
             &p.server_random,
         )
     };
+    config
+        .key_log
+        .log("CLIENT_RANDOM", &p.client_random, &master);
     let keys = prf::key_block(p.suite, &master, &p.client_random, &p.server_random);
     let (write, read) = handshake::record_keys(p.suite, &keys, false)?;
     *cx.pending_read = Some(read);
-    Ok(ServerState::ExpectChangeCipherSpec(Keys {
+    let keys = Keys {
         suite: p.suite,
         master,
-        write,
-    }))
+        write: Some(write),
+        resumption: p.resumption,
+        _client_signature: None,
+    };
+    Ok(match p.client {
+        Some(client) => ServerState::ExpectCertificateVerify(keys, client),
+        None => ServerState::ExpectChangeCipherSpec(keys),
+    })
 }

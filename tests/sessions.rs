@@ -1,0 +1,463 @@
+//! Issue 4 features end to end in memory: resumption by session ID and by ticket (and every
+//! reason to fall back to a full handshake), client authentication, certificate selection by
+//! SNI, OCSP stapling and key logging.
+
+mod common;
+
+use common::*;
+use spectls::keylog::KeyLog;
+use spectls::resolve::{CertifiedKey, ResolvesServerCertUsingSni};
+use spectls::session::{ClientSessionMemoryCache, ProducesTickets, Ticketer};
+use spectls::sign::{certs_from_pem, private_key_from_pem};
+use spectls::suites;
+use spectls::verify::WebPkiClientVerifier;
+use spectls::{
+    CertificateError, ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection,
+};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn server_builder(rsa: bool) -> spectls::ServerConfigBuilder {
+    let (chain, key) = if rsa {
+        (RSA_CHAIN, RSA_KEY)
+    } else {
+        (ECDSA_CHAIN, ECDSA_KEY)
+    };
+    ServerConfig::builder()
+        .with_single_cert(
+            certs_from_pem(chain).unwrap(),
+            private_key_from_pem(key).unwrap(),
+        )
+        .unwrap()
+}
+
+fn connect(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+) -> (ClientConnection, ServerConnection) {
+    let mut c = ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).unwrap();
+    let mut s = ServerConnection::new(server.clone()).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    // Data flows both ways on every connection, resumed or not.
+    c.writer().write_all(b"ping").unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let mut buf = [0u8; 4];
+    s.reader().read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping");
+    (c, s)
+}
+
+fn client(tickets: bool) -> Arc<ClientConfig> {
+    Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_session_storage(ClientSessionMemoryCache::new(8))
+            .enable_tickets(tickets)
+            .build()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn session_id_resumption() {
+    let client = client(false);
+    let server = Arc::new(server_builder(false).build().unwrap());
+    let (c1, _) = connect(&client, &server);
+    assert!(!c1.is_resumed());
+    let (c2, s2) = connect(&client, &server);
+    assert!(c2.is_resumed() && s2.is_resumed());
+    assert_eq!(c2.negotiated_cipher_suite(), c1.negotiated_cipher_suite());
+    assert!(c2.extended_master_secret());
+    // The resumed session still knows the server's chain.
+    assert_eq!(c2.peer_certificates().map(|p| p.len()), Some(2));
+}
+
+#[test]
+fn ticket_resumption() {
+    let client = client(true);
+    let server = Arc::new(
+        server_builder(false)
+            .with_ticketer(Ticketer::new(Duration::from_secs(3600)).unwrap())
+            .with_session_storage(Arc::new(spectls::session::NoServerSessionStorage))
+            .build()
+            .unwrap(),
+    );
+    let (c1, _) = connect(&client, &server);
+    assert!(!c1.is_resumed());
+    let (c2, s2) = connect(&client, &server);
+    assert!(c2.is_resumed() && s2.is_resumed(), "resumed by ticket");
+    let (c3, _) = connect(&client, &server);
+    assert!(
+        c3.is_resumed(),
+        "the fresh ticket from the resumed handshake works too"
+    );
+}
+
+/// A ticketer that damages what another one seals, or seals under a key nobody knows.
+#[derive(Debug)]
+struct Broken {
+    inner: Arc<Ticketer>,
+    tamper: bool,
+}
+
+impl ProducesTickets for Broken {
+    fn enabled(&self) -> bool {
+        true
+    }
+    fn lifetime(&self) -> u32 {
+        self.inner.lifetime()
+    }
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        let mut t = self.inner.encrypt(plain)?;
+        if self.tamper {
+            let last = t.len() - 1;
+            t[last] ^= 1;
+        }
+        Some(t)
+    }
+    fn decrypt(&self, ticket: &[u8]) -> Option<Vec<u8>> {
+        self.inner.decrypt(ticket)
+    }
+}
+
+#[test]
+fn bad_tickets_fall_back_to_a_full_handshake() {
+    let no_ids = || Arc::new(spectls::session::NoServerSessionStorage);
+    // Tampered ticket.
+    let client1 = client(true);
+    let tampering = Arc::new(
+        server_builder(false)
+            .with_ticketer(Arc::new(Broken {
+                inner: Ticketer::new(Duration::from_secs(60)).unwrap(),
+                tamper: true,
+            }))
+            .with_session_storage(no_ids())
+            .build()
+            .unwrap(),
+    );
+    connect(&client1, &tampering);
+    let (c, s) = connect(&client1, &tampering);
+    assert!(!c.is_resumed() && !s.is_resumed(), "tampered ticket");
+    // A ticket from another server's key.
+    let client2 = client(true);
+    let a = Arc::new(
+        server_builder(false)
+            .with_ticketer(Ticketer::new(Duration::from_secs(60)).unwrap())
+            .with_session_storage(no_ids())
+            .build()
+            .unwrap(),
+    );
+    let b = Arc::new(
+        server_builder(false)
+            .with_ticketer(Ticketer::new(Duration::from_secs(60)).unwrap())
+            .with_session_storage(no_ids())
+            .build()
+            .unwrap(),
+    );
+    connect(&client2, &a);
+    let (c, _) = connect(&client2, &b);
+    assert!(!c.is_resumed(), "ticket from another key");
+    // An expired session (lifetime 0).
+    let client3 = client(true);
+    let expiring = Arc::new(
+        server_builder(false)
+            .with_ticketer(Ticketer::new(Duration::from_secs(60)).unwrap())
+            .with_session_lifetime(Duration::ZERO)
+            .with_session_storage(no_ids())
+            .build()
+            .unwrap(),
+    );
+    connect(&client3, &expiring);
+    std::thread::sleep(Duration::from_millis(1100));
+    let (c, _) = connect(&client3, &expiring);
+    assert!(!c.is_resumed(), "expired ticket");
+}
+
+#[test]
+fn a_session_with_another_suite_is_not_resumed() {
+    let storage = ClientSessionMemoryCache::new(8);
+    let with = |suite: &'static suites::SupportedCipherSuite| {
+        Arc::new(
+            ClientConfig::builder()
+                .with_root_certificates(roots())
+                .with_session_storage(storage.clone())
+                .with_cipher_suites(&[suite])
+                .build()
+                .unwrap(),
+        )
+    };
+    let server = Arc::new(server_builder(false).build().unwrap());
+    connect(
+        &with(&suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
+        &server,
+    );
+    let (c, _) = connect(
+        &with(&suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256),
+        &server,
+    );
+    assert!(!c.is_resumed());
+    assert_eq!(
+        c.negotiated_cipher_suite(),
+        Some(spectls::wire::CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256)
+    );
+}
+
+fn client_verifier(optional: bool) -> Arc<dyn spectls::verify::ClientCertVerifier> {
+    let b = WebPkiClientVerifier::builder(Arc::new(roots()));
+    if optional {
+        b.allow_unauthenticated()
+    } else {
+        b
+    }
+    .build()
+    .unwrap()
+}
+
+/// A client certificate for "client.test" signed by a new CA, and that CA's roots.
+fn client_identity() -> (
+    Vec<spectls::pki_types::CertificateDer<'static>>,
+    spectls::pki_types::PrivateKeyDer<'static>,
+    spectls::verify::RootCertStore,
+) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "spectls client CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["client.test".to_string()]).unwrap();
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let mut roots = spectls::verify::RootCertStore::empty();
+    roots.add(ca.der().clone()).unwrap();
+    (
+        vec![cert.der().clone()],
+        spectls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        roots,
+    )
+}
+
+#[test]
+fn client_authentication() {
+    let (chain, key, client_roots) = client_identity();
+    let verifier = |optional: bool| {
+        let b = WebPkiClientVerifier::builder(Arc::new(client_roots.clone()));
+        if optional {
+            b.allow_unauthenticated()
+        } else {
+            b
+        }
+        .build()
+        .unwrap()
+    };
+    let with_cert = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_client_auth_cert(chain.clone(), key)
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+    let without = Arc::new(client_config());
+    for optional in [false, true] {
+        let server = Arc::new(
+            server_builder(false)
+                .with_client_cert_verifier(verifier(optional))
+                .build()
+                .unwrap(),
+        );
+        let (_, s) = connect(&with_cert, &server);
+        assert_eq!(
+            s.peer_certificates().map(|p| p.to_vec()),
+            Some(chain.clone()),
+            "verified identity"
+        );
+        let mut c =
+            ClientConnection::new(without.clone(), "localhost".try_into().unwrap()).unwrap();
+        let mut s = ServerConnection::new(server.clone()).unwrap();
+        let result = handshake(&mut c, &mut s);
+        if optional {
+            result.unwrap();
+            assert!(s.peer_certificates().is_none(), "anonymous client");
+        } else {
+            assert_eq!(
+                result.unwrap_err(),
+                Error::InvalidCertificate(CertificateError::NoCertificate)
+            );
+        }
+    }
+    // A client certificate from a CA the server does not trust is rejected.
+    let server = Arc::new(
+        server_builder(false)
+            .with_client_cert_verifier(client_verifier(false))
+            .build()
+            .unwrap(),
+    );
+    let mut c = ClientConnection::new(with_cert.clone(), "localhost".try_into().unwrap()).unwrap();
+    let mut s = ServerConnection::new(server).unwrap();
+    assert_eq!(
+        handshake(&mut c, &mut s).unwrap_err(),
+        Error::InvalidCertificate(CertificateError::UnknownIssuer)
+    );
+}
+
+#[test]
+fn certificate_chosen_by_sni() {
+    let mk = |name: &str| {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec![name.to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (cert.der().clone(), key)
+    };
+    let (a_cert, a_key) = mk("a.test");
+    let (b_cert, b_key) = mk("b.test");
+    let mut resolver = ResolvesServerCertUsingSni::new();
+    let ck = |c: &spectls::pki_types::CertificateDer<'static>, k: &rcgen::KeyPair| {
+        CertifiedKey::from_der(
+            vec![c.clone()],
+            spectls::pki_types::PrivateKeyDer::Pkcs8(k.serialize_der().into()),
+        )
+        .unwrap()
+    };
+    resolver.add("a.test", ck(&a_cert, &a_key)).unwrap();
+    resolver.add("b.test", ck(&b_cert, &b_key)).unwrap();
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_cert_resolver(Arc::new(resolver))
+            .build()
+            .unwrap(),
+    );
+    for (name, cert) in [("a.test", &a_cert), ("b.test", &b_cert)] {
+        let mut roots = spectls::verify::RootCertStore::empty();
+        roots.add(cert.clone()).unwrap();
+        let config = Arc::new(
+            ClientConfig::builder()
+                .with_root_certificates(roots)
+                .build()
+                .unwrap(),
+        );
+        let mut c = ClientConnection::new(config, name.try_into().unwrap()).unwrap();
+        let mut s = ServerConnection::new(server.clone()).unwrap();
+        handshake(&mut c, &mut s).unwrap();
+        assert_eq!(c.peer_certificates().unwrap()[0], *cert);
+        assert_eq!(s.server_name(), Some(name));
+    }
+    // No certificate for the name: unrecognized_name.
+    let config = Arc::new(client_config());
+    let mut c = ClientConnection::new(config, "localhost".try_into().unwrap()).unwrap();
+    let mut s = ServerConnection::new(server).unwrap();
+    let err = handshake(&mut c, &mut s).unwrap_err();
+    assert_eq!(
+        err.alert(),
+        Some(spectls::wire::AlertDescription::UnrecognizedName)
+    );
+}
+
+#[test]
+fn ocsp_response_is_stapled_and_exposed() {
+    let ocsp = include_bytes!("data/certs/ocsp-ecdsa.der").to_vec();
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_single_cert_with_ocsp(
+                certs_from_pem(ECDSA_CHAIN).unwrap(),
+                private_key_from_pem(ECDSA_KEY).unwrap(),
+                ocsp.clone(),
+            )
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+    let (c, _) = connect(&Arc::new(client_config()), &server);
+    assert_eq!(c.ocsp_response(), Some(&ocsp[..]));
+    // Without a configured response nothing is stapled.
+    let (c, _) = connect(&Arc::new(client_config()), &Arc::new(server_config(false)));
+    assert_eq!(c.ocsp_response(), None);
+}
+
+/// Collects what a connection logs.
+#[derive(Debug, Default)]
+struct Collect(Mutex<Vec<(String, Vec<u8>, Vec<u8>)>>);
+
+impl KeyLog for Collect {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_string(), client_random.to_vec(), secret.to_vec()));
+    }
+}
+
+#[test]
+fn key_log_secret_decrypts_the_session() {
+    use spectls::cipher::RecordDecrypter;
+    use spectls::codec::{Codec, Reader};
+    use spectls::wire::{ContentType, TLSPlaintext};
+    let log = Arc::new(Collect::default());
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_key_log(log.clone())
+            .build()
+            .unwrap(),
+    );
+    let mut c = ClientConnection::new(client, "localhost".try_into().unwrap()).unwrap();
+    let mut s = ServerConnection::new(Arc::new(server_config(false))).unwrap();
+    // Record the server's flight to learn its random.
+    let mut hello = Vec::new();
+    while c.wants_write() {
+        c.write_tls(&mut hello).unwrap();
+    }
+    let mut rd = &hello[..];
+    s.read_tls(&mut rd).unwrap();
+    s.process_new_packets().unwrap();
+    let mut flight = Vec::new();
+    while s.wants_write() {
+        s.write_tls(&mut flight).unwrap();
+    }
+    let mut rd = &flight[..];
+    while !rd.is_empty() {
+        c.read_tls(&mut rd).unwrap();
+        c.process_new_packets().unwrap();
+    }
+    handshake(&mut c, &mut s).unwrap();
+    c.writer().write_all(b"secret message").unwrap();
+    let mut wire = Vec::new();
+    while c.wants_write() {
+        c.write_tls(&mut wire).unwrap();
+    }
+    let logged = log.0.lock().unwrap().clone();
+    assert_eq!(logged.len(), 1);
+    let (label, client_random, master) = &logged[0];
+    assert_eq!(label, "CLIENT_RANDOM");
+    assert_eq!(
+        &hello[11..43],
+        &client_random[..],
+        "the ClientHello's random"
+    );
+    let server_random: [u8; 32] = flight[11..43].try_into().unwrap();
+    let master: [u8; 48] = master[..].try_into().unwrap();
+    let suite = suites::lookup(c.negotiated_cipher_suite().unwrap()).unwrap();
+    let keys = spectls::prf::key_block(
+        suite,
+        &master,
+        client_random[..].try_into().unwrap(),
+        &server_random,
+    );
+    let dec =
+        RecordDecrypter::new(suite.aead, &keys.client_write_key, &keys.client_write_iv).unwrap();
+    let mut r = Reader::new(&wire);
+    let rec = TLSPlaintext::decode(&mut r).unwrap();
+    assert_eq!(rec.type_, ContentType::ApplicationData);
+    let mut fragment = rec.fragment.to_vec();
+    // Sequence 1: the client's Finished was record 0 under these keys.
+    let plain = dec
+        .open(1, ContentType::ApplicationData, rec.version, &mut fragment)
+        .unwrap();
+    assert_eq!(plain, b"secret message");
+}
