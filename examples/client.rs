@@ -1,14 +1,19 @@
 //! An `openssl s_client`-like TLS 1.2 client.
 //!
 //! `cargo run --release --example client -- --connect 127.0.0.1:8443 [--server-name localhost]
-//! [--ca ca.pem] [--alpn h2,http/1.1]`
+//! [--ca ca.pem] [--alpn h2,http/1.1] [--cert chain.pem --key key.pem] [--reconnect N] [--keylog]`
+//!
+//! `--cert`/`--key` is the certificate presented when the server asks for one; `--reconnect N`
+//! makes N more connections that try to resume the first session, printing whether each did;
+//! `--keylog` writes secrets to the file named by `SSLKEYLOGFILE` (NSS key log format).
 //!
 //! Verifies the server against `--ca` (or Mozilla's roots from webpki-roots), sends
 //! `GET / HTTP/1.0`, prints what was negotiated and the response. A failed handshake exits
 //! non-zero with the error.
 
+use spectls::keylog::KeyLogFile;
 use spectls::pki_types::ServerName;
-use spectls::sign::certs_from_pem;
+use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::verify::RootCertStore;
 use spectls::{ClientConfig, ClientConnection, Stream};
 use std::error::Error;
@@ -22,6 +27,10 @@ struct Args {
     server_name: Option<String>,
     ca: Option<String>,
     alpn: Vec<Vec<u8>>,
+    cert: Option<String>,
+    key: Option<String>,
+    reconnect: usize,
+    keylog: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +39,10 @@ fn parse_args() -> Result<Args, String> {
         server_name: None,
         ca: None,
         alpn: Vec::new(),
+        cert: None,
+        key: None,
+        reconnect: 0,
+        keylog: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -39,8 +52,17 @@ fn parse_args() -> Result<Args, String> {
             "--server-name" => args.server_name = Some(value()?),
             "--ca" => args.ca = Some(value()?),
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
+            "--cert" => args.cert = Some(value()?),
+            "--key" => args.key = Some(value()?),
+            "--reconnect" => {
+                args.reconnect = value()?.parse().map_err(|e| format!("--reconnect: {e}"))?
+            }
+            "--keylog" => args.keylog = true,
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if args.cert.is_some() != args.key.is_some() {
+        return Err("--cert and --key go together".into());
     }
     if args.connect.is_empty() {
         return Err(
@@ -61,10 +83,19 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    let config = ClientConfig::builder()
+    let mut builder = ClientConfig::builder()
         .with_root_certificates(roots)
-        .with_alpn_protocols(args.alpn.clone())
-        .build()?;
+        .with_alpn_protocols(args.alpn.clone());
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        builder = builder.with_client_auth_cert(
+            certs_from_pem(&std::fs::read(cert)?)?,
+            private_key_from_pem(&std::fs::read(key)?)?,
+        )?;
+    }
+    if args.keylog {
+        builder = builder.with_key_log(Arc::new(KeyLogFile::new()));
+    }
+    let config = Arc::new(builder.build()?);
     let host = args.server_name.clone().unwrap_or_else(|| {
         args.connect
             .rsplit_once(':')
@@ -73,25 +104,30 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
             })
     });
     let server_name = ServerName::try_from(host)?;
-    let sock = TcpStream::connect(&args.connect)?;
-    let conn = ClientConnection::new(Arc::new(config), server_name)?;
-    let mut tls = Stream::new(conn, sock);
-    tls.handshake()?;
-    let c = &tls.conn;
-    eprintln!(
-        "negotiated: {:?}, {:?}, group {:?}, signature {:?}, ALPN {:?}, EMS {}",
-        c.protocol_version(),
-        c.negotiated_cipher_suite(),
-        c.negotiated_group(),
-        c.negotiated_signature_scheme(),
-        c.alpn_protocol().map(String::from_utf8_lossy),
-        c.extended_master_secret()
-    );
-    tls.write_all(b"GET / HTTP/1.0\r\n\r\n")?;
-    let mut response = Vec::new();
-    tls.read_to_end(&mut response)?;
-    std::io::stdout().write_all(&response)?;
-    tls.close()?;
+    for attempt in 0..=args.reconnect {
+        let sock = TcpStream::connect(&args.connect)?;
+        let conn = ClientConnection::new(config.clone(), server_name.clone())?;
+        let mut tls = Stream::new(conn, sock);
+        tls.handshake()?;
+        let c = &tls.conn;
+        eprintln!(
+            "connection {attempt}: {:?}, {:?}, group {:?}, signature {:?}, ALPN {:?}, EMS {}, resumed {}",
+            c.protocol_version(),
+            c.negotiated_cipher_suite(),
+            c.negotiated_group(),
+            c.negotiated_signature_scheme(),
+            c.alpn_protocol().map(String::from_utf8_lossy),
+            c.extended_master_secret(),
+            c.is_resumed()
+        );
+        tls.write_all(b"GET / HTTP/1.0\r\n\r\n")?;
+        let mut response = Vec::new();
+        tls.read_to_end(&mut response)?;
+        if attempt == 0 {
+            std::io::stdout().write_all(&response)?;
+        }
+        tls.close()?;
+    }
     Ok(())
 }
 

@@ -1,7 +1,13 @@
 //! An `openssl s_server`-like TLS 1.2 server.
 //!
 //! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
-//! [--alpn h2,http/1.1] [--echo]`
+//! [--alpn h2,http/1.1] [--echo] [--client-ca ca.pem [--require-client-cert]] [--tickets]
+//! [--sni-cert name=chain.pem,key.pem ...]`
+//!
+//! `--client-ca` asks clients for a certificate issued by that CA (connections without one are
+//! accepted unless `--require-client-cert`); `--tickets` issues RFC 5077 session tickets
+//! (session-ID resumption is always on); `--sni-cert` (repeatable) serves that chain to clients
+//! asking for `name`, the default certificate to the others.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
 //! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). Each
@@ -11,7 +17,10 @@
 //! server keeps serving.
 
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use spectls::resolve::{CertifiedKey, ResolvesServerCertUsingSni};
+use spectls::session::Ticketer;
 use spectls::sign::{certs_from_pem, private_key_from_pem};
+use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::{ServerConfig, ServerConnection, Stream};
 use std::error::Error;
 use std::io::{Read, Write};
@@ -19,6 +28,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 struct Args {
     addr: String,
@@ -26,6 +36,10 @@ struct Args {
     key: Option<String>,
     alpn: Vec<Vec<u8>>,
     echo: bool,
+    client_ca: Option<String>,
+    require_client_cert: bool,
+    tickets: bool,
+    sni_certs: Vec<(String, String, String)>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -35,6 +49,10 @@ fn parse_args() -> Result<Args, String> {
         key: None,
         alpn: Vec::new(),
         echo: false,
+        client_ca: None,
+        require_client_cert: false,
+        tickets: false,
+        sni_certs: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -45,11 +63,28 @@ fn parse_args() -> Result<Args, String> {
             "--key" => args.key = Some(value()?),
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--echo" => args.echo = true,
+            "--client-ca" => args.client_ca = Some(value()?),
+            "--require-client-cert" => args.require_client_cert = true,
+            "--tickets" => args.tickets = true,
+            "--sni-cert" => {
+                let v = value()?;
+                let (name, files) = v
+                    .split_once('=')
+                    .ok_or("--sni-cert takes name=chain.pem,key.pem")?;
+                let (chain, key) = files
+                    .split_once(',')
+                    .ok_or("--sni-cert takes name=chain.pem,key.pem")?;
+                args.sni_certs
+                    .push((name.to_string(), chain.to_string(), key.to_string()));
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
     if args.cert.is_some() != args.key.is_some() {
         return Err("--cert and --key go together".into());
+    }
+    if args.require_client_cert && args.client_ca.is_none() {
+        return Err("--require-client-cert needs --client-ca".into());
     }
     Ok(args)
 }
@@ -75,6 +110,16 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, echo: bool) -> Result<(), B
     let mut tls = Stream::new(conn, sock);
     tls.handshake()?;
     let suite = tls.conn.negotiated_cipher_suite();
+    eprintln!(
+        "handshake done: {suite:?}, resumed {}, SNI {:?}, client certificate {}",
+        tls.conn.is_resumed(),
+        tls.conn.server_name(),
+        if tls.conn.peer_certificates().is_some() {
+            "verified"
+        } else {
+            "none"
+        }
+    );
     if echo {
         let mut buf = [0u8; 16384];
         loop {
@@ -129,10 +174,35 @@ fn main() -> ExitCode {
             ),
             _ => default_cert()?,
         };
-        let config = ServerConfig::builder()
-            .with_single_cert(chain, key)?
-            .with_alpn_protocols(args.alpn.clone())
-            .build()?;
+        let mut builder = if args.sni_certs.is_empty() {
+            ServerConfig::builder().with_single_cert(chain, key)?
+        } else {
+            let mut resolver = ResolvesServerCertUsingSni::new();
+            for (name, chain_file, key_file) in &args.sni_certs {
+                let ck = CertifiedKey::from_der(
+                    certs_from_pem(&std::fs::read(chain_file)?)?,
+                    private_key_from_pem(&std::fs::read(key_file)?)?,
+                )?;
+                resolver.add(name, ck)?;
+            }
+            let resolver = resolver.with_default(CertifiedKey::from_der(chain, key)?);
+            ServerConfig::builder().with_cert_resolver(Arc::new(resolver))
+        };
+        builder = builder.with_alpn_protocols(args.alpn.clone());
+        if let Some(ca) = &args.client_ca {
+            let roots = RootCertStore::from_pem(&std::fs::read(ca)?)?;
+            let verifier = WebPkiClientVerifier::builder(Arc::new(roots));
+            let verifier = if args.require_client_cert {
+                verifier
+            } else {
+                verifier.allow_unauthenticated()
+            };
+            builder = builder.with_client_cert_verifier(verifier.build()?);
+        }
+        if args.tickets {
+            builder = builder.with_ticketer(Ticketer::new(Duration::from_secs(6 * 60 * 60))?);
+        }
+        let config = builder.build()?;
         Ok((Arc::new(config), TcpListener::bind(&args.addr)?))
     };
     let (config, listener) = match setup() {
