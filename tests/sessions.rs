@@ -380,9 +380,12 @@ fn ocsp_response_is_stapled_and_exposed() {
     assert_eq!(c.ocsp_response(), None);
 }
 
+/// One key log line: label, client random, secret.
+type Logged = (String, Vec<u8>, Vec<u8>);
+
 /// Collects what a connection logs.
 #[derive(Debug, Default)]
-struct Collect(Mutex<Vec<(String, Vec<u8>, Vec<u8>)>>);
+struct Collect(Mutex<Vec<Logged>>);
 
 impl KeyLog for Collect {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {

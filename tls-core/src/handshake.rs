@@ -35,7 +35,8 @@ impl Input<'_> {
     }
 }
 
-/// The kind of an [`Input`], as the transition tables name it.
+/// The kind of an input (a handshake message type, or ChangeCipherSpec), as the transition
+/// tables name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputKind {
     /// A handshake message of this type.

@@ -678,7 +678,18 @@ fn send_server_key_exchange(
 
 /// RFC 5246 7.4.4: the certificate types and schemes we verify, and the CAs we trust.
 fn send_certificate_request(config: &ServerConfig, cx: &mut Context<'_>) -> Result<(), Error> {
-    let subjects = config.client_verifier.root_hint_subjects();
+    // certificate_authorities is at most 2^16-1 bytes: name as many CAs as fit (a hint only).
+    let mut room = 0xffffusize;
+    let subjects: Vec<Vec<u8>> = config
+        .client_verifier
+        .root_hint_subjects()
+        .into_iter()
+        .take_while(|s| {
+            let need = s.len() + 2;
+            room = room.saturating_sub(need);
+            room > 0
+        })
+        .collect();
     cx.send(&Handshake::CertificateRequest(CertificateRequest {
         certificate_types: vec![
             ClientCertificateType::EcdsaSign,

@@ -322,7 +322,7 @@ fn ecdsa_p384(pair: EcdsaKeyPair) -> KeyKind {
 
 /// DER-encodes `tag` + definite length + `content` (X.690 section 8.1.3). `None` only for
 /// contents too long for a 4-octet length, which no key is.
-fn der_wrap(tag: u8, content: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn der_wrap(tag: u8, content: &[u8]) -> Option<Vec<u8>> {
     let len = u32::try_from(content.len()).ok()?;
     let mut out = Vec::with_capacity(content.len() + 6);
     out.push(tag);

@@ -525,19 +525,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
 /// webpki keeps only the *contents* of the subject's `Name` SEQUENCE, but RFC 5246 section 7.4.4
 /// sends the whole DER `DistinguishedName`, so the SEQUENCE header is put back here.
 fn distinguished_name(subject_contents: &[u8]) -> Option<Vec<u8>> {
-    let len = u16::try_from(subject_contents.len()).ok()?;
-    let mut der = Vec::with_capacity(subject_contents.len() + 4);
-    der.push(0x30); // SEQUENCE, constructed
-    match u8::try_from(len) {
-        // X.690 8.1.3: the short form for lengths below 128, else the fewest length octets.
-        Ok(short) if short < 0x80 => der.push(short),
-        Ok(one) => der.extend([0x81, one]),
-        Err(_) => {
-            der.push(0x82);
-            der.extend(len.to_be_bytes());
-        }
-    }
-    der.extend_from_slice(subject_contents);
+    let der = crate::sign::der_wrap(0x30, subject_contents)?;
     // The header adds up to 4 bytes; the result must still fit the TLS vector.
     u16::try_from(der.len()).ok()?;
     Some(der)
