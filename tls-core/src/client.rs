@@ -822,6 +822,10 @@ fn server_hello_done(
     let our_public = ours.public_key().to_vec();
     let pre_master = ours.complete(&kx.server_public)?;
     let credentials = request.as_ref().and_then(|r| client_credentials(config, r));
+    if credentials.is_none() {
+        // Nothing to sign: the raw messages are no longer needed.
+        cx.transcript.stop_buffering();
+    }
     if request.is_some() {
         // RFC 5246 7.4.6: our chain, or an empty one when we have nothing the server accepts.
         let chain: Vec<ASN1Cert<'_>> = match &credentials {

@@ -789,6 +789,10 @@ fn client_key_exchange(
     let keys = prf::key_block(p.suite, &master, &p.client_random, &p.server_random);
     let (write, read) = handshake::record_keys(p.suite, &keys, false)?;
     *cx.pending_read = Some(read);
+    if p.client.is_none() {
+        // No CertificateVerify will come: the raw messages are no longer needed.
+        cx.transcript.stop_buffering();
+    }
     let keys = Keys {
         suite: p.suite,
         master,
