@@ -21,13 +21,18 @@ use spectls::handshake::{InputKind, Transition};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use spectls::prf::{key_block, KeyBlock};
 use spectls::server::SERVER_TRANSITIONS;
+use spectls::session::{
+    ClientSessionMemoryCache, ClientSessionValue, NoServerSessionStorage, ServerSessionMemoryCache,
+    Session, StoresClientSessions, StoresServerSessions, Ticketer,
+};
 use spectls::sign::{algorithm_of, certs_from_pem, private_key_from_pem};
 use spectls::suites::{
     lookup, SignatureFamily, SupportedCipherSuite, ALL_CIPHER_SUITES,
     TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 use spectls::verify::{
-    RootCertStore, ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiServerVerifier,
+    RootCertStore, ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiClientVerifier,
+    WebPkiServerVerifier,
 };
 use spectls::wire::{
     ASN1Cert, Alert, AlertDescription as A, AlertLevel, CertChainType, Certificate,
@@ -36,12 +41,13 @@ use spectls::wire::{
     ClientECDiffieHellmanPublic, ClientHello, ClientKeyExchange, CompressionMethod, ContentType,
     DigitallySigned, ECParameters, ECPoint, ECPointFormat, ECPointFormatList, ExtendedMasterSecret,
     Extension, ExtensionType, Finished, Handshake, HandshakeHeader, HandshakeType, HashAlgorithm,
-    HelloRequest, KeyExchangeAlgorithm, MaxFragmentLength, NamedCurve, NamedCurveList,
+    HelloRequest, HostName, KeyExchangeAlgorithm, MaxFragmentLength, NamedCurve, NamedCurveList,
     NewSessionTicket, OCSPResponse, ProtocolName, ProtocolNameList, ProtocolVersion,
     PublicValueEncoding, Random, RecordSizeLimit, RenegotiationInfo, ServerECDHParams, ServerHello,
-    ServerHelloDone, ServerKeyExchange, ServerKeyExchangeEcDiffieHellmanSignedParams, SessionID,
-    SessionTicket, SignatureAlgorithm, SignatureAndHashAlgorithm, SignatureAndHashAlgorithmList,
-    SignatureScheme, TLSPlaintext, URLAndHash,
+    ServerHelloDone, ServerKeyExchange, ServerKeyExchangeEcDiffieHellmanSignedParams,
+    ServerNameExtension, ServerNameList, SessionID, SessionTicket, SignatureAlgorithm,
+    SignatureAndHashAlgorithm, SignatureAndHashAlgorithmList, SignatureScheme, TLSPlaintext,
+    URLAndHash,
 };
 use spectls::{
     CertificateError, ClientConfig, ClientConnection, ConnectionCommon, Error, IoState,
@@ -51,6 +57,7 @@ use std::io::{self, Read, Write};
 use std::ops::DerefMut;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 // ------------------------------------------------------------------------------------------
 // Bytes in, bytes out, records and messages
@@ -321,6 +328,13 @@ fn connected(suite: &'static SupportedCipherSuite) -> (ClientConnection, ServerC
 #[derive(Debug, Default)]
 struct KeyLogStore(Mutex<Vec<(Vec<u8>, Vec<u8>)>>);
 
+impl KeyLogStore {
+    /// Forgets what was logged (before the connection whose keys a test needs).
+    fn clear(&self) {
+        self.0.lock().expect("lock").clear();
+    }
+}
+
 impl rustls::KeyLog for KeyLogStore {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         if label == "CLIENT_RANDOM" {
@@ -336,36 +350,78 @@ fn rustls_provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn rustls_server(log: Arc<KeyLogStore>) -> rustls::Connection {
-    let mut config = rustls::ServerConfig::builder_with_provider(rustls_provider())
+/// The OCSP response for the ECDSA test certificate.
+const OCSP_ECDSA: &[u8] = include_bytes!("data/certs/ocsp-ecdsa.der");
+
+/// What the rustls peer does beyond a plain full handshake.
+#[derive(Clone, Copy, Default)]
+struct PeerOptions {
+    /// The server staples `OCSP_ECDSA` when asked (CertificateStatus, RFC 6066 8).
+    ocsp: bool,
+    /// The server issues session tickets (NewSessionTicket, RFC 5077).
+    tickets: bool,
+}
+
+/// A rustls TLS 1.2 server with the ECDSA test certificate, logging its secrets to `log`. Its
+/// session-ID cache lives in the config: connections made from one config resume each other.
+fn rustls_server_config(log: Arc<KeyLogStore>, options: PeerOptions) -> Arc<rustls::ServerConfig> {
+    let builder = rustls::ServerConfig::builder_with_provider(rustls_provider())
         .with_protocol_versions(&[&rustls::version::TLS12])
         .expect("TLS 1.2")
-        .with_no_client_auth()
-        .with_single_cert(
-            certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            private_key_from_pem(ECDSA_KEY).expect("key"),
-        )
-        .expect("rustls server config");
+        .with_no_client_auth();
+    let chain = certs_from_pem(ECDSA_CHAIN).expect("chain");
+    let key = private_key_from_pem(ECDSA_KEY).expect("key");
+    let mut config = if options.ocsp {
+        builder.with_single_cert_with_ocsp(chain, key, OCSP_ECDSA.to_vec())
+    } else {
+        builder.with_single_cert(chain, key)
+    }
+    .expect("rustls server config");
+    if options.tickets {
+        config.ticketer = rustls::crypto::ring::Ticketer::new().expect("rustls ticketer");
+    }
     config.key_log = log;
-    rustls::ServerConnection::new(Arc::new(config))
+    Arc::new(config)
+}
+
+fn rustls_server_with(config: &Arc<rustls::ServerConfig>) -> rustls::Connection {
+    rustls::ServerConnection::new(config.clone())
         .expect("rustls server")
         .into()
 }
 
-fn rustls_client(log: Arc<KeyLogStore>) -> rustls::Connection {
+/// A rustls TLS 1.2 client trusting the test CA, presenting `identity` if a server asks, and
+/// logging its secrets to `log`. It keeps sessions (by ID or ticket) in the config.
+fn rustls_client_config(
+    log: Arc<KeyLogStore>,
+    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in certs_from_pem(CA).expect("CA") {
         roots.add(cert).expect("root");
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(rustls_provider())
+    let builder = rustls::ClientConfig::builder_with_provider(rustls_provider())
         .with_protocol_versions(&[&rustls::version::TLS12])
         .expect("TLS 1.2")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+    let mut config = match identity {
+        Some((chain, key)) => builder
+            .with_client_auth_cert(chain, key)
+            .expect("rustls client certificate"),
+        None => builder.with_no_client_auth(),
+    };
     config.key_log = log;
-    rustls::ClientConnection::new(Arc::new(config), "localhost".try_into().expect("name"))
+    Arc::new(config)
+}
+
+fn rustls_client_with(config: &Arc<rustls::ClientConfig>) -> rustls::Connection {
+    rustls::ClientConnection::new(config.clone(), "localhost".try_into().expect("name"))
         .expect("rustls client")
         .into()
+}
+
+fn rustls_client(log: Arc<KeyLogStore>) -> rustls::Connection {
+    rustls_client_with(&rustls_client_config(log, None))
 }
 
 fn rustls_out(conn: &mut rustls::Connection) -> Vec<u8> {
@@ -381,6 +437,50 @@ fn rustls_in(conn: &mut rustls::Connection, mut bytes: &[u8]) {
         conn.read_tls(&mut bytes).expect("read from a slice");
         conn.process_new_packets()
             .expect("rustls accepts spectls' messages");
+    }
+}
+
+/// Runs a whole handshake between a rustls peer and a spectls connection (either may speak
+/// first), so that both keep the session for resumption.
+fn rustls_handshake(peer: &mut rustls::Connection, victim: &mut ConnectionCommon) {
+    for _ in 0..10 {
+        feed(victim, &rustls_out(peer)).expect("spectls accepts rustls' messages");
+        rustls_in(peer, &drain(victim));
+        if !peer.is_handshaking() && !victim.is_handshaking() && !peer.wants_write() {
+            return;
+        }
+    }
+    panic!("the handshake with rustls did not finish in 10 rounds");
+}
+
+/// A flight that ends with ChangeCipherSpec and a protected Finished, split into the
+/// plaintext handshake messages before the ChangeCipherSpec and the records from it on.
+fn split_at_ccs(flight: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let recs = split_records(flight);
+    let ccs = recs
+        .iter()
+        .position(|(t, _)| *t == ContentType::ChangeCipherSpec)
+        .expect("a ChangeCipherSpec");
+    let before: Vec<u8> = recs[..ccs].iter().flat_map(|(_, r)| r.clone()).collect();
+    let after: Vec<_> = recs[ccs..].iter().map(|(_, r)| r.clone()).collect();
+    assert_eq!(
+        types_of(&recs[ccs..]),
+        [ContentType::ChangeCipherSpec, ContentType::Handshake],
+        "ChangeCipherSpec, Finished"
+    );
+    (handshake_messages(&before), after)
+}
+
+fn kinds_of(msgs: &[Vec<u8>]) -> Vec<HandshakeType> {
+    msgs.iter().map(|m| decode_hs(m).selector()).collect()
+}
+
+/// The session ID of an encoded ClientHello or ServerHello.
+fn session_id_of(msg: &[u8]) -> Vec<u8> {
+    match decode_hs(msg) {
+        Handshake::ClientHello(ch) => ch.session_id.0.to_vec(),
+        Handshake::ServerHello(sh) => sh.session_id.0.to_vec(),
+        other => panic!("not a hello: {:?}", other.selector()),
     }
 }
 
@@ -506,20 +606,40 @@ impl AtState {
     }
 }
 
-/// A spectls client in `state`, its peer a rustls server.
+/// A spectls client in `state`, its peer a rustls server (stapling an OCSP response for
+/// ExpectCertificateStatus, issuing a ticket for ExpectNewSessionTicket).
 fn client_at(state: &'static str) -> AtState {
+    use HandshakeType as H;
+    if state.starts_with("Resumed") {
+        return client_resumed_at(state);
+    }
     let log = Arc::new(KeyLogStore::default());
-    let mut peer = rustls_server(log.clone());
+    let options = PeerOptions {
+        ocsp: state == "ExpectCertificateStatus",
+        tickets: state == "ExpectNewSessionTicket",
+    };
+    let mut peer = rustls_server_with(&rustls_server_config(log.clone(), options));
     let mut c = ClientConnection::new(Arc::new(client_config()), "localhost".try_into().unwrap())
         .expect("client");
     rustls_in(&mut peer, &drain(&mut c));
     let msgs = handshake_messages(&rustls_out(&mut peer));
-    let kinds: Vec<u8> = msgs.iter().map(|m| m[0]).collect();
-    assert_eq!(
-        kinds,
-        [2, 11, 12, 14],
-        "ServerHello, Certificate, ServerKeyExchange, ServerHelloDone"
-    );
+    let flight: &[HandshakeType] = if options.ocsp {
+        &[
+            H::ServerHello,
+            H::Certificate,
+            H::CertificateStatus,
+            H::ServerKeyExchange,
+            H::ServerHelloDone,
+        ]
+    } else {
+        &[
+            H::ServerHello,
+            H::Certificate,
+            H::ServerKeyExchange,
+            H::ServerHelloDone,
+        ]
+    };
+    assert_eq!(kinds_of(&msgs), flight);
     let mut at = AtState {
         state,
         victim: Box::new(c),
@@ -529,12 +649,16 @@ fn client_at(state: &'static str) -> AtState {
         victim_seq: None,
         rest: Vec::new(),
     };
+    let index_of = |t: HandshakeType| flight.iter().position(|k| *k == t).expect("in the flight");
     let delivered = match state {
         "ExpectServerHello" => 0,
-        "ExpectCertificate" => 1,
-        "ExpectServerKeyExchange" => 2,
-        "ExpectServerHelloDone" | "ExpectServerHelloDoneAfterCertRequest" => 3,
-        _ => 4,
+        "ExpectCertificate" => index_of(H::Certificate),
+        "ExpectCertificateStatus" => index_of(H::CertificateStatus),
+        "ExpectServerKeyExchange" => index_of(H::ServerKeyExchange),
+        "ExpectServerHelloDone" | "ExpectServerHelloDoneAfterCertRequest" => {
+            index_of(H::ServerHelloDone)
+        }
+        _ => msgs.len(),
     };
     feed(&mut at.victim, &reframe(&msgs[..delivered])).expect("server flight accepted");
     if state == "ExpectServerHelloDoneAfterCertRequest" {
@@ -545,7 +669,8 @@ fn client_at(state: &'static str) -> AtState {
             .expect("a CertificateRequest sample");
         feed(&mut at.victim, &reframe(&[request])).expect("CertificateRequest accepted");
     }
-    if delivered < 4 {
+    if delivered < msgs.len() {
+        at.rest = vec![reframe(&msgs[delivered..])];
         return at;
     }
     // The client sent ClientKeyExchange, ChangeCipherSpec, Finished (record 0).
@@ -561,24 +686,26 @@ fn client_at(state: &'static str) -> AtState {
     rustls_in(&mut peer, &flight);
     at.keys = Some(Keys::new(&log, &msgs[0]));
     at.victim_seq = Some(1);
-    let last = split_records(&rustls_out(&mut peer));
-    assert_eq!(
-        types_of(&last),
-        [ContentType::ChangeCipherSpec, ContentType::Handshake]
-    );
+    // [NewSessionTicket], ChangeCipherSpec, Finished.
+    let (ticket, last) = split_at_ccs(&rustls_out(&mut peer));
+    let want: &[HandshakeType] = if options.tickets {
+        &[H::NewSessionTicket]
+    } else {
+        &[]
+    };
+    assert_eq!(kinds_of(&ticket), want);
     match state {
-        "ExpectChangeCipherSpec" => {}
+        "ExpectNewSessionTicket" => {
+            at.rest = [vec![reframe(&ticket)], last].concat();
+        }
+        "ExpectChangeCipherSpec" => at.rest = last,
         "ExpectFinished" => {
-            feed(&mut at.victim, &last[0].1).expect("ChangeCipherSpec");
+            feed(&mut at.victim, &last[0]).expect("ChangeCipherSpec");
             at.peer_seq = Some(0);
-            at.rest = vec![last[1].1.clone()];
+            at.rest = vec![last[1].clone()];
         }
         "Connected" => {
-            feed(
-                &mut at.victim,
-                &[last[0].1.clone(), last[1].1.clone()].concat(),
-            )
-            .expect("Finished");
+            feed(&mut at.victim, &last.concat()).expect("Finished");
             assert!(!at.victim.is_handshaking());
             at.peer_seq = Some(1);
         }
@@ -587,8 +714,76 @@ fn client_at(state: &'static str) -> AtState {
     at
 }
 
+/// A spectls client in one of the abbreviated handshake's states: it resumes the session of a
+/// first, full handshake with the same rustls server config, by session ID, or by ticket for
+/// ResumedExpectNewSessionTicket (the server then sends a fresh ticket first).
+fn client_resumed_at(state: &'static str) -> AtState {
+    use HandshakeType as H;
+    let log = Arc::new(KeyLogStore::default());
+    let tickets = state == "ResumedExpectNewSessionTicket";
+    let server = rustls_server_config(
+        log.clone(),
+        PeerOptions {
+            tickets,
+            ..PeerOptions::default()
+        },
+    );
+    let client = Arc::new(client_config());
+    let name = || ServerName::try_from("localhost").expect("name");
+    let mut first = ClientConnection::new(client.clone(), name()).expect("client");
+    rustls_handshake(&mut rustls_server_with(&server), &mut first);
+    log.clear();
+
+    let mut peer = rustls_server_with(&server);
+    let mut c = ClientConnection::new(client, name()).expect("client");
+    let hello = drain(&mut c);
+    let offered = session_id_of(&handshake_messages(&hello)[0]);
+    assert!(!offered.is_empty(), "the client offers its session");
+    rustls_in(&mut peer, &hello);
+    // ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished (record 0).
+    let (msgs, last) = split_at_ccs(&rustls_out(&mut peer));
+    let want: &[HandshakeType] = if tickets {
+        &[H::ServerHello, H::NewSessionTicket]
+    } else {
+        &[H::ServerHello]
+    };
+    assert_eq!(kinds_of(&msgs), want, "an abbreviated handshake");
+    assert_eq!(session_id_of(&msgs[0]), offered, "the server resumes");
+    let mut at = AtState {
+        state,
+        victim: Box::new(c),
+        victim_is_client: true,
+        keys: Some(Keys::new(&log, &msgs[0])),
+        peer_seq: None,
+        victim_seq: None,
+        rest: Vec::new(),
+    };
+    feed(&mut at.victim, &reframe(&msgs[..1])).expect("ServerHello");
+    assert!(at.victim.is_resumed());
+    match state {
+        "ResumedExpectNewSessionTicket" => {
+            at.rest = [vec![reframe(&msgs[1..])], last].concat();
+        }
+        "ResumedExpectChangeCipherSpec" => at.rest = last,
+        "ResumedExpectFinished" => {
+            feed(&mut at.victim, &last[0]).expect("ChangeCipherSpec");
+            at.peer_seq = Some(0);
+            at.rest = vec![last[1].clone()];
+        }
+        other => panic!("no way to drive a client to {other}: add one"),
+    }
+    at
+}
+
 /// A spectls server in `state`, its peer a rustls client.
 fn server_at(state: &'static str) -> AtState {
+    match state {
+        "ExpectClientCertificate" | "ExpectCertificateVerify" => {
+            return server_client_auth_at(state)
+        }
+        s if s.starts_with("Resumed") => return server_resumed_at(state),
+        _ => {}
+    }
     let log = Arc::new(KeyLogStore::default());
     let mut peer = rustls_client(log.clone());
     let s = ServerConnection::new(Arc::new(server_config(false))).expect("server");
@@ -624,10 +819,11 @@ fn server_at(state: &'static str) -> AtState {
     at.keys = Some(Keys::new(&log, &server_hello));
     feed(&mut at.victim, &recs[0].1).expect("ClientKeyExchange");
     match state {
-        "ExpectChangeCipherSpec" => {}
+        "ExpectChangeCipherSpec" => at.rest = vec![recs[1].1.clone(), recs[2].1.clone()],
         "ExpectFinished" => {
             feed(&mut at.victim, &recs[1].1).expect("ChangeCipherSpec");
             at.peer_seq = Some(0);
+            at.rest = vec![recs[2].1.clone()];
         }
         "Connected" => {
             feed(
@@ -643,6 +839,139 @@ fn server_at(state: &'static str) -> AtState {
             );
             at.peer_seq = Some(1);
             at.victim_seq = Some(1);
+        }
+        other => panic!("no way to drive a server to {other}: add one"),
+    }
+    at
+}
+
+/// A client certificate for "client.test" from a fresh rcgen CA, its key, and roots holding
+/// that CA.
+fn client_identity() -> (
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+    RootCertStore,
+) {
+    let ca = rcgen_ca("spectls client CA");
+    let mut params =
+        CertificateParams::new(vec!["client.test".to_string()]).expect("client params");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().expect("key");
+    let cert = params
+        .signed_by(&key, &ca)
+        .expect("client cert")
+        .der()
+        .clone();
+    let mut roots = RootCertStore::empty();
+    roots.add(ca.der().clone()).expect("root");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    (vec![cert], key, roots)
+}
+
+/// A server that asks for and verifies client certificates, trusting `roots` for them.
+fn client_auth_server(roots: RootCertStore) -> ServerConfig {
+    let verifier = WebPkiClientVerifier::builder(Arc::new(roots))
+        .build()
+        .expect("client verifier");
+    ecdsa_server_with(|b| b.with_client_cert_verifier(verifier))
+}
+
+/// A spectls server asking for a client certificate, in ExpectClientCertificate or
+/// ExpectCertificateVerify; its peer a rustls client with a certificate.
+fn server_client_auth_at(state: &'static str) -> AtState {
+    use HandshakeType as H;
+    let (chain, key, client_roots) = client_identity();
+    let log = Arc::new(KeyLogStore::default());
+    let mut peer = rustls_client_with(&rustls_client_config(log.clone(), Some((chain, key))));
+    let s = ServerConnection::new(Arc::new(client_auth_server(client_roots))).expect("server");
+    let mut at = AtState {
+        state,
+        victim: Box::new(s),
+        victim_is_client: false,
+        keys: None,
+        peer_seq: None,
+        victim_seq: None,
+        rest: Vec::new(),
+    };
+    feed(&mut at.victim, &rustls_out(&mut peer)).expect("ClientHello");
+    let flight = drain(&mut at.victim);
+    let msgs = handshake_messages(&flight);
+    assert_eq!(
+        kinds_of(&msgs),
+        [
+            H::ServerHello,
+            H::Certificate,
+            H::ServerKeyExchange,
+            H::CertificateRequest,
+            H::ServerHelloDone
+        ]
+    );
+    rustls_in(&mut peer, &flight);
+    // Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished (record 0).
+    let (answer, last) = split_at_ccs(&rustls_out(&mut peer));
+    assert_eq!(
+        kinds_of(&answer),
+        [H::Certificate, H::ClientKeyExchange, H::CertificateVerify]
+    );
+    at.keys = Some(Keys::new(&log, &msgs[0]));
+    match state {
+        "ExpectClientCertificate" => at.rest = [vec![reframe(&answer)], last].concat(),
+        "ExpectCertificateVerify" => {
+            feed(&mut at.victim, &reframe(&answer[..2])).expect("Certificate, ClientKeyExchange");
+            at.rest = [vec![reframe(&answer[2..])], last].concat();
+        }
+        other => panic!("no way to drive a server to {other}: add one"),
+    }
+    at
+}
+
+/// A spectls server in one of the abbreviated handshake's states: a rustls client resumes the
+/// session (by ID) of a first, full handshake with the same server config.
+fn server_resumed_at(state: &'static str) -> AtState {
+    let log = Arc::new(KeyLogStore::default());
+    let client = rustls_client_config(log.clone(), None);
+    let server = Arc::new(server_config(false));
+    let mut first = ServerConnection::new(server.clone()).expect("server");
+    rustls_handshake(&mut rustls_client_with(&client), &mut first);
+    log.clear();
+
+    let mut peer = rustls_client_with(&client);
+    let s = ServerConnection::new(server).expect("server");
+    let mut at = AtState {
+        state,
+        victim: Box::new(s),
+        victim_is_client: false,
+        keys: None,
+        peer_seq: None,
+        victim_seq: None,
+        rest: Vec::new(),
+    };
+    let hello = rustls_out(&mut peer);
+    let offered = session_id_of(&handshake_messages(&hello)[0]);
+    feed(&mut at.victim, &hello).expect("ClientHello");
+    // ServerHello, ChangeCipherSpec, Finished (record 0).
+    let flight = drain(&mut at.victim);
+    let (msgs, _) = split_at_ccs(&flight);
+    assert_eq!(kinds_of(&msgs), [HandshakeType::ServerHello]);
+    assert!(!offered.is_empty());
+    assert_eq!(session_id_of(&msgs[0]), offered, "the server resumes");
+    assert!(at.victim.is_resumed());
+    rustls_in(&mut peer, &flight);
+    at.keys = Some(Keys::new(&log, &msgs[0]));
+    at.victim_seq = Some(1);
+    let answer = split_records(&rustls_out(&mut peer));
+    assert_eq!(
+        types_of(&answer),
+        [ContentType::ChangeCipherSpec, ContentType::Handshake]
+    );
+    match state {
+        "ResumedExpectChangeCipherSpec" => {
+            at.rest = answer.into_iter().map(|(_, r)| r).collect();
+        }
+        "ResumedExpectFinished" => {
+            feed(&mut at.victim, &answer[0].1).expect("ChangeCipherSpec");
+            at.peer_seq = Some(0);
+            at.rest = vec![answer[1].1.clone()];
         }
         other => panic!("no way to drive a server to {other}: add one"),
     }
@@ -716,7 +1045,7 @@ fn exts<'c, 'a>(ch: &'c mut ClientHello<'a>) -> &'c mut Vec<Extension<'a>> {
 }
 
 /// A ServerHello as a record.
-fn server_hello_record(edit: impl FnOnce(&mut ServerHello<'static>)) -> Vec<u8> {
+fn server_hello_record<'a>(edit: impl FnOnce(&mut ServerHello<'a>)) -> Vec<u8> {
     let mut sh = ServerHello {
         server_version: TLS12,
         random: Random {
@@ -1326,6 +1655,103 @@ fn bad_verify_data_is_bad_finished() {
     check_error(&mut at.victim, got, &want, A::DecryptError);
     assert_eq!(at.victim_seq, None, "the server alerts in the clear");
     assert_eq!(at.sent_alert(), fatal(A::DecryptError));
+
+    // The abbreviated handshake: the server's Finished comes first, so now the client alerts
+    // in the clear and the server under its keys.
+    let mut at = client_at("ResumedExpectFinished");
+    let got = at.inject(ContentType::Handshake, &finished);
+    check_error(&mut at.victim, got, &want, A::DecryptError);
+    assert_eq!(at.victim_seq, None, "the client alerts in the clear");
+    assert_eq!(at.sent_alert(), fatal(A::DecryptError));
+
+    let mut at = server_at("ResumedExpectFinished");
+    let got = at.inject(ContentType::Handshake, &finished);
+    check_error(&mut at.victim, got, &want, A::DecryptError);
+    assert_eq!(at.victim_seq, Some(1), "the server alerts under its keys");
+    assert_eq!(at.sent_alert(), fatal(A::DecryptError));
+}
+
+#[test]
+fn resumed_states_complete_with_the_peers_finished() {
+    // Controls for the drivers: the peer's own Finished completes the abbreviated handshake.
+    for drive in [client_at as fn(&'static str) -> AtState, server_at] {
+        let mut at = drive("ResumedExpectFinished");
+        let keys = at.keys.as_ref().expect("keys");
+        let (typ, finished) = keys.open(!at.victim_is_client, 0, &at.rest[0]);
+        at.inject(typ, &finished).expect("the peer's Finished");
+        assert!(!at.victim.is_handshaking());
+        assert!(at.victim.is_resumed());
+        let out = split_records(&drain(&mut at.victim));
+        if at.victim_is_client {
+            // Only now the client's ChangeCipherSpec and Finished (its record 0).
+            assert_eq!(
+                types_of(&out),
+                [ContentType::ChangeCipherSpec, ContentType::Handshake]
+            );
+            let (typ, finished) = at.keys.as_ref().expect("keys").open(true, 0, &out[1].1);
+            assert_eq!(typ, ContentType::Handshake);
+            assert_eq!(decode_hs(&finished).selector(), HandshakeType::Finished);
+        } else {
+            assert!(out.is_empty(), "the server has nothing more to say");
+        }
+    }
+}
+
+#[test]
+fn tampered_client_certificate_verify_is_refused() {
+    let certificate_verify = |at: &AtState| {
+        let msg = handshake_messages(&at.rest[0]).remove(0);
+        assert_eq!(decode_hs(&msg).selector(), HandshakeType::CertificateVerify);
+        msg
+    };
+    // Control: the client's own CertificateVerify, then its ChangeCipherSpec and Finished.
+    let mut at = server_at("ExpectCertificateVerify");
+    let cv = certificate_verify(&at);
+    at.inject(ContentType::Handshake, &cv)
+        .expect("CertificateVerify");
+    feed(
+        &mut at.victim,
+        &[at.rest[1].clone(), at.rest[2].clone()].concat(),
+    )
+    .expect("ChangeCipherSpec, Finished");
+    assert!(!at.victim.is_handshaking());
+    assert_eq!(at.victim.peer_certificates().map(|c| c.len()), Some(1));
+
+    // A flipped bit in the signature.
+    let mut at = server_at("ExpectCertificateVerify");
+    let mut cv = certificate_verify(&at);
+    let last = cv.len() - 1;
+    cv[last] ^= 0x01;
+    let got = at.inject(ContentType::Handshake, &cv);
+    let want = Error::PeerMisbehaved(PeerMisbehaved::BadSignature);
+    check_error(&mut at.victim, got, &want, A::DecryptError);
+    assert_eq!(at.sent_alert(), fatal(A::DecryptError));
+    assert!(at.victim.is_handshaking());
+
+    // A scheme the server did not ask for (ECDSA with SHA-1), the signature unchanged.
+    let mut at = server_at("ExpectCertificateVerify");
+    let cv = certificate_verify(&at);
+    let Handshake::CertificateVerify(original) = decode_hs(&cv) else {
+        panic!("not a CertificateVerify")
+    };
+    let sha1 = Handshake::CertificateVerify(CertificateVerify {
+        signature: DigitallySigned {
+            algorithm: SignatureAndHashAlgorithm {
+                hash: HashAlgorithm::Sha1,
+                signature: SignatureAlgorithm::Ecdsa,
+            },
+            signature: original.signature.signature,
+        },
+    })
+    .to_vec();
+    let got = at.inject(ContentType::Handshake, &sha1);
+    check_error(
+        &mut at.victim,
+        got,
+        &unoffered("signature scheme"),
+        A::IllegalParameter,
+    );
+    assert_eq!(at.sent_alert(), fatal(A::IllegalParameter));
 }
 
 #[test]
@@ -2405,7 +2831,12 @@ fn server_hello_breaking_rules_is_refused() {
     );
 }
 
-/// Extensions the client never offers.
+/// A client that offers neither session_ticket nor status_request (both are on by default).
+fn client_offering_less() -> ClientConfig {
+    client_with(|b| b.enable_tickets(false).enable_ocsp_stapling(false))
+}
+
+/// Extensions `client_offering_less` never offers.
 fn unsolicited_extensions() -> Vec<(Extension<'static>, &'static str)> {
     vec![
         (
@@ -2432,27 +2863,61 @@ fn unsolicited_extensions() -> Vec<(Extension<'static>, &'static str)> {
 
 #[test]
 fn server_hello_with_unsolicited_extension_is_refused() {
-    for (ext, _) in unsolicited_extensions() {
+    for (ext, what) in unsolicited_extensions() {
+        let want =
+            Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(ext.selector().value()));
+        let record = server_hello_record(|sh| sh.extensions.as_mut().unwrap().push(ext));
+        let mut c = fresh_client(client_offering_less());
+        let got = feed(&mut c, &record);
+        failed_in_clear(&mut c, got, want, A::UnsupportedExtension);
+        assert!(c.negotiated_cipher_suite().is_none(), "{what}");
+    }
+}
+
+#[test]
+fn server_hello_with_unsolicited_extension_is_unsupported_extension() {
+    for (ext, what) in unsolicited_extensions() {
+        let record = server_hello_record(|sh| sh.extensions.as_mut().unwrap().push(ext));
+        let mut c = fresh_client(client_offering_less());
+        feed(&mut c, &record).expect_err(what);
+        let recs = split_records(&drain(&mut c));
+        assert_eq!(
+            Alert::from_bytes(fragment_of(&recs[0].1)).unwrap(),
+            fatal(A::UnsupportedExtension),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn server_hello_answering_offered_ticket_and_status_request_is_accepted() {
+    // Controls: the default client offers both, so their (empty) answers are accepted.
+    let offered = [
+        Extension::SessionTicket(SessionTicket { ticket: &[] }),
+        Extension::StatusRequest(CertificateStatusRequestExtension::ServerHello),
+    ];
+    let record = server_hello_record(|sh| sh.extensions.as_mut().unwrap().extend(offered));
+    let mut c = fresh_client(client_config());
+    feed(&mut c, &record).expect("answers to what was offered");
+    assert_eq!(
+        c.negotiated_cipher_suite(),
+        Some(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+    );
+    // The default client still never offers max_fragment_length or (without protocols) ALPN.
+    for (ext, what) in unsolicited_extensions() {
+        if matches!(
+            ext.selector(),
+            ExtensionType::SessionTicket | ExtensionType::StatusRequest
+        ) {
+            continue;
+        }
         let want =
             Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(ext.selector().value()));
         let record = server_hello_record(|sh| sh.extensions.as_mut().unwrap().push(ext));
         let mut c = fresh_client(client_config());
         let got = feed(&mut c, &record);
         failed_in_clear(&mut c, got, want, A::UnsupportedExtension);
-    }
-}
-
-#[test]
-fn server_hello_with_unsolicited_extension_is_unsupported_extension() {
-    for (ext, _) in unsolicited_extensions() {
-        let record = server_hello_record(|sh| sh.extensions.as_mut().unwrap().push(ext));
-        let mut c = fresh_client(client_config());
-        feed(&mut c, &record).expect_err("refused");
-        let recs = split_records(&drain(&mut c));
-        assert_eq!(
-            Alert::from_bytes(fragment_of(&recs[0].1)).unwrap(),
-            fatal(A::UnsupportedExtension)
-        );
+        assert!(c.negotiated_cipher_suite().is_none(), "{what}");
     }
 }
 
@@ -2829,4 +3294,468 @@ fn mutated_server_finished_flight_never_panics() {
         (Box::new(c) as Victim, flight)
     });
     assert!(failed > ok, "ok {ok}, failed {failed}");
+}
+
+// ==========================================================================================
+// 10. Resumption only of the very session: a changed offer or answer is not a resumption
+// ==========================================================================================
+
+/// How a spectls server keeps its sessions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Keeping {
+    /// In its session-ID cache (the default).
+    SessionId,
+    /// In tickets only (no session-ID cache).
+    Ticket,
+}
+
+fn session_server(keeping: Keeping) -> Arc<ServerConfig> {
+    Arc::new(ecdsa_server_with(|b| match keeping {
+        Keeping::SessionId => b,
+        Keeping::Ticket => b
+            .with_ticketer(Ticketer::new(Duration::from_secs(3600)).expect("ticketer"))
+            .with_session_storage(Arc::new(NoServerSessionStorage)),
+    }))
+}
+
+/// A spectls client that completed one full handshake with `server`, in a second connection
+/// offering that session: the connection (its ClientHello drained), the ClientHello message, the
+/// session ID it offers and the session's cipher suite.
+fn offering_the_session(
+    server: &Arc<ServerConfig>,
+) -> (ClientConnection, Vec<u8>, Vec<u8>, CipherSuite) {
+    let client = Arc::new(client_config());
+    let name = || ServerName::try_from("localhost").expect("name");
+    let mut c = ClientConnection::new(client.clone(), name()).expect("client");
+    let mut s = ServerConnection::new(server.clone()).expect("server");
+    handshake(&mut c, &mut s).expect("full handshake");
+    assert!(!c.is_resumed() && !s.is_resumed());
+    let suite = c.negotiated_cipher_suite().expect("suite");
+    let mut c = ClientConnection::new(client, name()).expect("client");
+    let hello = handshake_messages(&drain(&mut c)).remove(0);
+    let offered = session_id_of(&hello);
+    assert_eq!(offered.len(), 32, "the client offers its session");
+    (c, hello, offered, suite)
+}
+
+/// Gives the server the (edited) ClientHello.
+fn offer_edited(
+    server: &Arc<ServerConfig>,
+    hello: &[u8],
+    edit: impl FnOnce(&mut ClientHello<'_>),
+) -> (ServerConnection, Vec<u8>) {
+    let Handshake::ClientHello(mut ch) = decode_hs(hello) else {
+        panic!("not a ClientHello")
+    };
+    edit(&mut ch);
+    let mut s = ServerConnection::new(server.clone()).expect("server");
+    feed(&mut s, &hs_record(&Handshake::ClientHello(ch))).expect("ClientHello accepted");
+    let flight = drain(&mut s);
+    (s, flight)
+}
+
+/// The server answered with a full handshake: a session ID that is not the offered one (a
+/// fresh one when it caches sessions by ID, none otherwise), then its Certificate.
+#[track_caller]
+fn full_handshake_answer(
+    s: &ServerConnection,
+    flight: &[u8],
+    offered: &[u8],
+    keeping: Keeping,
+    what: &str,
+) {
+    assert!(
+        split_records(flight)
+            .iter()
+            .all(|(t, _)| *t == ContentType::Handshake),
+        "{keeping:?}, {what}: resumed (a ChangeCipherSpec follows) instead of a full handshake"
+    );
+    let msgs = handshake_messages(flight);
+    let kinds = kinds_of(&msgs);
+    assert_eq!(
+        kinds[..2],
+        [HandshakeType::ServerHello, HandshakeType::Certificate],
+        "{keeping:?}, {what}: a full handshake"
+    );
+    assert_eq!(
+        kinds.last(),
+        Some(&HandshakeType::ServerHelloDone),
+        "{keeping:?}, {what}"
+    );
+    let id = session_id_of(&msgs[0]);
+    assert_ne!(
+        id, offered,
+        "{keeping:?}, {what}: the offered session is not resumed"
+    );
+    match keeping {
+        Keeping::SessionId => assert_eq!(id.len(), 32, "{keeping:?}, {what}: a fresh ID"),
+        Keeping::Ticket => assert!(id.is_empty(), "{keeping:?}, {what}: no ID without a cache"),
+    }
+    assert!(!s.is_resumed(), "{keeping:?}, {what}");
+}
+
+#[test]
+fn changed_client_hello_gets_a_full_handshake_not_the_session() {
+    for keeping in [Keeping::SessionId, Keeping::Ticket] {
+        let server = session_server(keeping);
+        let (_, hello, offered, suite) = offering_the_session(&server);
+
+        // Control: the ClientHello as sent resumes the session.
+        let (s, flight) = offer_edited(&server, &hello, |_| {});
+        let recs = split_records(&flight);
+        let ccs = recs
+            .iter()
+            .position(|(t, _)| *t == ContentType::ChangeCipherSpec)
+            .expect("an abbreviated handshake");
+        let before: Vec<u8> = recs[..ccs].iter().flat_map(|(_, r)| r.clone()).collect();
+        let msgs = handshake_messages(&before);
+        assert_eq!(session_id_of(&msgs[0]), offered, "{keeping:?}: echoed");
+        assert!(s.is_resumed(), "{keeping:?}");
+        assert_eq!(s.negotiated_cipher_suite(), Some(suite));
+
+        // (a) Without extended_master_secret (RFC 7627 5.3): the session used it.
+        let (s, flight) = offer_edited(&server, &hello, |ch| {
+            exts(ch).retain(|e| e.selector() != ExtensionType::ExtendedMasterSecret)
+        });
+        full_handshake_answer(&s, &flight, &offered, keeping, "no EMS");
+        assert!(!s.extended_master_secret());
+
+        // (b) Another server name, or none (RFC 6066 3): the session was made for localhost.
+        let (s, flight) = offer_edited(&server, &hello, |ch| {
+            for e in exts(ch).iter_mut() {
+                if e.selector() == ExtensionType::ServerName {
+                    *e = Extension::ServerName(ServerNameExtension::ClientHello(ServerNameList {
+                        server_name_list: vec![spectls::wire::ServerName::HostName(HostName(
+                            b"other.test",
+                        ))],
+                    }));
+                }
+            }
+        });
+        full_handshake_answer(&s, &flight, &offered, keeping, "other SNI");
+        assert_eq!(s.server_name(), Some("other.test"));
+        let (s, flight) = offer_edited(&server, &hello, |ch| {
+            exts(ch).retain(|e| e.selector() != ExtensionType::ServerName)
+        });
+        full_handshake_answer(&s, &flight, &offered, keeping, "no SNI");
+        assert_eq!(s.server_name(), None);
+
+        // (c) Without the session's cipher suite (RFC 5246 7.4.1.2).
+        let (s, flight) = offer_edited(&server, &hello, |ch| {
+            ch.cipher_suites.retain(|c| *c != suite);
+            assert!(!ch.cipher_suites.is_empty());
+        });
+        full_handshake_answer(&s, &flight, &offered, keeping, "no session suite");
+        let chosen = s.negotiated_cipher_suite().expect("a suite");
+        assert_ne!(chosen, suite);
+    }
+}
+
+#[test]
+fn client_hello_adding_ems_to_a_session_without_it_gets_a_full_handshake() {
+    // The other direction of RFC 7627 5.3: a session made without EMS (put in the server's
+    // cache, or sealed with its ticketer, directly), offered by a ClientHello with EMS.
+    let suite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    let session = Session {
+        cipher_suite: suite,
+        master_secret: [7; 48],
+        extended_master_secret: false,
+        server_name: None,
+        created: spectls::session::now(),
+        peer_certificates: Vec::new(),
+    };
+    let id = [0x42u8; 32];
+    for keeping in [Keeping::SessionId, Keeping::Ticket] {
+        let cache = ServerSessionMemoryCache::new(4, Duration::from_secs(3600));
+        let ticketer = Ticketer::new(Duration::from_secs(3600)).expect("ticketer");
+        let ticket = session.seal(ticketer.as_ref()).expect("ticket");
+        let server = Arc::new(ecdsa_server_with(|b| match keeping {
+            Keeping::SessionId => {
+                assert!(cache.put(id.to_vec(), session.clone()));
+                b.with_session_storage(cache.clone())
+            }
+            Keeping::Ticket => b
+                .with_ticketer(ticketer.clone())
+                .with_session_storage(Arc::new(NoServerSessionStorage)),
+        }));
+        // The base ClientHello (no SNI, like the session) offering the session.
+        let hello = {
+            let mut ch = base_client_hello();
+            ch.session_id = SessionID(&id);
+            if keeping == Keeping::Ticket {
+                exts(&mut ch).push(Extension::SessionTicket(SessionTicket { ticket: &ticket }));
+            }
+            Handshake::ClientHello(ch).to_vec()
+        };
+        let without_ems = |ch: &mut ClientHello<'_>| {
+            exts(ch).retain(|e| e.selector() != ExtensionType::ExtendedMasterSecret)
+        };
+        // Control: without EMS, as the session was made, it resumes.
+        let (s, flight) = offer_edited(&server, &hello, without_ems);
+        let recs = split_records(&flight);
+        assert_eq!(recs[0].0, ContentType::Handshake);
+        let sh = handshake_messages(&recs[0].1).remove(0);
+        assert_eq!(session_id_of(&sh), id, "{keeping:?}: echoed");
+        assert!(s.is_resumed(), "{keeping:?}");
+        assert!(recs
+            .iter()
+            .any(|(t, _)| *t == ContentType::ChangeCipherSpec));
+        // With EMS: a full handshake.
+        let (s, flight) = offer_edited(&server, &hello, |_| {});
+        full_handshake_answer(&s, &flight, &id, keeping, "EMS added");
+        assert!(s.extended_master_secret());
+    }
+}
+
+/// A ServerHello that echoes `session_id`, choosing `suite`, with or without EMS.
+fn resuming_server_hello(session_id: &[u8], suite: CipherSuite, ems: bool) -> Vec<u8> {
+    server_hello_record(|sh| {
+        sh.session_id = SessionID(session_id);
+        sh.cipher_suite = suite;
+        if !ems {
+            sh.extensions
+                .as_mut()
+                .unwrap()
+                .retain(|e| e.selector() != ExtensionType::ExtendedMasterSecret);
+        }
+    })
+}
+
+#[test]
+fn resumption_answer_changing_the_session_is_refused() {
+    for keeping in [Keeping::SessionId, Keeping::Ticket] {
+        let server = session_server(keeping);
+
+        // Control: the session's suite and EMS state resume it.
+        let (mut c, _, offered, suite) = offering_the_session(&server);
+        feed(&mut c, &resuming_server_hello(&offered, suite, true)).expect("resumed");
+        assert!(c.is_resumed(), "{keeping:?}");
+        assert_eq!(c.negotiated_cipher_suite(), Some(suite));
+
+        // (a) Another cipher suite the client offered (RFC 5246 7.4.1.3: a resumed session
+        // keeps its suite).
+        let (mut c, hello, offered, suite) = offering_the_session(&server);
+        let Handshake::ClientHello(ch) = decode_hs(&hello) else {
+            panic!("not a ClientHello")
+        };
+        let other = *ch
+            .cipher_suites
+            .iter()
+            .find(|s| **s != suite && lookup(**s).is_some())
+            .expect("another offered suite");
+        let got = feed(&mut c, &resuming_server_hello(&offered, other, true));
+        failed_in_clear(
+            &mut c,
+            got,
+            unoffered("cipher suite of the resumed session"),
+            A::IllegalParameter,
+        );
+
+        // (b) The EMS state flipped (RFC 7627 5.3): the session used EMS, the answer does not.
+        let (mut c, _, offered, suite) = offering_the_session(&server);
+        let got = feed(&mut c, &resuming_server_hello(&offered, suite, false));
+        failed_in_clear(
+            &mut c,
+            got,
+            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch),
+            A::HandshakeFailure,
+        );
+    }
+}
+
+#[test]
+fn resumption_answer_adding_ems_to_a_session_without_it_is_refused() {
+    // The other direction of RFC 7627 5.3: a cached session made without EMS (put in the
+    // client's cache directly), and a ServerHello resuming it with EMS.
+    let suite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    let session_id = [0x42u8; 32];
+    let client = || {
+        let cache = ClientSessionMemoryCache::new(4);
+        cache.put(
+            "localhost",
+            ClientSessionValue {
+                session_id: session_id.to_vec(),
+                ticket: None,
+                ticket_lifetime_hint: 0,
+                session: Session {
+                    cipher_suite: suite,
+                    master_secret: [7; 48],
+                    extended_master_secret: false,
+                    server_name: Some("localhost".into()),
+                    created: spectls::session::now(),
+                    peer_certificates: certs_from_pem(ECDSA_CHAIN).expect("chain"),
+                },
+            },
+        );
+        let mut c = ClientConnection::new(
+            Arc::new(client_with(|b| b.with_session_storage(cache))),
+            "localhost".try_into().unwrap(),
+        )
+        .expect("client");
+        let hello = handshake_messages(&drain(&mut c)).remove(0);
+        assert_eq!(
+            session_id_of(&hello),
+            session_id,
+            "the cached session is offered"
+        );
+        c
+    };
+    // Control: the answer without EMS resumes it.
+    let mut c = client();
+    feed(&mut c, &resuming_server_hello(&session_id, suite, false)).expect("resumed");
+    assert!(c.is_resumed());
+    assert!(!c.extended_master_secret());
+
+    let mut c = client();
+    let got = feed(&mut c, &resuming_server_hello(&session_id, suite, true));
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch),
+        A::HandshakeFailure,
+    );
+}
+
+/// What a new connection from `client` offers: its session ID and its ticket (empty if none).
+fn next_offer(client: &Arc<ClientConfig>) -> (Vec<u8>, Vec<u8>) {
+    let mut c =
+        ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).expect("client");
+    let hello = handshake_messages(&drain(&mut c)).remove(0);
+    let Handshake::ClientHello(ch) = decode_hs(&hello) else {
+        panic!("not a ClientHello")
+    };
+    let ticket = ch
+        .extensions
+        .unwrap_or_default()
+        .iter()
+        .find_map(|e| match e {
+            Extension::SessionTicket(t) => Some(t.ticket.to_vec()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    (ch.session_id.0.to_vec(), ticket)
+}
+
+#[test]
+fn client_forgets_a_session_after_a_fatal_alert() {
+    // RFC 5246 7.2: "Servers and clients MUST forget any session-identifiers, keys, and secrets
+    // associated with a failed connection. Thus, any connection terminated with a fatal alert
+    // MUST NOT be resumed."
+    for keeping in [Keeping::SessionId, Keeping::Ticket] {
+        let server = session_server(keeping);
+        let client = Arc::new(client_config());
+        let resumable = || {
+            let mut c = ClientConnection::new(client.clone(), "localhost".try_into().unwrap())
+                .expect("client");
+            let mut s = ServerConnection::new(server.clone()).expect("server");
+            handshake(&mut c, &mut s).expect("handshake");
+            let (id, ticket) = next_offer(&client);
+            assert!(!id.is_empty(), "{keeping:?}: the session is offered");
+            assert_eq!(ticket.is_empty(), keeping == Keeping::SessionId);
+            (c, s)
+        };
+        let forgotten = |what: &str| {
+            let (id, ticket) = next_offer(&client);
+            assert!(
+                id.is_empty() && ticket.is_empty(),
+                "{keeping:?}, {what}: the session is offered again"
+            );
+        };
+
+        // The client refuses a resuming ServerHello (sends a fatal alert).
+        let suite = resumable().0.negotiated_cipher_suite().expect("suite");
+        let mut c =
+            ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).expect("client");
+        let offered = session_id_of(&handshake_messages(&drain(&mut c))[0]);
+        let got = feed(&mut c, &resuming_server_hello(&offered, suite, false));
+        assert_eq!(
+            got.unwrap_err(),
+            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch)
+        );
+        forgotten("after sending an alert in the resumed handshake");
+
+        // The client receives a fatal alert in answer to its resuming ClientHello.
+        resumable();
+        let mut c =
+            ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).expect("client");
+        drain(&mut c);
+        let alert = frame(
+            ContentType::Alert,
+            &alert_payload(AlertLevel::Fatal, A::HandshakeFailure),
+        );
+        feed(&mut c, &alert).expect_err("fatal alert");
+        forgotten("after receiving a fatal alert");
+
+        // A connection that completed, then failed (a tampered record).
+        let (mut c, mut s) = resumable();
+        s.writer().write_all(b"data").unwrap();
+        let mut record = drain(&mut s);
+        let last = record.len() - 1;
+        record[last] ^= 1;
+        feed(&mut c, &record).expect_err("bad_record_mac");
+        forgotten("after a fatal alert on application data");
+    }
+}
+
+#[test]
+fn server_forgets_a_session_after_a_fatal_alert() {
+    let server = session_server(Keeping::SessionId);
+    let client = Arc::new(client_config());
+    let full = || {
+        let mut c =
+            ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).expect("client");
+        let mut s = ServerConnection::new(server.clone()).expect("server");
+        handshake(&mut c, &mut s).expect("handshake");
+        (c, s)
+    };
+    // The ClientHello offering the session: while the session is resumable the server resumes
+    // it; once forgotten, the same ClientHello gets a full handshake.
+    let offering = || {
+        let mut c =
+            ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).expect("client");
+        let hello = handshake_messages(&drain(&mut c)).remove(0);
+        (c, hello)
+    };
+    let resumes = |hello: &[u8]| offer_edited(&server, hello, |_| {}).0.is_resumed();
+
+    // A resumed handshake failing at the client's Finished (tampered: bad_record_mac).
+    full();
+    let (mut c, hello) = offering();
+    assert!(resumes(&hello), "control: the session resumes");
+    let mut s = ServerConnection::new(server.clone()).expect("server");
+    feed(&mut s, &frame(ContentType::Handshake, &hello)).expect("ClientHello");
+    assert!(s.is_resumed());
+    feed(&mut c, &drain(&mut s)).expect("ServerHello, ChangeCipherSpec, Finished");
+    let mut finished = drain(&mut c);
+    let last = finished.len() - 1;
+    finished[last] ^= 1;
+    feed(&mut s, &finished).expect_err("bad_record_mac");
+    let offered = session_id_of(&hello);
+    let (s, flight) = offer_edited(&server, &hello, |_| {});
+    full_handshake_answer(
+        &s,
+        &flight,
+        &offered,
+        Keeping::SessionId,
+        "after a failed resumed handshake",
+    );
+
+    // A connection that completed, then failed (a tampered record from the client).
+    let (mut c, mut s) = full();
+    let (_, hello) = offering();
+    assert!(resumes(&hello), "control: the session resumes");
+    c.writer().write_all(b"data").unwrap();
+    let mut record = drain(&mut c);
+    let last = record.len() - 1;
+    record[last] ^= 1;
+    feed(&mut s, &record).expect_err("bad_record_mac");
+    let offered = session_id_of(&hello);
+    let (s, flight) = offer_edited(&server, &hello, |_| {});
+    full_handshake_answer(
+        &s,
+        &flight,
+        &offered,
+        Keeping::SessionId,
+        "after a fatal alert on application data",
+    );
 }

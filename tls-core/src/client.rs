@@ -173,7 +173,7 @@ impl State for ClientState {
 }
 
 /// The key a session is cached under: the server name as the application gave it.
-fn cache_key(name: &ServerName<'_>) -> String {
+pub(crate) fn cache_key(name: &ServerName<'_>) -> String {
     match name {
         ServerName::DnsName(d) => d.as_ref().to_ascii_lowercase(),
         ServerName::IpAddress(ip) => format!("{:?}", std::net::IpAddr::from(*ip)),

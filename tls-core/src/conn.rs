@@ -27,6 +27,13 @@ const MAX_PLAINTEXT_BUFFER: usize = 64 * 1024;
 const MAX_RECEIVE_BUFFER: usize = 2 * (MAX_CIPHERTEXT + 5);
 
 /// The side's state machine. Boxed: the states differ a lot in size.
+/// The configuration a connection was made with, kept for cleanup when the state machine is
+/// not around (it is taken out while it runs).
+enum SideConfig {
+    Client(Arc<ClientConfig>, String),
+    Server(Arc<ServerConfig>),
+}
+
 enum Machine {
     Client(Arc<ClientConfig>, Box<ClientState>),
     Server(Arc<ServerConfig>, Box<ServerState>),
@@ -36,6 +43,7 @@ enum Machine {
 /// and `ServerConnection` dereference to it.
 pub struct ConnectionCommon {
     machine: Option<Machine>,
+    machine_config: Option<SideConfig>,
     writer: RecordWriter,
     reader: RecordReader,
     joiner: HandshakeJoiner,
@@ -74,6 +82,7 @@ pub struct IoState {
 impl ConnectionCommon {
     fn new(machine: Machine) -> Self {
         ConnectionCommon {
+            machine_config: None,
             machine: Some(machine),
             writer: RecordWriter::new(),
             reader: RecordReader::new(),
@@ -181,7 +190,20 @@ impl ConnectionCommon {
         })
     }
 
+    /// RFC 5246 7.2: a connection that ends with a fatal alert, sent or received, must not be
+    /// resumed; both sides forget its session.
+    fn forget_session(&self) {
+        match &self.machine_config {
+            Some(SideConfig::Client(config, key)) => config.session_storage.remove(key),
+            Some(SideConfig::Server(config)) if !self.negotiated.session_id.is_empty() => {
+                config.session_storage.remove(&self.negotiated.session_id)
+            }
+            _ => {}
+        }
+    }
+
     fn fail(&mut self, e: Error) {
+        self.forget_session();
         if let Some(desc) = e.alert() {
             let alert = Alert {
                 level: AlertLevel::Fatal,
@@ -543,6 +565,10 @@ impl ClientConnection {
             config.clone(),
             Box::new(ClientState::Connected),
         ));
+        common.machine_config = Some(SideConfig::Client(
+            config.clone(),
+            client::cache_key(&server_name),
+        ));
         let (_, mut cx) = common.context();
         let state = client::start(&config, server_name, &mut cx)?;
         common.machine = Some(Machine::Client(config, Box::new(state)));
@@ -558,12 +584,12 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        Ok(ServerConnection {
-            common: ConnectionCommon::new(Machine::Server(
-                config,
-                Box::new(ServerState::ExpectClientHello),
-            )),
-        })
+        let mut common = ConnectionCommon::new(Machine::Server(
+            config.clone(),
+            Box::new(ServerState::ExpectClientHello),
+        ));
+        common.machine_config = Some(SideConfig::Server(config));
+        Ok(ServerConnection { common })
     }
 
     /// The host name the client asked for (SNI), if it sent one.

@@ -145,6 +145,8 @@ pub(crate) struct Negotiated {
     pub ocsp_requested: bool,
     /// The OCSP response the server stapled (RFC 6066 8).
     pub ocsp_response: Option<Vec<u8>>,
+    /// Server: the session ID this connection's session is (or would be) cached under.
+    pub session_id: Vec<u8>,
 }
 
 /// What the handlers act on: the outgoing records, the transcript, the negotiated parameters.
@@ -163,6 +165,7 @@ pub(crate) struct Context<'c> {
 impl Context<'_> {
     /// Encodes, records in the transcript, and sends a handshake message.
     pub(crate) fn send(&mut self, msg: &Handshake<'_>) -> Result<(), Error> {
+        log::debug!("sent {msg:?}");
         let bytes = msg.to_vec();
         self.transcript.add(&bytes);
         self.writer.write(ContentType::Handshake, &bytes, self.tx)

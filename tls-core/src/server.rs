@@ -482,6 +482,7 @@ fn client_hello(
     } else {
         Vec::new()
     };
+    cx.negotiated.session_id = session_id.clone();
 
     let alpn = cx.negotiated.alpn.clone();
     let mut extensions =
@@ -591,6 +592,7 @@ fn resume(
 ) -> Result<ServerState, Error> {
     cx.negotiated.suite = Some(suite);
     cx.negotiated.resumed = true;
+    cx.negotiated.session_id = ch.session_id.0.to_vec();
     cx.negotiated.peer_certificates = session.peer_certificates.clone();
     cx.transcript.start_hash(suite.hash)?;
     let alpn = cx.negotiated.alpn.clone();

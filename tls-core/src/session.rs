@@ -184,6 +184,10 @@ pub trait StoresServerSessions: fmt::Debug + Send + Sync {
     fn can_cache(&self) -> bool {
         true
     }
+
+    /// Forgets the session under `id`: a connection that ended with a fatal alert must not be
+    /// resumed (RFC 5246 7.2).
+    fn remove(&self, id: &[u8]);
 }
 
 /// A store that keeps nothing: session-ID resumption off.
@@ -191,6 +195,8 @@ pub trait StoresServerSessions: fmt::Debug + Send + Sync {
 pub struct NoServerSessionStorage;
 
 impl StoresServerSessions for NoServerSessionStorage {
+    fn remove(&self, _id: &[u8]) {}
+
     fn put(&self, _id: Vec<u8>, _value: Session) -> bool {
         false
     }
@@ -266,6 +272,13 @@ impl ServerSessionMemoryCache {
 }
 
 impl StoresServerSessions for ServerSessionMemoryCache {
+    fn remove(&self, id: &[u8]) {
+        let mut inner = lock(&self.inner);
+        if inner.map.remove(id).is_some() {
+            inner.order.retain(|k| k.as_slice() != id);
+        }
+    }
+
     fn put(&self, id: Vec<u8>, value: Session) -> bool {
         if self.capacity == 0 || id.is_empty() {
             return false;
