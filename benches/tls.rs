@@ -1,0 +1,1428 @@
+//! spectls against rustls 0.23 (ring provider, TLS 1.2 only) in one process over memory buffers,
+//! with ring itself as the floor: handshakes, bulk throughput, memory per connection, decode.
+//!
+//! `cargo bench --bench tls` (about 30 s), `cargo bench --bench tls -- --quick` (smoke run, a few
+//! seconds). Without `--bench` (which `cargo bench` always passes), e.g. under
+//! `cargo test --benches`, it runs as `--quick`.
+//!
+//! Arguments: any word that does not start with `--` filters the timed jobs: a job runs if every
+//! word is a substring of its id (`hs-ecdsa/spectls`, `bulk-aes128/rustls`, `floor/x25519`,
+//! `decode/spectls`, ...; `--list` prints them). `--profile N` runs each selected job once for
+//! N iterations and prints only the elapsed time (for `valgrind --tool=callgrind`), e.g.
+//! `target/release/deps/tls-* --bench --profile 200 hs-ecdsa/spectls`.
+//!
+//! Same certificates (`tests/data/certs/server-{ecdsa,rsa}.pem` and `.key`, `ca.pem` as the only
+//! root), same suite, same group (clients offer X25519 and secp256r1, servers take X25519 only), same signature scheme (rustls's client offers
+//! only `ecdsa_secp256r1_sha256` and `rsa_pss_rsae_sha256`, as spectls's server picks them: left
+//! alone, rustls pairs would sign with RSA-PSS-SHA512), extended master secret on both. Full
+//! handshakes run with resumption off on both sides (rustls would otherwise resume, and cache
+//! every session). Every job is checked once before timing (handshake completes with the expected
+//! parameters, bulk data arrives intact).
+//!
+//! * handshakes: a fresh client and server, records pumped between them until both are done,
+//!   then both dropped. Both sides' CPU is timed; each side's share is timed around its own
+//!   calls (`new`, `write_tls`, `read_tls` + `process_new_packets`, drop).
+//! * bulk: on an established pair, `writer().write_all` of 1 MiB on the client, `write_tls` into
+//!   a buffer, then `read_tls` + `process_new_packets` + `reader().read` on the server until the
+//!   1 MiB is out. rustls's send buffer limit is lifted (`set_buffer_limit(None)`) so the 1 MiB
+//!   write is accepted whole, as spectls accepts it.
+//! * floor: ring alone. X25519 key generation + agreement (one side), ECDSA P-256 SHA-256
+//!   sign/verify, RSA-2048 PSS-SHA256 sign/verify, and AEAD seal+open of 16 KiB records. A full
+//!   ECDSA handshake cannot cost less than 2 x X25519 + 1 ECDSA sign + 2 ECDSA verifies (the
+//!   ServerKeyExchange signature and the CA's signature on the leaf: `ca.pem` is a P-256 CA);
+//!   an RSA one 2 x X25519 + RSA sign + RSA verify + 1 ECDSA verify (the chain). Hashing, PRF
+//!   and certificate parsing are left out of the floor.
+//! * memory: a counting global allocator (below). Bytes still allocated once the handshake is
+//!   over, attributable to one client + server pair (configs are shared and excluded), the peak
+//!   above that baseline during the handshake, what is left after a 1 MiB transfer, and
+//!   allocation counts.
+//! * decode: the first ClientHello of `tests/data/captures/ecdsa-aes128gcm.trace`, as in
+//!   `benches/decode.rs` (spectls's generated decoder vs rustls's borrowed `Message`).
+//!
+//! Timing: `std::time::Instant`, medians of samples; the samples of the jobs compared in one row
+//! are interleaved (rotating order). The counting allocator's atomic adds are on every
+//! allocation, for both libraries alike.
+
+use ring::rand::SystemRandom;
+use ring::{aead, agreement, signature};
+use rustls::internal::msgs::base::Payload;
+use rustls::internal::msgs::codec::{Codec as RCodec, Reader as RReader};
+use rustls::internal::msgs::message::{Message, PlainMessage};
+use spectls::capture::{decode_handshake, Capture, Direction, Flow};
+use spectls::codec::{Codec, Reader};
+use spectls::suites::SupportedCipherSuite;
+use spectls::wire::{NamedCurve, SignatureScheme, TLSPlaintext};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// Counting allocator.
+
+/// Wraps the system allocator and counts live bytes, their peak and the number of allocations.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(n: usize) {
+    let now = CURRENT.fetch_add(n, Relaxed) + n;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+// The one `unsafe` in this bench: `GlobalAlloc` is an unsafe trait, so counting heap bytes needs
+// an `unsafe impl`. It only forwards every call unchanged to `System` (same pointers, same
+// layouts, same contract) and adds counters. The crates' `#![forbid(unsafe_code)]` is for the
+// library crates; a bench is its own crate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            grew(layout.size());
+            ALLOCS.fetch_add(1, Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            grew(layout.size());
+            ALLOCS.fetch_add(1, Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        CURRENT.fetch_sub(layout.size(), Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            CURRENT.fetch_sub(layout.size(), Relaxed);
+            grew(new_size);
+            ALLOCS.fetch_add(1, Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+// ---------------------------------------------------------------------------------------------
+// Test material.
+
+const CA: &[u8] = include_bytes!("../tests/data/certs/ca.pem");
+const ECDSA_CHAIN: &[u8] = include_bytes!("../tests/data/certs/server-ecdsa.pem");
+const ECDSA_KEY: &[u8] = include_bytes!("../tests/data/certs/server-ecdsa.key");
+const RSA_CHAIN: &[u8] = include_bytes!("../tests/data/certs/server-rsa.pem");
+const RSA_KEY: &[u8] = include_bytes!("../tests/data/certs/server-rsa.key");
+const CAPTURE: &str = include_str!("../tests/data/captures/ecdsa-aes128gcm.trace");
+
+const MIB: usize = 1 << 20;
+
+/// The client offers X25519 and secp256r1: an ECDHE_ECDSA server may only use its P-256
+/// certificate if the client lists secp256r1 (RFC 8422 section 5.1.1, which spectls's server
+/// enforces). Servers accept X25519 only, so X25519 is what both negotiate.
+const CLIENT_GROUPS: &[NamedCurve] = &[NamedCurve::X25519, NamedCurve::Secp256r1];
+
+/// Session resumption: off (full handshakes every time), by session ID (server cache), or by
+/// ticket (RFC 5077; no server cache).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Resume {
+    Off,
+    SessionId,
+    Ticket,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Cert {
+    Ecdsa,
+    Rsa,
+}
+
+impl Cert {
+    fn chain_and_key(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            Cert::Ecdsa => (ECDSA_CHAIN, ECDSA_KEY),
+            Cert::Rsa => (RSA_CHAIN, RSA_KEY),
+        }
+    }
+
+    fn scheme(self) -> SignatureScheme {
+        match self {
+            Cert::Ecdsa => SignatureScheme::EcdsaSecp256r1Sha256,
+            Cert::Rsa => SignatureScheme::RsaPssRsaeSha256,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two libraries behind one interface. (Method names differ from the libraries' own so the
+// calls below cannot resolve back to the trait.)
+
+trait Conn {
+    fn tls_in(&mut self, rd: &mut dyn Read) -> usize;
+    fn tls_out(&mut self, wr: &mut dyn Write) -> usize;
+    fn process(&mut self);
+    fn pending_out(&self) -> bool;
+    fn can_read(&self) -> bool;
+    fn busy(&self) -> bool;
+    /// Plaintext out of the connection; 0 when none is there now.
+    fn plain_in(&mut self, buf: &mut [u8]) -> usize;
+    fn plain_out_all(&mut self, buf: &[u8]);
+    /// Lets one `plain_out_all` take any amount (rustls caps its send buffer at 64 KiB).
+    fn unlimit(&mut self) {}
+}
+
+macro_rules! impl_conn {
+    ($($t:ty => { $($extra:item)* }),* $(,)?) => {$(
+        impl Conn for $t {
+            fn tls_in(&mut self, rd: &mut dyn Read) -> usize {
+                self.read_tls(rd).expect("read_tls")
+            }
+            fn tls_out(&mut self, wr: &mut dyn Write) -> usize {
+                self.write_tls(wr).expect("write_tls")
+            }
+            fn process(&mut self) {
+                if let Err(e) = self.process_new_packets() {
+                    panic!("{}: process_new_packets: {e:?}", stringify!($t));
+                }
+            }
+            fn pending_out(&self) -> bool {
+                self.wants_write()
+            }
+            fn can_read(&self) -> bool {
+                self.wants_read()
+            }
+            fn busy(&self) -> bool {
+                self.is_handshaking()
+            }
+            fn plain_in(&mut self, buf: &mut [u8]) -> usize {
+                match self.reader().read(buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+                    Err(e) => panic!("{}: read: {e}", stringify!($t)),
+                }
+            }
+            fn plain_out_all(&mut self, buf: &[u8]) {
+                self.writer().write_all(buf).expect("write_all");
+            }
+            $($extra)*
+        }
+    )*};
+}
+
+impl_conn!(
+    spectls::ClientConnection => {},
+    spectls::ServerConnection => {},
+    rustls::ClientConnection => {
+        fn unlimit(&mut self) {
+            self.set_buffer_limit(None);
+        }
+    },
+    rustls::ServerConnection => {
+        fn unlimit(&mut self) {
+            self.set_buffer_limit(None);
+        }
+    },
+);
+
+/// Makes client and server connections from configs built once.
+trait Lib {
+    type C: Conn;
+    type S: Conn;
+    fn client(&self) -> Self::C;
+    fn server(&self) -> Self::S;
+}
+
+struct Spectls {
+    client: Arc<spectls::ClientConfig>,
+    server: Arc<spectls::ServerConfig>,
+}
+
+impl Spectls {
+    fn new(suite: &'static SupportedCipherSuite, cert: Cert, resume: Resume) -> Self {
+        use spectls::session;
+        let roots = spectls::verify::RootCertStore::from_pem(CA).expect("ca.pem");
+        let mut client = spectls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_cipher_suites(&[suite])
+            .with_groups(CLIENT_GROUPS)
+            .enable_tickets(resume == Resume::Ticket);
+        if resume == Resume::Off {
+            client = client.with_session_storage(session::ClientSessionMemoryCache::new(0));
+        }
+        let client = client.build().expect("spectls client config");
+        let (chain, key) = cert.chain_and_key();
+        let mut server = spectls::ServerConfig::builder()
+            .with_single_cert(
+                spectls::sign::certs_from_pem(chain).expect("chain"),
+                spectls::sign::private_key_from_pem(key).expect("key"),
+            )
+            .expect("spectls cert")
+            .with_cipher_suites(&[suite])
+            .with_groups(&[NamedCurve::X25519]);
+        if resume != Resume::SessionId {
+            server = server.with_session_storage(Arc::new(session::NoServerSessionStorage));
+        }
+        if resume == Resume::Ticket {
+            server = server.with_ticketer(
+                session::Ticketer::new(Duration::from_secs(12 * 3600)).expect("ticketer"),
+            );
+        }
+        let server = server.build().expect("spectls server config");
+        Spectls {
+            client: Arc::new(client),
+            server: Arc::new(server),
+        }
+    }
+}
+
+impl Lib for Spectls {
+    type C = spectls::ClientConnection;
+    type S = spectls::ServerConnection;
+    fn client(&self) -> Self::C {
+        spectls::ClientConnection::new(self.client.clone(), "localhost".try_into().expect("name"))
+            .expect("spectls client")
+    }
+    fn server(&self) -> Self::S {
+        spectls::ServerConnection::new(self.server.clone()).expect("spectls server")
+    }
+}
+
+struct Rustls {
+    client: Arc<rustls::ClientConfig>,
+    server: Arc<rustls::ServerConfig>,
+}
+
+impl Rustls {
+    fn new(suite: &'static SupportedCipherSuite, cert: Cert, resume: Resume) -> Self {
+        let mut provider = rustls::crypto::ring::default_provider();
+        provider
+            .cipher_suites
+            .retain(|s| u16::from(s.suite()) == suite.suite.value());
+        assert_eq!(provider.cipher_suites.len(), 1, "rustls lacks the suite");
+        let mut server_provider = provider.clone();
+        server_provider.kx_groups = vec![rustls::crypto::ring::kx_group::X25519];
+        let server_provider = Arc::new(server_provider);
+        provider.kx_groups = vec![
+            rustls::crypto::ring::kx_group::X25519,
+            rustls::crypto::ring::kx_group::SECP256R1,
+        ];
+        // Offer only the schemes spectls's server picks, so both sign the same way.
+        let mut algs = provider.signature_verification_algorithms;
+        let mapping: Vec<_> = algs
+            .mapping
+            .iter()
+            .filter(|(s, _)| {
+                matches!(
+                    s,
+                    rustls::SignatureScheme::ECDSA_NISTP256_SHA256
+                        | rustls::SignatureScheme::RSA_PSS_SHA256
+                )
+            })
+            .copied()
+            .collect();
+        algs.mapping = Box::leak(mapping.into_boxed_slice());
+        provider.signature_verification_algorithms = algs;
+
+        let mut roots = rustls::RootCertStore::empty();
+        for c in spectls::sign::certs_from_pem(CA).expect("ca.pem") {
+            roots.add(c).expect("root");
+        }
+        let mut client = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .expect("TLS 1.2")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let (chain, key) = cert.chain_and_key();
+        let mut server = rustls::ServerConfig::builder_with_provider(server_provider)
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .expect("TLS 1.2")
+            .with_no_client_auth()
+            .with_single_cert(
+                spectls::sign::certs_from_pem(chain).expect("chain"),
+                spectls::sign::private_key_from_pem(key).expect("key"),
+            )
+            .expect("rustls cert");
+        match resume {
+            Resume::Off => {
+                client.resumption = rustls::client::Resumption::disabled();
+                server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+            }
+            Resume::SessionId => {
+                client.resumption = rustls::client::Resumption::default()
+                    .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
+            }
+            Resume::Ticket => {
+                server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+                server.ticketer = rustls::crypto::ring::Ticketer::new().expect("ticketer");
+            }
+        }
+        Rustls {
+            client: Arc::new(client),
+            server: Arc::new(server),
+        }
+    }
+}
+
+impl Lib for Rustls {
+    type C = rustls::ClientConnection;
+    type S = rustls::ServerConnection;
+    fn client(&self) -> Self::C {
+        rustls::ClientConnection::new(self.client.clone(), "localhost".try_into().expect("name"))
+            .expect("rustls client")
+    }
+    fn server(&self) -> Self::S {
+        rustls::ServerConnection::new(self.server.clone()).expect("rustls server")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving connections over memory.
+
+/// Moves everything `from` has to send into `to`, which processes it. Adds each side's time to
+/// `t[side]` (`from_side` is `from`'s index). Returns the bytes moved.
+fn transfer<A: Conn, B: Conn>(
+    from: &mut A,
+    to: &mut B,
+    buf: &mut Vec<u8>,
+    t: &mut [Duration; 2],
+    from_side: usize,
+) -> usize {
+    buf.clear();
+    let t0 = Instant::now();
+    while from.pending_out() {
+        from.tls_out(buf);
+    }
+    let t1 = Instant::now();
+    let mut rd = &buf[..];
+    while !rd.is_empty() {
+        let n = to.tls_in(&mut rd);
+        assert!(n > 0, "read_tls took nothing");
+        to.process();
+    }
+    let t2 = Instant::now();
+    t[from_side] += t1 - t0;
+    t[1 - from_side] += t2 - t1;
+    buf.len()
+}
+
+/// A full handshake between a new client and server. `t` gets (client, server) time.
+fn handshake<L: Lib>(lib: &L, buf: &mut Vec<u8>, t: &mut [Duration; 2]) -> (L::C, L::S) {
+    let t0 = Instant::now();
+    let mut c = lib.client();
+    let t1 = Instant::now();
+    let mut s = lib.server();
+    t[0] += t1 - t0;
+    t[1] += t1.elapsed();
+    for round in 0.. {
+        let a = transfer(&mut c, &mut s, buf, t, 0);
+        let b = transfer(&mut s, &mut c, buf, t, 1);
+        if !c.busy() && !s.busy() && !c.pending_out() && !s.pending_out() {
+            break;
+        }
+        assert!(a + b > 0 && round < 16, "handshake stalled");
+    }
+    (c, s)
+}
+
+/// Handshake, then drop both sides (each drop timed to its side).
+fn handshake_and_drop<L: Lib>(lib: &L, buf: &mut Vec<u8>, t: &mut [Duration; 2]) {
+    let (c, s) = handshake(lib, buf, t);
+    let t0 = Instant::now();
+    drop(black_box(c));
+    let t1 = Instant::now();
+    drop(black_box(s));
+    t[0] += t1 - t0;
+    t[1] += t1.elapsed();
+}
+
+/// Buffers for one bulk transfer, allocated once.
+struct BulkBufs {
+    data: Vec<u8>,
+    out: Vec<u8>,
+    wire: Vec<u8>,
+}
+
+impl BulkBufs {
+    fn new() -> Self {
+        BulkBufs {
+            data: (0..MIB).map(|i| (i * 7 + i / 4096) as u8).collect(),
+            out: vec![0; MIB],
+            wire: Vec::with_capacity(MIB + MIB / 8),
+        }
+    }
+}
+
+/// 1 MiB from `c` to `s`: write_all, write_tls into a buffer, read_tls + process + read.
+fn bulk_once<C: Conn, S: Conn>(c: &mut C, s: &mut S, b: &mut BulkBufs) {
+    c.plain_out_all(&b.data);
+    b.wire.clear();
+    while c.pending_out() {
+        c.tls_out(&mut b.wire);
+    }
+    let mut rd = &b.wire[..];
+    let mut got = 0;
+    let mut idle = 0;
+    while got < b.data.len() {
+        let before = (got, rd.len());
+        if !rd.is_empty() && s.can_read() {
+            s.tls_in(&mut rd);
+        }
+        s.process();
+        loop {
+            let n = s.plain_in(&mut b.out[got..]);
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        idle = if (got, rd.len()) == before {
+            idle + 1
+        } else {
+            0
+        };
+        assert!(idle < 4, "bulk transfer stalled at {got} bytes");
+    }
+    assert!(rd.is_empty(), "bytes left over after the transfer");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing.
+
+struct Cfg {
+    samples: usize,
+    target: Duration,
+    warmup: Duration,
+}
+
+/// One timed measurement: runs `iters` iterations, returns the total time and two parts
+/// (client, server for handshakes; zero otherwise).
+type Job<'a> = Box<dyn FnMut(u64) -> (Duration, [Duration; 2]) + 'a>;
+
+/// Per-iteration medians (ns): total, part 0, part 1; and the spread of the total.
+#[derive(Clone, Copy, Debug)]
+struct Stat {
+    ns: f64,
+    part: [f64; 2],
+    lo: f64,
+    hi: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+struct Bench {
+    cfg: Cfg,
+    filter: Vec<String>,
+    profile: Option<u64>,
+    list: bool,
+    spreads: Vec<(String, Stat)>,
+}
+
+impl Bench {
+    fn selected(&self, id: &str) -> bool {
+        self.filter.iter().all(|w| id.contains(w.as_str()))
+    }
+
+    /// Measures the selected jobs of one row, samples interleaved. Results by position; `None`
+    /// for jobs filtered out.
+    fn measure(&mut self, jobs: Vec<(String, Job<'_>)>) -> Vec<Option<Stat>> {
+        let mut jobs: Vec<(String, Option<Job<'_>>)> = jobs
+            .into_iter()
+            .map(|(id, j)| {
+                let keep = self.selected(&id);
+                (id, keep.then_some(j))
+            })
+            .collect();
+        if self.list {
+            for (id, _) in &jobs {
+                println!("{id}");
+            }
+            return vec![None; jobs.len()];
+        }
+        if let Some(n) = self.profile {
+            for (id, job) in &mut jobs {
+                if let Some(job) = job {
+                    let (t, _) = job(n);
+                    println!("{id}: {n} iterations in {:.3} ms", t.as_secs_f64() * 1e3);
+                }
+            }
+            return vec![None; jobs.len()];
+        }
+        let active: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].1.is_some()).collect();
+        let mut iters = vec![0u64; jobs.len()];
+        for &i in &active {
+            let job = jobs[i].1.as_mut().expect("active");
+            let start = Instant::now();
+            while start.elapsed() < self.cfg.warmup {
+                job(1);
+            }
+            let mut n = 1u64;
+            iters[i] = loop {
+                let (t, _) = job(n);
+                if t >= self.cfg.target / 10 || n >= 1 << 30 {
+                    let per = t.as_secs_f64() / n as f64;
+                    break ((self.cfg.target.as_secs_f64() / per) as u64).max(1);
+                }
+                n *= 4;
+            };
+        }
+        let mut samples: Vec<Vec<[f64; 3]>> = vec![Vec::new(); jobs.len()];
+        for s in 0..self.cfg.samples {
+            for k in 0..active.len() {
+                let i = active[(k + s) % active.len()];
+                let n = iters[i];
+                let (t, p) = jobs[i].1.as_mut().expect("active")(n);
+                let per = |d: Duration| d.as_nanos() as f64 / n as f64;
+                samples[i].push([per(t), per(p[0]), per(p[1])]);
+            }
+        }
+        let mut out = Vec::new();
+        for (i, v) in samples.into_iter().enumerate() {
+            if v.is_empty() {
+                out.push(None);
+                continue;
+            }
+            let col = |k: usize| v.iter().map(|x| x[k]).collect::<Vec<f64>>();
+            let total = col(0);
+            let st = Stat {
+                lo: total.iter().cloned().fold(f64::INFINITY, f64::min),
+                hi: total.iter().cloned().fold(0.0, f64::max),
+                ns: median(total),
+                part: [median(col(1)), median(col(2))],
+            };
+            self.spreads.push((jobs[i].0.clone(), st));
+            out.push(Some(st));
+        }
+        out
+    }
+
+    fn quiet(&self) -> bool {
+        self.list || self.profile.is_some()
+    }
+}
+
+fn timed(mut f: impl FnMut()) -> impl FnMut(u64) -> (Duration, [Duration; 2]) {
+    move |n| {
+        let start = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        (start.elapsed(), [Duration::ZERO; 2])
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs.
+
+fn handshake_job<'a, L: Lib>(lib: &'a L) -> Job<'a> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    Box::new(move |n| {
+        let mut t = [Duration::ZERO; 2];
+        let start = Instant::now();
+        for _ in 0..n {
+            handshake_and_drop(lib, &mut buf, &mut t);
+        }
+        (start.elapsed(), t)
+    })
+}
+
+fn bulk_job<'a, L: Lib>(lib: &'a L) -> Job<'a> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    let (mut c, mut s) = handshake(lib, &mut buf, &mut [Duration::ZERO; 2]);
+    c.unlimit();
+    let mut b = BulkBufs::new();
+    bulk_once(&mut c, &mut s, &mut b);
+    assert!(b.out == b.data, "bulk data corrupted");
+    Box::new(timed(move || bulk_once(&mut c, &mut s, &mut b)))
+}
+
+fn record_nonce_aad(seq: u64) -> (aead::Nonce, aead::Aad<[u8; 13]>) {
+    let mut nonce = [0u8; 12];
+    nonce[4..].copy_from_slice(&seq.to_be_bytes());
+    let mut ad = [0u8; 13];
+    ad[..8].copy_from_slice(&seq.to_be_bytes());
+    ad[8..].copy_from_slice(&[23, 3, 3, 0x40, 0]);
+    (
+        aead::Nonce::assume_unique_for_key(nonce),
+        aead::Aad::from(ad),
+    )
+}
+
+/// The least any buffered sans-IO API (`writer()`, `write_tls`, `read_tls`, `reader()`) can do
+/// for the bulk workload: ring's seal+open plus the four copies that API implies, with no
+/// framing, allocation or bookkeeping: plaintext into the send buffer (sealed in place there),
+/// send buffer to the wire (`write_tls`), wire to the receive buffer (`read_tls`, one record at a
+/// time; opened in place there), plaintext out to the caller (`reader().read`).
+fn api_floor_job(alg: &'static aead::Algorithm) -> Job<'static> {
+    let key =
+        aead::LessSafeKey::new(aead::UnboundKey::new(alg, &vec![7; alg.key_len()]).expect("key"));
+    let mut b = BulkBufs::new();
+    let mut tx = Vec::with_capacity(MIB + MIB / 8);
+    let mut rx = vec![0u8; (1 << 14) + 16];
+    let mut seq = 0u64;
+    let mut run = move || {
+        tx.clear();
+        for chunk in b.data.chunks(1 << 14) {
+            seq += 1;
+            let start = tx.len();
+            tx.extend_from_slice(chunk);
+            let (nonce, aad) = record_nonce_aad(seq);
+            let tag = key
+                .seal_in_place_separate_tag(nonce, aad, &mut tx[start..])
+                .expect("seal");
+            tx.extend_from_slice(tag.as_ref());
+        }
+        b.wire.clear();
+        b.wire.extend_from_slice(&tx);
+        seq -= (b.data.len() >> 14) as u64;
+        for (i, rec) in b.wire.chunks((1 << 14) + 16).enumerate() {
+            seq += 1;
+            let rx = &mut rx[..rec.len()];
+            rx.copy_from_slice(rec);
+            let (nonce, aad) = record_nonce_aad(seq);
+            let plain = key.open_in_place(nonce, aad, rx).expect("open");
+            b.out[i << 14..][..plain.len()].copy_from_slice(plain);
+        }
+    };
+    run();
+    Box::new(timed(run))
+}
+
+/// ring's AEAD alone: seal then open of 16 KiB records in place, 1 MiB per iteration.
+fn ring_aead_job(alg: &'static aead::Algorithm) -> Job<'static> {
+    let key =
+        aead::LessSafeKey::new(aead::UnboundKey::new(alg, &vec![7; alg.key_len()]).expect("key"));
+    let mut rec = vec![0x5au8; (1 << 14) + 16];
+    let mut seq = 0u64;
+    Box::new(timed(move || {
+        for _ in 0..MIB >> 14 {
+            seq += 1;
+            let (body, tag_out) = rec.split_at_mut(1 << 14);
+            let (nonce, aad) = record_nonce_aad(seq);
+            let tag = key
+                .seal_in_place_separate_tag(nonce, aad, body)
+                .expect("seal");
+            tag_out.copy_from_slice(tag.as_ref());
+            let (nonce, aad) = record_nonce_aad(seq);
+            black_box(key.open_in_place(nonce, aad, &mut rec).expect("open"));
+        }
+    }))
+}
+
+fn x25519_job(rng: &SystemRandom) -> Job<'_> {
+    let peer = agreement::EphemeralPrivateKey::generate(&agreement::X25519, rng)
+        .expect("x25519")
+        .compute_public_key()
+        .expect("public");
+    let peer = peer.as_ref().to_vec();
+    Box::new(timed(move || {
+        let private =
+            agreement::EphemeralPrivateKey::generate(&agreement::X25519, rng).expect("x25519");
+        let public = private.compute_public_key().expect("public");
+        black_box(public.as_ref());
+        let peer = agreement::UnparsedPublicKey::new(&agreement::X25519, black_box(&peer[..]));
+        agreement::agree_ephemeral(private, &peer, |s| black_box(s[0])).expect("agree");
+    }))
+}
+
+/// What the server signs in a ServerKeyExchange: 64 bytes of randoms + 37 bytes of params.
+const SKE_MESSAGE: [u8; 101] = [0x42; 101];
+
+fn pkcs8(pem: &[u8]) -> Vec<u8> {
+    match spectls::sign::private_key_from_pem(pem).expect("key") {
+        spectls::pki_types::PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
+        _ => panic!("test keys are PKCS#8"),
+    }
+}
+
+struct Floor {
+    rng: SystemRandom,
+    ecdsa: signature::EcdsaKeyPair,
+    ecdsa_sig: Vec<u8>,
+    rsa: signature::RsaKeyPair,
+    rsa_sig: Vec<u8>,
+}
+
+impl Floor {
+    fn new() -> Self {
+        let rng = SystemRandom::new();
+        let ecdsa = signature::EcdsaKeyPair::from_pkcs8(
+            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &pkcs8(ECDSA_KEY),
+            &rng,
+        )
+        .expect("ECDSA key");
+        let ecdsa_sig = ecdsa
+            .sign(&rng, &SKE_MESSAGE)
+            .expect("sign")
+            .as_ref()
+            .to_vec();
+        let rsa = signature::RsaKeyPair::from_pkcs8(&pkcs8(RSA_KEY)).expect("RSA key");
+        let mut rsa_sig = vec![0; rsa.public().modulus_len()];
+        rsa.sign(&signature::RSA_PSS_SHA256, &rng, &SKE_MESSAGE, &mut rsa_sig)
+            .expect("sign");
+        let f = Floor {
+            rng,
+            ecdsa,
+            ecdsa_sig,
+            rsa,
+            rsa_sig,
+        };
+        f.ecdsa_verify();
+        f.rsa_verify();
+        f
+    }
+
+    fn ecdsa_sign(&self) {
+        black_box(
+            self.ecdsa
+                .sign(&self.rng, black_box(&SKE_MESSAGE))
+                .expect("sign"),
+        );
+    }
+
+    fn ecdsa_verify(&self) {
+        use signature::KeyPair;
+        signature::UnparsedPublicKey::new(
+            &signature::ECDSA_P256_SHA256_ASN1,
+            self.ecdsa.public_key().as_ref(),
+        )
+        .verify(black_box(&SKE_MESSAGE), &self.ecdsa_sig)
+        .expect("verify");
+    }
+
+    fn rsa_sign(&self, sig: &mut [u8]) {
+        self.rsa
+            .sign(
+                &signature::RSA_PSS_SHA256,
+                &self.rng,
+                black_box(&SKE_MESSAGE),
+                sig,
+            )
+            .expect("sign");
+        black_box(sig);
+    }
+
+    fn rsa_verify(&self) {
+        use signature::KeyPair;
+        signature::UnparsedPublicKey::new(
+            &signature::RSA_PSS_2048_8192_SHA256,
+            self.rsa.public_key().as_ref(),
+        )
+        .verify(black_box(&SKE_MESSAGE), &self.rsa_sig)
+        .expect("verify");
+    }
+}
+
+/// The first ClientHello record of the capture.
+fn captured_client_hello() -> &'static [u8] {
+    let cap = Capture::parse(CAPTURE).expect("capture");
+    let flow = Flow::new(&cap);
+    let stream: &'static [u8] = Box::leak(
+        flow.stream(Direction::ClientToServer)
+            .to_vec()
+            .into_boxed_slice(),
+    );
+    let len = u16::from_be_bytes([stream[3], stream[4]]) as usize;
+    assert_eq!(stream[0], 22, "first client record is a handshake record");
+    assert_eq!(stream[5], 1, "and holds a ClientHello");
+    &stream[..5 + len]
+}
+
+#[inline(never)]
+fn spectls_decode(rec: &'static [u8]) {
+    let mut r = Reader::new(black_box(rec));
+    let plain = TLSPlaintext::decode(&mut r).expect("spectls: record");
+    let mut hs = Reader::new(plain.fragment);
+    while !hs.is_empty() {
+        let msg = decode_handshake(&mut hs).expect("spectls: handshake");
+        black_box(&msg);
+    }
+}
+
+/// rustls's `read_opaque_message_header` (crate-private), with its public `Codec`s, then the
+/// borrowed `Message` rustls builds for every inbound record (as in `benches/decode.rs`).
+#[inline(never)]
+fn rustls_decode(rec: &'static [u8]) {
+    let mut r = RReader::init(black_box(rec));
+    let typ = rustls::ContentType::read(&mut r).expect("type");
+    assert!(!matches!(typ, rustls::ContentType::Unknown(_)));
+    let version = rustls::ProtocolVersion::read(&mut r).expect("version");
+    let len = u16::read(&mut r).expect("length");
+    assert!(len > 0 && len < 16_384 + 2048);
+    let fragment = r.take(len as usize).expect("fragment");
+    let plain = PlainMessage {
+        typ,
+        version,
+        payload: Payload::Borrowed(fragment),
+    };
+    let msg = Message::try_from(plain.borrow_inbound()).expect("rustls: handshake");
+    black_box(&msg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks before timing.
+
+fn check_spectls(lib: &Spectls, cert: Cert, suite: &SupportedCipherSuite, resumed: bool) {
+    let (c, s) = handshake(lib, &mut Vec::new(), &mut [Duration::ZERO; 2]);
+    for conn in [&*c, &*s] {
+        assert_eq!(conn.negotiated_cipher_suite(), Some(suite.suite));
+        assert_eq!(conn.is_resumed(), resumed, "spectls handshake kind");
+        assert!(conn.extended_master_secret());
+        if !resumed {
+            assert_eq!(conn.negotiated_group(), Some(NamedCurve::X25519));
+        }
+    }
+    if !resumed {
+        assert_eq!(c.negotiated_signature_scheme(), Some(cert.scheme()));
+    }
+}
+
+fn check_rustls(lib: &Rustls, suite: &SupportedCipherSuite, resumed: bool) {
+    let (c, s) = handshake(lib, &mut Vec::new(), &mut [Duration::ZERO; 2]);
+    let want = if resumed {
+        rustls::HandshakeKind::Resumed
+    } else {
+        rustls::HandshakeKind::Full
+    };
+    assert_eq!(c.handshake_kind(), Some(want), "rustls handshake kind");
+    assert_eq!(s.handshake_kind(), Some(want), "rustls handshake kind");
+    for suite_got in [c.negotiated_cipher_suite(), s.negotiated_cipher_suite()] {
+        assert_eq!(
+            suite_got.map(|s| u16::from(s.suite())),
+            Some(suite.suite.value())
+        );
+    }
+    // A resumed TLS 1.2 handshake has no key exchange.
+    for g in [
+        c.negotiated_key_exchange_group(),
+        s.negotiated_key_exchange_group(),
+    ] {
+        let want = (!resumed).then_some(rustls::NamedGroup::X25519);
+        assert_eq!(g.map(|g| g.name()), want);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory.
+
+struct Mem {
+    pair: usize,
+    client: usize,
+    server: usize,
+    peak: usize,
+    after_bulk: usize,
+    hs_allocs: usize,
+    bulk_allocs: usize,
+}
+
+fn live() -> usize {
+    CURRENT.load(Relaxed)
+}
+
+fn memory<L: Lib>(lib: &L) -> Mem {
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut t = [Duration::ZERO; 2];
+    // Once first, so lazily initialised globals (CPU features, ...) are not counted.
+    handshake_and_drop(lib, &mut buf, &mut t);
+
+    let base = live();
+    PEAK.store(base, Relaxed);
+    let allocs = ALLOCS.load(Relaxed);
+    let (c, s) = handshake(lib, &mut buf, &mut t);
+    let hs_allocs = ALLOCS.load(Relaxed) - allocs;
+    let peak = PEAK.load(Relaxed) - base;
+    let pair = live() - base;
+    drop(c);
+    let server = live() - base;
+    drop(s);
+    let client = pair - server;
+
+    let mut b = BulkBufs::new();
+    let base = live();
+    let (mut c, mut s) = handshake(lib, &mut buf, &mut t);
+    c.unlimit();
+    let allocs = ALLOCS.load(Relaxed);
+    bulk_once(&mut c, &mut s, &mut b);
+    let bulk_allocs = ALLOCS.load(Relaxed) - allocs;
+    let after_bulk = live() - base;
+    drop((c, s));
+    Mem {
+        pair,
+        client,
+        server,
+        peak,
+        after_bulk,
+        hs_allocs,
+        bulk_allocs,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+const W0: usize = 54;
+
+fn header(title: &str, cols: &[&str]) {
+    println!();
+    print!("{title:<W0$}");
+    for c in cols {
+        print!(" {c:>12}");
+    }
+    println!();
+}
+
+fn fmt(v: Option<f64>, prec: usize) -> String {
+    match v {
+        Some(v) => format!("{v:.prec$}"),
+        None => "-".into(),
+    }
+}
+
+/// A row: spectls, rustls, ratio spectls/rustls, a verdict (`higher_better` says which way),
+/// then extra columns.
+fn row(
+    name: &str,
+    s: Option<f64>,
+    r: Option<f64>,
+    prec: usize,
+    higher_better: bool,
+    extra: &[String],
+) {
+    let ratio = s.zip(r).map(|(s, r)| s / r);
+    let verdict = match ratio {
+        Some(x) if (x >= 1.0) == higher_better => {
+            format!("{:.2}x better", if higher_better { x } else { 1.0 / x })
+        }
+        Some(x) => format!("{:.2}x worse", if higher_better { 1.0 / x } else { x }),
+        None => "".into(),
+    };
+    print!(
+        "{name:<W0$} {:>12} {:>12} {:>12} {:>12}",
+        fmt(s, prec),
+        fmt(r, prec),
+        fmt(ratio, 3),
+        verdict
+    );
+    for e in extra {
+        print!(" {e:>12}");
+    }
+    println!();
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick") || !args.iter().any(|a| a == "--bench");
+    let mut profile = None;
+    let mut filter = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--profile" => {
+                profile = Some(
+                    it.next()
+                        .and_then(|n| n.parse().ok())
+                        .expect("--profile N (iterations)"),
+                )
+            }
+            a if a.starts_with("--") => {}
+            a => filter.push(a.to_string()),
+        }
+    }
+    let cfg = if quick {
+        Cfg {
+            samples: 3,
+            target: Duration::from_millis(10),
+            warmup: Duration::from_millis(5),
+        }
+    } else {
+        Cfg {
+            samples: 9,
+            target: Duration::from_millis(80),
+            warmup: Duration::from_millis(60),
+        }
+    };
+    let mut bench = Bench {
+        filter,
+        profile,
+        list: args.iter().any(|a| a == "--list"),
+        spreads: Vec::new(),
+        cfg,
+    };
+    let run_start = Instant::now();
+    let quiet = bench.quiet();
+
+    use spectls::suites as ss;
+    let ecdsa_suite = &ss::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    let rsa_suite = &ss::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    let hs_setups = [
+        ("ecdsa", Cert::Ecdsa, ecdsa_suite, "ECDHE-ECDSA P-256"),
+        ("rsa", Cert::Rsa, rsa_suite, "ECDHE-RSA 2048"),
+    ];
+    let floor = Floor::new();
+
+    if !quiet {
+        println!(
+            "spectls vs rustls 0.23 (ring provider), TLS 1.2, one process, memory buffers; \
+             median of {} samples of ~{} ms{}",
+            bench.cfg.samples,
+            bench.cfg.target.as_millis(),
+            if quick { " [--quick]" } else { "" }
+        );
+        println!(
+            "group X25519; signatures ecdsa_secp256r1_sha256 / rsa_pss_rsae_sha256; EMS on; \
+             ratio = spectls / rustls"
+        );
+    }
+
+    // --- floor components (ring alone) ---------------------------------------------------------
+    let mut rsa_sig = vec![0u8; 256];
+    let fl = bench.measure(vec![
+        ("floor/x25519".into(), x25519_job(&floor.rng)),
+        (
+            "floor/ecdsa-sign".into(),
+            Box::new(timed(|| floor.ecdsa_sign())),
+        ),
+        (
+            "floor/ecdsa-verify".into(),
+            Box::new(timed(|| floor.ecdsa_verify())),
+        ),
+        (
+            "floor/rsa-sign".into(),
+            Box::new(timed(|| floor.rsa_sign(&mut rsa_sig))),
+        ),
+        (
+            "floor/rsa-verify".into(),
+            Box::new(timed(|| floor.rsa_verify())),
+        ),
+    ]);
+    let us = |s: Option<Stat>| s.map(|s| s.ns / 1e3);
+    let [kx, esign, ever, rsign, rver] = [0, 1, 2, 3, 4].map(|i| us(fl[i]));
+    let sum = |xs: &[(Option<f64>, f64)]| -> Option<f64> {
+        xs.iter()
+            .try_fold(0.0, |acc, (x, k)| x.map(|x| acc + x * k))
+    };
+    // (client, server) floors in µs per handshake.
+    let floors = [
+        (
+            sum(&[(kx, 1.0), (ever, 2.0)]),
+            sum(&[(kx, 1.0), (esign, 1.0)]),
+        ),
+        (
+            sum(&[(kx, 1.0), (rver, 1.0), (ever, 1.0)]),
+            sum(&[(kx, 1.0), (rsign, 1.0)]),
+        ),
+    ];
+
+    // --- handshakes: full, then resumed by session ID and by ticket ---------------------------
+    let modes = [
+        (Resume::Off, "full"),
+        (Resume::SessionId, "resumed (session ID)"),
+        (Resume::Ticket, "resumed (ticket)"),
+    ];
+    let mut hs_results = Vec::new();
+    for (id, cert, suite, _) in &hs_setups {
+        for (mode, _) in &modes {
+            let sp = Spectls::new(suite, *cert, *mode);
+            let rl = Rustls::new(suite, *cert, *mode);
+            let resumed = *mode != Resume::Off;
+            if resumed {
+                // The first connection fills the caches (or gets a ticket); later ones resume.
+                handshake(&sp, &mut Vec::new(), &mut [Duration::ZERO; 2]);
+                handshake(&rl, &mut Vec::new(), &mut [Duration::ZERO; 2]);
+            }
+            if !bench.quiet() {
+                check_spectls(&sp, *cert, suite, resumed);
+                check_rustls(&rl, suite, resumed);
+            }
+            let tag = match mode {
+                Resume::Off => "hs",
+                Resume::SessionId => "resumed-id",
+                Resume::Ticket => "resumed-ticket",
+            };
+            let r = bench.measure(vec![
+                (format!("{tag}-{id}/spectls"), handshake_job(&sp)),
+                (format!("{tag}-{id}/rustls"), handshake_job(&rl)),
+            ]);
+            hs_results.push((r[0], r[1]));
+        }
+    }
+    if !quiet {
+        header(
+            "HANDSHAKES (AES-128-GCM suite, X25519)",
+            &[
+                "spectls",
+                "rustls",
+                "ratio",
+                "spectls is",
+                "ring floor",
+                "floor share",
+            ],
+        );
+        let mut results = hs_results.iter();
+        for ((_, _, _, name), (fc, fs)) in hs_setups.iter().zip(&floors) {
+            for (mode, mode_name) in &modes {
+                let (s, r) = results.next().expect("one result per mode");
+                let full = *mode == Resume::Off;
+                let f = fc.zip(*fs).map(|(a, b)| a + b).filter(|_| full);
+                let per_s = |x: Option<Stat>| x.map(|x| 1e9 / x.ns);
+                row(
+                    &format!("{mode_name} {name}: handshakes/s"),
+                    per_s(*s),
+                    per_s(*r),
+                    0,
+                    true,
+                    &[fmt(f.map(|f| 1e6 / f), 0)],
+                );
+                row(
+                    "  client+server, us per handshake",
+                    us(*s),
+                    us(*r),
+                    1,
+                    false,
+                    &[fmt(f, 1), pct(f.zip(us(*s)).map(|(f, s)| f / s))],
+                );
+                for (k, side, fl) in [(0, "client", fc), (1, "server", fs)] {
+                    let fl = fl.filter(|_| full);
+                    let part = |x: &Option<Stat>| x.map(|x| x.part[k] / 1e3);
+                    row(
+                        &format!("    {side} side, us per handshake"),
+                        part(s),
+                        part(r),
+                        1,
+                        false,
+                        &[fmt(fl, 1), pct(fl.zip(part(s)).map(|(f, s)| f / s))],
+                    );
+                }
+            }
+        }
+        println!(
+            "  (floor share = ring floor / spectls time: the part of spectls's handshake that is the \
+             unavoidable key agreement and signatures)"
+        );
+    }
+
+    // --- bulk ------------------------------------------------------------------------------------
+    let bulk_setups = [
+        (
+            "aes128",
+            &ss::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            &aead::AES_128_GCM,
+            "AES-128-GCM",
+        ),
+        (
+            "aes256",
+            &ss::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            &aead::AES_256_GCM,
+            "AES-256-GCM",
+        ),
+        (
+            "chacha",
+            &ss::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            &aead::CHACHA20_POLY1305,
+            "ChaCha20-Poly1305",
+        ),
+    ];
+    let mut bulk = Vec::new();
+    for (id, suite, alg, _) in &bulk_setups {
+        let sp = Spectls::new(suite, Cert::Ecdsa, Resume::Off);
+        let rl = Rustls::new(suite, Cert::Ecdsa, Resume::Off);
+        let mut jobs: Vec<(String, Job<'_>)> = Vec::new();
+        let wanted = |who: &str| bench.selected(&format!("bulk-{id}/{who}")) || bench.list;
+        // Only set up (handshake, buffers) what is selected: keeps profiles clean.
+        let sp_job: Job<'_> = if wanted("spectls") {
+            bulk_job(&sp)
+        } else {
+            Box::new(|_| Default::default())
+        };
+        let rl_job: Job<'_> = if wanted("rustls") {
+            bulk_job(&rl)
+        } else {
+            Box::new(|_| Default::default())
+        };
+        jobs.push((format!("bulk-{id}/spectls"), sp_job));
+        jobs.push((format!("bulk-{id}/rustls"), rl_job));
+        jobs.push((format!("bulk-{id}/ring"), ring_aead_job(alg)));
+        jobs.push((format!("bulk-{id}/api-floor"), api_floor_job(alg)));
+        bulk.push(bench.measure(jobs));
+    }
+    if !quiet {
+        header(
+            "BULK 1 MiB writes, seal+open, 16 KiB records (MB/s)",
+            &[
+                "spectls",
+                "rustls",
+                "ratio",
+                "spectls is",
+                "ring AEAD",
+                "spectls%ring",
+                "rustls%ring",
+                "API floor",
+                "spectls%API",
+                "rustls%API",
+            ],
+        );
+        let mbs = |x: Option<Stat>| x.map(|x| MIB as f64 / x.ns * 1e3);
+        for ((_, _, _, name), r) in bulk_setups.iter().zip(&bulk) {
+            let (s, rl, ring, api) = (mbs(r[0]), mbs(r[1]), mbs(r[2]), mbs(r[3]));
+            row(
+                name,
+                s,
+                rl,
+                0,
+                true,
+                &[
+                    fmt(ring, 0),
+                    pct(s.zip(ring).map(|(a, b)| a / b)),
+                    pct(rl.zip(ring).map(|(a, b)| a / b)),
+                    fmt(api, 0),
+                    pct(s.zip(api).map(|(a, b)| a / b)),
+                    pct(rl.zip(api).map(|(a, b)| a / b)),
+                ],
+            );
+        }
+        println!(
+            "  (MB/s = 10^6 bytes of application data per second; each MB is sealed by the client and \
+             opened by the server.\n   API floor = ring seal+open plus the 4 copies a buffered \
+             writer/write_tls/read_tls/reader API implies, nothing else)"
+        );
+    }
+
+    // --- memory ----------------------------------------------------------------------------------
+    if !quiet && bench.selected("memory") {
+        let sp = Spectls::new(ecdsa_suite, Cert::Ecdsa, Resume::Off);
+        let rl = Rustls::new(ecdsa_suite, Cert::Ecdsa, Resume::Off);
+        let (ms, mr) = (memory(&sp), memory(&rl));
+        header(
+            "MEMORY per connection (ECDSA, AES-128-GCM; bytes)",
+            &["spectls", "rustls", "ratio", "spectls is"],
+        );
+        let b = |x: usize| Some(x as f64);
+        row(
+            "after handshake, client+server pair",
+            b(ms.pair),
+            b(mr.pair),
+            0,
+            false,
+            &[],
+        );
+        row("  client", b(ms.client), b(mr.client), 0, false, &[]);
+        row("  server", b(ms.server), b(mr.server), 0, false, &[]);
+        row(
+            "peak during handshake (pair, above baseline)",
+            b(ms.peak),
+            b(mr.peak),
+            0,
+            false,
+            &[],
+        );
+        row(
+            "pair after a 1 MiB transfer (buffers kept)",
+            b(ms.after_bulk),
+            b(mr.after_bulk),
+            0,
+            false,
+            &[],
+        );
+        row(
+            "allocations per full handshake (pair)",
+            b(ms.hs_allocs),
+            b(mr.hs_allocs),
+            0,
+            false,
+            &[],
+        );
+        row(
+            "allocations per 1 MiB transfer (64 records)",
+            b(ms.bulk_allocs),
+            b(mr.bulk_allocs),
+            0,
+            false,
+            &[],
+        );
+    }
+
+    // --- decode ----------------------------------------------------------------------------------
+    let ch = captured_client_hello();
+    spectls_decode(ch);
+    rustls_decode(ch);
+    let d = bench.measure(vec![
+        (
+            "decode/spectls".into(),
+            Box::new(timed(|| spectls_decode(ch))),
+        ),
+        (
+            "decode/rustls".into(),
+            Box::new(timed(|| rustls_decode(ch))),
+        ),
+    ]);
+    if !quiet {
+        header(
+            &format!("DECODE captured ClientHello ({} bytes; ns)", ch.len()),
+            &["spectls", "rustls", "ratio", "spectls is"],
+        );
+        row(
+            "ClientHello record -> typed message",
+            d[0].map(|x| x.ns),
+            d[1].map(|x| x.ns),
+            1,
+            false,
+            &[],
+        );
+
+        header("FLOOR: ring alone (us per op)", &["ring"]);
+        for (name, v) in [
+            ("X25519 keygen + agreement (one side)", kx),
+            ("ECDSA P-256 SHA-256 sign", esign),
+            ("ECDSA P-256 SHA-256 verify", ever),
+            ("RSA-2048 PSS-SHA256 sign", rsign),
+            ("RSA-2048 PSS-SHA256 verify", rver),
+        ] {
+            println!("{name:<W0$} {:>12}", fmt(v, 1));
+        }
+        for ((_, _, _, name), (c, s)) in hs_setups.iter().zip(&floors) {
+            println!(
+                "{:<W0$} {:>12}",
+                format!(
+                    "full {name} handshake: client {} + server {}",
+                    fmt(*c, 1),
+                    fmt(*s, 1)
+                ),
+                fmt(c.zip(*s).map(|(c, s)| c + s), 1)
+            );
+        }
+
+        println!();
+        println!("spread of samples (min..max per op, us):");
+        for (id, st) in &bench.spreads {
+            println!("  {id:<28} {:>10.2} .. {:<10.2}", st.lo / 1e3, st.hi / 1e3);
+        }
+        println!();
+        println!("total run time {:.1} s", run_start.elapsed().as_secs_f64());
+    }
+}
