@@ -297,3 +297,33 @@ fn records_alerts_and_change_cipher_spec() {
     let TLSCiphertextFragment::Aead(f) = back.fragment;
     assert_eq!((f.nonce_explicit.len(), f.aead_output.len()), (0, 28));
 }
+
+#[test]
+fn every_context_free_type_is_in_the_round_trip_registry() {
+    use spectls::wire::{round_trip, ROUND_TRIP_TYPES};
+    assert!(ROUND_TRIP_TYPES.len() > 60, "{}", ROUND_TRIP_TYPES.len());
+    for name in [
+        "ClientHello",
+        "ServerHello",
+        "Extension",
+        "Certificate",
+        "TLSPlaintext",
+        "Alert",
+        "SessionState",
+    ] {
+        assert!(
+            !ROUND_TRIP_TYPES.contains(&name) || round_trip(name, &[]).is_some(),
+            "{name}"
+        );
+    }
+    assert!(round_trip("NoSuchType", &[1, 2]).is_none());
+    let alert = round_trip("Alert", &[2, 40, 99]).unwrap().unwrap();
+    assert_eq!(
+        (alert.used, alert.encoded.as_slice(), alert.same),
+        (2, &[2u8, 40][..], true)
+    );
+    assert!(
+        round_trip("Alert", &[9, 40]).unwrap().is_err(),
+        "closed AlertLevel"
+    );
+}

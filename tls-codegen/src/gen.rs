@@ -13,9 +13,68 @@ pub fn generate(m: &Model) -> TokenStream {
     for (i, d) in m.defs.iter().enumerate() {
         items.extend(Gen { m }.def(i, d));
     }
+    let registry = round_trip_registry(m);
     quote! {
         use crate::codec::{Codec, DecodeError, DecodeErrorKind, Encode, Reader};
         #items
+        #registry
+    }
+}
+
+/// For property tests and fuzzing: every type that decodes without outside context, by schema
+/// name, with one function that decodes, re-encodes and decodes again.
+fn round_trip_registry(m: &Model) -> TokenStream {
+    let codec_types: Vec<&Def> = m
+        .defs
+        .iter()
+        .filter(|d| {
+            d.context.is_empty()
+                && matches!(
+                    d.kind,
+                    DefKind::Enum(_) | DefKind::Alias(_) | DefKind::Struct(_)
+                )
+        })
+        .collect();
+    let names: Vec<&str> = codec_types.iter().map(|d| d.name.as_str()).collect();
+    let arms = codec_types.iter().map(|d| {
+        let name = d.name.as_str();
+        let t = ident(&d.rust);
+        quote! {
+            #name => {
+                let mut r = Reader::new(bytes);
+                Some(#t::decode(&mut r).map(|v| {
+                    let used = r.offset();
+                    let encoded = v.to_vec();
+                    let same = #t::from_bytes(&encoded).is_ok_and(|w| w == v);
+                    RoundTrip { used, encoded, same }
+                }))
+            }
+        }
+    });
+    quote! {
+        /// The schema names of every type [`round_trip`] knows: all that decode without context.
+        pub const ROUND_TRIP_TYPES: &[&str] = &[#(#names),*];
+
+        /// What [`round_trip`] found for some bytes.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct RoundTrip {
+            /// How many input bytes the value took.
+            pub used: usize,
+            /// The value encoded again.
+            pub encoded: Vec<u8>,
+            /// Whether decoding `encoded` gives the same value.
+            pub same: bool,
+        }
+
+        /// Decodes `bytes` as the type named `type_name`, then encodes and decodes it again:
+        /// `None` for an unknown name, the decode error, or what the round trip gave.
+        /// For property tests: `encoded` must equal `bytes[..used]` and `same` must hold.
+        pub fn round_trip(type_name: &str, bytes: &[u8]) -> Option<Result<RoundTrip, DecodeError>> {
+            match type_name {
+                #(#arms)*
+                _ => None,
+            }
+        }
     }
 }
 
