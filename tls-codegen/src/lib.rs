@@ -4,6 +4,19 @@
 //! few `/*@ ... */` annotations described in `schema/NOTATION.md`) and generates Rust types with
 //! strict `decode` and length-computing `encode`. Used from `tls-core`'s `build.rs`, and as the
 //! `tls-codegen` binary (`check`, `emit`, `parse`).
+//!
+//! ```
+//! let compiled = tls_codegen::compile_sources(vec![(
+//!     "example.tls".into(),
+//!     "enum { warning(1), fatal(2), (255) } AlertLevel;\nstruct { AlertLevel level; opaque data<0..2^8-1>; } Note;".into(),
+//! )])
+//! .unwrap();
+//! assert_eq!(compiled.model.defs.len(), 2);
+//! assert!(compiled.rust().contains("pub struct Note<'a>"));
+//!
+//! let err = tls_codegen::compile_sources(vec![("bad.tls".into(), "struct { Missing m; } S;".into())]).err().unwrap();
+//! assert_eq!(err.to_string(), "bad.tls:1:10: unknown type `Missing`\n");
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

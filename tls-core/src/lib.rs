@@ -1,9 +1,33 @@
 //! spectls core: the wire types generated from `schema/` and the codec runtime they use.
 //!
+//! ```
+//! use tls_core::codec::{Codec, Encode};
+//! use tls_core::wire::{Alert, AlertDescription, AlertLevel};
+//!
+//! let alert = Alert::from_bytes(&[2, 40]).unwrap();
+//! assert_eq!((alert.level, alert.description), (AlertLevel::Fatal, AlertDescription::HandshakeFailure));
+//! assert_eq!(alert.to_vec(), [2, 40]);
+//! // Strict: a closed enum refuses values it does not name, with the alert to send.
+//! let err = Alert::from_bytes(&[9, 40]).unwrap_err();
+//! assert_eq!(err.path(), "Alert.level");
+//! assert_eq!(err.alert(), AlertDescription::IllegalParameter);
+//! ```
+//!
 //! The TLS 1.2 record layer, key schedule and state machines build on these; nothing here parses
 //! bytes by hand: every message shape comes from the schema.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Peer data must never panic us: no unwrap/expect, no unchecked indexing or slicing, no panic!,
+// in any non-test code. This covers the generated `wire` module too: it uses only the checked
+// `codec::Reader` calls (no indexing, unwrap or expect), so it needs no exception (nor does the
+// test-only `wire_extended`), and a generator change that broke that would fail the build here.
+// Unit test modules allow them.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 pub mod cipher;
 pub mod client;
@@ -63,6 +87,13 @@ mod wire_extended {
 }
 
 #[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod regenerate_tests {
     use crate::codec::{Codec, Reader};
     use crate::wire_extended::{
