@@ -25,7 +25,8 @@ use crate::codec::Encode;
 use crate::config::ClientConfig;
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::{
-    self, check_duplicates, verify_equal, Context, Input, InputKind, State, Transition, WriteKeys,
+    self, check_chain_len, check_duplicates, verify_equal, Context, Input, InputKind, State,
+    Transition, WriteKeys,
 };
 use crate::kx::{self, KeyExchange};
 use crate::prf::{self, Transcript};
@@ -669,6 +670,7 @@ fn certificate(
     c: Certificate<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
+    check_chain_len(c.certificate_list.len())?;
     let mut certs = c
         .certificate_list
         .iter()

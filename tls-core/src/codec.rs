@@ -278,8 +278,13 @@ pub fn put_prefixed(out: &mut Vec<u8>, prefix: u8, body: impl FnOnce(&mut Vec<u8
     body(out);
     let len = (out.len() - at - prefix as usize) as u64;
     let bytes = len.to_be_bytes();
-    if let Some(dst) = out.get_mut(at..at + prefix as usize) {
-        dst.copy_from_slice(&bytes[8 - prefix as usize..]);
+    // The generated code passes prefixes of 0 to 3 bytes; a wider one than a u64 writes nothing
+    // (both `get`s below must succeed, and then both slices are `prefix` bytes long).
+    let src = 8usize
+        .checked_sub(prefix as usize)
+        .and_then(|from| bytes.get(from..));
+    if let (Some(dst), Some(src)) = (out.get_mut(at..at + prefix as usize), src) {
+        dst.copy_from_slice(src);
     }
 }
 
@@ -464,6 +469,13 @@ impl fmt::Debug for Hex<'_> {
 }
 
 #[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

@@ -21,10 +21,28 @@ use std::io;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-/// Plaintext we buffer for the application before we stop reading from the network.
+/// Plaintext we buffer for the application before we stop reading from the network:
+/// `wants_read()` is false while this much is unread. Four full records: enough to keep a bulk
+/// transfer streaming, small enough that an application that does not read bounds our memory.
+/// (`process_new_packets` still opens what is already in the receive buffer, so the buffer can
+/// exceed this by at most that much.)
 const MAX_PLAINTEXT_BUFFER: usize = 64 * 1024;
-/// Encrypted input we buffer before asking the caller to call `process_new_packets`.
+/// Encrypted input we buffer before asking the caller to call `process_new_packets`: two whole
+/// records of the largest size (RFC 5246 6.2.3: 2^14 + 2048 bytes, plus the 5-byte header), so a
+/// record that straddles two reads always fits. `read_tls` returns an error while it is full.
 const MAX_RECEIVE_BUFFER: usize = 2 * (MAX_CIPHERTEXT + 5);
+/// Empty application data records we accept in a row. RFC 5246 6.2.1 allows them (some stacks
+/// send one before each record as a BEAST countermeasure), but a peer can send them without end
+/// to make us spend CPU on AEAD opens that deliver nothing. 32 is OpenSSL's and rustls' limit;
+/// the next one is `PeerMisbehaved::TooManyEmptyRecords` (`unexpected_message`). Only a record
+/// that delivers something (non-empty application data, handshake, ChangeCipherSpec) resets
+/// the count.
+const MAX_EMPTY_RECORDS_IN_A_ROW: usize = 32;
+/// Warning alerts other than close_notify we accept in a row. They are informational in TLS 1.2
+/// (we ignore them), so a stream of them only burns CPU; a real peer sends one now and then
+/// (e.g. `no_renegotiation`). The next one is `PeerMisbehaved::TooManyWarningAlerts`
+/// (`unexpected_message`, as OpenSSL, whose limit is 5). Reset as for empty records.
+const MAX_WARNING_ALERTS_IN_A_ROW: usize = 8;
 
 /// The side's state machine. Boxed: the states differ a lot in size.
 /// The configuration a connection was made with, kept for cleanup when the state machine is
@@ -66,6 +84,10 @@ pub struct ConnectionCommon {
     /// The transport reported end of file.
     transport_eof: bool,
     sent_close_notify: bool,
+    /// Empty application data records since the last record that delivered something.
+    empty_records_in_a_row: usize,
+    /// Warning alerts (not close_notify) since the last record that delivered something.
+    warnings_in_a_row: usize,
 }
 
 /// Counts from one `process_new_packets` call.
@@ -100,6 +122,8 @@ impl ConnectionCommon {
             peer_closed: false,
             transport_eof: false,
             sent_close_notify: false,
+            empty_records_in_a_row: 0,
+            warnings_in_a_row: 0,
         }
     }
 
@@ -126,7 +150,8 @@ impl ConnectionCommon {
         }
         let start = self.rx.len();
         self.rx.resize(MAX_RECEIVE_BUFFER, 0);
-        let result = rd.read(&mut self.rx[start..]);
+        // `start < MAX_RECEIVE_BUFFER == rx.len()` (checked above), so the tail is never empty.
+        let result = rd.read(self.rx.get_mut(start..).unwrap_or_default());
         let n = *result.as_ref().unwrap_or(&0);
         self.rx.truncate(start + n);
         if let Ok(0) = result {
@@ -264,7 +289,17 @@ impl ConnectionCommon {
                         got: "application data".into(),
                     });
                 }
-                // Empty application data records are allowed (RFC 5246 6.2.1) and carry nothing.
+                // Empty application data records are allowed (RFC 5246 6.2.1) and carry nothing;
+                // a run of them is bounded.
+                if data.is_empty() {
+                    self.empty_records_in_a_row += 1;
+                    if self.empty_records_in_a_row > MAX_EMPTY_RECORDS_IN_A_ROW {
+                        return Err(Error::PeerMisbehaved(PeerMisbehaved::TooManyEmptyRecords));
+                    }
+                    return Ok(());
+                }
+                self.empty_records_in_a_row = 0;
+                self.warnings_in_a_row = 0;
                 self.plaintext.extend_from_slice(data);
                 Ok(())
             }
@@ -275,12 +310,22 @@ impl ConnectionCommon {
                         self.peer_closed = true;
                         Ok(())
                     }
-                    (AlertLevel::Warning, _) => Ok(()),
+                    (AlertLevel::Warning, _) => {
+                        self.warnings_in_a_row += 1;
+                        if self.warnings_in_a_row > MAX_WARNING_ALERTS_IN_A_ROW {
+                            return Err(Error::PeerMisbehaved(
+                                PeerMisbehaved::TooManyWarningAlerts,
+                            ));
+                        }
+                        Ok(())
+                    }
                     (AlertLevel::Fatal, d) => Err(Error::AlertReceived(d)),
                 }
             }
             ContentType::ChangeCipherSpec => {
                 ChangeCipherSpec::from_bytes(data)?;
+                self.empty_records_in_a_row = 0;
+                self.warnings_in_a_row = 0;
                 self.run(Input::ChangeCipherSpec)
             }
             ContentType::Handshake => {
@@ -290,6 +335,8 @@ impl ConnectionCommon {
                         got: "empty handshake record".into(),
                     });
                 }
+                self.empty_records_in_a_row = 0;
+                self.warnings_in_a_row = 0;
                 let data = data.to_vec();
                 self.joiner.push(&data);
                 while let Some(n) = self.joiner.next_len()? {
@@ -371,7 +418,9 @@ impl ConnectionCommon {
         let available = self.plaintext.get(self.plaintext_pos..).unwrap_or_default();
         if !available.is_empty() {
             let n = available.len().min(buf.len());
-            buf[..n].copy_from_slice(&available[..n]);
+            if let (Some(dst), Some(src)) = (buf.get_mut(..n), available.get(..n)) {
+                dst.copy_from_slice(src);
+            }
             self.plaintext_pos += n;
             return Ok(n);
         }

@@ -66,6 +66,17 @@ pub enum PeerMisbehaved {
     HandshakeFragmentation,
     /// A record sequence number would wrap.
     SequenceExhausted,
+    /// A message larger than spectls accepts, or holding more items than it accepts (the
+    /// limits in the README's "Limits" section); names what. Sent as `decode_error`: like a
+    /// vector ceiling, the bound is on the message's shape.
+    TooLarge(&'static str),
+    /// More empty application data records in a row than spectls accepts
+    /// (`conn::MAX_EMPTY_RECORDS_IN_A_ROW`): each is legal (RFC 5246 6.2.1) but a stream of
+    /// them only burns our CPU. Sent as `unexpected_message`, as OpenSSL does.
+    TooManyEmptyRecords,
+    /// More warning alerts (other than close_notify) in a row than spectls accepts
+    /// (`conn::MAX_WARNING_ALERTS_IN_A_ROW`). Sent as `unexpected_message`, as OpenSSL does.
+    TooManyWarningAlerts,
     /// Anything else, described.
     Other(&'static str),
 }
@@ -134,6 +145,10 @@ impl Error {
                 PeerMisbehaved::RenegotiationAttempted => A::NoRenegotiation,
                 PeerMisbehaved::HandshakeFragmentation => A::UnexpectedMessage,
                 PeerMisbehaved::SequenceExhausted => A::InternalError,
+                PeerMisbehaved::TooLarge(_) => A::DecodeError,
+                PeerMisbehaved::TooManyEmptyRecords | PeerMisbehaved::TooManyWarningAlerts => {
+                    A::UnexpectedMessage
+                }
                 PeerMisbehaved::Other(_) => A::IllegalParameter,
             },
             Error::PeerIncompatible(p) => match p {

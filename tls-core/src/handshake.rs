@@ -8,7 +8,7 @@
 
 use crate::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::codec::Encode;
-use crate::error::{Error, PeerMisbehaved};
+use crate::error::{CertificateError, Error, PeerMisbehaved};
 use crate::prf::{KeyBlock, Transcript};
 use crate::record::{RecordReader, RecordWriter};
 use crate::suites::SupportedCipherSuite;
@@ -240,8 +240,38 @@ pub(crate) fn record_keys(
     ))
 }
 
-/// Rejects a hello that carries the same extension twice (RFC 5246 section 7.4.1.4).
+/// The most extensions we accept in a ClientHello or ServerHello. Real clients send 10 to 20
+/// (browsers with GREASE about 18); 64 leaves room for growth while bounding the per-extension
+/// work (duplicate check, offer parsing) a peer can ask for. More is refused with
+/// `PeerMisbehaved::TooLarge` (`decode_error`), before any extension is looked at.
+pub(crate) const MAX_HELLO_EXTENSIONS: usize = 64;
+
+/// The most certificates we accept in a Certificate message (server chain, or client chain on a
+/// server asking for one). Real chains are 2 to 4 long (leaf, one or two intermediates, perhaps
+/// the root); 10 is well above that and bounds the copies and the path building the verifier
+/// does for the peer. A longer chain is refused before it is verified, as
+/// `CertificateError::Other` (`bad_certificate`). The chain's size is bounded by
+/// `record::MAX_HANDSHAKE_MESSAGE`.
+pub(crate) const MAX_CERTIFICATE_CHAIN: usize = 10;
+
+/// Refuses a Certificate message with more than [`MAX_CERTIFICATE_CHAIN`] certificates.
+pub(crate) fn check_chain_len(certificates: usize) -> Result<(), Error> {
+    if certificates > MAX_CERTIFICATE_CHAIN {
+        return Err(Error::InvalidCertificate(CertificateError::Other(format!(
+            "certificate chain of {certificates} certificates; at most {MAX_CERTIFICATE_CHAIN} accepted"
+        ))));
+    }
+    Ok(())
+}
+
+/// Rejects a hello with more than [`MAX_HELLO_EXTENSIONS`] extensions, or that carries the same
+/// extension twice (RFC 5246 section 7.4.1.4).
 pub(crate) fn check_duplicates(exts: &[Extension<'_>]) -> Result<(), Error> {
+    if exts.len() > MAX_HELLO_EXTENSIONS {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(
+            "hello with more than 64 extensions",
+        )));
+    }
     let mut seen = BTreeSet::new();
     for e in exts {
         let t = e.selector().value();

@@ -18,8 +18,10 @@ use std::ops::Range;
 pub const MAX_PLAINTEXT: usize = 1 << 14;
 /// RFC 5246 section 6.2.3: a protected fragment is at most 2^14 + 2048 bytes.
 pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
-/// The largest handshake message we accept. Certificate chains are the big ones; 64 KiB holds
-/// any reasonable chain and bounds what a peer can make us buffer.
+/// The largest handshake message we accept, header included. Certificate chains are the big
+/// ones; 64 KiB holds any reasonable chain (a few certificates of 1-2 KiB each) and bounds what a
+/// peer can make us buffer: a larger announced length is refused as soon as the 4-byte header
+/// arrives, before the body is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
 pub const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
 /// Sequence numbers must not wrap (RFC 5246 section 6.1); we stop well before.
 const SEQ_LIMIT: u64 = u64::MAX - 1;
@@ -223,8 +225,8 @@ impl HandshakeJoiner {
         };
         let total = 4 + header.length as usize;
         if total > MAX_HANDSHAKE_MESSAGE {
-            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                "handshake message too large",
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(
+                "handshake message over 64 KiB",
             )));
         }
         Ok((self.buf.len() >= total).then_some(total))
@@ -242,6 +244,13 @@ impl HandshakeJoiner {
 }
 
 #[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use crate::suites::AeadAlg;

@@ -26,7 +26,8 @@ use crate::codec::Encode;
 use crate::config::ServerConfig;
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::{
-    self, check_duplicates, verify_equal, Context, Input, InputKind, State, Transition, WriteKeys,
+    self, check_chain_len, check_duplicates, verify_equal, Context, Input, InputKind, State,
+    Transition, WriteKeys,
 };
 use crate::kx::{self, KeyExchange};
 use crate::prf::{self, Transcript};
@@ -712,6 +713,7 @@ fn client_certificate(
     c: Certificate<'_>,
     cx: &mut Context<'_>,
 ) -> Result<Option<ClientIdentity>, Error> {
+    check_chain_len(c.certificate_list.len())?;
     let mut certs = c
         .certificate_list
         .iter()

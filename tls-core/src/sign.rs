@@ -365,6 +365,13 @@ pub fn private_key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, Error>
 }
 
 #[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use pki_types::{PrivatePkcs8KeyDer, PrivateSec1KeyDer};

@@ -581,6 +581,13 @@ impl ClientCertVerifier for NoClientAuth {
 }
 
 #[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use crate::sign::{certs_from_pem, private_key_from_pem, SigningKey};
@@ -1177,6 +1184,13 @@ pe91WJtFWZigPOfnpjfCn++x+6ufi3b159Re44lNHSUzXVdlxemNDlln
 }
 
 #[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod client_auth_tests {
     use super::*;
     use crate::sign::{certs_from_pem, SigningKey};

@@ -1,0 +1,703 @@
+//! Limits on what a peer controls: each one is enforced with the error and alert the README's
+//! "Limits" section lists, and the value at the limit itself is still accepted.
+//!
+//! Everything runs in process over memory (sans-IO). Records a test injects after the handshake
+//! are sealed with the connection's own traffic keys, recovered from a key log.
+
+mod common;
+
+use common::*;
+use spectls::cipher::RecordEncrypter;
+use spectls::codec::{Codec, Encode, Reader};
+use spectls::keylog::KeyLog;
+use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use spectls::prf::{key_block, KeyBlock};
+use spectls::sign::{certs_from_pem, private_key_from_pem};
+use spectls::suites::{lookup, SupportedCipherSuite};
+use spectls::verify::{RootCertStore, WebPkiClientVerifier};
+use spectls::wire::{
+    ASN1Cert, Alert, AlertDescription as A, AlertLevel, Certificate, ContentType, Extension,
+    ExtensionType, Handshake, KeyExchangeAlgorithm, ProtocolVersion, PublicValueEncoding, Random,
+    TLSPlaintext,
+};
+use spectls::{
+    CertificateError, ClientConfig, ClientConnection, ConnectionCommon, Error, IoState,
+    PeerMisbehaved, ServerConfig, ServerConnection,
+};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+
+const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
+
+// ------------------------------------------------------------------------------------------
+// Bytes in, bytes out
+// ------------------------------------------------------------------------------------------
+
+/// Everything `conn` has queued for the wire.
+fn drain(conn: &mut ConnectionCommon) -> Vec<u8> {
+    let mut out = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut out).expect("write to a Vec");
+    }
+    out
+}
+
+/// Gives `bytes` to `conn` and processes them; the first error is returned.
+fn feed(conn: &mut ConnectionCommon, mut bytes: &[u8]) -> Result<IoState, Error> {
+    let mut state = conn.process_new_packets()?;
+    while !bytes.is_empty() {
+        conn.read_tls(&mut bytes).expect("read from a slice");
+        state = conn.process_new_packets()?;
+    }
+    Ok(state)
+}
+
+/// One plaintext record.
+fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
+    TLSPlaintext {
+        type_: typ,
+        version: TLS12,
+        fragment,
+    }
+    .to_vec()
+}
+
+/// Records of `typ` carrying `data`, at most 2^14 bytes each.
+fn frames(typ: ContentType, data: &[u8]) -> Vec<u8> {
+    data.chunks(1 << 14).flat_map(|c| frame(typ, c)).collect()
+}
+
+fn alert(level: AlertLevel, description: A) -> Vec<u8> {
+    Alert { level, description }.to_vec()
+}
+
+fn warning() -> Vec<u8> {
+    alert(AlertLevel::Warning, A::UserCanceled)
+}
+
+/// The (type, fragment) of each whole record in `bytes`.
+fn records(bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
+    let mut r = Reader::new(bytes);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let rec = TLSPlaintext::decode(&mut r).expect("whole records");
+        out.push((rec.type_, rec.fragment.to_vec()));
+    }
+    out
+}
+
+fn decode_hs(bytes: &[u8]) -> Handshake<'_> {
+    Handshake::from_bytes(
+        bytes,
+        KeyExchangeAlgorithm::EcDiffieHellman,
+        PublicValueEncoding::Explicit,
+    )
+    .expect("a handshake message")
+}
+
+/// `got` failed with `want` (sticky), and the only record queued is the fatal `alert`, in the
+/// clear.
+#[track_caller]
+fn fails_in_clear(
+    conn: &mut ConnectionCommon,
+    got: Result<IoState, Error>,
+    want: &Error,
+    alert: A,
+) {
+    let err = got.expect_err("the connection should fail");
+    assert_eq!(&err, want);
+    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
+    assert_eq!(conn.process_new_packets().expect_err("sticky"), err);
+    assert!(!conn.wants_read());
+    let out = records(&drain(conn));
+    assert_eq!(out.len(), 1, "one record: the alert");
+    assert_eq!(out[0].0, ContentType::Alert);
+    assert_eq!(out[0].1, self::alert(AlertLevel::Fatal, alert));
+}
+
+fn too_large(got: &Result<IoState, Error>) -> Error {
+    match got {
+        Err(e @ Error::PeerMisbehaved(PeerMisbehaved::TooLarge(_))) => e.clone(),
+        other => panic!("expected PeerMisbehaved::TooLarge, got {other:?}"),
+    }
+}
+
+fn fresh_server() -> ServerConnection {
+    ServerConnection::new(Arc::new(server_config(false))).expect("server")
+}
+
+/// A client's real ClientHello message (its bytes, without the record header).
+fn client_hello_message() -> Vec<u8> {
+    let (mut c, _) = pair(client_config(), server_config(false));
+    let recs = records(&drain(&mut c));
+    assert_eq!(recs.len(), 1);
+    recs[0].1.clone()
+}
+
+/// `n` empty extensions of distinct types no one registered.
+fn unknown_extensions(n: usize) -> Vec<Extension<'static>> {
+    (0..n)
+        .map(|i| Extension::Unknown(ExtensionType::Unknown(0xfa00 + i as u16), &[]))
+        .collect()
+}
+
+// ------------------------------------------------------------------------------------------
+// A connected pair whose traffic keys the test knows
+// ------------------------------------------------------------------------------------------
+
+/// The master secrets a spectls client logs.
+#[derive(Debug, Default)]
+struct Secrets(Mutex<Vec<(Vec<u8>, Vec<u8>)>>);
+
+impl KeyLog for Secrets {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        if label == "CLIENT_RANDOM" {
+            self.0
+                .lock()
+                .expect("lock")
+                .push((client_random.to_vec(), secret.to_vec()));
+        }
+    }
+}
+
+struct Keyed {
+    c: ClientConnection,
+    s: ServerConnection,
+    suite: &'static SupportedCipherSuite,
+    block: KeyBlock,
+    /// The next sequence number of what the server writes.
+    server_seq: u64,
+}
+
+impl Keyed {
+    /// A handshake between a spectls client and server, and the server's write keys.
+    fn new() -> Keyed {
+        let log = Arc::new(Secrets::default());
+        let client = ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_key_log(log.clone())
+            .build()
+            .expect("client config");
+        let (mut c, mut s) = pair(client, server_config(false));
+        transfer(&mut c, &mut s).expect("ClientHello");
+        let flight = drain(&mut s);
+        let recs = records(&flight);
+        let Handshake::ServerHello(sh) = decode_hs(&recs[0].1) else {
+            panic!("the first server record is its ServerHello")
+        };
+        let server_random = random_of(&sh.random);
+        feed(&mut c, &flight).expect("server flight");
+        handshake(&mut c, &mut s).expect("handshake");
+        let suite = lookup(c.negotiated_cipher_suite().expect("suite")).expect("a spectls suite");
+        let entries = log.0.lock().expect("lock").clone();
+        let [(client_random, master)] = entries.as_slice() else {
+            panic!("one key log entry, got {}", entries.len())
+        };
+        let block = key_block(
+            suite,
+            master.as_slice().try_into().expect("48 bytes"),
+            client_random.as_slice().try_into().expect("32 bytes"),
+            &server_random,
+        );
+        // The server's Finished was its record 0.
+        let mut keyed = Keyed {
+            c,
+            s,
+            suite,
+            block,
+            server_seq: 1,
+        };
+        // Control: a record sealed here is what the server would have sent.
+        let rec = keyed.seal(ContentType::ApplicationData, b"control");
+        feed(&mut keyed.c, &rec).expect("a record sealed with the server's keys");
+        assert_eq!(read_all(&mut keyed.c), b"control");
+        keyed
+    }
+
+    /// A record as the server would protect it next.
+    fn seal(&mut self, typ: ContentType, payload: &[u8]) -> Vec<u8> {
+        let enc = RecordEncrypter::new(
+            self.suite.aead,
+            &self.block.server_write_key,
+            &self.block.server_write_iv,
+        )
+        .expect("encrypter");
+        let mut fragment = Vec::new();
+        enc.seal(self.server_seq, typ, TLS12, payload, &mut fragment)
+            .expect("seal");
+        self.server_seq += 1;
+        frame(typ, &fragment)
+    }
+
+    fn empty(&mut self, n: usize) -> Vec<u8> {
+        (0..n)
+            .flat_map(|_| self.seal(ContentType::ApplicationData, &[]))
+            .collect()
+    }
+
+    fn warnings(&mut self, n: usize) -> Vec<u8> {
+        (0..n)
+            .flat_map(|_| self.seal(ContentType::Alert, &warning()))
+            .collect()
+    }
+
+    /// The client failed with `want`, sent the `unexpected_message` alert (sealed), and the
+    /// server reads exactly that alert.
+    #[track_caller]
+    fn client_fails(&mut self, got: Result<IoState, Error>, want: Error) {
+        let err = got.expect_err("the client should fail");
+        assert_eq!(err, want);
+        assert_eq!(err.alert(), Some(A::UnexpectedMessage));
+        assert_eq!(self.c.process_new_packets().expect_err("sticky"), err);
+        let out = drain(&mut self.c);
+        assert_eq!(records(&out).len(), 1, "one record: the alert");
+        assert_eq!(
+            feed(&mut self.s, &out).expect_err("the server reads the alert"),
+            Error::AlertReceived(A::UnexpectedMessage)
+        );
+    }
+}
+
+fn random_of(r: &Random) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out[..4].copy_from_slice(&r.gmt_unix_time.to_be_bytes());
+    out[4..].copy_from_slice(&r.random_bytes);
+    out
+}
+
+fn read_all(conn: &mut ConnectionCommon) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.reader().read(&mut buf) {
+            Ok(0) => return out,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return out,
+            Err(e) => panic!("read: {e}"),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Handshake message size: 64 KiB, header included
+// ------------------------------------------------------------------------------------------
+
+/// A ClientHello header announcing a `total`-byte message (header included), and `body` bytes
+/// of it.
+fn announced(total: usize, body: usize) -> Vec<u8> {
+    let len = (total - 4) as u32;
+    let mut msg = vec![1];
+    msg.extend_from_slice(&len.to_be_bytes()[1..]);
+    msg.resize(4 + body, 0);
+    msg
+}
+
+#[test]
+fn handshake_message_over_64_kib_is_refused_at_its_header() {
+    // 64 KiB + 1 announced, 100 bytes of it sent: refused at once, nothing more is buffered.
+    let mut s = fresh_server();
+    let got = feed(
+        &mut s,
+        &frame(ContentType::Handshake, &announced(0x1_0001, 100)),
+    );
+    let want = too_large(&got);
+    fails_in_clear(&mut s, got, &want, A::DecodeError);
+
+    // Even the header alone is enough.
+    let mut s = fresh_server();
+    let got = feed(
+        &mut s,
+        &frame(ContentType::Handshake, &announced(0x1_0001, 0)),
+    );
+    let want = too_large(&got);
+    fails_in_clear(&mut s, got, &want, A::DecodeError);
+
+    // Exactly 64 KiB is waited for, and once whole it is parsed (zeros: a malformed ClientHello).
+    let mut s = fresh_server();
+    let msg = announced(0x1_0000, 0x1_0000 - 4);
+    let (head, rest) = msg.split_at(100);
+    feed(&mut s, &frame(ContentType::Handshake, head)).expect("the first 100 bytes");
+    assert!(s.wants_read() && !s.wants_write(), "waiting for the rest");
+    let err = feed(&mut s, &frames(ContentType::Handshake, rest)).expect_err("malformed");
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+}
+
+#[test]
+fn certificate_message_over_64_kib_is_refused_at_its_header() {
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    let recs = records(&drain(&mut s));
+    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
+    feed(&mut c, &frame(ContentType::Handshake, &recs[0].1)).expect("ServerHello");
+    // Seven 10 000-byte "certificates": 70 KiB, announced in the first record.
+    let junk = vec![0x30u8; 10_000];
+    let cert = Handshake::Certificate(Certificate {
+        certificate_list: vec![ASN1Cert(&junk); 7],
+    })
+    .to_vec();
+    assert!(cert.len() > 0x1_0000);
+    let wire = frames(ContentType::Handshake, &cert);
+    let first_record = &wire[..5 + (1 << 14)];
+    let got = feed(&mut c, first_record);
+    let want = too_large(&got);
+    fails_in_clear(&mut c, got, &want, A::DecodeError);
+}
+
+// ------------------------------------------------------------------------------------------
+// Certificate chain length: at most 10
+// ------------------------------------------------------------------------------------------
+
+/// The ECDSA test leaf followed by `n - 1` copies of the CA (a valid path: the CA is also the
+/// trust anchor).
+fn ecdsa_chain_of(n: usize) -> Vec<CertificateDer<'static>> {
+    let chain = certs_from_pem(ECDSA_CHAIN).expect("chain");
+    let (leaf, ca) = (chain[0].clone(), chain[1].clone());
+    std::iter::once(leaf)
+        .chain(std::iter::repeat_n(ca, n - 1))
+        .collect()
+}
+
+fn server_with_chain(chain: Vec<CertificateDer<'static>>) -> ServerConfig {
+    ServerConfig::builder()
+        .with_single_cert(chain, private_key_from_pem(ECDSA_KEY).expect("key"))
+        .expect("cert")
+        .build()
+        .expect("server config")
+}
+
+#[test]
+fn server_chain_of_ten_is_accepted_eleven_is_bad_certificate() {
+    let (mut c, mut s) = pair(client_config(), server_with_chain(ecdsa_chain_of(10)));
+    handshake(&mut c, &mut s).expect("ten certificates");
+    assert_eq!(c.peer_certificates().map(<[_]>::len), Some(10));
+
+    let (mut c, mut s) = pair(client_config(), server_with_chain(ecdsa_chain_of(11)));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    let got = feed(&mut c, &drain(&mut s));
+    let want = Error::InvalidCertificate(CertificateError::Other(
+        "certificate chain of 11 certificates; at most 10 accepted".into(),
+    ));
+    let err = got.expect_err("refused");
+    assert_eq!(err, want);
+    assert_eq!(err.alert(), Some(A::BadCertificate));
+    let out = drain(&mut c);
+    assert_eq!(
+        records(&out),
+        [(
+            ContentType::Alert,
+            alert(AlertLevel::Fatal, A::BadCertificate)
+        )]
+    );
+    assert!(c.peer_certificates().is_none());
+    assert_eq!(
+        feed(&mut s, &out).expect_err("the server reads the alert"),
+        Error::AlertReceived(A::BadCertificate)
+    );
+}
+
+/// A client identity from a fresh rcgen CA: the leaf followed by `n - 1` copies of the CA, the
+/// key, and roots holding the CA.
+fn client_chain_of(
+    n: usize,
+) -> (
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+    RootCertStore,
+) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "limits client CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA");
+    let mut params = CertificateParams::new(vec!["client.test".to_string()]).expect("params");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().expect("key");
+    let leaf = params.signed_by(&key, &ca).expect("leaf").der().clone();
+    let mut roots = RootCertStore::empty();
+    roots.add(ca.der().clone()).expect("root");
+    let chain = std::iter::once(leaf)
+        .chain(std::iter::repeat_n(ca.der().clone(), n - 1))
+        .collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    (chain, key, roots)
+}
+
+fn client_auth_pair(n: usize) -> (ClientConnection, ServerConnection) {
+    let (chain, key, client_roots) = client_chain_of(n);
+    let client = ClientConfig::builder()
+        .with_root_certificates(roots())
+        .with_client_auth_cert(chain, key)
+        .expect("client cert")
+        .build()
+        .expect("client config");
+    let verifier = WebPkiClientVerifier::builder(Arc::new(client_roots))
+        .build()
+        .expect("client verifier");
+    let server = ServerConfig::builder()
+        .with_single_cert(
+            certs_from_pem(ECDSA_CHAIN).expect("chain"),
+            private_key_from_pem(ECDSA_KEY).expect("key"),
+        )
+        .expect("cert")
+        .with_client_cert_verifier(verifier)
+        .build()
+        .expect("server config");
+    pair(client, server)
+}
+
+#[test]
+fn client_chain_of_ten_is_accepted_eleven_is_bad_certificate() {
+    let (mut c, mut s) = client_auth_pair(10);
+    handshake(&mut c, &mut s).expect("ten certificates");
+    assert_eq!(s.peer_certificates().map(<[_]>::len), Some(10));
+
+    let (mut c, mut s) = client_auth_pair(11);
+    let err = handshake(&mut c, &mut s).expect_err("eleven certificates");
+    assert_eq!(
+        err,
+        Error::InvalidCertificate(CertificateError::Other(
+            "certificate chain of 11 certificates; at most 10 accepted".into()
+        ))
+    );
+    assert_eq!(err.alert(), Some(A::BadCertificate));
+    assert!(s.peer_certificates().is_none());
+    assert_eq!(
+        feed(&mut c, &drain(&mut s)).expect_err("the client reads the alert"),
+        Error::AlertReceived(A::BadCertificate)
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Extensions in a hello: at most 64
+// ------------------------------------------------------------------------------------------
+
+/// The client's real ClientHello with unknown extensions added up to `total`.
+fn client_hello_with_extensions(total: usize) -> Vec<u8> {
+    let msg = client_hello_message();
+    let Handshake::ClientHello(mut ch) = decode_hs(&msg) else {
+        panic!("a ClientHello")
+    };
+    let exts = ch.extensions.get_or_insert_with(Vec::new);
+    let have = exts.len();
+    assert!(have < total, "the client sends {have} extensions");
+    exts.extend(unknown_extensions(total - have));
+    frame(ContentType::Handshake, &Handshake::ClientHello(ch).to_vec())
+}
+
+#[test]
+fn client_hello_with_64_extensions_is_accepted_65_is_decode_error() {
+    let mut s = fresh_server();
+    feed(&mut s, &client_hello_with_extensions(64)).expect("64 extensions");
+    let recs = records(&drain(&mut s));
+    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
+
+    let mut s = fresh_server();
+    let got = feed(&mut s, &client_hello_with_extensions(65));
+    let want = too_large(&got);
+    fails_in_clear(&mut s, got, &want, A::DecodeError);
+}
+
+#[test]
+fn server_hello_with_65_extensions_is_decode_error() {
+    let server_hello = |total: usize| {
+        let (mut c, mut s) = pair(client_config(), server_config(false));
+        transfer(&mut c, &mut s).expect("ClientHello");
+        let recs = records(&drain(&mut s));
+        let Handshake::ServerHello(mut sh) = decode_hs(&recs[0].1) else {
+            panic!("a ServerHello")
+        };
+        let exts = sh.extensions.get_or_insert_with(Vec::new);
+        let have = exts.len();
+        exts.extend(unknown_extensions(total - have));
+        let rec = frame(ContentType::Handshake, &Handshake::ServerHello(sh).to_vec());
+        let got = feed(&mut c, &rec);
+        (c, got)
+    };
+    // 64 pass the count; the first unknown one is then refused as unsolicited.
+    let (_, got) = server_hello(64);
+    assert!(
+        matches!(
+            got,
+            Err(Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
+                0xfa00
+            )))
+        ),
+        "{got:?}"
+    );
+    let (mut c, got) = server_hello(65);
+    let want = too_large(&got);
+    fails_in_clear(&mut c, got, &want, A::DecodeError);
+}
+
+// ------------------------------------------------------------------------------------------
+// Buffers
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn wants_read_is_false_once_64_kib_of_plaintext_is_unread() {
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    handshake(&mut c, &mut s).expect("handshake");
+    assert!(c.wants_read());
+    s.writer().write_all(&vec![7u8; 64 * 1024 - 1]).unwrap();
+    transfer(&mut s, &mut c).expect("data");
+    assert!(c.wants_read(), "one byte under the limit");
+    s.writer().write_all(&[8]).unwrap();
+    let state = {
+        transfer(&mut s, &mut c).expect("data");
+        c.process_new_packets().expect("nothing new")
+    };
+    assert_eq!(state.plaintext_bytes_to_read, 64 * 1024);
+    assert!(!c.wants_read(), "64 KiB unread: stop reading the network");
+    let mut byte = [0u8; 1];
+    assert_eq!(c.reader().read(&mut byte).unwrap(), 1);
+    assert!(c.wants_read(), "room again once the application reads");
+    let rest = read_all(&mut c);
+    assert_eq!(rest.len(), 64 * 1024 - 1);
+    assert_eq!(rest.last(), Some(&8));
+}
+
+#[test]
+fn read_tls_refuses_input_once_the_receive_buffer_is_full() {
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    handshake(&mut c, &mut s).expect("handshake");
+    // Three full records (3 x (5 + 16384 + 8 + 16) bytes): more than the buffer holds.
+    s.writer().write_all(&vec![1u8; 3 << 14]).unwrap();
+    let wire = drain(&mut s);
+    let mut rd = &wire[..];
+    let mut taken = 0;
+    let err = loop {
+        match c.read_tls(&mut rd) {
+            Ok(n) => {
+                assert!(n > 0, "input left");
+                taken += n;
+            }
+            Err(e) => break e,
+        }
+    };
+    // Two records of the largest protected size, headers included.
+    assert_eq!(taken, 2 * (5 + (1 << 14) + 2048));
+    assert!(err.to_string().contains("receive buffer full"), "{err}");
+    assert!(!c.wants_read());
+    // Processing frees the room; the rest then goes in.
+    let state = c.process_new_packets().expect("two records");
+    assert_eq!(state.plaintext_bytes_to_read, 2 << 14);
+    assert!(c.wants_read());
+    while !rd.is_empty() {
+        c.read_tls(&mut rd).expect("room again");
+        c.process_new_packets().expect("records");
+    }
+    assert_eq!(read_all(&mut c), vec![1u8; 3 << 14]);
+}
+
+// ------------------------------------------------------------------------------------------
+// Empty records and warning alerts in a row
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn thirty_two_empty_records_in_a_row_are_accepted_the_next_is_unexpected_message() {
+    let mut k = Keyed::new();
+    let recs = k.empty(32);
+    feed(&mut k.c, &recs).expect("32 empty records");
+    assert!(read_all(&mut k.c).is_empty());
+    let rec = k.empty(1);
+    let got = feed(&mut k.c, &rec);
+    k.client_fails(
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::TooManyEmptyRecords),
+    );
+}
+
+#[test]
+fn data_resets_the_empty_record_count_and_warnings_do_not() {
+    let mut k = Keyed::new();
+    let mut input = k.empty(32);
+    input.extend(k.seal(ContentType::ApplicationData, b"x"));
+    input.extend(k.empty(32));
+    feed(&mut k.c, &input).expect("32 empty, data, 32 empty");
+    assert_eq!(read_all(&mut k.c), b"x");
+
+    // A warning in between does not reset the count: 16 + 16 empty, then one too many.
+    let mut k = Keyed::new();
+    let mut input = k.empty(16);
+    input.extend(k.warnings(1));
+    input.extend(k.empty(16));
+    feed(&mut k.c, &input).expect("32 empty records around a warning");
+    let rec = k.empty(1);
+    let got = feed(&mut k.c, &rec);
+    k.client_fails(
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::TooManyEmptyRecords),
+    );
+}
+
+#[test]
+fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() {
+    // In the clear, before the handshake.
+    let mut s = fresh_server();
+    let warnings: Vec<u8> = (0..8)
+        .flat_map(|_| frame(ContentType::Alert, &warning()))
+        .collect();
+    feed(&mut s, &warnings).expect("8 warnings");
+    assert!(!s.wants_write());
+    let got = feed(&mut s, &frame(ContentType::Alert, &warning()));
+    fails_in_clear(
+        &mut s,
+        got,
+        &Error::PeerMisbehaved(PeerMisbehaved::TooManyWarningAlerts),
+        A::UnexpectedMessage,
+    );
+
+    // A handshake message resets the count.
+    let mut s = fresh_server();
+    feed(&mut s, &warnings).expect("8 warnings");
+    feed(
+        &mut s,
+        &frame(ContentType::Handshake, &client_hello_message()),
+    )
+    .expect("ClientHello");
+    assert!(s.wants_write(), "the server answered");
+    drain(&mut s);
+    feed(&mut s, &warnings).expect("8 more warnings");
+    let got = feed(&mut s, &frame(ContentType::Alert, &warning()));
+    fails_in_clear(
+        &mut s,
+        got,
+        &Error::PeerMisbehaved(PeerMisbehaved::TooManyWarningAlerts),
+        A::UnexpectedMessage,
+    );
+
+    // Protected, after the handshake: data resets the count, empty records do not.
+    let mut k = Keyed::new();
+    let mut input = k.warnings(8);
+    input.extend(k.seal(ContentType::ApplicationData, b"y"));
+    input.extend(k.warnings(4));
+    input.extend(k.empty(1));
+    input.extend(k.warnings(4));
+    feed(&mut k.c, &input).expect("8 warnings, data, 4 + 4 warnings around an empty record");
+    assert_eq!(read_all(&mut k.c), b"y");
+    let rec = k.warnings(1);
+    let got = feed(&mut k.c, &rec);
+    k.client_fails(
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::TooManyWarningAlerts),
+    );
+}
+
+#[test]
+fn close_notify_after_eight_warnings_is_a_clean_close() {
+    let mut k = Keyed::new();
+    let mut input = k.warnings(8);
+    input.extend(k.seal(
+        ContentType::Alert,
+        &alert(AlertLevel::Warning, A::CloseNotify),
+    ));
+    let state = feed(&mut k.c, &input).expect("warnings then close_notify");
+    assert!(state.peer_has_closed);
+    assert_eq!(k.c.reader().read(&mut [0u8; 8]).unwrap(), 0);
+}
