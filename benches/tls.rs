@@ -1,7 +1,7 @@
 //! spectls against rustls 0.23 (ring provider, TLS 1.2 only) in one process over memory buffers,
 //! with ring itself as the floor: handshakes, bulk throughput, memory per connection, decode.
 //!
-//! `cargo bench --bench tls` (about 30 s), `cargo bench --bench tls -- --quick` (smoke run, a few
+//! `cargo bench --bench tls` (about 25 s), `cargo bench --bench tls -- --quick` (smoke run, a few
 //! seconds). Without `--bench` (which `cargo bench` always passes), e.g. under
 //! `cargo test --benches`, it runs as `--quick`.
 //!
@@ -12,12 +12,15 @@
 //! `target/release/deps/tls-* --bench --profile 200 hs-ecdsa/spectls`.
 //!
 //! Same certificates (`tests/data/certs/server-{ecdsa,rsa}.pem` and `.key`, `ca.pem` as the only
-//! root), same suite, same group (clients offer X25519 and secp256r1, servers take X25519 only), same signature scheme (rustls's client offers
-//! only `ecdsa_secp256r1_sha256` and `rsa_pss_rsae_sha256`, as spectls's server picks them: left
-//! alone, rustls pairs would sign with RSA-PSS-SHA512), extended master secret on both. Full
-//! handshakes run with resumption off on both sides (rustls would otherwise resume, and cache
-//! every session). Every job is checked once before timing (handshake completes with the expected
-//! parameters, bulk data arrives intact).
+//! root), same suite, same group (clients offer X25519 and secp256r1, as an ECDHE_ECDSA server
+//! with a P-256 certificate needs; servers take X25519 only), same signature scheme (rustls's
+//! client offers only `ecdsa_secp256r1_sha256` and `rsa_pss_rsae_sha256`, as spectls's server
+//! picks them: left alone, rustls pairs would sign with RSA-PSS-SHA512), extended master secret
+//! on both. Full handshakes run with resumption off on both sides (no client cache, no server
+//! cache, no tickets); resumed ones by session ID (server cache, no tickets) or by ticket (no
+//! server cache), primed by one full handshake. Every job is checked once before timing
+//! (handshake full or resumed as intended, with the expected parameters; bulk data arrives
+//! intact).
 //!
 //! * handshakes: a fresh client and server, records pumped between them until both are done,
 //!   then both dropped. Both sides' CPU is timed; each side's share is timed around its own
@@ -25,7 +28,9 @@
 //! * bulk: on an established pair, `writer().write_all` of 1 MiB on the client, `write_tls` into
 //!   a buffer, then `read_tls` + `process_new_packets` + `reader().read` on the server until the
 //!   1 MiB is out. rustls's send buffer limit is lifted (`set_buffer_limit(None)`) so the 1 MiB
-//!   write is accepted whole, as spectls accepts it.
+//!   write is accepted whole, as spectls accepts it. Its floors: ring's AEAD alone, and the
+//!   "API floor": ring's AEAD plus the four copies any buffered `writer`/`write_tls`/`read_tls`/
+//!   `reader` API implies (see `api_floor_job`), which is what such an API can at best reach.
 //! * floor: ring alone. X25519 key generation + agreement (one side), ECDSA P-256 SHA-256
 //!   sign/verify, RSA-2048 PSS-SHA256 sign/verify, and AEAD seal+open of 16 KiB records. A full
 //!   ECDSA handshake cannot cost less than 2 x X25519 + 1 ECDSA sign + 2 ECDSA verifies (the

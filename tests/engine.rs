@@ -279,3 +279,39 @@ fn ecdsa_suites_need_the_certificate_curve_in_supported_groups() {
     let (mut c, mut s) = pair(client, server_config(true));
     handshake(&mut c, &mut s).unwrap();
 }
+
+/// A transport that takes at most 100 bytes per write.
+struct Trickle(Vec<u8>);
+
+impl Write for Trickle {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(100);
+        self.0.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn partial_transport_writes_deliver_everything_in_order() {
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    handshake(&mut c, &mut s).unwrap();
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    c.writer().write_all(&data).unwrap();
+    let mut t = Trickle(Vec::new());
+    let mut calls = 0;
+    while c.wants_write() {
+        c.write_tls(&mut t).unwrap();
+        calls += 1;
+    }
+    assert!(calls > 1000, "{calls} calls");
+    feed(&mut s, &t.0).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.reader().read(&mut buf) {
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, data);
+}

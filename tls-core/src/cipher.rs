@@ -224,6 +224,19 @@ impl RecordDecrypter {
         version: ProtocolVersion,
         fragment: &'b mut [u8],
     ) -> Result<&'b [u8], Error> {
+        self.open_with_scratch(seq, typ, version, fragment, &mut Vec::new())
+    }
+
+    /// As [`RecordDecrypter::open`], encoding the nonce and additional data in `scratch` (left
+    /// as it was), so a caller that keeps one buffer allocates nothing per record.
+    pub fn open_with_scratch<'b>(
+        &self,
+        seq: u64,
+        typ: ContentType,
+        version: ProtocolVersion,
+        fragment: &'b mut [u8],
+        scratch: &mut Vec<u8>,
+    ) -> Result<&'b [u8], Error> {
         let p = &self.0;
         let explicit_len = p.aead.explicit_nonce_len();
         let mut explicit = [0u8; 8];
@@ -241,10 +254,8 @@ impl RecordDecrypter {
                 .ok_or(Error::BadRecordMac)?
         };
         let explicit = explicit.get(..explicit_len).ok_or(Error::BadRecordMac)?;
-        // Room for the GCM nonce and the additional data, encoded one after the other.
-        let mut scratch = Vec::with_capacity(12 + 13);
-        let nonce = p.nonce(seq, explicit, &mut scratch)?;
-        let aad = Protection::aad(seq, typ, version, plaintext_len, &mut scratch)?;
+        let nonce = p.nonce(seq, explicit, scratch)?;
+        let aad = Protection::aad(seq, typ, version, plaintext_len, scratch)?;
         let (_, in_out) = fragment
             .split_at_mut_checked(explicit_len)
             .ok_or(Error::BadRecordMac)?;

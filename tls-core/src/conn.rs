@@ -70,12 +70,14 @@ pub struct ConnectionCommon {
     pending_read: Option<crate::handshake::ReadKeys>,
     handshake_done: bool,
     /// Received, not yet processed TLS bytes.
-    rx: Vec<u8>,
+    rx: RecvBuf,
+    /// The receive buffer was given back once the handshake was over.
+    rx_released: bool,
     /// TLS bytes waiting for `write_tls`.
     tx: Vec<u8>,
+    /// How much of `tx` was already written.
+    tx_sent: usize,
     /// Decrypted application data waiting for `reader()`.
-    plaintext: Vec<u8>,
-    plaintext_pos: usize,
     /// Application data written before the handshake finished.
     early_out: Vec<u8>,
     error: Option<Error>,
@@ -113,10 +115,10 @@ impl ConnectionCommon {
             negotiated: Negotiated::default(),
             pending_read: None,
             handshake_done: false,
-            rx: Vec::new(),
+            rx: RecvBuf::default(),
+            rx_released: false,
             tx: Vec::new(),
-            plaintext: Vec::new(),
-            plaintext_pos: 0,
+            tx_sent: 0,
             early_out: Vec::new(),
             error: None,
             peer_closed: false,
@@ -143,17 +145,14 @@ impl ConnectionCommon {
 
     /// Reads TLS bytes from `rd` (one read call). Returns 0 at end of stream.
     pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
-        if self.rx.len() >= MAX_RECEIVE_BUFFER {
+        if self.rx.unprocessed_len() >= MAX_RECEIVE_BUFFER {
             return Err(io::Error::other(
                 "receive buffer full: call process_new_packets",
             ));
         }
-        let start = self.rx.len();
-        self.rx.resize(MAX_RECEIVE_BUFFER, 0);
-        // `start < MAX_RECEIVE_BUFFER == rx.len()` (checked above), so the tail is never empty.
-        let result = rd.read(self.rx.get_mut(start..).unwrap_or_default());
+        let result = rd.read(self.rx.spare());
         let n = *result.as_ref().unwrap_or(&0);
-        self.rx.truncate(start + n);
+        self.rx.filled(n);
         if let Ok(0) = result {
             self.transport_eof = true;
         }
@@ -162,11 +161,22 @@ impl ConnectionCommon {
 
     /// Writes queued TLS bytes to `wr` (one write call).
     pub fn write_tls(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
-        if self.tx.is_empty() {
+        let pending = self.tx.get(self.tx_sent..).unwrap_or_default();
+        if pending.is_empty() {
             return Ok(0);
         }
-        let n = wr.write(&self.tx)?;
-        self.tx.drain(..n.min(self.tx.len()));
+        // An offset, not a drain: a transport taking a little at a time must not make us move
+        // the rest of a large buffer on every call.
+        let n = wr.write(pending)?;
+        self.tx_sent = self.tx_sent.saturating_add(n).min(self.tx.len());
+        if self.tx_sent == self.tx.len() {
+            self.tx.clear();
+            self.tx_sent = 0;
+            if self.tx.capacity() > 4 * (MAX_CIPHERTEXT + 5) {
+                // A big write's buffer is not kept for the life of the connection.
+                self.tx = Vec::new();
+            }
+        }
         Ok(n)
     }
 
@@ -175,13 +185,13 @@ impl ConnectionCommon {
         self.error.is_none()
             && !self.peer_closed
             && !self.transport_eof
-            && self.plaintext.len() - self.plaintext_pos < MAX_PLAINTEXT_BUFFER
-            && self.rx.len() < MAX_RECEIVE_BUFFER
+            && self.rx.unread_len() < MAX_PLAINTEXT_BUFFER
+            && self.rx.unprocessed_len() < MAX_RECEIVE_BUFFER
     }
 
     /// Whether there are TLS bytes to write.
     pub fn wants_write(&self) -> bool {
-        !self.tx.is_empty()
+        self.tx.len() > self.tx_sent
     }
 
     /// Whether the handshake is still going on.
@@ -209,8 +219,8 @@ impl ConnectionCommon {
         }
         result?;
         Ok(IoState {
-            tls_bytes_to_write: self.tx.len(),
-            plaintext_bytes_to_read: self.plaintext.len() - self.plaintext_pos,
+            tls_bytes_to_write: self.tx.len() - self.tx_sent,
+            plaintext_bytes_to_read: self.rx.unread_len(),
             peer_has_closed: self.peer_closed,
         })
     }
@@ -247,7 +257,7 @@ impl ConnectionCommon {
         let result = loop {
             let Some(rec) = self
                 .reader
-                .read(self.rx.get_mut(pos..).unwrap_or_default())?
+                .read(self.rx.data_mut().get_mut(pos..).unwrap_or_default())?
             else {
                 break Ok(());
             };
@@ -261,10 +271,11 @@ impl ConnectionCommon {
                 break Ok(());
             }
         };
-        self.rx.drain(..pos.min(self.rx.len()));
-        if self.plaintext_pos == self.plaintext.len() {
-            self.plaintext.clear();
-            self.plaintext_pos = 0;
+        self.rx.consume(pos);
+        if self.handshake_done && !self.rx_released {
+            // The handshake's receive buffer is not kept for an idle connection.
+            self.rx.release_if_empty();
+            self.rx_released = true;
         }
         result
     }
@@ -274,7 +285,7 @@ impl ConnectionCommon {
         typ: ContentType,
         range: std::ops::Range<usize>,
     ) -> Result<(), Error> {
-        let data = self.rx.get(range).unwrap_or_default();
+        let data = self.rx.data().get(range.clone()).unwrap_or_default();
         // RFC 5246 6.2.1: no other record type inside a fragmented handshake message.
         if typ != ContentType::Handshake && !self.joiner.is_empty() {
             return Err(Error::PeerMisbehaved(
@@ -300,7 +311,8 @@ impl ConnectionCommon {
                 }
                 self.empty_records_in_a_row = 0;
                 self.warnings_in_a_row = 0;
-                self.plaintext.extend_from_slice(data);
+                // Served to `reader()` from where it was decrypted: no copy.
+                self.rx.keep_unread(range);
                 Ok(())
             }
             ContentType::Alert => {
@@ -415,13 +427,8 @@ impl ConnectionCommon {
     }
 
     fn read_plaintext(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = self.plaintext.get(self.plaintext_pos..).unwrap_or_default();
-        if !available.is_empty() {
-            let n = available.len().min(buf.len());
-            if let (Some(dst), Some(src)) = (buf.get_mut(..n), available.get(..n)) {
-                dst.copy_from_slice(src);
-            }
-            self.plaintext_pos += n;
+        let n = self.rx.read_unread(buf);
+        if n > 0 || (buf.is_empty() && self.rx.unread_len() > 0) {
             return Ok(n);
         }
         if self.peer_closed {
@@ -598,6 +605,133 @@ impl io::Write for Writer<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// Received TLS bytes. `buf[proc..end]` is not processed yet; `unread` holds the decrypted
+/// application data not yet read (ranges of `buf`, decrypted in place, served from there);
+/// nothing before `start` is needed any more. `buf` is zero-filled only when it grows, and moved
+/// down only when the free tail gets too short for the next read.
+#[derive(Default)]
+struct RecvBuf {
+    buf: Vec<u8>,
+    start: usize,
+    proc: usize,
+    end: usize,
+    unread: std::collections::VecDeque<std::ops::Range<usize>>,
+}
+
+impl RecvBuf {
+    fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    fn unprocessed_len(&self) -> usize {
+        self.end - self.proc
+    }
+
+    fn unread_len(&self) -> usize {
+        self.unread.iter().map(|r| r.len()).sum()
+    }
+
+    /// The unprocessed input.
+    fn data(&self) -> &[u8] {
+        self.buf.get(self.proc..self.end).unwrap_or_default()
+    }
+
+    fn data_mut(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.proc..self.end).unwrap_or_default()
+    }
+
+    /// Where the next read goes: room for the rest of the record being received (its header
+    /// says how long it is) and at least 4 KiB, so small flights keep the buffer small.
+    fn spare(&mut self) -> &mut [u8] {
+        let record = if self.end - self.proc >= 5 {
+            crate::wire::RecordHeader::decode(&mut crate::codec::Reader::new(self.data()))
+                .map_or(0, |h| 5 + usize::from(h.length))
+        } else {
+            0
+        };
+        // A full-size record means a stream: room for two, so reads stay large.
+        let need = (self.proc - self.start)
+            + if record > 4096 {
+                MAX_RECEIVE_BUFFER
+            } else {
+                (self.unprocessed_len() + 4096).min(MAX_RECEIVE_BUFFER)
+            };
+        if self.buf.len() - self.start < need && self.start > 0 {
+            let shift = self.start;
+            self.buf.copy_within(shift..self.end, 0);
+            self.start = 0;
+            self.proc -= shift;
+            self.end -= shift;
+            for r in &mut self.unread {
+                *r = r.start - shift..r.end - shift;
+            }
+        }
+        if self.buf.len() < self.start + need {
+            self.buf.resize(self.start + need, 0);
+        }
+        self.buf.get_mut(self.end..).unwrap_or_default()
+    }
+
+    fn filled(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.len());
+    }
+
+    /// `n` more input bytes were processed.
+    fn consume(&mut self, n: usize) {
+        self.proc = (self.proc + n).min(self.end);
+        self.settle();
+    }
+
+    /// Application data at `range` of the unprocessed input (as `data()` was when the record was
+    /// taken off it, before `consume`) is kept for the reader.
+    fn keep_unread(&mut self, range: std::ops::Range<usize>) {
+        if !range.is_empty() {
+            self.unread
+                .push_back(self.proc + range.start..self.proc + range.end);
+        }
+    }
+
+    fn read_unread(&mut self, out: &mut [u8]) -> usize {
+        let mut n = 0;
+        while n < out.len() {
+            let Some(r) = self.unread.front_mut() else {
+                break;
+            };
+            let take = r.len().min(out.len() - n);
+            let (Some(dst), Some(src)) = (
+                out.get_mut(n..n + take),
+                self.buf.get(r.start..r.start + take),
+            ) else {
+                break;
+            };
+            dst.copy_from_slice(src);
+            n += take;
+            r.start += take;
+            if r.start == r.end {
+                self.unread.pop_front();
+            }
+        }
+        self.settle();
+        n
+    }
+
+    /// Moves `start` up to the first byte still needed; resets to the front when nothing is.
+    fn settle(&mut self) {
+        self.start = self.unread.front().map_or(self.proc, |r| r.start);
+        if self.start == self.end {
+            self.start = 0;
+            self.proc = 0;
+            self.end = 0;
+        }
+    }
+
+    fn release_if_empty(&mut self) {
+        if self.is_empty() {
+            self.buf = Vec::new();
+        }
     }
 }
 

@@ -8,10 +8,7 @@
 use crate::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::codec::{Codec, DecodeErrorKind, Encode, Reader};
 use crate::error::{Error, PeerMisbehaved};
-use crate::wire::{
-    ContentType, GenericAEADCipher, HandshakeHeader, ProtocolVersion, TLSCiphertext,
-    TLSCiphertextFragment, TLSPlaintext,
-};
+use crate::wire::{ContentType, HandshakeHeader, ProtocolVersion, RecordHeader, TLSPlaintext};
 use std::ops::Range;
 
 /// RFC 5246 section 6.2.1: a plaintext fragment is at most 2^14 bytes.
@@ -88,18 +85,22 @@ impl RecordWriter {
         if self.seq >= SEQ_LIMIT {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
         }
-        let mut fragment = Vec::with_capacity(chunk.len() + nonce_len + 16);
-        enc.seal(self.seq, typ, TLS12, chunk, &mut fragment)?;
-        let (nonce_explicit, aead_output) = fragment.split_at(*nonce_len.min(&fragment.len()));
-        TLSCiphertext {
+        // Header first (its length is known: nonce_explicit + plaintext + tag), then the fragment
+        // sealed in place right behind it: one copy of the plaintext, no allocation.
+        let start = out.len();
+        let frag_len = nonce_len + chunk.len() + enc.aead().tag_len();
+        out.reserve(5 + frag_len);
+        RecordHeader {
             type_: typ,
             version: TLS12,
-            fragment: TLSCiphertextFragment::Aead(GenericAEADCipher {
-                nonce_explicit,
-                aead_output,
-            }),
+            length: u16::try_from(frag_len).map_err(|_| Error::RecordOverflow)?,
         }
         .encode(out);
+        if let Err(e) = enc.seal(self.seq, typ, TLS12, chunk, out) {
+            out.truncate(start);
+            return Err(e);
+        }
+        debug_assert_eq!(out.len(), start + 5 + frag_len);
         self.seq += 1;
         Ok(())
     }
@@ -117,6 +118,8 @@ pub(crate) struct InboundRecord {
 pub(crate) struct RecordReader {
     decrypter: Option<(RecordDecrypter, usize)>,
     seq: u64,
+    /// Reused for each record's nonce and additional data.
+    scratch: Vec<u8>,
 }
 
 impl RecordReader {
@@ -124,6 +127,7 @@ impl RecordReader {
         RecordReader {
             decrypter: None,
             seq: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -136,17 +140,10 @@ impl RecordReader {
     /// Takes the first record off `buf`, opening it in place. `Ok(None)`: not all of it is here yet.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Option<InboundRecord>, Error> {
         let mut r = Reader::new(buf);
-        let (typ, version, len) = match TLSPlaintext::decode(&mut r) {
-            Ok(rec) => (rec.type_, rec.version, rec.fragment.len()),
+        let (typ, version, len) = match RecordHeader::decode(&mut r) {
+            Ok(h) => (h.type_, h.version, h.length as usize),
             Err(e) => {
                 return match e.kind {
-                    // The header is incomplete, or the fragment is: wait, unless the announced
-                    // length is already more than any record may be.
-                    DecodeErrorKind::Truncated { needed, .. }
-                        if e.offset >= 5 && needed > MAX_CIPHERTEXT =>
-                    {
-                        Err(Error::RecordOverflow)
-                    }
                     DecodeErrorKind::Truncated { .. } => Ok(None),
                     // RFC 5246 section 6: an unknown record type is an unexpected message.
                     DecodeErrorKind::UnknownValue { value } => Err(Error::UnexpectedMessage {
@@ -157,6 +154,16 @@ impl RecordReader {
                 };
             }
         };
+        if len > MAX_CIPHERTEXT {
+            return Err(Error::RecordOverflow);
+        }
+        // The rest of the record is not here yet: wait (no decode error built for that).
+        if r.remaining() < len {
+            return Ok(None);
+        }
+        // All of it is here: the record itself is framed by the generated TLSPlaintext.
+        let mut r = Reader::new(buf);
+        TLSPlaintext::decode(&mut r)?;
         let consumed = r.offset();
         let start = consumed - len;
         let Some((dec, nonce_len)) = &self.decrypter else {
@@ -177,7 +184,9 @@ impl RecordReader {
         }
         let fragment = buf.get_mut(start..consumed).ok_or(Error::BadRecordMac)?;
         // The record's own version is authenticated (RFC 5246 6.2.3.3), so a changed header fails.
-        let plain_len = dec.open(self.seq, typ, version, fragment)?.len();
+        let plain_len = dec
+            .open_with_scratch(self.seq, typ, version, fragment, &mut self.scratch)?
+            .len();
         self.seq += 1;
         if plain_len > MAX_PLAINTEXT {
             return Err(Error::RecordOverflow);
