@@ -1,0 +1,337 @@
+//! What the spectls fuzz targets share: configurations from the committed test certificates,
+//! record framing, and a driver that feeds bytes to a connection through the public sans-IO API
+//! (`read_tls` from a slice, `process_new_packets`, `write_tls`, `reader()`/`writer()`).
+//!
+//! Nothing here decides anything about TLS: it only moves bytes, so a panic in a target is a
+//! panic in spectls (or a broken property asserted by the target).
+
+use spectls::codec::{Codec, Encode, Reader};
+use spectls::sign::{certs_from_pem, private_key_from_pem};
+use spectls::verify::RootCertStore;
+use spectls::wire::{ContentType, ProtocolVersion, TLSPlaintext};
+use spectls::{
+    ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,
+};
+use std::io::{self, Read, Write};
+use std::sync::{Arc, OnceLock};
+
+pub mod targets;
+
+/// The test CA (`tests/data/certs/ca.pem`); it also issued the fuzz client certificate.
+pub const CA: &[u8] = include_bytes!("../../tests/data/certs/ca.pem");
+/// The ECDSA P-256 leaf + CA chain for `localhost`.
+pub const ECDSA_CHAIN: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.pem");
+/// Its key.
+pub const ECDSA_KEY: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.key");
+/// A DER OCSP response for the ECDSA leaf, stapled by the fuzz servers.
+pub const ECDSA_OCSP: &[u8] = include_bytes!("../../tests/data/certs/ocsp-ecdsa.der");
+/// A client certificate (clientAuth) + CA chain issued by the test CA (`data/README.md`).
+pub const CLIENT_CHAIN: &[u8] = include_bytes!("../data/client.pem");
+/// Its key.
+pub const CLIENT_KEY: &[u8] = include_bytes!("../data/client.key");
+
+/// Session stores that hold at most one entry and never change after it is set: fuzz
+/// executions must not depend on what earlier executions did, and spectls removes sessions after
+/// fatal alerts (which most executions end with).
+pub mod stores {
+    use spectls::session::{
+        ClientSessionValue, Session, StoresClientSessions, StoresServerSessions,
+    };
+    use std::sync::{Mutex, OnceLock};
+
+    /// A client store that always offers `value` (or nothing) and ignores updates.
+    #[derive(Debug, Default)]
+    pub struct FixedClientSessions(pub Option<ClientSessionValue>);
+
+    impl StoresClientSessions for FixedClientSessions {
+        fn put(&self, _server_name: &str, _value: ClientSessionValue) {}
+        fn get(&self, _server_name: &str) -> Option<ClientSessionValue> {
+            self.0.clone()
+        }
+        fn remove(&self, _server_name: &str) {}
+    }
+
+    /// A client store that keeps the first session put into it (to capture one), then is fixed.
+    #[derive(Debug, Default)]
+    pub struct FirstClientSession(pub OnceLock<ClientSessionValue>);
+
+    impl StoresClientSessions for FirstClientSession {
+        fn put(&self, _server_name: &str, value: ClientSessionValue) {
+            let _ = self.0.set(value);
+        }
+        fn get(&self, _server_name: &str) -> Option<ClientSessionValue> {
+            self.0.get().cloned()
+        }
+        fn remove(&self, _server_name: &str) {}
+    }
+
+    /// A server store that keeps the first session put into it, then is fixed (session IDs are
+    /// random 32-byte values: no fuzz input finds it except a genuine resumption).
+    #[derive(Debug, Default)]
+    pub struct FirstServerSession(pub Mutex<Option<(Vec<u8>, Session)>>);
+
+    impl StoresServerSessions for FirstServerSession {
+        fn put(&self, id: Vec<u8>, value: Session) -> bool {
+            let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.is_none() {
+                *slot = Some((id, value));
+            }
+            true
+        }
+        fn get(&self, id: &[u8]) -> Option<Session> {
+            let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            slot.as_ref()
+                .filter(|(i, _)| i == id)
+                .map(|(_, s)| s.clone())
+        }
+        fn remove(&self, _id: &[u8]) {}
+    }
+}
+
+fn roots() -> Arc<RootCertStore> {
+    Arc::new(RootCertStore::from_pem(CA).expect("test CA"))
+}
+
+/// A client trusting the test CA, offering ALPN `h2`, `http/1.1`, tickets and OCSP stapling
+/// (the defaults), with the fuzz client certificate if `with_cert`, and a session store that is
+/// empty (or `session`) for good.
+pub fn make_client_config(
+    with_cert: bool,
+    store: Arc<dyn spectls::session::StoresClientSessions>,
+) -> Arc<ClientConfig> {
+    let mut b = ClientConfig::builder()
+        .with_root_certificates(roots())
+        .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+        .with_session_storage(store);
+    if with_cert {
+        b = b
+            .with_client_auth_cert(
+                certs_from_pem(CLIENT_CHAIN).expect("client chain"),
+                private_key_from_pem(CLIENT_KEY).expect("client key"),
+            )
+            .expect("client certificate");
+    }
+    Arc::new(b.build().expect("client config"))
+}
+
+/// The fuzz client: no client certificate (`with_cert` false) or the fuzz one; no sessions.
+pub fn client_config(with_cert: bool) -> Arc<ClientConfig> {
+    static C: [OnceLock<Arc<ClientConfig>>; 2] = [OnceLock::new(), OnceLock::new()];
+    C[with_cert as usize]
+        .get_or_init(|| make_client_config(with_cert, Arc::new(stores::FixedClientSessions(None))))
+        .clone()
+}
+
+/// The tickets every fuzz server in this process seals and opens.
+pub fn ticketer() -> Arc<dyn spectls::session::ProducesTickets> {
+    static T: OnceLock<Arc<spectls::session::Ticketer>> = OnceLock::new();
+    T.get_or_init(|| {
+        spectls::session::Ticketer::new(std::time::Duration::from_secs(86400)).expect("ticketer")
+    })
+    .clone()
+}
+
+/// The fuzz server: the ECDSA test certificate with its OCSP response stapled, all suites and
+/// groups, ALPN `http/1.1`, tickets, session-ID resumption (a store fixed after its first
+/// session), and client authentication offered but optional (client certificates verified
+/// against the test CA).
+///
+/// ECDSA, not RSA: a ClientHello the server accepts costs one signature per execution, and a
+/// P-256 signature is ~20x cheaper than an RSA-2048 one.
+pub fn server_config() -> Arc<ServerConfig> {
+    static S: OnceLock<Arc<ServerConfig>> = OnceLock::new();
+    S.get_or_init(|| {
+        let verifier = spectls::verify::WebPkiClientVerifier::builder(roots())
+            .allow_unauthenticated()
+            .build()
+            .expect("client verifier");
+        Arc::new(
+            ServerConfig::builder()
+                .with_single_cert_with_ocsp(
+                    certs_from_pem(ECDSA_CHAIN).expect("chain"),
+                    private_key_from_pem(ECDSA_KEY).expect("key"),
+                    ECDSA_OCSP.to_vec(),
+                )
+                .expect("certificate")
+                .with_alpn_protocols(vec![b"http/1.1".to_vec()])
+                .with_client_cert_verifier(verifier)
+                .with_ticketer(ticketer())
+                .with_session_storage(Arc::new(stores::FirstServerSession::default()))
+                .build()
+                .expect("server config"),
+        )
+    })
+    .clone()
+}
+
+/// A fresh client connection to `localhost` (its ClientHello is queued, not yet written).
+pub fn new_client_with(config: Arc<ClientConfig>) -> ClientConnection {
+    ClientConnection::new(config, "localhost".try_into().expect("name")).expect("client")
+}
+
+/// A fresh client connection without a client certificate.
+pub fn new_client() -> ClientConnection {
+    new_client_with(client_config(false))
+}
+
+/// A fresh server connection.
+pub fn new_server() -> ServerConnection {
+    ServerConnection::new(server_config()).expect("server")
+}
+
+/// Everything the connection wants to write.
+pub fn drain(conn: &mut ConnectionCommon) -> Vec<u8> {
+    let mut out = Vec::new();
+    // write_tls to a Vec never fails and always makes progress; bound it anyway.
+    for _ in 0..1024 {
+        if !conn.wants_write() {
+            break;
+        }
+        match conn.write_tls(&mut out) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+/// An `io::Read` over a slice that hands out at most `chunk` bytes per call.
+pub struct Chunked<'a> {
+    /// What is left to read.
+    pub data: &'a [u8],
+    /// The largest read (at least 1).
+    pub chunk: usize,
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.data.len()).min(self.chunk.max(1));
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Feeds `input` to `conn` in reads of at most `chunk` bytes, calling `process_new_packets` after
+/// each, until the input is used up or processing fails. Checks the sans-IO contract on the way:
+/// errors are sticky (the same error again) and the receive buffer always drains.
+pub fn feed(conn: &mut ConnectionCommon, input: &[u8], chunk: usize) -> Result<(), Error> {
+    let mut rd = Chunked { data: input, chunk };
+    let mut stuck = 0;
+    while !rd.data.is_empty() {
+        match conn.read_tls(&mut rd) {
+            Ok(_) => stuck = 0,
+            // Receive buffer full: processing must make room.
+            Err(_) => {
+                stuck += 1;
+                assert!(
+                    stuck < 3,
+                    "read_tls keeps refusing input but process_new_packets frees nothing"
+                );
+            }
+        }
+        if let Err(e) = conn.process_new_packets() {
+            check_error(conn, &e);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// What must hold once `process_new_packets` failed with `e`.
+pub fn check_error(conn: &mut ConnectionCommon, e: &Error) {
+    let _ = e.to_string();
+    let _ = e.alert();
+    let again = conn.process_new_packets();
+    assert_eq!(again.as_ref().err(), Some(e), "errors are sticky");
+    assert!(
+        !conn.wants_read(),
+        "a failed connection does not want to read"
+    );
+}
+
+/// After the input: the rest of the public API, so nothing there panics either.
+pub fn finish(conn: &mut ConnectionCommon) {
+    let _ = drain(conn);
+    let _ = conn.protocol_version();
+    let _ = conn.negotiated_cipher_suite();
+    let _ = conn.negotiated_group();
+    let _ = conn.negotiated_signature_scheme();
+    let _ = conn.alpn_protocol();
+    let _ = conn.peer_certificates();
+    let _ = conn.extended_master_secret();
+    let _ = conn.secure_renegotiation();
+    let _ = conn.is_resumed();
+    let _ = conn.ocsp_response();
+    let _ = conn.is_handshaking();
+    let mut buf = [0u8; 4096];
+    for _ in 0..64 {
+        match conn.reader().read(&mut buf) {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+    }
+    let _ = conn.writer().write(b"fuzz");
+    conn.send_close_notify();
+    let _ = drain(conn);
+    // End of stream from the transport.
+    let _ = conn.read_tls(&mut &[][..]);
+    if let Err(e) = conn.process_new_packets() {
+        check_error(conn, &e);
+    }
+    let _ = conn.reader().read(&mut buf);
+    let _ = drain(conn);
+}
+
+/// Splits a TLS byte stream into its records (header + fragment, protected or not). Stops at the
+/// first incomplete or malformed record.
+pub fn split_records(stream: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut r = Reader::new(stream);
+    while !r.is_empty() {
+        let start = r.offset();
+        if TLSPlaintext::decode(&mut r).is_err() {
+            break;
+        }
+        out.push(&stream[start..r.offset()]);
+    }
+    out
+}
+
+/// One TLS 1.2 record of `typ` around `fragment`.
+pub fn record(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
+    TLSPlaintext {
+        type_: typ,
+        version: ProtocolVersion { major: 3, minor: 3 },
+        fragment,
+    }
+    .to_vec()
+}
+
+/// `genuine` with `overlay` XORed over its start; overlay bytes past its end are appended.
+pub fn xor_overlay(genuine: &[u8], overlay: &[u8]) -> Vec<u8> {
+    let mut out = genuine.to_vec();
+    for (i, b) in overlay.iter().enumerate() {
+        match out.get_mut(i) {
+            Some(g) => *g ^= b,
+            None => out.push(*b),
+        }
+    }
+    out
+}
+
+/// Round trip of one decoded value: its encoding is exactly the bytes it was decoded from.
+pub fn assert_round_trip<T: Encode + std::fmt::Debug>(what: &str, value: &T, consumed: &[u8]) {
+    let again = value.to_vec();
+    assert!(
+        again == consumed,
+        "{what} does not round-trip:\n  in:  {}\n  out: {}\n  value: {value:?}",
+        hex(consumed),
+        hex(&again)
+    );
+}
+
+/// Lowercase hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
