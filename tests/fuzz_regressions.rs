@@ -236,7 +236,6 @@ fn handshake(c: &mut ClientConnection, s: &mut ServerConnection) {
 /// 64 KiB). rustls's `read_tls` returns an error ("received plaintext buffer full") in that
 /// state, so code written against rustls's contract is unbounded here.
 #[test]
-#[ignore = "finding: read_tls keeps accepting records while 64 KiB of plaintext is unread (conn.rs read_tls checks only the unprocessed TLS bytes)"]
 fn read_tls_refuses_input_while_plaintext_buffer_is_full() {
     let mut c = client();
     let mut s = server();

@@ -145,6 +145,13 @@ impl ConnectionCommon {
 
     /// Reads TLS bytes from `rd` (one read call). Returns 0 at end of stream.
     pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        if self.rx.unread_len() >= MAX_PLAINTEXT_BUFFER {
+            // As rustls does: a caller that ignores wants_read() must not make us buffer
+            // without bound; it has to read the plaintext first.
+            return Err(io::Error::other(
+                "received plaintext buffer full: read it with reader()",
+            ));
+        }
         if self.rx.unprocessed_len() >= MAX_RECEIVE_BUFFER {
             return Err(io::Error::other(
                 "receive buffer full: call process_new_packets",
