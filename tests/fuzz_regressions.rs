@@ -229,12 +229,12 @@ fn handshake(c: &mut ClientConnection, s: &mut ServerConnection) {
     assert!(!c.is_handshaking() && !s.is_handshaking());
 }
 
-/// Found while writing the connection harnesses (not by libFuzzer): `read_tls` does not enforce
-/// the plaintext limit itself. A caller that loops `read_tls` + `process_new_packets` without
-/// consulting `wants_read()` (or reading the plaintext) buffers whatever an authenticated peer
-/// sends: 8 MiB here, while `wants_read()` turned false after ~68 KB (`MAX_PLAINTEXT_BUFFER` is
-/// 64 KiB). rustls's `read_tls` returns an error ("received plaintext buffer full") in that
-/// state, so code written against rustls's contract is unbounded here.
+/// Found while writing the connection harnesses (not by libFuzzer), fixed in 2c5e0f7: `read_tls`
+/// did not enforce the plaintext limit itself. A caller looping `read_tls` +
+/// `process_new_packets` without consulting `wants_read()` (or reading the plaintext) buffered
+/// whatever an authenticated peer sent: all 8 MiB here, while `wants_read()` had turned false
+/// after ~68 KB (`MAX_PLAINTEXT_BUFFER` is 64 KiB). Like rustls's, `read_tls` must refuse input
+/// in that state.
 #[test]
 fn read_tls_refuses_input_while_plaintext_buffer_is_full() {
     let mut c = client();

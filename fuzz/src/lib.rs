@@ -221,6 +221,15 @@ pub fn feed(conn: &mut ConnectionCommon, input: &[u8], chunk: usize) -> Result<(
     while !rd.data.is_empty() {
         match conn.read_tls(&mut rd) {
             Ok(_) => stuck = 0,
+            // Plaintext buffer full (64 KiB unread): read it, as an application would.
+            Err(_)
+                if conn
+                    .process_new_packets()
+                    .is_ok_and(|s| s.plaintext_bytes_to_read > 0) =>
+            {
+                let mut sink = [0u8; 16384];
+                while matches!(conn.reader().read(&mut sink), Ok(n) if n > 0) {}
+            }
             // Receive buffer full: processing must make room.
             Err(_) => {
                 stuck += 1;
