@@ -690,6 +690,43 @@ fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() 
 }
 
 #[test]
+fn eight_renegotiation_requests_in_a_row_are_refused_the_ninth_is_unexpected_message() {
+    let hello_request = Handshake::HelloRequest(spectls::wire::HelloRequest {}).to_vec();
+    let mut k = Keyed::new();
+    let requests = |k: &mut Keyed, n: usize| -> Vec<u8> {
+        (0..n)
+            .flat_map(|_| k.seal(ContentType::Handshake, &hello_request))
+            .collect()
+    };
+    // 4 requests, data, 4 requests: all refused, one sealed two-byte warning each.
+    let mut input = requests(&mut k, 4);
+    input.extend(k.seal(ContentType::ApplicationData, b"z"));
+    input.extend(requests(&mut k, 4));
+    feed(&mut k.c, &input).expect("refusals around data");
+    assert_eq!(read_all(&mut k.c), b"z");
+    let refusals = drain(&mut k.c);
+    assert_eq!(refusals.len(), 8 * (5 + 8 + 2 + 16));
+    feed(&mut k.s, &refusals).expect("warnings are not fatal");
+    // (The server's own warning count is reset by data from the client.)
+    k.c.writer().write_all(b"ack").expect("write");
+    let ack = drain(&mut k.c);
+    feed(&mut k.s, &ack).expect("data");
+    // 4 more: 8 since the data, 12 in all; still refused.
+    let input = requests(&mut k, 4);
+    feed(&mut k.c, &input).expect("8 in a row");
+    let refusals = drain(&mut k.c);
+    feed(&mut k.s, &refusals).expect("warnings");
+    // A received warning does not reset the count; the 9th since the data fails.
+    let mut input = k.warnings(1);
+    input.extend(requests(&mut k, 1));
+    let got = feed(&mut k.c, &input);
+    k.client_fails(
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::TooManyRenegotiationRequests),
+    );
+}
+
+#[test]
 fn close_notify_after_eight_warnings_is_a_clean_close() {
     let mut k = Keyed::new();
     let mut input = k.warnings(8);

@@ -43,6 +43,12 @@ const MAX_EMPTY_RECORDS_IN_A_ROW: usize = 32;
 /// (e.g. `no_renegotiation`). The next one is `PeerMisbehaved::TooManyWarningAlerts`
 /// (`unexpected_message`, as OpenSSL, whose limit is 5). Reset as for empty records.
 const MAX_WARNING_ALERTS_IN_A_ROW: usize = 8;
+/// Renegotiation requests refused in a row. Each HelloRequest (to a client) or ClientHello (to a
+/// server) after the handshake is answered with a `no_renegotiation` warning; a peer sending
+/// them without reading would make our output grow without end. The next one is
+/// `PeerMisbehaved::TooManyRenegotiationRequests` (`unexpected_message`). Only application data
+/// resets the count.
+const MAX_RENEGOTIATIONS_REFUSED_IN_A_ROW: usize = 8;
 
 /// The side's state machine. Boxed: the states differ a lot in size.
 /// The configuration a connection was made with, kept for cleanup when the state machine is
@@ -90,6 +96,8 @@ pub struct ConnectionCommon {
     empty_records_in_a_row: usize,
     /// Warning alerts (not close_notify) since the last record that delivered something.
     warnings_in_a_row: usize,
+    /// Renegotiation requests refused since the last application data.
+    renegotiations_refused_in_a_row: usize,
 }
 
 /// Counts from one `process_new_packets` call.
@@ -126,6 +134,7 @@ impl ConnectionCommon {
             sent_close_notify: false,
             empty_records_in_a_row: 0,
             warnings_in_a_row: 0,
+            renegotiations_refused_in_a_row: 0,
         }
     }
 
@@ -260,39 +269,43 @@ impl ConnectionCommon {
     }
 
     fn process_records(&mut self) -> Result<(), Error> {
+        // Taken out for the loop so a record's bytes can be handed to the handlers without
+        // copying them; nothing below touches `self.rx`.
+        let mut rx = std::mem::take(&mut self.rx);
         let mut pos = 0;
         let result = loop {
-            let Some(rec) = self
-                .reader
-                .read(self.rx.data_mut().get_mut(pos..).unwrap_or_default())?
-            else {
-                break Ok(());
+            let input = rx.data_mut().get_mut(pos..).unwrap_or_default();
+            let rec = match self.reader.read(input) {
+                Ok(Some(rec)) => rec,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             };
             let base = pos;
             pos += rec.consumed;
             let range = base + rec.plaintext.start..base + rec.plaintext.end;
-            if let Err(e) = self.handle_record(rec.typ, range) {
-                break Err(e);
+            let data = rx.data().get(range.clone()).unwrap_or_default();
+            match self.handle_record(rec.typ, data) {
+                // Served to `reader()` from where it was decrypted: no copy.
+                Ok(true) => rx.keep_unread(range),
+                Ok(false) => {}
+                Err(e) => break Err(e),
             }
             if self.error.is_some() || self.peer_closed {
                 break Ok(());
             }
         };
-        self.rx.consume(pos);
+        rx.consume(pos);
         if self.handshake_done && !self.rx_released {
             // The handshake's receive buffer is not kept for an idle connection.
-            self.rx.release_if_empty();
+            rx.release_if_empty();
             self.rx_released = true;
         }
+        self.rx = rx;
         result
     }
 
-    fn handle_record(
-        &mut self,
-        typ: ContentType,
-        range: std::ops::Range<usize>,
-    ) -> Result<(), Error> {
-        let data = self.rx.data().get(range.clone()).unwrap_or_default();
+    /// Handles one record's plaintext. `Ok(true)`: it is application data for the reader.
+    fn handle_record(&mut self, typ: ContentType, data: &[u8]) -> Result<bool, Error> {
         // RFC 5246 6.2.1: no other record type inside a fragmented handshake message.
         if typ != ContentType::Handshake && !self.joiner.is_empty() {
             return Err(Error::PeerMisbehaved(
@@ -314,20 +327,19 @@ impl ConnectionCommon {
                     if self.empty_records_in_a_row > MAX_EMPTY_RECORDS_IN_A_ROW {
                         return Err(Error::PeerMisbehaved(PeerMisbehaved::TooManyEmptyRecords));
                     }
-                    return Ok(());
+                    return Ok(false);
                 }
                 self.empty_records_in_a_row = 0;
                 self.warnings_in_a_row = 0;
-                // Served to `reader()` from where it was decrypted: no copy.
-                self.rx.keep_unread(range);
-                Ok(())
+                self.renegotiations_refused_in_a_row = 0;
+                Ok(true)
             }
             ContentType::Alert => {
                 let alert = Alert::from_bytes(data)?;
                 match (alert.level, alert.description) {
                     (_, AlertDescription::CloseNotify) => {
                         self.peer_closed = true;
-                        Ok(())
+                        Ok(false)
                     }
                     (AlertLevel::Warning, _) => {
                         self.warnings_in_a_row += 1;
@@ -336,7 +348,7 @@ impl ConnectionCommon {
                                 PeerMisbehaved::TooManyWarningAlerts,
                             ));
                         }
-                        Ok(())
+                        Ok(false)
                     }
                     (AlertLevel::Fatal, d) => Err(Error::AlertReceived(d)),
                 }
@@ -345,7 +357,8 @@ impl ConnectionCommon {
                 ChangeCipherSpec::from_bytes(data)?;
                 self.empty_records_in_a_row = 0;
                 self.warnings_in_a_row = 0;
-                self.run(Input::ChangeCipherSpec)
+                self.run(Input::ChangeCipherSpec)?;
+                Ok(false)
             }
             ContentType::Handshake => {
                 if data.is_empty() {
@@ -356,9 +369,20 @@ impl ConnectionCommon {
                 }
                 self.empty_records_in_a_row = 0;
                 self.warnings_in_a_row = 0;
-                let data = data.to_vec();
-                self.joiner.push(&data);
+                self.joiner.push(data);
                 while let Some(n) = self.joiner.next_len()? {
+                    if self.handshake_done {
+                        // After the handshake every message is a renegotiation request, which
+                        // the state machine refuses with a warning: bounded.
+                        self.renegotiations_refused_in_a_row += 1;
+                        if self.renegotiations_refused_in_a_row
+                            > MAX_RENEGOTIATIONS_REFUSED_IN_A_ROW
+                        {
+                            return Err(Error::PeerMisbehaved(
+                                PeerMisbehaved::TooManyRenegotiationRequests,
+                            ));
+                        }
+                    }
                     let joiner = std::mem::take(&mut self.joiner);
                     let bytes = joiner.bytes().get(..n).unwrap_or_default();
                     let result = Handshake::from_bytes(
@@ -372,7 +396,7 @@ impl ConnectionCommon {
                     self.joiner.consume(n);
                     result?;
                 }
-                Ok(())
+                Ok(false)
             }
         }
     }
@@ -452,6 +476,92 @@ impl ConnectionCommon {
             ));
         }
         Err(io::ErrorKind::WouldBlock.into())
+    }
+
+    /// The unbuffered receive path: processes the TLS records at the front of `buf`, bytes the
+    /// caller received and keeps, opening them in place. Handshake messages, alerts and
+    /// ChangeCipherSpec are handled as [`ConnectionCommon::process_new_packets`] handles them
+    /// (anything they make us send is queued for `write_tls` or the next
+    /// [`ConnectionCommon::write_tls_into`]); the first application data record stops the call
+    /// and its plaintext is returned as a slice of `buf`, decrypted where it lay: no copy.
+    ///
+    /// Call it again on `buf[consumed..]` until `consumed` is 0 (the rest is an incomplete
+    /// record: receive more and append). Errors are sticky and queue their alert, as with
+    /// `process_new_packets`. Bytes already taken with `read_tls` must be processed and their
+    /// plaintext read first: mixing the two paths otherwise is [`Error::ApiMisuse`].
+    pub fn read_tls_in_place<'b>(&mut self, buf: &'b mut [u8]) -> Result<InPlaceRead<'b>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if !self.rx.is_empty() {
+            return Err(Error::ApiMisuse(
+                "read_tls_in_place while bytes from read_tls are unprocessed or unread",
+            ));
+        }
+        let mut pos = 0;
+        let result = loop {
+            if self.peer_closed {
+                break Ok(None);
+            }
+            let input = buf.get_mut(pos..).unwrap_or_default();
+            let rec = match self.reader.read(input) {
+                Ok(Some(rec)) => rec,
+                Ok(None) => break Ok(None),
+                Err(e) => break Err(e),
+            };
+            let range = pos + rec.plaintext.start..pos + rec.plaintext.end;
+            pos += rec.consumed;
+            let data = buf.get(range.clone()).unwrap_or_default();
+            match self.handle_record(rec.typ, data) {
+                Ok(true) => break Ok(Some(range)),
+                Ok(false) => {}
+                Err(e) => break Err(e),
+            }
+            if self.error.is_some() {
+                break Ok(None);
+            }
+        };
+        match result {
+            Ok(range) => {
+                let buf: &'b [u8] = buf;
+                Ok(InPlaceRead {
+                    consumed: pos,
+                    plaintext: range.and_then(|r| buf.get(r)).unwrap_or_default(),
+                    peer_has_closed: self.peer_closed,
+                })
+            }
+            Err(e) => {
+                self.fail(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// The unbuffered send path: seals `data` as application data records straight into
+    /// `out` (appended), behind any TLS bytes already queued for `write_tls` (alerts, for
+    /// instance), which move to `out` first so records stay in order. One copy of the
+    /// plaintext, fused with sealing; nothing is buffered in the connection.
+    ///
+    /// Only once the handshake is over ([`Error::ApiMisuse`] before, or after
+    /// `send_close_notify`).
+    pub fn write_tls_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if !self.handshake_done {
+            return Err(Error::ApiMisuse(
+                "write_tls_into before the handshake is complete",
+            ));
+        }
+        if self.sent_close_notify {
+            return Err(Error::ApiMisuse("write_tls_into after close_notify"));
+        }
+        if self.wants_write() {
+            out.extend_from_slice(self.tx.get(self.tx_sent..).unwrap_or_default());
+            self.tx.clear();
+            self.tx_sent = 0;
+        }
+        self.writer.write(ContentType::ApplicationData, data, out)
     }
 
     /// Queues a close_notify alert: we will send no more data.
@@ -613,6 +723,19 @@ impl io::Write for Writer<'_> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// What [`ConnectionCommon::read_tls_in_place`] did with the caller's buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InPlaceRead<'b> {
+    /// Bytes at the front of the buffer that were processed: drop them (after using
+    /// `plaintext`, which lies inside them) before the next call.
+    pub consumed: usize,
+    /// The application data of one record, decrypted in place; empty when no application
+    /// data record was complete.
+    pub plaintext: &'b [u8],
+    /// The peer sent close_notify: nothing more will come.
+    pub peer_has_closed: bool,
 }
 
 /// Received TLS bytes. `buf[proc..end]` is not processed yet; `unread` holds the decrypted

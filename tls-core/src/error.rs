@@ -38,6 +38,9 @@ pub enum Error {
     Config(String),
     /// A failure in our own code or crypto provider that is not the peer's fault.
     Internal(String),
+    /// The caller used the API in a way it does not allow (says how). The connection is not
+    /// affected and nothing is sent to the peer.
+    ApiMisuse(&'static str),
 }
 
 /// Protocol rules the peer broke.
@@ -77,6 +80,11 @@ pub enum PeerMisbehaved {
     /// More warning alerts (other than close_notify) in a row than spectls accepts
     /// (`conn::MAX_WARNING_ALERTS_IN_A_ROW`). Sent as `unexpected_message`, as OpenSSL does.
     TooManyWarningAlerts,
+    /// More renegotiation requests (HelloRequest, or ClientHello after the handshake) in a row
+    /// than spectls refuses with a warning (`conn::MAX_RENEGOTIATIONS_REFUSED_IN_A_ROW`): each
+    /// refusal is an alert we must send, so a stream of them would grow our output without end.
+    /// Sent as `unexpected_message` (`no_renegotiation` is always a warning, RFC 5246 7.2.2).
+    TooManyRenegotiationRequests,
     /// Anything else, described.
     Other(&'static str),
 }
@@ -146,9 +154,9 @@ impl Error {
                 PeerMisbehaved::HandshakeFragmentation => A::UnexpectedMessage,
                 PeerMisbehaved::SequenceExhausted => A::InternalError,
                 PeerMisbehaved::TooLarge(_) => A::DecodeError,
-                PeerMisbehaved::TooManyEmptyRecords | PeerMisbehaved::TooManyWarningAlerts => {
-                    A::UnexpectedMessage
-                }
+                PeerMisbehaved::TooManyEmptyRecords
+                | PeerMisbehaved::TooManyWarningAlerts
+                | PeerMisbehaved::TooManyRenegotiationRequests => A::UnexpectedMessage,
                 PeerMisbehaved::Other(_) => A::IllegalParameter,
             },
             Error::PeerIncompatible(p) => match p {
@@ -171,7 +179,8 @@ impl Error {
             Error::AlertReceived(_)
             | Error::UnexpectedEof
             | Error::ConnectionClosed
-            | Error::Config(_) => return None,
+            | Error::Config(_)
+            | Error::ApiMisuse(_) => return None,
         })
     }
 }
@@ -199,6 +208,7 @@ impl fmt::Display for Error {
             Error::ConnectionClosed => f.write_str("connection already closed"),
             Error::Config(s) => write!(f, "configuration error: {s}"),
             Error::Internal(s) => write!(f, "internal error: {s}"),
+            Error::ApiMisuse(s) => write!(f, "API misuse: {s}"),
         }
     }
 }

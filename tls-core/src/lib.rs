@@ -49,7 +49,7 @@ pub mod suites;
 pub mod verify;
 
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
-pub use conn::{ClientConnection, ConnectionCommon, IoState, ServerConnection};
+pub use conn::{ClientConnection, ConnectionCommon, InPlaceRead, IoState, ServerConnection};
 pub use error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 pub use pki_types;
 pub use stream::Stream;
