@@ -31,6 +31,11 @@
 //!   write is accepted whole, as spectls accepts it. Its floors: ring's AEAD alone, and the
 //!   "API floor": ring's AEAD plus the four copies any buffered `writer`/`write_tls`/`read_tls`/
 //!   `reader` API implies (see `api_floor_job`), which is what such an API can at best reach.
+//! * bulk, unbuffered: the same 1 MiB on each library's unbuffered path. spectls:
+//!   `write_tls_into` a buffer, `read_tls_in_place` on that buffer record by record. rustls:
+//!   `UnbufferedClientConnection`/`UnbufferedServerConnection` (`support/rustls_unbuffered.rs`).
+//!   The plaintext is handed to a sink as slices (copied and compared once before timing,
+//!   only `black_box`ed while timed), as a consumer of in-place data would use it.
 //! * floor: ring alone. X25519 key generation + agreement (one side), ECDSA P-256 SHA-256
 //!   sign/verify, RSA-2048 PSS-SHA256 sign/verify, and AEAD seal+open of 16 KiB records. A full
 //!   ECDSA handshake cannot cost less than 2 x X25519 + 1 ECDSA sign + 2 ECDSA verifies (the
@@ -47,6 +52,9 @@
 //! Timing: `std::time::Instant`, medians of samples; the samples of the jobs compared in one row
 //! are interleaved (rotating order). The counting allocator's atomic adds are on every
 //! allocation, for both libraries alike.
+
+#[path = "support/rustls_unbuffered.rs"]
+mod rustls_unbuffered;
 
 use ring::rand::SystemRandom;
 use ring::{aead, agreement, signature};
@@ -657,6 +665,68 @@ fn bulk_job<'a, L: Lib>(lib: &'a L) -> Job<'a> {
     bulk_once(&mut c, &mut s, &mut b);
     assert!(b.out == b.data, "bulk data corrupted");
     Box::new(timed(move || bulk_once(&mut c, &mut s, &mut b)))
+}
+
+/// 1 MiB from `c` to `s` on spectls's unbuffered path: `write_tls_into` one buffer, then
+/// `read_tls_in_place` on that same buffer record by record (what a caller does with the bytes
+/// it sent and received); `sink` gets each plaintext slice where it was decrypted.
+fn inplace_once(
+    c: &mut spectls::ClientConnection,
+    s: &mut spectls::ServerConnection,
+    b: &mut BulkBufs,
+    sink: &mut dyn FnMut(&[u8]),
+) -> usize {
+    b.wire.clear();
+    c.write_tls_into(&b.data, &mut b.wire)
+        .expect("write_tls_into");
+    let (mut pos, mut got) = (0, 0);
+    while pos < b.wire.len() {
+        let r = s
+            .read_tls_in_place(&mut b.wire[pos..])
+            .expect("read_tls_in_place");
+        assert!(r.consumed > 0, "in-place transfer stalled at {got} bytes");
+        got += r.plaintext.len();
+        sink(r.plaintext);
+        pos += r.consumed;
+    }
+    got
+}
+
+/// Checks one unbuffered transfer by copying what `once` delivers, then times it with the
+/// plaintext only looked at (`black_box`), as a consumer of in-place data would.
+fn unbuffered_job<'a>(
+    mut once: impl FnMut(&mut BulkBufs, &mut dyn FnMut(&[u8])) -> usize + 'a,
+) -> Job<'a> {
+    let mut b = BulkBufs::new();
+    let mut copy = Vec::with_capacity(MIB);
+    once(&mut b, &mut |p| copy.extend_from_slice(p));
+    assert!(copy == b.data, "unbuffered bulk data corrupted");
+    Box::new(timed(move || {
+        let got = once(&mut b, &mut |p| {
+            black_box(p);
+        });
+        assert_eq!(got, MIB);
+    }))
+}
+
+fn spectls_inplace_job(lib: &Spectls) -> Job<'static> {
+    let (mut c, mut s) = handshake(lib, &mut Vec::new(), &mut [Duration::ZERO; 2]);
+    unbuffered_job(move |b, sink| inplace_once(&mut c, &mut s, b, sink))
+}
+
+fn rustls_unbuffered_job(lib: &Rustls, suite: &SupportedCipherSuite) -> Job<'static> {
+    let mut pair = rustls_unbuffered::UnbufferedPair::new(lib.client.clone(), lib.server.clone());
+    if let Some(got) = pair.suite() {
+        assert_eq!(
+            u16::from(got),
+            suite.suite.value(),
+            "rustls unbuffered suite"
+        );
+    }
+    unbuffered_job(move |b, sink| {
+        pair.send(&b.data, &mut b.wire);
+        pair.receive(&mut b.wire, sink)
+    })
 }
 
 fn record_nonce_aad(seq: u64) -> (aead::Nonce, aead::Aad<[u8; 13]>) {
@@ -1270,10 +1340,22 @@ fn main() {
         } else {
             Box::new(|_| Default::default())
         };
+        let sp_inplace: Job<'_> = if wanted("spectls-inplace") {
+            spectls_inplace_job(&sp)
+        } else {
+            Box::new(|_| Default::default())
+        };
+        let rl_unbuffered: Job<'_> = if wanted("rustls-unbuffered") {
+            rustls_unbuffered_job(&rl, suite)
+        } else {
+            Box::new(|_| Default::default())
+        };
         jobs.push((format!("bulk-{id}/spectls"), sp_job));
         jobs.push((format!("bulk-{id}/rustls"), rl_job));
         jobs.push((format!("bulk-{id}/ring"), ring_aead_job(alg)));
         jobs.push((format!("bulk-{id}/api-floor"), api_floor_job(alg)));
+        jobs.push((format!("bulk-{id}/spectls-inplace"), sp_inplace));
+        jobs.push((format!("bulk-{id}/rustls-unbuffered"), rl_unbuffered));
         bulk.push(bench.measure(jobs));
     }
     if !quiet {
@@ -1315,6 +1397,42 @@ fn main() {
             "  (MB/s = 10^6 bytes of application data per second; each MB is sealed by the client and \
              opened by the server.\n   API floor = ring seal+open plus the 4 copies a buffered \
              writer/write_tls/read_tls/reader API implies, nothing else)"
+        );
+        header(
+            "BULK, unbuffered APIs: 1 MiB, seal into the wire buffer, open in place (MB/s)",
+            &[
+                "spectls",
+                "rustls",
+                "ratio",
+                "spectls is",
+                "ring AEAD",
+                "spectls%ring",
+                "rustls%ring",
+                "vs buffered",
+                "ratio",
+            ],
+        );
+        for ((_, _, _, name), r) in bulk_setups.iter().zip(&bulk) {
+            let (s, rl, ring, rl_buffered) = (mbs(r[4]), mbs(r[5]), mbs(r[2]), mbs(r[1]));
+            row(
+                name,
+                s,
+                rl,
+                0,
+                true,
+                &[
+                    fmt(ring, 0),
+                    pct(s.zip(ring).map(|(a, b)| a / b)),
+                    pct(rl.zip(ring).map(|(a, b)| a / b)),
+                    fmt(rl_buffered, 0),
+                    fmt(s.zip(rl_buffered).map(|(a, b)| a / b), 3),
+                ],
+            );
+        }
+        println!(
+            "  (spectls: write_tls_into + read_tls_in_place; rustls: UnbufferedClientConnection / \
+             UnbufferedServerConnection.\n   vs buffered = rustls's buffered API above; ratio = \
+             spectls unbuffered / rustls buffered)"
         );
     }
 
