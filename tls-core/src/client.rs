@@ -29,7 +29,7 @@ use crate::handshake::{
     Transition, WriteKeys,
 };
 use crate::kx::{self, KeyExchange};
-use crate::prf::{self, Transcript};
+use crate::prf::{self, MasterSecret, Transcript};
 use crate::resolve::CertifiedKey;
 use crate::session::{self, ClientSessionValue, Session};
 use crate::sign::{algorithm_of, scheme_of};
@@ -143,8 +143,7 @@ pub(crate) enum ClientState {
 
 /// What the key exchange (or the resumed session) produced, and what to store afterwards.
 pub(crate) struct Secrets {
-    suite: &'static SupportedCipherSuite,
-    master: [u8; 48],
+    master: MasterSecret,
     /// The session as it will be cached once the handshake completes.
     value: ClientSessionValue,
     /// Resumed handshakes: our write keys, used once the server's Finished checks out.
@@ -192,7 +191,12 @@ pub(crate) fn start(
     if config.client_auth_cert.is_some() {
         *cx.transcript = Transcript::new_buffering();
     }
-    let client_random = kx::random::<32>()?;
+    // One system call for both the client random and the session ID a ticket offer carries.
+    let randomness = kx::random::<64>()?;
+    let (client_random, fresh_session_id) = randomness
+        .split_first_chunk::<32>()
+        .ok_or_else(|| Error::Internal("64 random bytes split at 32".into()))?;
+    let client_random = *client_random;
     let offered_schemes = config.verifier.supported_schemes();
     // A cached session we can still offer: its suite must be one we offer now.
     let resuming = config
@@ -206,7 +210,7 @@ pub(crate) fn start(
         });
     let session_id = match &resuming {
         // RFC 5077 3.4: with a ticket, a fresh session ID tells us whether the server accepted it.
-        Some(v) if v.ticket.is_some() => kx::random::<32>()?.to_vec(),
+        Some(v) if v.ticket.is_some() => fresh_session_id.to_vec(),
         Some(v) => v.session_id.clone(),
         None => Vec::new(),
     };
@@ -416,12 +420,9 @@ pub(crate) fn handle(
                     .write
                     .ok_or_else(|| Error::Internal("no write keys for a resumed session".into()))?;
                 cx.change_write_keys(write.0, write.1)?;
-                let verify_data = prf::verify_data(
-                    secrets.suite.hash,
-                    &secrets.master,
-                    true,
-                    &cx.transcript.current_hash()?,
-                );
+                let verify_data = secrets
+                    .master
+                    .verify_data(true, &cx.transcript.current_hash()?);
                 cx.send(&Handshake::Finished(Finished { verify_data }))?;
                 store_session(config, secrets.value);
                 *cx.handshake_done = true;
@@ -448,12 +449,9 @@ fn check_server_finished(
     bytes: &[u8],
     cx: &mut Context<'_>,
 ) -> Result<(), Error> {
-    let expected = prf::verify_data(
-        secrets.suite.hash,
-        &secrets.master,
-        false,
-        &cx.transcript.current_hash()?,
-    );
+    let expected = secrets
+        .master
+        .verify_data(false, &cx.transcript.current_hash()?);
     verify_equal(&expected, &fin.verify_data)?;
     cx.transcript.add(bytes);
     Ok(())
@@ -639,20 +637,19 @@ fn resume(
             PeerMisbehaved::ExtendedMasterSecretMismatch,
         ));
     }
-    let master = value.session.master_secret;
-    let keys = prf::key_block(suite, &master, &hello.client_random, &server_random);
+    let master = MasterSecret::new(suite.hash, value.session.master_secret);
+    let keys = master.key_block(suite, &hello.client_random, &server_random);
     let (write, read) = handshake::record_keys(suite, &keys, true)?;
     *cx.pending_read = Some(read);
     config
         .key_log
-        .log("CLIENT_RANDOM", &hello.client_random, &master);
+        .log("CLIENT_RANDOM", &hello.client_random, master.secret());
     cx.negotiated.peer_certificates = value.session.peer_certificates.clone();
     cx.negotiated.resumed = true;
     if let Some((_, sent_id)) = &hello.resuming {
         value.session_id = sent_id.clone();
     }
     let secrets = Secrets {
-        suite,
         master,
         value,
         write: Some(write),
@@ -843,17 +840,20 @@ fn server_hello_done(
     });
     cx.send(&Handshake::ClientKeyExchange(cke))?;
     let suite = choice.suite;
-    let master = if cx.negotiated.extended_master_secret {
-        // RFC 7627 4: the session hash runs through ClientKeyExchange.
-        prf::extended_master_secret(suite.hash, &pre_master, &cx.transcript.current_hash()?)
-    } else {
-        prf::master_secret(
-            suite.hash,
-            &pre_master,
-            &choice.hello.client_random,
-            &choice.server_random,
-        )
-    };
+    let master = MasterSecret::new(
+        suite.hash,
+        if cx.negotiated.extended_master_secret {
+            // RFC 7627 4: the session hash runs through ClientKeyExchange.
+            prf::extended_master_secret(suite.hash, &pre_master, &cx.transcript.current_hash()?)
+        } else {
+            prf::master_secret(
+                suite.hash,
+                &pre_master,
+                &choice.hello.client_random,
+                &choice.server_random,
+            )
+        },
+    );
     if let Some((ck, scheme)) = &credentials {
         // RFC 5246 7.4.8: sign every handshake message so far.
         let messages = cx
@@ -869,19 +869,16 @@ fn server_hello_done(
             },
         }))?;
     }
-    config
-        .key_log
-        .log("CLIENT_RANDOM", &choice.hello.client_random, &master);
-    let keys = prf::key_block(
-        suite,
-        &master,
+    config.key_log.log(
+        "CLIENT_RANDOM",
         &choice.hello.client_random,
-        &choice.server_random,
+        master.secret(),
     );
+    let keys = master.key_block(suite, &choice.hello.client_random, &choice.server_random);
     let (write, read) = handshake::record_keys(suite, &keys, true)?;
     cx.change_write_keys(write.0, write.1)?;
     *cx.pending_read = Some(read);
-    let verify_data = prf::verify_data(suite.hash, &master, true, &cx.transcript.current_hash()?);
+    let verify_data = master.verify_data(true, &cx.transcript.current_hash()?);
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
     let value = ClientSessionValue {
         session_id: choice.session_id.clone(),
@@ -889,7 +886,7 @@ fn server_hello_done(
         ticket_lifetime_hint: 0,
         session: Session {
             cipher_suite: suite.suite,
-            master_secret: master,
+            master_secret: *master.secret(),
             extended_master_secret: cx.negotiated.extended_master_secret,
             server_name: Some(cache_key(&choice.hello.server_name)),
             created: session::now(),
@@ -897,7 +894,6 @@ fn server_hello_done(
         },
     };
     let secrets = Secrets {
-        suite,
         master,
         value,
         write: None,

@@ -414,13 +414,17 @@ impl ConnectionCommon {
         let was_done = self.handshake_done;
         let (machine, mut cx) = self.context();
         let machine = match machine {
-            Some(Machine::Client(config, state)) => {
-                let next = client::handle(&config, *state, input, &mut cx)?;
-                Machine::Client(config, Box::new(next))
+            // The box is reused: a state change costs no allocation. (`Connected` only holds
+            // the place while the handler runs; on error the machine is dropped anyway.)
+            Some(Machine::Client(config, mut state)) => {
+                let current = std::mem::replace(&mut *state, client::ClientState::Connected);
+                *state = client::handle(&config, current, input, &mut cx)?;
+                Machine::Client(config, state)
             }
-            Some(Machine::Server(config, state)) => {
-                let next = server::handle(&config, *state, input, &mut cx)?;
-                Machine::Server(config, Box::new(next))
+            Some(Machine::Server(config, mut state)) => {
+                let current = std::mem::replace(&mut *state, server::ServerState::Connected);
+                *state = server::handle(&config, current, input, &mut cx)?;
+                Machine::Server(config, state)
             }
             None => return Err(Error::ConnectionClosed),
         };

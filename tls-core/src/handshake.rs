@@ -166,7 +166,9 @@ impl Context<'_> {
     /// Encodes, records in the transcript, and sends a handshake message.
     pub(crate) fn send(&mut self, msg: &Handshake<'_>) -> Result<(), Error> {
         log::debug!("sent {msg:?}");
-        let bytes = msg.to_vec();
+        // Most handshake messages fit; a certificate chain grows it once or twice.
+        let mut bytes = Vec::with_capacity(512);
+        msg.encode(&mut bytes);
         self.transcript.add(&bytes);
         self.writer.write(ContentType::Handshake, &bytes, self.tx)
     }

@@ -11,18 +11,28 @@ use std::fmt;
 ///
 /// `seed` is given in parts that are hashed as if concatenated, so callers need not build it.
 pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+    prf_keyed(
+        &hmac::Key::new(hash.hmac_algorithm(), secret),
+        hash,
+        label,
+        seed,
+        out,
+    );
+}
+
+/// [`prf`] with the secret's HMAC key already set up.
+fn prf_keyed(key: &hmac::Key, hash: HashAlg, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
     // P_hash(secret, label + seed): A(0) = label + seed, A(i) = HMAC(secret, A(i-1)),
     // output = HMAC(secret, A(1) + label + seed) + HMAC(secret, A(2) + label + seed) + ...
-    let key = hmac::Key::new(hash.hmac_algorithm(), secret);
     let mut a = {
-        let mut ctx = hmac::Context::with_key(&key);
+        let mut ctx = hmac::Context::with_key(key);
         ctx.update(label);
         seed.iter().for_each(|s| ctx.update(s));
         ctx.sign()
     };
     let mut blocks = out.chunks_mut(hash.output_len()).peekable();
     while let Some(block) = blocks.next() {
-        let mut ctx = hmac::Context::with_key(&key);
+        let mut ctx = hmac::Context::with_key(key);
         ctx.update(a.as_ref());
         ctx.update(label);
         seed.iter().for_each(|s| ctx.update(s));
@@ -30,10 +40,91 @@ pub fn prf(hash: HashAlg, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut
         // The last block may be partial: take only what fits.
         block.iter_mut().zip(p.as_ref()).for_each(|(o, b)| *o = *b);
         if blocks.peek().is_some() {
-            a = hmac::sign(&key, a.as_ref());
+            a = hmac::sign(key, a.as_ref());
         }
     }
 }
+
+/// A connection's master secret, set up for the PRF once: setting up an HMAC key costs two hash
+/// blocks, and the key block and both Finished messages use the same one (in a resumed
+/// handshake that is an eighth of all the hashing).
+#[derive(Clone)]
+pub struct MasterSecret {
+    hash: HashAlg,
+    secret: [u8; 48],
+    key: hmac::Key,
+}
+
+impl MasterSecret {
+    /// The master secret of a connection whose suite names `hash`.
+    pub fn new(hash: HashAlg, secret: [u8; 48]) -> Self {
+        MasterSecret {
+            hash,
+            secret,
+            key: hmac::Key::new(hash.hmac_algorithm(), &secret),
+        }
+    }
+
+    /// The secret itself (for the session cache, tickets and key logs).
+    pub fn secret(&self) -> &[u8; 48] {
+        &self.secret
+    }
+
+    /// [`key_block`] with this secret.
+    pub fn key_block(
+        &self,
+        suite: &SupportedCipherSuite,
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+    ) -> KeyBlock {
+        let key_len = suite.aead.key_len();
+        let iv_len = suite.aead.fixed_iv_len();
+        let mut block = [0u8; 2 * (MAX_KEY_LEN + MAX_IV_LEN)];
+        let block = block.get_mut(..2 * (key_len + iv_len)).unwrap_or_default();
+        prf_keyed(
+            &self.key,
+            self.hash,
+            b"key expansion",
+            &[server_random, client_random],
+            block,
+        );
+        // Cut in order; lengths come from the suite table, and taking from an iterator cannot
+        // panic. (Lengths over the maxima give an empty block, which installing keys refuses.)
+        let mut bytes = block.iter().copied();
+        let mut take = |n| bytes.by_ref().take(n).collect::<Vec<u8>>();
+        KeyBlock {
+            client_write_key: take(key_len),
+            server_write_key: take(key_len),
+            client_write_iv: take(iv_len),
+            server_write_iv: take(iv_len),
+        }
+    }
+
+    /// [`verify_data`] with this secret.
+    pub fn verify_data(&self, from_client: bool, handshake_hash: &[u8]) -> [u8; 12] {
+        let label: &[u8] = if from_client {
+            b"client finished"
+        } else {
+            b"server finished"
+        };
+        let mut out = [0u8; 12];
+        prf_keyed(&self.key, self.hash, label, &[handshake_hash], &mut out);
+        out
+    }
+}
+
+impl fmt::Debug for MasterSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MasterSecret")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The largest AEAD key (AES-256, ChaCha20) and fixed IV (ChaCha20's 12-byte nonce mask) of the
+/// suites in the table.
+const MAX_KEY_LEN: usize = 32;
+const MAX_IV_LEN: usize = 12;
 
 /// The master secret of RFC 5246 section 8.1:
 /// `PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]`.
@@ -103,25 +194,7 @@ pub fn key_block(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> KeyBlock {
-    let key_len = suite.aead.key_len();
-    let iv_len = suite.aead.fixed_iv_len();
-    let mut block = vec![0u8; 2 * (key_len + iv_len)];
-    prf(
-        suite.hash,
-        master,
-        b"key expansion",
-        &[server_random, client_random],
-        &mut block,
-    );
-    // Cut in order; lengths come from the suite table, and taking from an iterator cannot panic.
-    let mut bytes = block.into_iter();
-    let mut take = |n| bytes.by_ref().take(n).collect::<Vec<u8>>();
-    KeyBlock {
-        client_write_key: take(key_len),
-        server_write_key: take(key_len),
-        client_write_iv: take(iv_len),
-        server_write_iv: take(iv_len),
-    }
+    MasterSecret::new(suite.hash, *master).key_block(suite, client_random, server_random)
 }
 
 /// Finished.verify_data (RFC 5246 section 7.4.9):
@@ -133,14 +206,7 @@ pub fn verify_data(
     from_client: bool,
     handshake_hash: &[u8],
 ) -> [u8; 12] {
-    let label: &[u8] = if from_client {
-        b"client finished"
-    } else {
-        b"server finished"
-    };
-    let mut out = [0u8; 12];
-    prf(hash, master, label, &[handshake_hash], &mut out);
-    out
+    MasterSecret::new(hash, *master).verify_data(from_client, handshake_hash)
 }
 
 /// The running hash of the handshake messages (RFC 5246 section 7.4.9 `handshake_messages`).

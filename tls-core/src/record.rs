@@ -23,6 +23,11 @@ pub const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
 /// Sequence numbers must not wrap (RFC 5246 section 6.1); we stop well before.
 const SEQ_LIMIT: u64 = u64::MAX - 1;
 
+/// `RecordHeader`: type, version, length.
+const RECORD_HEADER_LEN: usize = 5;
+/// `HandshakeHeader`: type, 24-bit length.
+const HANDSHAKE_HEADER_LEN: usize = 4;
+
 /// TLS 1.2 on the wire.
 pub const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
 
@@ -74,6 +79,7 @@ impl RecordWriter {
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         let Some((enc, nonce_len)) = &self.encrypter else {
+            out.reserve(RECORD_HEADER_LEN + chunk.len());
             TLSPlaintext {
                 type_: typ,
                 version: TLS12,
@@ -139,6 +145,10 @@ impl RecordReader {
 
     /// Takes the first record off `buf`, opening it in place. `Ok(None)`: not all of it is here yet.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Option<InboundRecord>, Error> {
+        // The common "nothing more yet" case without building a decode error.
+        if buf.len() < RECORD_HEADER_LEN {
+            return Ok(None);
+        }
         let mut r = Reader::new(buf);
         let (typ, version, len) = match RecordHeader::decode(&mut r) {
             Ok(h) => (h.type_, h.version, h.length as usize),
@@ -220,6 +230,9 @@ impl HandshakeJoiner {
 
     /// The length of the first complete message, if there is one.
     pub(crate) fn next_len(&self) -> Result<Option<usize>, Error> {
+        if self.buf.len() < HANDSHAKE_HEADER_LEN {
+            return Ok(None);
+        }
         let mut r = Reader::new(&self.buf);
         let header = match HandshakeHeader::decode(&mut r) {
             Ok(h) => h,

@@ -30,7 +30,7 @@ use crate::handshake::{
     Transition, WriteKeys,
 };
 use crate::kx::{self, KeyExchange};
-use crate::prf::{self, Transcript};
+use crate::prf::{self, MasterSecret, Transcript};
 use crate::resolve::CertifiedKey;
 use crate::session::{self, Session};
 use crate::sign::{algorithm_of, scheme_of};
@@ -99,7 +99,7 @@ pub(crate) struct ClientIdentity {
 /// After the key exchange: the master secret and our write keys.
 pub(crate) struct Keys {
     suite: &'static SupportedCipherSuite,
-    master: [u8; 48],
+    master: MasterSecret,
     write: Option<WriteKeys>,
     resumption: Resumption,
     /// A client certificate's signature over the handshake, when one was presented.
@@ -182,12 +182,9 @@ pub(crate) fn handle(
                     .write
                     .ok_or_else(|| Error::Internal("no write keys".into()))?;
                 cx.change_write_keys(write.0, write.1)?;
-                let verify_data = prf::verify_data(
-                    keys.suite.hash,
-                    &keys.master,
-                    false,
-                    &cx.transcript.current_hash()?,
-                );
+                let verify_data = keys
+                    .master
+                    .verify_data(false, &cx.transcript.current_hash()?);
                 cx.send(&Handshake::Finished(Finished { verify_data }))?;
                 *cx.handshake_done = true;
                 Ok(S::Connected)
@@ -221,12 +218,9 @@ fn check_client_finished(
     bytes: &[u8],
     cx: &mut Context<'_>,
 ) -> Result<(), Error> {
-    let expected = prf::verify_data(
-        keys.suite.hash,
-        &keys.master,
-        true,
-        &cx.transcript.current_hash()?,
-    );
+    let expected = keys
+        .master
+        .verify_data(true, &cx.transcript.current_hash()?);
     verify_equal(&expected, &fin.verify_data)?;
     cx.transcript.add(bytes);
     Ok(())
@@ -236,7 +230,7 @@ fn check_client_finished(
 fn session_of(keys: &Keys, cx: &Context<'_>) -> Session {
     Session {
         cipher_suite: keys.suite.suite,
-        master_secret: keys.master,
+        master_secret: *keys.master.secret(),
         extended_master_secret: cx.negotiated.extended_master_secret,
         server_name: keys.resumption.server_name.clone(),
         created: session::now(),
@@ -614,8 +608,10 @@ fn resume(
     if let Some(limit) = offer.record_size_limit {
         cx.writer.set_max_fragment(limit as usize);
     }
-    let master = session.master_secret;
-    config.key_log.log("CLIENT_RANDOM", &client_random, &master);
+    let master = MasterSecret::new(suite.hash, session.master_secret);
+    config
+        .key_log
+        .log("CLIENT_RANDOM", &client_random, master.secret());
     if issue_ticket {
         send_ticket(
             config,
@@ -626,11 +622,11 @@ fn resume(
             cx,
         )?;
     }
-    let keys = prf::key_block(suite, &master, &client_random, &server_random);
+    let keys = master.key_block(suite, &client_random, &server_random);
     let (write, read) = handshake::record_keys(suite, &keys, false)?;
     cx.change_write_keys(write.0, write.1)?;
     *cx.pending_read = Some(read);
-    let verify_data = prf::verify_data(suite.hash, &master, false, &cx.transcript.current_hash()?);
+    let verify_data = master.verify_data(false, &cx.transcript.current_hash()?);
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
     Ok(ServerState::ResumedExpectChangeCipherSpec(Keys {
         suite,
@@ -777,20 +773,23 @@ fn client_key_exchange(
         });
     };
     let pre_master = p.kx.complete(public.ecdh_yc.point)?;
-    let master = if cx.negotiated.extended_master_secret {
-        prf::extended_master_secret(p.suite.hash, &pre_master, &cx.transcript.current_hash()?)
-    } else {
-        prf::master_secret(
-            p.suite.hash,
-            &pre_master,
-            &p.client_random,
-            &p.server_random,
-        )
-    };
+    let master = MasterSecret::new(
+        p.suite.hash,
+        if cx.negotiated.extended_master_secret {
+            prf::extended_master_secret(p.suite.hash, &pre_master, &cx.transcript.current_hash()?)
+        } else {
+            prf::master_secret(
+                p.suite.hash,
+                &pre_master,
+                &p.client_random,
+                &p.server_random,
+            )
+        },
+    );
     config
         .key_log
-        .log("CLIENT_RANDOM", &p.client_random, &master);
-    let keys = prf::key_block(p.suite, &master, &p.client_random, &p.server_random);
+        .log("CLIENT_RANDOM", &p.client_random, master.secret());
+    let keys = master.key_block(p.suite, &p.client_random, &p.server_random);
     let (write, read) = handshake::record_keys(p.suite, &keys, false)?;
     *cx.pending_read = Some(read);
     if p.client.is_none() {

@@ -16,6 +16,7 @@ use ring::aead;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -458,23 +459,46 @@ const TICKET_OVERHEAD: usize = 16 + 12 + 2 + TAG_LEN;
 const TAG_LEN: usize = 16;
 static TICKET_AEAD: &aead::Algorithm = &aead::CHACHA20_POLY1305;
 
-/// One ticket key and its random name.
+/// One ticket key, its random name, and what makes its nonces.
 struct TicketKey {
     name: [u8; 16],
     key: aead::LessSafeKey,
+    /// Random per key; XORed with the count of tickets sealed so far it is each ticket's nonce
+    /// (as TLS 1.3 builds record nonces, RFC 8446 5.3): unique under this key without a system
+    /// call per ticket, and not a bare counter on the wire.
+    nonce_mask: [u8; 12],
+    sealed: AtomicU64,
 }
 
 impl TicketKey {
     fn generate(rng: &SystemRandom) -> Option<TicketKey> {
-        let mut name = [0u8; 16];
-        let mut key = [0u8; 32];
-        rng.fill(&mut name).ok()?;
-        rng.fill(&mut key).ok()?;
-        let unbound = aead::UnboundKey::new(TICKET_AEAD, &key).ok()?;
+        let mut material = [0u8; 16 + 32 + 12];
+        rng.fill(&mut material).ok()?;
+        let (name, rest) = material.split_first_chunk::<16>()?;
+        let (key, nonce_mask) = rest.split_first_chunk::<32>()?;
+        let unbound = aead::UnboundKey::new(TICKET_AEAD, key).ok()?;
         Some(TicketKey {
-            name,
+            name: *name,
             key: aead::LessSafeKey::new(unbound),
+            nonce_mask: nonce_mask.try_into().ok()?,
+            sealed: AtomicU64::new(0),
         })
+    }
+
+    /// The next nonce; `None` once 2^64 tickets were sealed under this key (never, in practice).
+    fn next_nonce(&self) -> Option<[u8; 12]> {
+        // Stops at the top rather than wrapping, so no nonce repeats.
+        let n = self
+            .sealed
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+            .ok()?;
+        let mut nonce = self.nonce_mask;
+        nonce
+            .iter_mut()
+            .skip(4)
+            .zip(n.to_be_bytes())
+            .for_each(|(m, c)| *m ^= c);
+        Some(nonce)
     }
 }
 
@@ -488,7 +512,8 @@ struct TicketKeys {
 
 /// The [`ProducesTickets`] of spectls: ChaCha20-Poly1305 under keys from ring's
 /// `SystemRandom`, in the [`SealedTicket`] format of `schema/rfc5077.tls` (a random 16-byte
-/// key_name per key, as the AEAD's additional data, and a random 12-byte nonce per ticket).
+/// key_name per key, as the AEAD's additional data, and a 12-byte nonce per ticket that is
+/// unique under its key: a per-key counter XORed with a random per-key mask).
 ///
 /// Keys rotate: after `lifetime` the current key becomes the previous one and a new current key
 /// is made; tickets are opened under either. A ticket is thus accepted for at least `lifetime`
@@ -565,8 +590,7 @@ impl ProducesTickets for Ticketer {
             return None;
         }
         let (current, _) = self.keys()?;
-        let mut nonce = [0u8; 12];
-        self.rng.fill(&mut nonce).ok()?;
+        let nonce = current.next_nonce()?;
         let mut sealed = Vec::with_capacity(plain.len() + TAG_LEN);
         sealed.extend_from_slice(plain);
         let tag = current
@@ -937,6 +961,24 @@ mod tests {
         let none = ClientSessionMemoryCache::new(0);
         none.put("a", client_value(1));
         assert_eq!(none.get("a"), None);
+    }
+
+    #[test]
+    fn ticket_nonces_are_a_masked_counter_that_never_wraps() {
+        let key = TicketKey::generate(&SystemRandom::new()).unwrap();
+        let first = key.next_nonce().unwrap();
+        assert_eq!(first, key.nonce_mask, "counter 0 is the mask itself");
+        for i in 1..=300u64 {
+            let nonce = key.next_nonce().unwrap();
+            let diff: Vec<u8> = nonce.iter().zip(first).map(|(a, b)| a ^ b).collect();
+            assert_eq!(diff[..4], [0; 4]);
+            assert_eq!(diff[4..], i.to_be_bytes());
+        }
+        key.sealed.store(u64::MAX - 1, Ordering::Relaxed);
+        assert!(key.next_nonce().is_some(), "the last one");
+        assert_eq!(key.next_nonce(), None, "exhausted, not wrapped");
+        assert_eq!(key.next_nonce(), None);
+        assert_eq!(key.sealed.load(Ordering::Relaxed), u64::MAX);
     }
 
     #[test]
