@@ -5,6 +5,7 @@
 #   fuzz/run.sh                  # decoders 3 min, alert/ccs 1 min, connections 7.5 min (~62 min)
 #   SCALE=0.1 fuzz/run.sh        # a 5-minute smoke run
 #   fuzz/run.sh handshake reassembler    # only these (their default time)
+#   SECS_EACH=600 fuzz/run.sh    # every target 10 minutes (~130 min)
 #
 # Needs cargo-fuzz; works on stable through RUSTC_BOOTSTRAP=1 (libFuzzer wants -Zsanitizer).
 # New inputs go to fuzz/corpus/<target>/ and crashes to fuzz/artifacts/<target>/, both ignored.
@@ -24,7 +25,7 @@ if [ $# -gt 0 ]; then ORDER=("$@"); fi
 cargo fuzz build
 mkdir -p logs
 for t in "${ORDER[@]}"; do
-  secs=$(awk -v s="${SECS[$t]}" -v k="$SCALE" 'BEGIN { printf "%d", s * k + 0.5 }')
+  secs=${SECS_EACH:-$(awk -v s="${SECS[$t]}" -v k="$SCALE" 'BEGIN { printf "%d", s * k + 0.5 }')}
   mkdir -p "corpus/$t"
   echo "== $t (${secs}s)"
   set +e

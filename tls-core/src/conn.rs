@@ -778,7 +778,8 @@ impl RecvBuf {
     }
 
     /// Where the next read goes: room for the rest of the record being received (its header
-    /// says how long it is) and at least 4 KiB, so small flights keep the buffer small.
+    /// says how long it is) and at least 2 KiB, so small flights keep the buffer small (a
+    /// handshake flight that needs more takes another read).
     fn spare(&mut self) -> &mut [u8] {
         let record = if self.end - self.proc >= 5 {
             crate::wire::RecordHeader::decode(&mut crate::codec::Reader::new(self.data()))
@@ -791,7 +792,7 @@ impl RecvBuf {
             + if record > 4096 {
                 MAX_RECEIVE_BUFFER
             } else {
-                (self.unprocessed_len() + 4096).min(MAX_RECEIVE_BUFFER)
+                (self.unprocessed_len() + 2048).min(MAX_RECEIVE_BUFFER)
             };
         if self.buf.len() - self.start < need && self.start > 0 {
             let shift = self.start;
