@@ -1103,6 +1103,11 @@ fn row(
     println!();
 }
 
+/// `a` as a percentage of `b`.
+fn share(a: Option<f64>, b: Option<f64>) -> String {
+    pct(a.zip(b).map(|(a, b)| a / b))
+}
+
 fn pct(x: Option<f64>) -> String {
     x.map(|x| format!("{:.1}%", x * 100.0))
         .unwrap_or_else(|| "-".into())
@@ -1280,7 +1285,7 @@ fn main() {
                     us(*r),
                     1,
                     false,
-                    &[fmt(f, 1), pct(f.zip(us(*s)).map(|(f, s)| f / s))],
+                    &[fmt(f, 1), share(f, us(*s))],
                 );
                 for (k, side, fl) in [(0, "client", fc), (1, "server", fs)] {
                     let fl = fl.filter(|_| full);
@@ -1291,7 +1296,7 @@ fn main() {
                         part(r),
                         1,
                         false,
-                        &[fmt(fl, 1), pct(fl.zip(part(s)).map(|(f, s)| f / s))],
+                        &[fmt(fl, 1), share(fl, part(s))],
                     );
                 }
             }
@@ -1385,11 +1390,11 @@ fn main() {
                 true,
                 &[
                     fmt(ring, 0),
-                    pct(s.zip(ring).map(|(a, b)| a / b)),
-                    pct(rl.zip(ring).map(|(a, b)| a / b)),
+                    share(s, ring),
+                    share(rl, ring),
                     fmt(api, 0),
-                    pct(s.zip(api).map(|(a, b)| a / b)),
-                    pct(rl.zip(api).map(|(a, b)| a / b)),
+                    share(s, api),
+                    share(rl, api),
                 ],
             );
         }
@@ -1422,8 +1427,8 @@ fn main() {
                 true,
                 &[
                     fmt(ring, 0),
-                    pct(s.zip(ring).map(|(a, b)| a / b)),
-                    pct(rl.zip(ring).map(|(a, b)| a / b)),
+                    share(s, ring),
+                    share(rl, ring),
                     fmt(rl_buffered, 0),
                     fmt(s.zip(rl_buffered).map(|(a, b)| a / b), 3),
                 ],
