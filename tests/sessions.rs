@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use spectls::keylog::KeyLog;
 use spectls::resolve::{CertifiedKey, ResolvesServerCertUsingSni};
-use spectls::session::{ClientSessionMemoryCache, ProducesTickets, Ticketer};
+use spectls::session::{ClientSessionMemoryCache, ProducesTickets, StoresClientSessions, Ticketer};
 use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::suites;
 use spectls::verify::WebPkiClientVerifier;
@@ -91,6 +91,65 @@ fn ticket_resumption() {
     assert!(
         c3.is_resumed(),
         "the fresh ticket from the resumed handshake works too"
+    );
+}
+
+#[test]
+fn a_ticket_past_its_lifetime_hint_is_deleted_not_offered() {
+    let storage = ClientSessionMemoryCache::new(8);
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_session_storage(storage.clone())
+            .build()
+            .unwrap(),
+    );
+    let server = Arc::new(
+        server_builder(false)
+            .with_ticketer(Ticketer::new(Duration::from_secs(3600)).unwrap())
+            .with_session_storage(Arc::new(spectls::session::NoServerSessionStorage))
+            .build()
+            .unwrap(),
+    );
+    connect(&client, &server);
+    let fresh = storage.get("localhost").expect("ticket kept");
+    assert_eq!(fresh.ticket_lifetime_hint, 3600, "the server's hint");
+    let now = spectls::session::now();
+    assert!(
+        now - fresh.session.created < 60,
+        "counted from when it arrived"
+    );
+    // (age, hint) -> resumed?
+    for (age, hint, resumes) in [
+        (3599, 3600, true),
+        (3600, 3600, false),
+        (10, 5, false),
+        (1 << 30, 0, true),
+    ] {
+        let mut value = fresh.clone();
+        value.ticket_lifetime_hint = hint;
+        value.session.created = now - age;
+        storage.put("localhost", value);
+        let (c, s) = connect(&client, &server);
+        assert_eq!(
+            (c.is_resumed(), s.is_resumed()),
+            (resumes, resumes),
+            "age {age} hint {hint}"
+        );
+        // Either way the handshake leaves a fresh ticket behind.
+        let kept = storage.get("localhost").expect("a new session");
+        assert!(spectls::session::now() - kept.session.created < 60);
+    }
+    // A stale one is deleted even when the handshake then fails to store a new one.
+    let mut stale = fresh.clone();
+    stale.session.created = now - 7200;
+    storage.put("localhost", stale);
+    let _offering_nothing =
+        ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).unwrap();
+    assert_eq!(
+        storage.get("localhost"),
+        None,
+        "deleted when the ClientHello was built"
     );
 }
 

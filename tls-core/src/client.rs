@@ -207,6 +207,17 @@ pub(crate) fn start(
                 .cipher_suites
                 .iter()
                 .any(|s| s.suite == v.session.cipher_suite)
+        })
+        .filter(|v| {
+            // RFC 5077 3.3: a ticket past its lifetime hint is deleted with its session.
+            let stale = v.ticket.is_some()
+                && v.ticket_lifetime_hint != 0
+                && v.session
+                    .is_expired(u64::from(v.ticket_lifetime_hint), session::now());
+            if stale {
+                config.session_storage.remove(&cache_key(&server_name));
+            }
+            !stale
         });
     let session_id = match &resuming {
         // RFC 5077 3.4: with a ticket, a fresh session ID tells us whether the server accepted it.
@@ -462,6 +473,8 @@ fn keep_ticket(secrets: &mut Secrets, t: &NewSessionTicket<'_>) {
     if !t.ticket.is_empty() {
         secrets.value.ticket = Some(t.ticket.to_vec());
         secrets.value.ticket_lifetime_hint = t.ticket_lifetime_hint;
+        // The hint counts from now (a renewed ticket starts afresh, as the server's copy does).
+        secrets.value.session.created = session::now();
     }
 }
 

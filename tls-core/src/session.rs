@@ -63,7 +63,8 @@ pub struct Session {
     /// The SNI host name the session was made under (RFC 6066 section 3), if any. `Some("")`
     /// is stored as `None`.
     pub server_name: Option<String>,
-    /// When the full handshake completed, in seconds since the Unix epoch (see [`now`]).
+    /// When the full handshake completed, in seconds since the Unix epoch (see [`now`]); moved
+    /// forward when a ticket renews the session (on a client: when the ticket arrived).
     pub created: u64,
     /// The peer's certificate chain: the client's (client authentication) on a server, the
     /// server's on a client. Empty for an anonymous peer.
@@ -335,7 +336,9 @@ pub struct ClientSessionValue {
     pub session_id: Vec<u8>,
     /// The ticket from NewSessionTicket, if any.
     pub ticket: Option<Vec<u8>>,
-    /// NewSessionTicket.ticket_lifetime_hint, in seconds (0: unspecified).
+    /// NewSessionTicket.ticket_lifetime_hint, in seconds (0: unspecified). Once that long has
+    /// passed since the ticket arrived (`session.created`), the client deletes the session
+    /// instead of offering it (RFC 5077 section 3.3).
     pub ticket_lifetime_hint: u32,
     /// The session itself.
     pub session: Session,
