@@ -43,6 +43,10 @@
 
 mod common;
 
+use common::peer::{
+    accept, cert_file, connect, contains, find, free_port, require, start_s_server_on_free_port,
+    verifying_s_client, Peer, TIMEOUT,
+};
 use common::*;
 use spectls::pki_types::ServerName;
 use spectls::suites::{self, SignatureFamily, SupportedCipherSuite};
@@ -50,14 +54,13 @@ use spectls::wire::{NamedCurve, SignatureScheme};
 use spectls::{ClientConnection, ConnectionCommon, ServerConnection, Stream};
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
 
-/// Bound on every wait: socket reads and writes, a peer starting, a peer exiting.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of a peer's output a failure message shows: the payloads are tens of kilobytes.
+const TRANSCRIPT_CHARS: usize = 6000;
 
 // ---------------------------------------------------------------------------------------------
 // The suites and their names in each peer
@@ -200,35 +203,7 @@ per_suite!(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers: files, binaries, payloads
-
-fn cert_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/certs")
-        .join(name)
-}
-
-/// The path of a peer binary; a missing one fails the test (never skips it).
-fn require(bin: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path).chain(["/usr/sbin", "/sbin"].map(PathBuf::from));
-    for dir in dirs {
-        let candidate = dir.join(bin);
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    let package = match bin {
-        "gnutls-cli" | "gnutls-serv" => "gnutls-bin",
-        "ip" => "iproute2",
-        "unshare" => "util-linux",
-        other => other,
-    };
-    panic!(
-        "interop peer `{bin}` is not installed (not on PATH, /usr/sbin or /sbin): \
-         `apt-get install {package}` (.ci/run does this)"
-    );
-}
+// Small helpers: payloads and comparisons
 
 /// `lines` lines of `width` pseudo-random letters and digits, each ending in `\n`: text every
 /// peer passes through untouched (no `\r`, no `*` for gnutls-serv's commands, no command words).
@@ -274,17 +249,6 @@ fn server_reply(payload: &[u8]) -> Vec<u8> {
     reply
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    find(haystack, needle).is_some()
-}
-
 /// Where two byte strings first differ, for failure messages.
 fn first_difference(got: &[u8], want: &[u8]) -> String {
     match got.iter().zip(want).position(|(a, b)| a != b) {
@@ -298,14 +262,6 @@ fn first_difference(got: &[u8], want: &[u8]) -> String {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
-        .port()
-}
-
 macro_rules! ensure {
     ($cond:expr, $($msg:tt)+) => {
         if !$cond {
@@ -315,169 +271,7 @@ macro_rules! ensure {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Peer processes
-
-/// A child process whose output is collected by two threads; killed when dropped.
-struct Peer {
-    what: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Arc<Mutex<Vec<u8>>>,
-    stderr: Arc<Mutex<Vec<u8>>>,
-    readers: Vec<JoinHandle<()>>,
-    status: Option<ExitStatus>,
-}
-
-fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
-    thread::spawn(move || {
-        let mut chunk = [0u8; 16384];
-        while let Ok(n @ 1..) = from.read(&mut chunk) {
-            into.lock().unwrap().extend_from_slice(&chunk[..n]);
-        }
-    })
-}
-
-impl Peer {
-    fn spawn(mut cmd: Command) -> Peer {
-        let what = format!("{cmd:?}");
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-        let (stdout, stderr) = (Arc::default(), Arc::default());
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), Arc::clone(&stdout)),
-            collect(child.stderr.take().unwrap(), Arc::clone(&stderr)),
-        ];
-        Peer {
-            what,
-            stdin: child.stdin.take(),
-            child,
-            stdout,
-            stderr,
-            readers,
-            status: None,
-        }
-    }
-
-    fn stdout(&self) -> Vec<u8> {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    fn stderr(&self) -> Vec<u8> {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Writes to the peer's stdin; a peer that already died shows up in the later checks.
-    fn write_stdin(&mut self, data: &[u8]) {
-        if let Some(stdin) = &mut self.stdin {
-            let _ = stdin.write_all(data).and_then(|()| stdin.flush());
-        }
-    }
-
-    fn close_stdin(&mut self) {
-        self.stdin = None;
-    }
-
-    fn exited(&mut self) -> bool {
-        if self.status.is_none() {
-            self.status = self.child.try_wait().ok().flatten();
-        }
-        self.status.is_some()
-    }
-
-    /// Waits until `needle` shows in stdout or stderr; false on timeout or if the peer exits
-    /// without printing it.
-    fn wait_output(&mut self, needle: &[u8], timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let exited = self.exited() && self.readers.iter().all(|r| r.is_finished());
-            if contains(&self.stdout(), needle) || contains(&self.stderr(), needle) {
-                return true;
-            }
-            if exited || Instant::now() > deadline {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Waits for the peer to exit and for its output to be read; `None` on timeout.
-    fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        while !self.exited() {
-            if Instant::now() > deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        while !self.readers.iter().all(|r| r.is_finished()) && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(5));
-        }
-        self.status
-    }
-
-    /// The command and its output so far, for failure messages (long output is elided in the
-    /// middle: the payloads are tens of kilobytes).
-    fn transcript(&self) -> String {
-        fn show(bytes: &[u8]) -> String {
-            let s = String::from_utf8_lossy(bytes);
-            let chars: Vec<char> = s.chars().collect();
-            if chars.len() <= 6000 {
-                return s.into_owned();
-            }
-            let head: String = chars[..3000].iter().collect();
-            let tail: String = chars[chars.len() - 3000..].iter().collect();
-            format!(
-                "{head}\n[... {} characters ...]\n{tail}",
-                chars.len() - 6000
-            )
-        }
-        format!(
-            "--- {} (exit: {:?})\n--- stdout:\n{}\n--- stderr:\n{}\n---",
-            self.what,
-            self.status,
-            show(&self.stdout()),
-            show(&self.stderr())
-        )
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        self.stdin = None;
-        if !self.exited() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // spectls over TCP: the client and the server sides
-
-fn set_timeouts(sock: &TcpStream) {
-    sock.set_read_timeout(Some(TIMEOUT)).expect("read timeout");
-    sock.set_write_timeout(Some(TIMEOUT))
-        .expect("write timeout");
-}
-
-/// Connects to 127.0.0.1:`port`, retrying while nobody listens yet (bounded).
-fn connect(port: u16) -> Result<TcpStream, String> {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(sock) => return Ok(sock),
-            Err(e) if Instant::now() > deadline => {
-                return Err(format!("connect to 127.0.0.1:{port}: {e}"))
-            }
-            Err(_) => thread::sleep(Duration::from_millis(20)),
-        }
-    }
-}
 
 /// The spectls client (default suites, trusting the test CA, SNI `localhost`) against a server
 /// on 127.0.0.1:`port` that answers `send` with `expect`: checks the suite, the extended master
@@ -489,8 +283,7 @@ fn spectls_client_session(
     send: &[u8],
     expect: &[u8],
 ) -> Result<(Option<NamedCurve>, Option<SignatureScheme>), String> {
-    let sock = connect(port)?;
-    set_timeouts(&sock);
+    let sock = connect(port).map_err(|e| format!("connect to 127.0.0.1:{port}: {e}"))?;
     let conn = ClientConnection::new(
         Arc::new(client_config()),
         ServerName::try_from("localhost").unwrap(),
@@ -570,21 +363,7 @@ fn spawn_spectls_server(
     closer: Closer,
 ) -> JoinHandle<Result<ServerReport, String>> {
     thread::spawn(move || {
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let deadline = Instant::now() + TIMEOUT;
-        let sock = loop {
-            match listener.accept() {
-                Ok((sock, _)) => break sock,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
-                    thread::sleep(Duration::from_millis(10))
-                }
-                Err(e) => return Err(format!("accept: {e}")),
-            }
-        };
-        sock.set_nonblocking(false).expect("blocking socket");
-        set_timeouts(&sock);
+        let sock = accept(&listener).map_err(|e| format!("accept: {e}"))?;
         let conn = ServerConnection::new(Arc::new(server_config(case.rsa())))
             .map_err(|e| format!("server: {e}"))?;
         let mut tls = Stream::new(conn, sock);
@@ -668,18 +447,11 @@ fn check_server_report(
 // ---------------------------------------------------------------------------------------------
 // 1. spectls client vs openssl s_server
 
-/// Starts `openssl s_server -rev` for one connection and waits until it accepts; on a lost race
-/// for the port it retries with another.
+/// Starts `openssl s_server -rev` for one connection and waits until it accepts.
 fn start_s_server(case: &Case, extra: &[&str]) -> (Peer, u16) {
-    let openssl = require("openssl");
     let (chain, key) = case.chain_and_key();
-    let mut last = String::new();
-    for _ in 0..5 {
-        let port = free_port();
-        let mut cmd = Command::new(&openssl);
-        cmd.arg("s_server")
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .args(["-naccept", "1", "-tls1_2", "-cipher", case.openssl])
+    start_s_server_on_free_port(TRANSCRIPT_CHARS, |cmd| {
+        cmd.args(["-naccept", "1", "-tls1_2", "-cipher", case.openssl])
             .arg("-cert")
             .arg(&chain)
             .arg("-key")
@@ -688,17 +460,7 @@ fn start_s_server(case: &Case, extra: &[&str]) -> (Peer, u16) {
             .arg(cert_file("ca.pem"))
             .arg("-rev")
             .args(extra);
-        let mut server = Peer::spawn(cmd);
-        if server.wait_output(b"ACCEPT", TIMEOUT) {
-            return (server, port);
-        }
-        server.wait_exit(Duration::from_secs(1));
-        last = server.transcript();
-        if !last.contains("in use") {
-            break;
-        }
-    }
-    panic!("openssl s_server did not start:\n{last}");
+    })
 }
 
 fn spectls_client_vs_s_server(case: &'static Case) {
@@ -714,7 +476,7 @@ fn s_server_session(case: &Case, extra: &[&str]) -> (Option<NamedCurve>, Option<
     let status = server.wait_exit(TIMEOUT);
     let negotiated =
         result.unwrap_or_else(|e| panic!("{} {extra:?}: {e}\n{}", case.name, server.transcript()));
-    let err = String::from_utf8_lossy(&server.stderr()).into_owned();
+    let err = server.stderr();
     let problems: Vec<String> = [
         (
             status.is_some_and(|s| s.success()),
@@ -765,22 +527,14 @@ fn s_client_session(case: &'static Case, extra: &[&str], want: &[&str]) {
     let reply = server_reply(&payload);
     // The server closes first: s_client prints "closed" and answers with its close_notify.
     let server = spawn_spectls_server(listener, case, payload.len(), reply.clone(), Closer::Server);
-    let mut cmd = Command::new(openssl);
-    cmd.arg("s_client")
-        .args(["-connect", &format!("127.0.0.1:{port}")])
-        .args(["-tls1_2", "-cipher", case.openssl])
-        .arg("-CAfile")
-        .arg(cert_file("ca.pem"))
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .args(["-verify_return_error", "-nocommands"])
-        .args(extra);
-    let mut client = Peer::spawn(cmd);
+    let cmd = verifying_s_client(&openssl, port, &["-tls1_2", "-cipher", case.openssl], extra);
+    let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     // stdin stays open until s_client exits: its end would make s_client close first.
     client.write_stdin(&payload);
     let report = server.join().expect("server thread");
     let status = client.wait_exit(TIMEOUT);
     client.close_stdin();
-    let out = client.stdout();
+    let out = client.stdout_bytes();
     let checks = check_server_report(case, report, &payload).and_then(|()| {
         ensure!(
             status.is_some_and(|s| s.success()),
@@ -999,11 +753,11 @@ fn server_declines_ecdsa_suites_when_client_lacks_the_certificate_curve() {
         .arg("-CAfile")
         .arg(cert_file("ca.pem"))
         .args(["-servername", "localhost", "-nocommands"]);
-    let mut client = Peer::spawn(cmd);
+    let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     client.write_stdin(b"x");
     let report = server.join().expect("server thread");
     client.wait_exit(TIMEOUT);
-    let err = String::from_utf8_lossy(&client.stderr()).into_owned();
+    let err = client.stderr();
     match report {
         Ok(_) => panic!("the handshake completed\n{}", client.transcript()),
         Err(e) => assert!(
@@ -1039,13 +793,13 @@ fn gnutls_cli_vs_spectls_server(case: &'static Case) {
         ])
         .args(["--priority", &case.gnutls_priority()])
         .arg("127.0.0.1");
-    let mut client = Peer::spawn(cmd);
+    let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     client.write_stdin(&payload);
     let replied = client.wait_output(REPLY_END, TIMEOUT);
     client.close_stdin();
     let report = server.join().expect("server thread");
     let status = client.wait_exit(TIMEOUT);
-    let out = client.stdout();
+    let out = client.stdout_bytes();
     let checks = check_server_report(case, report, &payload).and_then(|()| {
         ensure!(
             replied && contains(&out, &reply),
@@ -1093,12 +847,12 @@ fn spectls_client_vs_gnutls_serv(case: &'static Case) {
         .args([NETNS_CHILD, "--exact", "--ignored", "--nocapture"])
         .args(["--test-threads", "1"])
         .env(NETNS_ENV, case.name);
-    let mut child = Peer::spawn(cmd);
+    let mut child = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     // The child bounds each of its own steps; this covers start-up on a loaded machine too.
     let status = child.wait_exit(3 * TIMEOUT);
     let marker = format!("{NETNS_OK} {}", case.name);
     assert!(
-        status.is_some_and(|s| s.success()) && contains(&child.stdout(), marker.as_bytes()),
+        status.is_some_and(|s| s.success()) && contains(&child.stdout_bytes(), marker.as_bytes()),
         "{}: the namespace child failed (or never ran {NETNS_CHILD}):\n{}",
         case.name,
         child.transcript()
@@ -1149,7 +903,7 @@ fn gnutls_serv_netns_child() {
         .arg("--x509keyfile")
         .arg(&key)
         .args(["--priority", &case.gnutls_priority()]);
-    let mut server = Peer::spawn(cmd);
+    let mut server = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     let payload = client_payload(case);
     // connect() retries until gnutls-serv listens; the echo answers the payload unchanged.
     if let Err(e) = spectls_client_session(port, case, &payload, &payload) {

@@ -43,10 +43,14 @@
 //! Peer binaries (`openssl`) are required: a missing one fails the test. Every peer is a child
 //! process killed when its guard drops; sockets have 10 s timeouts; listeners bind 127.0.0.1
 //! port 0, and `s_server` gets a port just released by such a listener (retrying on a lost
-//! race), as in `tests/interop.rs`, whose helpers are copied here.
+//! race), as in `tests/interop.rs`, with which these helpers are shared (`tests/common/peer.rs`).
 
 mod common;
 
+use common::peer::{
+    accept, cert_file, connect, require, start_s_server_on_free_port, verifying_s_client, Peer,
+    TIMEOUT,
+};
 use common::{roots, CA, ECDSA_CHAIN, ECDSA_KEY};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use spectls::session::{
@@ -62,50 +66,19 @@ use spectls::{
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Bound on every wait: socket reads and writes, a peer starting, a peer exiting.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of a peer's output a failure message shows.
+const TRANSCRIPT_CHARS: usize = 8000;
 
 /// The subject common name of the trusted client certificate.
 const CLIENT_CN: &str = "spectls test client";
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers (as in tests/interop.rs)
-
-fn cert_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/certs")
-        .join(name)
-}
-
-/// The path of a peer binary; a missing one fails the test (never skips it).
-fn require(bin: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path).chain(["/usr/sbin", "/sbin"].map(PathBuf::from));
-    for dir in dirs {
-        let candidate = dir.join(bin);
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    panic!(
-        "interop peer `{bin}` is not installed (not on PATH, /usr/sbin or /sbin): \
-         `apt-get install {bin}` (.ci/run does this)"
-    );
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
-        .port()
-}
+// Small helpers
 
 /// The spectls error inside an `io::Error` from `Stream` (handshake, read, write).
 fn tls_error(e: &io::Error) -> Option<Error> {
@@ -117,142 +90,6 @@ fn field<'a>(text: &'a str, label: &str) -> Option<&'a str> {
     text.lines()
         .find_map(|l| l.trim_start().strip_prefix(label))
         .map(str::trim)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Peer processes (as in tests/interop.rs)
-
-/// A child process whose output is collected by two threads; killed when dropped.
-struct Peer {
-    what: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Arc<Mutex<Vec<u8>>>,
-    stderr: Arc<Mutex<Vec<u8>>>,
-    readers: Vec<JoinHandle<()>>,
-    status: Option<ExitStatus>,
-}
-
-fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
-    thread::spawn(move || {
-        let mut chunk = [0u8; 16384];
-        while let Ok(n @ 1..) = from.read(&mut chunk) {
-            into.lock().unwrap().extend_from_slice(&chunk[..n]);
-        }
-    })
-}
-
-impl Peer {
-    fn spawn(mut cmd: Command) -> Peer {
-        let what = format!("{cmd:?}");
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-        let (stdout, stderr) = (Arc::default(), Arc::default());
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), Arc::clone(&stdout)),
-            collect(child.stderr.take().unwrap(), Arc::clone(&stderr)),
-        ];
-        Peer {
-            what,
-            stdin: child.stdin.take(),
-            child,
-            stdout,
-            stderr,
-            readers,
-            status: None,
-        }
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
-    }
-
-    /// Writes to the peer's stdin; a peer that already died shows up in the later checks.
-    fn write_stdin(&mut self, data: &[u8]) {
-        if let Some(stdin) = &mut self.stdin {
-            let _ = stdin.write_all(data).and_then(|()| stdin.flush());
-        }
-    }
-
-    fn exited(&mut self) -> bool {
-        if self.status.is_none() {
-            self.status = self.child.try_wait().ok().flatten();
-        }
-        self.status.is_some()
-    }
-
-    /// Waits until `needle` shows in stdout or stderr; false on timeout or if the peer exits
-    /// without printing it.
-    fn wait_output(&mut self, needle: &str, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let exited = self.exited() && self.readers.iter().all(|r| r.is_finished());
-            if self.stdout().contains(needle) || self.stderr().contains(needle) {
-                return true;
-            }
-            if exited || Instant::now() > deadline {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Waits for the peer to exit and for its output to be read; `None` on timeout.
-    fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        while !self.exited() {
-            if Instant::now() > deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        while !self.readers.iter().all(|r| r.is_finished()) && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(5));
-        }
-        self.status
-    }
-
-    /// The command and its output so far, for failure messages.
-    fn transcript(&self) -> String {
-        fn show(s: String) -> String {
-            let chars: Vec<char> = s.chars().collect();
-            if chars.len() <= 8000 {
-                return s;
-            }
-            let head: String = chars[..4000].iter().collect();
-            let tail: String = chars[chars.len() - 4000..].iter().collect();
-            format!(
-                "{head}\n[... {} characters ...]\n{tail}",
-                chars.len() - 8000
-            )
-        }
-        format!(
-            "--- {} (exit: {:?})\n--- stdout:\n{}\n--- stderr:\n{}\n---",
-            self.what,
-            self.status,
-            show(self.stdout()),
-            show(self.stderr())
-        )
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        self.stdin = None;
-        if !self.exited() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,24 +295,6 @@ fn spectls_client(
 // ---------------------------------------------------------------------------------------------
 // spectls over TCP
 
-fn set_timeouts(sock: &TcpStream) {
-    sock.set_read_timeout(Some(TIMEOUT)).expect("read timeout");
-    sock.set_write_timeout(Some(TIMEOUT))
-        .expect("write timeout");
-}
-
-/// Connects to 127.0.0.1:`port`, retrying while nobody listens yet (bounded).
-fn connect(port: u16) -> io::Result<TcpStream> {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(sock) => return Ok(sock),
-            Err(e) if Instant::now() > deadline => return Err(e),
-            Err(_) => thread::sleep(Duration::from_millis(20)),
-        }
-    }
-}
-
 /// What the spectls client saw of one `s_server -www` connection.
 struct Visit {
     resumed: bool,
@@ -489,7 +308,6 @@ struct Visit {
 /// to s_server's close_notify (a clean end of data is required), then our close_notify.
 fn www_get(port: u16, config: &Arc<ClientConfig>) -> io::Result<Visit> {
     let sock = connect(port)?;
-    set_timeouts(&sock);
     let conn = ClientConnection::new(config.clone(), ServerName::try_from("localhost").unwrap())
         .map_err(io::Error::other)?;
     let mut tls = Stream::new(conn, sock);
@@ -534,7 +352,6 @@ fn serve_one(sock: TcpStream, config: &Arc<ServerConfig>) -> Result<Seen, Refuse
         error: tls_error(&e),
         what: format!("{what}: {e}"),
     };
-    set_timeouts(&sock);
     let conn = ServerConnection::new(config.clone()).map_err(|e| Refused {
         what: format!("server: {e}"),
         error: Some(e),
@@ -594,28 +411,10 @@ fn spawn_spectls_server(
     connections: usize,
 ) -> JoinHandle<Vec<Result<Seen, Refused>>> {
     thread::spawn(move || {
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
         let mut results = Vec::new();
         for _ in 0..connections {
-            let deadline = Instant::now() + TIMEOUT;
-            let sock = loop {
-                match listener.accept() {
-                    Ok((sock, _)) => break Ok(sock),
-                    Err(e)
-                        if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline =>
-                    {
-                        thread::sleep(Duration::from_millis(10))
-                    }
-                    Err(e) => break Err(e),
-                }
-            };
-            match sock {
-                Ok(sock) => {
-                    sock.set_nonblocking(false).expect("blocking socket");
-                    results.push(serve_one(sock, &config));
-                }
+            match accept(&listener) {
+                Ok(sock) => results.push(serve_one(sock, &config)),
                 Err(e) => {
                     results.push(Err(Refused {
                         error: None,
@@ -633,33 +432,16 @@ fn spawn_spectls_server(
 // openssl s_server -www and s_client
 
 /// Starts `openssl s_server -www` (TLS 1.2, the ECDSA test certificate) for `naccept`
-/// connections with `extra` arguments, and waits until it accepts; on a lost race for the port
-/// it retries with another.
+/// connections with `extra` arguments, and waits until it accepts.
 fn start_s_server(naccept: usize, extra: &[&str]) -> (Peer, u16) {
-    let openssl = require("openssl");
-    let mut last = String::new();
-    for _ in 0..5 {
-        let port = free_port();
-        let mut cmd = Command::new(&openssl);
-        cmd.arg("s_server")
-            .args(["-accept", &format!("127.0.0.1:{port}")])
-            .args(["-naccept", &naccept.to_string(), "-tls1_2", "-www"])
+    start_s_server_on_free_port(TRANSCRIPT_CHARS, |cmd| {
+        cmd.args(["-naccept", &naccept.to_string(), "-tls1_2", "-www"])
             .arg("-cert")
             .arg(cert_file("server-ecdsa.pem"))
             .arg("-key")
             .arg(cert_file("server-ecdsa.key"))
             .args(extra);
-        let mut server = Peer::spawn(cmd);
-        if server.wait_output("ACCEPT", TIMEOUT) {
-            return (server, port);
-        }
-        server.wait_exit(Duration::from_secs(1));
-        last = server.transcript();
-        if !last.contains("in use") {
-            break;
-        }
-    }
-    panic!("openssl s_server did not start:\n{last}");
+    })
 }
 
 /// Waits for s_server to finish its `-naccept` connections and exit successfully.
@@ -677,15 +459,8 @@ fn finish_s_server(server: &mut Peer) {
 /// stdin open (its end would make s_client close first); returns it after it exited.
 fn run_s_client(port: u16, extra: &[&str]) -> Peer {
     let openssl = require("openssl");
-    let mut cmd = Command::new(openssl);
-    cmd.arg("s_client")
-        .args(["-connect", &format!("127.0.0.1:{port}"), "-tls1_2"])
-        .arg("-CAfile")
-        .arg(cert_file("ca.pem"))
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .args(["-verify_return_error", "-nocommands"])
-        .args(extra);
-    let mut client = Peer::spawn(cmd);
+    let cmd = verifying_s_client(&openssl, port, &["-tls1_2"], extra);
+    let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     client.write_stdin(CLIENT_LINE);
     client.wait_exit(TIMEOUT);
     client
@@ -699,7 +474,7 @@ fn check_s_client_ok(client: &Peer, seen: &Result<Seen, Refused>) -> Result<(), 
     if seen.sni.as_deref() != Some("localhost") || !seen.ems {
         return Err(format!("spectls server: SNI or EMS missing: {seen:?}"));
     }
-    if !client.status.is_some_and(|s| s.success()) {
+    if !client.status().is_some_and(|s| s.success()) {
         return Err("s_client did not exit successfully".into());
     }
     let out = client.stdout();
@@ -1120,7 +895,7 @@ mod spectls_client_vs_openssl_s_server {
         );
         assert!(
             server.wait_output(
-                &format!("depth=0 CN = {CLIENT_CN}\nverify return:1"),
+                format!("depth=0 CN = {CLIENT_CN}\nverify return:1"),
                 TIMEOUT
             ),
             "s_server did not verify the client certificate\n{}",
@@ -1427,7 +1202,7 @@ mod openssl_s_client_vs_spectls_server {
         );
         for (what, client) in [("without", &without), ("rogue", &with_rogue)] {
             assert!(
-                client.status.is_some_and(|s| !s.success()),
+                client.status().is_some_and(|s| !s.success()),
                 "{what}: s_client exited successfully\n{}",
                 client.transcript()
             );

@@ -1,6 +1,8 @@
 //! Shared test helpers: configs from the committed test certificates, and in-memory transfer
-//! between two sans-IO connections.
+//! between two sans-IO connections; `peer` has the real peer processes of the interop tests.
 #![allow(dead_code)]
+
+pub mod peer;
 
 use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::verify::RootCertStore;
