@@ -488,7 +488,7 @@ fn store_session(config: &ClientConfig, value: ClientSessionValue) {
 
 fn server_hello(
     config: &ClientConfig,
-    hello: Hello,
+    mut hello: Hello,
     sh: ServerHello<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
@@ -592,12 +592,16 @@ fn server_hello(
     let server_random = random_bytes(&sh.random);
 
     // Resumption: the server echoed the session ID we sent for a cached session.
-    if let Some((value, sent_id)) = &hello.resuming {
-        if !sent_id.is_empty() && sh.session_id.0 == sent_id.as_slice() {
+    let echoed = |(_, sent_id): &(ClientSessionValue, Vec<u8>)| {
+        !sent_id.is_empty() && sh.session_id.0 == sent_id.as_slice()
+    };
+    if hello.resuming.as_ref().is_some_and(echoed) {
+        if let Some((value, sent_id)) = hello.resuming.take() {
             return resume(
                 config,
                 &hello,
-                value.clone(),
+                value,
+                sent_id,
                 suite,
                 ems,
                 server_random,
@@ -632,6 +636,7 @@ fn resume(
     config: &ClientConfig,
     hello: &Hello,
     mut value: ClientSessionValue,
+    sent_id: Vec<u8>,
     suite: &'static SupportedCipherSuite,
     ems: bool,
     server_random: [u8; 32],
@@ -659,9 +664,7 @@ fn resume(
         .log("CLIENT_RANDOM", &hello.client_random, master.secret());
     cx.negotiated.peer_certificates = value.session.peer_certificates.clone();
     cx.negotiated.resumed = true;
-    if let Some((_, sent_id)) = &hello.resuming {
-        value.session_id = sent_id.clone();
-    }
+    value.session_id = sent_id;
     let secrets = Secrets {
         master,
         value,

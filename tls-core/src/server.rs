@@ -257,12 +257,12 @@ fn send_ticket(
 /// What the client offered, gathered from its extensions.
 #[derive(Default)]
 struct Offer<'a> {
-    groups: Option<Vec<NamedCurve>>,
+    groups: Option<&'a [NamedCurve]>,
     schemes: Vec<SignatureScheme>,
     alpn: Option<Vec<&'a [u8]>>,
     sni: Option<String>,
     ems: bool,
-    point_formats: Option<Vec<ECPointFormat>>,
+    point_formats: Option<&'a [ECPointFormat]>,
     record_size_limit: Option<u16>,
     renegotiation_info: bool,
     /// `Some` when the client sent session_ticket: the ticket, possibly empty.
@@ -275,7 +275,7 @@ fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
     let mut o = Offer::default();
     for e in exts {
         match e {
-            Extension::EllipticCurves(g) => o.groups = Some(g.named_curve_list.clone()),
+            Extension::EllipticCurves(g) => o.groups = Some(&g.named_curve_list),
             Extension::SignatureAlgorithms(s) => {
                 o.schemes = s
                     .supported_signature_algorithms
@@ -295,7 +295,7 @@ fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
                 });
             }
             Extension::ExtendedMasterSecret(_) => o.ems = true,
-            Extension::EcPointFormats(f) => o.point_formats = Some(f.ec_point_format_list.clone()),
+            Extension::EcPointFormats(f) => o.point_formats = Some(&f.ec_point_format_list),
             Extension::RecordSizeLimit(l) => {
                 if l.0 < 64 {
                     return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
@@ -361,8 +361,7 @@ fn client_hello(
             "null compression not offered",
         )));
     }
-    let exts = ch.extensions.clone().unwrap_or_default();
-    let offer = read_offer(&exts)?;
+    let offer = read_offer(ch.extensions.as_deref().unwrap_or_default())?;
     if config.require_ems && !offer.ems {
         return Err(Error::PeerIncompatible(
             PeerIncompatible::ExtendedMasterSecretRequired,
@@ -423,10 +422,7 @@ fn client_hello(
         .ok_or(Error::PeerIncompatible(PeerIncompatible::UnrecognizedName))?;
     let family = ck.key.family();
     // RFC 8422 4: without supported_groups, assume the client takes secp256r1.
-    let client_groups = offer
-        .groups
-        .clone()
-        .unwrap_or_else(|| vec![NamedCurve::Secp256r1]);
+    let client_groups = offer.groups.unwrap_or(&[NamedCurve::Secp256r1]);
     // RFC 8422 5.3: an ECDSA certificate's curve must be one the client supports, or no
     // ECDHE_ECDSA suite can be used with it.
     let curve_ok = ck
