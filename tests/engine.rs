@@ -103,7 +103,10 @@ fn pending(from: &mut spectls::ConnectionCommon) -> Vec<u8> {
 /// Feeds bytes to a connection and processes them.
 fn feed(to: &mut spectls::ConnectionCommon, mut bytes: &[u8]) -> Result<(), spectls::Error> {
     while !bytes.is_empty() {
-        to.read_tls(&mut bytes).unwrap();
+        // 0: the peer closed (close_notify); nothing more is taken in.
+        if to.read_tls(&mut bytes).unwrap() == 0 {
+            break;
+        }
         to.process_new_packets()?;
     }
     Ok(())

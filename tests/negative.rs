@@ -78,7 +78,10 @@ fn drain(conn: &mut ConnectionCommon) -> Vec<u8> {
 fn feed(conn: &mut ConnectionCommon, mut bytes: &[u8]) -> Result<IoState, Error> {
     let mut state = conn.process_new_packets()?;
     while !bytes.is_empty() {
-        conn.read_tls(&mut bytes).expect("read from a slice");
+        // 0: the peer closed (close_notify); nothing more is taken in.
+        if conn.read_tls(&mut bytes).expect("read from a slice") == 0 {
+            break;
+        }
         state = conn.process_new_packets()?;
     }
     Ok(state)

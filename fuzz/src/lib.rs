@@ -220,6 +220,8 @@ pub fn feed(conn: &mut ConnectionCommon, input: &[u8], chunk: usize) -> Result<(
     let mut stuck = 0;
     while !rd.data.is_empty() {
         match conn.read_tls(&mut rd) {
+            // The peer closed (close_notify): nothing more is taken in.
+            Ok(0) => break,
             Ok(_) => stuck = 0,
             // Plaintext buffer full (64 KiB unread): read it, as an application would.
             Err(_)

@@ -69,7 +69,10 @@ pub fn transfer(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> Resul
     }
     let mut rd = &buf[..];
     while !rd.is_empty() {
-        to.read_tls(&mut rd).expect("read from a slice");
+        // 0: the peer closed (close_notify); nothing more is taken in.
+        if to.read_tls(&mut rd).expect("read from a slice") == 0 {
+            break;
+        }
         to.process_new_packets()?;
     }
     Ok(buf.len())

@@ -152,8 +152,14 @@ impl ConnectionCommon {
         (machine, cx)
     }
 
-    /// Reads TLS bytes from `rd` (one read call). Returns 0 at end of stream.
+    /// Reads TLS bytes from `rd` (one read call). Returns 0 at end of stream, and without reading
+    /// once the peer sent close_notify.
     pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        if self.peer_closed {
+            // As rustls: after close_notify there is nothing more to read (and what the peer
+            // sends anyway is not taken in).
+            return Ok(0);
+        }
         if self.rx.unread_len() >= MAX_PLAINTEXT_BUFFER {
             // As rustls does: a caller that ignores wants_read() must not make us buffer
             // without bound; it has to read the plaintext first.
@@ -274,6 +280,11 @@ impl ConnectionCommon {
         let mut rx = std::mem::take(&mut self.rx);
         let mut pos = 0;
         let result = loop {
+            // RFC 5246 7.2.1: nothing after close_notify is acted on (not even in a later call).
+            if self.peer_closed {
+                pos = rx.unprocessed_len();
+                break Ok(());
+            }
             let input = rx.data_mut().get_mut(pos..).unwrap_or_default();
             let rec = match self.reader.read(input) {
                 Ok(Some(rec)) => rec,
@@ -290,7 +301,7 @@ impl ConnectionCommon {
                 Ok(false) => {}
                 Err(e) => break Err(e),
             }
-            if self.error.is_some() || self.peer_closed {
+            if self.error.is_some() {
                 break Ok(());
             }
         };
