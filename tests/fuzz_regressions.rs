@@ -76,7 +76,10 @@ fn drain(conn: &mut ConnectionCommon) -> Vec<u8> {
 fn feed(conn: &mut ConnectionCommon, input: &[u8]) -> Result<(), Error> {
     let mut rd = input;
     while !rd.is_empty() {
-        let _ = conn.read_tls(&mut rd);
+        // Ok(0): the peer closed (close_notify); nothing more is taken in.
+        if let Ok(0) = conn.read_tls(&mut rd) {
+            break;
+        }
         if let Err(e) = conn.process_new_packets() {
             assert_eq!(conn.process_new_packets().err(), Some(e.clone()), "sticky");
             return Err(e);
@@ -269,4 +272,298 @@ fn read_tls_refuses_input_while_plaintext_buffer_is_full() {
         buffered <= 128 * 1024,
         "{buffered} plaintext bytes buffered"
     );
+}
+
+/// `read_tls_in_place` over `input` as the `inplace` fuzz target calls it: again on the rest of
+/// the buffer until a call consumes nothing; a call never consumes more than it was given, and
+/// an error is sticky (again on the same bytes, from `process_new_packets`, from
+/// `write_tls_into`). Returns the plaintext of each application data record and the outcome.
+fn read_in_place(conn: &mut ConnectionCommon, input: &[u8]) -> (Vec<Vec<u8>>, Result<(), Error>) {
+    let mut buf = input.to_vec();
+    let mut pos = 0;
+    let mut records = Vec::new();
+    loop {
+        let remaining = buf.len() - pos;
+        match conn.read_tls_in_place(&mut buf[pos..]) {
+            Ok(r) => {
+                assert!(
+                    r.consumed <= remaining,
+                    "consumed {} of {remaining}",
+                    r.consumed
+                );
+                if !r.plaintext.is_empty() {
+                    records.push(r.plaintext.to_vec());
+                }
+                if r.consumed == 0 {
+                    return (records, Ok(()));
+                }
+                pos += r.consumed;
+            }
+            Err(e) => {
+                assert_eq!(
+                    conn.read_tls_in_place(&mut buf[pos..]),
+                    Err(e.clone()),
+                    "sticky"
+                );
+                assert_eq!(conn.process_new_packets(), Err(e.clone()), "sticky");
+                assert_eq!(conn.write_tls_into(b"x", &mut Vec::new()), Err(e.clone()));
+                assert!(!conn.wants_read());
+                return (records, Err(e));
+            }
+        }
+    }
+}
+
+/// The `inplace` target's client for its suite choice (`mode` bits 2-3): AES-128-GCM,
+/// AES-256-GCM, ChaCha20-Poly1305, or all of them.
+fn inplace_client(suite: u8) -> ClientConnection {
+    use spectls::suites::*;
+    let suites: Vec<&'static SupportedCipherSuite> = match suite {
+        0 => vec![&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+        1 => vec![&TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384],
+        2 => vec![&TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256],
+        _ => ALL_CIPHER_SUITES.to_vec(),
+    };
+    let config = ClientConfig::builder()
+        .with_root_certificates(RootCertStore::from_pem(CA).unwrap())
+        .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+        .with_cipher_suites(&suites)
+        .build()
+        .unwrap();
+    ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap()
+}
+
+/// Application data `n` bytes long, different for each `seed` (the fuzz target's pattern).
+fn inplace_pattern(seed: usize, n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i.wrapping_mul(31) ^ seed.wrapping_mul(101) ^ (i >> 8)) as u8)
+        .collect()
+}
+
+/// Fresh connections: `a` gets `stream` through `read_tls` (reads of at most `chunk` bytes) +
+/// `process_new_packets`, `b` through `read_tls_in_place`; both must end the same way.
+fn inplace_differential(
+    name: &str,
+    a: &mut ConnectionCommon,
+    b: &mut ConnectionCommon,
+    stream: &[u8],
+    chunk: usize,
+) {
+    let mut rd = stream;
+    let ra = loop {
+        if rd.is_empty() {
+            break Ok(());
+        }
+        let mut piece = &rd[..rd.len().min(chunk)];
+        let n = match a.read_tls(&mut piece) {
+            // The peer closed (close_notify): nothing more is taken in.
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(_) => 0,
+        };
+        rd = &rd[n..];
+        if let Err(e) = a.process_new_packets() {
+            break Err(e);
+        }
+    };
+    let (plain, rb) = read_in_place(b, stream);
+    assert!(plain.is_empty(), "{name}");
+    assert_eq!(ra, rb, "{name}: read_tls and read_tls_in_place disagree");
+    assert_eq!(a.is_handshaking(), b.is_handshaking(), "{name}");
+    assert_eq!(
+        a.negotiated_cipher_suite(),
+        b.negotiated_cipher_suite(),
+        "{name}"
+    );
+    assert_eq!(a.wants_write(), b.wants_write(), "{name}");
+    finish(b);
+}
+
+/// Replays the committed seeds of the `inplace` target (`fuzz/seeds/inplace/`, layout in
+/// fuzz/README.md). Fresh connections (mode bit 1 clear): `read_tls` + `process_new_packets` (in
+/// reads of `64 * (mode >> 2)` bytes) and `read_tls_in_place` end with the same error or none,
+/// the same handshake state and suite, and both send something or neither. Established pairs
+/// (bit 1 set; always a full handshake here, where the fuzz target resumes a ticket when bit 5
+/// is clear): the genuine records before the first byte the tail changes arrive intact and in
+/// order, nothing after it does, and then the victim's answer (or, after an error, that error
+/// again from `write_tls_into` and its alert) reaches the peer in place.
+#[test]
+fn inplace_seeds_replay() {
+    for (name, data) in seeds("inplace") {
+        let Some((&mode, rest)) = data.split_first() else {
+            continue;
+        };
+        if mode & 2 == 0 {
+            let chunk = match (mode >> 2) as usize {
+                0 => usize::MAX,
+                c => 64 * c,
+            };
+            if mode & 1 == 0 {
+                inplace_differential(&name, &mut server(), &mut server(), rest, chunk);
+            } else {
+                let (mut a, mut b) = (client(), client());
+                let _ = drain(&mut a);
+                let _ = drain(&mut b);
+                inplace_differential(&name, &mut a, &mut b, rest, chunk);
+            }
+            continue;
+        }
+
+        let to_server = mode & 1 != 0;
+        let xor = mode & 16 != 0;
+        let params = rest.first().copied().unwrap_or(0);
+        let k = (params & 7) as usize;
+        let reply = inplace_pattern(1000, 17 * ((params >> 3) as usize).pow(2));
+        let tail = rest.get(1 + k..).unwrap_or_default();
+        let mut c = inplace_client((mode >> 2) & 3);
+        let mut s = server();
+        if mode & 64 != 0 {
+            for _ in 0..4 {
+                let (got, r) = read_in_place(&mut s, &drain(&mut c));
+                assert!(got.is_empty() && r.is_ok(), "{name}");
+                let (got, r) = read_in_place(&mut c, &drain(&mut s));
+                assert!(got.is_empty() && r.is_ok(), "{name}");
+            }
+            assert!(!c.is_handshaking() && !s.is_handshaking(), "{name}");
+        } else {
+            handshake(&mut c, &mut s);
+        }
+        let (victim, peer): (&mut ConnectionCommon, &mut ConnectionCommon) = if to_server {
+            (&mut s, &mut c)
+        } else {
+            (&mut c, &mut s)
+        };
+
+        // Genuine writes; each record's place on the wire and its plaintext.
+        let mut genuine = Vec::new();
+        let mut records = Vec::new();
+        for j in 0..k {
+            let size = rest.get(1 + j).copied().unwrap_or(0) as usize;
+            let payload = inplace_pattern(j, size * size / 3);
+            let start = genuine.len();
+            if mode & 128 != 0 {
+                peer.writer().write_all(&payload).unwrap();
+                genuine.extend_from_slice(&drain(peer));
+            } else {
+                peer.write_tls_into(&payload, &mut genuine).unwrap();
+            }
+            let mut lens = Vec::new();
+            let mut at = start;
+            while at < genuine.len() {
+                let len = 5 + u16::from_be_bytes([genuine[at + 3], genuine[at + 4]]) as usize;
+                lens.push(len);
+                at += len;
+            }
+            if lens.is_empty() {
+                continue;
+            }
+            let overhead = (genuine.len() - start - 5 * lens.len() - payload.len()) / lens.len();
+            let (mut at, mut off) = (start, 0);
+            for len in lens {
+                let plain = len - 5 - overhead;
+                records.push((at + len, payload[off..off + plain].to_vec()));
+                at += len;
+                off += plain;
+            }
+        }
+        let mut wire = genuine.clone();
+        if xor {
+            for (i, t) in tail.iter().enumerate() {
+                match wire.get_mut(i) {
+                    Some(w) => *w ^= t,
+                    None => wire.push(*t),
+                }
+            }
+        } else {
+            wire.extend_from_slice(tail);
+        }
+        let first_change = wire
+            .iter()
+            .zip(&genuine)
+            .position(|(w, g)| w != g)
+            .unwrap_or(genuine.len());
+        let expected: Vec<Vec<u8>> = records
+            .into_iter()
+            .filter(|(end, plain)| *end <= first_change && !plain.is_empty())
+            .map(|(_, plain)| plain)
+            .collect();
+        let (got, result) = read_in_place(victim, &wire);
+        assert!(
+            got == expected,
+            "{name}: genuine records arrive intact, nothing else"
+        );
+
+        let mut out = Vec::new();
+        match result {
+            Err(e) => {
+                assert_eq!(
+                    victim.write_tls_into(&reply, &mut out),
+                    Err(e.clone()),
+                    "{name}"
+                );
+                let (_, heard) = read_in_place(peer, &drain(victim));
+                if let Some(d) = e.alert() {
+                    assert_eq!(heard, Err(Error::AlertReceived(d)), "{name}");
+                }
+            }
+            Ok(()) => {
+                victim.write_tls_into(&reply, &mut out).unwrap();
+                let (heard, r) = read_in_place(peer, &out);
+                assert_eq!(r, Ok(()), "{name}");
+                assert!(heard.concat() == reply, "{name}: the answer arrives intact");
+            }
+        }
+        finish(victim);
+    }
+}
+
+/// Found by the `inplace` target (its differential mode, on a seed one mutation away), fixed
+/// with this test: after close_notify, the buffered path went on processing one more record per
+/// `process_new_packets` call, so a server answered a ClientHello that followed a close_notify
+/// in the same read, and data after close_notify reached `reader()`. RFC 5246 7.2.1: nothing
+/// after close_notify counts. Now the rest of the buffer is dropped and `read_tls` takes no more
+/// (returns 0, as rustls's does).
+#[test]
+fn nothing_after_close_notify_is_processed() {
+    // In the clear: close_notify, then a genuine ClientHello, in one read.
+    let mut hello = client();
+    let hello = drain(&mut hello);
+    let mut input = vec![21, 3, 3, 0, 2, 1, 0];
+    input.extend_from_slice(&hello);
+    let mut s = server();
+    assert_eq!(s.read_tls(&mut &input[..]).unwrap(), input.len());
+    for _ in 0..3 {
+        let state = s.process_new_packets().unwrap();
+        assert!(state.peer_has_closed);
+        assert!(
+            !s.wants_write(),
+            "the ClientHello after close_notify is not answered"
+        );
+        assert!(s.is_handshaking() && s.negotiated_cipher_suite().is_none());
+    }
+    assert_eq!(
+        s.read_tls(&mut &hello[..]).unwrap(),
+        0,
+        "no more input taken"
+    );
+    assert!(!s.wants_read());
+
+    // Protected: data, close_notify, more data in one read; only the first data is read.
+    let (mut c, mut s) = (client(), server());
+    handshake(&mut c, &mut s);
+    c.writer().write_all(b"before").unwrap();
+    let mut input = drain(&mut c);
+    c.send_close_notify();
+    input.extend(drain(&mut c));
+    // A record after close_notify that would fail authentication if it were looked at.
+    input.extend_from_slice(&[23, 3, 3, 0, 5, 1, 2, 3, 4, 5]);
+    let mut rd = &input[..];
+    s.read_tls(&mut rd).unwrap();
+    let state = s.process_new_packets().unwrap();
+    assert!(state.peer_has_closed);
+    assert_eq!(state.plaintext_bytes_to_read, 6);
+    assert_eq!(s.process_new_packets().unwrap().plaintext_bytes_to_read, 6);
+    let mut got = Vec::new();
+    s.reader().read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"before");
 }

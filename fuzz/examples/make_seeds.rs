@@ -3,6 +3,7 @@
 //!
 //! ```sh
 //! cd fuzz && cargo run --release --example make_seeds     # rewrites seeds/ (~100 KB)
+//! cd fuzz && cargo run --release --example make_seeds -- inplace   # only seeds/inplace/
 //! ```
 //!
 //! Capture seeds are stable (the traces are committed); the spectls seeds carry fresh randoms, so
@@ -355,7 +356,96 @@ fn registry_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// For `inplace`: the fresh-connection streams of `server_fresh` / `client_fresh` behind the
+/// differential mode bytes (0: server, 1: client; a few with small reads), a close_notify
+/// followed by an incomplete record (read 64 bytes at a time) for each, then every mode byte
+/// of the established-pair mode with three genuine writes (33, 13333 and 21675 bytes) and an
+/// empty tail, then some tails: a ChangeCipherSpec, a plaintext alert, an empty and a truncated
+/// application data record (raw), and a changed byte in the second record (XOR).
+fn inplace_seeds(seeds: &mut Seeds) {
+    for (from, side) in [("server_fresh", 0u8), ("client_fresh", 1)] {
+        let streams: Vec<(String, Vec<u8>)> = seeds
+            .0
+            .get(from)
+            .map(|d| d.iter().map(|(n, b)| (n.clone(), b.clone())).collect())
+            .unwrap_or_default();
+        for (name, stream) in &streams {
+            seeds.add(
+                "inplace",
+                format!("mode{side}-{name}"),
+                with_mode(side, stream),
+            );
+            if name.starts_with("spectls") {
+                for c in [1u8, 5, 33] {
+                    let mode = side | c << 2;
+                    seeds.add(
+                        "inplace",
+                        format!("mode{mode}-{name}"),
+                        with_mode(mode, stream),
+                    );
+                }
+            }
+        }
+    }
+    // close_notify during the handshake, then a record cut short, read 64 bytes at a time (the
+    // record after close_notify comes in a later read): what follows close_notify is ignored.
+    let close_notify = record(ContentType::Alert, &[1, 0]);
+    let cut = record(ContentType::Handshake, &[0; 100])[..64].to_vec();
+    for mode in [4u8, 5] {
+        seeds.add(
+            "inplace",
+            format!("mode{mode}-close-notify-then-cut"),
+            with_mode(mode, &[&close_notify[..], &cut].concat()),
+        );
+    }
+    // Established pair: k = 3 writes, a 17-byte answer.
+    let params = [3u8 | 1 << 3, 10, 200, 255];
+    for mode in (0..=255u8).filter(|m| m & 2 != 0) {
+        seeds.add(
+            "inplace",
+            format!("mode{mode:03}"),
+            with_mode(mode, &params),
+        );
+    }
+    let ccs = record(ContentType::ChangeCipherSpec, &[1]);
+    let alert = record(ContentType::Alert, &[2, 40]);
+    let empty_data = record(ContentType::ApplicationData, &[]);
+    let truncated = record(ContentType::ApplicationData, &[0; 40])[..20].to_vec();
+    for mode in [2u8, 3, 2 | 32, 3 | 32 | 8] {
+        for (name, tail) in [
+            ("ccs", &ccs),
+            ("alert", &alert),
+            ("empty-data", &empty_data),
+            ("truncated", &truncated),
+        ] {
+            seeds.add(
+                "inplace",
+                format!("mode{mode:03}-{name}"),
+                with_mode(mode, &[&params[..], tail].concat()),
+            );
+        }
+    }
+    // XOR: the first record (33 bytes of plaintext, at most 62 on the wire) untouched, a byte of
+    // the second changed; and one over the first record's length field.
+    for mode in [2u8 | 16, 3 | 16, 3 | 16 | 8, 2 | 16 | 32 | 64] {
+        let mut second = vec![0u8; 70];
+        second.push(0x80);
+        seeds.add(
+            "inplace",
+            format!("mode{mode:03}-second-changed"),
+            with_mode(mode, &[&params[..], &second].concat()),
+        );
+        seeds.add(
+            "inplace",
+            format!("mode{mode:03}-length-changed"),
+            with_mode(mode, &[&params[..], &[0, 0, 0, 0, 1]].concat()),
+        );
+    }
+}
+
 fn main() {
+    // Targets named on the command line: only their directories are rewritten.
+    let only: Vec<String> = std::env::args().skip(1).collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let captures = root.join("../tests/data/captures");
     let mut seeds = Seeds::default();
@@ -389,12 +479,19 @@ fn main() {
     }
     seeds.add("change_cipher_spec", "ccs", [1u8]);
     registry_seeds(&mut seeds);
+    inplace_seeds(&mut seeds);
 
     let out = root.join("seeds");
-    let _ = fs::remove_dir_all(&out);
+    if only.is_empty() {
+        let _ = fs::remove_dir_all(&out);
+    }
     let mut total = 0;
     for (target, files) in &seeds.0 {
+        if !only.is_empty() && !only.iter().any(|t| t == target) {
+            continue;
+        }
         let dir = out.join(target);
+        let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("mkdir");
         for (name, bytes) in files {
             fs::write(dir.join(name), bytes).expect("write seed");

@@ -19,6 +19,7 @@ fn main() {
         "resumption" => spectls_fuzz::targets::resumption,
         "server_after_hello" => spectls_fuzz::targets::server_after_hello,
         "client_after_flight" => spectls_fuzz::targets::client_after_flight,
+        "inplace" => spectls_fuzz::targets::inplace,
         other => panic!("not a connection target: {other}"),
     };
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();

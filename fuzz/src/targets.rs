@@ -8,7 +8,9 @@ use crate::{
 };
 use spectls::session::ClientSessionValue;
 use spectls::wire::ContentType;
-use spectls::{ClientConfig, Error, ServerConnection};
+use spectls::{ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConnection};
+use std::io::Read;
+use std::ops::DerefMut;
 use std::sync::{Arc, OnceLock};
 
 /// `client_fresh`: a client that wrote its ClientHello, then the input as the server's stream.
@@ -288,4 +290,475 @@ pub fn resumption(data: &[u8]) -> Result<(), Error> {
     let result = feed(&mut server, &rest_of(&units, j, tail, xor), usize::MAX);
     finish(&mut server);
     result
+}
+
+// ---------------------------------------------------------------------------------------------
+// `inplace`: the unbuffered receive and send path (`read_tls_in_place`, `write_tls_into`).
+
+/// What `read_tls_in_place` made of a byte stream, called as its documentation asks.
+pub struct InPlaceOutcome {
+    /// The plaintext of each application data record that delivered any, in order.
+    pub records: Vec<Vec<u8>>,
+    /// The error that stopped it, or `Ok` when a call consumed nothing.
+    pub result: Result<(), Error>,
+    /// `peer_has_closed` of the last successful call.
+    pub peer_closed: bool,
+}
+
+/// Feeds `input` to `conn` through `read_tls_in_place` on a copy of the bytes: called again on
+/// the rest of the buffer until a call consumes nothing or fails. Checks on the way: a call never
+/// consumes more than it was given, the plaintext it returns lies inside the bytes it consumed,
+/// and an error is sticky (`check_in_place_error`).
+pub fn read_in_place(conn: &mut ConnectionCommon, input: &[u8]) -> InPlaceOutcome {
+    let mut buf = input.to_vec();
+    let mut pos = 0;
+    let mut out = InPlaceOutcome {
+        records: Vec::new(),
+        result: Ok(()),
+        peer_closed: false,
+    };
+    loop {
+        let rest = buf.get_mut(pos..).unwrap_or_default();
+        let remaining = rest.len();
+        let base = rest.as_ptr() as usize;
+        match conn.read_tls_in_place(rest) {
+            Ok(r) => {
+                assert!(
+                    r.consumed <= remaining,
+                    "read_tls_in_place consumed {} of {remaining} bytes",
+                    r.consumed
+                );
+                if !r.plaintext.is_empty() {
+                    let at = r.plaintext.as_ptr() as usize;
+                    assert!(
+                        at >= base && at + r.plaintext.len() <= base + r.consumed,
+                        "plaintext does not lie inside the consumed bytes"
+                    );
+                    out.records.push(r.plaintext.to_vec());
+                }
+                out.peer_closed = r.peer_has_closed;
+                if r.consumed == 0 {
+                    break;
+                }
+                pos += r.consumed;
+            }
+            Err(e) => {
+                let rest = buf.get_mut(pos..).unwrap_or_default();
+                check_in_place_error(conn, &e, rest);
+                out.result = Err(e);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// What must hold once `read_tls_in_place` failed with `e`: the same error from
+/// `read_tls_in_place` again (on the same bytes), from `process_new_packets` and from
+/// `write_tls_into` (which writes nothing); the connection wants no more input, and the alert the
+/// error calls for is queued.
+pub fn check_in_place_error(conn: &mut ConnectionCommon, e: &Error, rest: &mut [u8]) {
+    let _ = e.to_string();
+    assert!(
+        !matches!(e, Error::ApiMisuse(_)),
+        "the harness never mixes the paths: {e:?}"
+    );
+    assert_eq!(
+        conn.read_tls_in_place(rest).err().as_ref(),
+        Some(e),
+        "read_tls_in_place errors are sticky"
+    );
+    assert_eq!(
+        conn.process_new_packets().err().as_ref(),
+        Some(e),
+        "process_new_packets returns the read_tls_in_place error"
+    );
+    let mut out = Vec::new();
+    assert_eq!(
+        conn.write_tls_into(b"after the error", &mut out)
+            .err()
+            .as_ref(),
+        Some(e),
+        "write_tls_into returns the error"
+    );
+    assert!(out.is_empty(), "write_tls_into wrote after an error");
+    assert!(
+        !conn.wants_read(),
+        "a failed connection does not want to read"
+    );
+    if e.alert().is_some() {
+        assert!(conn.wants_write(), "the alert for {e:?} is queued");
+    }
+}
+
+/// The negotiated parameters, for comparing two connections.
+fn parameters(conn: &ConnectionCommon) -> String {
+    format!(
+        "handshaking={} version={:?} suite={:?} group={:?} scheme={:?} alpn={:?} ems={} \
+         reneg={} resumed={} ocsp={} peer_certs={}",
+        conn.is_handshaking(),
+        conn.protocol_version(),
+        conn.negotiated_cipher_suite(),
+        conn.negotiated_group(),
+        conn.negotiated_signature_scheme(),
+        conn.alpn_protocol(),
+        conn.extended_master_secret(),
+        conn.secure_renegotiation(),
+        conn.is_resumed(),
+        conn.ocsp_response().is_some(),
+        conn.peer_certificates().map_or(0, <[_]>::len),
+    )
+}
+
+/// The shape of what a connection sent: each record's content type, and a plaintext alert's
+/// bytes (handshake records carry fresh randoms and signatures; their sizes vary).
+fn output_shape(tls: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    split_records(tls)
+        .iter()
+        .map(|r| {
+            let body = if r[0] == 21 && r.len() == 7 {
+                r[5..].to_vec()
+            } else {
+                Vec::new()
+            };
+            (r[0], body)
+        })
+        .collect()
+}
+
+/// All the plaintext `reader()` has.
+fn read_plaintext(conn: &mut ConnectionCommon) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16384];
+    for _ in 0..64 {
+        match conn.reader().read(&mut buf) {
+            Ok(n) if n > 0 => out.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Modes 0 and 1: `a` gets `stream` through `read_tls` + `process_new_packets` (reads of at most
+/// `chunk` bytes), `b` through `read_tls_in_place`; both must end the same way.
+fn differential<C: DerefMut<Target = ConnectionCommon>>(
+    a: &mut C,
+    b: &mut C,
+    stream: &[u8],
+    chunk: usize,
+    extra: impl Fn(&C) -> String,
+) -> Result<(), Error> {
+    let ra = feed(a, stream, chunk);
+    let rb = read_in_place(b, stream);
+    assert_eq!(ra, rb.result, "read_tls and read_tls_in_place disagree");
+    assert_eq!(
+        parameters(a) + &extra(a),
+        parameters(b) + &extra(b),
+        "read_tls and read_tls_in_place leave different connections"
+    );
+    assert_eq!(a.wants_read(), b.wants_read(), "wants_read differs");
+    assert_eq!(
+        a.wants_write(),
+        b.wants_write(),
+        "one path produced output, the other not"
+    );
+    assert_eq!(
+        read_plaintext(a),
+        rb.records.concat(),
+        "the two paths delivered different plaintext"
+    );
+    let (out_a, out_b) = (drain(a), drain(b));
+    assert_eq!(
+        output_shape(&out_a),
+        output_shape(&out_b),
+        "the two paths sent different records"
+    );
+    if rb.result.is_ok() && b.is_handshaking() {
+        assert!(
+            matches!(
+                b.write_tls_into(b"early", &mut Vec::new()),
+                Err(Error::ApiMisuse(_))
+            ),
+            "write_tls_into during the handshake is misuse"
+        );
+    }
+    finish(b);
+    ra
+}
+
+/// One of the three ECDSA suites the fuzz server can use (`i` = 0..2), or every suite (3; the
+/// server picks AES-128-GCM).
+fn suites(i: usize) -> Vec<&'static spectls::suites::SupportedCipherSuite> {
+    use spectls::suites::*;
+    match i {
+        0 => vec![&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+        1 => vec![&TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384],
+        2 => vec![&TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256],
+        _ => ALL_CIPHER_SUITES.to_vec(),
+    }
+}
+
+fn suite_client_config(
+    i: usize,
+    store: Arc<dyn spectls::session::StoresClientSessions>,
+) -> Arc<ClientConfig> {
+    Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(crate::roots())
+            .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+            .with_cipher_suites(&suites(i))
+            .with_session_storage(store)
+            .build()
+            .expect("client config"),
+    )
+}
+
+/// The client for a full handshake with suite choice `i` (no session to offer), or for an
+/// abbreviated one resuming (by ticket) a session of that suite made once per process.
+fn inplace_client_config(i: usize, resume: bool) -> Arc<ClientConfig> {
+    static FULL: [OnceLock<Arc<ClientConfig>>; 4] = [const { OnceLock::new() }; 4];
+    static RESUME: [OnceLock<Arc<ClientConfig>>; 4] = [const { OnceLock::new() }; 4];
+    let i = i & 3;
+    let full = FULL[i]
+        .get_or_init(|| suite_client_config(i, Arc::new(stores::FixedClientSessions(None))))
+        .clone();
+    if !resume {
+        return full;
+    }
+    RESUME[i]
+        .get_or_init(|| {
+            let store = Arc::new(stores::FirstClientSession::default());
+            let mut client = new_client_with(suite_client_config(i, store.clone()));
+            let mut server = new_server();
+            handshake(&mut client, &mut server, false);
+            let session = store.0.get().cloned().expect("a session to resume");
+            assert!(session.ticket.is_some(), "a ticket to resume with");
+            suite_client_config(i, Arc::new(stores::FixedClientSessions(Some(session))))
+        })
+        .clone()
+}
+
+/// Hands `bytes` to `conn`, through `read_tls_in_place` or `read_tls`.
+fn deliver(conn: &mut ConnectionCommon, bytes: &[u8], in_place: bool) -> Result<Vec<u8>, Error> {
+    if in_place {
+        let r = read_in_place(conn, bytes);
+        r.result.map(|()| r.records.concat())
+    } else {
+        feed(conn, bytes, usize::MAX)?;
+        Ok(read_plaintext(conn))
+    }
+}
+
+/// A genuine handshake between `client` and `server`.
+fn handshake(client: &mut ClientConnection, server: &mut ServerConnection, in_place: bool) {
+    for _ in 0..4 {
+        let c = drain(client);
+        let got = deliver(server, &c, in_place).expect("genuine client flight");
+        assert!(got.is_empty());
+        let s = drain(server);
+        let got = deliver(client, &s, in_place).expect("genuine server flight");
+        assert!(got.is_empty());
+        if !client.is_handshaking() && !server.is_handshaking() && !client.wants_write() {
+            break;
+        }
+    }
+    assert!(
+        !client.is_handshaking() && !server.is_handshaking(),
+        "genuine handshake completes"
+    );
+}
+
+/// Application data `n` bytes long, different for each `seed`.
+fn pattern(seed: usize, n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i.wrapping_mul(31) ^ seed.wrapping_mul(101) ^ (i >> 8)) as u8)
+        .collect()
+}
+
+/// Mode 2: an established connection receives genuine application data records from its peer,
+/// then fuzz bytes (raw, or XORed over the genuine records), all through `read_tls_in_place`;
+/// then it answers with `write_tls_into` and the peer reads the answer in place.
+fn established(mode: u8, rest: &[u8]) -> Result<(), Error> {
+    let to_server = mode & 1 != 0;
+    let suite = ((mode >> 2) & 3) as usize;
+    let xor = mode & 16 != 0;
+    let full = mode & 32 != 0;
+    let handshake_in_place = mode & 64 != 0;
+    let peer_buffered = mode & 128 != 0;
+    let params = rest.first().copied().unwrap_or(0);
+    let k = (params & 7) as usize;
+    let reply_len = {
+        let r = (params >> 3) as usize;
+        r * r * 17
+    };
+    let sizes: Vec<usize> = (0..k)
+        .map(|j| {
+            let s = rest.get(1 + j).copied().unwrap_or(0) as usize;
+            s * s / 3
+        })
+        .collect();
+    let tail = rest.get(1 + k..).unwrap_or_default();
+
+    let mut client = new_client_with(inplace_client_config(suite, !full));
+    let mut server = new_server();
+    handshake(&mut client, &mut server, handshake_in_place);
+    assert_eq!(
+        client.is_resumed(),
+        !full,
+        "resumed iff a session was offered"
+    );
+    let (victim, peer): (&mut ConnectionCommon, &mut ConnectionCommon) = if to_server {
+        (&mut server, &mut client)
+    } else {
+        (&mut client, &mut server)
+    };
+
+    // The genuine records: for each, where it lies on the wire and its plaintext.
+    let mut genuine = Vec::new();
+    let mut records: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
+    for (j, &n) in sizes.iter().enumerate() {
+        let payload = pattern(j, n);
+        let start = genuine.len();
+        if peer_buffered {
+            use std::io::Write;
+            peer.writer().write_all(&payload).expect("buffered write");
+            genuine.extend_from_slice(&drain(peer));
+        } else {
+            peer.write_tls_into(&payload, &mut genuine).expect("seal");
+        }
+        let sealed = split_records(&genuine[start..]);
+        let m = sealed.len();
+        assert_eq!(
+            sealed.iter().map(|r| r.len()).sum::<usize>(),
+            genuine.len() - start,
+            "whole records"
+        );
+        if m == 0 {
+            assert_eq!(n, 0, "a non-empty write makes records");
+            continue;
+        }
+        // Every record carries the same AEAD overhead (explicit nonce, tag) over its plaintext.
+        let overhead = genuine.len() - start - 5 * m - n;
+        assert_eq!(overhead % m, 0, "uneven record overhead");
+        let (mut at, mut off) = (start, 0);
+        for r in sealed {
+            let len = r.len() - 5 - overhead / m;
+            records.push((at..at + r.len(), payload[off..off + len].to_vec()));
+            at += r.len();
+            off += len;
+        }
+        assert_eq!(off, n);
+    }
+
+    let wire = if xor {
+        xor_overlay(&genuine, tail)
+    } else {
+        [&genuine[..], tail].concat()
+    };
+    // Genuine records before the first changed byte must arrive intact; nothing after it can
+    // (every byte of a record is authenticated, or frames it).
+    let first_change = wire
+        .iter()
+        .zip(&genuine)
+        .position(|(w, g)| w != g)
+        .unwrap_or(genuine.len());
+    let expected: Vec<Vec<u8>> = records
+        .iter()
+        .filter(|(range, plain)| range.end <= first_change && !plain.is_empty())
+        .map(|(_, plain)| plain.clone())
+        .collect();
+
+    let got = read_in_place(victim, &wire);
+    assert!(
+        got.records == expected,
+        "delivered {:?} record lengths, expected {:?}",
+        got.records.iter().map(Vec::len).collect::<Vec<_>>(),
+        expected.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+
+    // The answer.
+    let reply = pattern(1000, reply_len);
+    let mut out = Vec::new();
+    match &got.result {
+        Err(e) => {
+            assert_eq!(
+                victim.write_tls_into(&reply, &mut out).err().as_ref(),
+                Some(e),
+                "write_tls_into after an error returns it"
+            );
+            assert!(out.is_empty());
+            // The alert the error queued reaches the peer as that alert.
+            let alert = drain(victim);
+            let heard = read_in_place(peer, &alert);
+            if let Some(d) = e.alert() {
+                assert_eq!(
+                    heard.result,
+                    Err(Error::AlertReceived(d)),
+                    "the peer hears the alert for {e:?}"
+                );
+            }
+            assert!(heard.records.is_empty());
+        }
+        Ok(()) => {
+            assert!(!got.peer_closed, "no close_notify was sent");
+            victim
+                .write_tls_into(&reply, &mut out)
+                .expect("an established connection without error writes");
+            let heard = read_in_place(peer, &out);
+            assert_eq!(heard.result, Ok(()), "the peer reads the answer");
+            assert!(heard.records.concat() == reply, "the answer arrives intact");
+            // Then a close_notify, in place too.
+            victim.send_close_notify();
+            assert!(matches!(
+                victim.write_tls_into(b"more", &mut Vec::new()),
+                Err(Error::ApiMisuse(_))
+            ));
+            let close = drain(victim);
+            let heard = read_in_place(peer, &close);
+            assert_eq!(heard.result, Ok(()));
+            assert!(heard.peer_closed, "the peer sees close_notify");
+            assert!(heard.records.is_empty());
+        }
+    }
+    finish(victim);
+    got.result
+}
+
+/// `inplace`: the unbuffered path. `mode = data[0]`:
+///
+/// * bit 1 clear: differential on a fresh connection (bit 0: a server (0) fed the client's
+///   stream, or a client (1) that wrote its ClientHello fed the server's): one connection gets
+///   the rest of the input through `read_tls` + `process_new_packets` in reads of at most
+///   `64 * (mode >> 2)` bytes (0: as much as it takes), another through `read_tls_in_place`;
+///   both must end with the same error (or none), parameters, output shape and plaintext.
+/// * bit 1 set: an established pair from a genuine handshake; bit 0: the victim is the server
+///   (else the client); bits 2-3: the suite (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, or all
+///   offered); bit 4: XOR the tail over the genuine records (else append it raw); bit 5: full
+///   handshake (else an abbreviated one resuming a ticket); bit 6: the handshake goes through
+///   `read_tls_in_place` (else `read_tls`); bit 7: the peer seals with `writer()` + `write_tls`
+///   (else `write_tls_into`). `data[1]`: `k = data[1] & 7` genuine writes, the answer is
+///   `17 * (data[1] >> 3)^2` bytes; then k bytes `s`, write j is `s * s / 3` bytes (up to 21675:
+///   two records); the rest is the tail.
+pub fn inplace(data: &[u8]) -> Result<(), Error> {
+    let Some((&mode, rest)) = data.split_first() else {
+        return Ok(());
+    };
+    if mode & 2 != 0 {
+        return established(mode, rest);
+    }
+    let chunk = match (mode >> 2) as usize {
+        0 => usize::MAX,
+        c => 64 * c,
+    };
+    if mode & 1 == 0 {
+        let (mut a, mut b) = (new_server(), new_server());
+        differential(&mut a, &mut b, rest, chunk, |s| {
+            format!(" sni={:?}", s.server_name())
+        })
+    } else {
+        let (mut a, mut b) = (new_client(), new_client());
+        let _ = drain(&mut a);
+        let _ = drain(&mut b);
+        differential(&mut a, &mut b, rest, chunk, |_| String::new())
+    }
 }
