@@ -1103,6 +1103,17 @@ fn row(
     println!();
 }
 
+/// A bulk row: MB/s of spectls and rustls, ring's AEAD and each one's share of it, then `more`.
+fn bulk_row<const N: usize>(
+    name: &str,
+    (s, rl, ring): (Option<f64>, Option<f64>, Option<f64>),
+    more: [String; N],
+) {
+    let mut extra = vec![fmt(ring, 0), share(s, ring), share(rl, ring)];
+    extra.extend(more);
+    row(name, s, rl, 0, true, &extra);
+}
+
 /// `a` as a percentage of `b`.
 fn share(a: Option<f64>, b: Option<f64>) -> String {
     pct(a.zip(b).map(|(a, b)| a / b))
@@ -1382,20 +1393,10 @@ fn main() {
         let mbs = |x: Option<Stat>| x.map(|x| MIB as f64 / x.ns * 1e3);
         for ((_, _, _, name), r) in bulk_setups.iter().zip(&bulk) {
             let (s, rl, ring, api) = (mbs(r[0]), mbs(r[1]), mbs(r[2]), mbs(r[3]));
-            row(
+            bulk_row(
                 name,
-                s,
-                rl,
-                0,
-                true,
-                &[
-                    fmt(ring, 0),
-                    share(s, ring),
-                    share(rl, ring),
-                    fmt(api, 0),
-                    share(s, api),
-                    share(rl, api),
-                ],
+                (s, rl, ring),
+                [fmt(api, 0), share(s, api), share(rl, api)],
             );
         }
         println!(
@@ -1419,16 +1420,10 @@ fn main() {
         );
         for ((_, _, _, name), r) in bulk_setups.iter().zip(&bulk) {
             let (s, rl, ring, rl_buffered) = (mbs(r[4]), mbs(r[5]), mbs(r[2]), mbs(r[1]));
-            row(
+            bulk_row(
                 name,
-                s,
-                rl,
-                0,
-                true,
-                &[
-                    fmt(ring, 0),
-                    share(s, ring),
-                    share(rl, ring),
+                (s, rl, ring),
+                [
                     fmt(rl_buffered, 0),
                     fmt(s.zip(rl_buffered).map(|(a, b)| a / b), 3),
                 ],
