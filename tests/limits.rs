@@ -33,28 +33,6 @@ const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
 // Bytes in, bytes out
 // ------------------------------------------------------------------------------------------
 
-/// Everything `conn` has queued for the wire.
-fn drain(conn: &mut ConnectionCommon) -> Vec<u8> {
-    let mut out = Vec::new();
-    while conn.wants_write() {
-        conn.write_tls(&mut out).expect("write to a Vec");
-    }
-    out
-}
-
-/// Gives `bytes` to `conn` and processes them; the first error is returned.
-fn feed(conn: &mut ConnectionCommon, mut bytes: &[u8]) -> Result<IoState, Error> {
-    let mut state = conn.process_new_packets()?;
-    while !bytes.is_empty() {
-        // 0: the peer closed (close_notify); nothing more is taken in.
-        if conn.read_tls(&mut bytes).expect("read from a slice") == 0 {
-            break;
-        }
-        state = conn.process_new_packets()?;
-    }
-    Ok(state)
-}
-
 /// One plaintext record.
 fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
     TLSPlaintext {

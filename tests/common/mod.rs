@@ -7,7 +7,8 @@ pub mod peer;
 use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::verify::RootCertStore;
 use spectls::{
-    ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,
+    ClientConfig, ClientConnection, ConnectionCommon, Error, IoState, ServerConfig,
+    ServerConnection,
 };
 use std::sync::Arc;
 
@@ -61,20 +62,32 @@ pub fn pair(client: ClientConfig, server: ServerConfig) -> (ClientConnection, Se
     (c, s)
 }
 
-/// Moves every pending TLS byte from `from` to `to` and lets `to` process it.
-pub fn transfer(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> Result<usize, Error> {
-    let mut buf = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut buf).expect("write to a Vec");
+/// Everything `conn` has queued for the wire.
+pub fn drain(conn: &mut ConnectionCommon) -> Vec<u8> {
+    let mut out = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut out).expect("write to a Vec");
     }
-    let mut rd = &buf[..];
-    while !rd.is_empty() {
+    out
+}
+
+/// Gives `bytes` to `conn` and processes them; the first error is returned. Never signals EOF.
+pub fn feed(conn: &mut ConnectionCommon, mut bytes: &[u8]) -> Result<IoState, Error> {
+    let mut state = conn.process_new_packets()?;
+    while !bytes.is_empty() {
         // 0: the peer closed (close_notify); nothing more is taken in.
-        if to.read_tls(&mut rd).expect("read from a slice") == 0 {
+        if conn.read_tls(&mut bytes).expect("read from a slice") == 0 {
             break;
         }
-        to.process_new_packets()?;
+        state = conn.process_new_packets()?;
     }
+    Ok(state)
+}
+
+/// Moves every pending TLS byte from `from` to `to` and lets `to` process it.
+pub fn transfer(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> Result<usize, Error> {
+    let buf = drain(from);
+    feed(to, &buf)?;
     Ok(buf.len())
 }
 
