@@ -11,8 +11,8 @@ use spectls::session::Ticketer;
 use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{
-    Alert, ChangeCipherSpec, CipherType, Extension, Handshake, HandshakeType, KeyExchangeAlgorithm,
-    PublicValueEncoding, TLSCiphertext, TLSPlaintext,
+    Alert, AlertDescription, ChangeCipherSpec, CipherType, Extension, Handshake, HandshakeType,
+    KeyExchangeAlgorithm, PublicValueEncoding, TLSCiphertext, TLSPlaintext,
 };
 use spectls::{
     ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,
@@ -533,8 +533,12 @@ fn nothing_after_close_notify_is_processed() {
     let mut s = server();
     assert_eq!(s.read_tls(&mut &input[..]).unwrap(), input.len());
     for _ in 0..3 {
-        let state = s.process_new_packets().unwrap();
-        assert!(state.peer_has_closed);
+        // A close_notify before the handshake completed ends it with an error (issue 9: it
+        // used to leave a connection that wanted neither to read nor to write).
+        assert_eq!(
+            s.process_new_packets().unwrap_err(),
+            Error::AlertReceived(AlertDescription::CloseNotify)
+        );
         assert!(
             !s.wants_write(),
             "the ClientHello after close_notify is not answered"

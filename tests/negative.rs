@@ -1949,11 +1949,12 @@ fn eof_without_close_notify_is_unexpected_eof() {
     eof(&mut s);
     reads_unexpected_eof(&mut s);
 
-    // EOF during the handshake.
+    // EOF during the handshake: an error at once (it can never complete), with no alert.
     let (mut c, mut s) = pair(client_config(), server_config(false));
     transfer(&mut c, &mut s).unwrap();
-    eof(&mut c);
-    assert!(c.is_handshaking());
+    assert_eq!(c.read_tls(&mut &b""[..]).expect("read_tls"), 0);
+    assert_eq!(c.process_new_packets(), Err(Error::UnexpectedEof));
+    assert!(c.is_handshaking() && !c.wants_read() && !c.wants_write());
     reads_unexpected_eof(&mut c);
 }
 

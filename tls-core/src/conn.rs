@@ -227,17 +227,14 @@ impl ConnectionCommon {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let result = self.process_records();
+        let mut result = self.process_records();
+        if result.is_ok() && self.transport_eof && !self.handshake_done {
+            // The transport ended mid-handshake: what is left can never complete. (After the
+            // handshake, EOF without close_notify is the reader's `UnexpectedEof` instead.)
+            result = Err(Error::UnexpectedEof);
+        }
         if let Err(e) = &result {
             self.fail(e.clone());
-        }
-        if self.transport_eof
-            && !self.peer_closed
-            && self.error.is_none()
-            && self.handshake_done
-            && self.rx.is_empty()
-        {
-            // Reported to the reader as UnexpectedEof; not a protocol error by itself.
         }
         result?;
         Ok(IoState {
@@ -350,6 +347,11 @@ impl ConnectionCommon {
                 match (alert.level, alert.description) {
                     (_, AlertDescription::CloseNotify) => {
                         self.peer_closed = true;
+                        if !self.handshake_done {
+                            // The peer gave up before the handshake completed: nothing more
+                            // will come, so waiting for the rest of it would never end.
+                            return Err(Error::AlertReceived(AlertDescription::CloseNotify));
+                        }
                         Ok(false)
                     }
                     (AlertLevel::Warning, _) => {
@@ -481,7 +483,7 @@ impl ConnectionCommon {
             return Ok(0);
         }
         if let Some(e) = &self.error {
-            return Err(io::Error::other(e.clone()));
+            return Err(io_error(e.clone()));
         }
         if self.transport_eof {
             // RFC 5246 7.2.1: a close without close_notify may be a truncation attack.
@@ -589,10 +591,7 @@ impl ConnectionCommon {
             level: AlertLevel::Warning,
             description: AlertDescription::CloseNotify,
         };
-        if let Err(e) = self
-            .writer
-            .write(ContentType::Alert, &alert.to_vec(), &mut self.tx)
-        {
+        if let Err(e) = self.writer.close(&alert.to_vec(), &mut self.tx) {
             self.error = Some(e);
         }
     }
@@ -661,6 +660,10 @@ impl ConnectionCommon {
 
     /// Drives the connection over blocking I/O until there is nothing left to do right now: the
     /// handshake completes (if running) and queued bytes are written. Returns (read, written).
+    ///
+    /// While the handshake is running this returns only once it completed, or with an error:
+    /// a peer that closes, sends an alert or stops mid-handshake is an error (`UnexpectedEof`
+    /// for a transport close or a close_notify, `InvalidData` for the rest), never `Ok((0, 0))`.
     pub fn complete_io<T: io::Read + io::Write>(
         &mut self,
         io: &mut T,
@@ -668,48 +671,71 @@ impl ConnectionCommon {
         let until_handshaked = self.is_handshaking();
         let (mut rd, mut wr) = (0, 0);
         loop {
-            while self.wants_write() {
-                wr += self.write_tls(io)?;
+            wr += self.flush_tls(io)?;
+            if let Some(e) = &self.error {
+                return Err(io_error(e.clone()));
             }
-            io.flush()?;
+            if until_handshaked && !self.is_handshaking() {
+                return Ok((rd, wr));
+            }
             if !until_handshaked && rd + wr > 0 {
                 return Ok((rd, wr));
             }
-            if !self.is_handshaking() && until_handshaked {
-                return Ok((rd, wr));
-            }
             if !self.wants_read() {
-                if let Some(e) = &self.error {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+                if self.is_handshaking() {
+                    // Unreachable by the invariant (a handshaking connection without an error
+                    // always wants to read or write), kept so a broken invariant cannot spin.
+                    return Err(io_error(Error::Internal(
+                        "handshake neither reads, writes nor failed".into(),
+                    )));
                 }
                 return Ok((rd, wr));
             }
             match self.read_tls(io) {
-                Ok(0) => {
-                    if self.is_handshaking() {
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            Error::UnexpectedEof,
-                        ));
-                    }
-                    return Ok((rd, wr));
-                }
                 Ok(n) => rd += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
-            if let Err(e) = self.process_new_packets() {
-                // Tell the peer why before giving up.
-                while self.wants_write() {
-                    if self.write_tls(io).is_err() {
-                        break;
-                    }
-                }
-                let _ = io.flush();
-                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            // Also at end of stream: it turns a handshake cut short into `UnexpectedEof`.
+            let processed = self.process_new_packets();
+            if processed.is_err() {
+                // Tell the peer why before giving up (best effort: it may be gone).
+                let _ = self.flush_tls(io);
+            }
+            processed.map_err(io_error)?;
+            if self.transport_eof {
+                return Ok((rd, wr));
             }
         }
     }
+
+    /// Writes everything queued to `io` and flushes it. A transport that takes nothing is an
+    /// error (`WriteZero`), not a reason to try again forever.
+    pub(crate) fn flush_tls(&mut self, io: &mut dyn io::Write) -> io::Result<usize> {
+        let mut written = 0;
+        while self.wants_write() {
+            match self.write_tls(io) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        io.flush()?;
+        Ok(written)
+    }
+}
+
+/// A connection error as an `io::Error`: the peer closing early is `UnexpectedEof` (as
+/// `read_exact` reports a short stream); everything else the peer did is `InvalidData`.
+pub(crate) fn io_error(e: Error) -> io::Error {
+    let kind = match e {
+        Error::UnexpectedEof | Error::AlertReceived(AlertDescription::CloseNotify) => {
+            io::ErrorKind::UnexpectedEof
+        }
+        _ => io::ErrorKind::InvalidData,
+    };
+    io::Error::new(kind, e)
 }
 
 /// Reads plaintext received from the peer. `Ok(0)` means the peer closed cleanly

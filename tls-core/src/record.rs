@@ -36,6 +36,9 @@ pub(crate) struct RecordWriter {
     encrypter: Option<(RecordEncrypter, usize)>,
     seq: u64,
     max_fragment: usize,
+    /// close_notify went out: RFC 5246 7.2.1 makes it our last word, so nothing (not even a
+    /// fatal alert or a no_renegotiation warning) is written after it.
+    closed: bool,
 }
 
 impl RecordWriter {
@@ -44,7 +47,15 @@ impl RecordWriter {
             encrypter: None,
             seq: 0,
             max_fragment: MAX_PLAINTEXT,
+            closed: false,
         }
+    }
+
+    /// Writes `close_notify` (an encoded warning alert) and closes the writer for good.
+    pub(crate) fn close(&mut self, close_notify: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let result = self.write(ContentType::Alert, close_notify, out);
+        self.closed = true;
+        result
     }
 
     /// Starts protecting records with new keys (after our ChangeCipherSpec); `explicit_nonce_len`
@@ -66,6 +77,9 @@ impl RecordWriter {
         data: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        if self.closed {
+            return Ok(());
+        }
         for chunk in data.chunks(self.max_fragment) {
             self.write_one(typ, chunk, out)?;
         }

@@ -1,6 +1,6 @@
 //! A blocking `Read + Write` over a connection and a transport, like rustls's `StreamOwned`.
 
-use crate::conn::ConnectionCommon;
+use crate::conn::{io_error, ConnectionCommon};
 use std::io::{self, Read, Write};
 use std::ops::DerefMut;
 
@@ -23,10 +23,17 @@ where
         Stream { conn, sock }
     }
 
-    /// Runs the handshake to completion.
+    /// Runs the handshake to completion. A peer that closes or fails mid-handshake is an error.
     pub fn handshake(&mut self) -> io::Result<()> {
         while self.conn.is_handshaking() {
-            self.conn.complete_io(&mut self.sock)?;
+            // complete_io returns only when the handshake is done or failed; the check is a
+            // second guard against a loop that makes no progress.
+            if self.conn.complete_io(&mut self.sock)? == (0, 0) && self.conn.is_handshaking() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    crate::Error::UnexpectedEof,
+                ));
+            }
         }
         Ok(())
     }
@@ -34,10 +41,7 @@ where
     /// Sends close_notify and flushes it.
     pub fn close(&mut self) -> io::Result<()> {
         self.conn.send_close_notify();
-        while self.conn.wants_write() {
-            self.conn.write_tls(&mut self.sock)?;
-        }
-        self.sock.flush()
+        self.conn.flush_tls(&mut self.sock).map(drop)
     }
 }
 
@@ -54,23 +58,21 @@ where
                 other => return other,
             }
             // Flush anything pending (e.g. our answer to a close_notify) before blocking.
-            while self.conn.wants_write() {
-                self.conn.write_tls(&mut self.sock)?;
-            }
-            if self.conn.read_tls(&mut self.sock)? == 0 {
-                // Let the reader say whether this was a clean close or a truncation.
-                self.conn
-                    .process_new_packets()
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                return self.conn.reader().read(buf);
-            }
+            self.conn.flush_tls(&mut self.sock)?;
+            let eof = self.conn.read_tls(&mut self.sock)? == 0;
             if let Err(e) = self.conn.process_new_packets() {
-                while self.conn.wants_write() {
-                    if self.conn.write_tls(&mut self.sock).is_err() {
-                        break;
+                let _ = self.conn.flush_tls(&mut self.sock);
+                return Err(io_error(e));
+            }
+            if eof {
+                // The reader says whether this was a clean close or a truncation; it has no
+                // "nothing yet" left to give once the transport ended.
+                return match self.conn.reader().read(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        Err(io_error(crate::Error::UnexpectedEof))
                     }
-                }
-                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+                    other => other,
+                };
             }
         }
     }
@@ -84,16 +86,11 @@ where
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.handshake()?;
         let n = self.conn.writer().write(buf)?;
-        while self.conn.wants_write() {
-            self.conn.write_tls(&mut self.sock)?;
-        }
+        self.conn.flush_tls(&mut self.sock)?;
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        while self.conn.wants_write() {
-            self.conn.write_tls(&mut self.sock)?;
-        }
-        self.sock.flush()
+        self.conn.flush_tls(&mut self.sock).map(drop)
     }
 }
