@@ -16,9 +16,10 @@ use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::suites::{lookup, SupportedCipherSuite};
 use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{
-    ASN1Cert, Alert, AlertDescription as A, AlertLevel, Certificate, ContentType, Extension,
-    ExtensionType, Handshake, KeyExchangeAlgorithm, ProtocolVersion, PublicValueEncoding, Random,
-    TLSPlaintext,
+    ASN1Cert, Alert, AlertDescription as A, AlertLevel, Certificate, CipherSuite,
+    CompressionMethod, ContentType, Extension, ExtensionType, Handshake, HashAlgorithm,
+    KeyExchangeAlgorithm, ProtocolVersion, PublicValueEncoding, Random, SessionID,
+    SignatureAlgorithm, SignatureAndHashAlgorithm, TLSPlaintext,
 };
 use spectls::{
     CertificateError, ClientConfig, ClientConnection, ConnectionCommon, Error, IoState,
@@ -260,66 +261,138 @@ fn read_all(conn: &mut ConnectionCommon) -> Vec<u8> {
 }
 
 // ------------------------------------------------------------------------------------------
-// Handshake message size: 64 KiB, header included
+// Handshake message size, per type: ClientHello 131,396 bytes, Certificate the configured
+// max_certificate_list_size (100 KiB), others 64 KiB; bodies, refused at their 4-byte header
 // ------------------------------------------------------------------------------------------
 
-/// A ClientHello header announcing a `total`-byte message (header included), and `body` bytes
-/// of it.
-fn announced(total: usize, body: usize) -> Vec<u8> {
-    let len = (total - 4) as u32;
-    let mut msg = vec![1];
-    msg.extend_from_slice(&len.to_be_bytes()[1..]);
+/// A handshake header of type `typ` announcing a `len`-byte body, and `body` bytes of it.
+fn announced(typ: u8, len: usize, body: usize) -> Vec<u8> {
+    let mut msg = vec![typ];
+    msg.extend_from_slice(&(len as u32).to_be_bytes()[1..]);
     msg.resize(4 + body, 0);
     msg
 }
 
-#[test]
-fn handshake_message_over_64_kib_is_refused_at_its_header() {
-    // 64 KiB + 1 announced, 100 bytes of it sent: refused at once, nothing more is buffered.
-    let mut s = fresh_server();
-    let got = feed(
-        &mut s,
-        &frame(ContentType::Handshake, &announced(0x1_0001, 100)),
-    );
-    let want = too_large(&got);
-    fails_in_clear(&mut s, got, &want, A::DecodeError);
-
-    // Even the header alone is enough.
-    let mut s = fresh_server();
-    let got = feed(
-        &mut s,
-        &frame(ContentType::Handshake, &announced(0x1_0001, 0)),
-    );
-    let want = too_large(&got);
-    fails_in_clear(&mut s, got, &want, A::DecodeError);
-
-    // Exactly 64 KiB is waited for, and once whole it is parsed (zeros: a malformed ClientHello).
-    let mut s = fresh_server();
-    let msg = announced(0x1_0000, 0x1_0000 - 4);
-    let (head, rest) = msg.split_at(100);
-    feed(&mut s, &frame(ContentType::Handshake, head)).expect("the first 100 bytes");
-    assert!(s.wants_read() && !s.wants_write(), "waiting for the rest");
-    let err = feed(&mut s, &frames(ContentType::Handshake, rest)).expect_err("malformed");
-    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+/// The largest ClientHello the notation allows, which is OpenSSL's limit: the client's real
+/// hello with a 32-byte session ID, 32,767 cipher suites (ours last), 255 compression methods
+/// (null last) and 65,535 bytes of extensions (its own, then unknown ones).
+fn largest_client_hello() -> Vec<u8> {
+    let msg = client_hello_message();
+    let Handshake::ClientHello(mut ch) = decode_hs(&msg) else {
+        panic!("a ClientHello")
+    };
+    let session_id = [7u8; 32];
+    ch.session_id = SessionID(&session_id);
+    let mut suites = vec![CipherSuite::Unknown(0xfefe); 32_767 - ch.cipher_suites.len()];
+    suites.append(&mut ch.cipher_suites);
+    ch.cipher_suites = suites;
+    let mut methods = vec![CompressionMethod::Unknown(0x40); 254];
+    methods.push(CompressionMethod::Null);
+    ch.compression_methods = methods;
+    let filler = vec![0xa5u8; 0xffff];
+    let exts = ch.extensions.get_or_insert_with(Vec::new);
+    let mut room = 0xffff - exts.iter().map(|e| e.to_vec().len()).sum::<usize>();
+    let mut i = 0;
+    while room >= 4 {
+        let data = (room - 4).min(0xffff);
+        exts.push(Extension::Unknown(
+            ExtensionType::Unknown(0xfb00 + i),
+            &filler[..data],
+        ));
+        room -= 4 + data;
+        i += 1;
+    }
+    assert_eq!(room, 0);
+    Handshake::ClientHello(ch).to_vec()
 }
 
 #[test]
-fn certificate_message_over_64_kib_is_refused_at_its_header() {
-    let (mut c, mut s) = pair(client_config(), server_config(false));
+fn client_hello_up_to_openssls_131396_bytes_is_accepted_more_is_refused_at_its_header() {
+    // The largest ClientHello, fragmented over maximum-size records, gets a ServerHello.
+    let mut s = fresh_server();
+    let hello = largest_client_hello();
+    assert_eq!(hello.len(), 4 + 131_396);
+    feed(&mut s, &frames(ContentType::Handshake, &hello)).expect("131,396-byte ClientHello");
+    let recs = records(&drain(&mut s));
+    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
+
+    // One byte more is refused at the header, before anything else is buffered.
+    let mut s = fresh_server();
+    let got = feed(
+        &mut s,
+        &frame(ContentType::Handshake, &announced(1, 131_397, 0)),
+    );
+    let want = too_large(&got);
+    fails_in_clear(&mut s, got, &want, A::DecodeError);
+}
+
+#[test]
+fn other_handshake_messages_over_64_kib_are_refused_at_their_header() {
+    let client_waiting_for_server_hello = || {
+        let (mut c, _) = pair(client_config(), server_config(false));
+        drain(&mut c);
+        c
+    };
+    // A ServerHello announcing 64 KiB + 1, 100 bytes of it sent: refused at once.
+    let mut c = client_waiting_for_server_hello();
+    let got = feed(
+        &mut c,
+        &frame(ContentType::Handshake, &announced(2, 0x1_0001, 100)),
+    );
+    let want = too_large(&got);
+    fails_in_clear(&mut c, got, &want, A::DecodeError);
+
+    // Exactly 64 KiB is waited for, and once whole it is parsed (zeros: malformed).
+    let mut c = client_waiting_for_server_hello();
+    let msg = announced(2, 0x1_0000, 0x1_0000);
+    let (head, rest) = msg.split_at(100);
+    feed(&mut c, &frame(ContentType::Handshake, head)).expect("the first 100 bytes");
+    assert!(c.wants_read() && !c.wants_write(), "waiting for the rest");
+    let err = feed(&mut c, &frames(ContentType::Handshake, rest)).expect_err("malformed");
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+}
+
+/// A client that has the server's ServerHello and is to read its Certificate.
+fn client_expecting_certificate(config: ClientConfig) -> ClientConnection {
+    let (mut c, mut s) = pair(config, server_config(false));
     transfer(&mut c, &mut s).expect("ClientHello");
     let recs = records(&drain(&mut s));
     assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
     feed(&mut c, &frame(ContentType::Handshake, &recs[0].1)).expect("ServerHello");
-    // Seven 10 000-byte "certificates": 70 KiB, announced in the first record.
+    c
+}
+
+#[test]
+fn certificate_message_up_to_max_certificate_list_size_is_read_more_is_refused_at_its_header() {
+    // Seven 10,000-byte "certificates": 70 KiB, under the 100 KiB default, so it is read whole
+    // and only then refused for what it holds (not a certificate).
     let junk = vec![0x30u8; 10_000];
     let cert = Handshake::Certificate(Certificate {
         certificate_list: vec![ASN1Cert(&junk); 7],
     })
     .to_vec();
     assert!(cert.len() > 0x1_0000);
-    let wire = frames(ContentType::Handshake, &cert);
-    let first_record = &wire[..5 + (1 << 14)];
-    let got = feed(&mut c, first_record);
+    let mut c = client_expecting_certificate(client_config());
+    let err = feed(&mut c, &frames(ContentType::Handshake, &cert)).expect_err("junk DER");
+    assert!(matches!(err, Error::InvalidCertificate(_)), "{err:?}");
+
+    // 100 KiB + 1 announced: refused at the header.
+    let mut c = client_expecting_certificate(client_config());
+    let got = feed(
+        &mut c,
+        &frame(ContentType::Handshake, &announced(11, 100 * 1024 + 1, 0)),
+    );
+    let want = too_large(&got);
+    fails_in_clear(&mut c, got, &want, A::DecodeError);
+
+    // The limit is the configuration's: at 16 KiB the 70 KiB message is refused at its header.
+    let config = ClientConfig::builder()
+        .with_root_certificates(roots())
+        .with_max_certificate_list_size(16 * 1024)
+        .build()
+        .expect("config");
+    let mut c = client_expecting_certificate(config);
+    let got = feed(&mut c, &frame(ContentType::Handshake, &cert[..100]));
     let want = too_large(&got);
     fails_in_clear(&mut c, got, &want, A::DecodeError);
 }
@@ -455,7 +528,7 @@ fn client_chain_of_ten_is_accepted_eleven_is_bad_certificate() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Extensions in a hello: at most 64
+// Extensions in a hello: no count limit (the message size bounds them), duplicates refused
 // ------------------------------------------------------------------------------------------
 
 /// The client's real ClientHello with unknown extensions added up to `total`.
@@ -472,48 +545,69 @@ fn client_hello_with_extensions(total: usize) -> Vec<u8> {
 }
 
 #[test]
-fn client_hello_with_64_extensions_is_accepted_65_is_decode_error() {
+fn client_hello_with_150_extensions_is_accepted() {
     let mut s = fresh_server();
-    feed(&mut s, &client_hello_with_extensions(64)).expect("64 extensions");
+    feed(&mut s, &client_hello_with_extensions(150)).expect("150 extensions");
     let recs = records(&drain(&mut s));
     assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
-
-    let mut s = fresh_server();
-    let got = feed(&mut s, &client_hello_with_extensions(65));
-    let want = too_large(&got);
-    fails_in_clear(&mut s, got, &want, A::DecodeError);
 }
 
 #[test]
-fn server_hello_with_65_extensions_is_decode_error() {
-    let server_hello = |total: usize| {
-        let (mut c, mut s) = pair(client_config(), server_config(false));
-        transfer(&mut c, &mut s).expect("ClientHello");
-        let recs = records(&drain(&mut s));
-        let Handshake::ServerHello(mut sh) = decode_hs(&recs[0].1) else {
-            panic!("a ServerHello")
-        };
-        let exts = sh.extensions.get_or_insert_with(Vec::new);
-        let have = exts.len();
-        exts.extend(unknown_extensions(total - have));
-        let rec = frame(ContentType::Handshake, &Handshake::ServerHello(sh).to_vec());
-        let got = feed(&mut c, &rec);
-        (c, got)
+fn client_hello_with_a_signature_algorithms_list_near_its_ceiling_is_accepted() {
+    // RFC 5246 7.4.1.4.1: supported_signature_algorithms<2..2^16-2>; inside a ClientHello the
+    // extensions<0..2^16-1> around it bound it a little lower: as many pairs as fit (ours last).
+    let msg = client_hello_message();
+    let Handshake::ClientHello(mut ch) = decode_hs(&msg) else {
+        panic!("a ClientHello")
     };
-    // 64 pass the count; the first unknown one is then refused as unsolicited.
-    let (_, got) = server_hello(64);
-    assert!(
-        matches!(
-            got,
-            Err(Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
-                0xfa00
-            )))
-        ),
-        "{got:?}"
+    let exts = ch.extensions.as_mut().expect("extensions");
+    let others: usize = exts
+        .iter()
+        .filter(|e| !matches!(e, Extension::SignatureAlgorithms(_)))
+        .map(|e| e.to_vec().len())
+        .sum();
+    // Room for the list: the extensions' bytes minus the others and this one's 6 header bytes.
+    let pairs = (0xffff - others - 6) / 2;
+    for e in exts.iter_mut() {
+        if let Extension::SignatureAlgorithms(list) = e {
+            let ours = list.supported_signature_algorithms.clone();
+            let filler = SignatureAndHashAlgorithm {
+                hash: HashAlgorithm::Unknown(0xee),
+                signature: SignatureAlgorithm::Unknown(0xee),
+            };
+            let mut all = vec![filler; pairs - ours.len()];
+            all.extend(ours);
+            list.supported_signature_algorithms = all;
+        }
+    }
+    assert!(pairs > 32_500, "{pairs}");
+    let hello = Handshake::ClientHello(ch).to_vec();
+    let mut s = fresh_server();
+    feed(&mut s, &frames(ContentType::Handshake, &hello)).expect("accepted");
+    let recs = records(&drain(&mut s));
+    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
+}
+
+#[test]
+fn server_hello_with_many_extensions_is_judged_by_what_they_are() {
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    let recs = records(&drain(&mut s));
+    let Handshake::ServerHello(mut sh) = decode_hs(&recs[0].1) else {
+        panic!("a ServerHello")
+    };
+    let exts = sh.extensions.get_or_insert_with(Vec::new);
+    let have = exts.len();
+    exts.extend(unknown_extensions(100 - have));
+    let rec = frame(ContentType::Handshake, &Handshake::ServerHello(sh).to_vec());
+    // No count limit: the first unknown one is refused as unsolicited (RFC 5246 7.4.1.4).
+    let got = feed(&mut c, &rec);
+    fails_in_clear(
+        &mut c,
+        got,
+        &Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(0xfa00)),
+        A::UnsupportedExtension,
     );
-    let (mut c, got) = server_hello(65);
-    let want = too_large(&got);
-    fails_in_clear(&mut c, got, &want, A::DecodeError);
 }
 
 // ------------------------------------------------------------------------------------------

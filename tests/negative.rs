@@ -2265,11 +2265,12 @@ fn client_hello_with_nothing_in_common_is_refused() {
         incompatible(PeerIncompatible::NoGroupInCommon),
         A::HandshakeFailure,
     );
-    // To an ECDSA server the same offer rules out its P-256 certificate first (RFC 8422 5.3).
+    // To an ECDSA server the same offer rules out its P-256 certificate first (RFC 8422 5.1,
+    // 5.3), and the error says so.
     server_refuses(
         server_config(false),
         &client_hello_with(|ch| exts(ch)[0] = unsupported_groups()),
-        incompatible(PeerIncompatible::NoCipherSuiteInCommon),
+        incompatible(PeerIncompatible::CertificateCurveNotOffered),
         A::HandshakeFailure,
     );
     // No signature scheme the ECDSA key can use: RSA ones, and ECDSA with SHA-1.
@@ -2662,11 +2663,11 @@ fn oversized_records_and_messages_are_refused() {
         A::RecordOverflow,
     );
     assert_eq!(at.sent_alert(), fatal(A::RecordOverflow));
-    // A handshake message announcing more than we buffer.
+    // A handshake message announcing more than we buffer (a ClientHello over 131,396 bytes).
     let mut s = ServerConnection::new(Arc::new(server_config(false))).unwrap();
     let got = feed(
         &mut s,
-        &frame(ContentType::Handshake, &[1, 0x01, 0x00, 0x01]),
+        &frame(ContentType::Handshake, &[1, 0x02, 0x01, 0x45]),
     );
     let err = got.clone().expect_err("huge message refused");
     assert!(matches!(err, Error::PeerMisbehaved(_)), "{err:?}");
@@ -3395,12 +3396,21 @@ fn changed_client_hello_gets_a_full_handshake_not_the_session() {
         assert!(s.is_resumed(), "{keeping:?}");
         assert_eq!(s.negotiated_cipher_suite(), Some(suite));
 
-        // (a) Without extended_master_secret (RFC 7627 5.3): the session used it.
-        let (s, flight) = offer_edited(&server, &hello, |ch| {
-            exts(ch).retain(|e| e.selector() != ExtensionType::ExtendedMasterSecret)
-        });
-        full_handshake_answer(&s, &flight, &offered, keeping, "no EMS");
-        assert!(!s.extended_master_secret());
+        // (a) Without extended_master_secret (RFC 7627 5.3): the session used it, so the
+        // server "MUST abort the abbreviated handshake": handshake_failure, as OpenSSL does,
+        // not a silent full handshake.
+        let Handshake::ClientHello(mut ch) = decode_hs(&hello) else {
+            panic!("not a ClientHello")
+        };
+        exts(&mut ch).retain(|e| e.selector() != ExtensionType::ExtendedMasterSecret);
+        let mut s = ServerConnection::new(server.clone()).expect("server");
+        let got = feed(&mut s, &hs_record(&Handshake::ClientHello(ch)));
+        failed_in_clear(
+            &mut s,
+            got,
+            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch),
+            A::HandshakeFailure,
+        );
 
         // (b) Another server name, or none (RFC 6066 3): the session was made for localhost.
         let (s, flight) = offer_edited(&server, &hello, |ch| {

@@ -23,6 +23,11 @@ const DEFAULT_CACHE_SIZE: usize = 256;
 /// How long the default server cache keeps a session, and how old a resumed session may be.
 const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The default largest Certificate message body accepted from a peer: 100 KiB, OpenSSL's
+/// default `max_cert_list`, which deployed chains stay far below (a few KiB) while it bounds
+/// what a peer can make us buffer. Change it with `with_max_certificate_list_size`.
+pub const DEFAULT_MAX_CERTIFICATE_LIST_SIZE: usize = 100 * 1024;
+
 /// How a client connects: trusted roots (or a custom verifier), suites, groups, ALPN, sessions.
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -37,6 +42,7 @@ pub struct ClientConfig {
     pub(crate) enable_ocsp_stapling: bool,
     pub(crate) client_auth_cert: Option<Arc<CertifiedKey>>,
     pub(crate) key_log: Arc<dyn KeyLog>,
+    pub(crate) max_certificate_list_size: usize,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -78,6 +84,7 @@ impl ClientConfig {
             enable_ocsp_stapling: true,
             client_auth_cert: None,
             key_log: Arc::new(NoKeyLog),
+            max_certificate_list_size: DEFAULT_MAX_CERTIFICATE_LIST_SIZE,
         }
     }
 }
@@ -96,6 +103,7 @@ pub struct ClientConfigBuilder {
     enable_ocsp_stapling: bool,
     client_auth_cert: Option<Arc<CertifiedKey>>,
     key_log: Arc<dyn KeyLog>,
+    max_certificate_list_size: usize,
 }
 
 impl ClientConfigBuilder {
@@ -175,6 +183,15 @@ impl ClientConfigBuilder {
         Ok(self)
     }
 
+    /// The largest Certificate message body we accept from the peer, in bytes (default
+    /// [`DEFAULT_MAX_CERTIFICATE_LIST_SIZE`](DEFAULT_MAX_CERTIFICATE_LIST_SIZE),
+    /// 100 KiB, OpenSSL's `max_cert_list`). A larger one is refused at its 4-byte header,
+    /// before it is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
+    pub fn with_max_certificate_list_size(mut self, bytes: usize) -> Self {
+        self.max_certificate_list_size = bytes;
+        self
+    }
+
     /// Where to log secrets for debugging (`keylog::KeyLogFile` writes `$SSLKEYLOGFILE`).
     pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
         self.key_log = key_log;
@@ -202,6 +219,7 @@ impl ClientConfigBuilder {
             enable_ocsp_stapling: self.enable_ocsp_stapling,
             client_auth_cert: self.client_auth_cert,
             key_log: self.key_log,
+            max_certificate_list_size: self.max_certificate_list_size,
         })
     }
 }
@@ -257,6 +275,7 @@ pub struct ServerConfig {
     pub(crate) session_lifetime: Duration,
     pub(crate) ticketer: Option<Arc<dyn ProducesTickets>>,
     pub(crate) key_log: Arc<dyn KeyLog>,
+    pub(crate) max_certificate_list_size: usize,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -300,6 +319,7 @@ impl ServerConfig {
             session_lifetime: DEFAULT_SESSION_LIFETIME,
             ticketer: None,
             key_log: Arc::new(NoKeyLog),
+            max_certificate_list_size: DEFAULT_MAX_CERTIFICATE_LIST_SIZE,
         }
     }
 }
@@ -317,6 +337,7 @@ pub struct ServerConfigBuilder {
     session_lifetime: Duration,
     ticketer: Option<Arc<dyn ProducesTickets>>,
     key_log: Arc<dyn KeyLog>,
+    max_certificate_list_size: usize,
 }
 
 impl ServerConfigBuilder {
@@ -402,6 +423,15 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// The largest Certificate message body we accept from the peer, in bytes (default
+    /// [`DEFAULT_MAX_CERTIFICATE_LIST_SIZE`](DEFAULT_MAX_CERTIFICATE_LIST_SIZE),
+    /// 100 KiB, OpenSSL's `max_cert_list`). A larger one is refused at its 4-byte header,
+    /// before it is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
+    pub fn with_max_certificate_list_size(mut self, bytes: usize) -> Self {
+        self.max_certificate_list_size = bytes;
+        self
+    }
+
     /// Where to log secrets for debugging (`keylog::KeyLogFile` writes `$SSLKEYLOGFILE`).
     pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
         self.key_log = key_log;
@@ -432,6 +462,7 @@ impl ServerConfigBuilder {
             session_lifetime: self.session_lifetime,
             ticketer: self.ticketer,
             key_log: self.key_log,
+            max_certificate_list_size: self.max_certificate_list_size,
         })
     }
 }

@@ -8,7 +8,7 @@ use crate::client::{self, ClientState};
 use crate::codec::{Codec, Encode};
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::{Error, PeerMisbehaved};
-use crate::handshake::{Context, Input, Negotiated, State};
+use crate::handshake::{Context, Input, InputKind, Negotiated, State};
 use crate::prf::Transcript;
 use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
 use crate::server::{self, ServerState};
@@ -112,13 +112,13 @@ pub struct IoState {
 }
 
 impl ConnectionCommon {
-    fn new(machine: Machine) -> Self {
+    fn new(machine: Machine, max_certificate_list_size: usize) -> Self {
         ConnectionCommon {
             machine_config: None,
             machine: Some(machine),
             writer: RecordWriter::new(),
             reader: RecordReader::new(),
-            joiner: HandshakeJoiner::default(),
+            joiner: HandshakeJoiner::new(max_certificate_list_size),
             transcript: Transcript::new(),
             negotiated: Negotiated::default(),
             pending_read: None,
@@ -367,7 +367,12 @@ impl ConnectionCommon {
                 }
             }
             ContentType::ChangeCipherSpec => {
-                ChangeCipherSpec::from_bytes(data)?;
+                // RFC 8446 5 (and OpenSSL in TLS 1.2): anything but the one byte 0x01 is an
+                // unexpected message, not a malformed one.
+                ChangeCipherSpec::from_bytes(data).map_err(|_| Error::UnexpectedMessage {
+                    state: self.state_name(),
+                    got: "ChangeCipherSpec that is not the single byte 1".into(),
+                })?;
                 self.empty_records_in_a_row = 0;
                 self.warnings_in_a_row = 0;
                 self.run(Input::ChangeCipherSpec)?;
@@ -383,7 +388,14 @@ impl ConnectionCommon {
                 self.empty_records_in_a_row = 0;
                 self.warnings_in_a_row = 0;
                 self.joiner.push(data);
-                while let Some(n) = self.joiner.next_len()? {
+                // The state must allow the message's type (read from its 4-byte header) before
+                // its body is waited for or decoded: out of place is `unexpected_message`,
+                // whatever the body holds.
+                while let Some(typ) = self.joiner.next_type()? {
+                    self.check_allowed(InputKind::Handshake(typ))?;
+                    let Some((_, n)) = self.joiner.next()? else {
+                        break;
+                    };
                     if self.handshake_done {
                         // After the handshake every message is a renegotiation request, which
                         // the state machine refuses with a warning: bounded.
@@ -396,7 +408,7 @@ impl ConnectionCommon {
                             ));
                         }
                     }
-                    let joiner = std::mem::take(&mut self.joiner);
+                    let joiner = std::mem::replace(&mut self.joiner, HandshakeJoiner::new(0));
                     let bytes = joiner.bytes().get(..n).unwrap_or_default();
                     let result = Handshake::from_bytes(
                         bytes,
@@ -412,6 +424,16 @@ impl ConnectionCommon {
                 Ok(false)
             }
         }
+    }
+
+    /// Refuses an input the current state's row of the transition table does not list.
+    fn check_allowed(&self, kind: InputKind) -> Result<(), Error> {
+        let (table, state) = match &self.machine {
+            Some(Machine::Client(_, s)) => (client::CLIENT_TRANSITIONS, s.name()),
+            Some(Machine::Server(_, s)) => (server::SERVER_TRANSITIONS, s.name()),
+            None => return Err(Error::ConnectionClosed),
+        };
+        crate::handshake::allowed(table, state, kind).map(drop)
     }
 
     /// The name of the state the handshake machine is in (as the transition tables name it).
@@ -916,10 +938,10 @@ impl ClientConnection {
     /// Starts a connection to `server_name` (a DNS name, sent as SNI, or an IP address); the
     /// ClientHello is queued for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
-        let mut common = ConnectionCommon::new(Machine::Client(
-            config.clone(),
-            Box::new(ClientState::Connected),
-        ));
+        let mut common = ConnectionCommon::new(
+            Machine::Client(config.clone(), Box::new(ClientState::Connected)),
+            config.max_certificate_list_size,
+        );
         common.machine_config = Some(SideConfig::Client(
             config.clone(),
             client::cache_key(&server_name),
@@ -939,10 +961,10 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let mut common = ConnectionCommon::new(Machine::Server(
-            config.clone(),
-            Box::new(ServerState::ExpectClientHello),
-        ));
+        let mut common = ConnectionCommon::new(
+            Machine::Server(config.clone(), Box::new(ServerState::ExpectClientHello)),
+            config.max_certificate_list_size,
+        );
         common.machine_config = Some(SideConfig::Server(config));
         Ok(ServerConnection { common })
     }

@@ -107,6 +107,9 @@ pub enum PeerIncompatible {
     ExtendedMasterSecretRequired,
     /// We have no certificate for the server name the client asked for (RFC 6066 3).
     UnrecognizedName,
+    /// Our certificate's key is ECDSA on a curve the client's supported_groups leave out, so
+    /// no ECDHE_ECDSA suite can use it (RFC 8422 5.1 and 5.3).
+    CertificateCurveNotOffered,
     /// The peer requires uncompressed points but offered formats without them, or similar.
     Other(&'static str),
 }
@@ -170,7 +173,10 @@ impl Error {
                 CertificateError::Expired | CertificateError::NotValidYet => A::CertificateExpired,
                 CertificateError::Revoked => A::CertificateRevoked,
                 CertificateError::NoCertificate => A::HandshakeFailure,
-                CertificateError::BadEncoding => A::DecodeError,
+                // The DER inside a well-framed Certificate message is the certificate itself:
+                // RFC 5246 7.2.2 "bad_certificate: A certificate was corrupt". (Its TLS
+                // framing failing is `Error::Decode`, `decode_error`.)
+                CertificateError::BadEncoding => A::BadCertificate,
                 CertificateError::NotValidForName | CertificateError::Other(_) => A::BadCertificate,
             },
             Error::BadRecordMac => A::BadRecordMac,

@@ -100,6 +100,23 @@ pub(crate) trait State: Sized {
     fn name(&self) -> &'static str;
 }
 
+/// The row that lets state `from` take `kind`, or the `unexpected_message` error. Also asked
+/// from a handshake message's 4-byte header, so a message out of place is refused as unexpected
+/// whatever its body holds, before the body is buffered or decoded.
+pub(crate) fn allowed<'t>(
+    table: &'t [Transition],
+    from: &'static str,
+    kind: InputKind,
+) -> Result<&'t Transition, Error> {
+    table
+        .iter()
+        .find(|t| t.from == from && t.on == kind)
+        .ok_or_else(|| Error::UnexpectedMessage {
+            state: from,
+            got: kind.to_string(),
+        })
+}
+
 /// Runs one input through a machine: refuses what the table does not list, runs the handler, and
 /// checks the handler landed where the table says.
 pub(crate) fn dispatch<S: State>(
@@ -110,12 +127,7 @@ pub(crate) fn dispatch<S: State>(
 ) -> Result<S, Error> {
     let from = state.name();
     let kind = input.kind();
-    let Some(row) = table.iter().find(|t| t.from == from && t.on == kind) else {
-        return Err(Error::UnexpectedMessage {
-            state: from,
-            got: kind.to_string(),
-        });
-    };
+    let row = allowed(table, from, kind)?;
     let next = handler(state, input)?;
     if !row.to.contains(&next.name()) {
         return Err(Error::Internal(format!(
@@ -242,18 +254,12 @@ pub(crate) fn record_keys(
     ))
 }
 
-/// The most extensions we accept in a ClientHello or ServerHello. Real clients send 10 to 20
-/// (browsers with GREASE about 18); 64 leaves room for growth while bounding the per-extension
-/// work (duplicate check, offer parsing) a peer can ask for. More is refused with
-/// `PeerMisbehaved::TooLarge` (`decode_error`), before any extension is looked at.
-pub(crate) const MAX_HELLO_EXTENSIONS: usize = 64;
-
 /// The most certificates we accept in a Certificate message (server chain, or client chain on a
 /// server asking for one). Real chains are 2 to 4 long (leaf, one or two intermediates, perhaps
 /// the root); 10 is well above that and bounds the copies and the path building the verifier
 /// does for the peer. A longer chain is refused before it is verified, as
-/// `CertificateError::Other` (`bad_certificate`). The chain's size is bounded by
-/// `record::MAX_HANDSHAKE_MESSAGE`.
+/// `CertificateError::Other` (`bad_certificate`). The chain's size in bytes is bounded by the
+/// configured `max_certificate_list_size`.
 pub(crate) const MAX_CERTIFICATE_CHAIN: usize = 10;
 
 /// Refuses a Certificate message with more than [`MAX_CERTIFICATE_CHAIN`] certificates.
@@ -266,14 +272,10 @@ pub(crate) fn check_chain_len(certificates: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Rejects a hello with more than [`MAX_HELLO_EXTENSIONS`] extensions, or that carries the same
-/// extension twice (RFC 5246 section 7.4.1.4).
+/// Rejects a hello that carries the same extension twice (RFC 5246 section 7.4.1.4). There is no
+/// cap on their number: the message size limit bounds it (OpenSSL takes 100+), and the check is
+/// O(n log n).
 pub(crate) fn check_duplicates(exts: &[Extension<'_>]) -> Result<(), Error> {
-    if exts.len() > MAX_HELLO_EXTENSIONS {
-        return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(
-            "hello with more than 64 extensions",
-        )));
-    }
     let mut seen = BTreeSet::new();
     for e in exts {
         let t = e.selector().value();

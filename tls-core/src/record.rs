@@ -8,16 +8,22 @@
 use crate::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::codec::{Codec, DecodeErrorKind, Encode, Reader};
 use crate::error::{Error, PeerMisbehaved};
-use crate::wire::{ContentType, HandshakeHeader, ProtocolVersion, RecordHeader, TLSPlaintext};
+use crate::wire::{
+    ContentType, HandshakeHeader, HandshakeType, ProtocolVersion, RecordHeader, TLSPlaintext,
+};
 use std::ops::Range;
 
 /// RFC 5246 section 6.2.1: a plaintext fragment is at most 2^14 bytes.
 pub const MAX_PLAINTEXT: usize = 1 << 14;
 /// RFC 5246 section 6.2.3: a protected fragment is at most 2^14 + 2048 bytes.
 pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
-/// The largest handshake message we accept, header included. Certificate chains are the big
-/// ones; 64 KiB holds any reasonable chain (a few certificates of 1-2 KiB each) and bounds what a
-/// peer can make us buffer: a larger announced length is refused as soon as the 4-byte header
+/// The largest ClientHello body we accept: OpenSSL's limit (`CLIENT_HELLO_MAX_LENGTH`, 131,396
+/// bytes), so every hello OpenSSL takes (100+ extensions, signature_algorithms near its ceiling,
+/// large post-quantum key shares) is taken here too.
+pub const MAX_CLIENT_HELLO: usize = 131_396;
+/// The largest body of any other handshake message (the Certificate message has its own,
+/// configurable limit): 64 KiB bounds what a peer can make us buffer, and no other TLS 1.2
+/// message comes near it. A larger announced length is refused as soon as the 4-byte header
 /// arrives, before the body is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
 pub const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
 /// Sequence numbers must not wrap (RFC 5246 section 6.1); we stop well before.
@@ -225,13 +231,22 @@ impl RecordReader {
 }
 
 /// Joins handshake records into whole messages: handshake messages may be split across records
-/// or share one (RFC 5246 section 6.2.1).
-#[derive(Default)]
+/// or share one (RFC 5246 section 6.2.1). The size limits are per message type, as OpenSSL's
+/// are, and are checked on the 4-byte header, before the body is buffered.
 pub(crate) struct HandshakeJoiner {
     buf: Vec<u8>,
+    max_certificate: usize,
 }
 
 impl HandshakeJoiner {
+    /// A joiner accepting Certificate bodies up to `max_certificate` bytes.
+    pub(crate) fn new(max_certificate: usize) -> Self {
+        HandshakeJoiner {
+            buf: Vec::new(),
+            max_certificate,
+        }
+    }
+
     /// Adds one handshake record's plaintext.
     pub(crate) fn push(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
@@ -242,8 +257,23 @@ impl HandshakeJoiner {
         self.buf.is_empty()
     }
 
-    /// The length of the first complete message, if there is one.
-    pub(crate) fn next_len(&self) -> Result<Option<usize>, Error> {
+    /// The type of the first message, once its header is here (the body may still be coming):
+    /// enough to refuse a message the state does not allow before its body is buffered or read.
+    pub(crate) fn next_type(&self) -> Result<Option<HandshakeType>, Error> {
+        Ok(self.header()?.map(|h| h.msg_type))
+    }
+
+    /// The first message's type and total length (header included), once all of it is here.
+    pub(crate) fn next(&self) -> Result<Option<(HandshakeType, usize)>, Error> {
+        let Some(header) = self.header()? else {
+            return Ok(None);
+        };
+        let total = HANDSHAKE_HEADER_LEN + header.length as usize;
+        Ok((self.buf.len() >= total).then_some((header.msg_type, total)))
+    }
+
+    /// The first message's header, checked against its type's size limit.
+    fn header(&self) -> Result<Option<HandshakeHeader>, Error> {
         if self.buf.len() < HANDSHAKE_HEADER_LEN {
             return Ok(None);
         }
@@ -259,16 +289,21 @@ impl HandshakeJoiner {
             }
             Err(e) => return Err(Error::Decode(e.root("Handshake"))),
         };
-        let total = 4 + header.length as usize;
-        if total > MAX_HANDSHAKE_MESSAGE {
-            return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(
-                "handshake message over 64 KiB",
-            )));
+        let (limit, what) = match header.msg_type {
+            HandshakeType::ClientHello => (MAX_CLIENT_HELLO, "ClientHello over 131,396 bytes"),
+            HandshakeType::Certificate => (
+                self.max_certificate,
+                "Certificate over the configured max_certificate_list_size",
+            ),
+            _ => (MAX_HANDSHAKE_MESSAGE, "handshake message over 64 KiB"),
+        };
+        if header.length as usize > limit {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(what)));
         }
-        Ok((self.buf.len() >= total).then_some(total))
+        Ok(Some(header))
     }
 
-    /// The buffered bytes (the first message is `..next_len()`).
+    /// The buffered bytes (the first message is `..next()`'s length).
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.buf
     }

@@ -322,27 +322,45 @@ fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
 }
 
 /// A session the client offered that we may resume (RFC 5246 7.4.1.2, RFC 5077 3.4, RFC 7627 5.3,
-/// RFC 6066 3); anything else means a full handshake.
+/// RFC 6066 3); `None` means a full handshake.
 fn resumable(
     config: &ServerConfig,
     ch: &ClientHello<'_>,
     offer: &Offer<'_>,
-) -> Option<(Session, &'static SupportedCipherSuite)> {
+) -> Result<Option<(Session, &'static SupportedCipherSuite)>, Error> {
     let session = match (offer.ticket, &config.ticketer) {
-        (Some(t), Some(ticketer)) if !t.is_empty() => Session::open(ticketer.as_ref(), t)?,
-        _ if !ch.session_id.0.is_empty() => config.session_storage.get(ch.session_id.0)?,
-        _ => return None,
+        (Some(t), Some(ticketer)) if !t.is_empty() => Session::open(ticketer.as_ref(), t),
+        _ if !ch.session_id.0.is_empty() => config.session_storage.get(ch.session_id.0),
+        _ => None,
     };
-    let suite = config
+    let Some(session) =
+        session.filter(|s| !s.is_expired(config.session_lifetime.as_secs(), session::now()))
+    else {
+        return Ok(None);
+    };
+    // RFC 7627 5.3: "If the original session used the "extended_master_secret" extension but
+    // the new ClientHello does not contain it, the server MUST abort the abbreviated
+    // handshake." We abort the connection (handshake_failure), as OpenSSL does, rather than
+    // fall back to a full handshake: a client that dropped EMS from a hello resuming an EMS
+    // session is either broken or being tampered with. (The other way round, a session
+    // without EMS offered in a hello with it, the RFC asks for a full handshake: below.)
+    if session.extended_master_secret && !offer.ems {
+        return Err(Error::PeerMisbehaved(
+            PeerMisbehaved::ExtendedMasterSecretMismatch,
+        ));
+    }
+    let Some(suite) = config
         .cipher_suites
         .iter()
         .copied()
-        .find(|s| s.suite == session.cipher_suite)?;
+        .find(|s| s.suite == session.cipher_suite)
+    else {
+        return Ok(None);
+    };
     let ok = ch.cipher_suites.contains(&suite.suite)
         && session.extended_master_secret == offer.ems
-        && session.server_name == offer.sni
-        && !session.is_expired(config.session_lifetime.as_secs(), session::now());
-    ok.then_some((session, suite))
+        && session.server_name == offer.sni;
+    Ok(ok.then_some((session, suite)))
 }
 
 fn client_hello(
@@ -350,8 +368,11 @@ fn client_hello(
     ch: ClientHello<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
+    // RFC 5246 appendix E.1 and RFC 8446 appendix D: a client offering more than TLS 1.2
+    // ({3,4}, or versions that do not exist yet such as {4,1} or {254,254}) gets TLS 1.2; only
+    // a client that cannot do 1.2 is refused.
     let v = &ch.client_version;
-    if v.major != 3 || v.minor < 3 {
+    if (v.major, v.minor) < (3, 3) {
         return Err(Error::PeerIncompatible(
             PeerIncompatible::UnsupportedVersion,
         ));
@@ -402,7 +423,7 @@ fn client_hello(
     let issue_ticket =
         offer.ticket.is_some() && config.ticketer.as_ref().is_some_and(|t| t.enabled());
 
-    if let Some((session, suite)) = resumable(config, &ch, &offer) {
+    if let Some((session, suite)) = resumable(config, &ch, &offer)? {
         return resume(
             config,
             &ch,
@@ -432,11 +453,17 @@ fn client_hello(
     let suite = config
         .cipher_suites
         .iter()
-        .find(|s| curve_ok && s.family == family && ch.cipher_suites.contains(&s.suite))
+        .find(|s| s.family == family && ch.cipher_suites.contains(&s.suite))
         .copied()
         .ok_or(Error::PeerIncompatible(
             PeerIncompatible::NoCipherSuiteInCommon,
         ))?;
+    if !curve_ok {
+        // Suites in common, but not the curve our certificate's key is on: say so.
+        return Err(Error::PeerIncompatible(
+            PeerIncompatible::CertificateCurveNotOffered,
+        ));
+    }
     let group = config
         .groups
         .iter()
