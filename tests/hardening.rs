@@ -1,0 +1,308 @@
+//! Issue 9's TLS 1.2 hardening, items 2 and 3: version tolerance, and the right alert for the
+//! right fault. Each test failed before its fix (the note on each says what it got then).
+//!
+//! Everything runs in process over memory (sans-IO), peers included (rustls as the real
+//! TLS 1.3-capable client).
+
+mod common;
+
+use common::*;
+use spectls::codec::{Codec, Encode, Reader};
+use spectls::pki_types::ServerName;
+use spectls::wire::{
+    ASN1Cert, Alert, AlertDescription as A, AlertLevel, Certificate, ContentType, Handshake,
+    HandshakeType, KeyExchangeAlgorithm, ProtocolVersion, PublicValueEncoding, TLSPlaintext,
+};
+use spectls::{CertificateError, ConnectionCommon, Error, ServerConnection};
+use std::io::Write;
+use std::sync::Arc;
+
+const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
+
+fn records(bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
+    let mut r = Reader::new(bytes);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let rec = TLSPlaintext::decode(&mut r).expect("whole records");
+        out.push((rec.type_, rec.fragment.to_vec()));
+    }
+    out
+}
+
+fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
+    TLSPlaintext {
+        type_: typ,
+        version: TLS12,
+        fragment,
+    }
+    .to_vec()
+}
+
+fn decode_hs(bytes: &[u8]) -> Handshake<'_> {
+    Handshake::from_bytes(
+        bytes,
+        KeyExchangeAlgorithm::EcDiffieHellman,
+        PublicValueEncoding::Explicit,
+    )
+    .expect("a handshake message")
+}
+
+/// `got` is the error `want`, sticky, and the only thing sent is the fatal `alert` in the clear.
+#[track_caller]
+fn fails_in_clear(conn: &mut ConnectionCommon, got: Result<spectls::IoState, Error>, alert: A) {
+    let err = got.expect_err("the connection should fail");
+    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
+    assert_eq!(conn.process_new_packets().expect_err("sticky"), err);
+    let out = records(&drain(conn));
+    assert_eq!(out.len(), 1, "one record: the alert");
+    assert_eq!(out[0].0, ContentType::Alert);
+    assert_eq!(
+        Alert::from_bytes(&out[0].1).expect("an alert"),
+        Alert {
+            level: AlertLevel::Fatal,
+            description: alert
+        }
+    );
+}
+
+fn fresh_server() -> ServerConnection {
+    ServerConnection::new(Arc::new(server_config(false))).expect("server")
+}
+
+/// A real spectls client's ClientHello message (without its record header).
+fn client_hello_message() -> Vec<u8> {
+    let (mut c, _) = pair(client_config(), server_config(false));
+    let recs = records(&drain(&mut c));
+    recs[0].1.clone()
+}
+
+// ------------------------------------------------------------------------------------------
+// 2. Version tolerance (RFC 5246 appendix E.1, RFC 8446 appendix D)
+// ------------------------------------------------------------------------------------------
+
+/// Before: {4,1} and {254,254} got a protocol_version alert.
+#[test]
+fn client_version_above_tls12_gets_a_tls12_server_hello() {
+    for (major, minor) in [(3, 4), (3, 255), (4, 1), (254, 254), (255, 255)] {
+        let msg = client_hello_message();
+        let Handshake::ClientHello(mut ch) = decode_hs(&msg) else {
+            panic!("a ClientHello")
+        };
+        ch.client_version = ProtocolVersion { major, minor };
+        let mut s = fresh_server();
+        feed(
+            &mut s,
+            &frame(ContentType::Handshake, &Handshake::ClientHello(ch).to_vec()),
+        )
+        .unwrap_or_else(|e| panic!("{{{major},{minor}}} refused: {e}"));
+        let recs = records(&drain(&mut s));
+        let Handshake::ServerHello(sh) = decode_hs(&recs[0].1) else {
+            panic!("not a ServerHello")
+        };
+        assert_eq!(sh.server_version, TLS12, "{{{major},{minor}}}");
+        assert_eq!(s.protocol_version(), Some(TLS12));
+    }
+}
+
+/// A real TLS 1.3-capable client (rustls with both versions) completes a TLS 1.2 handshake
+/// with the spectls server and exchanges data.
+#[test]
+fn rustls_offering_tls13_and_tls12_negotiates_tls12() {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in spectls::sign::certs_from_pem(CA).expect("CA") {
+        roots.add(cert).expect("root");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut r = rustls::ClientConnection::new(
+        Arc::new(config),
+        ServerName::try_from("localhost").expect("name"),
+    )
+    .expect("rustls client");
+    let mut s = fresh_server();
+    let to_rustls = |s: &mut ServerConnection, r: &mut rustls::ClientConnection| {
+        let bytes = drain(s);
+        let mut rd = &bytes[..];
+        while !rd.is_empty() {
+            r.read_tls(&mut rd).expect("rustls read_tls");
+            r.process_new_packets()
+                .expect("rustls accepts spectls's bytes");
+        }
+    };
+    for _ in 0..4 {
+        let mut bytes = Vec::new();
+        while r.wants_write() {
+            r.write_tls(&mut bytes).expect("to a Vec");
+        }
+        feed(&mut s, &bytes).expect("spectls accepts rustls's bytes");
+        to_rustls(&mut s, &mut r);
+    }
+    assert!(!s.is_handshaking() && !r.is_handshaking());
+    assert_eq!(r.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
+    assert_eq!(s.protocol_version(), Some(TLS12));
+    s.writer().write_all(b"over TLS 1.2").expect("write");
+    to_rustls(&mut s, &mut r);
+    let mut got = [0u8; 32];
+    let n = std::io::Read::read(&mut r.reader(), &mut got).expect("rustls reads");
+    assert_eq!(&got[..n], b"over TLS 1.2");
+}
+
+// ------------------------------------------------------------------------------------------
+// 3. The right alert for the right fault
+// ------------------------------------------------------------------------------------------
+
+/// A handshake message of type `typ` whose body is `body`, framed by hand (it need not parse).
+fn raw_message(typ: HandshakeType, body: &[u8]) -> Vec<u8> {
+    let mut msg = vec![typ.value()];
+    msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    msg.extend_from_slice(body);
+    msg
+}
+
+/// Before: a Finished of the wrong length to a fresh server got decode_error, a ClientKeyExchange
+/// with a malformed point decode_error; now the (state, type) pair is refused from the header.
+#[test]
+fn out_of_place_messages_are_unexpected_whatever_their_body() {
+    for (typ, body) in [
+        (HandshakeType::Finished, &[0xff; 3][..]),
+        (HandshakeType::ClientKeyExchange, &[0xff; 7][..]),
+        (HandshakeType::ServerHelloDone, &[1, 2, 3][..]),
+        (HandshakeType::CertificateVerify, &[][..]),
+    ] {
+        let mut s = fresh_server();
+        let got = feed(
+            &mut s,
+            &frame(ContentType::Handshake, &raw_message(typ, body)),
+        );
+        assert!(
+            matches!(got, Err(Error::UnexpectedMessage { .. })),
+            "{typ:?}: {got:?}"
+        );
+        fails_in_clear(&mut s, got, A::UnexpectedMessage);
+    }
+    // The client too: a Finished (3 bytes, malformed) where the ServerHello should be.
+    let (mut c, _) = pair(client_config(), server_config(false));
+    drain(&mut c);
+    let got = feed(
+        &mut c,
+        &frame(
+            ContentType::Handshake,
+            &raw_message(HandshakeType::Finished, &[0; 3]),
+        ),
+    );
+    fails_in_clear(&mut c, got, A::UnexpectedMessage);
+}
+
+/// Before: the server waited for the whole 60,000-byte body of a Certificate it could never
+/// accept. Now the header alone is refused.
+#[test]
+fn out_of_place_message_is_refused_at_its_header_before_its_body() {
+    let mut s = fresh_server();
+    let mut head = vec![HandshakeType::Certificate.value()];
+    head.extend_from_slice(&60_000u32.to_be_bytes()[1..]);
+    let got = feed(&mut s, &frame(ContentType::Handshake, &head));
+    fails_in_clear(&mut s, got, A::UnexpectedMessage);
+}
+
+/// The client's second flight, cut before its ChangeCipherSpec: the server is then waiting for
+/// ChangeCipherSpec.
+fn server_expecting_change_cipher_spec() -> ServerConnection {
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    transfer(&mut s, &mut c).expect("server flight");
+    let flight = records(&drain(&mut c));
+    let ccs = flight
+        .iter()
+        .position(|(t, _)| *t == ContentType::ChangeCipherSpec)
+        .expect("a ChangeCipherSpec");
+    for (typ, payload) in &flight[..ccs] {
+        feed(&mut s, &frame(*typ, payload)).expect("ClientKeyExchange");
+    }
+    s
+}
+
+/// Before: `02` got illegal_parameter and `01 01` decode_error. RFC 8446 5 and OpenSSL:
+/// unexpected_message. The control shows the state takes a genuine one.
+#[test]
+fn change_cipher_spec_that_is_not_the_byte_1_is_unexpected_message() {
+    for payload in [&[2u8][..], &[1, 1][..], &[0][..]] {
+        let mut s = server_expecting_change_cipher_spec();
+        let got = feed(&mut s, &frame(ContentType::ChangeCipherSpec, payload));
+        fails_in_clear(&mut s, got, A::UnexpectedMessage);
+    }
+    let mut s = server_expecting_change_cipher_spec();
+    feed(&mut s, &frame(ContentType::ChangeCipherSpec, &[1])).expect("a genuine one");
+}
+
+/// Before: decode_error. The Certificate message is well framed; the DER inside is corrupt:
+/// RFC 5246 7.2.2 bad_certificate.
+#[test]
+fn certificate_whose_der_does_not_parse_is_bad_certificate() {
+    for der in [
+        &b"\x30\x03abc"[..],
+        &b"not DER at all"[..],
+        &[0x30, 0x82, 0xff][..],
+    ] {
+        let (mut c, mut s) = pair(client_config(), server_config(false));
+        transfer(&mut c, &mut s).expect("ClientHello");
+        let recs = records(&drain(&mut s));
+        feed(&mut c, &frame(ContentType::Handshake, &recs[0].1)).expect("ServerHello");
+        let bad = Handshake::Certificate(Certificate {
+            certificate_list: vec![ASN1Cert(der)],
+        })
+        .to_vec();
+        let got = feed(&mut c, &frame(ContentType::Handshake, &bad));
+        assert_eq!(
+            got.clone().err(),
+            Some(Error::InvalidCertificate(CertificateError::BadEncoding))
+        );
+        fails_in_clear(&mut c, got, A::BadCertificate);
+    }
+}
+
+/// Before: after our close_notify, a fatal alert (or a no_renegotiation warning) still went
+/// out. RFC 5246 7.2.1: close_notify is the last thing we send.
+#[test]
+fn nothing_is_sent_after_our_close_notify() {
+    // A record that fails authentication after we closed: an error, but no alert.
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    handshake(&mut c, &mut s).expect("handshake");
+    s.send_close_notify();
+    let close = records(&drain(&mut s));
+    assert_eq!(close.len(), 1);
+    assert_eq!(close[0].0, ContentType::Alert);
+    let got = feed(
+        &mut s,
+        &[
+            23, 3, 3, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+        ],
+    );
+    assert_eq!(got, Err(Error::BadRecordMac));
+    assert!(!s.wants_write(), "no alert after close_notify");
+    assert!(drain(&mut s).is_empty());
+
+    // Closing mid-handshake: the peer's flight gets no answer at all.
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    c.send_close_notify();
+    assert_eq!(records(&drain(&mut c)).len(), 1, "the close_notify");
+    transfer(&mut s, &mut c).expect("server flight");
+    assert!(
+        drain(&mut c).is_empty(),
+        "no ClientKeyExchange, CCS or Finished"
+    );
+    // ...nor does a malformed message that follows.
+    let got = feed(
+        &mut c,
+        &frame(
+            ContentType::Handshake,
+            &raw_message(HandshakeType::Finished, &[]),
+        ),
+    );
+    assert!(got.is_err());
+    assert!(drain(&mut c).is_empty(), "no alert after close_notify");
+}
