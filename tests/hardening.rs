@@ -201,11 +201,14 @@ fn out_of_place_messages_are_unexpected_whatever_their_body() {
 /// accept. Now the header alone is refused.
 #[test]
 fn out_of_place_message_is_refused_at_its_header_before_its_body() {
-    let mut s = fresh_server();
-    let mut head = vec![HandshakeType::Certificate.value()];
-    head.extend_from_slice(&60_000u32.to_be_bytes()[1..]);
-    let got = feed(&mut s, &frame(ContentType::Handshake, &head));
-    fails_in_clear(&mut s, got, A::UnexpectedMessage);
+    // Whatever it announces: out of place comes before too large.
+    for len in [60_000u32, 200_000] {
+        let mut s = fresh_server();
+        let mut head = vec![HandshakeType::Certificate.value()];
+        head.extend_from_slice(&len.to_be_bytes()[1..]);
+        let got = feed(&mut s, &frame(ContentType::Handshake, &head));
+        fails_in_clear(&mut s, got, A::UnexpectedMessage);
+    }
 }
 
 /// The client's second flight, cut before its ChangeCipherSpec: the server is then waiting for

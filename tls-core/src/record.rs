@@ -264,15 +264,27 @@ impl HandshakeJoiner {
     }
 
     /// The first message's type and total length (header included), once all of it is here.
+    /// A body over its type's size limit is refused as soon as the header is here.
     pub(crate) fn next(&self) -> Result<Option<(HandshakeType, usize)>, Error> {
         let Some(header) = self.header()? else {
             return Ok(None);
         };
+        let (limit, what) = match header.msg_type {
+            HandshakeType::ClientHello => (MAX_CLIENT_HELLO, "ClientHello over 131,396 bytes"),
+            HandshakeType::Certificate => (
+                self.max_certificate,
+                "Certificate over the configured max_certificate_list_size",
+            ),
+            _ => (MAX_HANDSHAKE_MESSAGE, "handshake message over 64 KiB"),
+        };
+        if header.length as usize > limit {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(what)));
+        }
         let total = HANDSHAKE_HEADER_LEN + header.length as usize;
         Ok((self.buf.len() >= total).then_some((header.msg_type, total)))
     }
 
-    /// The first message's header, checked against its type's size limit.
+    /// The first message's header, once its 4 bytes are here.
     fn header(&self) -> Result<Option<HandshakeHeader>, Error> {
         if self.buf.len() < HANDSHAKE_HEADER_LEN {
             return Ok(None);
@@ -289,17 +301,6 @@ impl HandshakeJoiner {
             }
             Err(e) => return Err(Error::Decode(e.root("Handshake"))),
         };
-        let (limit, what) = match header.msg_type {
-            HandshakeType::ClientHello => (MAX_CLIENT_HELLO, "ClientHello over 131,396 bytes"),
-            HandshakeType::Certificate => (
-                self.max_certificate,
-                "Certificate over the configured max_certificate_list_size",
-            ),
-            _ => (MAX_HANDSHAKE_MESSAGE, "handshake message over 64 KiB"),
-        };
-        if header.length as usize > limit {
-            return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(what)));
-        }
         Ok(Some(header))
     }
 
