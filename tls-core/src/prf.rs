@@ -739,6 +739,29 @@ mod tests {
         }
     }
 
+    /// Finished verify_data is compared with `handshake::verify_equal` (constant time): equal
+    /// passes; a difference in any one byte, or any other length, is `BadFinished`.
+    #[test]
+    fn finished_comparison_rejects_any_difference() {
+        use crate::error::PeerMisbehaved;
+        use crate::handshake::verify_equal;
+        let bad = Err(Error::PeerMisbehaved(PeerMisbehaved::BadFinished));
+        let ours = verify_data(HashAlg::Sha256, &[7; 48], true, &[9; 32]);
+        let again = verify_data(HashAlg::Sha256, &[7; 48], true, &[9; 32]);
+        assert_eq!(verify_equal(&ours, &again), Ok(()));
+        for i in 0..ours.len() {
+            for bit in 0..8 {
+                let mut theirs = ours;
+                theirs[i] ^= 1 << bit;
+                assert_eq!(verify_equal(&ours, &theirs), bad, "byte {i} bit {bit}");
+            }
+        }
+        assert_eq!(verify_equal(&ours, &ours[..11]), bad, "a prefix");
+        assert_eq!(verify_equal(&ours[..11], &ours), bad, "longer");
+        assert_eq!(verify_equal(&ours, &[ours, ours].concat()), bad);
+        assert_eq!(verify_equal(&ours, &[]), bad, "empty");
+    }
+
     #[test]
     fn debug_output_hides_secrets() {
         let kb = key_block(
