@@ -18,8 +18,9 @@
 //! each ECDHE group and RSA signature scheme with OpenSSL, and handshake messages fragmented over
 //! 512-byte records.
 //!
-//! Peer binaries (`openssl`, `gnutls-cli`, `gnutls-serv`, `unshare`, `ip`) are required: a
-//! missing one fails the test with the package to install (`.ci/run` installs them). Every peer
+//! Peer binaries (`openssl`, `gnutls-cli`, `gnutls-serv`, `unshare`, `ip`): a test whose peer is
+//! missing is skipped with a `SKIPPED` line on stderr naming the binary and the package to
+//! install, or fails with `SPECTLS_REQUIRE_PEERS=1` (`.ci/run` installs them and sets it). Every peer
 //! is a child process killed when its guard drops; sockets have 10 s timeouts; listeners bind
 //! 127.0.0.1 port 0, and `s_server`, which needs a port number up front, gets one just released
 //! by such a listener and is restarted on another if it loses the race for it.
@@ -44,8 +45,8 @@
 mod common;
 
 use common::peer::{
-    accept, cert_file, connect, contains, find, free_port, require, start_s_server_on_free_port,
-    verifying_s_client, Peer, TIMEOUT,
+    accept, cert_file, connect, contains, find, free_port, locate, require,
+    start_s_server_on_free_port, verifying_s_client, Peer, TIMEOUT,
 };
 use common::*;
 use spectls::pki_types::ServerName;
@@ -54,7 +55,7 @@ use spectls::wire::{NamedCurve, SignatureScheme};
 use spectls::{ClientConnection, ConnectionCommon, ServerConnection, Stream};
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -448,9 +449,9 @@ fn check_server_report(
 // 1. spectls client vs openssl s_server
 
 /// Starts `openssl s_server -rev` for one connection and waits until it accepts.
-fn start_s_server(case: &Case, extra: &[&str]) -> (Peer, u16) {
+fn start_s_server(openssl: &Path, case: &Case, extra: &[&str]) -> (Peer, u16) {
     let (chain, key) = case.chain_and_key();
-    start_s_server_on_free_port(TRANSCRIPT_CHARS, |cmd| {
+    start_s_server_on_free_port(openssl, TRANSCRIPT_CHARS, |cmd| {
         cmd.args(["-naccept", "1", "-tls1_2", "-cipher", case.openssl])
             .arg("-cert")
             .arg(&chain)
@@ -464,13 +465,20 @@ fn start_s_server(case: &Case, extra: &[&str]) -> (Peer, u16) {
 }
 
 fn spectls_client_vs_s_server(case: &'static Case) {
-    s_server_session(case, &[]);
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    s_server_session(&openssl, case, &[]);
 }
 
 /// The spectls client against `openssl s_server -rev` with `extra` arguments; returns the group
 /// and signature scheme s_server chose.
-fn s_server_session(case: &Case, extra: &[&str]) -> (Option<NamedCurve>, Option<SignatureScheme>) {
-    let (mut server, port) = start_s_server(case, extra);
+fn s_server_session(
+    openssl: &Path,
+    case: &Case,
+    extra: &[&str],
+) -> (Option<NamedCurve>, Option<SignatureScheme>) {
+    let (mut server, port) = start_s_server(openssl, case, extra);
     let payload = client_payload(case);
     let result = spectls_client_session(port, case, &payload, &reverse_lines(&payload));
     let status = server.wait_exit(TIMEOUT);
@@ -514,20 +522,22 @@ fn s_server_session(case: &Case, extra: &[&str]) -> (Option<NamedCurve>, Option<
 // 2. openssl s_client vs spectls server
 
 fn s_client_vs_spectls_server(case: &'static Case) {
-    s_client_session(case, &[], &[]);
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    s_client_session(&openssl, case, &[], &[]);
 }
 
 /// `openssl s_client` with `extra` arguments against the spectls server; `want` are more lines
 /// s_client must print.
-fn s_client_session(case: &'static Case, extra: &[&str], want: &[&str]) {
-    let openssl = require("openssl");
+fn s_client_session(openssl: &Path, case: &'static Case, extra: &[&str], want: &[&str]) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = listener.local_addr().unwrap().port();
     let payload = client_payload(case);
     let reply = server_reply(&payload);
     // The server closes first: s_client prints "closed" and answers with its close_notify.
     let server = spawn_spectls_server(listener, case, payload.len(), reply.clone(), Closer::Server);
-    let cmd = verifying_s_client(&openssl, port, &["-tls1_2", "-cipher", case.openssl], extra);
+    let cmd = verifying_s_client(openssl, port, &["-tls1_2", "-cipher", case.openssl], extra);
     let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     // stdin stays open until s_client exits: its end would make s_client close first.
     client.write_stdin(&payload);
@@ -579,6 +589,9 @@ fn s_client_session(case: &'static Case, extra: &[&str], want: &[&str]) {
 /// record (handshake messages included: the RSA Certificate message is over 1 KB) to 512 bytes.
 #[test]
 fn spectls_client_vs_openssl_s_server_variants() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
     use NamedCurve as G;
     use SignatureScheme as S;
     /// Suite, s_server arguments, the group and signature scheme it must then choose.
@@ -647,7 +660,7 @@ fn spectls_client_vs_openssl_s_server_variants() {
         ),
     ];
     for (case, extra, group, scheme) in variants {
-        let (got_group, got_scheme) = s_server_session(case, extra);
+        let (got_group, got_scheme) = s_server_session(&openssl, case, extra);
         if group.is_some() {
             assert_eq!(got_group, group, "{} {extra:?}: group", case.name);
         }
@@ -665,6 +678,9 @@ fn spectls_client_vs_openssl_s_server_variants() {
 /// reports them.
 #[test]
 fn openssl_s_client_vs_spectls_server_variants() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
     let variants: [(&'static Case, &[&str], &[&str]); 10] = [
         (
             &ECDHE_ECDSA_AES128_GCM_SHA256,
@@ -728,7 +744,7 @@ fn openssl_s_client_vs_spectls_server_variants() {
         ),
     ];
     for (case, extra, want) in variants {
-        s_client_session(case, extra, want);
+        s_client_session(&openssl, case, extra, want);
     }
 }
 
@@ -739,9 +755,10 @@ fn openssl_s_client_vs_spectls_server_variants() {
 /// cipher"). spectls instead chooses the suite and signs with the P-256 key; OpenSSL rejects
 /// the ServerKeyExchange (`tls12_check_peer_sigalg: wrong curve`) with illegal_parameter.
 #[test]
-
 fn server_declines_ecdsa_suites_when_client_lacks_the_certificate_curve() {
-    let openssl = require("openssl");
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
     let case = &ECDHE_ECDSA_AES128_GCM_SHA256;
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = listener.local_addr().unwrap().port();
@@ -773,7 +790,9 @@ fn server_declines_ecdsa_suites_when_client_lacks_the_certificate_curve() {
 // 3a. gnutls-cli vs spectls server
 
 fn gnutls_cli_vs_spectls_server(case: &'static Case) {
-    let gnutls_cli = require("gnutls-cli");
+    let Some(gnutls_cli) = require("gnutls-cli") else {
+        return;
+    };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = listener.local_addr().unwrap().port();
     let payload = client_payload(case);
@@ -837,9 +856,12 @@ const NETNS_CHILD: &str = "gnutls_serv_netns_child";
 const NETNS_OK: &str = "gnutls-serv netns session passed:";
 
 fn spectls_client_vs_gnutls_serv(case: &'static Case) {
-    let unshare = require("unshare");
-    require("ip");
-    require("gnutls-serv");
+    // All three looked up before returning, so a skip names every missing one at once.
+    let (Some(unshare), Some(_), Some(_)) =
+        (require("unshare"), require("ip"), require("gnutls-serv"))
+    else {
+        return;
+    };
     let exe = std::env::current_exe().expect("current test binary");
     let mut cmd = Command::new(unshare);
     cmd.args(["--net", "--pid", "--fork", "--kill-child", "--"])
@@ -870,8 +892,9 @@ fn gnutls_serv_netns_child() {
         .iter()
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("{NETNS_ENV}={name}: no such case"));
-    let ip = require("ip");
-    let gnutls_serv = require("gnutls-serv");
+    // The outer test found both before starting this one: missing now is a failure, not a skip.
+    let ip = locate("ip").expect("ip: found by the outer test");
+    let gnutls_serv = locate("gnutls-serv").expect("gnutls-serv: found by the outer test");
 
     let up = Command::new(&ip)
         .args(["link", "set", "lo", "up"])

@@ -40,7 +40,8 @@
 //! EKU, CN "spectls test client"), and a second CA with its own leaf that no server trusts; the
 //! PEM files OpenSSL needs go to a temporary directory removed when the test ends.
 //!
-//! Peer binaries (`openssl`) are required: a missing one fails the test. Every peer is a child
+//! Peer binary `openssl`: without it a test is skipped with a `SKIPPED` line on stderr, or fails
+//! with `SPECTLS_REQUIRE_PEERS=1` (as in `.ci/run`). Every peer is a child
 //! process killed when its guard drops; sockets have 10 s timeouts; listeners bind 127.0.0.1
 //! port 0, and `s_server` gets a port just released by such a listener (retrying on a lost
 //! race), as in `tests/interop.rs`, with which these helpers are shared (`tests/common/peer.rs`).
@@ -433,8 +434,8 @@ fn spawn_spectls_server(
 
 /// Starts `openssl s_server -www` (TLS 1.2, the ECDSA test certificate) for `naccept`
 /// connections with `extra` arguments, and waits until it accepts.
-fn start_s_server(naccept: usize, extra: &[&str]) -> (Peer, u16) {
-    start_s_server_on_free_port(TRANSCRIPT_CHARS, |cmd| {
+fn start_s_server(openssl: &Path, naccept: usize, extra: &[&str]) -> (Peer, u16) {
+    start_s_server_on_free_port(openssl, TRANSCRIPT_CHARS, |cmd| {
         cmd.args(["-naccept", &naccept.to_string(), "-tls1_2", "-www"])
             .arg("-cert")
             .arg(cert_file("server-ecdsa.pem"))
@@ -457,9 +458,8 @@ fn finish_s_server(server: &mut Peer) {
 /// Runs `openssl s_client` (TLS 1.2, trusting the test CA, SNI and hostname check `localhost`)
 /// once against 127.0.0.1:`port` with `extra` arguments: it sends `CLIENT_LINE` and keeps its
 /// stdin open (its end would make s_client close first); returns it after it exited.
-fn run_s_client(port: u16, extra: &[&str]) -> Peer {
-    let openssl = require("openssl");
-    let cmd = verifying_s_client(&openssl, port, &["-tls1_2"], extra);
+fn run_s_client(openssl: &Path, port: u16, extra: &[&str]) -> Peer {
+    let cmd = verifying_s_client(openssl, port, &["-tls1_2"], extra);
     let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     client.write_stdin(CLIENT_LINE);
     client.wait_exit(TIMEOUT);
@@ -710,7 +710,10 @@ mod spectls_client_vs_openssl_s_server {
     /// resumes with it.
     #[test]
     fn session_id_resumption() {
-        let (mut server, port) = start_s_server(2, &["-no_ticket"]);
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
+        let (mut server, port) = start_s_server(&openssl, 2, &["-no_ticket"]);
         let (config, cache) = spectls_client(None);
         let first = www_get(port, &config)
             .unwrap_or_else(|e| panic!("first connection: {e}\n{}", server.transcript()));
@@ -755,7 +758,10 @@ mod spectls_client_vs_openssl_s_server {
     /// also sends an empty session ID).
     #[test]
     fn ticket_resumption() {
-        let (mut server, port) = start_s_server(2, &["-no_cache"]);
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
+        let (mut server, port) = start_s_server(&openssl, 2, &["-no_cache"]);
         let (config, cache) = spectls_client(None);
         let first = www_get(port, &config)
             .unwrap_or_else(|e| panic!("first connection: {e}\n{}", server.transcript()));
@@ -797,16 +803,19 @@ mod spectls_client_vs_openssl_s_server {
     /// session ID and by ticket.
     #[test]
     fn unknown_session_falls_back_to_a_full_handshake() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         for extra in [&["-no_ticket"][..], &[]] {
             let (config, cache) = spectls_client(None);
-            let (mut old, port) = start_s_server(1, extra);
+            let (mut old, port) = start_s_server(&openssl, 1, extra);
             let first = www_get(port, &config)
                 .unwrap_or_else(|e| panic!("{extra:?}: first: {e}\n{}", old.transcript()));
             finish_s_server(&mut old);
             let stale = cache
                 .get("localhost")
                 .expect("session stored for localhost");
-            let (mut new, port) = start_s_server(2, extra);
+            let (mut new, port) = start_s_server(&openssl, 2, extra);
             let second = www_get(port, &config)
                 .unwrap_or_else(|e| panic!("{extra:?}: second: {e}\n{}", new.transcript()));
             let third = www_get(port, &config)
@@ -835,8 +844,12 @@ mod spectls_client_vs_openssl_s_server {
     /// prints the session's peer).
     #[test]
     fn resumption_keeps_client_identity() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         let pki = client_pki();
         let (mut server, port) = start_s_server(
+            &openssl,
             2,
             &[
                 "-Verify",
@@ -870,8 +883,12 @@ mod spectls_client_vs_openssl_s_server {
     /// another CA gets unknown_ca.
     #[test]
     fn client_auth_required() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         let pki = client_pki();
         let (mut server, port) = start_s_server(
+            &openssl,
             3,
             &[
                 "-Verify",
@@ -937,8 +954,12 @@ mod spectls_client_vs_openssl_s_server {
     /// `s_server -verify 1`: a certificate is verified when sent; none is fine too.
     #[test]
     fn client_auth_optional() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         let pki = client_pki();
         let (mut server, port) = start_s_server(
+            &openssl,
             2,
             &[
                 "-verify",
@@ -981,6 +1002,7 @@ mod openssl_s_client_vs_spectls_server {
     /// Two s_client runs (`-sess_out`, then `-sess_in` of that file) against one spectls
     /// server; returns both s_clients and what the server saw.
     fn two_runs(
+        openssl: &Path,
         config: Arc<ServerConfig>,
         extra: &[&str],
     ) -> (Peer, Peer, Vec<Result<Seen, Refused>>) {
@@ -989,13 +1011,13 @@ mod openssl_s_client_vs_spectls_server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().unwrap().port();
         let server = spawn_spectls_server(listener, config, 2);
-        let first = run_s_client(port, &[extra, &["-sess_out", &sess]].concat());
+        let first = run_s_client(openssl, port, &[extra, &["-sess_out", &sess]].concat());
         assert!(
             Path::new(&sess).is_file(),
             "s_client wrote no session file: nothing to resume\n{}",
             first.transcript()
         );
-        let second = run_s_client(port, &[extra, &["-sess_in", &sess]].concat());
+        let second = run_s_client(openssl, port, &[extra, &["-sess_in", &sess]].concat());
         let seen = server.join().expect("server thread");
         (first, second, seen)
     }
@@ -1028,7 +1050,10 @@ mod openssl_s_client_vs_spectls_server {
     /// `s_client -no_ticket` against the default spectls server (session-ID cache).
     #[test]
     fn session_id_resumption() {
-        let (first, second, seen) = two_runs(id_server(), &["-no_ticket"]);
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
+        let (first, second, seen) = two_runs(&openssl, id_server(), &["-no_ticket"]);
         check_resumption(&first, &second, &seen);
         let id1 = field(&first.stdout(), "Session-ID:").map(String::from);
         let id2 = field(&second.stdout(), "Session-ID:").map(String::from);
@@ -1046,7 +1071,10 @@ mod openssl_s_client_vs_spectls_server {
     /// s_client with tickets against a spectls server with a `Ticketer` and no ID cache.
     #[test]
     fn ticket_resumption() {
-        let (first, second, seen) = two_runs(ticket_server(), &[]);
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
+        let (first, second, seen) = two_runs(&openssl, ticket_server(), &[]);
         check_resumption(&first, &second, &seen);
         assert!(
             first
@@ -1061,6 +1089,9 @@ mod openssl_s_client_vs_spectls_server {
     /// ticket key, another cache): a full handshake, whose session then resumes.
     #[test]
     fn unknown_session_falls_back_to_a_full_handshake() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         type Make = fn() -> Arc<ServerConfig>;
         for (extra, make) in [
             (&["-no_ticket"][..], id_server as Make),
@@ -1071,7 +1102,7 @@ mod openssl_s_client_vs_spectls_server {
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
             let port = listener.local_addr().unwrap().port();
             let old = spawn_spectls_server(listener, make(), 1);
-            let first = run_s_client(port, &[extra, &["-sess_out", &old_sess]].concat());
+            let first = run_s_client(&openssl, port, &[extra, &["-sess_out", &old_sess]].concat());
             let old_seen = old.join().expect("server thread");
             if let Err(e) = check_s_client_ok(&first, &old_seen[0]) {
                 panic!("{extra:?}: first: {e}\n{}", first.transcript());
@@ -1081,10 +1112,11 @@ mod openssl_s_client_vs_spectls_server {
             let port = listener.local_addr().unwrap().port();
             let new = spawn_spectls_server(listener, make(), 2);
             let second = run_s_client(
+                &openssl,
                 port,
                 &[extra, &["-sess_in", &old_sess, "-sess_out", &new_sess]].concat(),
             );
-            let third = run_s_client(port, &[extra, &["-sess_in", &new_sess]].concat());
+            let third = run_s_client(&openssl, port, &[extra, &["-sess_in", &new_sess]].concat());
             let seen = new.join().expect("server thread");
             for (what, client, seen) in [("second", &second, &seen[0]), ("third", &third, &seen[1])]
             {
@@ -1111,6 +1143,9 @@ mod openssl_s_client_vs_spectls_server {
     /// by ticket) with the client's verified identity.
     #[test]
     fn resumption_keeps_client_identity() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         let pki = client_pki();
         let id = &pki.trusted;
         let by_id = Arc::new(
@@ -1132,7 +1167,7 @@ mod openssl_s_client_vs_spectls_server {
             if !tickets {
                 extra.push("-no_ticket");
             }
-            let (first, second, seen) = two_runs(config, &extra);
+            let (first, second, seen) = two_runs(&openssl, config, &extra);
             check_resumption(&first, &second, &seen);
             for (n, seen) in seen.iter().enumerate() {
                 assert_eq!(
@@ -1151,15 +1186,26 @@ mod openssl_s_client_vs_spectls_server {
     /// (unknown_ca).
     #[test]
     fn client_auth_required() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         let pki = client_pki();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().unwrap().port();
         let server = spawn_spectls_server(listener, client_auth_server(&pki, false), 3);
         let id = &pki.trusted;
-        let with_cert = run_s_client(port, &["-cert", &id.cert_file, "-key", &id.key_file]);
-        let without = run_s_client(port, &[]);
+        let with_cert = run_s_client(
+            &openssl,
+            port,
+            &["-cert", &id.cert_file, "-key", &id.key_file],
+        );
+        let without = run_s_client(&openssl, port, &[]);
         let rogue = &pki.untrusted;
-        let with_rogue = run_s_client(port, &["-cert", &rogue.cert_file, "-key", &rogue.key_file]);
+        let with_rogue = run_s_client(
+            &openssl,
+            port,
+            &["-cert", &rogue.cert_file, "-key", &rogue.key_file],
+        );
         let seen = server.join().expect("server thread");
 
         if let Err(e) = check_s_client_ok(&with_cert, &seen[0]) {
@@ -1212,13 +1258,20 @@ mod openssl_s_client_vs_spectls_server {
     /// A spectls server asking for an optional client certificate.
     #[test]
     fn client_auth_optional() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
         let pki = client_pki();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().unwrap().port();
         let server = spawn_spectls_server(listener, client_auth_server(&pki, true), 2);
         let id = &pki.trusted;
-        let with_cert = run_s_client(port, &["-cert", &id.cert_file, "-key", &id.key_file]);
-        let without = run_s_client(port, &[]);
+        let with_cert = run_s_client(
+            &openssl,
+            port,
+            &["-cert", &id.cert_file, "-key", &id.key_file],
+        );
+        let without = run_s_client(&openssl, port, &[]);
         let seen = server.join().expect("server thread");
         for (i, (what, client)) in [("with", &with_cert), ("without", &without)]
             .into_iter()

@@ -20,26 +20,61 @@ pub fn cert_file(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The path of a peer binary; a missing one fails the test (never skips it).
-pub fn require(bin: &str) -> PathBuf {
+/// Set to `1` (as `.ci/run` does), a missing peer binary fails the test instead of skipping it.
+pub const REQUIRE_PEERS_ENV: &str = "SPECTLS_REQUIRE_PEERS";
+
+/// Where `bin` is installed: the first directory on `PATH` that has it. `ip` and `unshare` are
+/// also looked for in /usr/sbin and /sbin, which a normal user's `PATH` lacks on Debian; the TLS
+/// peers are looked for on `PATH` only, so that a `PATH` without them really hides them.
+pub fn locate(bin: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path).chain(["/usr/sbin", "/sbin"].map(PathBuf::from));
-    for dir in dirs {
-        let candidate = dir.join(bin);
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    let package = match bin {
+    let sbin: &[&str] = match bin {
+        "ip" | "unshare" => &["/usr/sbin", "/sbin"],
+        _ => &[],
+    };
+    std::env::split_paths(&path)
+        .chain(sbin.iter().map(PathBuf::from))
+        .map(|dir| dir.join(bin))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The Debian package that installs `bin`.
+fn package(bin: &str) -> &str {
+    match bin {
         "gnutls-cli" | "gnutls-serv" => "gnutls-bin",
         "ip" => "iproute2",
         "unshare" => "util-linux",
         other => other,
-    };
-    panic!(
-        "interop peer `{bin}` is not installed (not on PATH, /usr/sbin or /sbin): \
-         `apt-get install {package}` (.ci/run does this)"
+    }
+}
+
+/// The path of a peer binary the running test needs. A missing one skips the test: `None`, and
+/// a `SKIPPED` line on stderr naming the test, the binary and its package, so the caller returns
+/// early. With `SPECTLS_REQUIRE_PEERS=1` a missing one fails the test instead (a panic with the
+/// same message), so CI cannot pass by skipping.
+pub fn require(bin: &str) -> Option<PathBuf> {
+    if let Some(found) = locate(bin) {
+        return Some(found);
+    }
+    // libtest runs each test on a thread named after it.
+    let test = thread::current()
+        .name()
+        .map_or_else(|| "<unnamed test>".to_string(), str::to_string);
+    let what = format!(
+        "{}::{test}: {bin} not installed (apt-get install {})",
+        env!("CARGO_CRATE_NAME"),
+        package(bin)
     );
+    // Anything but unset, empty or 0 asks for failure: a typo must not quietly turn it off.
+    let required = std::env::var_os(REQUIRE_PEERS_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+    if required {
+        panic!("{what}; {REQUIRE_PEERS_ENV} is set, so a missing peer is a failure");
+    }
+    // Straight to the process's stderr: libtest captures eprintln! of passing tests, and a skip
+    // nobody sees is a pass nobody earned.
+    let line = format!("SKIPPED {what}; set {REQUIRE_PEERS_ENV}=1 to fail instead\n");
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+    None
 }
 
 pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -269,16 +304,17 @@ impl Drop for Peer {
 
 /// Starts `openssl s_server -accept 127.0.0.1:<port>` followed by the arguments `configure`
 /// adds, and waits until it accepts. s_server needs its port up front, so it gets one just
-/// released by a listener, and is restarted on another if it loses the race for it.
+/// released by a listener, and is restarted on another if it loses the race for it. `openssl`
+/// comes from the test's [`require`], which decided whether the test runs at all.
 pub fn start_s_server_on_free_port(
+    openssl: &Path,
     transcript_chars: usize,
     configure: impl Fn(&mut Command),
 ) -> (Peer, u16) {
-    let openssl = require("openssl");
     let mut last = String::new();
     for _ in 0..5 {
         let port = free_port();
-        let mut cmd = Command::new(&openssl);
+        let mut cmd = Command::new(openssl);
         cmd.arg("s_server")
             .args(["-accept", &format!("127.0.0.1:{port}")]);
         configure(&mut cmd);
@@ -297,7 +333,8 @@ pub fn start_s_server_on_free_port(
 
 /// `openssl s_client` to 127.0.0.1:`port` that trusts the test CA and requires the name
 /// `localhost`, as a browser would; `protocol` (version, ciphers) and `extra` go in as given.
-/// The caller resolves `openssl` so that a missing binary fails before it starts a server.
+/// The caller resolves `openssl` with [`require`] so that a missing binary skips (or fails) the
+/// test before it starts a server.
 pub fn verifying_s_client(openssl: &Path, port: u16, protocol: &[&str], extra: &[&str]) -> Command {
     let mut cmd = Command::new(openssl);
     cmd.arg("s_client")

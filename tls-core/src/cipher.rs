@@ -15,12 +15,21 @@ use std::fmt;
 const MAX_PLAINTEXT: usize = 1 << 14;
 
 /// What sealing and opening share: the key, the algorithm and the implicit IV.
+///
+/// The IV is wiped on drop (once per key change, nothing per record). The key cannot be: ring's
+/// `LessSafeKey` keeps its expanded key schedule in memory it does not let us clear.
 struct Protection {
     key: aead::LessSafeKey,
     aead: AeadAlg,
     /// The key block's write IV, left-aligned: GCM uses the first 4 bytes (the salt),
     /// ChaCha20 all 12 (the nonce mask).
     iv: [u8; 12],
+}
+
+impl Drop for Protection {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.iv);
+    }
 }
 
 impl Protection {

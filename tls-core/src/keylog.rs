@@ -109,7 +109,8 @@ impl fmt::Debug for KeyLogFile {
 impl KeyLog for KeyLogFile {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         let Some(sink) = &self.sink else { return };
-        let line = format_line(label, client_random, secret);
+        // The line holds the secret in hex; wiped once written.
+        let line = zeroize::Zeroizing::new(format_line(label, client_random, secret));
         // A panic elsewhere while holding the lock leaves nothing half-done that matters here.
         let mut state = sink.state.lock().unwrap_or_else(PoisonError::into_inner);
         // One write per line: with O_APPEND, other processes' lines do not land inside ours.

@@ -7,6 +7,7 @@ use crate::Error;
 use ring::agreement;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::fmt;
+use zeroize::Zeroizing;
 
 /// The groups spectls offers and accepts, in default preference order: X25519 (fast,
 /// constant-time by design), then secp256r1, then secp384r1.
@@ -26,6 +27,9 @@ fn algorithm(group: NamedCurve) -> Option<&'static agreement::Algorithm> {
 }
 
 /// One side of an ECDHE exchange: a fresh private key, used once by [`KeyExchange::complete`].
+///
+/// The private key is ring's `EphemeralPrivateKey`, which ring does not let us wipe; using it
+/// consumes it, so it lives no longer than the handshake step that completes the exchange.
 pub struct KeyExchange {
     group: NamedCurve,
     alg: &'static agreement::Algorithm,
@@ -70,10 +74,15 @@ impl KeyExchange {
     /// A peer value that is not a valid point (wrong length, not uncompressed, not on the curve,
     /// or an X25519 point of small order giving an all-zero secret) is
     /// [`PeerMisbehaved::InvalidKeyShare`].
-    pub fn complete(self, peer_public: &[u8]) -> Result<Vec<u8>, Error> {
+    ///
+    /// The pre-master secret is wiped when the caller drops it (once the master secret is
+    /// derived). ring computes it in a buffer of its own that it does not clear.
+    pub fn complete(self, peer_public: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         let peer = agreement::UnparsedPublicKey::new(self.alg, peer_public);
-        agreement::agree_ephemeral(self.private, &peer, |secret| secret.to_vec())
-            .map_err(|_| Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
+        agreement::agree_ephemeral(self.private, &peer, |secret| {
+            Zeroizing::new(secret.to_vec())
+        })
+        .map_err(|_| Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
     }
 }
 
@@ -112,7 +121,7 @@ mod tests {
         (NamedCurve::Secp384r1, 97, 48),
     ];
 
-    fn invalid(r: Result<Vec<u8>, Error>) -> bool {
+    fn invalid(r: Result<Zeroizing<Vec<u8>>, Error>) -> bool {
         r == Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
     }
 
@@ -137,6 +146,17 @@ mod tests {
             let c = KeyExchange::start(group).unwrap();
             assert_ne!(c.complete(&b_pub).unwrap(), s1);
         }
+    }
+
+    /// The pre-master secret comes back in a wrapper that wipes it when dropped (compile-time:
+    /// a plain `Vec<u8>` before).
+    #[test]
+    fn pre_master_secret_is_wiped_on_drop() {
+        fn zeroize_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+        let a = KeyExchange::start(NamedCurve::X25519).unwrap();
+        let b = KeyExchange::start(NamedCurve::X25519).unwrap();
+        let pre_master = a.complete(b.public_key()).unwrap();
+        zeroize_on_drop(&pre_master);
     }
 
     #[test]

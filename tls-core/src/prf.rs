@@ -6,6 +6,7 @@ use crate::suites::{HashAlg, SupportedCipherSuite};
 use crate::Error;
 use ring::{digest, hmac};
 use std::fmt;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// `PRF(secret, label, seed)` of RFC 5246 section 5, filling `out` (any length).
 ///
@@ -48,20 +49,27 @@ fn prf_keyed(key: &hmac::Key, hash: HashAlg, label: &[u8], seed: &[&[u8]], out: 
 /// A connection's master secret, set up for the PRF once: setting up an HMAC key costs two hash
 /// blocks, and the key block and both Finished messages use the same one (in a resumed
 /// handshake that is an eighth of all the hashing).
-#[derive(Clone)]
+///
+/// The secret bytes are wiped when it is dropped ([`ZeroizeOnDrop`]). The HMAC key derived from
+/// them cannot be: ring's `hmac::Key` holds the keyed hash states in memory it does not let us
+/// clear, and it stays there until the allocator reuses it. Not `Clone`: one connection has one
+/// copy, and a copy outliving it would be one more to wipe.
 pub struct MasterSecret {
     hash: HashAlg,
-    secret: [u8; 48],
+    secret: Zeroizing<[u8; 48]>,
     key: hmac::Key,
 }
 
 impl MasterSecret {
-    /// The master secret of a connection whose suite names `hash`.
-    pub fn new(hash: HashAlg, secret: [u8; 48]) -> Self {
+    /// The master secret of a connection whose suite names `hash`. Takes a plain array (a
+    /// resumed [`Session`](crate::session::Session)'s, which wipes its own) or the
+    /// `Zeroizing` one [`master_secret`] and [`extended_master_secret`] return, as is.
+    pub fn new(hash: HashAlg, secret: impl Into<Zeroizing<[u8; 48]>>) -> Self {
+        let secret = secret.into();
         MasterSecret {
             hash,
+            key: hmac::Key::new(hash.hmac_algorithm(), secret.as_slice()),
             secret,
-            key: hmac::Key::new(hash.hmac_algorithm(), &secret),
         }
     }
 
@@ -79,7 +87,8 @@ impl MasterSecret {
     ) -> KeyBlock {
         let key_len = suite.aead.key_len();
         let iv_len = suite.aead.fixed_iv_len();
-        let mut block = [0u8; 2 * (MAX_KEY_LEN + MAX_IV_LEN)];
+        // The raw key block is as secret as the keys cut from it: wiped when it goes.
+        let mut block = Zeroizing::new([0u8; 2 * (MAX_KEY_LEN + MAX_IV_LEN)]);
         let block = block.get_mut(..2 * (key_len + iv_len)).unwrap_or_default();
         prf_keyed(
             &self.key,
@@ -113,6 +122,8 @@ impl MasterSecret {
     }
 }
 
+impl ZeroizeOnDrop for MasterSecret {}
+
 impl fmt::Debug for MasterSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MasterSecret")
@@ -127,41 +138,50 @@ const MAX_KEY_LEN: usize = 32;
 const MAX_IV_LEN: usize = 12;
 
 /// The master secret of RFC 5246 section 8.1:
-/// `PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]`.
+/// `PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]`,
+/// wiped when dropped.
 pub fn master_secret(
     hash: HashAlg,
     pre_master: &[u8],
     client_random: &[u8; 32],
     server_random: &[u8; 32],
-) -> [u8; 48] {
-    let mut out = [0u8; 48];
+) -> Zeroizing<[u8; 48]> {
+    let mut out = Zeroizing::new([0u8; 48]);
     prf(
         hash,
         pre_master,
         b"master secret",
         &[client_random, server_random],
-        &mut out,
+        out.as_mut_slice(),
     );
     out
 }
 
 /// The extended master secret of RFC 7627 section 4:
 /// `PRF(pre_master_secret, "extended master secret", session_hash)[0..47]`, where `session_hash`
-/// is the transcript hash from ClientHello up to and including ClientKeyExchange (section 3).
-pub fn extended_master_secret(hash: HashAlg, pre_master: &[u8], session_hash: &[u8]) -> [u8; 48] {
-    let mut out = [0u8; 48];
+/// is the transcript hash from ClientHello up to and including ClientKeyExchange (section 3);
+/// wiped when dropped.
+pub fn extended_master_secret(
+    hash: HashAlg,
+    pre_master: &[u8],
+    session_hash: &[u8],
+) -> Zeroizing<[u8; 48]> {
+    let mut out = Zeroizing::new([0u8; 48]);
     prf(
         hash,
         pre_master,
         b"extended master secret",
         &[session_hash],
-        &mut out,
+        out.as_mut_slice(),
     );
     out
 }
 
 /// The traffic keys of one connection (RFC 5246 section 6.3). AEAD suites have no MAC keys.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Wiped when dropped ([`ZeroizeOnDrop`]), or earlier with [`Zeroize::zeroize`]. Not `Clone`
+/// (it is read once, to set up record protection) and not `PartialEq` (a comparison of keys that
+/// stops at the first difference would be a timing signal, and nothing needs one).
 pub struct KeyBlock {
     /// Key protecting what the client sends.
     pub client_write_key: Vec<u8>,
@@ -172,6 +192,24 @@ pub struct KeyBlock {
     /// The server's implicit IV (GCM salt or ChaCha20 nonce mask).
     pub server_write_iv: Vec<u8>,
 }
+
+impl Zeroize for KeyBlock {
+    fn zeroize(&mut self) {
+        // Vec's zeroize clears its whole capacity and leaves it empty.
+        self.client_write_key.zeroize();
+        self.server_write_key.zeroize();
+        self.client_write_iv.zeroize();
+        self.server_write_iv.zeroize();
+    }
+}
+
+impl Drop for KeyBlock {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for KeyBlock {}
 
 impl fmt::Debug for KeyBlock {
     // Secrets stay out of logs: lengths only.
@@ -642,6 +680,86 @@ mod tests {
             t.current_hash().unwrap(),
             digest::digest(&digest::SHA384, b"onetwothree").as_ref()
         );
+    }
+
+    /// Compiles only if `T` implements `ZeroizeOnDrop`.
+    fn assert_zeroize_on_drop<T: ZeroizeOnDrop>() {}
+
+    /// Compiles only if `$t` does NOT implement `Clone`: with a `Clone` type both impls of
+    /// `NotClone` below apply and the `_` cannot be inferred (E0283).
+    macro_rules! assert_not_clone {
+        ($t:ty) => {{
+            trait NotClone<Which> {
+                fn check() {}
+            }
+            impl<T: ?Sized> NotClone<()> for T {}
+            struct IsClone;
+            impl<T: ?Sized + Clone> NotClone<IsClone> for T {}
+            <$t as NotClone<_>>::check();
+        }};
+    }
+
+    /// The master secret and the key block wipe themselves when dropped, and cannot be copied
+    /// with `Clone` (each copy would be another to wipe). Compile-time: before the change
+    /// neither type implemented `ZeroizeOnDrop` and both were `Clone`.
+    #[test]
+    fn secret_types_are_wiped_on_drop_and_not_clone() {
+        assert_zeroize_on_drop::<MasterSecret>();
+        assert_zeroize_on_drop::<KeyBlock>();
+        assert_not_clone!(MasterSecret);
+        assert_not_clone!(KeyBlock);
+        // The free functions hand out secrets that wipe themselves too.
+        fn zeroize_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+        let pm = [1u8; 32];
+        zeroize_on_drop(&master_secret(HashAlg::Sha256, &pm, &[2; 32], &[3; 32]));
+        zeroize_on_drop(&extended_master_secret(HashAlg::Sha256, &pm, &[4; 32]));
+    }
+
+    /// `zeroize` (which `Drop` calls) clears every key and IV of a key block.
+    #[test]
+    fn key_block_zeroize_clears_every_key_and_iv() {
+        for suite in ALL_CIPHER_SUITES {
+            let mut kb = key_block(suite, &[7; 48], &seq32(0x40), &seq32(0x80));
+            let fields = |kb: &KeyBlock| {
+                [
+                    kb.client_write_key.clone(),
+                    kb.server_write_key.clone(),
+                    kb.client_write_iv.clone(),
+                    kb.server_write_iv.clone(),
+                ]
+            };
+            // Control: real key material, not zeros already.
+            assert!(fields(&kb).iter().all(|f| f.iter().any(|&b| b != 0)));
+            kb.zeroize();
+            assert!(
+                fields(&kb).iter().all(|f| f.is_empty()),
+                "{:?}: {kb:?}",
+                suite.suite
+            );
+        }
+    }
+
+    /// Finished verify_data is compared with `handshake::verify_equal` (constant time): equal
+    /// passes; a difference in any one byte, or any other length, is `BadFinished`.
+    #[test]
+    fn finished_comparison_rejects_any_difference() {
+        use crate::error::PeerMisbehaved;
+        use crate::handshake::verify_equal;
+        let bad = Err(Error::PeerMisbehaved(PeerMisbehaved::BadFinished));
+        let ours = verify_data(HashAlg::Sha256, &[7; 48], true, &[9; 32]);
+        let again = verify_data(HashAlg::Sha256, &[7; 48], true, &[9; 32]);
+        assert_eq!(verify_equal(&ours, &again), Ok(()));
+        for i in 0..ours.len() {
+            for bit in 0..8 {
+                let mut theirs = ours;
+                theirs[i] ^= 1 << bit;
+                assert_eq!(verify_equal(&ours, &theirs), bad, "byte {i} bit {bit}");
+            }
+        }
+        assert_eq!(verify_equal(&ours, &ours[..11]), bad, "a prefix");
+        assert_eq!(verify_equal(&ours[..11], &ours), bad, "longer");
+        assert_eq!(verify_equal(&ours, &[ours, ours].concat()), bad);
+        assert_eq!(verify_equal(&ours, &[]), bad, "empty");
     }
 
     #[test]

@@ -636,14 +636,11 @@ fn resume(
         .key_log
         .log("CLIENT_RANDOM", &client_random, master.secret());
     if issue_ticket {
-        send_ticket(
-            config,
-            &Session {
-                created: session::now(),
-                ..session.clone()
-            },
-            cx,
-        )?;
+        // The session renewed as of now (field by field: Session wipes itself in Drop, which
+        // rules out `..` struct update).
+        let mut renewed = session.clone();
+        renewed.created = session::now();
+        send_ticket(config, &renewed, cx)?;
     }
     let keys = master.key_block(suite, &client_random, &server_random);
     let (write, read) = handshake::record_keys(suite, &keys, false)?;

@@ -19,6 +19,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The only version a [`Session`] is encoded with: TLS 1.2.
 const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
@@ -50,7 +51,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// What a resumable session carries (RFC 5077 section 4's `StatePlaintext`, adapted; on the wire
 /// as the generated [`SessionState`]).
 ///
-/// `Debug` never prints the master secret.
+/// `Debug` never prints the master secret, and the master secret is wiped when a `Session` is
+/// dropped ([`ZeroizeOnDrop`]).
+///
+/// `Clone` because the session stores hand out copies ([`StoresServerSessions::get`] returns
+/// one, as rustls's API does) while keeping their own; every copy wipes itself. The caches keep
+/// each session in a box of its own, so that a hash table growing moves a pointer, not the
+/// secret (a move leaves the old bytes behind, unwiped).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     /// The cipher suite of the session; an abbreviated handshake must select it again.
@@ -142,7 +149,8 @@ impl Session {
         if !tickets.enabled() {
             return None;
         }
-        tickets.encrypt(&self.encode())
+        // The encoding holds the master secret in the clear.
+        tickets.encrypt(&Zeroizing::new(self.encode()))
     }
 
     /// Opens a ticket made by [`Session::seal`]. The same `None` for a ticket under an unknown
@@ -153,9 +161,18 @@ impl Session {
         if !tickets.enabled() {
             return None;
         }
-        Session::decode(&tickets.decrypt(ticket)?)
+        // The opened ticket holds the master secret in the clear.
+        Session::decode(&Zeroizing::new(tickets.decrypt(ticket)?))
     }
 }
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.master_secret.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Session {}
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -224,8 +241,9 @@ pub struct ServerSessionMemoryCache {
 
 #[derive(Default)]
 struct ServerCacheInner {
-    /// Session and the clock reading when it was stored.
-    map: HashMap<Vec<u8>, (Session, Duration)>,
+    /// Session and the clock reading when it was stored. Boxed so that the table growing moves
+    /// a pointer, not the master secret (see [`Session`]).
+    map: HashMap<Vec<u8>, (Box<Session>, Duration)>,
     /// The keys of `map`, oldest first.
     order: VecDeque<Vec<u8>>,
 }
@@ -296,7 +314,7 @@ impl StoresServerSessions for ServerSessionMemoryCache {
             }
         }
         inner.order.push_back(id.clone());
-        inner.map.insert(id, (value, now));
+        inner.map.insert(id, (Box::new(value), now));
         true
     }
 
@@ -314,7 +332,7 @@ impl StoresServerSessions for ServerSessionMemoryCache {
             inner.order.retain(|k| k.as_slice() != id);
             return None;
         }
-        Some(session.clone())
+        Some(Session::clone(session))
     }
 }
 
@@ -377,7 +395,8 @@ pub struct ClientSessionMemoryCache {
 
 #[derive(Default)]
 struct ClientCacheInner {
-    map: HashMap<String, ClientSessionValue>,
+    /// Boxed so that the table growing moves a pointer, not the master secret (see [`Session`]).
+    map: HashMap<String, Box<ClientSessionValue>>,
     /// The keys of `map`, oldest first.
     order: VecDeque<String>,
 }
@@ -410,14 +429,14 @@ impl StoresClientSessions for ClientSessionMemoryCache {
             }
         }
         inner.order.push_back(key.clone());
-        inner.map.insert(key, value);
+        inner.map.insert(key, Box::new(value));
     }
 
     fn get(&self, server_name: &str) -> Option<ClientSessionValue> {
         lock(&self.inner)
             .map
             .get(&server_name.to_ascii_lowercase())
-            .cloned()
+            .map(|value| ClientSessionValue::clone(value))
     }
 
     fn remove(&self, server_name: &str) {
@@ -463,6 +482,10 @@ const TAG_LEN: usize = 16;
 static TICKET_AEAD: &aead::Algorithm = &aead::CHACHA20_POLY1305;
 
 /// One ticket key, its random name, and what makes its nonces.
+///
+/// The nonce mask is wiped on drop, and the random bytes the key was made from as soon as the
+/// key is set up. The key itself cannot be: ring's `LessSafeKey` keeps its expanded key
+/// schedule in memory it does not let us clear.
 struct TicketKey {
     name: [u8; 16],
     key: aead::LessSafeKey,
@@ -475,8 +498,8 @@ struct TicketKey {
 
 impl TicketKey {
     fn generate(rng: &SystemRandom) -> Option<TicketKey> {
-        let mut material = [0u8; 16 + 32 + 12];
-        rng.fill(&mut material).ok()?;
+        let mut material = Zeroizing::new([0u8; 16 + 32 + 12]);
+        rng.fill(material.as_mut_slice()).ok()?;
         let (name, rest) = material.split_first_chunk::<16>()?;
         let (key, nonce_mask) = rest.split_first_chunk::<32>()?;
         let unbound = aead::UnboundKey::new(TICKET_AEAD, key).ok()?;
@@ -502,6 +525,12 @@ impl TicketKey {
             .zip(n.to_be_bytes())
             .for_each(|(m, c)| *m ^= c);
         Some(nonce)
+    }
+}
+
+impl Drop for TicketKey {
+    fn drop(&mut self) {
+        self.nonce_mask.zeroize();
     }
 }
 
@@ -730,10 +759,9 @@ mod tests {
         assert_eq!(Session::decode(&bytes), Some(a));
 
         // An empty name is no name.
-        let empty_name = Session {
-            server_name: Some(String::new()),
-            ..anonymous(1)
-        };
+        // (Session has a Drop impl, so no `..` struct update: fields are set one by one.)
+        let mut empty_name = anonymous(1);
+        empty_name.server_name = Some(String::new());
         assert_eq!(
             Session::decode(&empty_name.encode()).unwrap().server_name,
             None
@@ -771,22 +799,26 @@ mod tests {
         );
 
         // An empty certificate breaks ASN.1Cert's floor of 1.
-        let empty_cert = Session {
-            peer_certificates: vec![CertificateDer::from(Vec::new())],
-            ..anonymous(3)
-        };
+        let mut empty_cert = anonymous(3);
+        empty_cert.peer_certificates = vec![CertificateDer::from(Vec::new())];
         assert_eq!(Session::decode(&empty_cert.encode()), None);
 
         assert_eq!(Session::decode(&[0xff; 200]), None);
         assert_eq!(Session::decode(b"garbage"), None);
     }
 
+    /// A session, and so every copy a cache hands out, wipes its master secret when dropped.
+    /// Compile-time: `Session` did not implement `ZeroizeOnDrop` before it did.
+    #[test]
+    fn session_is_wiped_on_drop() {
+        fn assert_zeroize_on_drop<T: ZeroizeOnDrop>() {}
+        assert_zeroize_on_drop::<Session>();
+    }
+
     #[test]
     fn session_debug_hides_the_master_secret() {
-        let s = Session {
-            master_secret: [0xab; 48],
-            ..sample()
-        };
+        let mut s = sample();
+        s.master_secret = [0xab; 48];
         let shown = format!("{s:?} {s:#?}");
         assert!(shown.contains("example.com"), "{shown}");
         assert!(shown.contains("<redacted>"), "{shown}");
@@ -805,10 +837,8 @@ mod tests {
 
     #[test]
     fn session_expiry_boundaries() {
-        let s = Session {
-            created: 1000,
-            ..anonymous(1)
-        };
+        let mut s = anonymous(1);
+        s.created = 1000;
         assert!(!s.is_expired(60, 1000));
         assert!(!s.is_expired(60, 1059));
         assert!(s.is_expired(60, 1060));
