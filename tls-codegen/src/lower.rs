@@ -846,7 +846,15 @@ impl Lowerer {
         let mut default = None;
         for arm in &s.arms {
             if let Some(loc) = arm.default {
-                default = self.default_arm(arm, loc, default.is_some(), selector_def, &arm_prefix, parent, siblings);
+                default = self.default_arm(
+                    arm,
+                    loc,
+                    default.is_some(),
+                    selector_def,
+                    &arm_prefix,
+                    parent,
+                    siblings,
+                );
                 continue;
             }
             let first = arm
@@ -884,7 +892,13 @@ impl Lowerer {
             // The default arm's variant is `Unknown`: a case may not take that name.
             for arm in &s.arms {
                 for l in arm.labels.iter().filter(|l| camel(&l.text) == "Unknown") {
-                    self.err(l.loc, format!("`case {}` clashes with the `default:` arm's `Unknown` variant", l.text));
+                    self.err(
+                        l.loc,
+                        format!(
+                            "`case {}` clashes with the `default:` arm's `Unknown` variant",
+                            l.text
+                        ),
+                    );
                 }
             }
         }
@@ -919,7 +933,10 @@ impl Lowerer {
         let def = &self.model.defs[selector_def];
         if !matches!(&def.kind, DefKind::Enum(e) if e.open) {
             let name = def.name.clone();
-            self.err(loc, format!("`default:` needs an `open` selector enum; `{name}` is closed"));
+            self.err(
+                loc,
+                format!("`default:` needs an `open` selector enum; `{name}` is closed"),
+            );
             return None;
         }
         let real: Vec<&Decl> = arm.decls.iter().filter(|d| !is_empty_struct(d)).collect();
@@ -929,7 +946,10 @@ impl Lowerer {
         };
         self.check_annotations(d);
         let wire = self.field_wire(d, &format!("{arm_prefix}Unknown"), siblings, parent)?;
-        let label = d.name.as_ref().map_or("default".to_string(), |n| n.text.clone());
+        let label = d
+            .name
+            .as_ref()
+            .map_or("default".to_string(), |n| n.text.clone());
         Some(Box::new(DefaultArm { label, wire }))
     }
 

@@ -174,7 +174,9 @@ fn default_needs_an_open_selector() {
 fn default_at_most_once_and_one_declaration() {
     let head = "/*@ open */ enum { a(1), (255) } E;\n";
     assert_error(
-        &format!("{head}struct {{ E e; select (e) {{ default: uint8 x; default: uint8 y; }} v; }} S;"),
+        &format!(
+            "{head}struct {{ E e; select (e) {{ default: uint8 x; default: uint8 y; }} v; }} S;"
+        ),
         "t.tls:2:46: a select has at most one `default:` arm",
     );
     assert_error(
