@@ -1,6 +1,6 @@
 //! Hardening of the hello extensions and the record version: RFC 6066 server_name rules on the
-//! server, and unknown ServerName / status_request / certificate types skipped rather than
-//! refused.
+//! server, unknown ServerName / status_request / certificate types skipped rather than refused,
+//! and the record layer's version check (RFC 5246 6.2.1, appendix E.1).
 //!
 //! Everything runs in memory. Crafted bodies are written as raw extension bytes
 //! (`Extension::Unknown` encodes any type with the bytes given), so the tests say exactly what
@@ -51,6 +51,13 @@ fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
         fragment,
     }
     .to_vec()
+}
+
+/// `record` with its header's version bytes replaced.
+fn with_version(mut record: Vec<u8>, major: u8, minor: u8) -> Vec<u8> {
+    record[1] = major;
+    record[2] = minor;
+    record
 }
 
 /// The handshake messages in a flight of plaintext handshake records, whole, in order.
@@ -498,4 +505,109 @@ fn certificate_request_with_an_unknown_type_is_answered() {
         ]
     );
     assert!(certificate_len(&msgs) > 0);
+}
+
+// ------------------------------------------------------------------------------------------
+// Record version (RFC 5246 6.2.1, appendix E.1)
+// ------------------------------------------------------------------------------------------
+
+fn wrong_version(major: u8, minor: u8) -> Error {
+    Error::PeerMisbehaved(PeerMisbehaved::WrongRecordVersion(u16::from_be_bytes([
+        major, minor,
+    ])))
+}
+
+#[test]
+fn record_version_not_3_x_is_protocol_version() {
+    for (major, minor) in [(0, 0), (0xff, 0xff), (2, 0), (4, 3)] {
+        let record = with_version(sni(&[(0, b"localhost")]), major, minor);
+        server_refuses(&record, &wrong_version(major, minor), A::ProtocolVersion);
+        // Refused on the header alone, before the body arrives.
+        let (mut s, got) = offer(server_config(false), &record[..5]);
+        fails_in_clear(
+            &mut s,
+            got,
+            &wrong_version(major, minor),
+            A::ProtocolVersion,
+        );
+    }
+}
+
+#[test]
+fn first_client_hello_record_may_carry_any_3_x() {
+    // RFC 5246 E.1: a client may put its first ClientHello in a {3,0} or {3,1} record (OpenSSL
+    // uses {3,1}), or a higher one.
+    for minor in [0, 1, 2, 3, 4] {
+        let (_, msgs) = server_accepts(
+            server_config(false),
+            &with_version(sni(&[(0, b"localhost")]), 3, minor),
+        );
+        let Handshake::ServerHello(sh) = decode_hs(&msgs[0]) else {
+            panic!("not a ServerHello")
+        };
+        assert_eq!(sh.server_version, TLS12);
+    }
+}
+
+#[test]
+fn after_server_hello_the_server_takes_only_3_3_records() {
+    // The client's ClientKeyExchange, in the clear, in a {3,1} record: before, it was taken.
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    transfer(&mut s, &mut c).expect("server flight");
+    let recs = split_records(&drain(&mut c));
+    assert_eq!(recs[0].0, ContentType::Handshake, "ClientKeyExchange first");
+    let got = feed(&mut s, &with_version(recs[0].1.clone(), 3, 1));
+    fails_in_clear(&mut s, got, &wrong_version(3, 1), A::ProtocolVersion);
+}
+
+#[test]
+fn after_server_hello_the_client_takes_only_3_3_records() {
+    // The server's Certificate record (after its ServerHello record) in a {3,1} record.
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    let recs = split_records(&drain(&mut s));
+    assert!(
+        recs.len() >= 2,
+        "ServerHello and Certificate in records of their own"
+    );
+    let mut flight = recs[0].1.clone();
+    flight.extend(with_version(recs[1].1.clone(), 3, 1));
+    let got = feed(&mut c, &flight);
+    fails_in_clear(&mut c, got, &wrong_version(3, 1), A::ProtocolVersion);
+    // Control: a ServerHello record itself may be {3,1}; the rest {3,3} is then fine.
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    transfer(&mut c, &mut s).expect("ClientHello");
+    let recs = split_records(&drain(&mut s));
+    let mut flight = with_version(recs[0].1.clone(), 3, 1);
+    for (_, r) in &recs[1..] {
+        flight.extend_from_slice(r);
+    }
+    feed(&mut c, &flight).expect("server flight accepted");
+}
+
+#[test]
+fn after_the_handshake_a_3_1_record_is_protocol_version() {
+    // Protected application data whose header says {3,1}: refused for its version (before, the
+    // AEAD caught the changed header: bad_record_mac).
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    handshake(&mut c, &mut s).expect("handshake");
+    std::io::Write::write_all(&mut c.writer(), b"hello").expect("write");
+    let recs = split_records(&drain(&mut c));
+    let got = feed(&mut s, &with_version(recs[0].1.clone(), 3, 1));
+    let err = got.expect_err("refused");
+    assert_eq!(err, wrong_version(3, 1));
+    assert_eq!(err.alert(), Some(A::ProtocolVersion));
+    let out = split_records(&drain(&mut s));
+    assert_eq!(out.len(), 1, "one (sealed) alert");
+    assert_eq!(out[0].0, ContentType::Alert);
+    // The client reads it: protocol_version.
+    let mut alert = Vec::new();
+    for (_, r) in out {
+        alert.extend(r);
+    }
+    assert_eq!(
+        feed(&mut c, &alert).expect_err("alert"),
+        Error::AlertReceived(A::ProtocolVersion)
+    );
 }

@@ -528,6 +528,7 @@ fn client_hello(
         compression_method: CompressionMethod::Null,
         extensions: Some(extensions),
     }))?;
+    cx.reader.set_version(crate::record::TLS12);
     if let Some(limit) = offer.record_size_limit {
         cx.writer.set_max_fragment(limit as usize);
     }
@@ -635,6 +636,7 @@ fn resume(
         compression_method: CompressionMethod::Null,
         extensions: Some(extensions),
     }))?;
+    cx.reader.set_version(crate::record::TLS12);
     if let Some(limit) = offer.record_size_limit {
         cx.writer.set_max_fragment(limit as usize);
     }
