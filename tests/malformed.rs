@@ -161,15 +161,41 @@ fn extension_data_longer_than_declared_list() {
 
 #[test]
 fn unknown_value_of_a_closed_enum_deep_inside() {
-    let mut b = client_hello();
-    b[NAME_TYPE] = 7;
+    // max_fragment_length is closed (RFC 6066 4: any other value is an illegal_parameter).
+    let fixture = client_hello();
+    let mut ch = decode(&fixture).expect("valid");
+    ch.extensions = Some(vec![Extension::MaxFragmentLength(
+        MaxFragmentLength::Pow2_9,
+    )]);
+    let mut b = ch.to_vec();
+    let last = b.len() - 1;
+    b[last] = 7;
     expect_err(
         &b,
         DecodeErrorKind::UnknownValue { value: 7 },
-        "ClientHello.extensions[1].server_name.client_hello.server_name_list[0].name_type",
-        NAME_TYPE,
+        "ClientHello.extensions[0].max_fragment_length",
+        last,
         AlertDescription::IllegalParameter,
     );
+}
+
+#[test]
+fn unknown_name_type_deep_inside_is_kept_with_its_body() {
+    // NameType is open and ServerName has a `default:` arm (RFC 6066 3: a later name type's
+    // data begins with a 16-bit length), so name_type 7 keeps the 2-byte-prefixed body.
+    let mut b = client_hello();
+    b[NAME_TYPE] = 7;
+    let ch = decode(&b).expect("an unknown name type decodes");
+    let Some(Extension::ServerName(ServerNameExtension::ClientHello(list))) =
+        ch.extensions.as_ref().and_then(|e| e.get(1))
+    else {
+        panic!("server_name")
+    };
+    assert_eq!(
+        list.server_name_list,
+        [ServerName::Unknown(NameType::Unknown(7), b"localhost")]
+    );
+    assert_eq!(ch.to_vec(), b);
 }
 
 #[test]

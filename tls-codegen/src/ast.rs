@@ -108,11 +108,14 @@ pub struct Select {
     pub arms: Vec<Arm>,
 }
 
-/// One arm of a select: `case a: case b: T name; ...`.
+/// One arm of a select: `case a: case b: T name; ...`, or `default: T name;`.
 #[derive(Clone, Debug)]
 pub struct Arm {
     /// The `case` labels that share this body: values of the selector's enum (or `true`/`false`).
+    /// Empty for the `default:` arm.
     pub labels: Vec<Name>,
+    /// `default:` (our notation): the body of every selector value that has no `case`.
+    pub default: Option<Loc>,
     /// The body: a bare type, one or more fields, or `struct {}`.
     pub decls: Vec<Decl>,
 }

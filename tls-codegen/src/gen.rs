@@ -135,6 +135,7 @@ impl Gen<'_> {
 
     fn select_borrows(&self, s: &Select) -> bool {
         s.unknown_raw
+            || s.default.as_ref().is_some_and(|d| self.borrows(&d.wire))
             || s.arms.iter().any(|a| match &a.body {
                 ArmBody::Empty => false,
                 ArmBody::Single(w) => self.borrows(w),
@@ -760,6 +761,20 @@ impl Gen<'_> {
             encode_arms.push(quote!(Self::Unknown(_, b) => out.extend_from_slice(b),));
             debug_arms.push(quote!(Self::Unknown(v, b) => f.debug_tuple("Unknown").field(v).field(&crate::codec::Hex(b)).finish(),));
             quote!(other => Ok(Self::Unknown(other, r.rest())),)
+        } else if let Some(d) = &s.default {
+            let t = self.ty(&d.wire);
+            let label = d.label.as_str();
+            variants.push(quote!(
+                /// `default:` a value without a `case`, with its body.
+                Unknown(#sel_ty, #t)
+            ));
+            selector_arms.push(quote!(Self::Unknown(v, _) => *v,));
+            let e = self.dec(&d.wire, &bound);
+            let enc = self.enc(&d.wire, quote!(x));
+            encode_arms.push(quote!(Self::Unknown(_, x) => { #enc }));
+            let show = self.show(&d.wire, quote!(x));
+            debug_arms.push(quote!(Self::Unknown(v, x) => f.debug_tuple("Unknown").field(v).field(#show).finish(),));
+            quote!(other => Ok(Self::Unknown(other, (#e).map_err(|e| e.field(#label))?)),)
         } else {
             quote!(other => Err(DecodeError::new(DecodeErrorKind::NoCase { value: other.value() as u64 }, r.offset())),)
         };

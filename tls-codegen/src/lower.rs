@@ -843,7 +843,20 @@ impl Lowerer {
             None => parent_rust.to_string(),
         };
         let mut arms = Vec::new();
+        let mut default = None;
         for arm in &s.arms {
+            if let Some(loc) = arm.default {
+                default = self.default_arm(
+                    arm,
+                    loc,
+                    default.is_some(),
+                    selector_def,
+                    &arm_prefix,
+                    parent,
+                    siblings,
+                );
+                continue;
+            }
             let first = arm
                 .labels
                 .first()
@@ -875,14 +888,69 @@ impl Lowerer {
                 }
             }
         }
+        if default.is_some() {
+            // The default arm's variant is `Unknown`: a case may not take that name.
+            for arm in &s.arms {
+                for l in arm.labels.iter().filter(|l| camel(&l.text) == "Unknown") {
+                    self.err(
+                        l.loc,
+                        format!(
+                            "`case {}` clashes with the `default:` arm's `Unknown` variant",
+                            l.text
+                        ),
+                    );
+                }
+            }
+        }
         Some(Wire::Select(Select {
             rust,
             selector_def,
             source,
             arms,
             unknown_raw: false,
+            default,
             doc: d.doc.clone(),
         }))
+    }
+
+    /// `default: T name;`: one declaration, on a select whose selector enum is `open` (a closed
+    /// enum refuses unknown values before the select sees them).
+    #[allow(clippy::too_many_arguments)]
+    fn default_arm(
+        &mut self,
+        arm: &ast::Arm,
+        loc: Loc,
+        repeated: bool,
+        selector_def: usize,
+        arm_prefix: &str,
+        parent: &str,
+        siblings: &[Field],
+    ) -> Option<Box<DefaultArm>> {
+        if repeated {
+            self.err(loc, "a select has at most one `default:` arm");
+            return None;
+        }
+        let def = &self.model.defs[selector_def];
+        if !matches!(&def.kind, DefKind::Enum(e) if e.open) {
+            let name = def.name.clone();
+            self.err(
+                loc,
+                format!("`default:` needs an `open` selector enum; `{name}` is closed"),
+            );
+            return None;
+        }
+        let real: Vec<&Decl> = arm.decls.iter().filter(|d| !is_empty_struct(d)).collect();
+        let [d] = real.as_slice() else {
+            self.err(loc, "a `default:` arm holds exactly one declaration");
+            return None;
+        };
+        self.check_annotations(d);
+        let wire = self.field_wire(d, &format!("{arm_prefix}Unknown"), siblings, parent)?;
+        let label = d
+            .name
+            .as_ref()
+            .map_or("default".to_string(), |n| n.text.clone());
+        Some(Box::new(DefaultArm { label, wire }))
     }
 
     /// `Handshake.msg_type` (a field of a defined struct) or `KeyExchangeAlgorithm` (an enum).
@@ -913,6 +981,10 @@ impl Lowerer {
             .arms
             .iter()
             .find(|a| a.labels.iter().any(|l| l.text == "false"));
+        if let Some(loc) = s.arms.iter().find_map(|a| a.default) {
+            self.err(loc, "a `true`/`false` select has no `default:` arm");
+            return None;
+        }
         let absent_empty = absent.is_none_or(|a| a.decls.iter().all(is_empty_struct));
         match present.map(|a| a.decls.as_slice()) {
             Some([d]) if absent_empty && d.name.is_some() => {
@@ -1025,6 +1097,7 @@ impl Lowerer {
             source: SelectorSource::Sibling(j),
             arms,
             unknown_raw: true,
+            default: None,
             doc: d.doc.clone(),
         };
         Some(Wire::Delimited {
@@ -1188,7 +1261,11 @@ fn wire_borrows(m: &Model, w: &Wire) -> bool {
         Wire::FixedVec { elem, .. } => wire_borrows(m, elem),
         Wire::Vector { elem, .. } => is_byte(elem) || wire_borrows(m, elem),
         Wire::Delimited { inner, .. } | Wire::Optional(inner) => wire_borrows(m, inner),
-        Wire::Select(s) => s.unknown_raw || s.arms.iter().any(|a| arm_borrows(m, &a.body)),
+        Wire::Select(s) => {
+            s.unknown_raw
+                || s.default.as_ref().is_some_and(|d| wire_borrows(m, &d.wire))
+                || s.arms.iter().any(|a| arm_borrows(m, &a.body))
+        }
     }
 }
 
@@ -1246,6 +1323,9 @@ pub(crate) fn wire_context(m: &Model, w: &Wire, out: &mut BTreeMap<String, CtxKi
         Wire::Select(s) => {
             if let SelectorSource::Context(k) = &s.source {
                 out.insert(k.clone(), CtxKind::Enum(s.selector_def));
+            }
+            if let Some(d) = &s.default {
+                wire_context(m, &d.wire, out);
             }
             for a in &s.arms {
                 match &a.body {

@@ -189,6 +189,9 @@ pub struct Select {
     pub arms: Vec<SelArm>,
     /// Values without an arm decode to `Unknown(selector, bytes)` (typed extensions).
     pub unknown_raw: bool,
+    /// `default:` (our notation): values without a `case` decode this body, as
+    /// `Unknown(selector, body)`. Only on selects whose selector enum is `open`.
+    pub default: Option<Box<DefaultArm>>,
     /// The schema comment on the select (or `typed_by` field): the generated enum's rustdoc.
     pub doc: Vec<String>,
 }
@@ -213,6 +216,15 @@ pub struct SelArm {
     pub value_rust: String,
     /// What the arm holds.
     pub body: ArmBody,
+}
+
+/// The `default:` arm of a select: the body of every selector value without a `case`.
+#[derive(Debug, Clone)]
+pub struct DefaultArm {
+    /// Its field name, or `default` if it has none; its name in error paths.
+    pub label: String,
+    /// What it holds (one declaration).
+    pub wire: Wire,
 }
 
 /// What a `case` arm holds.

@@ -47,7 +47,7 @@ fn describe(rules: &[Rule]) -> String {
             Rule::expr | Rule::term | Rule::number | Rule::power => "a number",
             Rule::enum_item | Rule::enum_value => "an enum value",
             Rule::dims | Rule::fixed_dim | Rule::var_dim => "`[n]` or `<floor..ceiling>`",
-            Rule::arm | Rule::case_labels => "`case`",
+            Rule::arm | Rule::case_labels | Rule::default_label => "`case` or `default`",
             Rule::EOI => "end of file",
             _ => "more input",
         })
@@ -131,11 +131,13 @@ impl Builder {
     fn arm(&self, p: Pair<Rule>) -> Result<Arm, Diagnostic> {
         let mut arm = Arm {
             labels: Vec::new(),
+            default: None,
             decls: Vec::new(),
         };
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::case_labels => arm.labels.extend(c.into_inner().map(|i| self.name(i))),
+                Rule::default_label => arm.default = Some(self.loc(&c)),
                 Rule::decl => arm.decls.push(self.decl(c)?),
                 _ => {}
             }

@@ -161,3 +161,39 @@ fn annotation_must_touch_its_declaration() {
         "t.tls:1:1: annotation is not directly followed by a declaration",
     );
 }
+
+#[test]
+fn default_needs_an_open_selector() {
+    assert_error(
+        "enum { a(1), (255) } E;\nstruct { E e; select (e) { case a: uint8 x; default: uint16 y; } v; } S;",
+        "t.tls:2:45: `default:` needs an `open` selector enum; `E` is closed",
+    );
+}
+
+#[test]
+fn default_at_most_once_and_one_declaration() {
+    let head = "/*@ open */ enum { a(1), (255) } E;\n";
+    assert_error(
+        &format!(
+            "{head}struct {{ E e; select (e) {{ default: uint8 x; default: uint8 y; }} v; }} S;"
+        ),
+        "t.tls:2:46: a select has at most one `default:` arm",
+    );
+    assert_error(
+        &format!("{head}struct {{ E e; select (e) {{ default: uint8 x; uint8 y; }} v; }} S;"),
+        "t.tls:2:28: a `default:` arm holds exactly one declaration",
+    );
+}
+
+#[test]
+fn default_arm_decodes_unknown_values() {
+    let src = "/*@ open */ enum { a(1), (255) } E;\nstruct { E e; select (e) { case a: uint8 x; default: opaque other<0..2^16-1>; } v; } S;";
+    let rust = tls_codegen::compile_sources(vec![("t.tls".into(), src.into())])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .rust();
+    assert!(rust.contains("Unknown(E, &'a [u8])"), "{rust}");
+    // Any value but `a`, even one the enum does not name, reads the 2-byte-prefixed body.
+    for piece in ["other => {", "r.opaque(2, 0, 65535)", "e.field(\"other\")"] {
+        assert!(rust.contains(piece), "{piece} missing in\n{rust}");
+    }
+}

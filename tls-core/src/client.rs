@@ -497,6 +497,7 @@ fn server_hello(
             PeerIncompatible::UnsupportedVersion,
         ));
     }
+    cx.reader.set_version(crate::record::TLS12);
     let suite = config
         .cipher_suites
         .iter()

@@ -69,6 +69,10 @@ pub enum PeerMisbehaved {
     HandshakeFragmentation,
     /// A record sequence number would wrap.
     SequenceExhausted,
+    /// A record whose version is not {3, x} before the version is negotiated, or not the
+    /// negotiated {3, 3} after (RFC 5246 6.2.1, appendix E.1); the number it carried. Sent as
+    /// `protocol_version`, as OpenSSL does ("wrong version number").
+    WrongRecordVersion(u16),
     /// A message larger than spectls accepts, or holding more items than it accepts (the
     /// limits in the README's "Limits" section); names what. Sent as `decode_error`: like a
     /// vector ceiling, the bound is on the message's shape.
@@ -156,6 +160,7 @@ impl Error {
                 PeerMisbehaved::RenegotiationAttempted => A::NoRenegotiation,
                 PeerMisbehaved::HandshakeFragmentation => A::UnexpectedMessage,
                 PeerMisbehaved::SequenceExhausted => A::InternalError,
+                PeerMisbehaved::WrongRecordVersion(_) => A::ProtocolVersion,
                 PeerMisbehaved::TooLarge(_) => A::DecodeError,
                 PeerMisbehaved::TooManyEmptyRecords
                 | PeerMisbehaved::TooManyWarningAlerts

@@ -144,6 +144,8 @@ pub(crate) struct InboundRecord {
 pub(crate) struct RecordReader {
     decrypter: Option<(RecordDecrypter, usize)>,
     seq: u64,
+    /// The version every record must carry, once negotiated; before, any {3, x}.
+    version: Option<ProtocolVersion>,
     /// Reused for each record's nonce and additional data.
     scratch: Vec<u8>,
 }
@@ -153,8 +155,15 @@ impl RecordReader {
         RecordReader {
             decrypter: None,
             seq: 0,
+            version: None,
             scratch: Vec::new(),
         }
+    }
+
+    /// From here on every record must carry `version`: called when the ServerHello that fixes
+    /// it is sent (server) or received (client).
+    pub(crate) fn set_version(&mut self, version: ProtocolVersion) {
+        self.version = Some(version);
     }
 
     /// Starts removing protection (after the peer's ChangeCipherSpec).
@@ -184,6 +193,20 @@ impl RecordReader {
                 };
             }
         };
+        // RFC 5246 appendix E.1: a first ClientHello's record may say {3, 0} or any {3, x}; the
+        // hello messages negotiate the version, and every record after the ServerHello carries
+        // it (6.2.1). Checked on the header, before the body is waited for. protocol_version, as
+        // OpenSSL answers a wrong record version; a major other than 3 is no TLS at all.
+        let version_ok = match &self.version {
+            None => version.major == 3,
+            Some(v) => version == *v,
+        };
+        if !version_ok {
+            let number = u16::from_be_bytes([version.major, version.minor]);
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::WrongRecordVersion(
+                number,
+            )));
+        }
         if len > MAX_CIPHERTEXT {
             return Err(Error::RecordOverflow);
         }
