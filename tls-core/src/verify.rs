@@ -1172,7 +1172,7 @@ pe91WJtFWZigPOfnpjfCn++x+6ufi3b159Re44lNHSUzXVdlxemNDlln
         use crate::wire::AlertDescription as A;
         let cases = [
             (webpki::Error::UnknownIssuer, A::UnknownCa),
-            (webpki::Error::BadDer, A::DecodeError),
+            (webpki::Error::BadDer, A::BadCertificate),
             (webpki::Error::CertRevoked, A::CertificateRevoked),
             (webpki::Error::InvalidCertValidity, A::CertificateExpired),
             (webpki::Error::CaUsedAsEndEntity, A::BadCertificate),
