@@ -25,14 +25,25 @@ fn example(name: &str) -> PathBuf {
         .parent()
         .and_then(Path::parent)
         .map(|dir| dir.join("examples").join(name));
-    match path {
-        Some(path) if path.is_file() => path,
-        _ => panic!(
+    let Some(path) = path.filter(|p| p.is_file()) else {
+        panic!(
             "example `{name}` not found in ../examples/ from {} (`cargo test` builds it; \
              `cargo build --examples` does too)",
             exe.display()
-        ),
+        )
+    };
+    // `cargo test --test examples_server` alone does not rebuild examples: never test an old one.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}.rs"));
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(edited)) = (modified(&path), modified(&source)) {
+        assert!(
+            built >= edited,
+            "{} is older than {}: run `cargo build --examples` (or the whole `cargo test`)",
+            path.display(),
+            source.display()
+        );
     }
+    path
 }
 
 /// The server's certificate and an ephemeral port, then `extra`.
