@@ -106,6 +106,8 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let server_name = ServerName::try_from(host)?;
     for attempt in 0..=args.reconnect {
         let sock = TcpStream::connect(&args.connect)?;
+        // Each flight and the final close_notify go out at once rather than after an ACK.
+        sock.set_nodelay(true)?;
         let conn = ClientConnection::new(config.clone(), server_name.clone())?;
         let mut tls = Stream::new(conn, sock);
         tls.handshake()?;

@@ -1,8 +1,8 @@
 //! An `openssl s_server`-like TLS 1.2 server.
 //!
 //! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
-//! [--alpn h2,http/1.1] [--echo] [--client-ca ca.pem [--require-client-cert]] [--tickets]
-//! [--sni-cert name=chain.pem,key.pem ...]`
+//! [--alpn http/1.1] [--echo] [--client-ca ca.pem [--require-client-cert]] [--tickets]
+//! [--sni-cert name=chain.pem,key.pem ...] [--timeout SECS] [--max-conns N]`
 //!
 //! `--client-ca` asks clients for a certificate issued by that CA (connections without one are
 //! accepted unless `--require-client-cert`); `--tickets` issues RFC 5077 session tickets
@@ -10,11 +10,22 @@
 //! asking for `name`, the default certificate to the others.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
-//! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). Each
-//! connection gets a thread: it reads an HTTP/1.x request up to the blank line and answers
-//! `HTTP/1.0 200 OK` naming the negotiated suite, then sends close_notify; with `--echo` it sends
-//! back every byte it receives until the peer closes. A failed handshake is logged and the
-//! server keeps serving.
+//! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). It
+//! prints the address it listens on (`--addr 127.0.0.1:0` picks a free port). Each connection
+//! gets a thread: it reads an HTTP/1.x request up to the blank line and answers `HTTP/1.0 200 OK`
+//! naming the negotiated suite, then sends close_notify; a client that closes before a whole
+//! request gets close_notify and no response. With `--echo` it sends back every byte it receives
+//! until the peer closes. A failed connection is logged and the server keeps serving.
+//!
+//! The server speaks HTTP/1.0 only, so `--alpn` refuses `h2` (exit code 2).
+//!
+//! Limits, so that idle or slow clients cannot pin the server: every socket read and write
+//! waits at most `--timeout` seconds (default 10), and the handshake plus request and response
+//! (in `--echo` mode, the handshake) must finish within that time in total, so a client
+//! trickling a byte at a time is dropped too. At most `--max-conns` connections (default 1024)
+//! are served at once; further ones wait in the kernel's listen backlog until one ends (at the
+//! latest after `--timeout`). Accept errors such as EMFILE (out of file descriptors) are logged
+//! and retried every 100 ms rather than in a busy loop.
 
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use spectls::resolve::{CertifiedKey, ResolvesServerCertUsingSni};
@@ -23,12 +34,16 @@ use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::{ServerConfig, ServerConnection, Stream};
 use std::error::Error;
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long the accept loop sleeps after an accept error: the failed connection stays queued,
+/// so retrying at once would spin until a descriptor frees up.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 struct Args {
     addr: String,
@@ -40,6 +55,8 @@ struct Args {
     require_client_cert: bool,
     tickets: bool,
     sni_certs: Vec<(String, String, String)>,
+    timeout: Duration,
+    max_conns: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -53,6 +70,8 @@ fn parse_args() -> Result<Args, String> {
         require_client_cert: false,
         tickets: false,
         sni_certs: Vec::new(),
+        timeout: Duration::from_secs(10),
+        max_conns: 1024,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -77,6 +96,25 @@ fn parse_args() -> Result<Args, String> {
                 args.sni_certs
                     .push((name.to_string(), chain.to_string(), key.to_string()));
             }
+            "--timeout" => {
+                let v = value()?;
+                args.timeout = v
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .filter(|t| !t.is_zero())
+                    .ok_or_else(|| {
+                        format!("--timeout takes a positive number of seconds, not {v}")
+                    })?;
+            }
+            "--max-conns" => {
+                let v = value()?;
+                args.max_conns = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--max-conns takes a positive integer, not {v}"))?;
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -85,6 +123,10 @@ fn parse_args() -> Result<Args, String> {
     }
     if args.require_client_cert && args.client_ca.is_none() {
         return Err("--require-client-cert needs --client-ca".into());
+    }
+    if args.alpn.iter().any(|p| p == b"h2") {
+        // A client that gets h2 would send the HTTP/2 preface and get HTTP/1.0 back.
+        return Err("--alpn h2: this server speaks HTTP/1.0 only and must not offer HTTP/2".into());
     }
     Ok(args)
 }
@@ -105,7 +147,73 @@ fn default_cert() -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static
     ))
 }
 
-fn serve(config: Arc<ServerConfig>, sock: TcpStream, echo: bool) -> Result<(), Box<dyn Error>> {
+/// A connection's socket with its time limits: each read, write or flush waits at most `idle`
+/// and never past `deadline` (when set). `Stream` drives the handshake through `flush` as well,
+/// so the deadline holds even in a loop that does no socket I/O.
+struct Timed {
+    sock: TcpStream,
+    idle: Duration,
+    deadline: Option<Instant>,
+}
+
+impl Timed {
+    /// How long the next call may wait.
+    fn limit(&self) -> io::Result<Duration> {
+        let Some(deadline) = self.deadline else {
+            return Ok(self.idle);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connection took longer than --timeout",
+            ));
+        }
+        Ok(left.min(self.idle))
+    }
+}
+
+/// A socket timeout shows up as WouldBlock on Unix; say what happened instead.
+fn timed_out(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        io::Error::new(io::ErrorKind::TimedOut, "peer idle for --timeout")
+    } else {
+        e
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.sock.set_read_timeout(Some(self.limit()?))?;
+        self.sock.read(buf).map_err(timed_out)
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sock.set_write_timeout(Some(self.limit()?))?;
+        self.sock.write(buf).map_err(timed_out)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.limit()?;
+        self.sock.flush()
+    }
+}
+
+fn serve(
+    config: Arc<ServerConfig>,
+    sock: TcpStream,
+    echo: bool,
+    timeout: Duration,
+) -> Result<(), Box<dyn Error>> {
+    // Without it, the close_notify after the response waits for the client's delayed ACK.
+    sock.set_nodelay(true)?;
+    let sock = Timed {
+        sock,
+        idle: timeout,
+        deadline: Some(Instant::now() + timeout),
+    };
     let conn = ServerConnection::new(config)?;
     let mut tls = Stream::new(conn, sock);
     tls.handshake()?;
@@ -121,6 +229,8 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, echo: bool) -> Result<(), B
         }
     );
     if echo {
+        // An echo session lasts as long as the peer keeps talking (and reading).
+        tls.sock.deadline = None;
         let mut buf = [0u8; 16384];
         loop {
             let n = tls.read(&mut buf)?;
@@ -138,7 +248,13 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, echo: bool) -> Result<(), B
     {
         let n = tls.read(&mut buf)?;
         if n == 0 {
-            break;
+            // close_notify before a whole request: there is nothing to answer.
+            tls.close()?;
+            return Err(format!(
+                "closed after {} bytes, before a whole request",
+                request.len()
+            )
+            .into());
         }
         request.extend_from_slice(&buf[..n]);
         if request.len() > 64 * 1024 {
@@ -156,6 +272,47 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream, echo: bool) -> Result<(), B
     // Answer the client's close_notify if it sends one; a plain TCP close is fine too.
     let _ = tls.read(&mut buf);
     Ok(())
+}
+
+/// Counts the connections being served, so that the accept loop can stop at `--max-conns`.
+struct Slots {
+    taken: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// One connection's place among `--max-conns`; given back on drop, however the thread ends.
+struct Slot(Arc<Slots>);
+
+impl Slots {
+    /// Waits for a free place. Meanwhile nothing is accepted, so new connections queue in the
+    /// listen backlog (and beyond it the kernel drops SYNs, which clients retry).
+    fn acquire(self: &Arc<Self>) -> Slot {
+        // Nothing panics while holding the lock, so a poisoned one still counts correctly.
+        let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
+        if *taken >= self.max {
+            eprintln!(
+                "serving --max-conns {} connections: new ones wait to be accepted",
+                self.max
+            );
+        }
+        while *taken >= self.max {
+            taken = self
+                .freed
+                .wait(taken)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *taken += 1;
+        Slot(Arc::clone(self))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut taken = self.0.taken.lock().unwrap_or_else(PoisonError::into_inner);
+        *taken = taken.saturating_sub(1);
+        self.0.freed.notify_one();
+    }
 }
 
 fn main() -> ExitCode {
@@ -212,16 +369,55 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    eprintln!("listening on {}", args.addr);
-    for sock in listener.incoming() {
-        let Ok(sock) = sock else { continue };
-        let (config, echo) = (config.clone(), args.echo);
-        thread::spawn(move || {
-            let peer = sock.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-            if let Err(e) = serve(config, sock, echo) {
+    match listener.local_addr() {
+        Ok(addr) => eprintln!("listening on {addr}"),
+        Err(_) => eprintln!("listening on {}", args.addr),
+    }
+    let slots = Arc::new(Slots {
+        taken: Mutex::new(0),
+        freed: Condvar::new(),
+        max: args.max_conns,
+    });
+    // Set while accept keeps failing, so the log says so once rather than ten times a second.
+    let mut failing = false;
+    loop {
+        let slot = slots.acquire();
+        let sock = match listener.accept() {
+            Ok((sock, _)) => sock,
+            // The client gave up before we took it; the next one may be fine.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
+                ) =>
+            {
+                continue
+            }
+            Err(e) => {
+                if !failing {
+                    eprintln!("accept: {e}; retrying every {ACCEPT_BACKOFF:?}");
+                    failing = true;
+                }
+                thread::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+        };
+        if std::mem::take(&mut failing) {
+            eprintln!("accept: working again");
+        }
+        let peer = sock.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+        let (config, echo, timeout) = (config.clone(), args.echo, args.timeout);
+        let spawned = thread::Builder::new().spawn(move || {
+            let _slot = slot;
+            if let Err(e) = serve(config, sock, echo, timeout) {
                 eprintln!("{peer}: {e}");
             }
         });
+        if let Err(e) = spawned {
+            // Out of threads or memory: the socket was dropped with the closure; wait as for
+            // an accept error.
+            eprintln!("cannot start a thread for a connection: {e}");
+            thread::sleep(ACCEPT_BACKOFF);
+        }
     }
-    ExitCode::SUCCESS
 }

@@ -1,0 +1,477 @@
+//! The example server (`examples/server.rs`) as a process: it answers only whole requests, drops
+//! idle and slow peers after `--timeout`, waits at `--max-conns`, backs off on accept errors,
+//! does not hold its close_notify back (TCP_NODELAY), and refuses to offer h2. `cargo test`
+//! builds the examples before it runs this.
+
+mod common;
+
+use common::peer::{cert_file, Peer, TIMEOUT};
+use spectls::{ClientConnection, Stream};
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+const OK: &[u8] = b"HTTP/1.0 200 OK";
+
+/// An example binary: tests run from `<target>/debug/deps/`, examples are in `../examples/`.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("path of the test binary");
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("examples").join(name));
+    let Some(path) = path.filter(|p| p.is_file()) else {
+        panic!(
+            "example `{name}` not found in ../examples/ from {} (`cargo test` builds it; \
+             `cargo build --examples` does too)",
+            exe.display()
+        )
+    };
+    // `cargo test --test examples_server` alone does not rebuild examples: never test an old one.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}.rs"));
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(edited)) = (modified(&path), modified(&source)) {
+        assert!(
+            built >= edited,
+            "{} is older than {}: run `cargo build --examples` (or the whole `cargo test`)",
+            path.display(),
+            source.display()
+        );
+    }
+    path
+}
+
+/// The server's certificate and an ephemeral port, then `extra`.
+fn server_args(cmd: &mut Command, extra: &[&str]) {
+    cmd.args(["--addr", "127.0.0.1:0", "--cert"])
+        .arg(cert_file("server-ecdsa.pem"))
+        .arg("--key")
+        .arg(cert_file("server-ecdsa.key"))
+        .args(extra);
+}
+
+/// The example server as a child process, killed on drop; its stderr is collected.
+struct Server {
+    child: Child,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    port: u16,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let mut cmd = Command::new(example("server"));
+        server_args(&mut cmd, extra);
+        Server::spawn(cmd)
+    }
+
+    /// Starts `cmd` and waits for its `listening on 127.0.0.1:PORT` line.
+    fn spawn(mut cmd: Command) -> Server {
+        let what = format!("{cmd:?}");
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut from = child.stderr.take().expect("piped stderr");
+        let into = Arc::clone(&stderr);
+        thread::spawn(move || {
+            let mut chunk = [0u8; 16384];
+            while let Ok(n @ 1..) = from.read(&mut chunk) {
+                into.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
+        let mut server = Server {
+            child,
+            stderr,
+            port: 0,
+        };
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let log = server.stderr();
+            let port = log
+                .split_once("listening on 127.0.0.1:")
+                // Only a whole line: a partly written port number would parse too.
+                .and_then(|(_, rest)| rest.split_once('\n'))
+                .map(|(port, _)| port)
+                .and_then(|p| p.trim().parse().ok());
+            if let Some(port) = port {
+                server.port = port;
+                return server;
+            }
+            let exited = server.child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() > deadline {
+                panic!("{what} did not start listening (exit: {exited:?}); stderr:\n{log}");
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// The last lines of stderr, for failure messages (a thousand timed-out peers are long).
+    fn log_tail(&self) -> String {
+        let log = self.stderr();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    fn wait_stderr(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while !self.stderr().contains(needle) {
+            if Instant::now() > deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A spectls client trusting the test CA, connected (sockets time out after `TIMEOUT`).
+fn tls_client(port: u16) -> Stream<ClientConnection, TcpStream> {
+    let sock = common::peer::connect(port).expect("connect to the example server");
+    let conn = ClientConnection::new(
+        Arc::new(common::client_config()),
+        "localhost".try_into().expect("name"),
+    )
+    .expect("client connection");
+    Stream::new(conn, sock)
+}
+
+/// Handshakes, sends `request` (if any) and close_notify, and returns everything received up
+/// to the server's close_notify.
+fn exchange(server: &Server, request: &[u8]) -> Vec<u8> {
+    let mut tls = tls_client(server.port);
+    tls.handshake()
+        .unwrap_or_else(|e| panic!("handshake: {e}\n{}", server.log_tail()));
+    if !request.is_empty() {
+        tls.write_all(request).expect("send the request");
+    }
+    tls.close().expect("send close_notify");
+    let mut reply = Vec::new();
+    tls.read_to_end(&mut reply).unwrap_or_else(|e| {
+        panic!(
+            "after {:?} and close_notify, no clean close_notify came back: {e}\n{}",
+            String::from_utf8_lossy(request),
+            server.log_tail()
+        )
+    });
+    reply
+}
+
+fn is_closed(result: &io::Result<usize>) -> bool {
+    match result {
+        Ok(0) => true,
+        Err(e) => e.kind() == io::ErrorKind::ConnectionReset,
+        Ok(_) => false,
+    }
+}
+
+#[test]
+fn only_a_whole_request_is_answered() {
+    let server = Server::start(&[]);
+    let reply = exchange(&server, GET);
+    assert!(
+        reply.starts_with(OK),
+        "a whole request got {:?}",
+        String::from_utf8_lossy(&reply)
+    );
+    for request in [&b""[..], b"GET / HTTP/1.0\r\n"] {
+        let reply = exchange(&server, request);
+        assert!(
+            reply.is_empty(),
+            "close_notify after {:?} (no blank line yet) was answered with {:?}",
+            String::from_utf8_lossy(request),
+            String::from_utf8_lossy(&reply)
+        );
+    }
+}
+
+#[test]
+fn idle_sockets_neither_starve_clients_nor_stay_open() {
+    const IDLE: usize = 1000;
+    let server = Server::start(&["--timeout", "8"]);
+    let mut idle = Vec::with_capacity(IDLE);
+    // Connecting 1000 at once overflows the listen backlog (128 in std); the dropped SYNs are
+    // retried a second later, so opening them can take seconds on a busy machine.
+    let t0 = Instant::now();
+    for i in 0..IDLE {
+        let mut sock = TcpStream::connect(("127.0.0.1", server.port))
+            .unwrap_or_else(|e| panic!("idle socket {i}: {e}"));
+        if i % 2 == 1 {
+            // Half a record: a handshake header promising 64 bytes, and one of them.
+            sock.write_all(&[0x16, 0x03, 0x01, 0x00, 0x40, 0x01])
+                .expect("half a record");
+        }
+        idle.push(sock);
+    }
+    let opening = t0.elapsed();
+    let reply = exchange(&server, GET);
+    assert!(
+        reply.starts_with(OK),
+        "with {IDLE} idle sockets open, a client got {:?}",
+        String::from_utf8_lossy(&reply)
+    );
+    // The client was served while the idle sockets were still held, not after they went.
+    for (i, sock) in idle.iter_mut().enumerate() {
+        sock.set_nonblocking(true).expect("nonblocking");
+        match sock.read(&mut [0u8; 1]) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            other => panic!(
+                "idle socket {i} was already closed ({other:?}) when the client was served; \
+                 the test needs them open then (opening them took {opening:?})\n{}",
+                server.log_tail()
+            ),
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(8) + TIMEOUT;
+    for (i, sock) in idle.iter_mut().enumerate() {
+        sock.set_nonblocking(false).expect("blocking");
+        let left = deadline.saturating_duration_since(Instant::now());
+        sock.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .expect("read timeout");
+        let result = sock.read(&mut [0u8; 1]);
+        assert!(
+            is_closed(&result),
+            "idle socket {i} (of {IDLE}) was not closed by the server 8 s + {TIMEOUT:?} after \
+             it connected: {result:?}\n{}",
+            server.log_tail()
+        );
+    }
+}
+
+#[test]
+fn a_trickling_client_is_dropped_at_the_deadline() {
+    let server = Server::start(&["--timeout", "2"]);
+    let mut conn = ClientConnection::new(
+        Arc::new(common::client_config()),
+        "localhost".try_into().expect("name"),
+    )
+    .expect("client connection");
+    let mut hello = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut hello).expect("ClientHello");
+    }
+    let mut sock = common::peer::connect(server.port).expect("connect");
+    let mut writer = sock.try_clone().expect("clone socket");
+    let start = Instant::now();
+    // One byte every 200 ms keeps every single read well inside --timeout; the ClientHello
+    // would take far longer than TIMEOUT to arrive.
+    thread::spawn(move || {
+        for byte in hello {
+            if writer.write_all(&[byte]).is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let result = sock.read(&mut [0u8; 1]);
+    let took = start.elapsed();
+    assert!(
+        is_closed(&result),
+        "the server kept a trickling client for {took:?} ({result:?})\n{}",
+        server.log_tail()
+    );
+    assert!(
+        took < Duration::from_secs(6),
+        "closed only after {took:?} with --timeout 2"
+    );
+}
+
+#[test]
+fn at_max_conns_new_connections_wait_for_a_place() {
+    let server = Server::start(&["--timeout", "2", "--max-conns", "2"]);
+    let _idle: Vec<TcpStream> = (0..2)
+        .map(|_| common::peer::connect(server.port).expect("idle socket"))
+        .collect();
+    let start = Instant::now();
+    let reply = exchange(&server, GET);
+    let waited = start.elapsed();
+    assert!(
+        reply.starts_with(OK),
+        "got {:?}",
+        String::from_utf8_lossy(&reply)
+    );
+    // Both places were held by idle sockets until their 2 s ran out.
+    assert!(
+        waited >= Duration::from_secs(1),
+        "served after {waited:?} although --max-conns 2 were taken\n{}",
+        server.log_tail()
+    );
+    assert!(
+        server.stderr().contains("serving --max-conns 2"),
+        "{}",
+        server.log_tail()
+    );
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // The fields after the command name, which may itself hold spaces, start at field 3.
+    let (_, rest) = stat.rsplit_once(')').expect("stat format");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| -> u64 {
+        let value = fields.get(n - 3).expect("stat field");
+        value.parse().expect("tick count")
+    };
+    field(14) + field(15)
+}
+
+fn ticks_per_second() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100)
+}
+
+#[test]
+fn accept_errors_back_off() {
+    // 32 descriptors: the server runs out after about 28 connections.
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", r#"ulimit -n 32 && exec "$0" "$@""#])
+        .arg(example("server"));
+    server_args(&mut cmd, &["--timeout", "5"]);
+    let server = Server::spawn(cmd);
+    let socks: Vec<TcpStream> = (0..60)
+        .map(|_| common::peer::connect(server.port).expect("connect"))
+        .collect();
+    assert!(
+        server.wait_stderr("(os error 24)", TIMEOUT),
+        "the server never ran out of descriptors\n{}",
+        server.log_tail()
+    );
+    let pid = server.child.id();
+    let before = cpu_ticks(pid);
+    thread::sleep(Duration::from_secs(1));
+    let used = (cpu_ticks(pid) - before) as f64 / ticks_per_second() as f64;
+    // A retry loop without a pause burns the whole second.
+    assert!(
+        used < 0.1,
+        "the server used {used:.2} s of CPU in 1 s while accept failed\n{}",
+        server.log_tail()
+    );
+    drop(socks);
+    let reply = exchange(&server, GET);
+    assert!(
+        reply.starts_with(OK),
+        "after the descriptors came back: {:?}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert!(
+        server.wait_stderr("accept: working again", TIMEOUT),
+        "{}",
+        server.log_tail()
+    );
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+#[test]
+fn server_does_not_hold_back_close_notify() {
+    let server = Server::start(&[]);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        // Default socket options, as most clients have.
+        let mut tls = tls_client(server.port);
+        tls.handshake().expect("handshake");
+        let start = Instant::now();
+        tls.write_all(GET).expect("request");
+        let mut reply = Vec::new();
+        tls.read_to_end(&mut reply)
+            .expect("response and close_notify");
+        times.push(start.elapsed());
+        assert!(reply.starts_with(OK), "{}", String::from_utf8_lossy(&reply));
+    }
+    // With Nagle, the close_notify after the response waits ~40 ms for the delayed ACK.
+    let median = median(times.clone());
+    assert!(
+        median < Duration::from_millis(30),
+        "request to close_notify took {times:?}"
+    );
+}
+
+#[test]
+fn h2_is_refused_at_start_up() {
+    for list in ["h2", "http/1.1,h2"] {
+        let mut cmd = Command::new(example("server"));
+        server_args(&mut cmd, &["--alpn", list]);
+        let mut server = Peer::spawn(cmd, 4000);
+        let status = server.wait_exit(TIMEOUT);
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(2),
+            "{}",
+            server.transcript()
+        );
+        assert!(
+            server.stderr().contains("HTTP/1.0 only"),
+            "{}",
+            server.transcript()
+        );
+    }
+    // An HTTP/1 protocol is fine.
+    let server = Server::start(&["--alpn", "http/1.1"]);
+    assert!(exchange(&server, GET).starts_with(OK));
+}
+
+#[test]
+fn echo_peer_that_stops_reading_is_dropped() {
+    let server = Server::start(&["--echo", "--timeout", "2"]);
+    let mut tls = tls_client(server.port);
+    tls.handshake().expect("handshake");
+    tls.sock
+        .set_write_timeout(Some(Duration::from_millis(200)))
+        .expect("write timeout");
+    // Never read: the server's echo fills our receive buffer, then its writes block.
+    let chunk = [0x55u8; 16384];
+    let deadline = Instant::now() + Duration::from_secs(2) + TIMEOUT;
+    // Writing more each time (queued behind what is pending) keeps touching the socket, which
+    // is how we learn that the server closed it.
+    let error = loop {
+        match tls.write_all(&chunk) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => break e,
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server still holds a peer that stopped reading, 2 s + {TIMEOUT:?} later\n{}",
+            server.log_tail()
+        );
+    };
+    assert!(
+        matches!(
+            error.kind(),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+        ),
+        "{error}"
+    );
+}
