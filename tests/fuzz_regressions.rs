@@ -4,7 +4,8 @@
 //! property of the generated decoders.
 //!
 //! The committed seed corpora (`fuzz/seeds/<target>/`) are replayed too, so `cargo test` runs the
-//! decoder and fresh-connection harnesses over them without libFuzzer.
+//! decoder and fresh-connection harnesses over them without libFuzzer, and the `stream` target's
+//! harness itself (`fuzz/src/stream.rs`, included below) over its seeds.
 
 use spectls::codec::{Codec, Encode, Reader};
 use spectls::session::Ticketer;
@@ -21,6 +22,10 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The `stream` fuzz target's transport and driver, shared with `fuzz/` (public API only).
+#[path = "../fuzz/src/stream.rs"]
+mod stream_harness;
 
 const CA: &[u8] = include_bytes!("data/certs/ca.pem");
 const ECDSA_CHAIN: &[u8] = include_bytes!("data/certs/server-ecdsa.pem");
@@ -84,6 +89,11 @@ fn feed(conn: &mut ConnectionCommon, input: &[u8]) -> Result<(), Error> {
             assert_eq!(conn.process_new_packets().err(), Some(e.clone()), "sticky");
             return Err(e);
         }
+        // The progress invariant (as the fuzz targets check it).
+        assert!(
+            conn.wants_read() || conn.wants_write() || !conn.is_handshaking(),
+            "stuck: no error, handshaking, wants neither to read nor to write"
+        );
     }
     Ok(())
 }
@@ -196,6 +206,47 @@ fn connection_seeds_do_not_panic() {
         let mut s = server();
         let _ = feed(&mut s, &data);
         finish(&mut s);
+    }
+}
+
+#[test]
+fn stream_seeds_replay() {
+    // The `stream` target on its seeds: `Stream` over the in-memory transport, for a client or
+    // a server; a spin (over `MAX_TRANSPORT_CALLS` transport calls) or a stuck connection
+    // panics inside the harness.
+    let mut max_calls = 0;
+    for (name, data) in seeds("stream") {
+        let Some((&mode, rest)) = data.split_first() else {
+            continue;
+        };
+        let plan = (mode >> 1) & 3;
+        let calls = if mode & 1 == 1 {
+            stream_harness::run(client(), plan, rest)
+        } else {
+            stream_harness::run(server(), plan, rest)
+        };
+        assert!(calls > 0, "{name}: the stream used its transport");
+        max_calls = max_calls.max(calls);
+    }
+    assert!(
+        max_calls < stream_harness::MAX_TRANSPORT_CALLS / 10,
+        "{max_calls}"
+    );
+}
+
+/// The issue 9.1 inputs through the `stream` harness: a close_notify, a fatal alert or nothing
+/// as the peer's whole stream ends `handshake()` with an error after a handful of transport
+/// calls, for both sides.
+#[test]
+fn stream_harness_ends_promptly_on_close_notify_alert_or_eof() {
+    for input in [
+        &[0x15, 3, 3, 0, 2, 1, 0][..],
+        &[0x15, 3, 3, 0, 2, 2, 40],
+        &[],
+    ] {
+        let data = [&[0u8][..], input].concat();
+        assert!(stream_harness::run(client(), 0, &data) < 32, "{input:02x?}");
+        assert!(stream_harness::run(server(), 0, &data) < 32, "{input:02x?}");
     }
 }
 

@@ -443,6 +443,57 @@ fn inplace_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// For `stream`: the fresh-connection streams of `server_fresh` / `client_fresh` behind the mode
+/// byte (0: a server, 1: a client; plan 0) and an empty script byte; the spectls ones also with
+/// every other plan, and with scripted transport calls (reads: 5 bytes, `Interrupted`,
+/// `WouldBlock`, 100 bytes; writes: `Interrupted`, `WouldBlock`, 7 bytes; and a write taking
+/// nothing). Then for each side a close_notify, a fatal alert, a warning alert, and nothing, as
+/// the peer's whole stream (the issue 9.1 inputs).
+fn stream_seeds(seeds: &mut Seeds) {
+    for (from, side) in [("server_fresh", 0u8), ("client_fresh", 1)] {
+        let streams: Vec<(String, Vec<u8>)> = seeds
+            .0
+            .get(from)
+            .map(|d| d.iter().map(|(n, b)| (n.clone(), b.clone())).collect())
+            .unwrap_or_default();
+        for (name, stream) in &streams {
+            let add = |seeds: &mut Seeds, tag: &str, head: &[u8]| {
+                seeds.add("stream", format!("{tag}-{name}"), [head, stream].concat());
+            };
+            add(seeds, &format!("mode{side}"), &[side, 0]);
+            if name.starts_with("spectls") {
+                for plan in 1..4u8 {
+                    let mode = side | plan << 1;
+                    add(seeds, &format!("mode{mode}"), &[mode, 0]);
+                }
+                add(
+                    seeds,
+                    &format!("mode{side}-scripted"),
+                    &[side, 4 | 3 << 4, 5, 0, 1, 100, 1, 2, 7],
+                );
+                add(seeds, &format!("mode{side}-write-zero"), &[side, 1 << 4, 0]);
+            }
+        }
+    }
+    let close_notify = record(ContentType::Alert, &[1, 0]);
+    let fatal = record(ContentType::Alert, &[2, 40]);
+    let warning = record(ContentType::Alert, &[1, 90]);
+    for side in [0u8, 1] {
+        for (name, tail) in [
+            ("close-notify", &close_notify[..]),
+            ("fatal", &fatal),
+            ("warning", &warning),
+            ("eof", &[]),
+        ] {
+            seeds.add(
+                "stream",
+                format!("mode{side}-{name}"),
+                [&[side, 0][..], tail].concat(),
+            );
+        }
+    }
+}
+
 fn main() {
     // Targets named on the command line: only their directories are rewritten.
     let only: Vec<String> = std::env::args().skip(1).collect();
@@ -480,6 +531,7 @@ fn main() {
     seeds.add("change_cipher_spec", "ccs", [1u8]);
     registry_seeds(&mut seeds);
     inplace_seeds(&mut seeds);
+    stream_seeds(&mut seeds);
 
     let out = root.join("seeds");
     if only.is_empty() {

@@ -15,6 +15,7 @@ use spectls::{
 use std::io::{self, Read, Write};
 use std::sync::{Arc, OnceLock};
 
+pub mod stream;
 pub mod targets;
 
 /// The test CA (`tests/data/certs/ca.pem`); it also issued the fuzz client certificate.
@@ -245,8 +246,20 @@ pub fn feed(conn: &mut ConnectionCommon, input: &[u8], chunk: usize) -> Result<(
             check_error(conn, &e);
             return Err(e);
         }
+        check_progress(conn, "after read_tls + process_new_packets");
     }
     Ok(())
+}
+
+/// The progress invariant, after any input that `process_new_packets` (or `read_tls_in_place`)
+/// accepted: the connection wants to read, or to write, or its handshake is done. Otherwise
+/// nothing can ever move it on, and a caller waiting for the handshake (`complete_io`, `Stream`)
+/// would wait forever (issue 9.1: a close_notify mid-handshake left a connection like that).
+pub fn check_progress(conn: &ConnectionCommon, step: &str) {
+    assert!(
+        conn.wants_read() || conn.wants_write() || !conn.is_handshaking(),
+        "stuck {step}: no error, handshaking, wants neither to read nor to write"
+    );
 }
 
 /// What must hold once `process_new_packets` failed with `e`.
@@ -287,8 +300,17 @@ pub fn finish(conn: &mut ConnectionCommon) {
     let _ = drain(conn);
     // End of stream from the transport.
     let _ = conn.read_tls(&mut &[][..]);
-    if let Err(e) = conn.process_new_packets() {
-        check_error(conn, &e);
+    match conn.process_new_packets() {
+        Err(e) => check_error(conn, &e),
+        Ok(_) => {
+            check_progress(conn, "after end of stream");
+            // At end of stream there is nothing more to read: a handshake still going on
+            // would have to be an error.
+            assert!(
+                !conn.is_handshaking(),
+                "end of stream mid-handshake is not an error"
+            );
+        }
     }
     let _ = conn.reader().read(&mut buf);
     let _ = drain(conn);

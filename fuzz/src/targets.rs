@@ -337,6 +337,7 @@ pub fn read_in_place(conn: &mut ConnectionCommon, input: &[u8]) -> InPlaceOutcom
                     out.records.push(r.plaintext.to_vec());
                 }
                 out.peer_closed = r.peer_has_closed;
+                crate::check_progress(conn, "after read_tls_in_place");
                 if r.consumed == 0 {
                     break;
                 }
@@ -760,5 +761,20 @@ pub fn inplace(data: &[u8]) -> Result<(), Error> {
         let _ = drain(&mut a);
         let _ = drain(&mut b);
         differential(&mut a, &mut b, rest, chunk, |_| String::new())
+    }
+}
+
+/// `stream`: `spectls::Stream` over an in-memory transport the input controls, for a fresh client
+/// (`data[0]` bit 0 set) or server; `crate::stream` has the layout. Panics on a spin (more
+/// than `stream::MAX_TRANSPORT_CALLS` transport calls) or a broken progress invariant.
+pub fn stream(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let plan = (mode >> 1) & 3;
+    if mode & 1 == 1 {
+        crate::stream::run(new_client(), plan, rest);
+    } else {
+        crate::stream::run(new_server(), plan, rest);
     }
 }

@@ -1,8 +1,10 @@
 //! Shared test helpers: configs from the committed test certificates, and in-memory transfer
-//! between two sans-IO connections; `peer` has the real peer processes of the interop tests.
+//! between two sans-IO connections; `peer` has the real peer processes of the interop tests, `states`
+//! connections driven to every state of the handshake tables (a rustls peer whose keys we know).
 #![allow(dead_code)]
 
 pub mod peer;
+pub mod states;
 
 use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::verify::RootCertStore;

@@ -501,11 +501,15 @@ impl ConnectionCommon {
         if n > 0 || (buf.is_empty() && self.rx.unread_len() > 0) {
             return Ok(n);
         }
-        if self.peer_closed {
-            return Ok(0);
-        }
+        // The error first: a close_notify before the handshake completed is one
+        // (`AlertReceived(CloseNotify)`), and a connection that never got going did not end
+        // cleanly. (Once close_notify arrived nothing more is processed, so no later error
+        // hides a clean close.)
         if let Some(e) = &self.error {
             return Err(io_error(e.clone()));
+        }
+        if self.peer_closed {
+            return Ok(0);
         }
         if self.transport_eof {
             // RFC 5246 7.2.1: a close without close_notify may be a truncation attack.
