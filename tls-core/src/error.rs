@@ -28,7 +28,9 @@ pub enum Error {
     BadRecordMac,
     /// A record longer than RFC 5246 section 6.2 allows.
     RecordOverflow,
-    /// The peer sent a fatal alert (or a warning we treat as fatal).
+    /// The peer sent a fatal alert (or a warning we treat as fatal). `CloseNotify` here means
+    /// the peer closed before the handshake completed (after it, close_notify is a clean end of
+    /// data, not an error).
     AlertReceived(AlertDescription),
     /// The transport closed without a close_notify: the data may have been truncated.
     UnexpectedEof,
@@ -214,6 +216,9 @@ impl fmt::Display for Error {
             Error::InvalidCertificate(c) => write!(f, "invalid peer certificate: {c:?}"),
             Error::BadRecordMac => f.write_str("record failed authentication (bad_record_mac)"),
             Error::RecordOverflow => f.write_str("record too long (record_overflow)"),
+            Error::AlertReceived(AlertDescription::CloseNotify) => {
+                f.write_str("peer sent close_notify before the handshake completed")
+            }
             Error::AlertReceived(a) => write!(f, "received fatal alert: {a:?}"),
             Error::UnexpectedEof => f.write_str("peer closed the connection without close_notify"),
             Error::ConnectionClosed => f.write_str("connection already closed"),
