@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::peer::{cert_file, Peer, TIMEOUT};
+use common::peer::{cert_file, collect, Peer, TIMEOUT};
 use spectls::{ClientConnection, Stream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -80,14 +80,10 @@ impl Server {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
         let stderr = Arc::new(Mutex::new(Vec::new()));
-        let mut from = child.stderr.take().expect("piped stderr");
-        let into = Arc::clone(&stderr);
-        thread::spawn(move || {
-            let mut chunk = [0u8; 16384];
-            while let Ok(n @ 1..) = from.read(&mut chunk) {
-                into.lock().unwrap().extend_from_slice(&chunk[..n]);
-            }
-        });
+        collect(
+            child.stderr.take().expect("piped stderr"),
+            Arc::clone(&stderr),
+        );
         let mut server = Server {
             child,
             stderr,

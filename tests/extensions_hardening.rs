@@ -8,50 +8,22 @@
 
 mod common;
 
+use common::states::*;
 use common::*;
-use spectls::codec::{Codec, Encode, Reader};
-use spectls::sign::{algorithm_of, certs_from_pem, private_key_from_pem};
+use spectls::codec::Encode;
+use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::wire::{
-    Alert, AlertDescription as A, AlertLevel, CertificateRequest, CipherSuite,
-    ClientCertificateType, ClientHello, CompressionMethod, ContentType, ECPointFormat,
-    ECPointFormatList, ExtendedMasterSecret, Extension, ExtensionType, Handshake, HandshakeHeader,
-    HandshakeType, KeyExchangeAlgorithm, NamedCurve, NamedCurveList, ProtocolVersion,
-    PublicValueEncoding, Random, RenegotiationInfo, SessionID, SignatureAndHashAlgorithm,
-    SignatureAndHashAlgorithmList, SignatureScheme, TLSPlaintext,
+    AlertDescription as A, CertificateRequest, ClientCertificateType, ContentType, Extension,
+    ExtensionType, Handshake, HandshakeType,
 };
 use spectls::{
-    ClientConfig, ClientConnection, ConnectionCommon, Error, IoState, PeerMisbehaved, ServerConfig,
-    ServerConnection,
+    ClientConfig, ClientConnection, Error, IoState, PeerMisbehaved, ServerConfig, ServerConnection,
 };
 use std::sync::Arc;
 
-const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
-const OCSP_ECDSA: &[u8] = include_bytes!("data/certs/ocsp-ecdsa.der");
-
 // ------------------------------------------------------------------------------------------
-// Records and messages
+// Records and messages (the rest: `common::states`)
 // ------------------------------------------------------------------------------------------
-
-/// Whole records as (type, bytes).
-fn split_records(bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
-    let mut r = Reader::new(bytes);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let start = r.offset();
-        let rec = TLSPlaintext::decode(&mut r).expect("whole records");
-        out.push((rec.type_, bytes[start..r.offset()].to_vec()));
-    }
-    out
-}
-
-fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
-    TLSPlaintext {
-        type_: typ,
-        version: TLS12,
-        fragment,
-    }
-    .to_vec()
-}
 
 /// `record` with its header's version bytes replaced.
 fn with_version(mut record: Vec<u8>, major: u8, minor: u8) -> Vec<u8> {
@@ -60,66 +32,13 @@ fn with_version(mut record: Vec<u8>, major: u8, minor: u8) -> Vec<u8> {
     record
 }
 
-/// The handshake messages in a flight of plaintext handshake records, whole, in order.
-fn handshake_messages(flight: &[u8]) -> Vec<Vec<u8>> {
-    let mut joined = Vec::new();
-    for (typ, rec) in split_records(flight) {
-        assert_eq!(typ, ContentType::Handshake, "a plaintext handshake flight");
-        joined.extend_from_slice(TLSPlaintext::from_bytes(&rec).expect("record").fragment);
-    }
-    let mut msgs = Vec::new();
-    let mut r = Reader::new(&joined);
-    while !r.is_empty() {
-        let start = r.offset();
-        let header = HandshakeHeader::decode(&mut r).expect("header");
-        r.take(header.length as usize).expect("whole message");
-        msgs.push(joined[start..r.offset()].to_vec());
-    }
-    msgs
-}
-
-fn decode_hs(bytes: &[u8]) -> Handshake<'_> {
-    Handshake::from_bytes(
-        bytes,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
-    )
-    .expect("a valid handshake message")
-}
-
-fn ecdsa_p256() -> SignatureAndHashAlgorithm {
-    algorithm_of(SignatureScheme::EcdsaSecp256r1Sha256)
-}
-
 /// A ClientHello the ECDSA test server accepts, with `extra` extensions (type, raw body) added.
 fn client_hello_record(extra: &[(ExtensionType, Vec<u8>)]) -> Vec<u8> {
-    let mut extensions = vec![
-        Extension::EllipticCurves(NamedCurveList {
-            named_curve_list: vec![NamedCurve::X25519, NamedCurve::Secp256r1],
-        }),
-        Extension::EcPointFormats(ECPointFormatList {
-            ec_point_format_list: vec![ECPointFormat::Uncompressed],
-        }),
-        Extension::SignatureAlgorithms(SignatureAndHashAlgorithmList {
-            supported_signature_algorithms: vec![ecdsa_p256()],
-        }),
-        Extension::ExtendedMasterSecret(ExtendedMasterSecret {}),
-        Extension::RenegotiationInfo(RenegotiationInfo {
-            renegotiated_connection: &[],
-        }),
-    ];
-    extensions.extend(extra.iter().map(|(t, b)| Extension::Unknown(*t, b)));
-    let ch = ClientHello {
-        client_version: TLS12,
-        random: Random {
-            gmt_unix_time: 0x5f5e_1000,
-            random_bytes: [7; 28],
-        },
-        session_id: SessionID(&[]),
-        cipher_suites: vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-        compression_methods: vec![CompressionMethod::Null],
-        extensions: Some(extensions),
-    };
+    let mut ch = base_client_hello();
+    ch.extensions
+        .as_mut()
+        .expect("extensions")
+        .extend(extra.iter().map(|(t, b)| Extension::Unknown(*t, b)));
     frame(ContentType::Handshake, &Handshake::ClientHello(ch).to_vec())
 }
 
@@ -158,37 +77,10 @@ fn offer(server: ServerConfig, record: &[u8]) -> (ServerConnection, Result<IoSta
     (s, got)
 }
 
-/// `victim` failed with `want`, which maps to `alert`, and its only output is that fatal alert
-/// in the clear.
-#[track_caller]
-fn fails_in_clear(
-    victim: &mut ConnectionCommon,
-    got: Result<IoState, Error>,
-    want: &Error,
-    alert: A,
-) {
-    let err = got.expect_err("the connection should fail");
-    assert_eq!(&err, want);
-    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
-    let recs = split_records(&drain(victim));
-    assert_eq!(recs.len(), 1, "only the alert is sent");
-    assert_eq!(recs[0].0, ContentType::Alert);
-    let body = TLSPlaintext::from_bytes(&recs[0].1)
-        .expect("record")
-        .fragment;
-    assert_eq!(
-        Alert::from_bytes(body).expect("a plaintext alert"),
-        Alert {
-            level: AlertLevel::Fatal,
-            description: alert
-        }
-    );
-}
-
 #[track_caller]
 fn server_refuses(record: &[u8], want: &Error, alert: A) {
     let (mut s, got) = offer(server_config(false), record);
-    fails_in_clear(&mut s, got, want, alert);
+    failed_in_clear(&mut s, got, want.clone(), alert);
 }
 
 /// The server answers with a ServerHello: the connection and its first flight's messages.
@@ -230,7 +122,7 @@ fn host_name_that_is_not_a_dns_name_is_illegal_parameter() {
     ];
     for name in bad {
         let (mut s, got) = offer(server_config(false), &sni(&[(0, name)]));
-        fails_in_clear(&mut s, got, &not_a_dns_name(), A::IllegalParameter);
+        failed_in_clear(&mut s, got, not_a_dns_name(), A::IllegalParameter);
         assert_eq!(s.server_name(), None, "{name:?}");
     }
 }
@@ -417,7 +309,7 @@ fn hs_record(msg: &[u8]) -> Vec<u8> {
 /// The client's answer to the server's first flight with its CertificateRequest's types
 /// replaced by the raw `types` (none of them decodes as a known value before the fix).
 fn client_answers_cert_request(client: ClientConfig, types: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    let (mut c, mut s) = pair(client, client_auth_server());
+    let (mut c, mut s) = pair(client, client_auth_server(roots()));
     transfer(&mut c, &mut s).expect("ClientHello accepted");
     let mut flight = Vec::new();
     for msg in handshake_messages(&drain(&mut s)) {
@@ -447,25 +339,9 @@ fn client_answers_cert_request(client: ClientConfig, types: &[u8]) -> Result<Vec
     Ok(handshake_messages(&handshake))
 }
 
-fn client_auth_server() -> ServerConfig {
-    let verifier = spectls::verify::WebPkiClientVerifier::builder(Arc::new(roots()))
-        .build()
-        .expect("client verifier");
-    ServerConfig::builder()
-        .with_single_cert(
-            certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            private_key_from_pem(ECDSA_KEY).expect("key"),
-        )
-        .expect("cert")
-        .with_client_cert_verifier(verifier)
-        .build()
-        .expect("server config")
-}
-
 #[test]
 fn certificate_request_with_an_unknown_type_is_answered() {
     const GOST_SIGN256: u8 = 67; // RFC 9189
-    let types_of = |msgs: &[Vec<u8>]| msgs.iter().map(|m| m[0]).collect::<Vec<_>>();
     let certificate_len = |msgs: &[Vec<u8>]| {
         let Handshake::Certificate(c) = decode_hs(&msgs[0]) else {
             panic!("not a Certificate")
@@ -477,11 +353,8 @@ fn certificate_request_with_an_unknown_type_is_answered() {
     let msgs = client_answers_cert_request(client_config(), &[GOST_SIGN256])
         .expect("CertificateRequest accepted");
     assert_eq!(
-        types_of(&msgs),
-        [
-            HandshakeType::Certificate.value(),
-            HandshakeType::ClientKeyExchange.value()
-        ]
+        kinds_of(&msgs),
+        [HandshakeType::Certificate, HandshakeType::ClientKeyExchange]
     );
     assert_eq!(certificate_len(&msgs), 0);
     // The unknown type beside ecdsa_sign(64): our ECDSA certificate goes, and is signed for.
@@ -497,11 +370,11 @@ fn certificate_request_with_an_unknown_type_is_answered() {
     let msgs = client_answers_cert_request(with_cert, &[GOST_SIGN256, 64, 0xff])
         .expect("CertificateRequest accepted");
     assert_eq!(
-        types_of(&msgs),
+        kinds_of(&msgs),
         [
-            HandshakeType::Certificate.value(),
-            HandshakeType::ClientKeyExchange.value(),
-            HandshakeType::CertificateVerify.value()
+            HandshakeType::Certificate,
+            HandshakeType::ClientKeyExchange,
+            HandshakeType::CertificateVerify
         ]
     );
     assert!(certificate_len(&msgs) > 0);
@@ -524,12 +397,7 @@ fn record_version_not_3_x_is_protocol_version() {
         server_refuses(&record, &wrong_version(major, minor), A::ProtocolVersion);
         // Refused on the header alone, before the body arrives.
         let (mut s, got) = offer(server_config(false), &record[..5]);
-        fails_in_clear(
-            &mut s,
-            got,
-            &wrong_version(major, minor),
-            A::ProtocolVersion,
-        );
+        failed_in_clear(&mut s, got, wrong_version(major, minor), A::ProtocolVersion);
     }
 }
 
@@ -558,7 +426,7 @@ fn after_server_hello_the_server_takes_only_3_3_records() {
     let recs = split_records(&drain(&mut c));
     assert_eq!(recs[0].0, ContentType::Handshake, "ClientKeyExchange first");
     let got = feed(&mut s, &with_version(recs[0].1.clone(), 3, 1));
-    fails_in_clear(&mut s, got, &wrong_version(3, 1), A::ProtocolVersion);
+    failed_in_clear(&mut s, got, wrong_version(3, 1), A::ProtocolVersion);
 }
 
 #[test]
@@ -574,7 +442,7 @@ fn after_server_hello_the_client_takes_only_3_3_records() {
     let mut flight = recs[0].1.clone();
     flight.extend(with_version(recs[1].1.clone(), 3, 1));
     let got = feed(&mut c, &flight);
-    fails_in_clear(&mut c, got, &wrong_version(3, 1), A::ProtocolVersion);
+    failed_in_clear(&mut c, got, wrong_version(3, 1), A::ProtocolVersion);
     // Control: a ServerHello record itself may be {3,1}; the rest {3,3} is then fine.
     let (mut c, mut s) = pair(client_config(), server_config(false));
     transfer(&mut c, &mut s).expect("ClientHello");
@@ -595,17 +463,14 @@ fn after_the_handshake_a_3_1_record_is_protocol_version() {
     std::io::Write::write_all(&mut c.writer(), b"hello").expect("write");
     let recs = split_records(&drain(&mut c));
     let got = feed(&mut s, &with_version(recs[0].1.clone(), 3, 1));
-    let err = got.expect_err("refused");
-    assert_eq!(err, wrong_version(3, 1));
-    assert_eq!(err.alert(), Some(A::ProtocolVersion));
-    let out = split_records(&drain(&mut s));
-    assert_eq!(out.len(), 1, "one (sealed) alert");
-    assert_eq!(out[0].0, ContentType::Alert);
+    check_error(&mut s, got, &wrong_version(3, 1), A::ProtocolVersion);
+    let alert = drain(&mut s);
+    assert_eq!(
+        types_of(&split_records(&alert)),
+        [ContentType::Alert],
+        "one (sealed) alert"
+    );
     // The client reads it: protocol_version.
-    let mut alert = Vec::new();
-    for (_, r) in out {
-        alert.extend(r);
-    }
     assert_eq!(
         feed(&mut c, &alert).expect_err("alert"),
         Error::AlertReceived(A::ProtocolVersion)

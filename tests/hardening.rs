@@ -6,74 +6,25 @@
 
 mod common;
 
+use common::states::*;
 use common::*;
-use spectls::codec::{Codec, Encode, Reader};
+use spectls::codec::Encode;
 use spectls::pki_types::ServerName;
 use spectls::wire::{
-    ASN1Cert, Alert, AlertDescription as A, AlertLevel, Certificate, ContentType, Handshake,
-    HandshakeType, KeyExchangeAlgorithm, ProtocolVersion, PublicValueEncoding, TLSPlaintext,
+    ASN1Cert, AlertDescription as A, Certificate, ContentType, Handshake, HandshakeType,
+    ProtocolVersion,
 };
-use spectls::{CertificateError, ConnectionCommon, Error, ServerConnection};
+use spectls::{CertificateError, Error, IoState, ServerConnection};
 use std::io::Write;
 use std::sync::Arc;
 
-const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
-
-fn records(bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
-    let mut r = Reader::new(bytes);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let rec = TLSPlaintext::decode(&mut r).expect("whole records");
-        out.push((rec.type_, rec.fragment.to_vec()));
-    }
-    out
-}
-
-fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
-    TLSPlaintext {
-        type_: typ,
-        version: TLS12,
-        fragment,
-    }
-    .to_vec()
-}
-
-fn decode_hs(bytes: &[u8]) -> Handshake<'_> {
-    Handshake::from_bytes(
-        bytes,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
-    )
-    .expect("a handshake message")
-}
-
-/// `got` is the error `want`, sticky, and the only thing sent is the fatal `alert` in the clear.
+/// The error in `got`, which must be an `UnexpectedMessage`.
 #[track_caller]
-fn fails_in_clear(conn: &mut ConnectionCommon, got: Result<spectls::IoState, Error>, alert: A) {
-    let err = got.expect_err("the connection should fail");
-    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
-    assert_eq!(conn.process_new_packets().expect_err("sticky"), err);
-    let out = records(&drain(conn));
-    assert_eq!(out.len(), 1, "one record: the alert");
-    assert_eq!(out[0].0, ContentType::Alert);
-    assert_eq!(
-        Alert::from_bytes(&out[0].1).expect("an alert"),
-        Alert {
-            level: AlertLevel::Fatal,
-            description: alert
-        }
-    );
-}
-
-fn fresh_server() -> ServerConnection {
-    ServerConnection::new(Arc::new(server_config(false))).expect("server")
-}
-
-/// A real spectls client's ClientHello message (without its record header).
-fn client_hello_message() -> Vec<u8> {
-    let (mut c, _) = pair(client_config(), server_config(false));
-    let recs = records(&drain(&mut c));
-    recs[0].1.clone()
+fn unexpected(got: &Result<IoState, Error>) -> Error {
+    match got {
+        Err(e @ Error::UnexpectedMessage { .. }) => e.clone(),
+        other => panic!("expected UnexpectedMessage, got {other:?}"),
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -95,8 +46,8 @@ fn client_version_above_tls12_gets_a_tls12_server_hello() {
             &frame(ContentType::Handshake, &Handshake::ClientHello(ch).to_vec()),
         )
         .unwrap_or_else(|e| panic!("{{{major},{minor}}} refused: {e}"));
-        let recs = records(&drain(&mut s));
-        let Handshake::ServerHello(sh) = decode_hs(&recs[0].1) else {
+        let recs = split_records(&drain(&mut s));
+        let Handshake::ServerHello(sh) = decode_hs(fragment_of(&recs[0].1)) else {
             panic!("not a ServerHello")
         };
         assert_eq!(sh.server_version, TLS12, "{{{major},{minor}}}");
@@ -178,11 +129,8 @@ fn out_of_place_messages_are_unexpected_whatever_their_body() {
             &mut s,
             &frame(ContentType::Handshake, &raw_message(typ, body)),
         );
-        assert!(
-            matches!(got, Err(Error::UnexpectedMessage { .. })),
-            "{typ:?}: {got:?}"
-        );
-        fails_in_clear(&mut s, got, A::UnexpectedMessage);
+        let want = unexpected(&got);
+        failed_in_clear(&mut s, got, want, A::UnexpectedMessage);
     }
     // The client too: a Finished (3 bytes, malformed) where the ServerHello should be.
     let (mut c, _) = pair(client_config(), server_config(false));
@@ -194,7 +142,8 @@ fn out_of_place_messages_are_unexpected_whatever_their_body() {
             &raw_message(HandshakeType::Finished, &[0; 3]),
         ),
     );
-    fails_in_clear(&mut c, got, A::UnexpectedMessage);
+    let want = unexpected(&got);
+    failed_in_clear(&mut c, got, want, A::UnexpectedMessage);
 }
 
 /// Before: the server waited for the whole 60,000-byte body of a Certificate it could never
@@ -207,7 +156,8 @@ fn out_of_place_message_is_refused_at_its_header_before_its_body() {
         let mut head = vec![HandshakeType::Certificate.value()];
         head.extend_from_slice(&len.to_be_bytes()[1..]);
         let got = feed(&mut s, &frame(ContentType::Handshake, &head));
-        fails_in_clear(&mut s, got, A::UnexpectedMessage);
+        let want = unexpected(&got);
+        failed_in_clear(&mut s, got, want, A::UnexpectedMessage);
     }
 }
 
@@ -217,13 +167,13 @@ fn server_expecting_change_cipher_spec() -> ServerConnection {
     let (mut c, mut s) = pair(client_config(), server_config(false));
     transfer(&mut c, &mut s).expect("ClientHello");
     transfer(&mut s, &mut c).expect("server flight");
-    let flight = records(&drain(&mut c));
+    let flight = split_records(&drain(&mut c));
     let ccs = flight
         .iter()
         .position(|(t, _)| *t == ContentType::ChangeCipherSpec)
         .expect("a ChangeCipherSpec");
-    for (typ, payload) in &flight[..ccs] {
-        feed(&mut s, &frame(*typ, payload)).expect("ClientKeyExchange");
+    for (_, record) in &flight[..ccs] {
+        feed(&mut s, record).expect("ClientKeyExchange");
     }
     s
 }
@@ -235,7 +185,8 @@ fn change_cipher_spec_that_is_not_the_byte_1_is_unexpected_message() {
     for payload in [&[2u8][..], &[1, 1][..], &[0][..]] {
         let mut s = server_expecting_change_cipher_spec();
         let got = feed(&mut s, &frame(ContentType::ChangeCipherSpec, payload));
-        fails_in_clear(&mut s, got, A::UnexpectedMessage);
+        let want = unexpected(&got);
+        failed_in_clear(&mut s, got, want, A::UnexpectedMessage);
     }
     let mut s = server_expecting_change_cipher_spec();
     feed(&mut s, &frame(ContentType::ChangeCipherSpec, &[1])).expect("a genuine one");
@@ -252,18 +203,20 @@ fn certificate_whose_der_does_not_parse_is_bad_certificate() {
     ] {
         let (mut c, mut s) = pair(client_config(), server_config(false));
         transfer(&mut c, &mut s).expect("ClientHello");
-        let recs = records(&drain(&mut s));
-        feed(&mut c, &frame(ContentType::Handshake, &recs[0].1)).expect("ServerHello");
+        let recs = split_records(&drain(&mut s));
+        assert_eq!(recs[0].0, ContentType::Handshake);
+        feed(&mut c, &recs[0].1).expect("ServerHello");
         let bad = Handshake::Certificate(Certificate {
             certificate_list: vec![ASN1Cert(der)],
         })
         .to_vec();
         let got = feed(&mut c, &frame(ContentType::Handshake, &bad));
-        assert_eq!(
-            got.clone().err(),
-            Some(Error::InvalidCertificate(CertificateError::BadEncoding))
+        failed_in_clear(
+            &mut c,
+            got,
+            Error::InvalidCertificate(CertificateError::BadEncoding),
+            A::BadCertificate,
         );
-        fails_in_clear(&mut c, got, A::BadCertificate);
     }
 }
 
@@ -275,7 +228,7 @@ fn nothing_is_sent_after_our_close_notify() {
     let (mut c, mut s) = pair(client_config(), server_config(false));
     handshake(&mut c, &mut s).expect("handshake");
     s.send_close_notify();
-    let close = records(&drain(&mut s));
+    let close = split_records(&drain(&mut s));
     assert_eq!(close.len(), 1);
     assert_eq!(close[0].0, ContentType::Alert);
     let got = feed(
@@ -292,7 +245,7 @@ fn nothing_is_sent_after_our_close_notify() {
     let (mut c, mut s) = pair(client_config(), server_config(false));
     transfer(&mut c, &mut s).expect("ClientHello");
     c.send_close_notify();
-    assert_eq!(records(&drain(&mut c)).len(), 1, "the close_notify");
+    assert_eq!(split_records(&drain(&mut c)).len(), 1, "the close_notify");
     transfer(&mut s, &mut c).expect("server flight");
     assert!(
         drain(&mut c).is_empty(),

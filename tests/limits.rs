@@ -6,95 +6,44 @@
 
 mod common;
 
+use common::states::*;
 use common::*;
-use spectls::cipher::RecordEncrypter;
-use spectls::codec::{Codec, Encode, Reader};
-use spectls::keylog::KeyLog;
-use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use spectls::prf::{key_block, KeyBlock};
+use spectls::codec::Encode;
+use spectls::pki_types::CertificateDer;
 use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::suites::{lookup, SupportedCipherSuite};
-use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{
-    ASN1Cert, Alert, AlertDescription as A, AlertLevel, Certificate, CipherSuite,
-    CompressionMethod, ContentType, Extension, ExtensionType, Handshake, HashAlgorithm,
-    KeyExchangeAlgorithm, ProtocolVersion, PublicValueEncoding, Random, SessionID,
-    SignatureAlgorithm, SignatureAndHashAlgorithm, TLSPlaintext,
+    ASN1Cert, AlertDescription as A, AlertLevel, Certificate, CipherSuite, CompressionMethod,
+    ContentType, Extension, ExtensionType, Handshake, HashAlgorithm, SessionID, SignatureAlgorithm,
+    SignatureAndHashAlgorithm,
 };
 use spectls::{
     CertificateError, ClientConfig, ClientConnection, ConnectionCommon, Error, IoState,
     PeerMisbehaved, ServerConfig, ServerConnection,
 };
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-
-const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
+use std::sync::Arc;
 
 // ------------------------------------------------------------------------------------------
-// Bytes in, bytes out
+// Bytes in, bytes out (records, messages and failure checks: `common::states`)
 // ------------------------------------------------------------------------------------------
-
-/// One plaintext record.
-fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
-    TLSPlaintext {
-        type_: typ,
-        version: TLS12,
-        fragment,
-    }
-    .to_vec()
-}
 
 /// Records of `typ` carrying `data`, at most 2^14 bytes each.
 fn frames(typ: ContentType, data: &[u8]) -> Vec<u8> {
     data.chunks(1 << 14).flat_map(|c| frame(typ, c)).collect()
 }
 
-fn alert(level: AlertLevel, description: A) -> Vec<u8> {
-    Alert { level, description }.to_vec()
-}
-
 fn warning() -> Vec<u8> {
-    alert(AlertLevel::Warning, A::UserCanceled)
+    alert_payload(AlertLevel::Warning, A::UserCanceled)
 }
 
-/// The (type, fragment) of each whole record in `bytes`.
-fn records(bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
-    let mut r = Reader::new(bytes);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let rec = TLSPlaintext::decode(&mut r).expect("whole records");
-        out.push((rec.type_, rec.fragment.to_vec()));
-    }
-    out
-}
-
-fn decode_hs(bytes: &[u8]) -> Handshake<'_> {
-    Handshake::from_bytes(
-        bytes,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
-    )
-    .expect("a handshake message")
-}
-
-/// `got` failed with `want` (sticky), and the only record queued is the fatal `alert`, in the
-/// clear.
+/// The server answered: its first record holds a ServerHello.
 #[track_caller]
-fn fails_in_clear(
-    conn: &mut ConnectionCommon,
-    got: Result<IoState, Error>,
-    want: &Error,
-    alert: A,
-) {
-    let err = got.expect_err("the connection should fail");
-    assert_eq!(&err, want);
-    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
-    assert_eq!(conn.process_new_packets().expect_err("sticky"), err);
-    assert!(!conn.wants_read());
-    let out = records(&drain(conn));
-    assert_eq!(out.len(), 1, "one record: the alert");
-    assert_eq!(out[0].0, ContentType::Alert);
-    assert_eq!(out[0].1, self::alert(AlertLevel::Fatal, alert));
+fn answers_server_hello(s: &mut ServerConnection) {
+    let recs = split_records(&drain(s));
+    assert!(matches!(
+        decode_hs(fragment_of(&recs[0].1)),
+        Handshake::ServerHello(_)
+    ));
 }
 
 fn too_large(got: &Result<IoState, Error>) -> Error {
@@ -102,18 +51,6 @@ fn too_large(got: &Result<IoState, Error>) -> Error {
         Err(e @ Error::PeerMisbehaved(PeerMisbehaved::TooLarge(_))) => e.clone(),
         other => panic!("expected PeerMisbehaved::TooLarge, got {other:?}"),
     }
-}
-
-fn fresh_server() -> ServerConnection {
-    ServerConnection::new(Arc::new(server_config(false))).expect("server")
-}
-
-/// A client's real ClientHello message (its bytes, without the record header).
-fn client_hello_message() -> Vec<u8> {
-    let (mut c, _) = pair(client_config(), server_config(false));
-    let recs = records(&drain(&mut c));
-    assert_eq!(recs.len(), 1);
-    recs[0].1.clone()
 }
 
 /// `n` empty extensions of distinct types no one registered.
@@ -127,26 +64,10 @@ fn unknown_extensions(n: usize) -> Vec<Extension<'static>> {
 // A connected pair whose traffic keys the test knows
 // ------------------------------------------------------------------------------------------
 
-/// The master secrets a spectls client logs.
-#[derive(Debug, Default)]
-struct Secrets(Mutex<Vec<(Vec<u8>, Vec<u8>)>>);
-
-impl KeyLog for Secrets {
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        if label == "CLIENT_RANDOM" {
-            self.0
-                .lock()
-                .expect("lock")
-                .push((client_random.to_vec(), secret.to_vec()));
-        }
-    }
-}
-
 struct Keyed {
     c: ClientConnection,
     s: ServerConnection,
-    suite: &'static SupportedCipherSuite,
-    block: KeyBlock,
+    keys: Keys,
     /// The next sequence number of what the server writes.
     server_seq: u64,
 }
@@ -154,7 +75,7 @@ struct Keyed {
 impl Keyed {
     /// A handshake between a spectls client and server, and the server's write keys.
     fn new() -> Keyed {
-        let log = Arc::new(Secrets::default());
+        let log = Arc::new(KeyLogStore::default());
         let client = ClientConfig::builder()
             .with_root_certificates(roots())
             .with_key_log(log.clone())
@@ -163,30 +84,20 @@ impl Keyed {
         let (mut c, mut s) = pair(client, server_config(false));
         transfer(&mut c, &mut s).expect("ClientHello");
         let flight = drain(&mut s);
-        let recs = records(&flight);
-        let Handshake::ServerHello(sh) = decode_hs(&recs[0].1) else {
-            panic!("the first server record is its ServerHello")
-        };
-        let server_random = random_of(&sh.random);
+        let server_hello = fragment_of(&split_records(&flight)[0].1).to_vec();
         feed(&mut c, &flight).expect("server flight");
         handshake(&mut c, &mut s).expect("handshake");
-        let suite = lookup(c.negotiated_cipher_suite().expect("suite")).expect("a spectls suite");
-        let entries = log.0.lock().expect("lock").clone();
-        let [(client_random, master)] = entries.as_slice() else {
-            panic!("one key log entry, got {}", entries.len())
-        };
-        let block = key_block(
-            suite,
-            master.as_slice().try_into().expect("48 bytes"),
-            client_random.as_slice().try_into().expect("32 bytes"),
-            &server_random,
+        let keys = Keys::new(&log, &server_hello);
+        assert_eq!(
+            c.negotiated_cipher_suite(),
+            Some(keys.suite.suite),
+            "the suite"
         );
         // The server's Finished was its record 0.
         let mut keyed = Keyed {
             c,
             s,
-            suite,
-            block,
+            keys,
             server_seq: 1,
         };
         // Control: a record sealed here is what the server would have sent.
@@ -198,17 +109,9 @@ impl Keyed {
 
     /// A record as the server would protect it next.
     fn seal(&mut self, typ: ContentType, payload: &[u8]) -> Vec<u8> {
-        let enc = RecordEncrypter::new(
-            self.suite.aead,
-            &self.block.server_write_key,
-            &self.block.server_write_iv,
-        )
-        .expect("encrypter");
-        let mut fragment = Vec::new();
-        enc.seal(self.server_seq, typ, TLS12, payload, &mut fragment)
-            .expect("seal");
+        let record = self.keys.seal(false, self.server_seq, typ, payload);
         self.server_seq += 1;
-        frame(typ, &fragment)
+        record
     }
 
     fn empty(&mut self, n: usize) -> Vec<u8> {
@@ -227,24 +130,14 @@ impl Keyed {
     /// server reads exactly that alert.
     #[track_caller]
     fn client_fails(&mut self, got: Result<IoState, Error>, want: Error) {
-        let err = got.expect_err("the client should fail");
-        assert_eq!(err, want);
-        assert_eq!(err.alert(), Some(A::UnexpectedMessage));
-        assert_eq!(self.c.process_new_packets().expect_err("sticky"), err);
+        check_error(&mut self.c, got, &want, A::UnexpectedMessage);
         let out = drain(&mut self.c);
-        assert_eq!(records(&out).len(), 1, "one record: the alert");
+        assert_eq!(split_records(&out).len(), 1, "one record: the alert");
         assert_eq!(
             feed(&mut self.s, &out).expect_err("the server reads the alert"),
             Error::AlertReceived(A::UnexpectedMessage)
         );
     }
-}
-
-fn random_of(r: &Random) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out[..4].copy_from_slice(&r.gmt_unix_time.to_be_bytes());
-    out[4..].copy_from_slice(&r.random_bytes);
-    out
 }
 
 fn read_all(conn: &mut ConnectionCommon) -> Vec<u8> {
@@ -313,8 +206,7 @@ fn client_hello_up_to_openssls_131396_bytes_is_accepted_more_is_refused_at_its_h
     let hello = largest_client_hello();
     assert_eq!(hello.len(), 4 + 131_396);
     feed(&mut s, &frames(ContentType::Handshake, &hello)).expect("131,396-byte ClientHello");
-    let recs = records(&drain(&mut s));
-    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
+    answers_server_hello(&mut s);
 
     // One byte more is refused at the header, before anything else is buffered.
     let mut s = fresh_server();
@@ -323,7 +215,7 @@ fn client_hello_up_to_openssls_131396_bytes_is_accepted_more_is_refused_at_its_h
         &frame(ContentType::Handshake, &announced(1, 131_397, 0)),
     );
     let want = too_large(&got);
-    fails_in_clear(&mut s, got, &want, A::DecodeError);
+    failed_in_clear(&mut s, got, want, A::DecodeError);
 }
 
 #[test]
@@ -340,7 +232,7 @@ fn other_handshake_messages_over_64_kib_are_refused_at_their_header() {
         &frame(ContentType::Handshake, &announced(2, 0x1_0001, 100)),
     );
     let want = too_large(&got);
-    fails_in_clear(&mut c, got, &want, A::DecodeError);
+    failed_in_clear(&mut c, got, want, A::DecodeError);
 
     // Exactly 64 KiB is waited for, and once whole it is parsed (zeros: malformed).
     let mut c = client_waiting_for_server_hello();
@@ -356,9 +248,12 @@ fn other_handshake_messages_over_64_kib_are_refused_at_their_header() {
 fn client_expecting_certificate(config: ClientConfig) -> ClientConnection {
     let (mut c, mut s) = pair(config, server_config(false));
     transfer(&mut c, &mut s).expect("ClientHello");
-    let recs = records(&drain(&mut s));
-    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
-    feed(&mut c, &frame(ContentType::Handshake, &recs[0].1)).expect("ServerHello");
+    let recs = split_records(&drain(&mut s));
+    assert!(matches!(
+        decode_hs(fragment_of(&recs[0].1)),
+        Handshake::ServerHello(_)
+    ));
+    feed(&mut c, &recs[0].1).expect("ServerHello");
     c
 }
 
@@ -383,7 +278,7 @@ fn certificate_message_up_to_max_certificate_list_size_is_read_more_is_refused_a
         &frame(ContentType::Handshake, &announced(11, 100 * 1024 + 1, 0)),
     );
     let want = too_large(&got);
-    fails_in_clear(&mut c, got, &want, A::DecodeError);
+    failed_in_clear(&mut c, got, want, A::DecodeError);
 
     // The limit is the configuration's: at 16 KiB the 70 KiB message is refused at its header.
     let config = ClientConfig::builder()
@@ -394,7 +289,7 @@ fn certificate_message_up_to_max_certificate_list_size_is_read_more_is_refused_a
     let mut c = client_expecting_certificate(config);
     let got = feed(&mut c, &frame(ContentType::Handshake, &cert[..100]));
     let want = too_large(&got);
-    fails_in_clear(&mut c, got, &want, A::DecodeError);
+    failed_in_clear(&mut c, got, want, A::DecodeError);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -431,55 +326,12 @@ fn server_chain_of_ten_is_accepted_eleven_is_bad_certificate() {
     let want = Error::InvalidCertificate(CertificateError::Other(
         "certificate chain of 11 certificates; at most 10 accepted".into(),
     ));
-    let err = got.expect_err("refused");
-    assert_eq!(err, want);
-    assert_eq!(err.alert(), Some(A::BadCertificate));
-    let out = drain(&mut c);
-    assert_eq!(
-        records(&out),
-        [(
-            ContentType::Alert,
-            alert(AlertLevel::Fatal, A::BadCertificate)
-        )]
-    );
+    let out = failed_in_clear(&mut c, got, want, A::BadCertificate);
     assert!(c.peer_certificates().is_none());
     assert_eq!(
         feed(&mut s, &out).expect_err("the server reads the alert"),
         Error::AlertReceived(A::BadCertificate)
     );
-}
-
-/// A client identity from a fresh rcgen CA: the leaf followed by `n - 1` copies of the CA, the
-/// key, and roots holding the CA.
-fn client_chain_of(
-    n: usize,
-) -> (
-    Vec<CertificateDer<'static>>,
-    PrivateKeyDer<'static>,
-    RootCertStore,
-) {
-    use rcgen::{
-        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair, KeyUsagePurpose,
-    };
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "limits client CA");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA");
-    let mut params = CertificateParams::new(vec!["client.test".to_string()]).expect("params");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let key = KeyPair::generate().expect("key");
-    let leaf = params.signed_by(&key, &ca).expect("leaf").der().clone();
-    let mut roots = RootCertStore::empty();
-    roots.add(ca.der().clone()).expect("root");
-    let chain = std::iter::once(leaf)
-        .chain(std::iter::repeat_n(ca.der().clone(), n - 1))
-        .collect();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    (chain, key, roots)
 }
 
 fn client_auth_pair(n: usize) -> (ClientConnection, ServerConnection) {
@@ -490,19 +342,7 @@ fn client_auth_pair(n: usize) -> (ClientConnection, ServerConnection) {
         .expect("client cert")
         .build()
         .expect("client config");
-    let verifier = WebPkiClientVerifier::builder(Arc::new(client_roots))
-        .build()
-        .expect("client verifier");
-    let server = ServerConfig::builder()
-        .with_single_cert(
-            certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            private_key_from_pem(ECDSA_KEY).expect("key"),
-        )
-        .expect("cert")
-        .with_client_cert_verifier(verifier)
-        .build()
-        .expect("server config");
-    pair(client, server)
+    pair(client, client_auth_server(client_roots))
 }
 
 #[test]
@@ -548,8 +388,7 @@ fn client_hello_with_extensions(total: usize) -> Vec<u8> {
 fn client_hello_with_150_extensions_is_accepted() {
     let mut s = fresh_server();
     feed(&mut s, &client_hello_with_extensions(150)).expect("150 extensions");
-    let recs = records(&drain(&mut s));
-    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
+    answers_server_hello(&mut s);
 }
 
 #[test]
@@ -584,16 +423,15 @@ fn client_hello_with_a_signature_algorithms_list_near_its_ceiling_is_accepted() 
     let hello = Handshake::ClientHello(ch).to_vec();
     let mut s = fresh_server();
     feed(&mut s, &frames(ContentType::Handshake, &hello)).expect("accepted");
-    let recs = records(&drain(&mut s));
-    assert!(matches!(decode_hs(&recs[0].1), Handshake::ServerHello(_)));
+    answers_server_hello(&mut s);
 }
 
 #[test]
 fn server_hello_with_many_extensions_is_judged_by_what_they_are() {
     let (mut c, mut s) = pair(client_config(), server_config(false));
     transfer(&mut c, &mut s).expect("ClientHello");
-    let recs = records(&drain(&mut s));
-    let Handshake::ServerHello(mut sh) = decode_hs(&recs[0].1) else {
+    let recs = split_records(&drain(&mut s));
+    let Handshake::ServerHello(mut sh) = decode_hs(fragment_of(&recs[0].1)) else {
         panic!("a ServerHello")
     };
     let exts = sh.extensions.get_or_insert_with(Vec::new);
@@ -602,10 +440,10 @@ fn server_hello_with_many_extensions_is_judged_by_what_they_are() {
     let rec = frame(ContentType::Handshake, &Handshake::ServerHello(sh).to_vec());
     // No count limit: the first unknown one is refused as unsolicited (RFC 5246 7.4.1.4).
     let got = feed(&mut c, &rec);
-    fails_in_clear(
+    failed_in_clear(
         &mut c,
         got,
-        &Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(0xfa00)),
+        Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(0xfa00)),
         A::UnsupportedExtension,
     );
 }
@@ -721,10 +559,10 @@ fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() 
     feed(&mut s, &warnings).expect("8 warnings");
     assert!(!s.wants_write());
     let got = feed(&mut s, &frame(ContentType::Alert, &warning()));
-    fails_in_clear(
+    failed_in_clear(
         &mut s,
         got,
-        &Error::PeerMisbehaved(PeerMisbehaved::TooManyWarningAlerts),
+        Error::PeerMisbehaved(PeerMisbehaved::TooManyWarningAlerts),
         A::UnexpectedMessage,
     );
 
@@ -740,10 +578,10 @@ fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() 
     drain(&mut s);
     feed(&mut s, &warnings).expect("8 more warnings");
     let got = feed(&mut s, &frame(ContentType::Alert, &warning()));
-    fails_in_clear(
+    failed_in_clear(
         &mut s,
         got,
-        &Error::PeerMisbehaved(PeerMisbehaved::TooManyWarningAlerts),
+        Error::PeerMisbehaved(PeerMisbehaved::TooManyWarningAlerts),
         A::UnexpectedMessage,
     );
 
@@ -807,7 +645,7 @@ fn close_notify_after_eight_warnings_is_a_clean_close() {
     let mut input = k.warnings(8);
     input.extend(k.seal(
         ContentType::Alert,
-        &alert(AlertLevel::Warning, A::CloseNotify),
+        &alert_payload(AlertLevel::Warning, A::CloseNotify),
     ));
     let state = feed(&mut k.c, &input).expect("warnings then close_notify");
     assert!(state.peer_has_closed);

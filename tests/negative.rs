@@ -69,52 +69,9 @@ fn ccs_payload() -> Vec<u8> {
     .to_vec()
 }
 
-fn fatal(description: A) -> Alert {
-    Alert {
-        level: AlertLevel::Fatal,
-        description,
-    }
-}
-
 // ------------------------------------------------------------------------------------------
-// Failure checks, both sides
+// Failure checks, both sides (`check_error`, `failed_in_clear`: `common::states`)
 // ------------------------------------------------------------------------------------------
-
-/// `got` is `victim`'s failure: the exact error, the alert it maps to, and sticky.
-#[track_caller]
-fn check_error(victim: &mut ConnectionCommon, got: Result<IoState, Error>, want: &Error, alert: A) {
-    let err = got.expect_err("the connection should fail");
-    assert_eq!(&err, want);
-    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
-    assert_eq!(
-        victim.process_new_packets().expect_err("errors are sticky"),
-        err
-    );
-}
-
-/// A failure before `victim` protects its records: the only record it queued is the fatal
-/// alert, in the clear. Returns the bytes for the peer.
-#[track_caller]
-fn failed_in_clear(
-    victim: &mut ConnectionCommon,
-    got: Result<IoState, Error>,
-    want: Error,
-    alert: A,
-) -> Vec<u8> {
-    check_error(victim, got, &want, alert);
-    let out = drain(victim);
-    let recs = split_records(&out);
-    assert_eq!(
-        types_of(&recs),
-        [ContentType::Alert],
-        "only the alert is sent"
-    );
-    assert_eq!(
-        Alert::from_bytes(fragment_of(&recs[0].1)).expect("a plaintext alert"),
-        fatal(alert)
-    );
-    out
-}
 
 /// A failure once `victim` protects its records: one alert record the size of a sealed 2-byte
 /// alert (GCM: 8-byte explicit nonce + 16-byte tag; ChaCha20: tag only). Its body is checked by
@@ -126,15 +83,8 @@ fn failed_encrypted(
     want: Error,
     alert: A,
 ) -> Vec<u8> {
-    check_error(victim, got, &want, alert);
-    let out = drain(victim);
-    let recs = split_records(&out);
-    assert_eq!(
-        types_of(&recs),
-        [ContentType::Alert],
-        "only the alert is sent"
-    );
-    let len = fragment_of(&recs[0].1).len();
+    let out = failed_with_one_alert(victim, got, &want, alert);
+    let len = fragment_of(&out).len();
     assert!(
         len == 2 + 8 + 16 || len == 2 + 16,
         "a sealed 2-byte alert, not {len} bytes"
@@ -206,36 +156,6 @@ fn allowed(table: &[Transition], state: &str, kind: InputKind) -> bool {
 // ------------------------------------------------------------------------------------------
 // Hand-built messages
 // ------------------------------------------------------------------------------------------
-
-/// A minimal ClientHello the ECDSA test server accepts.
-fn base_client_hello() -> ClientHello<'static> {
-    ClientHello {
-        client_version: TLS12,
-        random: Random {
-            gmt_unix_time: 0x5f5e_1000,
-            random_bytes: [7; 28],
-        },
-        session_id: SessionID(&[]),
-        cipher_suites: vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-        compression_methods: vec![CompressionMethod::Null],
-        extensions: Some(vec![
-            // secp256r1 is needed for the server's P-256 certificate (RFC 8422 5.3).
-            Extension::EllipticCurves(NamedCurveList {
-                named_curve_list: vec![NamedCurve::X25519, NamedCurve::Secp256r1],
-            }),
-            Extension::EcPointFormats(ECPointFormatList {
-                ec_point_format_list: vec![ECPointFormat::Uncompressed],
-            }),
-            Extension::SignatureAlgorithms(SignatureAndHashAlgorithmList {
-                supported_signature_algorithms: vec![ecdsa_p256()],
-            }),
-            Extension::ExtendedMasterSecret(ExtendedMasterSecret {}),
-            Extension::RenegotiationInfo(RenegotiationInfo {
-                renegotiated_connection: &[],
-            }),
-        ]),
-    }
-}
 
 /// `base_client_hello` with `edit` applied, as a record.
 fn client_hello_with(edit: impl FnOnce(&mut ClientHello<'static>)) -> Vec<u8> {

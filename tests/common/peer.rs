@@ -156,7 +156,8 @@ pub struct Peer {
     transcript_chars: usize,
 }
 
-fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+/// A thread that appends everything `from` yields to `into`, until it ends or fails.
+pub fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
     thread::spawn(move || {
         let mut chunk = [0u8; 16384];
         while let Ok(n @ 1..) = from.read(&mut chunk) {

@@ -4,7 +4,9 @@
 //! The peer is rustls with a key log: its master secret gives both directions' traffic keys
 //! (through spectls' own `prf::key_block`), so a test can seal records as the peer would in the
 //! states that read only protected records (after the peer's ChangeCipherSpec), and open what
-//! spectls sends back. Framing helpers for records and handshake messages come with it.
+//! spectls sends back. Framing helpers for records and handshake messages, hand-built hellos and
+//! the failure checks (`check_error`, `failed_in_clear`) come with it, for `hardening.rs`,
+//! `extensions_hardening.rs` and `limits.rs` too.
 
 use super::*;
 use rcgen::{
@@ -20,9 +22,12 @@ use spectls::sign::{algorithm_of, certs_from_pem, private_key_from_pem};
 use spectls::suites::{lookup, SupportedCipherSuite};
 use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{
-    Alert, AlertDescription, AlertLevel, CertificateRequest, ClientCertificateType, ContentType,
-    Handshake, HandshakeHeader, HandshakeType, KeyExchangeAlgorithm, ProtocolVersion,
-    PublicValueEncoding, Random, SignatureAndHashAlgorithm, SignatureScheme, TLSPlaintext,
+    Alert, AlertDescription, AlertLevel, CertificateRequest, CipherSuite, ClientCertificateType,
+    ClientHello, CompressionMethod, ContentType, ECPointFormat, ECPointFormatList,
+    ExtendedMasterSecret, Extension, Handshake, HandshakeHeader, HandshakeType,
+    KeyExchangeAlgorithm, NamedCurve, NamedCurveList, ProtocolVersion, PublicValueEncoding, Random,
+    RenegotiationInfo, SessionID, SignatureAndHashAlgorithm, SignatureAndHashAlgorithmList,
+    SignatureScheme, TLSPlaintext,
 };
 use spectls::{ClientConnection, ConnectionCommon, Error, IoState, ServerConfig, ServerConnection};
 use std::io;
@@ -70,6 +75,13 @@ pub fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
 
 pub fn alert_payload(level: AlertLevel, description: AlertDescription) -> Vec<u8> {
     Alert { level, description }.to_vec()
+}
+
+pub fn fatal(description: AlertDescription) -> Alert {
+    Alert {
+        level: AlertLevel::Fatal,
+        description,
+    }
 }
 
 /// The handshake messages carried by plaintext handshake records, whole, in order.
@@ -148,11 +160,113 @@ pub fn ecdsa_server_with(
     .expect("server config")
 }
 
+/// A server connection waiting for its ClientHello (ECDSA test certificate).
+pub fn fresh_server() -> ServerConnection {
+    ServerConnection::new(Arc::new(server_config(false))).expect("server")
+}
+
+/// A real spectls client's ClientHello message (without its record header).
+pub fn client_hello_message() -> Vec<u8> {
+    let (mut c, _) = pair(client_config(), server_config(false));
+    let recs = split_records(&drain(&mut c));
+    assert_eq!(types_of(&recs), [ContentType::Handshake], "one record");
+    fragment_of(&recs[0].1).to_vec()
+}
+
+/// A minimal ClientHello the ECDSA test server accepts.
+pub fn base_client_hello() -> ClientHello<'static> {
+    ClientHello {
+        client_version: TLS12,
+        random: Random {
+            gmt_unix_time: 0x5f5e_1000,
+            random_bytes: [7; 28],
+        },
+        session_id: SessionID(&[]),
+        cipher_suites: vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+        compression_methods: vec![CompressionMethod::Null],
+        extensions: Some(vec![
+            // secp256r1 is needed for the server's P-256 certificate (RFC 8422 5.3).
+            Extension::EllipticCurves(NamedCurveList {
+                named_curve_list: vec![NamedCurve::X25519, NamedCurve::Secp256r1],
+            }),
+            Extension::EcPointFormats(ECPointFormatList {
+                ec_point_format_list: vec![ECPointFormat::Uncompressed],
+            }),
+            Extension::SignatureAlgorithms(SignatureAndHashAlgorithmList {
+                supported_signature_algorithms: vec![ecdsa_p256()],
+            }),
+            Extension::ExtendedMasterSecret(ExtendedMasterSecret {}),
+            Extension::RenegotiationInfo(RenegotiationInfo {
+                renegotiated_connection: &[],
+            }),
+        ]),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Failure checks
+// ------------------------------------------------------------------------------------------
+
+/// `got` is `victim`'s failure: the exact error, the alert it maps to, sticky, and it reads
+/// no more.
+#[track_caller]
+pub fn check_error(
+    victim: &mut ConnectionCommon,
+    got: Result<IoState, Error>,
+    want: &Error,
+    alert: AlertDescription,
+) {
+    let err = got.expect_err("the connection should fail");
+    assert_eq!(&err, want);
+    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
+    assert_eq!(
+        victim.process_new_packets().expect_err("errors are sticky"),
+        err
+    );
+    assert!(!victim.wants_read(), "a failed connection reads no more");
+}
+
+/// `check_error`, and the only record `victim` queued is an alert (in the clear or sealed: the
+/// caller checks which). Returns that record, for the peer.
+#[track_caller]
+pub fn failed_with_one_alert(
+    victim: &mut ConnectionCommon,
+    got: Result<IoState, Error>,
+    want: &Error,
+    alert: AlertDescription,
+) -> Vec<u8> {
+    check_error(victim, got, want, alert);
+    let out = drain(victim);
+    assert_eq!(
+        types_of(&split_records(&out)),
+        [ContentType::Alert],
+        "only the alert is sent"
+    );
+    out
+}
+
+/// A failure before `victim` protects its records: the only record it queued is the fatal
+/// alert, in the clear. Returns the bytes for the peer.
+#[track_caller]
+pub fn failed_in_clear(
+    victim: &mut ConnectionCommon,
+    got: Result<IoState, Error>,
+    want: Error,
+    alert: AlertDescription,
+) -> Vec<u8> {
+    let out = failed_with_one_alert(victim, got, &want, alert);
+    assert_eq!(
+        Alert::from_bytes(fragment_of(&out)).expect("a plaintext alert"),
+        fatal(alert)
+    );
+    out
+}
+
 // ------------------------------------------------------------------------------------------
 // rustls as a peer whose keys we know, and connections in every state
 // ------------------------------------------------------------------------------------------
 
-/// The TLS 1.2 master secrets rustls logs, by client random.
+/// The TLS 1.2 master secrets a key log (rustls' or spectls') gets, by client random.
 #[derive(Debug, Default)]
 pub struct KeyLogStore(pub Mutex<Vec<(Vec<u8>, Vec<u8>)>>);
 
@@ -161,16 +275,27 @@ impl KeyLogStore {
     pub fn clear(&self) {
         self.0.lock().expect("lock").clear();
     }
-}
 
-impl rustls::KeyLog for KeyLogStore {
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+    fn record(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         if label == "CLIENT_RANDOM" {
             self.0
                 .lock()
                 .expect("lock")
                 .push((client_random.to_vec(), secret.to_vec()));
         }
+    }
+}
+
+impl rustls::KeyLog for KeyLogStore {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.record(label, client_random, secret);
+    }
+}
+
+/// The same store serves a spectls connection's key log.
+impl spectls::keylog::KeyLog for KeyLogStore {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.record(label, client_random, secret);
     }
 }
 
@@ -389,6 +514,20 @@ pub struct AtState {
 }
 
 impl AtState {
+    /// `victim` in `state`, before anything is protected either way (the driver fills in the
+    /// rest as it goes).
+    pub fn new(state: &'static str, victim: Victim, victim_is_client: bool) -> AtState {
+        AtState {
+            state,
+            victim,
+            victim_is_client,
+            keys: None,
+            peer_seq: None,
+            victim_seq: None,
+            rest: Vec::new(),
+        }
+    }
+
     /// A record of `typ` as the peer would send it now: in the clear or sealed.
     pub fn record(&self, typ: ContentType, payload: &[u8]) -> Vec<u8> {
         match self.peer_seq {
@@ -471,15 +610,7 @@ pub fn client_at(state: &'static str) -> AtState {
         ]
     };
     assert_eq!(kinds_of(&msgs), flight);
-    let mut at = AtState {
-        state,
-        victim: Box::new(c),
-        victim_is_client: true,
-        keys: None,
-        peer_seq: None,
-        victim_seq: None,
-        rest: Vec::new(),
-    };
+    let mut at = AtState::new(state, Box::new(c), true);
     let index_of = |t: HandshakeType| flight.iter().position(|k| *k == t).expect("in the flight");
     let delivered = match state {
         "ExpectServerHello" => 0,
@@ -577,15 +708,8 @@ pub fn client_resumed_at(state: &'static str) -> AtState {
     };
     assert_eq!(kinds_of(&msgs), want, "an abbreviated handshake");
     assert_eq!(session_id_of(&msgs[0]), offered, "the server resumes");
-    let mut at = AtState {
-        state,
-        victim: Box::new(c),
-        victim_is_client: true,
-        keys: Some(Keys::new(&log, &msgs[0])),
-        peer_seq: None,
-        victim_seq: None,
-        rest: Vec::new(),
-    };
+    let mut at = AtState::new(state, Box::new(c), true);
+    at.keys = Some(Keys::new(&log, &msgs[0]));
     feed(&mut at.victim, &reframe(&msgs[..1])).expect("ServerHello");
     assert!(at.victim.is_resumed());
     match state {
@@ -615,15 +739,7 @@ pub fn server_at(state: &'static str) -> AtState {
     let log = Arc::new(KeyLogStore::default());
     let mut peer = rustls_client(log.clone());
     let s = ServerConnection::new(Arc::new(server_config(false))).expect("server");
-    let mut at = AtState {
-        state,
-        victim: Box::new(s),
-        victim_is_client: false,
-        keys: None,
-        peer_seq: None,
-        victim_seq: None,
-        rest: Vec::new(),
-    };
+    let mut at = AtState::new(state, Box::new(s), false);
     if state == "ExpectClientHello" {
         return at;
     }
@@ -680,20 +796,34 @@ pub fn client_identity() -> (
     PrivateKeyDer<'static>,
     RootCertStore,
 ) {
+    client_chain_of(1)
+}
+
+/// `client_identity` with a chain of `n`: the leaf followed by `n - 1` copies of its CA.
+pub fn client_chain_of(
+    n: usize,
+) -> (
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+    RootCertStore,
+) {
     let ca = rcgen_ca("spectls client CA");
     let mut params =
         CertificateParams::new(vec!["client.test".to_string()]).expect("client params");
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     let key = KeyPair::generate().expect("key");
-    let cert = params
+    let leaf = params
         .signed_by(&key, &ca)
         .expect("client cert")
         .der()
         .clone();
     let mut roots = RootCertStore::empty();
     roots.add(ca.der().clone()).expect("root");
+    let chain = std::iter::once(leaf)
+        .chain(std::iter::repeat_n(ca.der().clone(), n - 1))
+        .collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    (vec![cert], key, roots)
+    (chain, key, roots)
 }
 
 /// A server that asks for and verifies client certificates, trusting `roots` for them.
@@ -712,15 +842,7 @@ pub fn server_client_auth_at(state: &'static str) -> AtState {
     let log = Arc::new(KeyLogStore::default());
     let mut peer = rustls_client_with(&rustls_client_config(log.clone(), Some((chain, key))));
     let s = ServerConnection::new(Arc::new(client_auth_server(client_roots))).expect("server");
-    let mut at = AtState {
-        state,
-        victim: Box::new(s),
-        victim_is_client: false,
-        keys: None,
-        peer_seq: None,
-        victim_seq: None,
-        rest: Vec::new(),
-    };
+    let mut at = AtState::new(state, Box::new(s), false);
     feed(&mut at.victim, &rustls_out(&mut peer)).expect("ClientHello");
     let flight = drain(&mut at.victim);
     let msgs = handshake_messages(&flight);
@@ -765,15 +887,7 @@ pub fn server_resumed_at(state: &'static str) -> AtState {
 
     let mut peer = rustls_client_with(&client);
     let s = ServerConnection::new(server).expect("server");
-    let mut at = AtState {
-        state,
-        victim: Box::new(s),
-        victim_is_client: false,
-        keys: None,
-        peer_seq: None,
-        victim_seq: None,
-        rest: Vec::new(),
-    };
+    let mut at = AtState::new(state, Box::new(s), false);
     let hello = rustls_out(&mut peer);
     let offered = session_id_of(&handshake_messages(&hello)[0]);
     feed(&mut at.victim, &hello).expect("ClientHello");
