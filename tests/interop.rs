@@ -528,16 +528,42 @@ fn s_client_vs_spectls_server(case: &'static Case) {
     s_client_session(&openssl, case, &[], &[]);
 }
 
+/// A real TLS 1.3-capable client (s_client with its default versions, 1.3 and 1.2, and so
+/// supported_versions in its hello) negotiates TLS 1.2 with the spectls server (RFC 8446 D).
+#[test]
+fn openssl_s_client_offering_tls13_gets_tls12() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    s_client_session_offering(&openssl, &ECDHE_ECDSA_AES128_GCM_SHA256, &[], &[], &[]);
+}
+
 /// `openssl s_client` with `extra` arguments against the spectls server; `want` are more lines
 /// s_client must print.
 fn s_client_session(openssl: &Path, case: &'static Case, extra: &[&str], want: &[&str]) {
+    s_client_session_offering(openssl, case, &["-tls1_2"], extra, want)
+}
+
+/// As `s_client_session`, with `versions` as s_client's version arguments.
+fn s_client_session_offering(
+    openssl: &Path,
+    case: &'static Case,
+    versions: &[&str],
+    extra: &[&str],
+    want: &[&str],
+) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = listener.local_addr().unwrap().port();
     let payload = client_payload(case);
     let reply = server_reply(&payload);
     // The server closes first: s_client prints "closed" and answers with its close_notify.
     let server = spawn_spectls_server(listener, case, payload.len(), reply.clone(), Closer::Server);
-    let cmd = verifying_s_client(openssl, port, &["-tls1_2", "-cipher", case.openssl], extra);
+    let protocol: Vec<&str> = versions
+        .iter()
+        .copied()
+        .chain(["-cipher", case.openssl])
+        .collect();
+    let cmd = verifying_s_client(openssl, port, &protocol, extra);
     let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
     // stdin stays open until s_client exits: its end would make s_client close first.
     client.write_stdin(&payload);
