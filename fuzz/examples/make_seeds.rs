@@ -31,6 +31,14 @@ impl Seeds {
             dir.insert(name.into(), bytes);
         }
     }
+
+    /// A copy of `target`'s seeds (name, bytes), to build other targets' seeds from.
+    fn of(&self, target: &str) -> Vec<(String, Vec<u8>)> {
+        self.0
+            .get(target)
+            .map(|d| d.iter().map(|(n, b)| (n.clone(), b.clone())).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// Record descriptor for the reassembler target: a handshake record of `len` bytes.
@@ -364,11 +372,7 @@ fn registry_seeds(seeds: &mut Seeds) {
 /// application data record (raw), and a changed byte in the second record (XOR).
 fn inplace_seeds(seeds: &mut Seeds) {
     for (from, side) in [("server_fresh", 0u8), ("client_fresh", 1)] {
-        let streams: Vec<(String, Vec<u8>)> = seeds
-            .0
-            .get(from)
-            .map(|d| d.iter().map(|(n, b)| (n.clone(), b.clone())).collect())
-            .unwrap_or_default();
+        let streams = seeds.of(from);
         for (name, stream) in &streams {
             seeds.add(
                 "inplace",
@@ -451,11 +455,7 @@ fn inplace_seeds(seeds: &mut Seeds) {
 /// the peer's whole stream (the issue 9.1 inputs).
 fn stream_seeds(seeds: &mut Seeds) {
     for (from, side) in [("server_fresh", 0u8), ("client_fresh", 1)] {
-        let streams: Vec<(String, Vec<u8>)> = seeds
-            .0
-            .get(from)
-            .map(|d| d.iter().map(|(n, b)| (n.clone(), b.clone())).collect())
-            .unwrap_or_default();
+        let streams = seeds.of(from);
         for (name, stream) in &streams {
             let add = |seeds: &mut Seeds, tag: &str, head: &[u8]| {
                 seeds.add("stream", format!("{tag}-{name}"), [head, stream].concat());
