@@ -391,9 +391,9 @@ impl ConnectionCommon {
                 // The state must allow the message's type (read from its 4-byte header) before
                 // its body is waited for or decoded: out of place is `unexpected_message`,
                 // whatever the body holds.
-                while let Some(typ) = self.joiner.next_type()? {
-                    self.check_allowed(InputKind::Handshake(typ))?;
-                    let Some((_, n)) = self.joiner.next()? else {
+                while let Some(header) = self.joiner.header()? {
+                    self.check_allowed(InputKind::Handshake(header.msg_type))?;
+                    let Some(n) = self.joiner.whole_len(&header)? else {
                         break;
                     };
                     if self.handshake_done {

@@ -280,18 +280,10 @@ impl HandshakeJoiner {
         self.buf.is_empty()
     }
 
-    /// The type of the first message, once its header is here (the body may still be coming):
-    /// enough to refuse a message the state does not allow before its body is buffered or read.
-    pub(crate) fn next_type(&self) -> Result<Option<HandshakeType>, Error> {
-        Ok(self.header()?.map(|h| h.msg_type))
-    }
-
-    /// The first message's type and total length (header included), once all of it is here.
-    /// A body over its type's size limit is refused as soon as the header is here.
-    pub(crate) fn next(&self) -> Result<Option<(HandshakeType, usize)>, Error> {
-        let Some(header) = self.header()? else {
-            return Ok(None);
-        };
+    /// The first message's length, header included, once all of it is here; `header` is its
+    /// header (from [`header`](Self::header)). A body over its type's size limit is refused as
+    /// soon as the header is here, before the body is buffered.
+    pub(crate) fn whole_len(&self, header: &HandshakeHeader) -> Result<Option<usize>, Error> {
         let (limit, what) = match header.msg_type {
             HandshakeType::ClientHello => (MAX_CLIENT_HELLO, "ClientHello over 131,396 bytes"),
             HandshakeType::Certificate => (
@@ -304,11 +296,13 @@ impl HandshakeJoiner {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(what)));
         }
         let total = HANDSHAKE_HEADER_LEN + header.length as usize;
-        Ok((self.buf.len() >= total).then_some((header.msg_type, total)))
+        Ok((self.buf.len() >= total).then_some(total))
     }
 
-    /// The first message's header, once its 4 bytes are here.
-    fn header(&self) -> Result<Option<HandshakeHeader>, Error> {
+    /// The first message's header, once its 4 bytes are here (the body may still be coming):
+    /// its type is enough to refuse a message the state does not allow before its body is
+    /// buffered or read.
+    pub(crate) fn header(&self) -> Result<Option<HandshakeHeader>, Error> {
         if self.buf.len() < HANDSHAKE_HEADER_LEN {
             return Ok(None);
         }

@@ -25,15 +25,10 @@ where
 
     /// Runs the handshake to completion. A peer that closes or fails mid-handshake is an error.
     pub fn handshake(&mut self) -> io::Result<()> {
+        // Not a spin: while handshaking, complete_io returns only once the handshake is done,
+        // or with an error.
         while self.conn.is_handshaking() {
-            // complete_io returns only when the handshake is done or failed; the check is a
-            // second guard against a loop that makes no progress.
-            if self.conn.complete_io(&mut self.sock)? == (0, 0) && self.conn.is_handshaking() {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    crate::Error::UnexpectedEof,
-                ));
-            }
+            self.conn.complete_io(&mut self.sock)?;
         }
         Ok(())
     }
