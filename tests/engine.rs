@@ -3,9 +3,7 @@
 mod common;
 
 use common::*;
-use spectls::client::CLIENT_TRANSITIONS;
-use spectls::handshake::{render_dot, render_table};
-use spectls::server::SERVER_TRANSITIONS;
+use spectls::handshake::table::{client_transitions, render_dot, render_table, server_transitions};
 use spectls::suites::SignatureFamily;
 use spectls::suites::ALL_CIPHER_SUITES;
 use spectls::wire::NamedCurve;
@@ -14,9 +12,11 @@ use std::io::{Read, Write};
 
 #[test]
 fn state_tables() {
-    insta::assert_snapshot!("client_transitions", render_table(CLIENT_TRANSITIONS));
-    insta::assert_snapshot!("server_transitions", render_table(SERVER_TRANSITIONS));
-    insta::assert_snapshot!("client_dot", render_dot("client", CLIENT_TRANSITIONS));
+    let (client, server) = (client_transitions(), server_transitions());
+    insta::assert_snapshot!("client_transitions", render_table(&client));
+    insta::assert_snapshot!("server_transitions", render_table(&server));
+    insta::assert_snapshot!("client_dot", render_dot("client", &client));
+    insta::assert_snapshot!("server_dot", render_dot("server", &server));
 }
 
 #[test]

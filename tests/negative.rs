@@ -15,11 +15,10 @@ use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, CertifiedIssuer, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
-use spectls::client::CLIENT_TRANSITIONS;
 use spectls::codec::{Codec, DecodeErrorKind, Encode};
-use spectls::handshake::{InputKind, Transition};
+use spectls::handshake::table::{client_transitions, server_transitions, Transition};
+use spectls::handshake::InputKind;
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use spectls::server::SERVER_TRANSITIONS;
 use spectls::session::{
     ClientSessionMemoryCache, ClientSessionValue, NoServerSessionStorage, ServerSessionMemoryCache,
     Session, StoresClientSessions, StoresServerSessions, Ticketer,
@@ -1025,6 +1024,7 @@ fn second_certificate_request_is_unexpected() {
     let want = Error::UnexpectedMessage {
         state: "ExpectServerHelloDoneAfterCertRequest",
         got: "CertificateRequest".into(),
+        expected: "ServerHelloDone or HelloRequest".into(),
     };
     failed_in_clear(&mut c, got, want, A::UnexpectedMessage);
 }
@@ -1142,6 +1142,7 @@ fn unexpected_in_every_state(
             let want = Error::UnexpectedMessage {
                 state,
                 got: kind.to_string(),
+                expected: expected_in(table, state),
             };
             check_error(&mut at.victim, got, &want, A::UnexpectedMessage);
             assert_eq!(
@@ -1163,27 +1164,34 @@ fn hello_request_mid_handshake(state: &str, kind: InputKind) -> bool {
 
 #[test]
 fn client_refuses_unexpected_messages_in_every_state() {
-    let states = states_of(CLIENT_TRANSITIONS);
+    let states = states_of(&client_transitions());
     assert!(states.len() >= 7, "{states:?}");
-    let n = unexpected_in_every_state(CLIENT_TRANSITIONS, client_at, hello_request_mid_handshake);
+    let n = unexpected_in_every_state(
+        &client_transitions(),
+        client_at,
+        hello_request_mid_handshake,
+    );
     assert!(n >= states.len() * 10, "only {n} cases");
 }
 
 #[test]
 fn server_refuses_unexpected_messages_in_every_state() {
-    let states = states_of(SERVER_TRANSITIONS);
+    let states = states_of(&server_transitions());
     assert!(states.len() >= 5, "{states:?}");
-    let n = unexpected_in_every_state(SERVER_TRANSITIONS, server_at, |_, _| false);
+    let n = unexpected_in_every_state(&server_transitions(), server_at, |_, _| false);
     assert!(n >= states.len() * 12, "only {n} cases");
 }
 
 #[test]
 fn application_data_before_the_handshake_completes_is_unexpected() {
     for (table, drive) in [
-        (CLIENT_TRANSITIONS, client_at as fn(&'static str) -> AtState),
-        (SERVER_TRANSITIONS, server_at),
+        (
+            client_transitions(),
+            client_at as fn(&'static str) -> AtState,
+        ),
+        (server_transitions(), server_at),
     ] {
-        for state in states_of(table).into_iter().filter(|s| *s != "Connected") {
+        for state in states_of(&table).into_iter().filter(|s| *s != "Connected") {
             let mut at = drive(state);
             let got = at.inject(ContentType::ApplicationData, b"too early");
             let err = got.clone().expect_err("application data refused");
@@ -1205,17 +1213,21 @@ fn application_data_before_the_handshake_completes_is_unexpected() {
 #[test]
 fn application_data_before_the_handshake_names_the_state() {
     for (table, drive) in [
-        (CLIENT_TRANSITIONS, client_at as fn(&'static str) -> AtState),
-        (SERVER_TRANSITIONS, server_at),
+        (
+            client_transitions(),
+            client_at as fn(&'static str) -> AtState,
+        ),
+        (server_transitions(), server_at),
     ] {
-        for state in states_of(table).into_iter().filter(|s| *s != "Connected") {
+        for state in states_of(&table).into_iter().filter(|s| *s != "Connected") {
             let mut at = drive(state);
             let got = at.inject(ContentType::ApplicationData, b"too early");
             assert_eq!(
                 got.unwrap_err(),
                 Error::UnexpectedMessage {
                     state,
-                    got: "application data".into()
+                    got: "application data".into(),
+                    expected: expected_in(&table, state),
                 }
             );
         }
@@ -1241,7 +1253,7 @@ fn hello_request_while_negotiating_is_ignored() {
     // Protected, between the server's ChangeCipherSpec and Finished.
     let state = "ExpectFinished";
     assert!(allowed(
-        CLIENT_TRANSITIONS,
+        &client_transitions(),
         state,
         InputKind::Handshake(HandshakeType::HelloRequest)
     ));
@@ -1262,7 +1274,7 @@ fn hello_request_while_negotiating_is_ignored() {
 
 #[test]
 fn hello_request_while_negotiating_is_ignored_in_every_state() {
-    for state in states_of(CLIENT_TRANSITIONS)
+    for state in states_of(&client_transitions())
         .into_iter()
         .filter(|s| *s != "Connected")
     {
@@ -1285,6 +1297,7 @@ fn unknown_content_type_and_interleaved_fragments_are_unexpected() {
         let want = Error::UnexpectedMessage {
             state: "record layer",
             got: "record of content type 24".into(),
+            expected: "handshake, change_cipher_spec, alert or application_data".into(),
         };
         check_error(&mut at.victim, got, &want, A::UnexpectedMessage);
         assert_eq!(at.sent_alert(), fatal(A::UnexpectedMessage), "{state}");

@@ -25,9 +25,9 @@ use common::*;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::Config;
-use spectls::client::CLIENT_TRANSITIONS;
-use spectls::handshake::Transition;
-use spectls::server::SERVER_TRANSITIONS;
+use spectls::handshake::table::{
+    client_states, client_transitions, server_states, server_transitions, Transition,
+};
 use spectls::wire::{AlertDescription as A, AlertLevel, ContentType};
 use spectls::{ConnectionCommon, Error, IoState, Stream};
 use std::io::{self, Read, Write};
@@ -116,9 +116,11 @@ fn kind_of(e: &Error) -> io::ErrorKind {
 
 type Drive = fn(&'static str) -> AtState;
 
-const SIDES: [(&str, &[Transition], Drive); 2] = [
-    ("client", CLIENT_TRANSITIONS, client_at),
-    ("server", SERVER_TRANSITIONS, server_at),
+type Table = fn() -> Vec<Transition>;
+
+const SIDES: [(&str, Table, Drive); 2] = [
+    ("client", client_transitions, client_at),
+    ("server", server_transitions, server_at),
 ];
 
 // ------------------------------------------------------------------------------------------
@@ -314,8 +316,8 @@ fn over_tcp(state: &str, mut at: AtState, ending: Ending) {
     );
 }
 
-fn every_state(side: &str, table: &[Transition], drive: Drive, ending: Ending) {
-    let all = states_of(table);
+fn every_state(side: &str, table: Table, drive: Drive, ending: Ending) {
+    let all = states_of(&table());
     assert!(all.contains(&"Connected"), "{side}: {all:?}");
     for state in all {
         sans_io(state, drive(state), ending);
@@ -325,14 +327,14 @@ fn every_state(side: &str, table: &[Transition], drive: Drive, ending: Ending) {
 
 #[test]
 fn client_close_notify_in_every_state() {
-    every_state("client", CLIENT_TRANSITIONS, client_at, Ending::CloseNotify);
+    every_state("client", client_transitions, client_at, Ending::CloseNotify);
 }
 
 #[test]
 fn client_warning_then_eof_in_every_state() {
     every_state(
         "client",
-        CLIENT_TRANSITIONS,
+        client_transitions,
         client_at,
         Ending::WarningThenEof,
     );
@@ -340,24 +342,24 @@ fn client_warning_then_eof_in_every_state() {
 
 #[test]
 fn client_fatal_alert_in_every_state() {
-    every_state("client", CLIENT_TRANSITIONS, client_at, Ending::Fatal);
+    every_state("client", client_transitions, client_at, Ending::Fatal);
 }
 
 #[test]
 fn client_eof_in_every_state() {
-    every_state("client", CLIENT_TRANSITIONS, client_at, Ending::Eof);
+    every_state("client", client_transitions, client_at, Ending::Eof);
 }
 
 #[test]
 fn server_close_notify_in_every_state() {
-    every_state("server", SERVER_TRANSITIONS, server_at, Ending::CloseNotify);
+    every_state("server", server_transitions, server_at, Ending::CloseNotify);
 }
 
 #[test]
 fn server_warning_then_eof_in_every_state() {
     every_state(
         "server",
-        SERVER_TRANSITIONS,
+        server_transitions,
         server_at,
         Ending::WarningThenEof,
     );
@@ -365,12 +367,12 @@ fn server_warning_then_eof_in_every_state() {
 
 #[test]
 fn server_fatal_alert_in_every_state() {
-    every_state("server", SERVER_TRANSITIONS, server_at, Ending::Fatal);
+    every_state("server", server_transitions, server_at, Ending::Fatal);
 }
 
 #[test]
 fn server_eof_in_every_state() {
-    every_state("server", SERVER_TRANSITIONS, server_at, Ending::Eof);
+    every_state("server", server_transitions, server_at, Ending::Eof);
 }
 
 #[test]
@@ -380,7 +382,8 @@ fn every_state_of_both_tables_is_covered() {
     // the resumed, client-authentication and post-handshake states, and each driver really
     // reaches its state (application data before the handshake completes names the state).
     for (side, table, drive) in SIDES {
-        let all = states_of(table);
+        let table = table();
+        let all = states_of(&table);
         let mut from: Vec<&str> = table.iter().map(|t| t.from).collect();
         from.dedup();
         for s in &all {
@@ -402,18 +405,32 @@ fn every_state_of_both_tables_is_covered() {
                     .expect("connected");
                 continue;
             }
+            // The error names what the state's rows take.
             assert_eq!(
                 at.inject(ContentType::ApplicationData, b"early")
                     .expect_err("too early"),
                 Error::UnexpectedMessage {
                     state,
-                    got: "application data".into()
+                    got: "application data".into(),
+                    expected: expected_in(&table, state),
                 },
                 "{side}: the driver reaches {state}"
             );
         }
     }
-    let client = states_of(CLIENT_TRANSITIONS);
+    // The typed state enums and the tables agree: every state has a row, every row's states
+    // exist.
+    let mut listed = states_of(&client_transitions());
+    let mut declared = client_states();
+    listed.sort_unstable();
+    declared.sort_unstable();
+    assert_eq!(listed, declared, "client");
+    let mut listed = states_of(&server_transitions());
+    let mut declared = server_states();
+    listed.sort_unstable();
+    declared.sort_unstable();
+    assert_eq!(listed, declared, "server");
+    let client = client_states();
     for s in [
         "ExpectServerHelloDoneAfterCertRequest",
         "ResumedExpectNewSessionTicket",
@@ -421,7 +438,7 @@ fn every_state_of_both_tables_is_covered() {
     ] {
         assert!(client.contains(&s), "client: {s}");
     }
-    let server = states_of(SERVER_TRANSITIONS);
+    let server = server_states();
     for s in ["ExpectClientCertificate", "ExpectCertificateVerify"] {
         assert!(server.contains(&s), "server: {s}");
     }

@@ -15,7 +15,7 @@ use rcgen::{
 };
 use spectls::cipher::{RecordDecrypter, RecordEncrypter};
 use spectls::codec::{Codec, Encode, Reader};
-use spectls::handshake::Transition;
+use spectls::handshake::table::Transition;
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use spectls::prf::{key_block, KeyBlock};
 use spectls::sign::{algorithm_of, certs_from_pem, private_key_from_pem};
@@ -921,10 +921,21 @@ pub fn server_resumed_at(state: &'static str) -> AtState {
 }
 
 /// Every state a table names, in table order.
+/// What `Error::UnexpectedMessage` says `state` expected: its rows' inputs, in table order.
+pub fn expected_in(table: &[Transition], state: &str) -> String {
+    let mut expected: Vec<String> = Vec::new();
+    for t in table.iter().filter(|t| t.from == state) {
+        if !expected.contains(&t.on.to_string()) {
+            expected.push(t.on.to_string());
+        }
+    }
+    expected.join(" or ")
+}
+
 pub fn states_of(table: &[Transition]) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for t in table {
-        for s in std::iter::once(&t.from).chain(t.to) {
+        for s in std::iter::once(&t.from).chain(&t.to) {
             if !out.contains(s) {
                 out.push(*s);
             }

@@ -1,16 +1,16 @@
 //! Client and server configuration: built once, shared between connections via `Arc`.
 
+use crate::crypto::kx::SUPPORTED_GROUPS;
+use crate::crypto::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 use crate::error::Error;
 use crate::keylog::{KeyLog, NoKeyLog};
-use crate::kx::SUPPORTED_GROUPS;
-use crate::resolve::{CertifiedKey, ResolvesServerCert, SingleCertResolver};
+use crate::pki::resolve::{CertifiedKey, ResolvesServerCert, SingleCertResolver};
+use crate::pki::verify::{
+    ClientCertVerifier, NoClientAuth, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
+};
 use crate::session::{
     ClientSessionMemoryCache, ProducesTickets, ServerSessionMemoryCache, StoresClientSessions,
     StoresServerSessions,
-};
-use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
-use crate::verify::{
-    ClientCertVerifier, NoClientAuth, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
 };
 use crate::wire::NamedCurve;
 use pki_types::{CertificateDer, PrivateKeyDer};
@@ -329,7 +329,7 @@ pub struct ServerConfigBuilder {
     cipher_suites: Vec<&'static SupportedCipherSuite>,
     groups: Vec<NamedCurve>,
     resolver: Option<Arc<dyn ResolvesServerCert>>,
-    single_key_family: Option<crate::suites::SignatureFamily>,
+    single_key_family: Option<crate::crypto::suites::SignatureFamily>,
     alpn_protocols: Vec<Vec<u8>>,
     require_ems: bool,
     client_verifier: Arc<dyn ClientCertVerifier>,

@@ -17,6 +17,9 @@ pub enum Error {
         state: &'static str,
         /// What arrived (content type or handshake type).
         got: String,
+        /// What the state's rows of the transition table take, e.g. `Certificate or
+        /// HelloRequest`.
+        expected: String,
     },
     /// The peer broke a protocol rule (a message was well formed but wrong).
     PeerMisbehaved(PeerMisbehaved),
@@ -208,8 +211,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Decode(e) => write!(f, "malformed message: {e}"),
-            Error::UnexpectedMessage { state, got } => {
-                write!(f, "unexpected {got} in state {state}")
+            Error::UnexpectedMessage {
+                state,
+                got,
+                expected,
+            } => {
+                write!(f, "unexpected {got} in state {state} (expected {expected})")
             }
             Error::PeerMisbehaved(p) => write!(f, "peer misbehaved: {p:?}"),
             Error::PeerIncompatible(p) => write!(f, "peer incompatible: {p:?}"),

@@ -29,24 +29,21 @@
     clippy::panic
 )]
 
-pub mod cipher;
-pub mod client;
 pub mod codec;
 pub mod config;
 pub mod conn;
+pub mod crypto;
 pub mod error;
 pub mod handshake;
 pub mod keylog;
-pub mod kx;
-pub mod prf;
+pub mod pki;
 pub(crate) mod record;
-pub mod resolve;
-pub mod server;
 pub mod session;
-pub mod sign;
-pub mod stream;
-pub mod suites;
-pub mod verify;
+
+pub use conn::stream;
+pub use crypto::{cipher, kx, prf, sign, suites};
+pub use handshake::{client, server};
+pub use pki::{resolve, verify};
 
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
 pub use conn::{ClientConnection, ConnectionCommon, InPlaceRead, IoState, ServerConnection};

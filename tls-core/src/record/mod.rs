@@ -5,8 +5,8 @@
 //! Every header and length here is read or written by generated code (`TLSPlaintext`,
 //! `TLSCiphertext`, `HandshakeHeader`); this module only decides what goes where.
 
-use crate::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::codec::{Codec, DecodeErrorKind, Encode, Reader};
+use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::error::{Error, PeerMisbehaved};
 use crate::wire::{
     ContentType, HandshakeHeader, HandshakeType, ProtocolVersion, RecordHeader, TLSPlaintext,
@@ -188,6 +188,7 @@ impl RecordReader {
                     DecodeErrorKind::UnknownValue { value } => Err(Error::UnexpectedMessage {
                         state: "record layer",
                         got: format!("record of content type {value}"),
+                        expected: "handshake, change_cipher_spec, alert or application_data".into(),
                     }),
                     _ => Err(Error::Decode(e)),
                 };
@@ -314,6 +315,7 @@ impl HandshakeJoiner {
                 return Err(Error::UnexpectedMessage {
                     state: "handshake",
                     got: "unknown handshake message type".into(),
+                    expected: "a handshake type RFC 5246 7.4 names".into(),
                 })
             }
             Err(e) => return Err(Error::Decode(e.root("Handshake"))),
@@ -342,7 +344,7 @@ impl HandshakeJoiner {
 )]
 mod tests {
     use super::*;
-    use crate::suites::AeadAlg;
+    use crate::crypto::suites::AeadAlg;
 
     fn keys() -> (RecordEncrypter, RecordDecrypter) {
         let (key, iv) = ([7u8; 16], [9u8; 4]);

@@ -5,8 +5,8 @@
 //! [`ResolvesServerCert`] picks one per ClientHello. [`SingleCertResolver`] always gives the
 //! same one; [`ResolvesServerCertUsingSni`] picks by exact host name.
 
+use crate::crypto::sign::SigningKey;
 use crate::error::Error;
-use crate::sign::SigningKey;
 use pki_types::{CertificateDer, DnsName, PrivateKeyDer, ServerName};
 use std::collections::HashMap;
 use std::fmt;
@@ -153,14 +153,14 @@ impl ResolvesServerCert for ResolvesServerCertUsingSni {
 )]
 mod tests {
     use super::*;
-    use crate::sign::{certs_from_pem, private_key_from_pem};
+    use crate::crypto::sign::{certs_from_pem, private_key_from_pem};
     use pki_types::PrivatePkcs8KeyDer;
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
-    const ECDSA_CERT_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.pem");
-    const ECDSA_KEY_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.key");
-    const RSA_CERT_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-rsa.pem");
-    const RSA_KEY_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-rsa.key");
+    const ECDSA_CERT_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-ecdsa.pem");
+    const ECDSA_KEY_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-ecdsa.key");
+    const RSA_CERT_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-rsa.pem");
+    const RSA_KEY_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-rsa.key");
 
     fn issuer() -> CertifiedIssuer<'static, KeyPair> {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");

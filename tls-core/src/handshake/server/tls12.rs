@@ -18,43 +18,70 @@
 //!                        <--  ChangeCipherSpec, Finished
 //! ```
 //!
-//! Negotiation is by server preference: our suites, groups and ALPN protocols in our order,
-//! restricted to what the client offered and what our key can sign.
+//! [`SERVER_TRANSITIONS`] is the machine: each row names its handler. Negotiation is by server
+//! preference: our suites, groups and ALPN protocols in our order, restricted to what the client
+//! offered and what our key can sign.
 
-use crate::client::{random_bytes, random_struct, scheme_fits};
+use super::{read_offer, Offer};
 use crate::codec::Encode;
 use crate::config::ServerConfig;
+use crate::crypto::kx::{self, KeyExchange};
+use crate::crypto::prf::{self, MasterSecret, Transcript};
+use crate::crypto::sign::{algorithm_of, scheme_of};
+use crate::crypto::suites::SupportedCipherSuite;
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
-use crate::handshake::{
-    self, check_chain_len, check_duplicates, verify_equal, Context, Input, InputKind, State,
-    Transition, WriteKeys,
+use crate::handshake::negotiation::{
+    check_chain_len, random_bytes, random_struct, scheme_fits, verify_equal,
 };
-use crate::kx::{self, KeyExchange};
-use crate::prf::{self, MasterSecret, Transcript};
-use crate::resolve::CertifiedKey;
+use crate::handshake::table::{misrouted, state_kinds, take, Machine, Row, To};
+use crate::handshake::{self, refuse_renegotiation, Context, Input, InputKind, WriteKeys};
+use crate::pki::resolve::CertifiedKey;
+use crate::pki::verify::{ClientCertVerified, SignatureVerified};
 use crate::session::{self, Session};
-use crate::sign::{algorithm_of, scheme_of};
-use crate::suites::SupportedCipherSuite;
-use crate::verify::{ClientCertVerified, SignatureVerified};
 use crate::wire::*;
 use pki_types::{CertificateDer, UnixTime};
 use std::sync::Arc;
 
 use HandshakeType as H;
 use InputKind::Handshake as Hs;
+use ServerStateKind as K;
+
+state_kinds! {
+    /// The server's states, as its table names them.
+    pub(crate) enum ServerStateKind {
+        /// Waiting for the client's first message.
+        ExpectClientHello,
+        /// Our flight sent with a CertificateRequest.
+        ExpectClientCertificate,
+        /// Our flight sent (and the client's certificate received, if we asked).
+        ExpectClientKeyExchange,
+        /// Keys derived; the client sent a certificate, so it must prove it holds the key.
+        ExpectCertificateVerify,
+        /// Keys derived.
+        ExpectChangeCipherSpec,
+        /// The client's ChangeCipherSpec arrived.
+        ExpectFinished,
+        /// Resuming: our ChangeCipherSpec and Finished sent.
+        ResumedExpectChangeCipherSpec,
+        /// Resuming; the client's ChangeCipherSpec arrived.
+        ResumedExpectFinished,
+        /// The handshake is complete.
+        Connected,
+    }
+}
 
 /// Every step the server's handshake may take.
 #[rustfmt::skip]
-pub static SERVER_TRANSITIONS: &[Transition] = &[
-    Transition { from: "ExpectClientHello", on: Hs(H::ClientHello), to: &["ExpectClientKeyExchange", "ExpectClientCertificate", "ResumedExpectChangeCipherSpec"], note: "7.4.1.2; full handshake, or abbreviated for a session we cached or sealed" },
-    Transition { from: "ExpectClientCertificate", on: Hs(H::Certificate), to: &["ExpectClientKeyExchange"], note: "7.4.6; chain verified (or none, if optional)" },
-    Transition { from: "ExpectClientKeyExchange", on: Hs(H::ClientKeyExchange), to: &["ExpectCertificateVerify", "ExpectChangeCipherSpec"], note: "7.4.7; ECDHE completes, keys derived" },
-    Transition { from: "ExpectCertificateVerify", on: Hs(H::CertificateVerify), to: &["ExpectChangeCipherSpec"], note: "7.4.8; the client proves it holds its certificate's key" },
-    Transition { from: "ExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ExpectFinished"], note: "7.1; read keys switch" },
-    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; client verify_data checked; we send [NewSessionTicket], CCS, Finished" },
-    Transition { from: "ResumedExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ResumedExpectFinished"], note: "7.1; read keys switch" },
-    Transition { from: "ResumedExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; client verify_data checked" },
-    Transition { from: "Connected", on: Hs(H::ClientHello), to: &["Connected"], note: "renegotiation refused with a no_renegotiation warning (RFC 5746 4.4)" },
+pub(crate) static SERVER_TRANSITIONS: &[Row<ServerState>] = &[
+    Row { from: &[K::ExpectClientHello], on: Hs(H::ClientHello), to: To::States(&[K::ExpectClientKeyExchange, K::ExpectClientCertificate, K::ResumedExpectChangeCipherSpec]), handler: on_client_hello, note: "7.4.1.2; full handshake, or abbreviated for a session we cached or sealed" },
+    Row { from: &[K::ExpectClientCertificate], on: Hs(H::Certificate), to: To::States(&[K::ExpectClientKeyExchange]), handler: on_certificate, note: "7.4.6; chain verified (or none, if optional)" },
+    Row { from: &[K::ExpectClientKeyExchange], on: Hs(H::ClientKeyExchange), to: To::States(&[K::ExpectCertificateVerify, K::ExpectChangeCipherSpec]), handler: on_client_key_exchange, note: "7.4.7; ECDHE completes, keys derived" },
+    Row { from: &[K::ExpectCertificateVerify], on: Hs(H::CertificateVerify), to: To::States(&[K::ExpectChangeCipherSpec]), handler: on_certificate_verify, note: "7.4.8; the client proves it holds its certificate's key" },
+    Row { from: &[K::ExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
+    Row { from: &[K::ExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_finished, note: "7.4.9; client verify_data checked; we send [NewSessionTicket], CCS, Finished" },
+    Row { from: &[K::ResumedExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ResumedExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
+    Row { from: &[K::ResumedExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_resumed_finished, note: "7.4.9; client verify_data checked" },
+    Row { from: &[K::Connected], on: Hs(H::ClientHello), to: To::Same, handler: refuse_renegotiation, note: "renegotiation refused with a no_renegotiation warning (RFC 5746 4.4)" },
 ];
 
 /// Our record_size_limit (RFC 8449): TLS 1.2's full plaintext size.
@@ -106,111 +133,190 @@ pub(crate) struct Keys {
     _client_signature: Option<SignatureVerified>,
 }
 
-impl State for ServerState {
-    fn name(&self) -> &'static str {
+impl Machine for ServerState {
+    type Config = ServerConfig;
+    type Kind = ServerStateKind;
+
+    fn kind(&self) -> K {
         match self {
-            ServerState::ExpectClientHello => "ExpectClientHello",
-            ServerState::ExpectClientCertificate(_) => "ExpectClientCertificate",
-            ServerState::ExpectClientKeyExchange(_) => "ExpectClientKeyExchange",
-            ServerState::ExpectCertificateVerify(..) => "ExpectCertificateVerify",
-            ServerState::ExpectChangeCipherSpec(_) => "ExpectChangeCipherSpec",
-            ServerState::ExpectFinished(_) => "ExpectFinished",
-            ServerState::ResumedExpectChangeCipherSpec(_) => "ResumedExpectChangeCipherSpec",
-            ServerState::ResumedExpectFinished(_) => "ResumedExpectFinished",
-            ServerState::Connected => "Connected",
+            ServerState::ExpectClientHello => K::ExpectClientHello,
+            ServerState::ExpectClientCertificate(_) => K::ExpectClientCertificate,
+            ServerState::ExpectClientKeyExchange(_) => K::ExpectClientKeyExchange,
+            ServerState::ExpectCertificateVerify(..) => K::ExpectCertificateVerify,
+            ServerState::ExpectChangeCipherSpec(_) => K::ExpectChangeCipherSpec,
+            ServerState::ExpectFinished(_) => K::ExpectFinished,
+            ServerState::ResumedExpectChangeCipherSpec(_) => K::ResumedExpectChangeCipherSpec,
+            ServerState::ResumedExpectFinished(_) => K::ResumedExpectFinished,
+            ServerState::Connected => K::Connected,
         }
+    }
+
+    fn table() -> &'static [Row<Self>] {
+        SERVER_TRANSITIONS
     }
 }
 
-/// Feeds one input to the server machine.
+/// Feeds one input to the server machine. A renegotiating ClientHello is refused, not hashed;
+/// Finished and CertificateVerify are hashed once checked against the transcript before them.
 pub(crate) fn handle(
     config: &Arc<ServerConfig>,
     state: ServerState,
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
-    use ServerState as S;
-    handshake::dispatch(SERVER_TRANSITIONS, state, input, |state, input| {
-        let (msg, bytes) = match input {
-            Input::Handshake { msg, bytes } => (Some(msg), bytes),
-            Input::ChangeCipherSpec => (None, &[][..]),
-        };
-        if let Some(m) = &msg {
-            log::debug!("server received {m:?}");
-            // A renegotiating ClientHello is refused, not hashed; Finished and CertificateVerify
-            // are hashed once checked against the transcript before them.
-            let renegotiation = matches!(state, S::Connected);
-            if !renegotiation && !matches!(m.selector(), H::Finished | H::CertificateVerify) {
-                cx.transcript.add(bytes);
-            }
+    if let Input::Handshake { msg, bytes } = &input {
+        log::debug!("server received {msg:?}");
+        let renegotiation = matches!(state, ServerState::Connected);
+        if !renegotiation && !matches!(msg.selector(), H::Finished | H::CertificateVerify) {
+            cx.transcript.add(bytes);
         }
-        match (state, msg) {
-            (S::ExpectClientHello, Some(Handshake::ClientHello(ch))) => {
-                client_hello(config, ch, cx)
-            }
-            (S::ExpectClientCertificate(mut p), Some(Handshake::Certificate(c))) => {
-                p.client = client_certificate(config, c, cx)?;
-                Ok(S::ExpectClientKeyExchange(p))
-            }
-            (S::ExpectClientKeyExchange(p), Some(Handshake::ClientKeyExchange(cke))) => {
-                client_key_exchange(config, p, cke, cx)
-            }
-            (
-                S::ExpectCertificateVerify(mut keys, client),
-                Some(Handshake::CertificateVerify(cv)),
-            ) => {
-                keys._client_signature = Some(certificate_verify(config, &client, &cv, cx)?);
-                cx.transcript.add(bytes);
-                Ok(S::ExpectChangeCipherSpec(keys))
-            }
-            (S::ExpectChangeCipherSpec(keys), None) => {
-                cx.change_read_keys()?;
-                Ok(S::ExpectFinished(keys))
-            }
-            (S::ExpectFinished(keys), Some(Handshake::Finished(fin))) => {
-                check_client_finished(&keys, &fin, bytes, cx)?;
-                let session = session_of(&keys, cx);
-                if keys.resumption.issue_ticket {
-                    send_ticket(config, &session, cx)?;
-                }
-                if !keys.resumption.session_id.is_empty() {
-                    config
-                        .session_storage
-                        .put(keys.resumption.session_id.clone(), session);
-                }
-                let write = keys
-                    .write
-                    .ok_or_else(|| Error::Internal("no write keys".into()))?;
-                cx.change_write_keys(write.0, write.1)?;
-                let verify_data = keys
-                    .master
-                    .verify_data(false, &cx.transcript.current_hash()?);
-                cx.send(&Handshake::Finished(Finished { verify_data }))?;
-                *cx.handshake_done = true;
-                Ok(S::Connected)
-            }
-            (S::ResumedExpectChangeCipherSpec(keys), None) => {
-                cx.change_read_keys()?;
-                Ok(S::ResumedExpectFinished(keys))
-            }
-            (S::ResumedExpectFinished(keys), Some(Handshake::Finished(fin))) => {
-                check_client_finished(&keys, &fin, bytes, cx)?;
-                *cx.handshake_done = true;
-                Ok(S::Connected)
-            }
-            (S::Connected, Some(Handshake::ClientHello(_))) => {
-                cx.send_warning(AlertDescription::NoRenegotiation)?;
-                Ok(S::Connected)
-            }
-            (state, msg) => Err(Error::UnexpectedMessage {
-                state: state.name(),
-                got: msg.map_or("ChangeCipherSpec".to_string(), |m| {
-                    format!("{:?}", m.selector())
-                }),
-            }),
-        }
-    })
+    }
+    handshake::table::dispatch(config, state, input, cx)
 }
+
+// ---------------------------------------------------------------------------------------------
+// The handlers, one per row (in table order). Each takes the state and message its row names;
+// `dispatch` runs it for nothing else.
+// ---------------------------------------------------------------------------------------------
+
+fn on_client_hello(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    take!(
+        state,
+        input,
+        ServerState::ExpectClientHello,
+        Handshake::ClientHello(ch)
+    );
+    client_hello(config, ch, cx)
+}
+
+fn on_certificate(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    take!(
+        state,
+        input,
+        ServerState::ExpectClientCertificate(mut p),
+        Handshake::Certificate(c)
+    );
+    p.client = client_certificate(config, c, cx)?;
+    Ok(ServerState::ExpectClientKeyExchange(p))
+}
+
+fn on_client_key_exchange(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    take!(
+        state,
+        input,
+        ServerState::ExpectClientKeyExchange(p),
+        Handshake::ClientKeyExchange(cke)
+    );
+    client_key_exchange(config, p, cke, cx)
+}
+
+fn on_certificate_verify(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let bytes = input.bytes();
+    take!(
+        state,
+        input,
+        ServerState::ExpectCertificateVerify(mut keys, client),
+        Handshake::CertificateVerify(cv)
+    );
+    keys._client_signature = Some(certificate_verify(config, &client, &cv, cx)?);
+    cx.transcript.add(bytes);
+    Ok(ServerState::ExpectChangeCipherSpec(keys))
+}
+
+/// Full or resumed: the client's ChangeCipherSpec switches our read keys.
+fn on_change_cipher_spec(
+    _config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let next = match state {
+        ServerState::ExpectChangeCipherSpec(keys) => ServerState::ExpectFinished(keys),
+        ServerState::ResumedExpectChangeCipherSpec(keys) => {
+            ServerState::ResumedExpectFinished(keys)
+        }
+        other => return Err(misrouted(other.kind(), input.kind())),
+    };
+    cx.change_read_keys()?;
+    Ok(next)
+}
+
+fn on_finished(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let bytes = input.bytes();
+    take!(
+        state,
+        input,
+        ServerState::ExpectFinished(keys),
+        Handshake::Finished(fin)
+    );
+    check_client_finished(&keys, &fin, bytes, cx)?;
+    let session = session_of(&keys, cx);
+    if keys.resumption.issue_ticket {
+        send_ticket(config, &session, cx)?;
+    }
+    if !keys.resumption.session_id.is_empty() {
+        config
+            .session_storage
+            .put(keys.resumption.session_id.clone(), session);
+    }
+    let write = keys
+        .write
+        .ok_or_else(|| Error::Internal("no write keys".into()))?;
+    cx.change_write_keys(write.0, write.1)?;
+    let verify_data = keys
+        .master
+        .verify_data(false, &cx.transcript.current_hash()?);
+    cx.send(&Handshake::Finished(Finished { verify_data }))?;
+    *cx.handshake_done = true;
+    Ok(ServerState::Connected)
+}
+
+fn on_resumed_finished(
+    _config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let bytes = input.bytes();
+    take!(
+        state,
+        input,
+        ServerState::ResumedExpectFinished(keys),
+        Handshake::Finished(fin)
+    );
+    check_client_finished(&keys, &fin, bytes, cx)?;
+    *cx.handshake_done = true;
+    Ok(ServerState::Connected)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the handlers do, in message order.
+// ---------------------------------------------------------------------------------------------
 
 fn check_client_finished(
     keys: &Keys,
@@ -252,107 +358,6 @@ fn send_ticket(
         ticket_lifetime_hint: ticketer.lifetime(),
         ticket: &ticket,
     }))
-}
-
-/// What the client offered, gathered from its extensions.
-#[derive(Default)]
-struct Offer<'a> {
-    groups: Option<&'a [NamedCurve]>,
-    schemes: Vec<SignatureScheme>,
-    alpn: Option<Vec<&'a [u8]>>,
-    sni: Option<String>,
-    ems: bool,
-    point_formats: Option<&'a [ECPointFormat]>,
-    record_size_limit: Option<u16>,
-    renegotiation_info: bool,
-    /// `Some` when the client sent session_ticket: the ticket, possibly empty.
-    ticket: Option<&'a [u8]>,
-    status_request: bool,
-}
-
-fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
-    check_duplicates(exts)?;
-    let mut o = Offer::default();
-    for e in exts {
-        match e {
-            Extension::EllipticCurves(g) => o.groups = Some(&g.named_curve_list),
-            Extension::SignatureAlgorithms(s) => {
-                o.schemes = s
-                    .supported_signature_algorithms
-                    .iter()
-                    .map(|a| scheme_of(a.clone()))
-                    .collect()
-            }
-            Extension::ApplicationLayerProtocolNegotiation(p) => {
-                o.alpn = Some(p.protocol_name_list.iter().map(|n| n.0).collect())
-            }
-            Extension::ServerName(ServerNameExtension::ClientHello(list)) => {
-                o.sni = host_name_of(&list.server_name_list)?;
-            }
-            Extension::ExtendedMasterSecret(_) => o.ems = true,
-            Extension::EcPointFormats(f) => o.point_formats = Some(&f.ec_point_format_list),
-            Extension::RecordSizeLimit(l) => {
-                if l.0 < 64 {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                        "record_size_limit below 64",
-                    )));
-                }
-                o.record_size_limit = Some(l.0)
-            }
-            Extension::RenegotiationInfo(ri) => {
-                if !ri.renegotiated_connection.is_empty() {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::BadRenegotiationInfo));
-                }
-                o.renegotiation_info = true;
-            }
-            Extension::SessionTicket(t) => o.ticket = Some(t.ticket),
-            Extension::StatusRequest(CertificateStatusRequestExtension::ClientHello(
-                CertificateStatusRequest::Ocsp(_),
-            )) => o.status_request = true,
-            // Another status_type (the schema's `default:` arm): no stapling, as OpenSSL and
-            // rustls do; RFC 6066 8 lets a server ignore the request.
-            Extension::StatusRequest(_) => {}
-            // Unknown and unused extensions are ignored (RFC 5246 7.4.1.4).
-            _ => {}
-        }
-    }
-    Ok(o)
-}
-
-/// The host_name of a ClientHello's server_name list (RFC 6066 3), lowercased. The schema
-/// frames the list and skips names of unknown types (its `default:` arm); the rules it cannot
-/// state are checked here, each breach an `illegal_parameter`: at most one name per name_type,
-/// and a host_name that is an ASCII DNS name "without a trailing dot", not an IP literal.
-fn host_name_of(list: &[ServerName<'_>]) -> Result<Option<String>, Error> {
-    let refuse = |why| Error::PeerMisbehaved(PeerMisbehaved::Other(why));
-    let mut host = None;
-    let mut types = std::collections::BTreeSet::new();
-    for n in list {
-        if !types.insert(n.selector().value()) {
-            return Err(refuse("server_name with two names of one name_type"));
-        }
-        if let ServerName::HostName(h) = n {
-            host = Some(dns_host_name(h.0).ok_or(refuse("server_name host_name not a DNS name"))?);
-        }
-    }
-    Ok(host)
-}
-
-/// `bytes` as a DNS host name for SNI, lowercased, or `None`. pki-types' `DnsName` checks the
-/// syntax (ASCII letters, digits, `-`, `_`; no empty label; at most 253 bytes; an all-numeric
-/// last label, as in 127.0.0.1, is refused) but accepts one trailing dot, which RFC 6066 forbids.
-fn dns_host_name(bytes: &[u8]) -> Option<String> {
-    if bytes.last() == Some(&b'.') {
-        return None;
-    }
-    pki_types::DnsName::try_from(bytes).ok()?;
-    let name = std::str::from_utf8(bytes).ok()?;
-    // "Literal IPv4 and IPv6 addresses are not permitted": DnsName already refuses them; this
-    // says so whatever its version.
-    if name.parse::<std::net::IpAddr>().is_ok() {
-        return None;
-    }
-    Some(name.to_ascii_lowercase())
 }
 
 /// A session the client offered that we may resume (RFC 5246 7.4.1.2, RFC 5077 3.4, RFC 7627 5.3,
@@ -826,6 +831,7 @@ fn client_key_exchange(
         return Err(Error::UnexpectedMessage {
             state: "ExpectClientKeyExchange",
             got: "non-ECDHE ClientKeyExchange".into(),
+            expected: "an ECDHE ClientKeyExchange".into(),
         });
     };
     let pre_master = p.kx.complete(public.ecdh_yc.point)?;

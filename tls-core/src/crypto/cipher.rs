@@ -5,7 +5,7 @@
 //! wire types (`AdditionalData`, `GCMNonce`, `GenericAEADCipher`); this module only computes.
 
 use crate::codec::{short_type_name, Encode};
-use crate::suites::AeadAlg;
+use crate::crypto::suites::AeadAlg;
 use crate::wire::{AdditionalData, ContentType, GCMNonce, GenericAEADCipher, ProtocolVersion};
 use crate::Error;
 use ring::aead;

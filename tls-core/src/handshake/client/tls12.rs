@@ -17,74 +17,105 @@
 //! ChangeCipherSpec, Finished -->
 //! ```
 //!
-//! Verification results are values carried in the states: the state after ServerKeyExchange
-//! holds a [`SignatureVerified`] and a [`ServerCertVerified`], so the machine cannot reach the
-//! key exchange without both.
+//! [`CLIENT_TRANSITIONS`] is the machine: each row names its handler, and `dispatch` runs only
+//! the row the table lists for the current state and input. Verification results are values
+//! carried in the states: the state after ServerKeyExchange holds a [`SignatureVerified`] and a
+//! [`ServerCertVerified`], so the machine cannot reach the key exchange without both.
 
+use super::{cache_key, store_session, Hello};
 use crate::codec::Encode;
 use crate::config::ClientConfig;
+use crate::crypto::kx::KeyExchange;
+use crate::crypto::prf::{self, MasterSecret};
+use crate::crypto::sign::{algorithm_of, scheme_of};
+use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
-use crate::handshake::{
-    self, check_chain_len, check_duplicates, verify_equal, Context, Input, InputKind, State,
-    Transition, WriteKeys,
+use crate::handshake::negotiation::{
+    check_chain_len, check_duplicates, random_bytes, scheme_fits, verify_equal,
 };
-use crate::kx::{self, KeyExchange};
-use crate::prf::{self, MasterSecret, Transcript};
-use crate::resolve::CertifiedKey;
+use crate::handshake::table::{misrouted, state_kinds, take, Machine, Row, To};
+use crate::handshake::{self, Context, Input, InputKind, WriteKeys};
+use crate::handshake::{ignore, refuse_renegotiation};
+use crate::pki::resolve::CertifiedKey;
+use crate::pki::verify::{ServerCertVerified, SignatureVerified};
 use crate::session::{self, ClientSessionValue, Session};
-use crate::sign::{algorithm_of, scheme_of};
-use crate::suites::{SignatureFamily, SupportedCipherSuite};
-use crate::verify::{ServerCertVerified, SignatureVerified};
 use crate::wire::*;
-use pki_types::{CertificateDer, ServerName, UnixTime};
+use pki_types::{CertificateDer, UnixTime};
 use std::sync::Arc;
 
+use ClientStateKind as K;
 use HandshakeType as H;
 use InputKind::Handshake as Hs;
 
-/// Every step the client's handshake may take.
-#[rustfmt::skip]
-pub static CLIENT_TRANSITIONS: &[Transition] = &[
-    Transition { from: "ExpectServerHello", on: Hs(H::ServerHello), to: &["ExpectCertificate", "ResumedExpectNewSessionTicket", "ResumedExpectChangeCipherSpec"], note: "7.4.1.3; the server resumes if it echoes our session ID" },
-    Transition { from: "ExpectCertificate", on: Hs(H::Certificate), to: &["ExpectServerKeyExchange", "ExpectCertificateStatus"], note: "7.4.2; chain verified here, or after the stapled OCSP response" },
-    Transition { from: "ExpectCertificateStatus", on: Hs(H::CertificateStatus), to: &["ExpectServerKeyExchange"], note: "RFC 6066 8; chain verified with the OCSP response" },
-    Transition { from: "ExpectCertificateStatus", on: Hs(H::ServerKeyExchange), to: &["ExpectServerHelloDone"], note: "RFC 6066 8: the server may staple nothing; chain verified, then 7.4.3" },
-    Transition { from: "ExpectServerKeyExchange", on: Hs(H::ServerKeyExchange), to: &["ExpectServerHelloDone"], note: "7.4.3; ECDHE params, signature verified here" },
-    Transition { from: "ExpectServerHelloDone", on: Hs(H::CertificateRequest), to: &["ExpectServerHelloDoneAfterCertRequest"], note: "7.4.4; we answer with our certificate, or an empty one" },
-    Transition { from: "ExpectServerHelloDone", on: Hs(H::ServerHelloDone), to: &["ExpectNewSessionTicket", "ExpectChangeCipherSpec"], note: "7.4.5; we send ClientKeyExchange, CCS, Finished" },
-    Transition { from: "ExpectServerHelloDoneAfterCertRequest", on: Hs(H::ServerHelloDone), to: &["ExpectNewSessionTicket", "ExpectChangeCipherSpec"], note: "7.4.5; we send Certificate, ClientKeyExchange, [CertificateVerify], CCS, Finished" },
-    Transition { from: "ExpectNewSessionTicket", on: Hs(H::NewSessionTicket), to: &["ExpectChangeCipherSpec"], note: "RFC 5077 3.3; ticket kept for resumption" },
-    Transition { from: "ExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ExpectFinished"], note: "7.1; read keys switch" },
-    Transition { from: "ExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; server verify_data checked, session stored" },
-    Transition { from: "ResumedExpectNewSessionTicket", on: Hs(H::NewSessionTicket), to: &["ResumedExpectChangeCipherSpec"], note: "RFC 5077 3.1; a fresh ticket" },
-    Transition { from: "ResumedExpectChangeCipherSpec", on: InputKind::ChangeCipherSpec, to: &["ResumedExpectFinished"], note: "7.1; read keys switch" },
-    Transition { from: "ResumedExpectFinished", on: Hs(H::Finished), to: &["Connected"], note: "7.4.9; server verify_data checked, we send CCS and Finished" },
-    Transition { from: "Connected", on: Hs(H::HelloRequest), to: &["Connected"], note: "7.4.1.1; refused with a no_renegotiation warning" },
-    // 7.4.1.1: HelloRequest "will be ignored by the client if the client is currently negotiating a session".
-    Transition { from: "ExpectServerHello", on: Hs(H::HelloRequest), to: &["ExpectServerHello"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectCertificate", on: Hs(H::HelloRequest), to: &["ExpectCertificate"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectCertificateStatus", on: Hs(H::HelloRequest), to: &["ExpectCertificateStatus"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectServerKeyExchange", on: Hs(H::HelloRequest), to: &["ExpectServerKeyExchange"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectServerHelloDone", on: Hs(H::HelloRequest), to: &["ExpectServerHelloDone"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectServerHelloDoneAfterCertRequest", on: Hs(H::HelloRequest), to: &["ExpectServerHelloDoneAfterCertRequest"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectNewSessionTicket", on: Hs(H::HelloRequest), to: &["ExpectNewSessionTicket"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectChangeCipherSpec", on: Hs(H::HelloRequest), to: &["ExpectChangeCipherSpec"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ExpectFinished", on: Hs(H::HelloRequest), to: &["ExpectFinished"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ResumedExpectNewSessionTicket", on: Hs(H::HelloRequest), to: &["ResumedExpectNewSessionTicket"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ResumedExpectChangeCipherSpec", on: Hs(H::HelloRequest), to: &["ResumedExpectChangeCipherSpec"], note: "7.4.1.1; ignored while negotiating" },
-    Transition { from: "ResumedExpectFinished", on: Hs(H::HelloRequest), to: &["ResumedExpectFinished"], note: "7.4.1.1; ignored while negotiating" },
+state_kinds! {
+    /// The client's states, as its table names them.
+    pub(crate) enum ClientStateKind {
+        /// ClientHello sent.
+        ExpectServerHello,
+        /// A full handshake: the server's chain comes next.
+        ExpectCertificate,
+        /// We asked for a stapled OCSP response: it may come before ServerKeyExchange.
+        ExpectCertificateStatus,
+        /// Chain verified.
+        ExpectServerKeyExchange,
+        /// ECDHE parameters verified.
+        ExpectServerHelloDone,
+        /// As `ExpectServerHelloDone`, after a CertificateRequest.
+        ExpectServerHelloDoneAfterCertRequest,
+        /// Our Finished sent; the server acknowledged our ticket extension.
+        ExpectNewSessionTicket,
+        /// Our Finished sent.
+        ExpectChangeCipherSpec,
+        /// The server's ChangeCipherSpec arrived.
+        ExpectFinished,
+        /// Resuming; the server acknowledged our ticket extension.
+        ResumedExpectNewSessionTicket,
+        /// Resuming.
+        ResumedExpectChangeCipherSpec,
+        /// Resuming; the server's ChangeCipherSpec arrived.
+        ResumedExpectFinished,
+        /// The handshake is complete.
+        Connected,
+    }
+}
+
+/// Every state but `Connected`: RFC 5246 7.4.1.1, HelloRequest "will be ignored by the client if
+/// the client is currently negotiating a session".
+const NEGOTIATING: &[K] = &[
+    K::ExpectServerHello,
+    K::ExpectCertificate,
+    K::ExpectCertificateStatus,
+    K::ExpectServerKeyExchange,
+    K::ExpectServerHelloDone,
+    K::ExpectServerHelloDoneAfterCertRequest,
+    K::ExpectNewSessionTicket,
+    K::ExpectChangeCipherSpec,
+    K::ExpectFinished,
+    K::ResumedExpectNewSessionTicket,
+    K::ResumedExpectChangeCipherSpec,
+    K::ResumedExpectFinished,
 ];
 
-/// What the client sent in its hello, kept to check the server's answer.
-pub(crate) struct Hello {
-    client_random: [u8; 32],
-    server_name: ServerName<'static>,
-    offered_schemes: Vec<SignatureScheme>,
-    /// The session we offered to resume, and the session ID we sent for it.
-    resuming: Option<(ClientSessionValue, Vec<u8>)>,
-    offered_ticket_extension: bool,
-    offered_status_request: bool,
-}
+/// Every step the client's handshake may take.
+#[rustfmt::skip]
+pub(crate) static CLIENT_TRANSITIONS: &[Row<ClientState>] = &[
+    Row { from: &[K::ExpectServerHello], on: Hs(H::ServerHello), to: To::States(&[K::ExpectCertificate, K::ResumedExpectNewSessionTicket, K::ResumedExpectChangeCipherSpec]), handler: on_server_hello, note: "7.4.1.3; the server resumes if it echoes our session ID" },
+    Row { from: &[K::ExpectCertificate], on: Hs(H::Certificate), to: To::States(&[K::ExpectServerKeyExchange, K::ExpectCertificateStatus]), handler: on_certificate, note: "7.4.2; chain verified here, or after the stapled OCSP response" },
+    Row { from: &[K::ExpectCertificateStatus], on: Hs(H::CertificateStatus), to: To::States(&[K::ExpectServerKeyExchange]), handler: on_certificate_status, note: "RFC 6066 8; chain verified with the OCSP response" },
+    Row { from: &[K::ExpectCertificateStatus], on: Hs(H::ServerKeyExchange), to: To::States(&[K::ExpectServerHelloDone]), handler: on_server_key_exchange_unstapled, note: "RFC 6066 8: the server may staple nothing; chain verified, then 7.4.3" },
+    Row { from: &[K::ExpectServerKeyExchange], on: Hs(H::ServerKeyExchange), to: To::States(&[K::ExpectServerHelloDone]), handler: on_server_key_exchange, note: "7.4.3; ECDHE params, signature verified here" },
+    Row { from: &[K::ExpectServerHelloDone], on: Hs(H::CertificateRequest), to: To::States(&[K::ExpectServerHelloDoneAfterCertRequest]), handler: on_certificate_request, note: "7.4.4; we answer with our certificate, or an empty one" },
+    Row { from: &[K::ExpectServerHelloDone], on: Hs(H::ServerHelloDone), to: To::States(&[K::ExpectNewSessionTicket, K::ExpectChangeCipherSpec]), handler: on_server_hello_done, note: "7.4.5; we send ClientKeyExchange, CCS, Finished" },
+    Row { from: &[K::ExpectServerHelloDoneAfterCertRequest], on: Hs(H::ServerHelloDone), to: To::States(&[K::ExpectNewSessionTicket, K::ExpectChangeCipherSpec]), handler: on_server_hello_done, note: "7.4.5; we send Certificate, ClientKeyExchange, [CertificateVerify], CCS, Finished" },
+    Row { from: &[K::ExpectNewSessionTicket], on: Hs(H::NewSessionTicket), to: To::States(&[K::ExpectChangeCipherSpec]), handler: on_new_session_ticket, note: "RFC 5077 3.3; ticket kept for resumption" },
+    Row { from: &[K::ExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
+    Row { from: &[K::ExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_finished, note: "7.4.9; server verify_data checked, session stored" },
+    Row { from: &[K::ResumedExpectNewSessionTicket], on: Hs(H::NewSessionTicket), to: To::States(&[K::ResumedExpectChangeCipherSpec]), handler: on_new_session_ticket, note: "RFC 5077 3.1; a fresh ticket" },
+    Row { from: &[K::ResumedExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ResumedExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
+    Row { from: &[K::ResumedExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_resumed_finished, note: "7.4.9; server verify_data checked, we send CCS and Finished" },
+    Row { from: &[K::Connected], on: Hs(H::HelloRequest), to: To::Same, handler: refuse_renegotiation, note: "7.4.1.1; refused with a no_renegotiation warning" },
+    Row { from: NEGOTIATING, on: Hs(H::HelloRequest), to: To::Same, handler: ignore, note: "7.4.1.1; ignored while negotiating" },
+];
 
 /// The server's choices, checked against what we offered.
 pub(crate) struct ServerChoice {
@@ -150,309 +181,283 @@ pub(crate) struct Secrets {
     write: Option<WriteKeys>,
 }
 
-impl State for ClientState {
-    fn name(&self) -> &'static str {
+impl Machine for ClientState {
+    type Config = ClientConfig;
+    type Kind = ClientStateKind;
+
+    fn kind(&self) -> K {
         match self {
-            ClientState::ExpectServerHello(_) => "ExpectServerHello",
-            ClientState::ExpectCertificate(_) => "ExpectCertificate",
-            ClientState::ExpectCertificateStatus(..) => "ExpectCertificateStatus",
-            ClientState::ExpectServerKeyExchange(..) => "ExpectServerKeyExchange",
-            ClientState::ExpectServerHelloDone { request: None, .. } => "ExpectServerHelloDone",
+            ClientState::ExpectServerHello(_) => K::ExpectServerHello,
+            ClientState::ExpectCertificate(_) => K::ExpectCertificate,
+            ClientState::ExpectCertificateStatus(..) => K::ExpectCertificateStatus,
+            ClientState::ExpectServerKeyExchange(..) => K::ExpectServerKeyExchange,
+            ClientState::ExpectServerHelloDone { request: None, .. } => K::ExpectServerHelloDone,
             ClientState::ExpectServerHelloDone {
                 request: Some(_), ..
-            } => "ExpectServerHelloDoneAfterCertRequest",
-            ClientState::ExpectNewSessionTicket(_) => "ExpectNewSessionTicket",
-            ClientState::ExpectChangeCipherSpec(_) => "ExpectChangeCipherSpec",
-            ClientState::ExpectFinished(_) => "ExpectFinished",
-            ClientState::ResumedExpectNewSessionTicket(_) => "ResumedExpectNewSessionTicket",
-            ClientState::ResumedExpectChangeCipherSpec(_) => "ResumedExpectChangeCipherSpec",
-            ClientState::ResumedExpectFinished(_) => "ResumedExpectFinished",
-            ClientState::Connected => "Connected",
+            } => K::ExpectServerHelloDoneAfterCertRequest,
+            ClientState::ExpectNewSessionTicket(_) => K::ExpectNewSessionTicket,
+            ClientState::ExpectChangeCipherSpec(_) => K::ExpectChangeCipherSpec,
+            ClientState::ExpectFinished(_) => K::ExpectFinished,
+            ClientState::ResumedExpectNewSessionTicket(_) => K::ResumedExpectNewSessionTicket,
+            ClientState::ResumedExpectChangeCipherSpec(_) => K::ResumedExpectChangeCipherSpec,
+            ClientState::ResumedExpectFinished(_) => K::ResumedExpectFinished,
+            ClientState::Connected => K::Connected,
         }
     }
-}
 
-/// The key a session is cached under: the server name as the application gave it.
-pub(crate) fn cache_key(name: &ServerName<'_>) -> String {
-    match name {
-        ServerName::DnsName(d) => d.as_ref().to_ascii_lowercase(),
-        ServerName::IpAddress(ip) => format!("{:?}", std::net::IpAddr::from(*ip)),
-        _ => String::new(),
+    fn table() -> &'static [Row<Self>] {
+        CLIENT_TRANSITIONS
     }
 }
 
-/// Sends the ClientHello and returns the first state. The transcript buffers every message
-/// when we may have to sign them (client authentication, RFC 5246 7.4.8).
-pub(crate) fn start(
-    config: &ClientConfig,
-    server_name: ServerName<'static>,
-    cx: &mut Context<'_>,
-) -> Result<ClientState, Error> {
-    if config.client_auth_cert.is_some() {
-        *cx.transcript = Transcript::new_buffering();
-    }
-    // One system call for both the client random and the session ID a ticket offer carries.
-    let randomness = kx::random::<64>()?;
-    let (client_random, fresh_session_id) = randomness
-        .split_first_chunk::<32>()
-        .ok_or_else(|| Error::Internal("64 random bytes split at 32".into()))?;
-    let client_random = *client_random;
-    let offered_schemes = config.verifier.supported_schemes();
-    // A cached session we can still offer: its suite must be one we offer now.
-    let resuming = config
-        .session_storage
-        .get(&cache_key(&server_name))
-        .filter(|v| {
-            config
-                .cipher_suites
-                .iter()
-                .any(|s| s.suite == v.session.cipher_suite)
-        })
-        .filter(|v| {
-            // RFC 5077 3.3: a ticket past its lifetime hint is deleted with its session.
-            let stale = v.ticket.is_some()
-                && v.ticket_lifetime_hint != 0
-                && v.session
-                    .is_expired(u64::from(v.ticket_lifetime_hint), session::now());
-            if stale {
-                config.session_storage.remove(&cache_key(&server_name));
-            }
-            !stale
-        });
-    let session_id = match &resuming {
-        // RFC 5077 3.4: with a ticket, a fresh session ID tells us whether the server accepted it.
-        Some(v) if v.ticket.is_some() => fresh_session_id.to_vec(),
-        Some(v) => v.session_id.clone(),
-        None => Vec::new(),
-    };
-    let ticket = resuming.as_ref().and_then(|v| v.ticket.clone());
-
-    let mut extensions = Vec::new();
-    if let (true, ServerName::DnsName(dns)) = (config.enable_sni, &server_name) {
-        extensions.push(Extension::ServerName(ServerNameExtension::ClientHello(
-            ServerNameList {
-                server_name_list: vec![crate::wire::ServerName::HostName(HostName(
-                    dns.as_ref().as_bytes(),
-                ))],
-            },
-        )));
-    }
-    extensions.push(Extension::EllipticCurves(NamedCurveList {
-        named_curve_list: config.groups.clone(),
-    }));
-    extensions.push(Extension::EcPointFormats(ECPointFormatList {
-        ec_point_format_list: vec![ECPointFormat::Uncompressed],
-    }));
-    extensions.push(Extension::SignatureAlgorithms(
-        SignatureAndHashAlgorithmList {
-            supported_signature_algorithms: offered_schemes
-                .iter()
-                .map(|s| algorithm_of(*s))
-                .collect(),
-        },
-    ));
-    let alpn: Vec<ProtocolName<'_>> = config
-        .alpn_protocols
-        .iter()
-        .map(|p| ProtocolName(p))
-        .collect();
-    if !alpn.is_empty() {
-        extensions.push(Extension::ApplicationLayerProtocolNegotiation(
-            ProtocolNameList {
-                protocol_name_list: alpn,
-            },
-        ));
-    }
-    extensions.push(Extension::ExtendedMasterSecret(ExtendedMasterSecret {}));
-    // RFC 8449: we take full-size records; the server may ask us for smaller ones.
-    extensions.push(Extension::RecordSizeLimit(RecordSizeLimit(
-        crate::record::MAX_PLAINTEXT as u16,
-    )));
-    extensions.push(Extension::RenegotiationInfo(RenegotiationInfo {
-        renegotiated_connection: &[],
-    }));
-    let offered_ticket_extension = config.enable_tickets || ticket.is_some();
-    if offered_ticket_extension {
-        extensions.push(Extension::SessionTicket(SessionTicket {
-            ticket: ticket.as_deref().unwrap_or_default(),
-        }));
-    }
-    if config.enable_ocsp_stapling {
-        extensions.push(Extension::StatusRequest(
-            CertificateStatusRequestExtension::ClientHello(CertificateStatusRequest::Ocsp(
-                OCSPStatusRequest {
-                    responder_id_list: Vec::new(),
-                    request_extensions: Extensions(&[]),
-                },
-            )),
-        ));
-    }
-    let hello = ClientHello {
-        client_version: crate::record::TLS12,
-        random: random_struct(&client_random),
-        session_id: SessionID(&session_id),
-        cipher_suites: config.cipher_suites.iter().map(|s| s.suite).collect(),
-        compression_methods: vec![CompressionMethod::Null],
-        extensions: Some(extensions),
-    };
-    cx.send(&Handshake::ClientHello(hello))?;
-    Ok(ClientState::ExpectServerHello(Hello {
-        client_random,
-        server_name,
-        offered_schemes,
-        resuming: resuming.map(|v| (v, session_id)),
-        offered_ticket_extension,
-        offered_status_request: config.enable_ocsp_stapling,
-    }))
-}
-
-/// The generated `Random` (RFC 5246 7.4.1.2) over 32 random bytes.
-pub(crate) fn random_struct(bytes: &[u8; 32]) -> Random {
-    let mut random_bytes = [0u8; 28];
-    random_bytes.copy_from_slice(&bytes[4..]);
-    Random {
-        gmt_unix_time: u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
-        random_bytes,
-    }
-}
-
-/// The 32 bytes of a generated `Random`.
-pub(crate) fn random_bytes(r: &Random) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out[..4].copy_from_slice(&r.gmt_unix_time.to_be_bytes());
-    out[4..].copy_from_slice(&r.random_bytes);
-    out
-}
-
-/// Feeds one input to the client machine.
+/// Feeds one input to the client machine. Every handshake message but HelloRequest goes into
+/// the transcript (RFC 5246 7.4.9); a Finished only after its verify_data was checked against
+/// the transcript before it.
 pub(crate) fn handle(
     config: &Arc<ClientConfig>,
     state: ClientState,
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
-    use ClientState as S;
-    handshake::dispatch(CLIENT_TRANSITIONS, state, input, |state, input| {
-        let (msg, bytes) = match input {
-            Input::Handshake { msg, bytes } => (Some(msg), bytes),
-            Input::ChangeCipherSpec => (None, &[][..]),
-        };
-        // Every handshake message but HelloRequest goes into the transcript (RFC 5246 7.4.9);
-        // a Finished only after its verify_data was checked against the transcript before it.
-        if let Some(m) = &msg {
-            log::debug!("client received {m:?}");
-            if !matches!(m.selector(), H::HelloRequest | H::Finished) {
-                cx.transcript.add(bytes);
-            }
+    if let Input::Handshake { msg, bytes } = &input {
+        log::debug!("client received {msg:?}");
+        if !matches!(msg.selector(), H::HelloRequest | H::Finished) {
+            cx.transcript.add(bytes);
         }
-        match (state, msg) {
-            (S::ExpectServerHello(hello), Some(Handshake::ServerHello(sh))) => {
-                server_hello(config, hello, sh, cx)
-            }
-            (S::ExpectCertificate(choice), Some(Handshake::Certificate(c))) => {
-                certificate(config, choice, c, cx)
-            }
-            (
-                S::ExpectCertificateStatus(choice, chain),
-                Some(Handshake::CertificateStatus(CertificateStatus::Ocsp(ocsp))),
-            ) => {
-                let verified = verify_chain(config, &choice, chain, ocsp.0, cx)?;
-                Ok(S::ExpectServerKeyExchange(choice, verified))
-            }
-            (
-                S::ExpectCertificateStatus(choice, chain),
-                Some(Handshake::ServerKeyExchange(ske)),
-            ) => {
-                let verified = verify_chain(config, &choice, chain, &[], cx)?;
-                server_key_exchange(config, choice, verified, ske, cx)
-            }
-            (
-                S::ExpectServerKeyExchange(choice, chain),
-                Some(Handshake::ServerKeyExchange(ske)),
-            ) => server_key_exchange(config, choice, chain, ske, cx),
-            (
-                S::ExpectServerHelloDone {
-                    choice,
-                    kx,
-                    request: None,
-                },
-                Some(Handshake::CertificateRequest(cr)),
-            ) => {
-                let request = CertRequest {
-                    types: cr.certificate_types.clone(),
-                    schemes: cr
-                        .supported_signature_algorithms
-                        .iter()
-                        .map(|a| scheme_of(a.clone()))
-                        .collect(),
-                };
-                Ok(S::ExpectServerHelloDone {
-                    choice,
-                    kx,
-                    request: Some(request),
-                })
-            }
-            (
-                S::ExpectServerHelloDone {
-                    choice,
-                    kx,
-                    request,
-                },
-                Some(Handshake::ServerHelloDone(_)),
-            ) => server_hello_done(config, choice, kx, request, cx),
-            (S::ExpectNewSessionTicket(mut secrets), Some(Handshake::NewSessionTicket(t))) => {
-                keep_ticket(&mut secrets, &t);
-                Ok(S::ExpectChangeCipherSpec(secrets))
-            }
-            (S::ExpectChangeCipherSpec(secrets), None) => {
-                cx.change_read_keys()?;
-                Ok(S::ExpectFinished(secrets))
-            }
-            (S::ExpectFinished(secrets), Some(Handshake::Finished(fin))) => {
-                check_server_finished(&secrets, &fin, bytes, cx)?;
-                store_session(config, secrets.value);
-                *cx.handshake_done = true;
-                Ok(S::Connected)
-            }
-            (
-                S::ResumedExpectNewSessionTicket(mut secrets),
-                Some(Handshake::NewSessionTicket(t)),
-            ) => {
-                keep_ticket(&mut secrets, &t);
-                Ok(S::ResumedExpectChangeCipherSpec(secrets))
-            }
-            (S::ResumedExpectChangeCipherSpec(secrets), None) => {
-                cx.change_read_keys()?;
-                Ok(S::ResumedExpectFinished(secrets))
-            }
-            (S::ResumedExpectFinished(secrets), Some(Handshake::Finished(fin))) => {
-                check_server_finished(&secrets, &fin, bytes, cx)?;
-                let write = secrets
-                    .write
-                    .ok_or_else(|| Error::Internal("no write keys for a resumed session".into()))?;
-                cx.change_write_keys(write.0, write.1)?;
-                let verify_data = secrets
-                    .master
-                    .verify_data(true, &cx.transcript.current_hash()?);
-                cx.send(&Handshake::Finished(Finished { verify_data }))?;
-                store_session(config, secrets.value);
-                *cx.handshake_done = true;
-                Ok(S::Connected)
-            }
-            (S::Connected, Some(Handshake::HelloRequest(_))) => {
-                cx.send_warning(AlertDescription::NoRenegotiation)?;
-                Ok(S::Connected)
-            }
-            (state, Some(Handshake::HelloRequest(_))) => Ok(state),
-            (state, msg) => Err(Error::UnexpectedMessage {
-                state: state.name(),
-                got: msg.map_or("ChangeCipherSpec".to_string(), |m| {
-                    format!("{:?}", m.selector())
-                }),
-            }),
-        }
+    }
+    handshake::table::dispatch(config, state, input, cx)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The handlers, one per row (in table order). Each takes the state and message its row names;
+// `dispatch` runs it for nothing else.
+// ---------------------------------------------------------------------------------------------
+
+fn on_server_hello(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ExpectServerHello(hello),
+        Handshake::ServerHello(sh)
+    );
+    server_hello(config, hello, sh, cx)
+}
+
+fn on_certificate(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ExpectCertificate(choice),
+        Handshake::Certificate(c)
+    );
+    certificate(config, choice, c, cx)
+}
+
+fn on_certificate_status(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ExpectCertificateStatus(choice, chain),
+        Handshake::CertificateStatus(CertificateStatus::Ocsp(ocsp))
+    );
+    let verified = verify_chain(config, &choice, chain, ocsp.0, cx)?;
+    Ok(ClientState::ExpectServerKeyExchange(choice, verified))
+}
+
+fn on_server_key_exchange_unstapled(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ExpectCertificateStatus(choice, chain),
+        Handshake::ServerKeyExchange(ske)
+    );
+    let verified = verify_chain(config, &choice, chain, &[], cx)?;
+    server_key_exchange(config, choice, verified, ske, cx)
+}
+
+fn on_server_key_exchange(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ExpectServerKeyExchange(choice, chain),
+        Handshake::ServerKeyExchange(ske)
+    );
+    server_key_exchange(config, choice, chain, ske, cx)
+}
+
+fn on_certificate_request(
+    _config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    _cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ExpectServerHelloDone {
+            choice,
+            kx,
+            request: None,
+        },
+        Handshake::CertificateRequest(cr)
+    );
+    let request = CertRequest {
+        types: cr.certificate_types.clone(),
+        schemes: cr
+            .supported_signature_algorithms
+            .iter()
+            .map(|a| scheme_of(a.clone()))
+            .collect(),
+    };
+    Ok(ClientState::ExpectServerHelloDone {
+        choice,
+        kx,
+        request: Some(request),
     })
 }
+
+fn on_server_hello_done(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ExpectServerHelloDone {
+            choice,
+            kx,
+            request,
+        },
+        Handshake::ServerHelloDone(_)
+    );
+    server_hello_done(config, choice, kx, request, cx)
+}
+
+/// Full or resumed: the ticket is kept for the session we store once the handshake completes.
+fn on_new_session_ticket(
+    _config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    _cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    let (kind, on) = (state.kind(), input.kind());
+    let (
+        state,
+        Input::Handshake {
+            msg: Handshake::NewSessionTicket(t),
+            ..
+        },
+    ) = (state, input)
+    else {
+        return Err(misrouted(kind, on));
+    };
+    match state {
+        ClientState::ExpectNewSessionTicket(mut secrets) => {
+            keep_ticket(&mut secrets, &t);
+            Ok(ClientState::ExpectChangeCipherSpec(secrets))
+        }
+        ClientState::ResumedExpectNewSessionTicket(mut secrets) => {
+            keep_ticket(&mut secrets, &t);
+            Ok(ClientState::ResumedExpectChangeCipherSpec(secrets))
+        }
+        _ => Err(misrouted(kind, on)),
+    }
+}
+
+/// Full or resumed: the server's ChangeCipherSpec switches our read keys.
+fn on_change_cipher_spec(
+    _config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    let next = match state {
+        ClientState::ExpectChangeCipherSpec(secrets) => ClientState::ExpectFinished(secrets),
+        ClientState::ResumedExpectChangeCipherSpec(secrets) => {
+            ClientState::ResumedExpectFinished(secrets)
+        }
+        other => return Err(misrouted(other.kind(), input.kind())),
+    };
+    cx.change_read_keys()?;
+    Ok(next)
+}
+
+fn on_finished(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    let bytes = input.bytes();
+    take!(
+        state,
+        input,
+        ClientState::ExpectFinished(secrets),
+        Handshake::Finished(fin)
+    );
+    check_server_finished(&secrets, &fin, bytes, cx)?;
+    store_session(config, secrets.value);
+    *cx.handshake_done = true;
+    Ok(ClientState::Connected)
+}
+
+fn on_resumed_finished(
+    config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    let bytes = input.bytes();
+    take!(
+        state,
+        input,
+        ClientState::ResumedExpectFinished(secrets),
+        Handshake::Finished(fin)
+    );
+    check_server_finished(&secrets, &fin, bytes, cx)?;
+    let write = secrets
+        .write
+        .ok_or_else(|| Error::Internal("no write keys for a resumed session".into()))?;
+    cx.change_write_keys(write.0, write.1)?;
+    let verify_data = secrets
+        .master
+        .verify_data(true, &cx.transcript.current_hash()?);
+    cx.send(&Handshake::Finished(Finished { verify_data }))?;
+    store_session(config, secrets.value);
+    *cx.handshake_done = true;
+    Ok(ClientState::Connected)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the handlers do, in message order.
+// ---------------------------------------------------------------------------------------------
 
 fn check_server_finished(
     secrets: &Secrets,
@@ -477,15 +482,6 @@ fn keep_ticket(secrets: &mut Secrets, t: &NewSessionTicket<'_>) {
         secrets.value.session.created = session::now();
     }
 }
-
-fn store_session(config: &ClientConfig, value: ClientSessionValue) {
-    let key = value.session.server_name.clone().unwrap_or_default();
-    if key.is_empty() || (value.session_id.is_empty() && value.ticket.is_none()) {
-        return;
-    }
-    config.session_storage.put(&key, value);
-}
-
 fn server_hello(
     config: &ClientConfig,
     mut hello: Hello,
@@ -743,6 +739,7 @@ fn server_key_exchange(
         return Err(Error::UnexpectedMessage {
             state: "ExpectServerKeyExchange",
             got: "non-ECDHE ServerKeyExchange".into(),
+            expected: "an ECDHE ServerKeyExchange".into(),
         });
     };
     let ECParameters::NamedCurve { namedcurve } = params.curve_params;
@@ -784,29 +781,6 @@ fn server_key_exchange(
         kx,
         request: None,
     })
-}
-
-/// Whether a signature scheme belongs with the suite's authentication (ECDHE_ECDSA or ECDHE_RSA).
-pub(crate) fn scheme_fits(scheme: SignatureScheme, family: SignatureFamily) -> bool {
-    use SignatureScheme as S;
-    match family {
-        SignatureFamily::Ecdsa => matches!(
-            scheme,
-            S::EcdsaSecp256r1Sha256
-                | S::EcdsaSecp384r1Sha384
-                | S::EcdsaSecp521r1Sha512
-                | S::Ed25519
-        ),
-        SignatureFamily::Rsa => matches!(
-            scheme,
-            S::RsaPkcs1Sha256
-                | S::RsaPkcs1Sha384
-                | S::RsaPkcs1Sha512
-                | S::RsaPssRsaeSha256
-                | S::RsaPssRsaeSha384
-                | S::RsaPssRsaeSha512
-        ),
-    }
 }
 
 /// Our certificate and the scheme to sign with, if we have one the server's request accepts.

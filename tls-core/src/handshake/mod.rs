@@ -1,24 +1,28 @@
-//! What the client and server state machines share: the inputs they take, the transition tables
-//! that say which input each state allows, and the context through which they send messages and
-//! install keys.
-//!
-//! The tables are data: `dispatch` refuses any (state, input) pair they do not list with
-//! `unexpected_message` before a handler runs, and checks that the handler moved to a state the
-//! table allows. `render_table` prints them; a snapshot test keeps them reviewed.
+//! The handshake: what the client and server state machines share. The inputs they take, the
+//! [`table`]s that say which input each state allows and which handler runs it, the context
+//! through which handlers send messages and install keys, and the [`negotiation`] checks both
+//! sides make. Each side is a folder ([`client`], [`server`]) with one file per protocol
+//! version's machine.
 
-use crate::cipher::{RecordDecrypter, RecordEncrypter};
+pub mod client;
+pub(crate) mod negotiation;
+pub mod server;
+pub mod table;
+
 use crate::codec::Encode;
-use crate::error::{CertificateError, Error, PeerMisbehaved};
-use crate::prf::{KeyBlock, Transcript};
+use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
+use crate::crypto::prf::{KeyBlock, Transcript};
+use crate::crypto::suites::SupportedCipherSuite;
+use crate::error::Error;
 use crate::record::{RecordReader, RecordWriter};
-use crate::suites::SupportedCipherSuite;
 use crate::wire::{
     Alert, AlertDescription, AlertLevel, ChangeCipherSpec, ChangeCipherSpecType, ContentType,
-    Extension, Handshake, HandshakeType, NamedCurve, SignatureScheme,
+    Handshake, HandshakeType, NamedCurve, SignatureScheme,
 };
 use pki_types::CertificateDer;
-use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
+use table::Machine;
 
 /// What a state machine is fed: a whole, decoded handshake message, or a ChangeCipherSpec.
 pub(crate) enum Input<'a> {
@@ -26,7 +30,15 @@ pub(crate) enum Input<'a> {
     ChangeCipherSpec,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    /// The encoded handshake message (empty for ChangeCipherSpec), as the transcript takes it.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        match self {
+            Input::Handshake { bytes, .. } => bytes,
+            Input::ChangeCipherSpec => &[],
+        }
+    }
+
     pub(crate) fn kind(&self) -> InputKind {
         match self {
             Input::Handshake { msg, .. } => InputKind::Handshake(msg.selector()),
@@ -52,90 +64,6 @@ impl fmt::Display for InputKind {
             InputKind::ChangeCipherSpec => f.write_str("ChangeCipherSpec"),
         }
     }
-}
-
-/// One allowed step: in state `from`, input `on` leads to one of `to`.
-#[derive(Clone, Copy, Debug)]
-pub struct Transition {
-    /// The state's name.
-    pub from: &'static str,
-    /// The input it accepts.
-    pub on: InputKind,
-    /// The states it may lead to.
-    pub to: &'static [&'static str],
-    /// Why, in the RFC's terms.
-    pub note: &'static str,
-}
-
-/// The transition table as a Markdown table, one row per allowed (state, input) pair.
-pub fn render_table(table: &[Transition]) -> String {
-    let mut out = String::from("| state | input | next state | note |\n|---|---|---|---|\n");
-    for t in table {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
-            t.from,
-            t.on,
-            t.to.join(" or "),
-            t.note
-        ));
-    }
-    out
-}
-
-/// The transition table as a Graphviz digraph.
-pub fn render_dot(name: &str, table: &[Transition]) -> String {
-    let mut out = format!("digraph {name} {{\n");
-    for t in table {
-        for to in t.to {
-            out.push_str(&format!("  {} -> {} [label=\"{}\"];\n", t.from, to, t.on));
-        }
-    }
-    out.push_str("}\n");
-    out
-}
-
-/// A state of one side's machine.
-pub(crate) trait State: Sized {
-    /// The name the transition table uses.
-    fn name(&self) -> &'static str;
-}
-
-/// The row that lets state `from` take `kind`, or the `unexpected_message` error. Also asked
-/// from a handshake message's 4-byte header, so a message out of place is refused as unexpected
-/// whatever its body holds, before the body is buffered or decoded.
-pub(crate) fn allowed<'t>(
-    table: &'t [Transition],
-    from: &'static str,
-    kind: InputKind,
-) -> Result<&'t Transition, Error> {
-    table
-        .iter()
-        .find(|t| t.from == from && t.on == kind)
-        .ok_or_else(|| Error::UnexpectedMessage {
-            state: from,
-            got: kind.to_string(),
-        })
-}
-
-/// Runs one input through a machine: refuses what the table does not list, runs the handler, and
-/// checks the handler landed where the table says.
-pub(crate) fn dispatch<S: State>(
-    table: &[Transition],
-    state: S,
-    input: Input<'_>,
-    handler: impl FnOnce(S, Input<'_>) -> Result<S, Error>,
-) -> Result<S, Error> {
-    let from = state.name();
-    let kind = input.kind();
-    let row = allowed(table, from, kind)?;
-    let next = handler(state, input)?;
-    if !row.to.contains(&next.name()) {
-        return Err(Error::Internal(format!(
-            "state machine went from {from} on {kind} to {}, which the table does not allow",
-            next.name()
-        )));
-    }
-    Ok(next)
 }
 
 /// What has been agreed, for the application to inspect.
@@ -254,47 +182,25 @@ pub(crate) fn record_keys(
     ))
 }
 
-/// The most certificates we accept in a Certificate message (server chain, or client chain on a
-/// server asking for one). Real chains are 2 to 4 long (leaf, one or two intermediates, perhaps
-/// the root); 10 is well above that and bounds the copies and the path building the verifier
-/// does for the peer. A longer chain is refused before it is verified, as
-/// `CertificateError::Other` (`bad_certificate`). The chain's size in bytes is bounded by the
-/// configured `max_certificate_list_size`.
-pub(crate) const MAX_CERTIFICATE_CHAIN: usize = 10;
-
-/// Refuses a Certificate message with more than [`MAX_CERTIFICATE_CHAIN`] certificates.
-pub(crate) fn check_chain_len(certificates: usize) -> Result<(), Error> {
-    if certificates > MAX_CERTIFICATE_CHAIN {
-        return Err(Error::InvalidCertificate(CertificateError::Other(format!(
-            "certificate chain of {certificates} certificates; at most {MAX_CERTIFICATE_CHAIN} accepted"
-        ))));
-    }
-    Ok(())
+/// A row handler for renegotiation requests after the handshake (HelloRequest to a client,
+/// ClientHello to a server): refused with a `no_renegotiation` warning (RFC 5746 4.2, 4.4).
+pub(crate) fn refuse_renegotiation<M: Machine>(
+    _config: &Arc<M::Config>,
+    state: M,
+    _input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<M, Error> {
+    cx.send_warning(AlertDescription::NoRenegotiation)?;
+    Ok(state)
 }
 
-/// Rejects a hello that carries the same extension twice (RFC 5246 section 7.4.1.4). There is no
-/// cap on their number: the message size limit bounds it (OpenSSL takes 100+), and the check is
-/// O(n log n).
-pub(crate) fn check_duplicates(exts: &[Extension<'_>]) -> Result<(), Error> {
-    let mut seen = BTreeSet::new();
-    for e in exts {
-        let t = e.selector().value();
-        if !seen.insert(t) {
-            return Err(Error::PeerMisbehaved(PeerMisbehaved::DuplicateExtension(t)));
-        }
-    }
-    Ok(())
-}
-
-/// Compares a received verify_data with ours without leaking where they differ.
-pub(crate) fn verify_equal(a: &[u8], b: &[u8]) -> Result<(), Error> {
-    use subtle::ConstantTimeEq;
-    // subtle's comparison takes the same time whatever the contents (the lengths, which are
-    // public, decide at once), and keeps the optimiser from turning it into an early exit,
-    // which a hand-written fold does not promise.
-    if bool::from(a.ct_eq(b)) {
-        Ok(())
-    } else {
-        Err(Error::PeerMisbehaved(PeerMisbehaved::BadFinished))
-    }
+/// A row handler for a message that changes nothing (HelloRequest while negotiating, RFC 5246
+/// 7.4.1.1).
+pub(crate) fn ignore<M: Machine>(
+    _config: &Arc<M::Config>,
+    state: M,
+    _input: Input<'_>,
+    _cx: &mut Context<'_>,
+) -> Result<M, Error> {
+    Ok(state)
 }

@@ -5,8 +5,8 @@
 //! RFC 8446 section 4.2.3 gave `SignatureScheme` the same two octets, so spectls works in
 //! `SignatureScheme` internally and converts at the wire with [`scheme_of`] / [`algorithm_of`].
 
+use crate::crypto::suites::SignatureFamily;
 use crate::error::Error;
-use crate::suites::SignatureFamily;
 use crate::wire::{HashAlgorithm, SignatureAlgorithm, SignatureAndHashAlgorithm, SignatureScheme};
 use pki_types::pem::PemObject;
 use pki_types::{CertificateDer, PrivateKeyDer};
@@ -277,7 +277,7 @@ impl SigningKey {
             .copied()
             .ok_or_else(|| Error::Internal("signing key without schemes".into()))?;
         let signature = self.sign(scheme, PROBE)?;
-        crate::verify::verify_signature(PROBE, end_entity, scheme, &signature)
+        crate::pki::verify::verify_signature(PROBE, end_entity, scheme, &signature)
             .map(|_| ())
             .map_err(|e| {
                 Error::Config(format!(
@@ -377,11 +377,11 @@ mod tests {
     use pki_types::{PrivatePkcs8KeyDer, PrivateSec1KeyDer};
     use ring::signature::{KeyPair, UnparsedPublicKey};
 
-    const CA_PEM: &[u8] = include_bytes!("../../tests/data/certs/ca.pem");
-    const ECDSA_CERT_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.pem");
-    const ECDSA_KEY_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.key");
-    const RSA_CERT_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-rsa.pem");
-    const RSA_KEY_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-rsa.key");
+    const CA_PEM: &[u8] = include_bytes!("../../../tests/data/certs/ca.pem");
+    const ECDSA_CERT_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-ecdsa.pem");
+    const ECDSA_KEY_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-ecdsa.key");
+    const RSA_CERT_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-rsa.pem");
+    const RSA_KEY_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-rsa.key");
 
     // Throwaway keys made with OpenSSL 3.0 for the formats the committed files do not cover.
     // `openssl ecparam -genkey -name prime256v1 -noout` (SEC1, with the curve parameters).

@@ -4,14 +4,17 @@
 //! All input is parsed by generated code before any state changes; the first error is sticky:
 //! it is returned from then on, and the alert it calls for is queued for `write_tls`.
 
-use crate::client::{self, ClientState};
+pub mod stream;
+
 use crate::codec::{Codec, Encode};
 use crate::config::{ClientConfig, ServerConfig};
+use crate::crypto::prf::Transcript;
 use crate::error::{Error, PeerMisbehaved};
-use crate::handshake::{Context, Input, InputKind, Negotiated, State};
-use crate::prf::Transcript;
+use crate::handshake::client::{self, ClientState};
+use crate::handshake::server::{self, ServerState};
+use crate::handshake::table::{self, Machine as _};
+use crate::handshake::{Context, Input, InputKind, Negotiated};
 use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
-use crate::server::{self, ServerState};
 use crate::wire::{
     Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite, ContentType, Handshake,
     KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding, SignatureScheme,
@@ -323,10 +326,7 @@ impl ConnectionCommon {
         match typ {
             ContentType::ApplicationData => {
                 if !self.handshake_done {
-                    return Err(Error::UnexpectedMessage {
-                        state: self.state_name(),
-                        got: "application data".into(),
-                    });
+                    return Err(self.unexpected("application data"));
                 }
                 // Empty application data records are allowed (RFC 5246 6.2.1) and carry nothing;
                 // a run of them is bounded.
@@ -369,9 +369,8 @@ impl ConnectionCommon {
             ContentType::ChangeCipherSpec => {
                 // RFC 8446 5 (and OpenSSL in TLS 1.2): anything but the one byte 0x01 is an
                 // unexpected message, not a malformed one.
-                ChangeCipherSpec::from_bytes(data).map_err(|_| Error::UnexpectedMessage {
-                    state: self.state_name(),
-                    got: "ChangeCipherSpec that is not the single byte 1".into(),
+                ChangeCipherSpec::from_bytes(data).map_err(|_| {
+                    self.unexpected("ChangeCipherSpec that is not the single byte 1")
                 })?;
                 self.empty_records_in_a_row = 0;
                 self.warnings_in_a_row = 0;
@@ -383,6 +382,7 @@ impl ConnectionCommon {
                     return Err(Error::UnexpectedMessage {
                         state: "record layer",
                         got: "empty handshake record".into(),
+                        expected: "a handshake record of at least one byte".into(),
                     });
                 }
                 self.empty_records_in_a_row = 0;
@@ -426,22 +426,22 @@ impl ConnectionCommon {
         }
     }
 
-    /// Refuses an input the current state's row of the transition table does not list.
+    /// Refuses an input the current state's rows of the transition table do not list.
     fn check_allowed(&self, kind: InputKind) -> Result<(), Error> {
-        let (table, state) = match &self.machine {
-            Some(Machine::Client(_, s)) => (client::CLIENT_TRANSITIONS, s.name()),
-            Some(Machine::Server(_, s)) => (server::SERVER_TRANSITIONS, s.name()),
-            None => return Err(Error::ConnectionClosed),
-        };
-        crate::handshake::allowed(table, state, kind).map(drop)
+        match &self.machine {
+            Some(Machine::Client(_, s)) => table::allowed::<ClientState>(s.kind(), kind).map(drop),
+            Some(Machine::Server(_, s)) => table::allowed::<ServerState>(s.kind(), kind).map(drop),
+            None => Err(Error::ConnectionClosed),
+        }
     }
 
-    /// The name of the state the handshake machine is in (as the transition tables name it).
-    fn state_name(&self) -> &'static str {
+    /// `unexpected_message` for `got` (a content type the current state does not take), with
+    /// what the state's rows of the transition table expect.
+    fn unexpected(&self, got: &str) -> Error {
         match &self.machine {
-            Some(Machine::Client(_, s)) => s.name(),
-            Some(Machine::Server(_, s)) => s.name(),
-            None => "closed",
+            Some(Machine::Client(_, s)) => table::unexpected::<ClientState>(s.kind(), got.into()),
+            Some(Machine::Server(_, s)) => table::unexpected::<ServerState>(s.kind(), got.into()),
+            None => Error::ConnectionClosed,
         }
     }
 

@@ -2,7 +2,7 @@
 //! RFC 7627 section 4 for the extended master secret), the key block (section 6.3), Finished
 //! verify_data (section 7.4.9) and the running handshake transcript hash.
 
-use crate::suites::{HashAlg, SupportedCipherSuite};
+use crate::crypto::suites::{HashAlg, SupportedCipherSuite};
 use crate::Error;
 use ring::{digest, hmac};
 use std::fmt;
@@ -375,7 +375,7 @@ impl fmt::Debug for Transcript {
 )]
 mod tests {
     use super::*;
-    use crate::suites::{
+    use crate::crypto::suites::{
         ALL_CIPHER_SUITES, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     };
@@ -540,9 +540,9 @@ mod tests {
         for suite in ALL_CIPHER_SUITES {
             let kb = key_block(suite, &master, &seq32(0x40), &seq32(0x80));
             let (k, iv) = match suite.aead {
-                crate::suites::AeadAlg::Aes128Gcm => (16, 4),
-                crate::suites::AeadAlg::Aes256Gcm => (32, 4),
-                crate::suites::AeadAlg::ChaCha20Poly1305 => (32, 12),
+                crate::crypto::suites::AeadAlg::Aes128Gcm => (16, 4),
+                crate::crypto::suites::AeadAlg::Aes256Gcm => (32, 4),
+                crate::crypto::suites::AeadAlg::ChaCha20Poly1305 => (32, 12),
             };
             assert_eq!(kb.client_write_key.len(), k, "{:?}", suite.suite);
             assert_eq!(kb.server_write_key.len(), k, "{:?}", suite.suite);
@@ -744,7 +744,7 @@ mod tests {
     #[test]
     fn finished_comparison_rejects_any_difference() {
         use crate::error::PeerMisbehaved;
-        use crate::handshake::verify_equal;
+        use crate::handshake::negotiation::verify_equal;
         let bad = Err(Error::PeerMisbehaved(PeerMisbehaved::BadFinished));
         let ours = verify_data(HashAlg::Sha256, &[7; 48], true, &[9; 32]);
         let again = verify_data(HashAlg::Sha256, &[7; 48], true, &[9; 32]);

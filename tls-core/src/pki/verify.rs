@@ -132,10 +132,10 @@ impl RootCertStore {
     ///
     /// Strict, because these are the roots you chose: no certificate, or one that does not
     /// parse, is an error. Use [`RootCertStore::add_parsable_certificates`] with
-    /// [`crate::sign::certs_from_pem`] to skip bad ones instead.
+    /// [`crate::crypto::sign::certs_from_pem`] to skip bad ones instead.
     pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
         let mut store = Self::empty();
-        for cert in crate::sign::certs_from_pem(pem)? {
+        for cert in crate::crypto::sign::certs_from_pem(pem)? {
             store.add(cert)?;
         }
         Ok(store)
@@ -224,7 +224,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
     }
 
     fn supported_schemes(&self) -> Vec<SignatureScheme> {
-        crate::sign::SUPPORTED_SIGNATURE_SCHEMES.to_vec()
+        crate::crypto::sign::SUPPORTED_SIGNATURE_SCHEMES.to_vec()
     }
 }
 
@@ -515,7 +515,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
     }
 
     fn supported_schemes(&self) -> Vec<SignatureScheme> {
-        crate::sign::SUPPORTED_SIGNATURE_SCHEMES.to_vec()
+        crate::crypto::sign::SUPPORTED_SIGNATURE_SCHEMES.to_vec()
     }
 }
 
@@ -525,7 +525,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
 /// webpki keeps only the *contents* of the subject's `Name` SEQUENCE, but RFC 5246 section 7.4.4
 /// sends the whole DER `DistinguishedName`, so the SEQUENCE header is put back here.
 fn distinguished_name(subject_contents: &[u8]) -> Option<Vec<u8>> {
-    let der = crate::sign::der_wrap(0x30, subject_contents)?;
+    let der = crate::crypto::sign::der_wrap(0x30, subject_contents)?;
     // The header adds up to 4 bytes; the result must still fit the TLS vector.
     u16::try_from(der.len()).ok()?;
     Some(der)
@@ -590,7 +590,7 @@ impl ClientCertVerifier for NoClientAuth {
 )]
 mod tests {
     use super::*;
-    use crate::sign::{certs_from_pem, private_key_from_pem, SigningKey};
+    use crate::crypto::sign::{certs_from_pem, private_key_from_pem, SigningKey};
     use pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
@@ -598,10 +598,10 @@ mod tests {
     };
     use std::time::Duration;
 
-    const CA_PEM: &[u8] = include_bytes!("../../tests/data/certs/ca.pem");
-    const ECDSA_CERT_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-ecdsa.pem");
-    const RSA_CERT_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-rsa.pem");
-    const RSA_KEY_PEM: &[u8] = include_bytes!("../../tests/data/certs/server-rsa.key");
+    const CA_PEM: &[u8] = include_bytes!("../../../tests/data/certs/ca.pem");
+    const ECDSA_CERT_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-ecdsa.pem");
+    const RSA_CERT_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-rsa.pem");
+    const RSA_KEY_PEM: &[u8] = include_bytes!("../../../tests/data/certs/server-rsa.key");
 
     /// 2025-06-15T17:46:40Z: inside rcgen's default validity (1975..4096) and inside the
     /// committed certificates' 2020..2049.
@@ -1154,7 +1154,7 @@ pe91WJtFWZigPOfnpjfCn++x+6ufi3b159Re44lNHSUzXVdlxemNDlln
         let v = verifier_for(&[&certs_from_pem(CA_PEM).expect("CA")[0]]);
         assert_eq!(
             v.supported_schemes(),
-            crate::sign::SUPPORTED_SIGNATURE_SCHEMES
+            crate::crypto::sign::SUPPORTED_SIGNATURE_SCHEMES
         );
         for s in v.supported_schemes() {
             assert!(algorithms_for(s).is_some(), "{s:?}");
@@ -1193,7 +1193,7 @@ pe91WJtFWZigPOfnpjfCn++x+6ufi3b159Re44lNHSUzXVdlxemNDlln
 )]
 mod client_auth_tests {
     use super::*;
-    use crate::sign::{certs_from_pem, SigningKey};
+    use crate::crypto::sign::{certs_from_pem, SigningKey};
     use crate::wire::AlertDescription;
     use pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     use rcgen::{
@@ -1202,7 +1202,7 @@ mod client_auth_tests {
     };
     use std::time::Duration;
 
-    const CA_PEM: &[u8] = include_bytes!("../../tests/data/certs/ca.pem");
+    const CA_PEM: &[u8] = include_bytes!("../../../tests/data/certs/ca.pem");
 
     /// 2025-06-15: inside rcgen's default validity (1975..4096).
     fn now() -> UnixTime {
@@ -1554,7 +1554,7 @@ mod client_auth_tests {
         let v = verifier(&[ca.der()]);
         assert_eq!(
             v.supported_schemes(),
-            crate::sign::SUPPORTED_SIGNATURE_SCHEMES
+            crate::crypto::sign::SUPPORTED_SIGNATURE_SCHEMES
         );
         for alg in [
             &rcgen::PKCS_ECDSA_P256_SHA256,

@@ -1,0 +1,92 @@
+//! Checks and conversions both sides' handshakes make, whatever the protocol version.
+
+use crate::crypto::suites::SignatureFamily;
+use crate::error::{CertificateError, Error, PeerMisbehaved};
+use crate::wire::{Extension, Random, SignatureScheme};
+use std::collections::BTreeSet;
+
+/// The generated `Random` (RFC 5246 7.4.1.2) over 32 random bytes.
+pub(crate) fn random_struct(bytes: &[u8; 32]) -> Random {
+    let [a, b, c, d, rest @ ..] = *bytes;
+    Random {
+        gmt_unix_time: u32::from_be_bytes([a, b, c, d]),
+        random_bytes: rest,
+    }
+}
+
+/// The 32 bytes of a generated `Random`.
+pub(crate) fn random_bytes(r: &Random) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let (time, rest) = out.split_at_mut(4);
+    time.copy_from_slice(&r.gmt_unix_time.to_be_bytes());
+    rest.copy_from_slice(&r.random_bytes);
+    out
+}
+
+/// Whether a signature scheme belongs with the suite's authentication (ECDHE_ECDSA or ECDHE_RSA).
+pub(crate) fn scheme_fits(scheme: SignatureScheme, family: SignatureFamily) -> bool {
+    use SignatureScheme as S;
+    match family {
+        SignatureFamily::Ecdsa => matches!(
+            scheme,
+            S::EcdsaSecp256r1Sha256
+                | S::EcdsaSecp384r1Sha384
+                | S::EcdsaSecp521r1Sha512
+                | S::Ed25519
+        ),
+        SignatureFamily::Rsa => matches!(
+            scheme,
+            S::RsaPkcs1Sha256
+                | S::RsaPkcs1Sha384
+                | S::RsaPkcs1Sha512
+                | S::RsaPssRsaeSha256
+                | S::RsaPssRsaeSha384
+                | S::RsaPssRsaeSha512
+        ),
+    }
+}
+
+/// The most certificates we accept in a Certificate message (server chain, or client chain on a
+/// server asking for one). Real chains are 2 to 4 long (leaf, one or two intermediates, perhaps
+/// the root); 10 is well above that and bounds the copies and the path building the verifier
+/// does for the peer. A longer chain is refused before it is verified, as
+/// `CertificateError::Other` (`bad_certificate`). The chain's size in bytes is bounded by the
+/// configured `max_certificate_list_size`.
+pub(crate) const MAX_CERTIFICATE_CHAIN: usize = 10;
+
+/// Refuses a Certificate message with more than [`MAX_CERTIFICATE_CHAIN`] certificates.
+pub(crate) fn check_chain_len(certificates: usize) -> Result<(), Error> {
+    if certificates > MAX_CERTIFICATE_CHAIN {
+        return Err(Error::InvalidCertificate(CertificateError::Other(format!(
+            "certificate chain of {certificates} certificates; at most {MAX_CERTIFICATE_CHAIN} accepted"
+        ))));
+    }
+    Ok(())
+}
+
+/// Rejects a hello that carries the same extension twice (RFC 5246 section 7.4.1.4). There is no
+/// cap on their number: the message size limit bounds it (OpenSSL takes 100+), and the check is
+/// O(n log n).
+pub(crate) fn check_duplicates(exts: &[Extension<'_>]) -> Result<(), Error> {
+    let mut seen = BTreeSet::new();
+    for e in exts {
+        let t = e.selector().value();
+        if !seen.insert(t) {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::DuplicateExtension(t)));
+        }
+    }
+    Ok(())
+}
+
+/// Compares a received verify_data with ours without leaking where they differ.
+pub(crate) fn verify_equal(a: &[u8], b: &[u8]) -> Result<(), Error> {
+    use subtle::ConstantTimeEq;
+    // subtle's comparison takes the same time whatever the contents (the lengths, which are
+    // public, decide at once), and keeps the optimiser from turning it into an early exit,
+    // which a hand-written fold does not promise.
+    if bool::from(a.ct_eq(b)) {
+        Ok(())
+    } else {
+        Err(Error::PeerMisbehaved(PeerMisbehaved::BadFinished))
+    }
+}
