@@ -63,7 +63,7 @@ use rustls::internal::msgs::codec::{Codec as RCodec, Reader as RReader};
 use rustls::internal::msgs::message::{Message, PlainMessage};
 use spectls::capture::{decode_handshake, Capture, Direction, Flow};
 use spectls::codec::{Codec, Reader};
-use spectls::suites::SupportedCipherSuite;
+use spectls::crypto::suites::SupportedCipherSuite;
 use spectls::wire::{NamedCurve, SignatureScheme, TLSPlaintext};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -264,7 +264,7 @@ struct Spectls {
 impl Spectls {
     fn new(suite: &'static SupportedCipherSuite, cert: Cert, resume: Resume) -> Self {
         use spectls::session;
-        let roots = spectls::verify::RootCertStore::from_pem(CA).expect("ca.pem");
+        let roots = spectls::pki::RootCertStore::from_pem(CA).expect("ca.pem");
         let mut client = spectls::ClientConfig::builder()
             .with_root_certificates(roots)
             .with_cipher_suites(&[suite])
@@ -277,8 +277,8 @@ impl Spectls {
         let (chain, key) = cert.chain_and_key();
         let mut server = spectls::ServerConfig::builder()
             .with_single_cert(
-                spectls::sign::certs_from_pem(chain).expect("chain"),
-                spectls::sign::private_key_from_pem(key).expect("key"),
+                spectls::pki::certs_from_pem(chain).expect("chain"),
+                spectls::pki::private_key_from_pem(key).expect("key"),
             )
             .expect("spectls cert")
             .with_cipher_suites(&[suite])
@@ -348,7 +348,7 @@ impl Rustls {
         provider.signature_verification_algorithms = algs;
 
         let mut roots = rustls::RootCertStore::empty();
-        for c in spectls::sign::certs_from_pem(CA).expect("ca.pem") {
+        for c in spectls::pki::certs_from_pem(CA).expect("ca.pem") {
             roots.add(c).expect("root");
         }
         let mut client = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
@@ -362,8 +362,8 @@ impl Rustls {
             .expect("TLS 1.2")
             .with_no_client_auth()
             .with_single_cert(
-                spectls::sign::certs_from_pem(chain).expect("chain"),
-                spectls::sign::private_key_from_pem(key).expect("key"),
+                spectls::pki::certs_from_pem(chain).expect("chain"),
+                spectls::pki::private_key_from_pem(key).expect("key"),
             )
             .expect("rustls cert");
         match resume {
@@ -822,7 +822,7 @@ fn x25519_job(rng: &SystemRandom) -> Job<'_> {
 const SKE_MESSAGE: [u8; 101] = [0x42; 101];
 
 fn pkcs8(pem: &[u8]) -> Vec<u8> {
-    match spectls::sign::private_key_from_pem(pem).expect("key") {
+    match spectls::pki::private_key_from_pem(pem).expect("key") {
         spectls::pki_types::PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
         _ => panic!("test keys are PKCS#8"),
     }
@@ -1168,7 +1168,7 @@ fn main() {
     let run_start = Instant::now();
     let quiet = bench.quiet();
 
-    use spectls::suites as ss;
+    use spectls::crypto::suites as ss;
     let ecdsa_suite = &ss::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
     let rsa_suite = &ss::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
     let hs_setups = [

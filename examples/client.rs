@@ -12,9 +12,9 @@
 //! non-zero with the error.
 
 use spectls::keylog::KeyLogFile;
+use spectls::pki::RootCertStore;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki_types::ServerName;
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::verify::RootCertStore;
 use spectls::{ClientConfig, ClientConnection, Stream};
 use std::error::Error;
 use std::io::{Read, Write};

@@ -8,9 +8,9 @@
 //! `localhost` leaf); the client trusts that CA.
 
 use spectls::capture::{render, Capture, Direction, Flow};
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::suites::{self, SupportedCipherSuite};
-use spectls::verify::RootCertStore;
+use spectls::crypto::suites::{self, SupportedCipherSuite};
+use spectls::pki::RootCertStore;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, Stream};
 use std::cell::RefCell;
 use std::error::Error;

@@ -27,11 +27,11 @@
 //! latest after `--timeout`). Accept errors such as EMFILE (out of file descriptors) are logged
 //! and retried every 100 ms rather than in a busy loop.
 
+use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
+use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use spectls::resolve::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::session::Ticketer;
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::{ServerConfig, ServerConnection, Stream};
 use std::error::Error;
 use std::io::{self, Read, Write};

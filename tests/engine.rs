@@ -3,9 +3,9 @@
 mod common;
 
 use common::*;
-use spectls::handshake::table::{client_transitions, render_dot, render_table, server_transitions};
-use spectls::suites::SignatureFamily;
-use spectls::suites::ALL_CIPHER_SUITES;
+use spectls::crypto::suites::SignatureFamily;
+use spectls::crypto::suites::ALL_CIPHER_SUITES;
+use spectls::internal::tables::{client_transitions, render_dot, render_table, server_transitions};
 use spectls::wire::NamedCurve;
 use spectls::{ClientConfig, ServerConfig};
 use std::io::{Read, Write};
@@ -78,8 +78,8 @@ fn alpn_is_negotiated_by_server_preference() {
         .unwrap();
     let server = ServerConfig::builder()
         .with_single_cert(
-            spectls::sign::certs_from_pem(ECDSA_CHAIN).unwrap(),
-            spectls::sign::private_key_from_pem(ECDSA_KEY).unwrap(),
+            spectls::pki::certs_from_pem(ECDSA_CHAIN).unwrap(),
+            spectls::pki::private_key_from_pem(ECDSA_KEY).unwrap(),
         )
         .unwrap()
         .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])

@@ -11,7 +11,7 @@ mod common;
 use common::states::*;
 use common::*;
 use spectls::codec::Encode;
-use spectls::sign::{certs_from_pem, private_key_from_pem};
+use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::wire::{
     AlertDescription as A, CertificateRequest, ClientCertificateType, ContentType, Extension,
     ExtensionType, Handshake, HandshakeType,

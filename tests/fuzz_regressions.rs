@@ -8,9 +8,9 @@
 //! harness itself (`fuzz/src/stream.rs`, included below) over its seeds.
 
 use spectls::codec::{Codec, Encode, Reader};
+use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::session::Ticketer;
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{
     Alert, AlertDescription, ChangeCipherSpec, CipherType, Extension, Handshake, HandshakeType,
     KeyExchangeAlgorithm, PublicValueEncoding, TLSCiphertext, TLSPlaintext,
@@ -368,7 +368,7 @@ fn read_in_place(conn: &mut ConnectionCommon, input: &[u8]) -> (Vec<Vec<u8>>, Re
 /// The `inplace` target's client for its suite choice (`mode` bits 2-3): AES-128-GCM,
 /// AES-256-GCM, ChaCha20-Poly1305, or all of them.
 fn inplace_client(suite: u8) -> ClientConnection {
-    use spectls::suites::*;
+    use spectls::crypto::suites::*;
     let suites: Vec<&'static SupportedCipherSuite> = match suite {
         0 => vec![&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
         1 => vec![&TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384],

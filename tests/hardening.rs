@@ -60,7 +60,7 @@ fn client_version_above_tls12_gets_a_tls12_server_hello() {
 #[test]
 fn rustls_offering_tls13_and_tls12_negotiates_tls12() {
     let mut roots = rustls::RootCertStore::empty();
-    for cert in spectls::sign::certs_from_pem(CA).expect("CA") {
+    for cert in spectls::pki::certs_from_pem(CA).expect("CA") {
         roots.add(cert).expect("root");
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());

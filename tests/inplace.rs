@@ -248,7 +248,7 @@ fn misuse_is_refused_without_harming_the_connection() {
 fn rustls_configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
-    for cert in spectls::sign::certs_from_pem(CA).expect("ca") {
+    for cert in spectls::pki::certs_from_pem(CA).expect("ca") {
         roots.add(cert).expect("root");
     }
     let client = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -261,8 +261,8 @@ fn rustls_configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
         .expect("TLS 1.2")
         .with_no_client_auth()
         .with_single_cert(
-            spectls::sign::certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            spectls::sign::private_key_from_pem(ECDSA_KEY).expect("key"),
+            spectls::pki::certs_from_pem(ECDSA_CHAIN).expect("chain"),
+            spectls::pki::private_key_from_pem(ECDSA_KEY).expect("key"),
         )
         .expect("cert");
     (Arc::new(client), Arc::new(server))

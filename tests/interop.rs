@@ -49,8 +49,8 @@ use common::peer::{
     start_s_server_on_free_port, verifying_s_client, Peer, TIMEOUT,
 };
 use common::*;
+use spectls::crypto::suites::{self, SignatureFamily, SupportedCipherSuite};
 use spectls::pki_types::ServerName;
-use spectls::suites::{self, SignatureFamily, SupportedCipherSuite};
 use spectls::wire::{NamedCurve, SignatureScheme};
 use spectls::{ClientConnection, ConnectionCommon, ServerConnection, Stream};
 use std::io::{self, Read, Write};
@@ -998,7 +998,7 @@ fn rustls_provider(case: &Case) -> Arc<rustls::crypto::CryptoProvider> {
 
 fn rustls_client(case: &Case) -> rustls::Connection {
     let mut roots = rustls::RootCertStore::empty();
-    for cert in spectls::sign::certs_from_pem(CA).unwrap() {
+    for cert in spectls::pki::certs_from_pem(CA).unwrap() {
         roots.add(cert).unwrap();
     }
     let config = rustls::ClientConfig::builder_with_provider(rustls_provider(case))
@@ -1022,8 +1022,8 @@ fn rustls_server(case: &Case) -> rustls::Connection {
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(
-            spectls::sign::certs_from_pem(chain).unwrap(),
-            spectls::sign::private_key_from_pem(key).unwrap(),
+            spectls::pki::certs_from_pem(chain).unwrap(),
+            spectls::pki::private_key_from_pem(key).unwrap(),
         )
         .unwrap();
     rustls::ServerConnection::new(Arc::new(config))

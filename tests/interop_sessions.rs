@@ -53,12 +53,12 @@ use common::peer::{
     TIMEOUT,
 };
 use common::{roots, CA, ECDSA_CHAIN, ECDSA_KEY};
+use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use spectls::session::{
     ClientSessionMemoryCache, NoServerSessionStorage, StoresClientSessions, Ticketer,
 };
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{AlertDescription, CipherSuite};
 use spectls::{
     CertificateError, ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig,
@@ -253,10 +253,7 @@ fn ticket_server() -> Arc<ServerConfig> {
 }
 
 /// Verifies client certificates against `pki`'s CA (required unless `optional`).
-fn client_verifier(
-    pki: &ClientPki,
-    optional: bool,
-) -> Arc<dyn spectls::verify::ClientCertVerifier> {
+fn client_verifier(pki: &ClientPki, optional: bool) -> Arc<dyn spectls::pki::ClientCertVerifier> {
     let builder = WebPkiClientVerifier::builder(Arc::new(pki.roots()));
     let builder = if optional {
         builder.allow_unauthenticated()

@@ -7,10 +7,10 @@
 //! closing alerts, and re-seal what we decrypted to get OpenSSL's bytes back.
 
 use spectls::capture::{decode_handshake, Capture, Direction, Event, Flow};
-use spectls::cipher::{RecordDecrypter, RecordEncrypter};
 use spectls::codec::{Encode, Reader};
-use spectls::prf::{self, KeyBlock, Transcript};
-use spectls::suites::{self, AeadAlg, HashAlg, SupportedCipherSuite};
+use spectls::crypto::suites::{self, AeadAlg, HashAlg, SupportedCipherSuite};
+use spectls::internal::cipher::{RecordDecrypter, RecordEncrypter};
+use spectls::internal::prf::{self, KeyBlock, Transcript};
 use spectls::wire::{ContentType, Handshake, ProtocolVersion, TLSCiphertext};
 use spectls::Error;
 

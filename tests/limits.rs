@@ -9,8 +9,8 @@ mod common;
 use common::states::*;
 use common::*;
 use spectls::codec::Encode;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki_types::CertificateDer;
-use spectls::sign::{certs_from_pem, private_key_from_pem};
 use spectls::wire::{
     ASN1Cert, AlertDescription as A, AlertLevel, Certificate, CipherSuite, CompressionMethod,
     ContentType, Extension, ExtensionType, Handshake, HashAlgorithm, SessionID, SignatureAlgorithm,

@@ -16,20 +16,21 @@ use rcgen::{
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
 use spectls::codec::{Codec, DecodeErrorKind, Encode};
-use spectls::handshake::table::{client_transitions, server_transitions, Transition};
-use spectls::handshake::InputKind;
+use spectls::crypto::suites::{
+    lookup, SignatureFamily, SupportedCipherSuite, ALL_CIPHER_SUITES,
+    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+use spectls::internal::algorithm_of;
+use spectls::internal::tables::InputKind;
+use spectls::internal::tables::{client_transitions, server_transitions, Transition};
+use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::{
+    RootCertStore, ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiServerVerifier,
+};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use spectls::session::{
     ClientSessionMemoryCache, ClientSessionValue, NoServerSessionStorage, ServerSessionMemoryCache,
     Session, StoresClientSessions, StoresServerSessions, Ticketer,
-};
-use spectls::sign::{algorithm_of, certs_from_pem, private_key_from_pem};
-use spectls::suites::{
-    lookup, SignatureFamily, SupportedCipherSuite, ALL_CIPHER_SUITES,
-    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-};
-use spectls::verify::{
-    RootCertStore, ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiServerVerifier,
 };
 use spectls::wire::{
     ASN1Cert, Alert, AlertDescription as A, AlertLevel, CertChainType, Certificate,
@@ -958,7 +959,7 @@ fn signed_bad_server_point(
         public: ECPoint { point },
     };
     let key =
-        spectls::sign::SigningKey::from_der(&private_key_from_pem(ECDSA_KEY).unwrap()).unwrap();
+        spectls::pki::SigningKey::from_der(&private_key_from_pem(ECDSA_KEY).unwrap()).unwrap();
     let signature = key
         .sign(
             SignatureScheme::EcdsaSecp256r1Sha256,
@@ -1518,7 +1519,7 @@ fn alpn_without_overlap_is_no_application_protocol() {
 fn real_client_with_nothing_in_common_reads_handshake_failure() {
     // No suite in common: an RSA-only client, an ECDSA server.
     let client = client_with(|b| {
-        b.with_cipher_suites(&[&spectls::suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256])
+        b.with_cipher_suites(&[&spectls::crypto::suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256])
     });
     let cases = [
         (
@@ -2595,7 +2596,7 @@ fn client_hello_adding_ems_to_a_session_without_it_gets_a_full_handshake() {
         master_secret: [7; 48],
         extended_master_secret: false,
         server_name: None,
-        created: spectls::session::now(),
+        created: spectls::internal::now(),
         peer_certificates: Vec::new(),
     };
     let id = [0x42u8; 32];
@@ -2716,7 +2717,7 @@ fn resumption_answer_adding_ems_to_a_session_without_it_is_refused() {
                     master_secret: [7; 48],
                     extended_master_secret: false,
                     server_name: Some("localhost".into()),
-                    created: spectls::session::now(),
+                    created: spectls::internal::now(),
                     peer_certificates: certs_from_pem(ECDSA_CHAIN).expect("chain"),
                 },
             },

@@ -25,7 +25,7 @@ use common::*;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::Config;
-use spectls::handshake::table::{
+use spectls::internal::tables::{
     client_states, client_transitions, server_states, server_transitions, Transition,
 };
 use spectls::wire::{AlertDescription as A, AlertLevel, ContentType};

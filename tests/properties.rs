@@ -17,9 +17,9 @@ use proptest::sample::Index;
 use proptest::test_runner::Config;
 use spectls::capture::{Capture, Direction, Event, Flow};
 use spectls::codec::{Encode, Reader};
+use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use spectls::session::Ticketer;
-use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{
     round_trip, Handshake, KeyExchangeAlgorithm, PublicValueEncoding, ROUND_TRIP_TYPES,
 };
@@ -238,8 +238,8 @@ fn spectls_captures() -> Vec<Capture> {
             .expect("client verifier");
         let server = ServerConfig::builder()
             .with_single_cert(
-                spectls::sign::certs_from_pem(chain).expect("chain"),
-                spectls::sign::private_key_from_pem(server_key).expect("key"),
+                spectls::pki::certs_from_pem(chain).expect("chain"),
+                spectls::pki::private_key_from_pem(server_key).expect("key"),
             )
             .expect("cert")
             .with_client_cert_verifier(verifier)

@@ -5,12 +5,12 @@
 mod common;
 
 use common::*;
+use spectls::crypto::suites;
 use spectls::keylog::KeyLog;
-use spectls::resolve::{CertifiedKey, ResolvesServerCertUsingSni};
+use spectls::pki::WebPkiClientVerifier;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::session::{ClientSessionMemoryCache, ProducesTickets, StoresClientSessions, Ticketer};
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::suites;
-use spectls::verify::WebPkiClientVerifier;
 use spectls::{
     CertificateError, ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection,
 };
@@ -114,7 +114,7 @@ fn a_ticket_past_its_lifetime_hint_is_deleted_not_offered() {
     connect(&client, &server);
     let fresh = storage.get("localhost").expect("ticket kept");
     assert_eq!(fresh.ticket_lifetime_hint, 3600, "the server's hint");
-    let now = spectls::session::now();
+    let now = spectls::internal::now();
     assert!(
         now - fresh.session.created < 60,
         "counted from when it arrived"
@@ -138,7 +138,7 @@ fn a_ticket_past_its_lifetime_hint_is_deleted_not_offered() {
         );
         // Either way the handshake leaves a fresh ticket behind.
         let kept = storage.get("localhost").expect("a new session");
-        assert!(spectls::session::now() - kept.session.created < 60);
+        assert!(spectls::internal::now() - kept.session.created < 60);
     }
     // A stale one is deleted even when the handshake then fails to store a new one.
     let mut stale = fresh.clone();
@@ -262,7 +262,7 @@ fn a_session_with_another_suite_is_not_resumed() {
     );
 }
 
-fn client_verifier(optional: bool) -> Arc<dyn spectls::verify::ClientCertVerifier> {
+fn client_verifier(optional: bool) -> Arc<dyn spectls::pki::ClientCertVerifier> {
     let b = WebPkiClientVerifier::builder(Arc::new(roots()));
     if optional {
         b.allow_unauthenticated()
@@ -277,7 +277,7 @@ fn client_verifier(optional: bool) -> Arc<dyn spectls::verify::ClientCertVerifie
 fn client_identity() -> (
     Vec<spectls::pki_types::CertificateDer<'static>>,
     spectls::pki_types::PrivateKeyDer<'static>,
-    spectls::verify::RootCertStore,
+    spectls::pki::RootCertStore,
 ) {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -291,7 +291,7 @@ fn client_identity() -> (
     let mut params = rcgen::CertificateParams::new(vec!["client.test".to_string()]).unwrap();
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
     let cert = params.signed_by(&key, &issuer).unwrap();
-    let mut roots = spectls::verify::RootCertStore::empty();
+    let mut roots = spectls::pki::RootCertStore::empty();
     roots.add(ca.der().clone()).unwrap();
     (
         vec![cert.der().clone()],
@@ -393,7 +393,7 @@ fn certificate_chosen_by_sni() {
             .unwrap(),
     );
     for (name, cert) in [("a.test", &a_cert), ("b.test", &b_cert)] {
-        let mut roots = spectls::verify::RootCertStore::empty();
+        let mut roots = spectls::pki::RootCertStore::empty();
         roots.add(cert.clone()).unwrap();
         let config = Arc::new(
             ClientConfig::builder()
@@ -457,8 +457,8 @@ impl KeyLog for Collect {
 
 #[test]
 fn key_log_secret_decrypts_the_session() {
-    use spectls::cipher::RecordDecrypter;
     use spectls::codec::{Codec, Reader};
+    use spectls::internal::cipher::RecordDecrypter;
     use spectls::wire::{ContentType, TLSPlaintext};
     let log = Arc::new(Collect::default());
     let client = Arc::new(
@@ -505,7 +505,7 @@ fn key_log_secret_decrypts_the_session() {
     let server_random: [u8; 32] = flight[11..43].try_into().unwrap();
     let master: [u8; 48] = master[..].try_into().unwrap();
     let suite = suites::lookup(c.negotiated_cipher_suite().unwrap()).unwrap();
-    let keys = spectls::prf::key_block(
+    let keys = spectls::internal::prf::key_block(
         suite,
         &master,
         client_random[..].try_into().unwrap(),

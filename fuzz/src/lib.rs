@@ -6,8 +6,8 @@
 //! panic in spectls (or a broken property asserted by the target).
 
 use spectls::codec::{Codec, Encode, Reader};
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::verify::RootCertStore;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::RootCertStore;
 use spectls::wire::{ContentType, ProtocolVersion, TLSPlaintext};
 use spectls::{
     ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,
@@ -142,7 +142,7 @@ pub fn ticketer() -> Arc<dyn spectls::session::ProducesTickets> {
 pub fn server_config() -> Arc<ServerConfig> {
     static S: OnceLock<Arc<ServerConfig>> = OnceLock::new();
     S.get_or_init(|| {
-        let verifier = spectls::verify::WebPkiClientVerifier::builder(roots())
+        let verifier = spectls::pki::WebPkiClientVerifier::builder(roots())
             .allow_unauthenticated()
             .build()
             .expect("client verifier");

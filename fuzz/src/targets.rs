@@ -489,8 +489,8 @@ fn differential<C: DerefMut<Target = ConnectionCommon>>(
 
 /// One of the three ECDSA suites the fuzz server can use (`i` = 0..2), or every suite (3; the
 /// server picks AES-128-GCM).
-fn suites(i: usize) -> Vec<&'static spectls::suites::SupportedCipherSuite> {
-    use spectls::suites::*;
+fn suites(i: usize) -> Vec<&'static spectls::crypto::suites::SupportedCipherSuite> {
+    use spectls::crypto::suites::*;
     match i {
         0 => vec![&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
         1 => vec![&TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384],

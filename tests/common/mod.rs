@@ -6,8 +6,8 @@
 pub mod peer;
 pub mod states;
 
-use spectls::sign::{certs_from_pem, private_key_from_pem};
-use spectls::verify::RootCertStore;
+use spectls::pki::RootCertStore;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::{
     ClientConfig, ClientConnection, ConnectionCommon, Error, IoState, ServerConfig,
     ServerConnection,
@@ -35,7 +35,7 @@ pub fn client_config() -> ClientConfig {
 
 /// A server with the test ECDSA (or RSA) certificate.
 pub fn server_config(rsa: bool) -> ServerConfig {
-    server_config_with_groups(rsa, spectls::kx::SUPPORTED_GROUPS)
+    server_config_with_groups(rsa, spectls::crypto::SUPPORTED_GROUPS)
 }
 
 /// A server with the test ECDSA (or RSA) certificate that does ECDHE only on `groups`.

@@ -13,14 +13,15 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
 };
-use spectls::cipher::{RecordDecrypter, RecordEncrypter};
 use spectls::codec::{Codec, Encode, Reader};
-use spectls::handshake::table::Transition;
+use spectls::crypto::suites::{lookup, SupportedCipherSuite};
+use spectls::internal::algorithm_of;
+use spectls::internal::cipher::{RecordDecrypter, RecordEncrypter};
+use spectls::internal::prf::{key_block, KeyBlock};
+use spectls::internal::tables::Transition;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use spectls::prf::{key_block, KeyBlock};
-use spectls::sign::{algorithm_of, certs_from_pem, private_key_from_pem};
-use spectls::suites::{lookup, SupportedCipherSuite};
-use spectls::verify::{RootCertStore, WebPkiClientVerifier};
 use spectls::wire::{
     Alert, AlertDescription, AlertLevel, CertificateRequest, CipherSuite, ClientCertificateType,
     ClientHello, CompressionMethod, ContentType, ECPointFormat, ECPointFormatList,

@@ -5,8 +5,9 @@ use crate::crypto::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 use crate::error::Error;
 use crate::keylog::{KeyLog, NoKeyLog};
 use crate::pki::resolve::{CertifiedKey, ResolvesServerCert, SingleCertResolver};
+use crate::pki::roots::RootCertStore;
 use crate::pki::verify::{
-    ClientCertVerifier, NoClientAuth, RootCertStore, ServerCertVerifier, WebPkiServerVerifier,
+    ClientCertVerifier, NoClientAuth, ServerCertVerifier, WebPkiServerVerifier,
 };
 use crate::session::{
     ClientSessionMemoryCache, ProducesTickets, ServerSessionMemoryCache, StoresClientSessions,

@@ -31,25 +31,43 @@
 
 pub mod codec;
 pub mod config;
-pub mod conn;
+mod conn;
 pub mod crypto;
 pub mod error;
-pub mod handshake;
+mod handshake;
 pub mod keylog;
 pub mod pki;
-pub(crate) mod record;
+mod record;
 pub mod session;
 
-pub use conn::stream;
-pub use crypto::{cipher, kx, prf, sign, suites};
-pub use handshake::{client, server};
-pub use pki::{resolve, verify};
-
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
-pub use conn::{ClientConnection, ConnectionCommon, InPlaceRead, IoState, ServerConnection};
+pub use conn::stream::Stream;
+pub use conn::{
+    ClientConnection, ConnectionCommon, InPlaceRead, IoState, Reader, ServerConnection, Writer,
+    MAX_FRAGMENT_LEN,
+};
 pub use error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use pki_types;
-pub use stream::Stream;
+
+/// spectls's own internals, public only for its tests, benchmarks, fuzz targets and capture
+/// tooling. Not part of the API: anything here may change or go in any release.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::crypto::kx::{random, KeyExchange};
+    pub use crate::crypto::sign::{algorithm_of, scheme_of};
+    pub use crate::crypto::{cipher, prf};
+    pub use crate::session::now;
+
+    /// The handshake's transition tables, as the renderers and tests see them.
+    pub mod tables {
+        pub use crate::handshake::table::{
+            client_states, client_transitions, render_dot, render_table, server_states,
+            server_transitions, Transition,
+        };
+        pub use crate::handshake::InputKind;
+    }
+}
 
 /// Every TLS structure of the schema in `schema/`, generated at build time by `tls-codegen`.
 ///

@@ -4,7 +4,17 @@
 //! All input is parsed by generated code before any state changes; the first error is sticky:
 //! it is returned from then on, and the alert it calls for is queued for `write_tls`.
 
+mod plaintext;
+mod recv_buf;
+mod sides;
 pub mod stream;
+mod unbuffered;
+
+pub(crate) use plaintext::io_error;
+pub use plaintext::{Reader, Writer};
+use recv_buf::RecvBuf;
+pub use sides::{ClientConnection, ServerConnection};
+pub use unbuffered::InPlaceRead;
 
 use crate::codec::{Codec, Encode};
 use crate::config::{ClientConfig, ServerConfig};
@@ -19,9 +29,8 @@ use crate::wire::{
     Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite, ContentType, Handshake,
     KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding, SignatureScheme,
 };
-use pki_types::{CertificateDer, ServerName};
+use pki_types::CertificateDer;
 use std::io;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 /// Plaintext we buffer for the application before we stop reading from the network:
@@ -33,7 +42,7 @@ const MAX_PLAINTEXT_BUFFER: usize = 64 * 1024;
 /// Encrypted input we buffer before asking the caller to call `process_new_packets`: two whole
 /// records of the largest size (RFC 5246 6.2.3: 2^14 + 2048 bytes, plus the 5-byte header), so a
 /// record that straddles two reads always fits. `read_tls` returns an error while it is full.
-const MAX_RECEIVE_BUFFER: usize = 2 * (MAX_CIPHERTEXT + 5);
+pub(super) const MAX_RECEIVE_BUFFER: usize = 2 * (MAX_CIPHERTEXT + 5);
 /// Empty application data records we accept in a row. RFC 5246 6.2.1 allows them (some stacks
 /// send one before each record as a BEAST countermeasure), but a peer can send them without end
 /// to make us spend CPU on AEAD opens that deliver nothing. 32 is OpenSSL's and rustls' limit;
@@ -520,93 +529,9 @@ impl ConnectionCommon {
         }
         Err(io::ErrorKind::WouldBlock.into())
     }
+}
 
-    /// The unbuffered receive path: processes the TLS records at the front of `buf`, bytes the
-    /// caller received and keeps, opening them in place. Handshake messages, alerts and
-    /// ChangeCipherSpec are handled as [`ConnectionCommon::process_new_packets`] handles them
-    /// (anything they make us send is queued for `write_tls` or the next
-    /// [`ConnectionCommon::write_tls_into`]); the first application data record stops the call
-    /// and its plaintext is returned as a slice of `buf`, decrypted where it lay: no copy.
-    ///
-    /// Call it again on `buf[consumed..]` until `consumed` is 0 (the rest is an incomplete
-    /// record: receive more and append). Errors are sticky and queue their alert, as with
-    /// `process_new_packets`. Bytes already taken with `read_tls` must be processed and their
-    /// plaintext read first: mixing the two paths otherwise is [`Error::ApiMisuse`].
-    pub fn read_tls_in_place<'b>(&mut self, buf: &'b mut [u8]) -> Result<InPlaceRead<'b>, Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
-        if !self.rx.is_empty() {
-            return Err(Error::ApiMisuse(
-                "read_tls_in_place while bytes from read_tls are unprocessed or unread",
-            ));
-        }
-        let mut pos = 0;
-        let result = loop {
-            if self.peer_closed {
-                break Ok(None);
-            }
-            let input = buf.get_mut(pos..).unwrap_or_default();
-            let rec = match self.reader.read(input) {
-                Ok(Some(rec)) => rec,
-                Ok(None) => break Ok(None),
-                Err(e) => break Err(e),
-            };
-            let range = pos + rec.plaintext.start..pos + rec.plaintext.end;
-            pos += rec.consumed;
-            let data = buf.get(range.clone()).unwrap_or_default();
-            match self.handle_record(rec.typ, data) {
-                Ok(true) => break Ok(Some(range)),
-                Ok(false) => {}
-                Err(e) => break Err(e),
-            }
-            if self.error.is_some() {
-                break Ok(None);
-            }
-        };
-        match result {
-            Ok(range) => {
-                let buf: &'b [u8] = buf;
-                Ok(InPlaceRead {
-                    consumed: pos,
-                    plaintext: range.and_then(|r| buf.get(r)).unwrap_or_default(),
-                    peer_has_closed: self.peer_closed,
-                })
-            }
-            Err(e) => {
-                self.fail(e.clone());
-                Err(e)
-            }
-        }
-    }
-
-    /// The unbuffered send path: seals `data` as application data records straight into
-    /// `out` (appended), behind any TLS bytes already queued for `write_tls` (alerts, for
-    /// instance), which move to `out` first so records stay in order. One copy of the
-    /// plaintext, fused with sealing; nothing is buffered in the connection.
-    ///
-    /// Only once the handshake is over ([`Error::ApiMisuse`] before, or after
-    /// `send_close_notify`).
-    pub fn write_tls_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
-        if !self.handshake_done {
-            return Err(Error::ApiMisuse(
-                "write_tls_into before the handshake is complete",
-            ));
-        }
-        if self.sent_close_notify {
-            return Err(Error::ApiMisuse("write_tls_into after close_notify"));
-        }
-        if self.wants_write() {
-            out.extend_from_slice(self.tx.get(self.tx_sent..).unwrap_or_default());
-            self.tx.clear();
-            self.tx_sent = 0;
-        }
-        self.writer.write(ContentType::ApplicationData, data, out)
-    }
-
+impl ConnectionCommon {
     /// Queues a close_notify alert: we will send no more data.
     pub fn send_close_notify(&mut self) {
         if self.sent_close_notify || self.error.is_some() {
@@ -620,16 +545,6 @@ impl ConnectionCommon {
         if let Err(e) = self.writer.close(&alert.to_vec(), &mut self.tx) {
             self.error = Some(e);
         }
-    }
-
-    /// Plaintext received from the peer.
-    pub fn reader(&mut self) -> Reader<'_> {
-        Reader { conn: self }
-    }
-
-    /// Plaintext to send to the peer.
-    pub fn writer(&mut self) -> Writer<'_> {
-        Writer { conn: self }
     }
 
     /// The negotiated protocol version (TLS 1.2) once the server's hello is known.
@@ -751,251 +666,6 @@ impl ConnectionCommon {
         Ok(written)
     }
 }
-
-/// A connection error as an `io::Error`: the peer closing early is `UnexpectedEof` (as
-/// `read_exact` reports a short stream); everything else the peer did is `InvalidData`.
-pub(crate) fn io_error(e: Error) -> io::Error {
-    let kind = match e {
-        Error::UnexpectedEof | Error::AlertReceived(AlertDescription::CloseNotify) => {
-            io::ErrorKind::UnexpectedEof
-        }
-        _ => io::ErrorKind::InvalidData,
-    };
-    io::Error::new(kind, e)
-}
-
-/// Reads plaintext received from the peer. `Ok(0)` means the peer closed cleanly
-/// (close_notify); a transport close without one is `ErrorKind::UnexpectedEof`; no data yet is
-/// `ErrorKind::WouldBlock`.
-pub struct Reader<'c> {
-    conn: &'c mut ConnectionCommon,
-}
-
-impl io::Read for Reader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.conn.read_plaintext(buf)
-    }
-}
-
-/// Writes plaintext for the peer; it is encrypted into records for `write_tls`.
-pub struct Writer<'c> {
-    conn: &'c mut ConnectionCommon,
-}
-
-impl io::Write for Writer<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.conn.write_plaintext(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// What [`ConnectionCommon::read_tls_in_place`] did with the caller's buffer.
-#[derive(Debug, PartialEq, Eq)]
-pub struct InPlaceRead<'b> {
-    /// Bytes at the front of the buffer that were processed: drop them (after using
-    /// `plaintext`, which lies inside them) before the next call.
-    pub consumed: usize,
-    /// The application data of one record, decrypted in place; empty when no application
-    /// data record was complete.
-    pub plaintext: &'b [u8],
-    /// The peer sent close_notify: nothing more will come.
-    pub peer_has_closed: bool,
-}
-
-/// Received TLS bytes. `buf[proc..end]` is not processed yet; `unread` holds the decrypted
-/// application data not yet read (ranges of `buf`, decrypted in place, served from there);
-/// nothing before `start` is needed any more. `buf` is zero-filled only when it grows, and moved
-/// down only when the free tail gets too short for the next read.
-#[derive(Default)]
-struct RecvBuf {
-    buf: Vec<u8>,
-    start: usize,
-    proc: usize,
-    end: usize,
-    unread: std::collections::VecDeque<std::ops::Range<usize>>,
-}
-
-impl RecvBuf {
-    fn is_empty(&self) -> bool {
-        self.start == self.end
-    }
-
-    fn unprocessed_len(&self) -> usize {
-        self.end - self.proc
-    }
-
-    fn unread_len(&self) -> usize {
-        self.unread.iter().map(|r| r.len()).sum()
-    }
-
-    /// The unprocessed input.
-    fn data(&self) -> &[u8] {
-        self.buf.get(self.proc..self.end).unwrap_or_default()
-    }
-
-    fn data_mut(&mut self) -> &mut [u8] {
-        self.buf.get_mut(self.proc..self.end).unwrap_or_default()
-    }
-
-    /// Where the next read goes: room for the rest of the record being received (its header
-    /// says how long it is) and at least 2 KiB, so small flights keep the buffer small (a
-    /// handshake flight that needs more takes another read).
-    fn spare(&mut self) -> &mut [u8] {
-        let record = if self.end - self.proc >= 5 {
-            crate::wire::RecordHeader::decode(&mut crate::codec::Reader::new(self.data()))
-                .map_or(0, |h| 5 + usize::from(h.length))
-        } else {
-            0
-        };
-        // A full-size record means a stream: room for two, so reads stay large.
-        let need = (self.proc - self.start)
-            + if record > 4096 {
-                MAX_RECEIVE_BUFFER
-            } else {
-                (self.unprocessed_len() + 2048).min(MAX_RECEIVE_BUFFER)
-            };
-        if self.buf.len() - self.start < need && self.start > 0 {
-            let shift = self.start;
-            self.buf.copy_within(shift..self.end, 0);
-            self.start = 0;
-            self.proc -= shift;
-            self.end -= shift;
-            for r in &mut self.unread {
-                *r = r.start - shift..r.end - shift;
-            }
-        }
-        if self.buf.len() < self.start + need {
-            self.buf.resize(self.start + need, 0);
-        }
-        self.buf.get_mut(self.end..).unwrap_or_default()
-    }
-
-    fn filled(&mut self, n: usize) {
-        self.end = (self.end + n).min(self.buf.len());
-    }
-
-    /// `n` more input bytes were processed.
-    fn consume(&mut self, n: usize) {
-        self.proc = (self.proc + n).min(self.end);
-        self.settle();
-    }
-
-    /// Application data at `range` of the unprocessed input (as `data()` was when the record was
-    /// taken off it, before `consume`) is kept for the reader.
-    fn keep_unread(&mut self, range: std::ops::Range<usize>) {
-        if !range.is_empty() {
-            self.unread
-                .push_back(self.proc + range.start..self.proc + range.end);
-        }
-    }
-
-    fn read_unread(&mut self, out: &mut [u8]) -> usize {
-        let mut n = 0;
-        while n < out.len() {
-            let Some(r) = self.unread.front_mut() else {
-                break;
-            };
-            let take = r.len().min(out.len() - n);
-            let (Some(dst), Some(src)) = (
-                out.get_mut(n..n + take),
-                self.buf.get(r.start..r.start + take),
-            ) else {
-                break;
-            };
-            dst.copy_from_slice(src);
-            n += take;
-            r.start += take;
-            if r.start == r.end {
-                self.unread.pop_front();
-            }
-        }
-        self.settle();
-        n
-    }
-
-    /// Moves `start` up to the first byte still needed; resets to the front when nothing is.
-    fn settle(&mut self) {
-        self.start = self.unread.front().map_or(self.proc, |r| r.start);
-        if self.start == self.end {
-            self.start = 0;
-            self.proc = 0;
-            self.end = 0;
-        }
-    }
-
-    fn release_if_empty(&mut self) {
-        if self.is_empty() {
-            self.buf = Vec::new();
-        }
-    }
-}
-
-/// A TLS 1.2 client connection.
-pub struct ClientConnection {
-    common: ConnectionCommon,
-}
-
-impl ClientConnection {
-    /// Starts a connection to `server_name` (a DNS name, sent as SNI, or an IP address); the
-    /// ClientHello is queued for `write_tls` at once.
-    pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
-        let mut common = ConnectionCommon::new(
-            Machine::Client(config.clone(), Box::new(ClientState::Connected)),
-            config.max_certificate_list_size,
-        );
-        common.machine_config = Some(SideConfig::Client(
-            config.clone(),
-            client::cache_key(&server_name),
-        ));
-        let (_, mut cx) = common.context();
-        let state = client::start(&config, server_name, &mut cx)?;
-        common.machine = Some(Machine::Client(config, Box::new(state)));
-        Ok(ClientConnection { common })
-    }
-}
-
-/// A TLS 1.2 server connection.
-pub struct ServerConnection {
-    common: ConnectionCommon,
-}
-
-impl ServerConnection {
-    /// A connection waiting for a ClientHello.
-    pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let mut common = ConnectionCommon::new(
-            Machine::Server(config.clone(), Box::new(ServerState::ExpectClientHello)),
-            config.max_certificate_list_size,
-        );
-        common.machine_config = Some(SideConfig::Server(config));
-        Ok(ServerConnection { common })
-    }
-
-    /// The host name the client asked for (SNI), if it sent one.
-    pub fn server_name(&self) -> Option<&str> {
-        self.common.negotiated.sni.as_deref()
-    }
-}
-
-macro_rules! deref_common {
-    ($t:ty) => {
-        impl Deref for $t {
-            type Target = ConnectionCommon;
-            fn deref(&self) -> &ConnectionCommon {
-                &self.common
-            }
-        }
-        impl DerefMut for $t {
-            fn deref_mut(&mut self) -> &mut ConnectionCommon {
-                &mut self.common
-            }
-        }
-    };
-}
-deref_common!(ClientConnection);
-deref_common!(ServerConnection);
 
 /// Plaintext size limit re-exported for users sizing buffers.
 pub const MAX_FRAGMENT_LEN: usize = MAX_PLAINTEXT;

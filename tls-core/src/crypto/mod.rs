@@ -1,8 +1,12 @@
-//! The cryptography under the handshake and the records, all on ring: cipher suites, the TLS 1.2
-//! PRF and key schedule, record protection (AEAD), key exchange and signatures.
+//! The cryptography under the handshake and the records, all on ring: the cipher suites (public,
+//! in [`suites`]), and inside, the TLS 1.2 PRF and key schedule, record protection (AEAD), key
+//! exchange and signatures.
 
 pub mod cipher;
-pub mod kx;
+pub(crate) mod kx;
 pub mod prf;
-pub mod sign;
+pub(crate) mod sign;
 pub mod suites;
+
+pub use kx::SUPPORTED_GROUPS;
+pub use sign::{SigningKey, SUPPORTED_SIGNATURE_SCHEMES, TLS12_DEFAULT_SCHEMES};

@@ -8,7 +8,6 @@
 use crate::crypto::suites::SignatureFamily;
 use crate::error::Error;
 use crate::wire::{HashAlgorithm, SignatureAlgorithm, SignatureAndHashAlgorithm, SignatureScheme};
-use pki_types::pem::PemObject;
 use pki_types::{CertificateDer, PrivateKeyDer};
 use ring::rand::SystemRandom;
 use ring::signature::{self as ring_sig, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
@@ -342,28 +341,6 @@ pub(crate) fn der_wrap(tag: u8, content: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Every `CERTIFICATE` section of `pem`, in order (other sections are skipped).
-///
-/// No certificate at all, or a section that is not valid PEM, is `Error::Config`.
-pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let certs = CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::Config(format!("reading certificates from PEM: {e}")))?;
-    if certs.is_empty() {
-        return Err(Error::Config("no CERTIFICATE section in PEM".into()));
-    }
-    Ok(certs)
-}
-
-/// The first private key in `pem`: a `PRIVATE KEY` (PKCS#8), `RSA PRIVATE KEY` (PKCS#1) or
-/// `EC PRIVATE KEY` (SEC1) section. Load it with [`SigningKey::from_der`].
-///
-/// No key, or a section that is not valid PEM, is `Error::Config`.
-pub fn private_key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, Error> {
-    PrivateKeyDer::from_pem_slice(pem)
-        .map_err(|e| Error::Config(format!("reading a private key from PEM: {e}")))
-}
-
 #[cfg(test)]
 // Unit tests: a failed unwrap or index is a failed test, which is what we want.
 #[allow(
@@ -374,6 +351,7 @@ pub fn private_key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, Error>
 )]
 mod tests {
     use super::*;
+    use crate::pki::pem::{certs_from_pem, private_key_from_pem};
     use pki_types::{PrivatePkcs8KeyDer, PrivateSec1KeyDer};
     use ring::signature::{KeyPair, UnparsedPublicKey};
 

@@ -153,7 +153,7 @@ impl ResolvesServerCert for ResolvesServerCertUsingSni {
 )]
 mod tests {
     use super::*;
-    use crate::crypto::sign::{certs_from_pem, private_key_from_pem};
+    use crate::pki::{certs_from_pem, private_key_from_pem};
     use pki_types::PrivatePkcs8KeyDer;
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 

@@ -1,0 +1,75 @@
+//! The two connection types: a client's and a server's, each a [`ConnectionCommon`] with its
+//! state machine.
+
+use super::{ConnectionCommon, Machine, SideConfig};
+use crate::config::{ClientConfig, ServerConfig};
+use crate::error::Error;
+use crate::handshake::client::{self, ClientState};
+use crate::handshake::server::ServerState;
+use pki_types::ServerName;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+/// A TLS 1.2 client connection.
+pub struct ClientConnection {
+    common: ConnectionCommon,
+}
+
+impl ClientConnection {
+    /// Starts a connection to `server_name` (a DNS name, sent as SNI, or an IP address); the
+    /// ClientHello is queued for `write_tls` at once.
+    pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
+        let mut common = ConnectionCommon::new(
+            Machine::Client(config.clone(), Box::new(ClientState::Connected)),
+            config.max_certificate_list_size,
+        );
+        common.machine_config = Some(SideConfig::Client(
+            config.clone(),
+            client::cache_key(&server_name),
+        ));
+        let (_, mut cx) = common.context();
+        let state = client::start(&config, server_name, &mut cx)?;
+        common.machine = Some(Machine::Client(config, Box::new(state)));
+        Ok(ClientConnection { common })
+    }
+}
+
+/// A TLS 1.2 server connection.
+pub struct ServerConnection {
+    common: ConnectionCommon,
+}
+
+impl ServerConnection {
+    /// A connection waiting for a ClientHello.
+    pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        let mut common = ConnectionCommon::new(
+            Machine::Server(config.clone(), Box::new(ServerState::ExpectClientHello)),
+            config.max_certificate_list_size,
+        );
+        common.machine_config = Some(SideConfig::Server(config));
+        Ok(ServerConnection { common })
+    }
+
+    /// The host name the client asked for (SNI), if it sent one.
+    pub fn server_name(&self) -> Option<&str> {
+        self.common.negotiated.sni.as_deref()
+    }
+}
+
+macro_rules! deref_common {
+    ($t:ty) => {
+        impl Deref for $t {
+            type Target = ConnectionCommon;
+            fn deref(&self) -> &ConnectionCommon {
+                &self.common
+            }
+        }
+        impl DerefMut for $t {
+            fn deref_mut(&mut self) -> &mut ConnectionCommon {
+                &mut self.common
+            }
+        }
+    };
+}
+deref_common!(ClientConnection);
+deref_common!(ServerConnection);

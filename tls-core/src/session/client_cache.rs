@@ -1,0 +1,118 @@
+//! The client's cache of sessions and tickets, by server name.
+
+use super::{lock, Session};
+use crate::codec::Hex;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// What a client keeps about a server to resume with it: the session ID and, if the server
+/// issued one (RFC 5077 section 3.3), the ticket with its lifetime hint.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSessionValue {
+    /// The session ID the server gave (may be empty when resuming by ticket).
+    pub session_id: Vec<u8>,
+    /// The ticket from NewSessionTicket, if any.
+    pub ticket: Option<Vec<u8>>,
+    /// NewSessionTicket.ticket_lifetime_hint, in seconds (0: unspecified). Once that long has
+    /// passed since the ticket arrived (`session.created`), the client deletes the session
+    /// instead of offering it (RFC 5077 section 3.3).
+    pub ticket_lifetime_hint: u32,
+    /// The session itself.
+    pub session: Session,
+}
+
+impl fmt::Debug for ClientSessionValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSessionValue")
+            .field("session_id", &Hex(&self.session_id))
+            .field("ticket", &self.ticket.as_deref().map(Hex))
+            .field("ticket_lifetime_hint", &self.ticket_lifetime_hint)
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+/// Where a client keeps the sessions it may resume, by server name. As rustls's
+/// `ClientSessionStore`, reduced to what TLS 1.2 needs.
+pub trait StoresClientSessions: fmt::Debug + Send + Sync {
+    /// Stores `value` for `server_name`, replacing what was there.
+    fn put(&self, server_name: &str, value: ClientSessionValue);
+
+    /// The value stored for `server_name`, if any.
+    fn get(&self, server_name: &str) -> Option<ClientSessionValue>;
+
+    /// Forgets what is stored for `server_name` (after a failed resumption, say).
+    fn remove(&self, server_name: &str);
+}
+
+/// An in-memory [`StoresClientSessions`] of at most `capacity` servers (the oldest entry is
+/// evicted to make room), keyed by the server name in ASCII lower case. Thread-safe.
+pub struct ClientSessionMemoryCache {
+    capacity: usize,
+    pub(super) inner: Mutex<ClientCacheInner>,
+}
+
+#[derive(Default)]
+pub(super) struct ClientCacheInner {
+    /// Boxed so that the table growing moves a pointer, not the master secret (see [`Session`]).
+    pub(super) map: HashMap<String, Box<ClientSessionValue>>,
+    /// The keys of `map`, oldest first.
+    pub(super) order: VecDeque<String>,
+}
+
+impl ClientSessionMemoryCache {
+    /// A cache for at most `capacity` servers; 0 stores nothing.
+    pub fn new(capacity: usize) -> Arc<Self> {
+        Arc::new(ClientSessionMemoryCache {
+            capacity,
+            inner: Mutex::new(ClientCacheInner::default()),
+        })
+    }
+}
+
+impl StoresClientSessions for ClientSessionMemoryCache {
+    fn put(&self, server_name: &str, value: ClientSessionValue) {
+        if self.capacity == 0 {
+            return;
+        }
+        let key = server_name.to_ascii_lowercase();
+        let mut inner = lock(&self.inner);
+        if inner.map.contains_key(&key) {
+            inner.order.retain(|k| *k != key);
+        } else {
+            while inner.map.len() >= self.capacity {
+                match inner.order.pop_front() {
+                    Some(oldest) => inner.map.remove(&oldest),
+                    None => break,
+                };
+            }
+        }
+        inner.order.push_back(key.clone());
+        inner.map.insert(key, Box::new(value));
+    }
+
+    fn get(&self, server_name: &str) -> Option<ClientSessionValue> {
+        lock(&self.inner)
+            .map
+            .get(&server_name.to_ascii_lowercase())
+            .map(|value| ClientSessionValue::clone(value))
+    }
+
+    fn remove(&self, server_name: &str) {
+        let key = server_name.to_ascii_lowercase();
+        let mut inner = lock(&self.inner);
+        if inner.map.remove(&key).is_some() {
+            inner.order.retain(|k| *k != key);
+        }
+    }
+}
+
+impl fmt::Debug for ClientSessionMemoryCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSessionMemoryCache")
+            .field("capacity", &self.capacity)
+            .field("len", &lock(&self.inner).map.len())
+            .finish()
+    }
+}
