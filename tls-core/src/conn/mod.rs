@@ -7,7 +7,7 @@
 mod plaintext;
 mod recv_buf;
 mod sides;
-pub mod stream;
+pub(crate) mod stream;
 mod unbuffered;
 
 pub(crate) use plaintext::io_error;

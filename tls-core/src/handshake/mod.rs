@@ -4,10 +4,10 @@
 //! sides make. Each side is a folder ([`client`], [`server`]) with one file per protocol
 //! version's machine.
 
-pub mod client;
+pub(crate) mod client;
 pub(crate) mod negotiation;
-pub mod server;
-pub mod table;
+pub(crate) mod server;
+pub(crate) mod table;
 
 use crate::codec::Encode;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};

@@ -14,18 +14,18 @@ use crate::wire::{
 use std::ops::Range;
 
 /// RFC 5246 section 6.2.1: a plaintext fragment is at most 2^14 bytes.
-pub const MAX_PLAINTEXT: usize = 1 << 14;
+pub(crate) const MAX_PLAINTEXT: usize = 1 << 14;
 /// RFC 5246 section 6.2.3: a protected fragment is at most 2^14 + 2048 bytes.
-pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
+pub(crate) const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
 /// The largest ClientHello body we accept: OpenSSL's limit (`CLIENT_HELLO_MAX_LENGTH`, 131,396
 /// bytes), so every hello OpenSSL takes (100+ extensions, signature_algorithms near its ceiling,
 /// large post-quantum key shares) is taken here too.
-pub const MAX_CLIENT_HELLO: usize = 131_396;
+pub(crate) const MAX_CLIENT_HELLO: usize = 131_396;
 /// The largest body of any other handshake message (the Certificate message has its own,
 /// configurable limit): 64 KiB bounds what a peer can make us buffer, and no other TLS 1.2
 /// message comes near it. A larger announced length is refused as soon as the 4-byte header
 /// arrives, before the body is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
-pub const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
+pub(crate) const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
 /// Sequence numbers must not wrap (RFC 5246 section 6.1); we stop well before.
 const SEQ_LIMIT: u64 = u64::MAX - 1;
 
@@ -35,7 +35,7 @@ const RECORD_HEADER_LEN: usize = 5;
 const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// TLS 1.2 on the wire.
-pub const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
+pub(crate) const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
 
 /// Writes records: fragments, protects once keys are set, counts sequence numbers.
 pub(crate) struct RecordWriter {
