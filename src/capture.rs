@@ -230,11 +230,12 @@ impl Flow {
 
         // Pass 2: decode, borrowing from the owned buffers.
         let suite = self.negotiated_suite();
-        // RFC 7905: ChaCha20-Poly1305 records carry no explicit nonce; AES-GCM's is 8 bytes.
-        let iv_len = match suite.map(CipherSuite::value) {
-            Some(0xcca8..=0xccae) => 0,
-            _ => 8,
-        };
+        // The suite says how long its records' explicit nonce is (8 for AES-GCM, none for
+        // ChaCha20-Poly1305, RFC 7905). A suite spectls does not implement is decoded as
+        // AES-GCM's layout: its records only frame, they are never opened here.
+        let iv_len = suite
+            .and_then(crate::crypto::suites::lookup)
+            .map_or(8, |s| s.aead.explicit_nonce_len());
         let mut events = Vec::new();
         let mut hs_pos = [0usize; 2];
         for (_, dir, start, end, protected) in plan {

@@ -155,7 +155,8 @@ impl ClientConfigBuilder {
     }
 
     /// Where sessions are kept for resumption (by server name). The default is an in-memory
-    /// cache of 256 sessions; `Arc::new(session::NoClientSessionStorage)`-style stores disable it.
+    /// cache of 256 sessions;
+    /// [`NoClientSessionStorage`](crate::session::NoClientSessionStorage) turns resumption off.
     pub fn with_session_storage(mut self, storage: Arc<dyn StoresClientSessions>) -> Self {
         self.session_storage = storage;
         self

@@ -46,6 +46,21 @@ pub trait StoresClientSessions: fmt::Debug + Send + Sync {
     fn remove(&self, server_name: &str);
 }
 
+/// A [`StoresClientSessions`] that keeps nothing: every handshake is a full one (as rustls's
+/// type of the same name).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoClientSessionStorage;
+
+impl StoresClientSessions for NoClientSessionStorage {
+    fn put(&self, _server_name: &str, _value: ClientSessionValue) {}
+
+    fn get(&self, _server_name: &str) -> Option<ClientSessionValue> {
+        None
+    }
+
+    fn remove(&self, _server_name: &str) {}
+}
+
 /// An in-memory [`StoresClientSessions`] of at most `capacity` servers (the oldest entry is
 /// evicted to make room), keyed by the server name in ASCII lower case. Thread-safe.
 pub struct ClientSessionMemoryCache {

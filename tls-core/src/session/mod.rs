@@ -12,7 +12,9 @@ mod client_cache;
 mod server_cache;
 mod ticketer;
 
-pub use client_cache::{ClientSessionMemoryCache, ClientSessionValue, StoresClientSessions};
+pub use client_cache::{
+    ClientSessionMemoryCache, ClientSessionValue, NoClientSessionStorage, StoresClientSessions,
+};
 pub use server_cache::{NoServerSessionStorage, ServerSessionMemoryCache, StoresServerSessions};
 pub use ticketer::{ProducesTickets, Ticketer};
 

@@ -284,6 +284,13 @@ fn client_value(n: u8) -> ClientSessionValue {
 }
 
 #[test]
+fn no_client_session_storage_stores_nothing() {
+    let store = NoClientSessionStorage;
+    store.put("example.com", client_value(1));
+    assert_eq!(store.get("example.com"), None);
+}
+
+#[test]
 fn client_cache_is_case_insensitive_and_bounded() {
     let cache = ClientSessionMemoryCache::new(2);
     cache.put("Example.COM", client_value(1));
