@@ -95,7 +95,8 @@ pub mod wire {
     dead_code,
     unused_parens,
     unused_variables,
-    unused_mut
+    unused_mut,
+    unreachable_pub
 )]
 mod wire_extended {
     include!(concat!(env!("OUT_DIR"), "/wire_extended.rs"));
