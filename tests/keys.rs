@@ -10,7 +10,8 @@ use spectls::capture::{decode_handshake, Capture, Direction, Event, Flow};
 use spectls::codec::{Encode, Reader};
 use spectls::crypto::suites::{self, AeadAlg, HashAlg, SupportedCipherSuite};
 use spectls::internal::cipher::{RecordDecrypter, RecordEncrypter};
-use spectls::internal::prf::{self, KeyBlock, Transcript};
+use spectls::internal::prf::{self, KeyBlock};
+use spectls::internal::Transcript;
 use spectls::wire::{ContentType, Handshake, ProtocolVersion, TLSCiphertext};
 use spectls::Error;
 

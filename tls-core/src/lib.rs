@@ -56,6 +56,7 @@ pub use pki_types;
 pub mod internal {
     pub use crate::crypto::kx::{random, KeyExchange};
     pub use crate::crypto::sign::{algorithm_of, scheme_of};
+    pub use crate::crypto::transcript::Transcript;
     pub use crate::crypto::{cipher, prf};
     pub use crate::session::now;
 

@@ -18,7 +18,7 @@ pub use unbuffered::InPlaceRead;
 
 use crate::codec::{Codec, Encode};
 use crate::config::{ClientConfig, ServerConfig};
-use crate::crypto::prf::Transcript;
+use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::client::{self, ClientState};
 use crate::handshake::server::{self, ServerState};

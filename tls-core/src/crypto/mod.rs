@@ -7,6 +7,7 @@ pub(crate) mod kx;
 pub mod prf;
 pub(crate) mod sign;
 pub mod suites;
+pub mod transcript;
 
 pub use kx::SUPPORTED_GROUPS;
 pub use sign::{SigningKey, SUPPORTED_SIGNATURE_SCHEMES, TLS12_DEFAULT_SCHEMES};

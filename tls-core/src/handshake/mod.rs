@@ -11,8 +11,9 @@ pub(crate) mod table;
 
 use crate::codec::Encode;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
-use crate::crypto::prf::{KeyBlock, Transcript};
+use crate::crypto::prf::KeyBlock;
 use crate::crypto::suites::SupportedCipherSuite;
+use crate::crypto::transcript::Transcript;
 use crate::error::Error;
 use crate::record::{RecordReader, RecordWriter};
 use crate::wire::{

@@ -8,10 +8,12 @@
 use crate::codec::{Codec, DecodeErrorKind, Encode, Reader};
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::error::{Error, PeerMisbehaved};
-use crate::wire::{
-    ContentType, HandshakeHeader, HandshakeType, ProtocolVersion, RecordHeader, TLSPlaintext,
-};
+use crate::wire::{ContentType, ProtocolVersion, RecordHeader, TLSPlaintext};
 use std::ops::Range;
+
+mod join;
+
+pub(crate) use join::HandshakeJoiner;
 
 /// RFC 5246 section 6.2.1: a plaintext fragment is at most 2^14 bytes.
 pub(crate) const MAX_PLAINTEXT: usize = 1 << 14;
@@ -251,86 +253,6 @@ impl RecordReader {
             plaintext: plain_start..plain_start + plain_len,
             consumed,
         }))
-    }
-}
-
-/// Joins handshake records into whole messages: handshake messages may be split across records
-/// or share one (RFC 5246 section 6.2.1). The size limits are per message type, as OpenSSL's
-/// are, and are checked on the 4-byte header, before the body is buffered.
-pub(crate) struct HandshakeJoiner {
-    buf: Vec<u8>,
-    max_certificate: usize,
-}
-
-impl HandshakeJoiner {
-    /// A joiner accepting Certificate bodies up to `max_certificate` bytes.
-    pub(crate) fn new(max_certificate: usize) -> Self {
-        HandshakeJoiner {
-            buf: Vec::new(),
-            max_certificate,
-        }
-    }
-
-    /// Adds one handshake record's plaintext.
-    pub(crate) fn push(&mut self, data: &[u8]) {
-        self.buf.extend_from_slice(data);
-    }
-
-    /// Whether part of a message is waiting for the rest.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-
-    /// The first message's length, header included, once all of it is here; `header` is its
-    /// header (from [`header`](Self::header)). A body over its type's size limit is refused as
-    /// soon as the header is here, before the body is buffered.
-    pub(crate) fn whole_len(&self, header: &HandshakeHeader) -> Result<Option<usize>, Error> {
-        let (limit, what) = match header.msg_type {
-            HandshakeType::ClientHello => (MAX_CLIENT_HELLO, "ClientHello over 131,396 bytes"),
-            HandshakeType::Certificate => (
-                self.max_certificate,
-                "Certificate over the configured max_certificate_list_size",
-            ),
-            _ => (MAX_HANDSHAKE_MESSAGE, "handshake message over 64 KiB"),
-        };
-        if header.length as usize > limit {
-            return Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge(what)));
-        }
-        let total = HANDSHAKE_HEADER_LEN + header.length as usize;
-        Ok((self.buf.len() >= total).then_some(total))
-    }
-
-    /// The first message's header, once its 4 bytes are here (the body may still be coming):
-    /// its type is enough to refuse a message the state does not allow before its body is
-    /// buffered or read.
-    pub(crate) fn header(&self) -> Result<Option<HandshakeHeader>, Error> {
-        if self.buf.len() < HANDSHAKE_HEADER_LEN {
-            return Ok(None);
-        }
-        let mut r = Reader::new(&self.buf);
-        let header = match HandshakeHeader::decode(&mut r) {
-            Ok(h) => h,
-            Err(e) if matches!(e.kind, DecodeErrorKind::Truncated { .. }) => return Ok(None),
-            Err(e) if matches!(e.kind, DecodeErrorKind::UnknownValue { .. }) => {
-                return Err(Error::UnexpectedMessage {
-                    state: "handshake",
-                    got: "unknown handshake message type".into(),
-                    expected: "a handshake type RFC 5246 7.4 names".into(),
-                })
-            }
-            Err(e) => return Err(Error::Decode(e.root("Handshake"))),
-        };
-        Ok(Some(header))
-    }
-
-    /// The buffered bytes (the first message is `..next()`'s length).
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.buf
-    }
-
-    /// Drops the first `n` bytes (a message that was handled).
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.buf.drain(..n.min(self.buf.len()));
     }
 }
 

@@ -8,8 +8,8 @@ pub(crate) use tls12::{handle, ClientState, ClientStateKind};
 
 use crate::config::ClientConfig;
 use crate::crypto::kx;
-use crate::crypto::prf::Transcript;
 use crate::crypto::sign::algorithm_of;
+use crate::crypto::transcript::Transcript;
 use crate::error::Error;
 use crate::handshake::negotiation::random_struct;
 use crate::handshake::Context;

@@ -26,9 +26,10 @@ use super::{read_offer, Offer};
 use crate::codec::Encode;
 use crate::config::ServerConfig;
 use crate::crypto::kx::{self, KeyExchange};
-use crate::crypto::prf::{self, MasterSecret, Transcript};
+use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::SupportedCipherSuite;
+use crate::crypto::transcript::Transcript;
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
     check_chain_len, random_bytes, random_struct, scheme_fits, verify_equal,

@@ -1,0 +1,203 @@
+//! The handshake transcript: the running hash of the handshake messages, buffered until the
+//! cipher suite names the hash.
+
+use crate::crypto::suites::HashAlg;
+use crate::Error;
+use ring::digest;
+use std::fmt;
+
+/// The running hash of the handshake messages (RFC 5246 section 7.4.9 `handshake_messages`).
+///
+/// The hash is named by the cipher suite, which is only known from the ServerHello, so the
+/// transcript starts by buffering raw message bytes; [`Transcript::start_hash`] then switches to
+/// hashing. A buffering transcript ([`Transcript::new_buffering`]) also keeps every byte, because
+/// a TLS 1.2 CertificateVerify signs the messages themselves, not their hash.
+pub struct Transcript {
+    hash: Option<(HashAlg, digest::Context)>,
+    buffer: Vec<u8>,
+    /// Keep every byte in `buffer` even after the hash started.
+    keep_all: bool,
+}
+
+impl Transcript {
+    /// A transcript that buffers until the hash is known, then only hashes.
+    pub fn new() -> Self {
+        Transcript {
+            hash: None,
+            buffer: Vec::new(),
+            keep_all: false,
+        }
+    }
+
+    /// A transcript that also keeps every message byte (for client-auth CertificateVerify).
+    pub fn new_buffering() -> Self {
+        Transcript {
+            keep_all: true,
+            ..Transcript::new()
+        }
+    }
+
+    /// Starts hashing with `hash`, first feeding it everything added so far.
+    ///
+    /// Calling it again with the same hash does nothing. Switching to another hash is only
+    /// possible while every byte is still kept; otherwise it is an internal error (the suite
+    /// cannot change within a handshake).
+    pub fn start_hash(&mut self, hash: HashAlg) -> Result<(), Error> {
+        match &self.hash {
+            Some((h, _)) if *h == hash => return Ok(()),
+            Some(_) if !self.keep_all => {
+                return Err(Error::Internal(
+                    "transcript hash already started with another algorithm".into(),
+                ))
+            }
+            _ => {}
+        }
+        let mut ctx = digest::Context::new(hash.digest_algorithm());
+        ctx.update(&self.buffer);
+        self.hash = Some((hash, ctx));
+        if !self.keep_all {
+            // The bytes live on in the hash state; no need to hold the Certificate chain.
+            self.buffer = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// Adds one encoded handshake message (header included).
+    pub fn add(&mut self, bytes: &[u8]) {
+        match &mut self.hash {
+            Some((_, ctx)) => {
+                ctx.update(bytes);
+                if self.keep_all {
+                    self.buffer.extend_from_slice(bytes);
+                }
+            }
+            None => self.buffer.extend_from_slice(bytes),
+        }
+    }
+
+    /// The hash of everything added so far; the transcript can keep growing afterwards.
+    ///
+    /// An internal error before [`Transcript::start_hash`]: there is no hash to report yet.
+    pub fn current_hash(&self) -> Result<Vec<u8>, Error> {
+        match &self.hash {
+            Some((_, ctx)) => Ok(ctx.clone().finish().as_ref().to_vec()),
+            None => Err(Error::Internal(
+                "transcript hash requested before the hash algorithm is known".into(),
+            )),
+        }
+    }
+
+    /// The hash in use, once started.
+    pub fn hash_alg(&self) -> Option<HashAlg> {
+        self.hash.as_ref().map(|(h, _)| *h)
+    }
+
+    /// Every byte added so far, if this transcript still has them all: always for a buffering
+    /// transcript (until [`Transcript::stop_buffering`]), otherwise only before the hash started.
+    pub fn buffered(&self) -> Option<&[u8]> {
+        (self.keep_all || self.hash.is_none()).then_some(self.buffer.as_slice())
+    }
+
+    /// Stops keeping raw bytes once they cannot be needed (no client certificate was asked
+    /// for); the hash carries on. Has no effect on bytes kept until the hash starts.
+    pub fn stop_buffering(&mut self) {
+        self.keep_all = false;
+        if self.hash.is_some() {
+            self.buffer = Vec::new();
+        }
+    }
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Transcript::new()
+    }
+}
+
+impl fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transcript")
+            .field("hash", &self.hash_alg())
+            .field("buffered_bytes", &self.buffer.len())
+            .field("keep_all", &self.keep_all)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[test]
+    fn transcript_buffers_until_the_hash_is_known() {
+        let msgs: [&[u8]; 3] = [b"client hello", b"server hello", b"certificate chain"];
+        let mut all = Vec::new();
+        for h in [HashAlg::Sha256, HashAlg::Sha384] {
+            let mut t = Transcript::new();
+            assert!(t.current_hash().is_err());
+            t.add(msgs[0]);
+            t.add(msgs[1]);
+            assert_eq!(t.buffered(), Some(&b"client helloserver hello"[..]));
+            t.start_hash(h).unwrap();
+            assert_eq!(t.hash_alg(), Some(h));
+            // A non-buffering transcript no longer has the raw bytes.
+            assert_eq!(t.buffered(), None);
+            all.clear();
+            all.extend_from_slice(msgs[0]);
+            all.extend_from_slice(msgs[1]);
+            assert_eq!(
+                t.current_hash().unwrap(),
+                digest::digest(h.digest_algorithm(), &all).as_ref()
+            );
+            // current_hash is not destructive: the transcript keeps growing.
+            t.add(msgs[2]);
+            all.extend_from_slice(msgs[2]);
+            let want = digest::digest(h.digest_algorithm(), &all);
+            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            assert_eq!(t.current_hash().unwrap().len(), h.output_len());
+            // Restarting with the same hash is a no-op; another hash cannot be reconstructed.
+            t.start_hash(h).unwrap();
+            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            let other = match h {
+                HashAlg::Sha256 => HashAlg::Sha384,
+                HashAlg::Sha384 => HashAlg::Sha256,
+            };
+            assert!(matches!(t.start_hash(other), Err(Error::Internal(_))));
+        }
+    }
+
+    #[test]
+    fn buffering_transcript_keeps_every_byte() {
+        let mut t = Transcript::new_buffering();
+        t.add(b"one");
+        t.start_hash(HashAlg::Sha256).unwrap();
+        t.add(b"two");
+        assert_eq!(t.buffered(), Some(&b"onetwo"[..]));
+        assert_eq!(
+            t.current_hash().unwrap(),
+            digest::digest(&digest::SHA256, b"onetwo").as_ref()
+        );
+        // With every byte kept, the hash can still be switched.
+        t.start_hash(HashAlg::Sha384).unwrap();
+        assert_eq!(
+            t.current_hash().unwrap(),
+            digest::digest(&digest::SHA384, b"onetwo").as_ref()
+        );
+        t.stop_buffering();
+        assert_eq!(t.buffered(), None);
+        t.add(b"three");
+        assert_eq!(
+            t.current_hash().unwrap(),
+            digest::digest(&digest::SHA384, b"onetwothree").as_ref()
+        );
+    }
+}
