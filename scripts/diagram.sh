@@ -6,7 +6,7 @@
 #   scripts/diagram.sh           # (re)write docs/client-states.svg and docs/server-states.svg
 #   scripts/diagram.sh --check   # draw into a temporary directory; fail if a committed SVG differs
 #
-# A snapshot that does not exist is skipped with a message. Needs Graphviz's `dot` (Debian:
+# A snapshot that does not exist is an error. Needs Graphviz's `dot` (Debian:
 # apt-get install graphviz fonts-liberation2). Its output is byte-for-byte repeatable, but the
 # layout depends on the Graphviz version and on the fonts (text widths): the committed SVGs are
 # drawn as .ci/run draws them, by Debian 12's graphviz 2.43 with Times as Liberation Serif.
@@ -32,8 +32,8 @@ for side in client server; do
   snap=tests/snapshots/engine__${side}_dot.snap
   svg=docs/${side}-states.svg
   if [ ! -f "$snap" ]; then
-    echo "diagram.sh: $snap does not exist (yet): $svg skipped"
-    continue
+    echo "diagram.sh: $snap does not exist (tests/engine.rs writes it)" >&2
+    exit 1
   fi
   # An insta snapshot is a YAML header between two `---` lines, then the snapshot itself.
   awk 'n >= 2 { print; next } /^---$/ { n++ }' "$snap" >"$tmp/$side.dot"

@@ -186,7 +186,7 @@ impl ClientConfigBuilder {
     }
 
     /// The largest Certificate message body we accept from the peer, in bytes (default
-    /// [`DEFAULT_MAX_CERTIFICATE_LIST_SIZE`](DEFAULT_MAX_CERTIFICATE_LIST_SIZE),
+    /// [`DEFAULT_MAX_CERTIFICATE_LIST_SIZE`],
     /// 100 KiB, OpenSSL's `max_cert_list`). A larger one is refused at its 4-byte header,
     /// before it is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
     pub fn with_max_certificate_list_size(mut self, bytes: usize) -> Self {
@@ -426,7 +426,7 @@ impl ServerConfigBuilder {
     }
 
     /// The largest Certificate message body we accept from the peer, in bytes (default
-    /// [`DEFAULT_MAX_CERTIFICATE_LIST_SIZE`](DEFAULT_MAX_CERTIFICATE_LIST_SIZE),
+    /// [`DEFAULT_MAX_CERTIFICATE_LIST_SIZE`],
     /// 100 KiB, OpenSSL's `max_cert_list`). A larger one is refused at its 4-byte header,
     /// before it is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
     pub fn with_max_certificate_list_size(mut self, bytes: usize) -> Self {
