@@ -4,7 +4,8 @@
 //! [`ServerConnection`], [`ClientConfig`], [`ServerConfig`], [`Stream`]), the generated wire types
 //! ([`wire`]) and the codec runtime ([`codec`]); [`capture`] decodes recorded connections.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+// The workspace's lints (Cargo.toml `[workspace.lints]`), for the library only.
+#![warn(missing_docs, unreachable_pub)]
 
 pub use tls_core::*;
 

@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
 /// Generates the whole module body for a checked model.
-pub fn generate(m: &Model) -> TokenStream {
+pub(crate) fn generate(m: &Model) -> TokenStream {
     let mut items = TokenStream::new();
     for (i, d) in m.defs.iter().enumerate() {
         items.extend(Gen { m }.def(i, d));

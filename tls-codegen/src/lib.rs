@@ -18,7 +18,6 @@
 //! assert_eq!(err.to_string(), "bad.tls:1:10: unknown type `Missing`\n");
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod ast;
 mod error;

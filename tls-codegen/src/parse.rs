@@ -10,7 +10,7 @@ use pest::Parser as _;
 struct Grammar;
 
 /// Parses one schema file (already registered in `sources` as `file`) into its declarations.
-pub fn parse_file(sources: &Sources, file: usize) -> Result<Vec<Decl>, Diagnostic> {
+pub(crate) fn parse_file(sources: &Sources, file: usize) -> Result<Vec<Decl>, Diagnostic> {
     let text = sources.text(file);
     let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| {
         let offset = match e.location {
