@@ -2,7 +2,9 @@
 
 use crate::crypto::suites::SignatureFamily;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
-use crate::wire::{Extension, Random, SignatureScheme};
+use crate::wire::{
+    ECPointFormat, Extension, Random, RecordSizeLimit, RenegotiationInfo, SignatureScheme,
+};
 use std::collections::BTreeSet;
 
 /// The generated `Random` (RFC 5246 7.4.1.2) over 32 random bytes.
@@ -89,4 +91,33 @@ pub(crate) fn verify_equal(a: &[u8], b: &[u8]) -> Result<(), Error> {
     } else {
         Err(Error::PeerMisbehaved(PeerMisbehaved::BadFinished))
     }
+}
+
+/// A peer's record_size_limit (RFC 8449 4): below 64 is `illegal_parameter`.
+pub(crate) fn record_size_limit(l: &RecordSizeLimit) -> Result<u16, Error> {
+    if l.0 < 64 {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "record_size_limit below 64",
+        )));
+    }
+    Ok(l.0)
+}
+
+/// renegotiation_info in an initial handshake (RFC 5746 3.4, 3.6): it must be empty.
+pub(crate) fn check_initial_renegotiation_info(ri: &RenegotiationInfo<'_>) -> Result<(), Error> {
+    if !ri.renegotiated_connection.is_empty() {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::BadRenegotiationInfo));
+    }
+    Ok(())
+}
+
+/// A peer's ec_point_formats (RFC 8422 5.1.2): it must list uncompressed, or the handshake is
+/// aborted with `illegal_parameter`.
+pub(crate) fn check_point_formats(formats: &[ECPointFormat]) -> Result<(), Error> {
+    if !formats.contains(&ECPointFormat::Uncompressed) {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "ec_point_formats without uncompressed",
+        )));
+    }
+    Ok(())
 }

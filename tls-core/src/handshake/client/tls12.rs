@@ -31,7 +31,8 @@ use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
-    check_chain_len, check_duplicates, random_bytes, scheme_fits, verify_equal,
+    check_chain_len, check_duplicates, check_initial_renegotiation_info, check_point_formats,
+    random_bytes, record_size_limit, scheme_fits, verify_equal,
 };
 use crate::handshake::table::{misrouted, state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, Context, Input, InputKind, WriteKeys};
@@ -514,10 +515,7 @@ fn server_hello(
         match e {
             Extension::ExtendedMasterSecret(_) => ems = true,
             Extension::RenegotiationInfo(ri) => {
-                // RFC 5746 3.4: on an initial handshake it must be empty.
-                if !ri.renegotiated_connection.is_empty() {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::BadRenegotiationInfo));
-                }
+                check_initial_renegotiation_info(ri)?;
                 reneg = true;
             }
             Extension::ApplicationLayerProtocolNegotiation(_)
@@ -544,24 +542,9 @@ fn server_hello(
             }
             Extension::ServerName(ServerNameExtension::ServerHello) => {}
             Extension::RecordSizeLimit(l) => {
-                if l.0 < 64 {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                        "record_size_limit below 64",
-                    )));
-                }
-                cx.negotiated.peer_record_size_limit = Some(l.0);
+                cx.negotiated.peer_record_size_limit = Some(record_size_limit(l)?);
             }
-            Extension::EcPointFormats(f) => {
-                if !f
-                    .ec_point_format_list
-                    .contains(&ECPointFormat::Uncompressed)
-                {
-                    // RFC 8422 5.1.2: uncompressed must be in the list; illegal_parameter.
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                        "ec_point_formats without uncompressed",
-                    )));
-                }
-            }
+            Extension::EcPointFormats(f) => check_point_formats(&f.ec_point_format_list)?,
             // RFC 5077 3.2: empty, and only if we sent the extension.
             Extension::SessionTicket(t)
                 if hello.offered_ticket_extension && t.ticket.is_empty() =>

@@ -7,7 +7,9 @@ pub(crate) use tls12::{handle, ServerState, ServerStateKind};
 
 use crate::crypto::sign::scheme_of;
 use crate::error::{Error, PeerMisbehaved};
-use crate::handshake::negotiation::check_duplicates;
+use crate::handshake::negotiation::{
+    check_duplicates, check_initial_renegotiation_info, record_size_limit,
+};
 use crate::wire::*;
 
 /// What the client offered, gathered from its extensions.
@@ -47,18 +49,9 @@ pub(crate) fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Err
             }
             Extension::ExtendedMasterSecret(_) => o.ems = true,
             Extension::EcPointFormats(f) => o.point_formats = Some(&f.ec_point_format_list),
-            Extension::RecordSizeLimit(l) => {
-                if l.0 < 64 {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                        "record_size_limit below 64",
-                    )));
-                }
-                o.record_size_limit = Some(l.0)
-            }
+            Extension::RecordSizeLimit(l) => o.record_size_limit = Some(record_size_limit(l)?),
             Extension::RenegotiationInfo(ri) => {
-                if !ri.renegotiated_connection.is_empty() {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::BadRenegotiationInfo));
-                }
+                check_initial_renegotiation_info(ri)?;
                 o.renegotiation_info = true;
             }
             Extension::SessionTicket(t) => o.ticket = Some(t.ticket),

@@ -32,7 +32,7 @@ use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
-    check_chain_len, random_bytes, random_struct, scheme_fits, verify_equal,
+    check_chain_len, check_point_formats, random_bytes, random_struct, scheme_fits, verify_equal,
 };
 use crate::handshake::table::{misrouted, state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, refuse_renegotiation, Context, Input, InputKind, WriteKeys};
@@ -429,12 +429,7 @@ fn client_hello(
         ));
     }
     if let Some(f) = &offer.point_formats {
-        if !f.contains(&ECPointFormat::Uncompressed) {
-            // RFC 8422 5.1.2: "MUST ... abort the handshake with an illegal_parameter alert".
-            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                "ec_point_formats without uncompressed",
-            )));
-        }
+        check_point_formats(f)?;
     }
     let alpn = match &offer.alpn {
         Some(theirs) if !config.alpn_protocols.is_empty() => Some(
