@@ -235,7 +235,7 @@ pub fn render_dot(name: &str, table: &[Transition]) -> String {
     out
 }
 
-/// In a handler: destructures the state and the handshake message its row names, or returns
+/// In a handler: destructures the state (and the handshake message) its row names, or returns
 /// the `misrouted` error (which `dispatch` makes impossible).
 macro_rules! take {
     ($state:expr, $input:expr, $state_pat:pat, $msg_pat:pat) => {
@@ -246,5 +246,152 @@ macro_rules! take {
             return Err($crate::handshake::table::misrouted(kind, on));
         };
     };
+    ($state:expr, $input:expr, $state_pat:pat) => {
+        let (kind, on) = ($state.kind(), $input.kind());
+        let $state_pat = $state else {
+            return Err($crate::handshake::table::misrouted(kind, on));
+        };
+    };
 }
 pub(crate) use take;
+
+#[cfg(test)]
+// Unit tests: a failed unwrap or index is a failed test, which is what we want.
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+mod tests {
+    use super::*;
+    use crate::crypto::transcript::Transcript;
+    use crate::handshake::Negotiated;
+    use crate::record::{RecordReader, RecordWriter};
+    use crate::wire::HandshakeType;
+
+    state_kinds! {
+        enum ToyKind { Start, Middle, End, }
+    }
+
+    /// A machine whose second row's handler strays from its row.
+    #[derive(Debug, PartialEq)]
+    enum Toy {
+        Start,
+        Middle,
+        End,
+    }
+
+    impl Machine for Toy {
+        type Config = ();
+        type Kind = ToyKind;
+        fn kind(&self) -> ToyKind {
+            match self {
+                Toy::Start => ToyKind::Start,
+                Toy::Middle => ToyKind::Middle,
+                Toy::End => ToyKind::End,
+            }
+        }
+        fn table() -> &'static [Row<Self>] {
+            TOY
+        }
+    }
+
+    fn to_middle(_: &Arc<()>, _: Toy, _: Input<'_>, _: &mut Context<'_>) -> Result<Toy, Error> {
+        Ok(Toy::Middle)
+    }
+
+    fn strays(_: &Arc<()>, _: Toy, _: Input<'_>, _: &mut Context<'_>) -> Result<Toy, Error> {
+        Ok(Toy::Start)
+    }
+
+    static TOY: &[Row<Toy>] = &[
+        Row {
+            from: &[ToyKind::Start],
+            on: InputKind::ChangeCipherSpec,
+            to: To::States(&[ToyKind::Middle]),
+            handler: to_middle,
+            note: "",
+        },
+        Row {
+            from: &[ToyKind::Middle],
+            on: InputKind::ChangeCipherSpec,
+            to: To::States(&[ToyKind::End]),
+            handler: strays,
+            note: "",
+        },
+        Row {
+            from: &[ToyKind::Start, ToyKind::Middle],
+            on: InputKind::Handshake(HandshakeType::HelloRequest),
+            to: To::Same,
+            handler: to_middle,
+            note: "",
+        },
+    ];
+
+    fn run(state: Toy) -> Result<Toy, Error> {
+        let (mut writer, mut reader, mut tx) =
+            (RecordWriter::new(), RecordReader::new(), Vec::new());
+        let mut transcript = Transcript::new();
+        let mut negotiated = Negotiated::default();
+        let (mut pending_read, mut handshake_done) = (None, false);
+        let mut cx = Context {
+            writer: &mut writer,
+            reader: &mut reader,
+            tx: &mut tx,
+            transcript: &mut transcript,
+            negotiated: &mut negotiated,
+            pending_read: &mut pending_read,
+            handshake_done: &mut handshake_done,
+        };
+        dispatch(&Arc::new(()), state, Input::ChangeCipherSpec, &mut cx)
+    }
+
+    #[test]
+    fn a_handler_that_strays_from_its_row_is_an_internal_error() {
+        assert_eq!(run(Toy::Start).unwrap(), Toy::Middle);
+        let err = run(Toy::Middle).unwrap_err();
+        assert!(
+            matches!(&err, Error::Internal(m) if m.contains("from Middle on ChangeCipherSpec to Start")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn an_input_no_row_lists_is_unexpected_and_names_what_was_expected() {
+        assert_eq!(
+            run(Toy::End).unwrap_err(),
+            Error::UnexpectedMessage {
+                state: "End",
+                got: "ChangeCipherSpec".into(),
+                expected: "nothing".into(),
+            }
+        );
+        assert_eq!(
+            unexpected::<Toy>(ToyKind::Middle, "application data".into()),
+            Error::UnexpectedMessage {
+                state: "Middle",
+                got: "application data".into(),
+                expected: "ChangeCipherSpec or HelloRequest".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn a_row_over_a_state_set_renders_once_per_state_and_stays_in_place() {
+        let rows = transitions::<Toy>();
+        let hello: Vec<_> = rows
+            .iter()
+            .filter(|t| t.on == InputKind::Handshake(HandshakeType::HelloRequest))
+            .map(|t| (t.from, t.to.clone()))
+            .collect();
+        assert_eq!(
+            hello,
+            [("Start", vec!["Start"]), ("Middle", vec!["Middle"])]
+        );
+        // `To::Same` holds the handler to its own state: moving on is a stray.
+        let row = &TOY[2];
+        assert!(row.leads_to(ToyKind::Middle, ToyKind::Middle));
+        assert!(!row.leads_to(ToyKind::Start, ToyKind::Middle));
+    }
+}

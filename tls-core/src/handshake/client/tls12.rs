@@ -34,7 +34,7 @@ use crate::handshake::negotiation::{
     check_chain_len, check_duplicates, check_initial_renegotiation_info, check_point_formats,
     random_bytes, record_size_limit, scheme_fits, verify_equal,
 };
-use crate::handshake::table::{misrouted, state_kinds, take, Machine, Row, To};
+use crate::handshake::table::{state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, Context, Input, InputKind, WriteKeys};
 use crate::handshake::{ignore, refuse_renegotiation};
 use crate::pki::resolve::CertifiedKey;
@@ -111,8 +111,8 @@ pub(crate) static CLIENT_TRANSITIONS: &[Row<ClientState>] = &[
     Row { from: &[K::ExpectNewSessionTicket], on: Hs(H::NewSessionTicket), to: To::States(&[K::ExpectChangeCipherSpec]), handler: on_new_session_ticket, note: "RFC 5077 3.3; ticket kept for resumption" },
     Row { from: &[K::ExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
     Row { from: &[K::ExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_finished, note: "7.4.9; server verify_data checked, session stored" },
-    Row { from: &[K::ResumedExpectNewSessionTicket], on: Hs(H::NewSessionTicket), to: To::States(&[K::ResumedExpectChangeCipherSpec]), handler: on_new_session_ticket, note: "RFC 5077 3.1; a fresh ticket" },
-    Row { from: &[K::ResumedExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ResumedExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
+    Row { from: &[K::ResumedExpectNewSessionTicket], on: Hs(H::NewSessionTicket), to: To::States(&[K::ResumedExpectChangeCipherSpec]), handler: on_resumed_new_session_ticket, note: "RFC 5077 3.1; a fresh ticket" },
+    Row { from: &[K::ResumedExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ResumedExpectFinished]), handler: on_resumed_change_cipher_spec, note: "7.1; read keys switch" },
     Row { from: &[K::ResumedExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_resumed_finished, note: "7.4.9; server verify_data checked, we send CCS and Finished" },
     Row { from: &[K::Connected], on: Hs(H::HelloRequest), to: To::Same, handler: refuse_renegotiation, note: "7.4.1.1; refused with a no_renegotiation warning" },
     Row { from: NEGOTIATING, on: Hs(H::HelloRequest), to: To::Same, handler: ignore, note: "7.4.1.1; ignored while negotiating" },
@@ -361,53 +361,32 @@ fn on_server_hello_done(
     server_hello_done(config, choice, kx, request, cx)
 }
 
-/// Full or resumed: the ticket is kept for the session we store once the handshake completes.
+/// The ticket is kept for the session we store once the handshake completes.
 fn on_new_session_ticket(
     _config: &Arc<ClientConfig>,
     state: ClientState,
     input: Input<'_>,
     _cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
-    let (kind, on) = (state.kind(), input.kind());
-    let (
+    take!(
         state,
-        Input::Handshake {
-            msg: Handshake::NewSessionTicket(t),
-            ..
-        },
-    ) = (state, input)
-    else {
-        return Err(misrouted(kind, on));
-    };
-    match state {
-        ClientState::ExpectNewSessionTicket(mut secrets) => {
-            keep_ticket(&mut secrets, &t);
-            Ok(ClientState::ExpectChangeCipherSpec(secrets))
-        }
-        ClientState::ResumedExpectNewSessionTicket(mut secrets) => {
-            keep_ticket(&mut secrets, &t);
-            Ok(ClientState::ResumedExpectChangeCipherSpec(secrets))
-        }
-        _ => Err(misrouted(kind, on)),
-    }
+        input,
+        ClientState::ExpectNewSessionTicket(mut secrets),
+        Handshake::NewSessionTicket(t)
+    );
+    keep_ticket(&mut secrets, &t);
+    Ok(ClientState::ExpectChangeCipherSpec(secrets))
 }
 
-/// Full or resumed: the server's ChangeCipherSpec switches our read keys.
 fn on_change_cipher_spec(
     _config: &Arc<ClientConfig>,
     state: ClientState,
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
-    let next = match state {
-        ClientState::ExpectChangeCipherSpec(secrets) => ClientState::ExpectFinished(secrets),
-        ClientState::ResumedExpectChangeCipherSpec(secrets) => {
-            ClientState::ResumedExpectFinished(secrets)
-        }
-        other => return Err(misrouted(other.kind(), input.kind())),
-    };
+    take!(state, input, ClientState::ExpectChangeCipherSpec(secrets));
     cx.change_read_keys()?;
-    Ok(next)
+    Ok(ClientState::ExpectFinished(secrets))
 }
 
 fn on_finished(
@@ -427,6 +406,38 @@ fn on_finished(
     store_session(config, secrets.value);
     *cx.handshake_done = true;
     Ok(ClientState::Connected)
+}
+
+/// A renewed ticket: it replaces the one we resumed with.
+fn on_resumed_new_session_ticket(
+    _config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    _cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ResumedExpectNewSessionTicket(mut secrets),
+        Handshake::NewSessionTicket(t)
+    );
+    keep_ticket(&mut secrets, &t);
+    Ok(ClientState::ResumedExpectChangeCipherSpec(secrets))
+}
+
+fn on_resumed_change_cipher_spec(
+    _config: &Arc<ClientConfig>,
+    state: ClientState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    take!(
+        state,
+        input,
+        ClientState::ResumedExpectChangeCipherSpec(secrets)
+    );
+    cx.change_read_keys()?;
+    Ok(ClientState::ResumedExpectFinished(secrets))
 }
 
 fn on_resumed_finished(

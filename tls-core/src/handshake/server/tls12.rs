@@ -34,7 +34,7 @@ use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
     check_chain_len, check_point_formats, random_bytes, random_struct, scheme_fits, verify_equal,
 };
-use crate::handshake::table::{misrouted, state_kinds, take, Machine, Row, To};
+use crate::handshake::table::{state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, refuse_renegotiation, Context, Input, InputKind, WriteKeys};
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ClientCertVerified, SignatureVerified};
@@ -80,7 +80,7 @@ pub(crate) static SERVER_TRANSITIONS: &[Row<ServerState>] = &[
     Row { from: &[K::ExpectCertificateVerify], on: Hs(H::CertificateVerify), to: To::States(&[K::ExpectChangeCipherSpec]), handler: on_certificate_verify, note: "7.4.8; the client proves it holds its certificate's key" },
     Row { from: &[K::ExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
     Row { from: &[K::ExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_finished, note: "7.4.9; client verify_data checked; we send [NewSessionTicket], CCS, Finished" },
-    Row { from: &[K::ResumedExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ResumedExpectFinished]), handler: on_change_cipher_spec, note: "7.1; read keys switch" },
+    Row { from: &[K::ResumedExpectChangeCipherSpec], on: InputKind::ChangeCipherSpec, to: To::States(&[K::ResumedExpectFinished]), handler: on_resumed_change_cipher_spec, note: "7.1; read keys switch" },
     Row { from: &[K::ResumedExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_resumed_finished, note: "7.4.9; client verify_data checked" },
     Row { from: &[K::Connected], on: Hs(H::ClientHello), to: To::Same, handler: refuse_renegotiation, note: "renegotiation refused with a no_renegotiation warning (RFC 5746 4.4)" },
 ];
@@ -244,22 +244,15 @@ fn on_certificate_verify(
     Ok(ServerState::ExpectChangeCipherSpec(keys))
 }
 
-/// Full or resumed: the client's ChangeCipherSpec switches our read keys.
 fn on_change_cipher_spec(
     _config: &Arc<ServerConfig>,
     state: ServerState,
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
-    let next = match state {
-        ServerState::ExpectChangeCipherSpec(keys) => ServerState::ExpectFinished(keys),
-        ServerState::ResumedExpectChangeCipherSpec(keys) => {
-            ServerState::ResumedExpectFinished(keys)
-        }
-        other => return Err(misrouted(other.kind(), input.kind())),
-    };
+    take!(state, input, ServerState::ExpectChangeCipherSpec(keys));
     cx.change_read_keys()?;
-    Ok(next)
+    Ok(ServerState::ExpectFinished(keys))
 }
 
 fn on_finished(
@@ -295,6 +288,21 @@ fn on_finished(
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
     *cx.handshake_done = true;
     Ok(ServerState::Connected)
+}
+
+fn on_resumed_change_cipher_spec(
+    _config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    take!(
+        state,
+        input,
+        ServerState::ResumedExpectChangeCipherSpec(keys)
+    );
+    cx.change_read_keys()?;
+    Ok(ServerState::ResumedExpectFinished(keys))
 }
 
 fn on_resumed_finished(
