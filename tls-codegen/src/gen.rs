@@ -1,7 +1,6 @@
 //! [`model`](crate::model) -> Rust source. The generated code uses the runtime in
 //! `crate::codec` (`Reader`, `Codec`, `Encode`, `DecodeError`, `put_prefixed`, `Hex`).
 
-use crate::lower::wire_context;
 use crate::model::*;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -133,30 +132,6 @@ impl Gen<'_> {
         quote!(#n #lt)
     }
 
-    fn select_borrows(&self, s: &Select) -> bool {
-        s.unknown_raw
-            || s.default.as_ref().is_some_and(|d| self.borrows(&d.wire))
-            || s.arms.iter().any(|a| match &a.body {
-                ArmBody::Empty => false,
-                ArmBody::Single(w) => self.borrows(w),
-                ArmBody::Fields(fs) => fs.iter().any(|f| self.borrows(&f.wire)),
-            })
-    }
-
-    fn borrows(&self, w: &Wire) -> bool {
-        match w {
-            Wire::UInt(_) | Wire::FixedBytes(_) => false,
-            Wire::CtxBytes(_) => true,
-            Wire::Ref(i) => self.m.defs[*i].borrows,
-            Wire::FixedVec { elem, .. } => self.borrows(elem),
-            Wire::Vector { elem, .. } => {
-                matches!(elem.as_ref(), Wire::UInt(1)) || self.borrows(elem)
-            }
-            Wire::Delimited { inner, .. } | Wire::Optional(inner) => self.borrows(inner),
-            Wire::Select(s) => self.select_borrows(s),
-        }
-    }
-
     /// The Rust type holding a wire shape.
     fn ty(&self, w: &Wire) -> TokenStream {
         match w {
@@ -179,7 +154,7 @@ impl Gen<'_> {
             }
             Wire::Select(s) => {
                 let n = ident(&s.rust);
-                let lt = self.lt(self.select_borrows(s));
+                let lt = self.lt(self.m.select_borrows(s));
                 quote!(#n #lt)
             }
         }
@@ -259,9 +234,7 @@ impl Gen<'_> {
                 ceiling,
                 prefix,
             } => {
-                let size = lit(
-                    crate::lower::wire_size(self.m, elem, &mut Default::default()).unwrap_or(1),
-                );
+                let size = lit(self.m.wire_size(elem).unwrap_or(1));
                 let (p, f, c) = (lit(*prefix), lit(*floor), lit(*ceiling));
                 let e = self.dec(elem, bound);
                 quote!(r.vector(#p, #f, #c, #size, |r| #e))
@@ -294,12 +267,7 @@ impl Gen<'_> {
                         .unwrap_or_else(|| ident(&ctx_param(k))),
                     SelectorSource::Sibling(_) => format_ident!("__selector"),
                 };
-                let mut needs = BTreeMap::new();
-                wire_context(self.m, w, &mut needs);
-                if let SelectorSource::Context(k) = &s.source {
-                    needs.remove(k);
-                }
-                let args = self.args(&needs, bound);
+                let args = self.args(&self.m.select_context(s), bound);
                 quote!(#n::decode_arm(r, #sel #args))
             }
         }
@@ -677,7 +645,7 @@ impl Gen<'_> {
 
     fn select_enum(&self, s: &Select, doc: Option<TokenStream>) -> TokenStream {
         let n = ident(&s.rust);
-        let lt = self.lt(self.select_borrows(s));
+        let lt = self.lt(self.m.select_borrows(s));
         let sel_ty = self.def_ty(s.selector_def);
         let doc = doc.unwrap_or_else(|| {
             let mut d = s.doc.clone();
@@ -693,11 +661,7 @@ impl Gen<'_> {
         let mut encode_arms = Vec::new();
         let mut debug_arms = Vec::new();
         let mut nested = TokenStream::new();
-        let mut needs = BTreeMap::new();
-        wire_context(self.m, &Wire::Select(s.clone()), &mut needs);
-        if let SelectorSource::Context(k) = &s.source {
-            needs.remove(k);
-        }
+        let needs = self.m.select_context(s);
         let bound = BTreeMap::new();
         for a in &s.arms {
             let v = ident(&a.rust);
