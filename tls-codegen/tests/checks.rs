@@ -197,3 +197,19 @@ fn default_arm_decodes_unknown_values() {
         assert!(rust.contains(piece), "{piece} missing in\n{rust}");
     }
 }
+
+#[test]
+fn secret_goes_on_byte_string_fields() {
+    assert_error(
+        "struct { /*@ secret */ uint16 key; } S;",
+        "t.tls:1:10: `secret` goes on an opaque (byte string) field",
+    );
+    assert_error(
+        "/*@ secret */ opaque Key[16];",
+        "t.tls:1:1: `secret` marks a named field (of a struct or a `case` arm), not this declaration",
+    );
+    assert_error(
+        "/*@ open */ enum { a(1), (255) } E;\nstruct { E e; select (e) { case a: struct {}; default: /*@ secret */ opaque x<0..255>; } v; } S;",
+        "`secret` marks a named field",
+    );
+}

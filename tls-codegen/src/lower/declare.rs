@@ -16,10 +16,21 @@ impl Lowerer {
         }
     }
 
+    /// `secret` marks a field; anywhere else it would protect nothing.
+    pub(super) fn refuse_secret(&mut self, d: &Decl) {
+        if let Some(a) = ann(d, "secret") {
+            self.err(
+                a.loc,
+                "`secret` marks a named field (of a struct or a `case` arm), not this declaration",
+            );
+        }
+    }
+
     /// Assigns an index to every named definition and rejects duplicates.
     pub(super) fn declare(&mut self, decls: &[Decl]) {
         for d in decls {
             self.check_annotations(d);
+            self.refuse_secret(d);
             let Some(name) = &d.name else {
                 self.err(d.loc, "a top-level definition needs a name");
                 continue;
@@ -32,13 +43,16 @@ impl Lowerer {
                 );
                 continue;
             }
-            self.push_def(
+            let idx = self.push_def(
                 &name.text,
                 camel(&name.text),
                 d.doc.clone(),
-                name.loc,
+                (name.loc, d.loc),
                 DefKind::ContextEnum(Vec::new()),
             );
+            if let Some(at) = self.extended_at.remove(&name.text) {
+                self.model.defs[idx].extended_at = at;
+            }
             if let TypeExpr::Struct(fields) = &d.ty {
                 let members = fields.iter().filter_map(|f| match (&f.name, &f.ty) {
                     (Some(n), TypeExpr::Named(t)) => Some((n.text.clone(), t.text.clone())),
@@ -63,7 +77,7 @@ impl Lowerer {
         name: &str,
         rust: String,
         doc: Vec<String>,
-        loc: Loc,
+        (loc, start): (Loc, Loc),
         kind: DefKind,
     ) -> usize {
         let idx = self.model.defs.len();
@@ -72,6 +86,8 @@ impl Lowerer {
             rust,
             doc,
             loc,
+            start,
+            extended_at: Vec::new(),
             kind,
             borrows: false,
             size: None,

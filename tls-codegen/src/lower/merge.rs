@@ -13,6 +13,10 @@ impl Lowerer {
                 self.err(e.loc, "`extends` needs a named definition");
                 continue;
             };
+            self.extended_at
+                .entry(name.text.clone())
+                .or_default()
+                .push(e.loc);
             let Some(target) = base
                 .iter_mut()
                 .find(|b| b.name.as_ref().map(|n| &n.text) == Some(&name.text))

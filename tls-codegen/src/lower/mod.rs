@@ -23,7 +23,15 @@ mod wire;
 
 use wire::{max_for, uint_width};
 
-const ANNOTATIONS: &[&str] = &["open", "extends", "typed_by", "typed", "length_of", "rest"];
+const ANNOTATIONS: &[&str] = &[
+    "open",
+    "extends",
+    "typed_by",
+    "typed",
+    "length_of",
+    "rest",
+    "secret",
+];
 
 /// Lowers every file's declarations (in file order) into one checked model.
 pub fn lower(files: Vec<Vec<Decl>>) -> Result<Model, Vec<Diagnostic>> {
@@ -74,6 +82,8 @@ struct Lowerer {
     typed: BTreeMap<String, Vec<(String, usize, Loc)>>,
     /// Member types of top-level structs as written, for `Struct.field` selectors.
     members: BTreeMap<String, Vec<(String, String)>>,
+    /// Where `extends` declarations add to a definition, by its name.
+    extended_at: BTreeMap<String, Vec<Loc>>,
 }
 
 fn has(d: &Decl, name: &str) -> bool {

@@ -143,11 +143,10 @@ impl Lowerer {
             unknown_raw: false,
             default,
             doc: d.doc.clone(),
+            loc: d.loc,
         }))
     }
 
-    /// `default: T name;`: one declaration, on a select whose selector enum is `open` (a closed
-    /// enum refuses unknown values before the select sees them).
     /// `default: T name;`: one declaration, on a select whose selector enum is `open` (a closed
     /// enum refuses unknown values before the select sees them).
     #[allow(clippy::too_many_arguments)]
@@ -180,6 +179,7 @@ impl Lowerer {
             return None;
         };
         self.check_annotations(d);
+        self.refuse_secret(d);
         let wire = self.field_wire(d, &format!("{arm_prefix}Unknown"), siblings, parent)?;
         let label = d
             .name
@@ -244,9 +244,13 @@ impl Lowerer {
         let real: Vec<&Decl> = decls.iter().filter(|d| !is_empty_struct(d)).collect();
         match real.as_slice() {
             [] => Some(ArmBody::Empty),
-            [d] if d.name.is_none() => Some(ArmBody::Single(
-                self.field_wire(d, lifted, siblings, parent)?,
-            )),
+            [d] if d.name.is_none() => {
+                self.check_annotations(d);
+                self.refuse_secret(d);
+                Some(ArmBody::Single(
+                    self.field_wire(d, lifted, siblings, parent)?,
+                ))
+            }
             _ => {
                 let owned: Vec<Decl> = real.into_iter().cloned().collect();
                 let s = self.struct_def(lifted, lifted, &owned);

@@ -124,6 +124,13 @@ impl Lowerer {
                 }
             }
         };
+        let secret = ann(d, "secret").map(|a| a.loc);
+        if let Some(loc) = secret.filter(|_| !wire.is_bytes()) {
+            self.err(
+                loc,
+                "`secret` goes on an opaque (byte string) field: its `Debug` shows only its length",
+            );
+        }
         // The trailing-optional form names its field after the arm's field.
         let (name, rust_name) = match (&wire, &d.ty) {
             (Wire::Optional(_), TypeExpr::Select(s)) => {
@@ -145,6 +152,9 @@ impl Lowerer {
             doc: d.doc.clone(),
             wire,
             role: Role::Stored,
+            secret: secret.is_some(),
+            loc: d.loc,
+            end: d.end,
         })
     }
 }

@@ -94,6 +94,7 @@ impl Lowerer {
             unknown_raw: true,
             default: None,
             doc: d.doc.clone(),
+            loc: d.loc,
         };
         Some(Wire::Delimited {
             prefix: prefix_width(ceiling),

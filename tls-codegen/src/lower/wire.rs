@@ -30,7 +30,7 @@ impl Lowerer {
                     lifted_name,
                     lifted_name.to_string(),
                     doc,
-                    d.loc,
+                    (d.loc, d.loc),
                     DefKind::ContextEnum(Vec::new()),
                 );
                 let s = self.struct_def(lifted_name, lifted_name, inner);
@@ -42,7 +42,7 @@ impl Lowerer {
                     lifted_name,
                     lifted_name.to_string(),
                     d.doc.clone(),
-                    d.loc,
+                    (d.loc, d.loc),
                     DefKind::ContextEnum(Vec::new()),
                 );
                 let kind = self.enum_def(e, has(d, "open"), lifted_name);

@@ -28,8 +28,12 @@ pub struct Def {
     pub rust: String,
     /// The schema comment, becoming the type's rustdoc.
     pub doc: Vec<String>,
-    /// Where the schema defines it.
+    /// Where the schema names it (the name of a top-level definition), for diagnostics.
     pub loc: Loc,
+    /// Where its declaration starts: the place generated docs cite.
+    pub start: Loc,
+    /// Where `extends` declarations add to it (enum values, `case` arms), in schema order.
+    pub extended_at: Vec<Loc>,
     /// What it is on the wire (or that it is context only).
     pub kind: DefKind,
     /// Whether the generated type borrows from the decoded bytes (has a `'a` lifetime).
@@ -124,6 +128,12 @@ pub struct Field {
     pub wire: Wire,
     /// Whether the generated type stores it.
     pub role: Role,
+    /// `secret`: key material, which the generated `Debug` shows only as its length.
+    pub secret: bool,
+    /// Where its declaration starts.
+    pub loc: Loc,
+    /// Byte offset just after its declaration (its `;`), in the same file.
+    pub end: usize,
 }
 
 /// How a field appears in the generated type.
@@ -181,6 +191,19 @@ pub enum Wire {
     Optional(Box<Wire>),
 }
 
+impl Wire {
+    /// Whether it is a byte string (held as `[u8; n]` or `&[u8]`), looking through a length
+    /// prefix.
+    pub fn is_bytes(&self) -> bool {
+        match self {
+            Wire::FixedBytes(_) | Wire::CtxBytes(_) => true,
+            Wire::Vector { elem, .. } => matches!(**elem, Wire::UInt(1)),
+            Wire::Delimited { inner, .. } => inner.is_bytes(),
+            _ => false,
+        }
+    }
+}
+
 /// A `select`, generated as a Rust enum with one variant per `case` label.
 #[derive(Debug, Clone)]
 pub struct Select {
@@ -199,6 +222,8 @@ pub struct Select {
     pub default: Option<Box<DefaultArm>>,
     /// The schema comment on the select (or `typed_by` field): the generated enum's rustdoc.
     pub doc: Vec<String>,
+    /// Where the select (or `typed_by` field) is declared.
+    pub loc: Loc,
 }
 
 /// Where a select's selector value comes from.
