@@ -40,14 +40,16 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// The generated Rust source, formatted.
+    /// The generated Rust source, formatted, under a `// @generated` header naming the schema
+    /// files and the generator.
     pub fn rust(&self) -> String {
-        let tokens = gen::generate(&self.model);
-        match syn::parse2::<syn::File>(tokens.clone()) {
+        let tokens = gen::generate(&self.model, &self.sources);
+        let body = match syn::parse2::<syn::File>(tokens.clone()) {
             Ok(file) => prettyplease::unparse(&file),
             // Unreachable for well-formed output; keep the raw tokens so the failure is visible.
             Err(e) => format!("compile_error!({:?});\n{}", e.to_string(), tokens),
-        }
+        };
+        gen::header(&self.sources) + &body
     }
 }
 
