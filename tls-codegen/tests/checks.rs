@@ -220,6 +220,25 @@ fn secret_goes_on_byte_string_fields() {
 }
 
 #[test]
+fn secret_fields_debug_as_their_length() {
+    let src = "enum { a(1), (255) } E;\n\
+        struct { opaque name<0..255>; /*@ secret */ opaque key[16]; } S;\n\
+        struct { E e; select (e) { case a: uint8 n; /*@ secret */ opaque k<1..255>; } v; } T;";
+    let rust = tls_codegen::compile_sources(vec![("t.tls".into(), src.into())])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .rust();
+    for piece in [
+        ".field(\"key\", &Redacted(self.key.len()))",
+        ".field(\"k\", &Redacted(k.len()))",
+        ".field(\"name\", &Hex(self.name))",
+        "write!(f, \"<redacted {} bytes>\", self.0)",
+    ] {
+        assert!(rust.contains(piece), "{piece} missing in\n{rust}");
+    }
+    assert!(!rust.contains("Hex(&self.key)"), "{rust}");
+}
+
+#[test]
 fn generated_code_cites_its_schema_lines() {
     let rust = tls_codegen::compile_sources(vec![
         (

@@ -59,6 +59,17 @@ pub fn prelude(items: &TokenStream) -> TokenStream {
             }
         });
     }
+    if used.contains("Redacted") {
+        helpers.extend(quote! {
+            /// `Debug` of a `secret` field: how long it is, never what it holds.
+            struct Redacted(usize);
+            impl fmt::Debug for Redacted {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "<redacted {} bytes>", self.0)
+                }
+            }
+        });
+    }
     let mut used = used;
     used.extend(idents(&helpers));
     let codec = [

@@ -155,7 +155,7 @@ impl Gen<'_> {
                     .push(quote!(#sel_ty::#val => #e.map(Self::#v).in_field(#label),));
                 let enc = self.enc(w, &Val::Ref(body.clone())).body();
                 arms.encode.push(quote!(Self::#v(#body) => #enc,));
-                let show = self.show(w, &Val::Ref(body.clone()));
+                let show = self.show(w, &Val::Ref(body.clone()), false);
                 arms.debug
                     .push(quote!(Self::#v(#body) => f.debug_tuple(#label).field(#show).finish(),));
                 arms.reads = true;
@@ -227,7 +227,7 @@ impl Gen<'_> {
                 .push(quote!(Self::Unknown(value, _) => *value,));
             let enc = self.enc(&d.wire, &Val::Ref(body.clone())).body();
             arms.encode.push(quote!(Self::Unknown(_, #body) => #enc,));
-            let show = self.show(&d.wire, &Val::Ref(body.clone()));
+            let show = self.show(&d.wire, &Val::Ref(body.clone()), false);
             arms.debug.push(quote!(
                 Self::Unknown(value, #body) => f.debug_tuple("Unknown").field(value).field(#show).finish(),
             ));

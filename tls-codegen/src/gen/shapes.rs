@@ -324,11 +324,16 @@ impl Gen<'_> {
         Code::block(quote!(for e in #x { #e }))
     }
 
-    /// What `Debug` shows for `v`, of type `&dyn Debug`: byte strings as `Hex`.
-    pub(super) fn show(&self, w: &Wire, v: &Val) -> TokenStream {
+    /// What `Debug` shows for `v`, of type `&dyn Debug`: byte strings as `Hex`, a `secret` as
+    /// only its length.
+    pub(super) fn show(&self, w: &Wire, v: &Val, secret: bool) -> TokenStream {
         let mut bytes = w;
         while let Wire::Delimited { inner, .. } = bytes {
             bytes = inner;
+        }
+        if secret {
+            let x = v.recv();
+            return quote!(&Redacted(#x.len()));
         }
         match bytes {
             Wire::FixedBytes(_) => {

@@ -49,7 +49,7 @@ impl Gen<'_> {
         let dec = self.dec(w, &Scope::default());
         let this = Val::Place(quote!(self.0), ident("value"));
         let enc = self.enc(w, &this).stmt();
-        let show = self.show(w, &this);
+        let show = self.show(w, &this, false);
         let decode = self.decode_impls(d, quote!(#dec.map(Self)), true);
         let name = &d.name;
         quote! {
@@ -140,7 +140,7 @@ impl Gen<'_> {
     ) -> TokenStream {
         let fs = fields.iter().map(|f| {
             let label = &f.rust;
-            let show = self.show(&f.wire, &access(f));
+            let show = self.show(&f.wire, &access(f), f.secret);
             quote!(.field(#label, #show))
         });
         quote!(#(#fs)*)
