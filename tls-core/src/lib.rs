@@ -58,15 +58,6 @@ pub use stream::Stream;
 ///
 /// Names follow the RFCs (`ClientHello`, `ASN1Cert`); see `schema/NOTATION.md` for how the
 /// presentation language maps to Rust.
-#[allow(
-    non_camel_case_types,
-    clippy::all,
-    clippy::pedantic,
-    missing_docs,
-    unused_parens,
-    unused_variables,
-    unused_mut
-)]
 pub mod wire {
     include!(concat!(env!("OUT_DIR"), "/wire.rs"));
 }
