@@ -79,15 +79,12 @@ impl Lowerer {
         let mut default = None;
         for arm in &s.arms {
             if let Some(loc) = arm.default {
-                default = self.default_arm(
-                    arm,
-                    loc,
-                    default.is_some(),
-                    selector_def,
-                    &arm_prefix,
-                    parent,
-                    siblings,
-                );
+                default = if default.is_some() {
+                    self.err(loc, "a select has at most one `default:` arm");
+                    None
+                } else {
+                    self.default_arm(arm, loc, selector_def, &arm_prefix, parent, siblings)
+                };
                 continue;
             }
             let first = arm
@@ -149,21 +146,15 @@ impl Lowerer {
 
     /// `default: T name;`: one declaration, on a select whose selector enum is `open` (a closed
     /// enum refuses unknown values before the select sees them).
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn default_arm(
         &mut self,
         arm: &ast::Arm,
         loc: Loc,
-        repeated: bool,
         selector_def: usize,
         arm_prefix: &str,
         parent: &str,
         siblings: &[Field],
     ) -> Option<Box<DefaultArm>> {
-        if repeated {
-            self.err(loc, "a select has at most one `default:` arm");
-            return None;
-        }
         let def = &self.model.defs[selector_def];
         if !matches!(&def.kind, DefKind::Enum(e) if e.open) {
             let name = def.name.clone();
