@@ -1,4 +1,4 @@
-//! Property tests of the generated codec: for every type in `wire::ROUND_TRIP_TYPES`, and for
+//! Property tests of the generated codec: for every type in `internal::ROUND_TRIP_TYPES`, and for
 //! handshake messages (which need decode context), whatever decodes encodes back to exactly the
 //! bytes it was decoded from, and decoding that encoding gives the same value.
 //!
@@ -17,12 +17,11 @@ use proptest::sample::Index;
 use proptest::test_runner::Config;
 use spectls::capture::{Capture, Direction, Event, Flow};
 use spectls::codec::{Encode, Reader};
+use spectls::internal::{round_trip, ROUND_TRIP_TYPES};
 use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use spectls::session::Ticketer;
-use spectls::wire::{
-    round_trip, Handshake, KeyExchangeAlgorithm, PublicValueEncoding, ROUND_TRIP_TYPES,
-};
+use spectls::wire::{Handshake, KeyExchangeAlgorithm, PublicValueEncoding};
 use spectls::{ClientConfig, ConnectionCommon, ServerConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};

@@ -300,7 +300,7 @@ fn records_alerts_and_change_cipher_spec() {
 
 #[test]
 fn every_context_free_type_is_in_the_round_trip_registry() {
-    use spectls::wire::{round_trip, ROUND_TRIP_TYPES};
+    use spectls::internal::{round_trip, ROUND_TRIP_TYPES};
     assert!(ROUND_TRIP_TYPES.len() > 60, "{}", ROUND_TRIP_TYPES.len());
     for name in [
         "ClientHello",

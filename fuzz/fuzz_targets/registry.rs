@@ -1,11 +1,11 @@
 //! Every context-free type of the schema through the generated round-trip registry
-//! (`wire::round_trip`): `data[0]` picks the type from `wire::ROUND_TRIP_TYPES`, the rest is
+//! (`internal::round_trip`): `data[0]` picks the type from `internal::ROUND_TRIP_TYPES`, the rest is
 //! decoded as it; on success the encoding must be exactly the bytes used, and decoding that
 //! encoding must give the same value.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spectls::wire::{round_trip, ROUND_TRIP_TYPES};
+use spectls::internal::{round_trip, ROUND_TRIP_TYPES};
 use spectls_fuzz::hex;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,24 +6,58 @@ use std::fmt;
 /// The schema files being compiled, by index.
 #[derive(Default, Debug, Clone)]
 pub struct Sources {
-    files: Vec<(String, String)>,
+    files: Vec<SourceFile>,
+}
+
+#[derive(Debug, Clone)]
+struct SourceFile {
+    name: String,
+    label: String,
+    text: String,
 }
 
 impl Sources {
-    /// Registers a file's name and text; returns its index.
+    /// Registers a file's name and text; returns its index. Its label is its name.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> usize {
-        self.files.push((name.into(), text.into()));
+        let name = name.into();
+        self.add_labelled(name.clone(), name, text)
+    }
+
+    /// Registers a file's name (for diagnostics), label (for generated code, which must not
+    /// depend on where the schema is checked out: `schema/rfc5246.tls`) and text; returns its
+    /// index.
+    pub fn add_labelled(
+        &mut self,
+        name: impl Into<String>,
+        label: impl Into<String>,
+        text: impl Into<String>,
+    ) -> usize {
+        self.files.push(SourceFile {
+            name: name.into(),
+            label: label.into(),
+            text: text.into(),
+        });
         self.files.len() - 1
     }
 
     /// The text of file `file`.
     pub fn text(&self, file: usize) -> &str {
-        &self.files[file].1
+        &self.files[file].text
     }
 
     /// The name of file `file`, as given to [`add`](Self::add).
     pub fn name(&self, file: usize) -> &str {
-        &self.files[file].0
+        &self.files[file].name
+    }
+
+    /// The label of file `file`: what generated code calls it.
+    pub fn label(&self, file: usize) -> &str {
+        &self.files[file].label
+    }
+
+    /// `label:line` of a location, as generated docs cite it.
+    pub fn cite(&self, loc: Loc) -> String {
+        format!("{}:{}", self.label(loc.file), self.line_col(loc).0)
     }
 
     /// How many files are registered.

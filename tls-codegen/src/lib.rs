@@ -39,14 +39,16 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// The generated Rust source, formatted.
+    /// The generated Rust source, formatted, under a `// @generated` header naming the schema
+    /// files and the generator.
     pub fn rust(&self) -> String {
-        let tokens = gen::generate(&self.model);
-        match syn::parse2::<syn::File>(tokens.clone()) {
+        let tokens = gen::generate(&self.model, &self.sources);
+        let body = match syn::parse2::<syn::File>(tokens.clone()) {
             Ok(file) => prettyplease::unparse(&file),
             // Unreachable for well-formed output; keep the raw tokens so the failure is visible.
             Err(e) => format!("compile_error!({:?});\n{}", e.to_string(), tokens),
-        }
+        };
+        gen::header(&self.sources) + &body
     }
 }
 
@@ -65,6 +67,10 @@ pub fn compile_sources(files: Vec<(String, String)>) -> Result<Compiled, Error> 
     for (name, text) in files {
         sources.add(name, text);
     }
+    compile(sources)
+}
+
+fn compile(sources: Sources) -> Result<Compiled, Error> {
     let mut decls = Vec::new();
     let mut diags = Vec::new();
     for f in 0..sources.len() {
@@ -98,15 +104,34 @@ pub fn schema_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Compiles every `.tls` file under the given paths (directories or files) as one schema.
+///
+/// Diagnostics name each file by its path; generated code by a label that does not depend on
+/// where the schema is: `schema/rfc5246.tls` for a file of the directory `../schema`, a file
+/// given by itself as given (or by its directory and name, if given as an absolute path).
 pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
-    let mut files = Vec::new();
+    let mut sources = Sources::default();
     for p in paths {
         for f in schema_files(p).map_err(|e| io_error(p, e))? {
             let text = std::fs::read_to_string(&f).map_err(|e| io_error(&f, e))?;
-            files.push((f.display().to_string(), text));
+            let label = if p.is_file() && p.is_relative() {
+                f.display().to_string()
+            } else {
+                last_two(&f)
+            };
+            sources.add_labelled(f.display().to_string(), label, text);
         }
     }
-    compile_sources(files)
+    compile(sources)
+}
+
+/// `dir/name` for a path `.../dir/name`.
+fn last_two(f: &Path) -> String {
+    let full = f.canonicalize().unwrap_or_else(|_| f.to_path_buf());
+    let name = full.file_name().unwrap_or_default().to_string_lossy();
+    match full.parent().and_then(Path::file_name) {
+        Some(dir) => format!("{}/{name}", dir.to_string_lossy()),
+        None => name.into_owned(),
+    }
 }
 
 fn io_error(p: &Path, e: std::io::Error) -> Error {

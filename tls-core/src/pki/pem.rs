@@ -18,7 +18,8 @@ pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error>
 }
 
 /// The first private key in `pem`: a `PRIVATE KEY` (PKCS#8), `RSA PRIVATE KEY` (PKCS#1) or
-/// `EC PRIVATE KEY` (SEC1) section. Load it with [`SigningKey::from_der`](crate::pki::SigningKey::from_der).
+/// `EC PRIVATE KEY` (SEC1) section. Load it with
+/// [`SigningKey::from_der`](crate::pki::SigningKey::from_der).
 ///
 /// No key, or a section that is not valid PEM, is `Error::Config`.
 pub fn private_key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, Error> {

@@ -3,8 +3,8 @@
 use crate::error::{CertificateError, Error};
 use pki_types::{CertificateDer, TrustAnchor};
 
-/// The trust anchors (root CAs) a [`WebPkiServerVerifier`](crate::pki::verify::WebPkiServerVerifier)
-/// or [`WebPkiClientVerifier`](crate::pki::verify::WebPkiClientVerifier) builds chains to.
+/// The trust anchors (root CAs) a [`WebPkiServerVerifier`](crate::pki::WebPkiServerVerifier) or
+/// [`WebPkiClientVerifier`](crate::pki::WebPkiClientVerifier) builds chains to.
 #[derive(Debug, Clone, Default)]
 pub struct RootCertStore {
     roots: Vec<TrustAnchor<'static>>,

@@ -7,6 +7,8 @@
 //! the schema (`schema/rfc5077.tls`): a [`Session`] is stored as the generated
 //! [`SessionState`], and a ticket is the generated [`SealedTicket`]. This module only seals,
 //! opens and keeps things; it frames no bytes by hand.
+//!
+//! [`SealedTicket`]: crate::wire::SealedTicket
 
 mod client_cache;
 mod server_cache;
@@ -160,8 +162,9 @@ impl Session {
 
     /// Opens a ticket made by [`Session::seal`]. The same `None` for a ticket under an unknown
     /// or expired key, one that fails authentication, one that does not decode as a
-    /// [`SealedTicket`] or whose contents do not decode as a [`SessionState`], and when tickets
-    /// are disabled. It does not check [`Session::is_expired`].
+    /// [`SealedTicket`](crate::wire::SealedTicket) or whose contents do not decode as a
+    /// [`SessionState`], and when tickets are disabled. It does not check
+    /// [`Session::is_expired`].
     pub fn open(tickets: &dyn ProducesTickets, ticket: &[u8]) -> Option<Self> {
         if !tickets.enabled() {
             return None;

@@ -4,17 +4,10 @@
 //! A successful check returns a proof value ([`ServerCertVerified`], [`SignatureVerified`]) that
 //! the client state machine stores in its state: it cannot reach "expect Finished" without both.
 //!
-//! # Custom verifiers (danger)
-//!
-//! [`ServerCertVerifier`] is the hook for replacing certificate verification. A custom
-//! implementation replaces *all* of spectls' certificate checks: chain building to a trust
-//! anchor, validity dates, key usage and the server name, and also the handshake signature
-//! check. A verifier that returns success without checking makes the connection open to any
-//! active attacker while still looking encrypted. spectls ships no such "accept anything"
-//! verifier; if a tool needs one, it has to write it and own the consequences.
+//! The dangers of replacing a verifier: see [`crate::pki`].
 //!
 //! Client certificates (a server asking for one) are checked the same way by a
-//! [`ClientCertVerifier`]; the trust anchors of both are a [`RootCertStore`](crate::pki::roots::RootCertStore).
+//! [`ClientCertVerifier`]; the trust anchors of both are a [`crate::pki::RootCertStore`].
 
 mod client;
 mod server;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 /// makes in the handshake.
 ///
 /// [`WebPkiServerVerifier`] is the implementation to use. Implementing this trait yourself
-/// replaces every certificate check spectls makes; see the [module docs](self) for why that is
+/// replaces every certificate check spectls makes; see [`crate::pki`] for why that is
 /// dangerous.
 pub trait ServerCertVerifier: fmt::Debug + Send + Sync {
     /// Verifies `end_entity` (with the `intermediates` the server sent, in its order) for

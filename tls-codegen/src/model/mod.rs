@@ -4,6 +4,11 @@
 use crate::ast::Loc;
 use std::collections::BTreeMap;
 
+mod analysis;
+mod names;
+
+pub use names::{camel, ctx_param, prefix_width, snake};
+
 /// The whole checked schema.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -23,8 +28,12 @@ pub struct Def {
     pub rust: String,
     /// The schema comment, becoming the type's rustdoc.
     pub doc: Vec<String>,
-    /// Where the schema defines it.
+    /// Where the schema names it (the name of a top-level definition), for diagnostics.
     pub loc: Loc,
+    /// Where its declaration starts: the place generated docs cite.
+    pub start: Loc,
+    /// Where `extends` declarations add to it (enum values, `case` arms), in schema order.
+    pub extended_at: Vec<Loc>,
     /// What it is on the wire (or that it is context only).
     pub kind: DefKind,
     /// Whether the generated type borrows from the decoded bytes (has a `'a` lifetime).
@@ -119,6 +128,12 @@ pub struct Field {
     pub wire: Wire,
     /// Whether the generated type stores it.
     pub role: Role,
+    /// `secret`: key material, which the generated `Debug` shows only as its length.
+    pub secret: bool,
+    /// Where its declaration starts.
+    pub loc: Loc,
+    /// Byte offset just after its declaration (its `;`), in the same file.
+    pub end: usize,
 }
 
 /// How a field appears in the generated type.
@@ -176,6 +191,19 @@ pub enum Wire {
     Optional(Box<Wire>),
 }
 
+impl Wire {
+    /// Whether it is a byte string (held as `[u8; n]` or `&[u8]`), looking through a length
+    /// prefix.
+    pub fn is_bytes(&self) -> bool {
+        match self {
+            Wire::FixedBytes(_) | Wire::CtxBytes(_) => true,
+            Wire::Vector { elem, .. } => matches!(**elem, Wire::UInt(1)),
+            Wire::Delimited { inner, .. } => inner.is_bytes(),
+            _ => false,
+        }
+    }
+}
+
 /// A `select`, generated as a Rust enum with one variant per `case` label.
 #[derive(Debug, Clone)]
 pub struct Select {
@@ -194,6 +222,8 @@ pub struct Select {
     pub default: Option<Box<DefaultArm>>,
     /// The schema comment on the select (or `typed_by` field): the generated enum's rustdoc.
     pub doc: Vec<String>,
+    /// Where the select (or `typed_by` field) is declared.
+    pub loc: Loc,
 }
 
 /// Where a select's selector value comes from.
@@ -245,72 +275,4 @@ pub enum CtxKind {
     Enum(usize),
     /// A byte length.
     Len,
-}
-
-/// Rust parameter name for a context key: `Handshake.msg_type` -> `handshake_msg_type`.
-pub fn ctx_param(key: &str) -> String {
-    snake(&key.replace('.', "_"))
-}
-
-/// `ServerHello`/`server_hello`/`TLS_X` -> a Rust UpperCamel identifier.
-pub fn camel(name: &str) -> String {
-    if let Some((base, exp)) = name.split_once('^') {
-        return format!(
-            "Pow{}_{}",
-            base,
-            exp.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-        );
-    }
-    let mut out = String::new();
-    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut chars = part.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.extend(chars);
-        }
-    }
-    if out.starts_with(|c: char| c.is_ascii_digit()) || out.is_empty() {
-        out.insert(0, 'V');
-    }
-    out
-}
-
-/// A field or parameter name: lower snake case, not a Rust keyword.
-pub fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && i > 0 {
-                let prev = name.chars().nth(i - 1).unwrap_or('_');
-                if prev.is_ascii_lowercase() {
-                    out.push('_');
-                }
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, 'f');
-    }
-    match out.as_str() {
-        "type" | "match" | "ref" | "mod" | "struct" | "enum" | "fn" | "use" | "in" | "impl"
-        | "self" | "super" | "crate" | "let" | "loop" | "move" | "static" | "trait" | "where"
-        | "as" | "box" | "const" | "dyn" | "else" | "extern" | "for" | "if" | "mut" | "pub"
-        | "return" | "unsafe" | "while" | "async" | "await" | "abstract" | "final" | "macro"
-        | "override" | "priv" | "try" | "virtual" | "yield" | "true" | "false" | "break"
-        | "continue" | "do" | "become" | "typeof" | "unsized" | "gen" => format!("{out}_"),
-        _ => out,
-    }
-}
-
-/// Prefix width in bytes for a vector ceiling (RFC 5246 section 4.3).
-pub fn prefix_width(ceiling: u64) -> u8 {
-    match ceiling {
-        0..=0xff => 1,
-        0x100..=0xffff => 2,
-        0x1_0000..=0xff_ffff => 3,
-        _ => 4,
-    }
 }

@@ -1,0 +1,242 @@
+//! Aliases (newtypes) and structs: their fields, `decode` (a `Codec` impl, or an inherent one
+//! taking context), `Encode` and `Debug`. A struct whose only stored field is a select is that
+//! select's enum, with `decode`/`encode` reading and writing the fields around it.
+
+use super::shapes::{Code, Scope, Val};
+use super::{anon_lt, ident, lt, Gen};
+use crate::model::*;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+impl Gen<'_> {
+    /// `impl Codec` for context-free types, inherent `decode`/`from_bytes` for the others.
+    /// `uses_r`: whether `body` reads from `r` (an empty struct does not).
+    pub(super) fn decode_impls(&self, d: &Def, body: TokenStream, uses_r: bool) -> TokenStream {
+        let n = ident(&d.rust);
+        let lt = lt(d.borrows);
+        let name = &d.name;
+        if d.context.is_empty() {
+            let r = if uses_r { quote!(r) } else { quote!(_r) };
+            quote! {
+                impl<'a> Codec<'a> for #n #lt {
+                    #[inline]
+                    fn decode(#r: &mut Reader<'a>) -> Result<Self, DecodeError> { #body }
+                }
+            }
+        } else {
+            let params = self.params(&d.context);
+            let names = d.context.keys().map(|k| ident(&ctx_param(k)));
+            quote! {
+                impl<'a> #n #lt {
+                    /// Decodes one value from the front of `r`, given context that is not in the bytes.
+                    #[inline]
+                    pub fn decode(r: &mut Reader<'a> #params) -> Result<Self, DecodeError> { #body }
+                    /// Decodes a value that must fill `bytes` exactly.
+                    pub fn from_bytes(bytes: &'a [u8] #params) -> Result<Self, DecodeError> {
+                        decode_whole(bytes, #name, |r| Self::decode(r #(, #names)*))
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn alias(&self, d: &Def, w: &Wire) -> TokenStream {
+        let n = ident(&d.rust);
+        let lt = lt(d.borrows);
+        let anon = anon_lt(d.borrows);
+        let doc = self.def_doc(d, &[]).render(0);
+        let t = self.ty(w);
+        let dec = self.dec(w, &Scope::default());
+        let this = Val::Place(quote!(self.0), ident("value"));
+        let enc = self.enc(w, &this).stmt();
+        let show = self.show(w, &this, false);
+        let decode = self.decode_impls(d, quote!(#dec.map(Self)), true);
+        let name = &d.name;
+        quote! {
+            #doc
+            #[derive(Clone, PartialEq, Eq)]
+            pub struct #n #lt(pub #t);
+            #decode
+            impl Encode for #n #anon {
+                fn encode(&self, out: &mut Vec<u8>) { #enc }
+            }
+            impl fmt::Debug for #n #anon {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_tuple(#name).field(#show).finish()
+                }
+            }
+        }
+    }
+
+    /// Statements decoding `fields` in order into locals named after them. `scope` holds the
+    /// context keys already bound; a field binds `struct_name.field` for those after it.
+    pub(super) fn dec_fields(
+        &self,
+        struct_name: &str,
+        fields: &[Field],
+        scope: &Scope,
+    ) -> TokenStream {
+        let mut scope = scope.clone();
+        scope.locals.clear();
+        let mut stmts = TokenStream::new();
+        for f in fields {
+            let local = ident(&f.rust);
+            let label = f.name.as_str();
+            let stmt = match &f.wire {
+                // The trailing-optional form: present when bytes remain.
+                Wire::Optional(inner) => {
+                    let e = self.dec(inner, &scope);
+                    quote! {
+                        let #local = if r.is_empty() { None } else { Some(#e.in_field(#label)?) };
+                    }
+                }
+                // A select names its arm on the error path itself; an unnamed member has no name.
+                w if is_select(w) || label.is_empty() => {
+                    let e = self.dec(w, &scope);
+                    quote!(let #local = #e?;)
+                }
+                w => {
+                    let e = self.dec(w, &scope);
+                    quote!(let #local = #e.in_field(#label)?;)
+                }
+            };
+            stmts.extend(stmt);
+            scope
+                .bound
+                .insert(format!("{struct_name}.{}", f.name), local.clone());
+            scope.locals.push(local);
+        }
+        stmts
+    }
+
+    /// Code encoding `fields` in order; a selector is written from its select's variant.
+    pub(super) fn enc_fields(&self, fields: &[Field], access: impl Fn(&Field) -> Val) -> Vec<Code> {
+        fields
+            .iter()
+            .map(|f| match f.role {
+                Role::SelectorOf(j) => self.enc_selector(&access(&fields[j])),
+                Role::Stored => self.enc(&f.wire, &access(f)),
+            })
+            .collect()
+    }
+
+    /// The stored fields: `/// doc` `pub`? `name: Type`, at `indent`.
+    pub(super) fn field_defs(&self, fields: &[&Field], indent: usize, public: bool) -> TokenStream {
+        let vis = if public { quote!(pub) } else { quote!() };
+        let defs = fields.iter().map(|f| {
+            let doc = self.field_doc(f).render(indent);
+            let n = ident(&f.rust);
+            let t = self.ty(&f.wire);
+            quote!(#doc #vis #n: #t)
+        });
+        quote!(#(#defs),*)
+    }
+
+    /// `.field("name", value)` for each stored field.
+    pub(super) fn debug_fields(
+        &self,
+        fields: &[&Field],
+        access: impl Fn(&Field) -> Val,
+    ) -> TokenStream {
+        let fs = fields.iter().map(|f| {
+            let label = &f.rust;
+            let show = self.show(&f.wire, &access(f), f.secret);
+            quote!(.field(#label, #show))
+        });
+        quote!(#(#fs)*)
+    }
+
+    pub(super) fn plain_struct(&self, d: &Def, s: &StructDef) -> TokenStream {
+        let n = ident(&d.rust);
+        let lt = lt(d.borrows);
+        let anon = anon_lt(d.borrows);
+        let doc = self.def_doc(d, &[]).render(0);
+        let stored: Vec<&Field> = s.fields.iter().filter(|f| f.role == Role::Stored).collect();
+        let names = stored.iter().map(|f| ident(&f.rust));
+        let fields = self.field_defs(&stored, 4, true);
+        let body = self.dec_fields(&d.name, &s.fields, &Scope::default());
+        let decode = self.decode_impls(
+            d,
+            quote!(#body Ok(Self { #(#names),* })),
+            !s.fields.is_empty(),
+        );
+        let place = |f: &Field| Val::field(&ident(&f.rust));
+        let enc: Vec<TokenStream> = self
+            .enc_fields(&s.fields, place)
+            .iter()
+            .map(Code::stmt)
+            .collect();
+        let out = if enc.is_empty() {
+            quote!(_out)
+        } else {
+            quote!(out)
+        };
+        let debug = self.debug_fields(&stored, place);
+        let selects = self.nested_selects(&s.fields);
+        let name = &d.name;
+        quote! {
+            #doc
+            #[derive(Clone, PartialEq, Eq)]
+            pub struct #n #lt { #fields }
+            #decode
+            impl Encode for #n #anon {
+                fn encode(&self, #out: &mut Vec<u8>) { #(#enc)* }
+            }
+            impl fmt::Debug for #n #anon {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_struct(#name) #debug .finish()
+                }
+            }
+            #selects
+        }
+    }
+
+    /// The enums of selects inside fields (a flattened struct's select is the struct itself).
+    pub(super) fn nested_selects(&self, fields: &[Field]) -> TokenStream {
+        let mut out = TokenStream::new();
+        for f in fields {
+            let mut w = &f.wire;
+            while let Wire::Delimited { inner, .. } | Wire::Optional(inner) = w {
+                w = inner;
+            }
+            if let Wire::Select(s) = w {
+                out.extend(self.select_enum(s, None));
+            }
+        }
+        out
+    }
+
+    /// A struct whose only stored field is a select: generated as that select's enum, whose
+    /// `decode` reads the derived fields (selector, length) around it.
+    pub(super) fn flat_struct(&self, d: &Def, s: &StructDef, sel: &Select) -> TokenStream {
+        let body = self.dec_fields(&d.name, &s.fields, &Scope::default());
+        let last = s
+            .fields
+            .iter()
+            .find(|f| f.role == Role::Stored)
+            .map(|f| ident(&f.rust));
+        let decode = self.decode_impls(d, quote!(#body Ok(#last)), true);
+        let this = |_: &Field| Val::Place(quote!(self), ident("value"));
+        let enc = self.enc_fields(&s.fields, this);
+        let enc = enc.iter().map(Code::stmt);
+        let n = ident(&d.rust);
+        let anon = anon_lt(d.borrows);
+        let inner = self.select_enum(sel, Some(self.def_doc(d, &[])));
+        quote! {
+            #inner
+            #decode
+            impl Encode for #n #anon {
+                fn encode(&self, out: &mut Vec<u8>) { #(#enc)* }
+            }
+        }
+    }
+}
+
+/// A select, or a select behind a length prefix.
+fn is_select(w: &Wire) -> bool {
+    match w {
+        Wire::Select(_) => true,
+        Wire::Delimited { inner, .. } => is_select(inner),
+        _ => false,
+    }
+}

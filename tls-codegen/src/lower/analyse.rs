@@ -1,0 +1,59 @@
+//! Checks that need every definition to exist: element-size multiples, connection-state structs,
+//! `typed` registrations of unknown enums; and the model's sizes, borrows and context.
+
+use super::*;
+
+impl Lowerer {
+    /// Element-size checks, connection-state structs and the model's analysis, once every
+    /// definition exists.
+    pub(super) fn analyse(&mut self) {
+        for (loc, elem, counts) in std::mem::take(&mut self.multiples) {
+            if let Some(s) = self.model.wire_size(&elem) {
+                for (n, what) in counts {
+                    if s > 1 && n % s != 0 {
+                        self.err(
+                            loc,
+                            format!("vector {what} {n} is not a multiple of the element size {s}"),
+                        );
+                    }
+                }
+            }
+        }
+        // A struct with a context-only member (RFC 5246's SecurityParameters) is connection state,
+        // not a message: it names selector types and lengths but is never generated.
+        loop {
+            let mut changed = false;
+            for i in 0..self.model.defs.len() {
+                let DefKind::Struct(s) = &self.model.defs[i].kind else {
+                    continue;
+                };
+                let context_only = s.fields.iter().any(|f| match &f.wire {
+                    Wire::Ref(j) => matches!(
+                        self.model.defs[*j].kind,
+                        DefKind::ContextEnum(_) | DefKind::ContextStruct
+                    ),
+                    _ => false,
+                });
+                if context_only {
+                    self.model.defs[i].kind = DefKind::ContextStruct;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Sizes; borrowing and context needs, which flow from children to parents.
+        self.model.analyse();
+        // Typed registrations must point at something that decodes without its own length prefix issues.
+        for (e, regs) in &self.typed {
+            if !self.model.by_name.contains_key(e) {
+                let loc = regs[0].2;
+                self.diags.push(Diagnostic::new(
+                    loc,
+                    format!("`typed({e}.…)`: unknown enum `{e}`"),
+                ));
+            }
+        }
+    }
+}

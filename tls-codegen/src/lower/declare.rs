@@ -1,0 +1,122 @@
+//! Definitions by name: an index for each (duplicates refused), annotations checked, and each
+//! definition's kind filled in once every name is known.
+
+use super::*;
+
+impl Lowerer {
+    pub(super) fn check_annotations(&mut self, d: &Decl) {
+        for a in &d.annotations {
+            if !ANNOTATIONS.contains(&a.name.as_str()) {
+                let known = ANNOTATIONS.join(", ");
+                self.err(
+                    a.loc,
+                    format!("unknown annotation `{}` (known: {known})", a.name),
+                );
+            }
+        }
+    }
+
+    /// `secret` marks a field; anywhere else it would protect nothing.
+    pub(super) fn refuse_secret(&mut self, d: &Decl) {
+        if let Some(a) = ann(d, "secret") {
+            self.err(
+                a.loc,
+                "`secret` marks a named field (of a struct or a `case` arm), not this declaration",
+            );
+        }
+    }
+
+    /// Assigns an index to every named definition and rejects duplicates.
+    pub(super) fn declare(&mut self, decls: &[Decl]) {
+        for d in decls {
+            self.check_annotations(d);
+            self.refuse_secret(d);
+            let Some(name) = &d.name else {
+                self.err(d.loc, "a top-level definition needs a name");
+                continue;
+            };
+            if let Some(&prev) = self.model.by_name.get(&name.text) {
+                let first = self.model.defs[prev].loc;
+                self.diags.push(
+                    Diagnostic::new(name.loc, format!("duplicate definition of `{}`", name.text))
+                        .with_related("first defined at", first),
+                );
+                continue;
+            }
+            let idx = self.push_def(
+                &name.text,
+                camel(&name.text),
+                d.doc.clone(),
+                (name.loc, d.loc),
+                DefKind::ContextEnum(Vec::new()),
+            );
+            if let Some(at) = self.extended_at.remove(&name.text) {
+                self.model.defs[idx].extended_at = at;
+            }
+            if let TypeExpr::Struct(fields) = &d.ty {
+                let members = fields.iter().filter_map(|f| match (&f.name, &f.ty) {
+                    (Some(n), TypeExpr::Named(t)) => Some((n.text.clone(), t.text.clone())),
+                    _ => None,
+                });
+                self.members.insert(name.text.clone(), members.collect());
+            }
+        }
+        for (ty, consts) in &self.constants {
+            if !self.model.by_name.contains_key(ty) {
+                let loc = consts[0].2;
+                self.diags.push(Diagnostic::new(
+                    loc,
+                    format!("constant of unknown type `{ty}`"),
+                ));
+            }
+        }
+    }
+
+    pub(super) fn push_def(
+        &mut self,
+        name: &str,
+        rust: String,
+        doc: Vec<String>,
+        (loc, start): (Loc, Loc),
+        kind: DefKind,
+    ) -> usize {
+        let idx = self.model.defs.len();
+        self.model.defs.push(Def {
+            name: name.to_string(),
+            rust,
+            doc,
+            loc,
+            start,
+            extended_at: Vec::new(),
+            kind,
+            borrows: false,
+            size: None,
+            context: BTreeMap::new(),
+            typed_for: Vec::new(),
+        });
+        self.model.by_name.insert(name.to_string(), idx);
+        idx
+    }
+
+    pub(super) fn define(&mut self, idx: usize, d: &Decl) {
+        let name = self.model.defs[idx].name.clone();
+        let rust = self.model.defs[idx].rust.clone();
+        let kind = match &d.ty {
+            TypeExpr::Enum(e) => self.enum_def(e, has(d, "open"), &name),
+            TypeExpr::Struct(fields) => DefKind::Struct(self.struct_def(&name, &rust, fields)),
+            TypeExpr::Select(_) => {
+                // A top-level `select (...) { ... } Name;` (RFC 8422 style) is a struct of one select.
+                let mut inner = d.clone();
+                inner.name = None;
+                inner.annotations.clear();
+                DefKind::Struct(self.struct_def(&name, &rust, std::slice::from_ref(&inner)))
+            }
+            TypeExpr::Named(t) if has(d, "open") => self.open_alias(d, t, &name),
+            TypeExpr::Named(_) => match self.field_wire(d, &rust, &[], &name) {
+                Some(w) => DefKind::Alias(w),
+                None => return,
+            },
+        };
+        self.model.defs[idx].kind = kind;
+    }
+}

@@ -1,0 +1,154 @@
+//! Enums on the wire: values, ranges and width checked; an `open` fixed-size alias becomes an open
+//! enum whose values are the constants of its type.
+
+use super::*;
+
+impl Lowerer {
+    pub(super) fn enum_def(&mut self, e: &ast::EnumBody, open: bool, name: &str) -> DefKind {
+        if e.values
+            .iter()
+            .all(|v| matches!(v.value, EnumValueKind::None))
+            && e.width.is_none()
+        {
+            return DefKind::ContextEnum(e.values.iter().map(|v| v.name.text.clone()).collect());
+        }
+        let mut values = Vec::new();
+        let mut ranges = Vec::new();
+        let mut max = 0u64;
+        for v in &e.values {
+            match &v.value {
+                EnumValueKind::None => self.err(
+                    v.name.loc,
+                    format!("`{}` needs a value: `{}` has values", v.name.text, name),
+                ),
+                EnumValueKind::Single(val) => match val.eval() {
+                    Some(n) => {
+                        max = max.max(n);
+                        values.push(EnumVal {
+                            name: v.name.text.clone(),
+                            rust: camel(&v.name.text),
+                            value: n,
+                        });
+                    }
+                    None => self.err(
+                        v.name.loc,
+                        format!("value of `{}` is not a number", v.name.text),
+                    ),
+                },
+                EnumValueKind::Range(lo, hi) => match (lo.eval(), hi.eval()) {
+                    (Some(a), Some(b)) if a <= b => {
+                        max = max.max(b);
+                        ranges.push((v.name.text.clone(), a, b));
+                    }
+                    _ => self.err(
+                        v.name.loc,
+                        format!("range of `{}` must be two ascending numbers", v.name.text),
+                    ),
+                },
+            }
+        }
+        let (width, limit) = match &e.width {
+            Some(w) => match w.eval() {
+                Some(m) if m > 0 => (prefix_width(m), m),
+                _ => {
+                    self.err(
+                        e.values.first().map(|v| v.name.loc).unwrap_or_default(),
+                        "enum width marker must be a number",
+                    );
+                    (1, 0xff)
+                }
+            },
+            None => {
+                let w = prefix_width(max);
+                (w, max_for(w))
+            }
+        };
+        let mut seen_names = BTreeMap::new();
+        let mut seen_values = BTreeMap::new();
+        for (v, src) in values.iter().zip(
+            e.values
+                .iter()
+                .filter(|v| matches!(v.value, EnumValueKind::Single(_))),
+        ) {
+            if v.value > limit {
+                self.err(
+                    src.name.loc,
+                    format!(
+                        "value {} of `{}` does not fit the width of `{}` (at most {})",
+                        v.value, v.name, name, limit
+                    ),
+                );
+            }
+            if let Some(prev) = seen_names.insert(v.rust.clone(), v.name.clone()) {
+                self.err(
+                    src.name.loc,
+                    format!("`{}` appears twice in `{}` (as `{}`)", v.name, name, prev),
+                );
+            }
+            if let Some(prev) = seen_values.insert(v.value, v.name.clone()) {
+                self.err(
+                    src.name.loc,
+                    format!(
+                        "`{}` and `{}` in `{}` share the value {}",
+                        prev, v.name, name, v.value
+                    ),
+                );
+            }
+        }
+        for (n, lo, hi) in &ranges {
+            if *hi > limit {
+                let loc = e
+                    .values
+                    .iter()
+                    .find(|v| &v.name.text == n)
+                    .map(|v| v.name.loc)
+                    .unwrap_or_default();
+                self.err(loc, format!("range {lo}..{hi} of `{n}` does not fit the width of `{name}` (at most {limit})"));
+            }
+        }
+        DefKind::Enum(EnumDef {
+            width,
+            open,
+            values,
+            ranges,
+        })
+    }
+
+    /// `/*@ open */ uint8 CipherSuite[2];`: an open enum whose values are the constants of its type.
+    pub(super) fn open_alias(&mut self, d: &Decl, t: &ast::Name, name: &str) -> DefKind {
+        let width = match (&d.dims, t.text.as_str()) {
+            (Some(Dims::Fixed(n)), "uint8" | "opaque") => n.eval(),
+            (None, "uint8") => Some(1),
+            (None, "uint16") => Some(2),
+            (None, "uint24") => Some(3),
+            (None, "uint32") => Some(4),
+            _ => None,
+        };
+        let Some(width @ 1..=4) = width else {
+            self.err(
+                d.loc,
+                format!("`open` on `{name}` needs a fixed size of 1 to 4 bytes"),
+            );
+            return DefKind::ContextEnum(Vec::new());
+        };
+        let values = self
+            .constants
+            .get(name)
+            .map(|cs| {
+                cs.iter()
+                    .map(|(n, v, _)| EnumVal {
+                        name: n.clone(),
+                        rust: n.clone(),
+                        value: *v,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        DefKind::Enum(EnumDef {
+            width: width as u8,
+            open: true,
+            values,
+            ranges: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! [`ast`] -> [`model`](crate::model): merges `extends`, resolves names, ties length and
+//! selector fields to what they describe, and rejects what cannot be generated, with a diagnostic
+//! pointing at the offending text.
+//!
+//! In order (one file each): `merge` folds `extends` in and sets constants aside; `declare` names
+//! every definition and fills each in, through `enums`, `structs` (fields, via `wire` for a
+//! declaration's shape and `select` for selects) and `typed` (typed extensions); `analyse` runs
+//! the checks that need the whole model, and the model's own analysis.
+
+use crate::ast::{self, Annotation, Decl, Dims, EnumValueKind, Expr, Loc, TypeExpr};
+use crate::error::Diagnostic;
+use crate::model::*;
+use std::collections::BTreeMap;
+
+mod analyse;
+mod declare;
+mod enums;
+mod merge;
+mod select;
+mod structs;
+mod typed;
+mod wire;
+
+use wire::{max_for, uint_width};
+
+const ANNOTATIONS: &[&str] = &[
+    "open",
+    "extends",
+    "typed_by",
+    "typed",
+    "length_of",
+    "rest",
+    "secret",
+];
+
+/// Lowers every file's declarations (in file order) into one checked model.
+pub fn lower(files: Vec<Vec<Decl>>) -> Result<Model, Vec<Diagnostic>> {
+    let mut l = Lowerer::default();
+    let decls = l.merge(files.into_iter().flatten().collect());
+    if l.diags.is_empty() {
+        l.declare(&decls);
+    }
+    if l.diags.is_empty() {
+        // Enums first, so selects and `typed` registrations may name values defined later.
+        let first = |d: &Decl| matches!(d.ty, TypeExpr::Enum(_)) || has(d, "open");
+        for (i, d) in decls.iter().enumerate() {
+            if let Some(a) = ann(d, "typed") {
+                l.register_typed(i, a);
+            }
+            if first(d) {
+                l.define(i, d);
+            }
+        }
+        for (i, d) in decls.iter().enumerate() {
+            if !first(d) {
+                l.define(i, d);
+            }
+        }
+    }
+    if l.diags.is_empty() {
+        l.analyse();
+    }
+    if l.diags.is_empty() {
+        Ok(l.model)
+    } else {
+        Err(l.diags)
+    }
+}
+
+/// A vector whose byte counts must be multiples of its element's size: (where, element, counts).
+type MultipleCheck = (Loc, Wire, Vec<(u64, &'static str)>);
+
+#[derive(Default)]
+struct Lowerer {
+    model: Model,
+    diags: Vec<Diagnostic>,
+    /// Constants by type name: (name, value, loc).
+    constants: BTreeMap<String, Vec<(String, u64, Loc)>>,
+    /// Element-size checks that need sizes computed first: (loc, element, byte counts, what).
+    multiples: Vec<MultipleCheck>,
+    /// `typed(Enum.value)` registrations: enum name -> (value, def index, loc).
+    typed: BTreeMap<String, Vec<(String, usize, Loc)>>,
+    /// Member types of top-level structs as written, for `Struct.field` selectors.
+    members: BTreeMap<String, Vec<(String, String)>>,
+    /// Where `extends` declarations add to a definition, by its name.
+    extended_at: BTreeMap<String, Vec<Loc>>,
+}
+
+fn has(d: &Decl, name: &str) -> bool {
+    d.annotations.iter().any(|a| a.name == name)
+}
+
+fn ann<'d>(d: &'d Decl, name: &str) -> Option<&'d Annotation> {
+    d.annotations.iter().find(|a| a.name == name)
+}
+
+impl Lowerer {
+    fn err(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(loc, msg));
+    }
+}
