@@ -27,6 +27,7 @@ pub(crate) struct Hello {
     offered_ticket_extension: bool,
     offered_status_request: bool,
 }
+
 /// The key a session is cached under: the server name as the application gave it.
 pub(crate) fn cache_key(name: &ServerName<'_>) -> String {
     match name {
