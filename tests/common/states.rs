@@ -1,5 +1,5 @@
 //! Connections driven to every state of the handshake tables, with what their peer needs to
-//! go on talking to them (`negative.rs`, `progress.rs`).
+//! go on talking to them (`negative_*.rs`, `progress.rs`).
 //!
 //! The peer is rustls with a key log (`rustls_peer`): its master secret gives both directions'
 //! traffic keys (through spectls' own `prf::key_block`), so a test can seal records as the peer
