@@ -9,7 +9,7 @@ use spectls::server::SERVER_TRANSITIONS;
 use spectls::suites::SignatureFamily;
 use spectls::suites::ALL_CIPHER_SUITES;
 use spectls::wire::NamedCurve;
-use spectls::{ClientConfig, ServerConfig};
+use spectls::ClientConfig;
 use std::io::{Read, Write};
 
 #[test]
@@ -76,12 +76,7 @@ fn alpn_is_negotiated_by_server_preference() {
         .with_alpn_protocols(vec![b"http/1.1".to_vec(), b"h2".to_vec()])
         .build()
         .unwrap();
-    let server = ServerConfig::builder()
-        .with_single_cert(
-            spectls::sign::certs_from_pem(ECDSA_CHAIN).unwrap(),
-            spectls::sign::private_key_from_pem(ECDSA_KEY).unwrap(),
-        )
-        .unwrap()
+    let server = server_builder(false)
         .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
         .build()
         .unwrap();

@@ -292,11 +292,7 @@ fn ecdsa_chain_of(n: usize) -> Vec<CertificateDer<'static>> {
 }
 
 fn server_with_chain(chain: Vec<CertificateDer<'static>>) -> ServerConfig {
-    ServerConfig::builder()
-        .with_single_cert(chain, private_key_from_pem(ECDSA_KEY).expect("key"))
-        .expect("cert")
-        .build()
-        .expect("server config")
+    serving(chain, private_key_from_pem(ECDSA_KEY).expect("key"))
 }
 
 #[test]

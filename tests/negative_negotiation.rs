@@ -22,7 +22,7 @@ use common::states::*;
 use common::*;
 use spectls::codec::{Codec, DecodeErrorKind, Encode};
 use spectls::pki_types::{CertificateDer, ServerName, UnixTime};
-use spectls::sign::{algorithm_of, certs_from_pem, private_key_from_pem};
+use spectls::sign::algorithm_of;
 use spectls::suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
 use spectls::verify::{
     ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiServerVerifier,
@@ -230,15 +230,7 @@ fn real_client_with_nothing_in_common_reads_handshake_failure() {
         ),
         (
             client_with(|b| b.with_groups(&[NamedCurve::X25519])),
-            ServerConfig::builder()
-                .with_single_cert(
-                    certs_from_pem(RSA_CHAIN).unwrap(),
-                    private_key_from_pem(RSA_KEY).unwrap(),
-                )
-                .unwrap()
-                .with_groups(&[NamedCurve::Secp384r1])
-                .build()
-                .unwrap(),
+            server_config_with_groups(true, &[NamedCurve::Secp384r1]),
             PeerIncompatible::NoGroupInCommon,
         ),
         (

@@ -44,6 +44,11 @@ pub const RSA_KEY: &[u8] = include_bytes!("../data/certs/server-rsa.key");
 /// The OCSP response for the ECDSA test certificate.
 pub const OCSP_ECDSA: &[u8] = include_bytes!("../data/certs/ocsp-ecdsa.der");
 
+/// Lowercase hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// Bytes from lowercase or uppercase hex.
 pub fn unhex(s: &str) -> Vec<u8> {
     assert!(s.len().is_multiple_of(2), "odd hex: {s}");
