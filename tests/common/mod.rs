@@ -1,4 +1,4 @@
-//! Shared test scaffolding, one copy for every test binary (each `tests/*.rs` says `mod common;`):
+//! Shared test scaffolding, one copy for every test binary (those that need any say `mod common;`):
 //! configurations from the committed test certificates, moving TLS bytes into and out of a
 //! sans-IO connection of either library (`feed`, `drain`, `feed_each`), and in-memory handshakes
 //! between two spectls connections. Submodules: `records` (framing, splitting, hand-built
