@@ -1,22 +1,16 @@
 //! Every record and plaintext handshake message of every OpenSSL capture decodes, its decoded trace
 //! is pinned by a snapshot, and re-encoding gives back the identical bytes.
 
-use spectls::capture::{check_round_trip, render, Capture, Event, Flow};
-use spectls::wire::{CipherSuite, Extension, Handshake};
+mod common;
 
-fn load(name: &str) -> Capture {
-    let path = format!(
-        "{}/tests/data/captures/{name}.trace",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Capture::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use common::capture;
+use spectls::capture::{check_round_trip, render, Event, Flow};
+use spectls::wire::{CipherSuite, Extension, Handshake};
 
 /// Decodes a capture, checks the round trip and snapshots the trace; returns the handshake types
 /// seen in order.
 fn decode(name: &str) -> Vec<String> {
-    let cap = load(name);
+    let cap = capture(name);
     let mut flow = Flow::new(&cap);
     let events = flow.events().unwrap_or_else(|e| panic!("{name}: {e}"));
     let n = check_round_trip(&events).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -101,7 +95,7 @@ fn resumed_by_session_id() {
 
 #[test]
 fn typed_fields_of_the_full_handshake() {
-    let cap = load("ecdsa-aes128gcm");
+    let cap = capture("ecdsa-aes128gcm");
     let mut flow = Flow::new(&cap);
     assert_eq!(
         flow.negotiated_suite(),

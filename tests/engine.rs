@@ -7,7 +7,7 @@ use spectls::crypto::suites::SignatureFamily;
 use spectls::crypto::suites::ALL_CIPHER_SUITES;
 use spectls::internal::tables::{client_transitions, render_dot, render_table, server_transitions};
 use spectls::wire::NamedCurve;
-use spectls::{ClientConfig, ServerConfig};
+use spectls::ClientConfig;
 use std::io::{Read, Write};
 
 #[test]
@@ -76,12 +76,7 @@ fn alpn_is_negotiated_by_server_preference() {
         .with_alpn_protocols(vec![b"http/1.1".to_vec(), b"h2".to_vec()])
         .build()
         .unwrap();
-    let server = ServerConfig::builder()
-        .with_single_cert(
-            spectls::pki::certs_from_pem(ECDSA_CHAIN).unwrap(),
-            spectls::pki::private_key_from_pem(ECDSA_KEY).unwrap(),
-        )
-        .unwrap()
+    let server = server_builder(false)
         .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
         .build()
         .unwrap();
@@ -91,55 +86,9 @@ fn alpn_is_negotiated_by_server_preference() {
     assert_eq!(s.alpn_protocol(), Some(&b"h2"[..]));
 }
 
-/// Takes the TLS bytes `from` wants to write.
-fn pending(from: &mut spectls::ConnectionCommon) -> Vec<u8> {
-    let mut buf = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut buf).unwrap();
-    }
-    buf
-}
-
-/// Feeds bytes to a connection and processes them.
-fn feed(to: &mut spectls::ConnectionCommon, mut bytes: &[u8]) -> Result<(), spectls::Error> {
-    while !bytes.is_empty() {
-        // 0: the peer closed (close_notify); nothing more is taken in.
-        if to.read_tls(&mut bytes).unwrap() == 0 {
-            break;
-        }
-        to.process_new_packets()?;
-    }
-    Ok(())
-}
-
-/// The plaintext handshake records of a flight, joined, and the protected remainder.
-fn handshake_payload(flight: &[u8]) -> Vec<u8> {
-    use spectls::codec::{Codec, Reader};
-    use spectls::wire::{ContentType, TLSPlaintext};
-    let mut r = Reader::new(flight);
-    let mut payload = Vec::new();
-    while !r.is_empty() {
-        let rec = TLSPlaintext::decode(&mut r).unwrap();
-        assert_eq!(rec.type_, ContentType::Handshake);
-        payload.extend_from_slice(rec.fragment);
-    }
-    payload
-}
-
-/// Re-frames handshake bytes into records of at most `size` bytes.
-fn reframe(payload: &[u8], size: usize) -> Vec<u8> {
-    use spectls::codec::Encode;
-    use spectls::wire::{ContentType, ProtocolVersion, TLSPlaintext};
-    let mut out = Vec::new();
-    for chunk in payload.chunks(size) {
-        TLSPlaintext {
-            type_: ContentType::Handshake,
-            version: ProtocolVersion { major: 3, minor: 3 },
-            fragment: chunk,
-        }
-        .encode(&mut out);
-    }
-    out
+/// Handshake bytes in records of at most `size` bytes.
+fn handshake_records(payload: &[u8], size: usize) -> Vec<u8> {
+    records_of(spectls::wire::ContentType::Handshake, payload, size)
 }
 
 #[test]
@@ -147,11 +96,12 @@ fn handshake_messages_split_across_records_and_coalesced() {
     for size in [1, 7, 16_384] {
         let (mut c, mut s) = pair(client_config(), server_config(false));
         // The ClientHello, one byte (or 7, or all) per record.
-        let hello = handshake_payload(&pending(&mut c));
-        feed(&mut s, &reframe(&hello, size)).unwrap();
+        let hello = handshake_payload(&drain(&mut c));
+        feed(&mut s, &handshake_records(&hello, size)).unwrap();
         // The server's first flight: four messages, split or coalesced into one record.
-        let flight = handshake_payload(&pending(&mut s));
-        feed(&mut c, &reframe(&flight, size)).unwrap_or_else(|e| panic!("records of {size}: {e}"));
+        let flight = handshake_payload(&drain(&mut s));
+        feed(&mut c, &handshake_records(&flight, size))
+            .unwrap_or_else(|e| panic!("records of {size}: {e}"));
         handshake(&mut c, &mut s).unwrap();
         assert!(!c.is_handshaking() && !s.is_handshaking());
     }
@@ -159,24 +109,12 @@ fn handshake_messages_split_across_records_and_coalesced() {
 
 #[test]
 fn another_record_type_inside_a_fragmented_message_is_refused() {
-    use spectls::codec::Encode;
-    use spectls::wire::{
-        Alert, AlertDescription, AlertLevel, ContentType, ProtocolVersion, TLSPlaintext,
-    };
+    use spectls::wire::{AlertDescription, AlertLevel, ContentType};
     let (mut c, mut s) = pair(client_config(), server_config(false));
-    let hello = handshake_payload(&pending(&mut c));
-    let mut bytes = reframe(&hello[..10], 10);
-    let warning = Alert {
-        level: AlertLevel::Warning,
-        description: AlertDescription::UserCanceled,
-    }
-    .to_vec();
-    TLSPlaintext {
-        type_: ContentType::Alert,
-        version: ProtocolVersion { major: 3, minor: 3 },
-        fragment: &warning,
-    }
-    .encode(&mut bytes);
+    let hello = handshake_payload(&drain(&mut c));
+    let mut bytes = handshake_records(&hello[..10], 10);
+    let warning = alert_payload(AlertLevel::Warning, AlertDescription::UserCanceled);
+    bytes.extend(frame(ContentType::Alert, &warning));
     let err = feed(&mut s, &bytes).unwrap_err();
     assert_eq!(
         err,
@@ -187,17 +125,10 @@ fn another_record_type_inside_a_fragmented_message_is_refused() {
 
 #[test]
 fn empty_records() {
-    use spectls::codec::Encode;
-    use spectls::wire::{ContentType, ProtocolVersion, TLSPlaintext};
-    let v = ProtocolVersion { major: 3, minor: 3 };
+    use spectls::wire::ContentType;
     // An empty handshake record is not allowed (RFC 5246 6.2.1)...
     let (_, mut s) = pair(client_config(), server_config(false));
-    let empty = TLSPlaintext {
-        type_: ContentType::Handshake,
-        version: v,
-        fragment: &[],
-    }
-    .to_vec();
+    let empty = frame(ContentType::Handshake, &[]);
     assert!(matches!(
         feed(&mut s, &empty),
         Err(spectls::Error::UnexpectedMessage { .. })
@@ -217,7 +148,7 @@ fn unknown_values_from_the_client_are_ignored() {
     use spectls::codec::Encode;
     use spectls::wire::*;
     let (mut c, mut s) = pair(client_config(), server_config(false));
-    let payload = handshake_payload(&pending(&mut c));
+    let payload = handshake_payload(&drain(&mut c));
     let Handshake::ClientHello(mut ch) = Handshake::from_bytes(
         &payload,
         KeyExchangeAlgorithm::EcDiffieHellman,
@@ -247,8 +178,8 @@ fn unknown_values_from_the_client_are_ignored() {
     exts.insert(0, Extension::Unknown(ExtensionType::Unknown(0x3a3a), &[0]));
     ch.extensions = Some(exts);
     let hello = Handshake::ClientHello(ch).to_vec();
-    feed(&mut s, &reframe(&hello, 16_384)).unwrap();
-    let flight = handshake_payload(&pending(&mut s));
+    feed(&mut s, &handshake_records(&hello, 16_384)).unwrap();
+    let flight = handshake_payload(&drain(&mut s));
     assert!(
         flight.len() > 300,
         "the server answered with its whole first flight"
@@ -318,13 +249,13 @@ fn partial_transport_writes_deliver_everything_in_order() {
     // Read the plaintext as it arrives: the receiver refuses more input while 64 KiB is unread.
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
-    let mut rd = &t.0[..];
-    while !rd.is_empty() {
-        s.read_tls(&mut rd).unwrap();
-        s.process_new_packets().unwrap();
+    feed_each(&mut *s, &t.0, |s, processed| {
+        processed.unwrap();
         while let Ok(n) = s.reader().read(&mut buf) {
             got.extend_from_slice(&buf[..n]);
         }
-    }
+        Ok::<(), ()>(())
+    })
+    .unwrap();
     assert_eq!(got, data);
 }

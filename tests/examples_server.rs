@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::peer::{cert_file, collect, Peer, TIMEOUT};
+use common::peer::{cert_file, Peer, TIMEOUT};
 use spectls::{ClientConnection, Stream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -55,10 +55,10 @@ fn server_args(cmd: &mut Command, extra: &[&str]) {
         .args(extra);
 }
 
-/// The example server as a child process, killed on drop; its stderr is collected.
+/// The example server as a child process (a `Peer`: killed on drop, its output collected), and
+/// the port it listens on.
 struct Server {
-    child: Child,
-    stderr: Arc<Mutex<Vec<u8>>>,
+    peer: Peer,
     port: u16,
 }
 
@@ -70,28 +70,11 @@ impl Server {
     }
 
     /// Starts `cmd` and waits for its `listening on 127.0.0.1:PORT` line.
-    fn spawn(mut cmd: Command) -> Server {
-        let what = format!("{cmd:?}");
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        collect(
-            child.stderr.take().expect("piped stderr"),
-            Arc::clone(&stderr),
-        );
-        let mut server = Server {
-            child,
-            stderr,
-            port: 0,
-        };
+    fn spawn(cmd: Command) -> Server {
+        let mut peer = Peer::spawn(cmd, 4000);
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let log = server.stderr();
+            let log = peer.stderr();
             let port = log
                 .split_once("listening on 127.0.0.1:")
                 // Only a whole line: a partly written port number would parse too.
@@ -99,19 +82,18 @@ impl Server {
                 .map(|(port, _)| port)
                 .and_then(|p| p.trim().parse().ok());
             if let Some(port) = port {
-                server.port = port;
-                return server;
+                return Server { peer, port };
             }
-            let exited = server.child.try_wait().ok().flatten();
+            let exited = peer.wait_exit(Duration::ZERO);
             if exited.is_some() || Instant::now() > deadline {
-                panic!("{what} did not start listening (exit: {exited:?}); stderr:\n{log}");
+                panic!("did not start listening:\n{}", peer.transcript());
             }
             thread::sleep(Duration::from_millis(10));
         }
     }
 
     fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+        self.peer.stderr()
     }
 
     /// The last lines of stderr, for failure messages (a thousand timed-out peers are long).
@@ -130,13 +112,6 @@ impl Server {
             thread::sleep(Duration::from_millis(10));
         }
         true
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -357,7 +332,7 @@ fn accept_errors_back_off() {
         "the server never ran out of descriptors\n{}",
         server.log_tail()
     );
-    let pid = server.child.id();
+    let pid = server.peer.id();
     let before = cpu_ticks(pid);
     thread::sleep(Duration::from_secs(1));
     let used = (cpu_ticks(pid) - before) as f64 / ticks_per_second() as f64;

@@ -8,7 +8,6 @@
 
 mod common;
 
-use common::states::*;
 use common::*;
 use spectls::codec::Encode;
 use spectls::pki::{certs_from_pem, private_key_from_pem};
@@ -16,13 +15,11 @@ use spectls::wire::{
     AlertDescription as A, CertificateRequest, ClientCertificateType, ContentType, Extension,
     ExtensionType, Handshake, HandshakeType,
 };
-use spectls::{
-    ClientConfig, ClientConnection, Error, IoState, PeerMisbehaved, ServerConfig, ServerConnection,
-};
+use spectls::{ClientConfig, ClientConnection, Error, PeerMisbehaved};
 use std::sync::Arc;
 
 // ------------------------------------------------------------------------------------------
-// Records and messages (the rest: `common::states`)
+// Records and messages (the rest: `common::records`)
 // ------------------------------------------------------------------------------------------
 
 /// `record` with its header's version bytes replaced.
@@ -68,30 +65,8 @@ fn sni(names: &[(u8, &[u8])]) -> Vec<u8> {
 }
 
 // ------------------------------------------------------------------------------------------
-// Outcomes
+// Outcomes (`offer`, `server_accepts`, `server_refuses`: `common::checks`)
 // ------------------------------------------------------------------------------------------
-
-fn offer(server: ServerConfig, record: &[u8]) -> (ServerConnection, Result<IoState, Error>) {
-    let mut s = ServerConnection::new(Arc::new(server)).expect("server");
-    let got = feed(&mut s, record);
-    (s, got)
-}
-
-#[track_caller]
-fn server_refuses(record: &[u8], want: &Error, alert: A) {
-    let (mut s, got) = offer(server_config(false), record);
-    failed_in_clear(&mut s, got, want.clone(), alert);
-}
-
-/// The server answers with a ServerHello: the connection and its first flight's messages.
-#[track_caller]
-fn server_accepts(server: ServerConfig, record: &[u8]) -> (ServerConnection, Vec<Vec<u8>>) {
-    let (mut s, got) = offer(server, record);
-    got.expect("ClientHello accepted");
-    let msgs = handshake_messages(&drain(&mut s));
-    assert_eq!(msgs[0][0], HandshakeType::ServerHello.value());
-    (s, msgs)
-}
 
 fn not_a_dns_name() -> Error {
     Error::PeerMisbehaved(PeerMisbehaved::Other(
@@ -144,17 +119,24 @@ fn two_host_names_are_illegal_parameter() {
         "server_name with two names of one name_type",
     ));
     server_refuses(
+        server_config(false),
         &sni(&[(0, b"localhost"), (0, b"example.com")]),
-        &want,
+        want.clone(),
         A::IllegalParameter,
     );
     // Also when the two are the same name, and for two names of one unknown type.
     server_refuses(
+        server_config(false),
         &sni(&[(0, b"localhost"), (0, b"localhost")]),
-        &want,
+        want.clone(),
         A::IllegalParameter,
     );
-    server_refuses(&sni(&[(9, b"a"), (9, b"b")]), &want, A::IllegalParameter);
+    server_refuses(
+        server_config(false),
+        &sni(&[(9, b"a"), (9, b"b")]),
+        want,
+        A::IllegalParameter,
+    );
 }
 
 #[test]
@@ -242,18 +224,6 @@ fn client_never_sends_a_trailing_dot_or_an_ip_as_sni() {
 // status_request (RFC 6066 8)
 // ------------------------------------------------------------------------------------------
 
-fn ocsp_server() -> ServerConfig {
-    ServerConfig::builder()
-        .with_single_cert_with_ocsp(
-            certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            private_key_from_pem(ECDSA_KEY).expect("key"),
-            OCSP_ECDSA.to_vec(),
-        )
-        .expect("cert")
-        .build()
-        .expect("server config")
-}
-
 /// Whether the server's flight staples (CertificateStatus) and acknowledges status_request.
 fn stapled(msgs: &[Vec<u8>]) -> (bool, bool) {
     let Handshake::ServerHello(sh) = decode_hs(&msgs[0]) else {
@@ -301,11 +271,6 @@ fn status_request_of_an_unknown_type_is_ignored() {
 // CertificateRequest with a certificate type we do not know (RFC 5246 7.4.4)
 // ------------------------------------------------------------------------------------------
 
-/// `msg` (a whole handshake message) as one record.
-fn hs_record(msg: &[u8]) -> Vec<u8> {
-    frame(ContentType::Handshake, msg)
-}
-
 /// The client's answer to the server's first flight with its CertificateRequest's types
 /// replaced by the raw `types` (none of them decodes as a known value before the fix).
 fn client_answers_cert_request(client: ClientConfig, types: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
@@ -314,7 +279,7 @@ fn client_answers_cert_request(client: ClientConfig, types: &[u8]) -> Result<Vec
     let mut flight = Vec::new();
     for msg in handshake_messages(&drain(&mut s)) {
         if msg[0] != HandshakeType::CertificateRequest.value() {
-            flight.extend(hs_record(&msg));
+            flight.extend(frame(ContentType::Handshake, &msg));
             continue;
         }
         let Handshake::CertificateRequest(cr) = decode_hs(&msg) else {
@@ -327,7 +292,7 @@ fn client_answers_cert_request(client: ClientConfig, types: &[u8]) -> Result<Vec
         };
         let mut bytes = Handshake::CertificateRequest(placeholder).to_vec();
         bytes[5..5 + types.len()].copy_from_slice(types);
-        flight.extend(hs_record(&bytes));
+        flight.extend(frame(ContentType::Handshake, &bytes));
     }
     feed(&mut c, &flight)?;
     let out = drain(&mut c);
@@ -394,7 +359,12 @@ fn wrong_version(major: u8, minor: u8) -> Error {
 fn record_version_not_3_x_is_protocol_version() {
     for (major, minor) in [(0, 0), (0xff, 0xff), (2, 0), (4, 3)] {
         let record = with_version(sni(&[(0, b"localhost")]), major, minor);
-        server_refuses(&record, &wrong_version(major, minor), A::ProtocolVersion);
+        server_refuses(
+            server_config(false),
+            &record,
+            wrong_version(major, minor),
+            A::ProtocolVersion,
+        );
         // Refused on the header alone, before the body arrives.
         let (mut s, got) = offer(server_config(false), &record[..5]);
         failed_in_clear(&mut s, got, wrong_version(major, minor), A::ProtocolVersion);

@@ -6,10 +6,8 @@
 
 mod common;
 
-use common::states::*;
 use common::*;
 use spectls::codec::Encode;
-use spectls::pki_types::ServerName;
 use spectls::wire::{
     ASN1Cert, AlertDescription as A, Certificate, ContentType, Handshake, HandshakeType,
     ProtocolVersion,
@@ -59,44 +57,22 @@ fn client_version_above_tls12_gets_a_tls12_server_hello() {
 /// with the spectls server and exchanges data.
 #[test]
 fn rustls_offering_tls13_and_tls12_negotiates_tls12() {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in spectls::pki::certs_from_pem(CA).expect("CA") {
-        roots.add(cert).expect("root");
+    let config = RustlsClient {
+        tls13: true,
+        ..RustlsClient::default()
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let mut r = rustls::ClientConnection::new(
-        Arc::new(config),
-        ServerName::try_from("localhost").expect("name"),
-    )
-    .expect("rustls client");
+    .config();
+    let mut r = rustls_client_with(&Arc::new(config));
     let mut s = fresh_server();
-    let to_rustls = |s: &mut ServerConnection, r: &mut rustls::ClientConnection| {
-        let bytes = drain(s);
-        let mut rd = &bytes[..];
-        while !rd.is_empty() {
-            r.read_tls(&mut rd).expect("rustls read_tls");
-            r.process_new_packets()
-                .expect("rustls accepts spectls's bytes");
-        }
-    };
     for _ in 0..4 {
-        let mut bytes = Vec::new();
-        while r.wants_write() {
-            r.write_tls(&mut bytes).expect("to a Vec");
-        }
-        feed(&mut s, &bytes).expect("spectls accepts rustls's bytes");
-        to_rustls(&mut s, &mut r);
+        feed(&mut s, &rustls_out(&mut r)).expect("spectls accepts rustls's bytes");
+        feed_rustls(&mut r, &drain(&mut s)).expect("rustls accepts spectls's bytes");
     }
     assert!(!s.is_handshaking() && !r.is_handshaking());
     assert_eq!(r.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
     assert_eq!(s.protocol_version(), Some(TLS12));
     s.writer().write_all(b"over TLS 1.2").expect("write");
-    to_rustls(&mut s, &mut r);
+    feed_rustls(&mut r, &drain(&mut s)).expect("rustls accepts spectls's bytes");
     let mut got = [0u8; 32];
     let n = std::io::Read::read(&mut r.reader(), &mut got).expect("rustls reads");
     assert_eq!(&got[..n], b"over TLS 1.2");

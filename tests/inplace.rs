@@ -78,20 +78,13 @@ fn buffered_and_in_place_interoperate() {
     // In place out, buffered in.
     let mut wire = Vec::new();
     c.write_tls_into(&data, &mut wire).expect("seal");
-    let mut rd = &wire[..];
-    while !rd.is_empty() {
-        s.read_tls(&mut rd).expect("read_tls");
-        s.process_new_packets().expect("process");
-    }
+    feed(&mut s, &wire).expect("process");
     let mut got = vec![0; data.len()];
     s.reader().read_exact(&mut got).expect("read");
     assert_eq!(got, data);
     // Buffered out, in place in.
     s.writer().write_all(&data).expect("write");
-    let mut wire = Vec::new();
-    while s.wants_write() {
-        s.write_tls(&mut wire).expect("write_tls");
-    }
+    let mut wire = drain(&mut s);
     assert_eq!(read_all_in_place(&mut c, &mut wire).expect("open"), data);
 }
 
@@ -115,9 +108,7 @@ fn handshake_driven_entirely_in_place() {
     let (mut c, mut s) = pair(client_config(), server_config(true));
     let mut wire = Vec::new();
     let mut flight = |from: &mut ConnectionCommon, to: &mut ConnectionCommon| {
-        while from.wants_write() {
-            from.write_tls(&mut wire).expect("write_tls");
-        }
+        wire.extend(drain(from));
         let got = read_all_in_place(to, &mut wire).expect("handshake in place");
         assert!(got.is_empty(), "no application data during the handshake");
         assert!(wire.is_empty(), "every handshake record processed");
@@ -201,9 +192,7 @@ fn close_notify_is_reported_and_ends_sending() {
         c.write_tls_into(b"more", &mut Vec::new()),
         Err(Error::ApiMisuse("write_tls_into after close_notify"))
     );
-    while c.wants_write() {
-        c.write_tls(&mut wire).expect("write_tls");
-    }
+    wire.extend(drain(&mut c));
     let r = s.read_tls_in_place(&mut wire).expect("data");
     assert_eq!((r.plaintext, r.peer_has_closed), (&b"bye"[..], false));
     let n = r.consumed;
@@ -225,10 +214,7 @@ fn misuse_is_refused_without_harming_the_connection() {
     );
     assert_eq!(Error::ApiMisuse("x").alert(), None);
     // Half a ClientHello through read_tls, then the in-place path: refused, nothing lost.
-    let mut hello = Vec::new();
-    while c.wants_write() {
-        c.write_tls(&mut hello).expect("write_tls");
-    }
+    let hello = drain(&mut c);
     s.read_tls(&mut &hello[..10]).expect("read_tls");
     s.process_new_packets().expect("incomplete");
     let mut rest = hello[10..].to_vec();
@@ -245,48 +231,15 @@ fn misuse_is_refused_without_harming_the_connection() {
     handshake(&mut c, &mut s).expect("handshake completes");
 }
 
-fn rustls_configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in spectls::pki::certs_from_pem(CA).expect("ca") {
-        roots.add(cert).expect("root");
-    }
-    let client = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("TLS 1.2")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let server = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("TLS 1.2")
-        .with_no_client_auth()
-        .with_single_cert(
-            spectls::pki::certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            spectls::pki::private_key_from_pem(ECDSA_KEY).expect("key"),
-        )
-        .expect("cert");
-    (Arc::new(client), Arc::new(server))
-}
-
 /// Runs a handshake between a rustls connection and a spectls one, spectls reading in place.
 fn with_rustls(rustls: &mut rustls::Connection, ours: &mut ConnectionCommon) {
     let mut wire = Vec::new();
     for _ in 0..6 {
-        while rustls.wants_write() {
-            rustls.write_tls(&mut wire).expect("rustls write_tls");
-        }
+        wire.extend(rustls_out(rustls));
         assert!(read_all_in_place(ours, &mut wire)
             .expect("in place")
             .is_empty());
-        while ours.wants_write() {
-            ours.write_tls(&mut wire).expect("write_tls");
-        }
-        let mut rd = &wire[..];
-        while !rd.is_empty() {
-            rustls.read_tls(&mut rd).expect("rustls read_tls");
-            rustls.process_new_packets().expect("rustls process");
-        }
-        wire.clear();
+        rustls_in(rustls, &drain(ours));
     }
     assert!(!rustls.is_handshaking() && !ours.is_handshaking());
 }
@@ -294,32 +247,22 @@ fn with_rustls(rustls: &mut rustls::Connection, ours: &mut ConnectionCommon) {
 fn exchange_with_rustls(rustls: &mut rustls::Connection, ours: &mut ConnectionCommon) {
     let data = pattern(60_000); // under rustls's 64 KiB send buffer limit
     rustls.writer().write_all(&data).expect("rustls write");
-    let mut wire = Vec::new();
-    while rustls.wants_write() {
-        rustls.write_tls(&mut wire).expect("rustls write_tls");
-    }
+    let mut wire = rustls_out(rustls);
     assert_eq!(read_all_in_place(ours, &mut wire).expect("open"), data);
 
     ours.write_tls_into(&data, &mut wire).expect("seal");
-    let mut rd = &wire[..];
     let mut got = Vec::new();
-    while !rd.is_empty() {
-        rustls.read_tls(&mut rd).expect("rustls read_tls");
-        rustls.process_new_packets().expect("rustls process");
-        let mut chunk = vec![0; 1 << 16];
-        while let Ok(n @ 1..) = rustls.reader().read(&mut chunk) {
-            got.extend_from_slice(&chunk[..n]);
-        }
-    }
+    feed_each(rustls, &wire, |rustls, processed| {
+        processed.expect("rustls process");
+        read_plaintext(&mut rustls.reader(), &mut got).map(drop)
+    })
+    .expect("rustls read");
     assert_eq!(got, data);
 }
 
 #[test]
 fn rustls_client_to_spectls_server_in_place() {
-    let (rc, _) = rustls_configs();
-    let mut rustls = rustls::Connection::Client(
-        rustls::ClientConnection::new(rc, "localhost".try_into().expect("name")).expect("client"),
-    );
+    let mut rustls = rustls_client_with(&Arc::new(RustlsClient::default().config()));
     let mut s = spectls::ServerConnection::new(Arc::new(server_config(false))).expect("server");
     with_rustls(&mut rustls, &mut s);
     exchange_with_rustls(&mut rustls, &mut s);
@@ -327,21 +270,14 @@ fn rustls_client_to_spectls_server_in_place() {
 
 #[test]
 fn spectls_client_to_rustls_server_in_place() {
-    let (_, rs) = rustls_configs();
-    let mut rustls = rustls::Connection::Server(rustls::ServerConnection::new(rs).expect("server"));
+    let mut rustls = rustls_server_with(&Arc::new(RustlsServer::default().config()));
     let mut c = spectls::ClientConnection::new(
         Arc::new(client_config()),
         "localhost".try_into().expect("name"),
     )
     .expect("client");
     // The client speaks first: its ClientHello goes to rustls before the loop.
-    let mut wire = Vec::new();
-    while c.wants_write() {
-        c.write_tls(&mut wire).expect("write_tls");
-    }
-    let mut rd = &wire[..];
-    rustls.read_tls(&mut rd).expect("rustls read_tls");
-    rustls.process_new_packets().expect("rustls process");
+    rustls_in(&mut rustls, &drain(&mut c));
     with_rustls(&mut rustls, &mut c);
     exchange_with_rustls(&mut rustls, &mut c);
 }

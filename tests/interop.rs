@@ -981,54 +981,23 @@ fn gnutls_serv_netns_child() {
 // ---------------------------------------------------------------------------------------------
 // 4. rustls 0.23 (ring provider, TLS 1.2 only), in memory
 
-/// The ring provider cut down to this one suite.
-fn rustls_provider(case: &Case) -> Arc<rustls::crypto::CryptoProvider> {
-    let mut provider = rustls::crypto::ring::default_provider();
-    provider
-        .cipher_suites
-        .retain(|s| u16::from(s.suite()) == case.suite.suite.value());
-    assert_eq!(
-        provider.cipher_suites.len(),
-        1,
-        "rustls lacks {}",
-        case.name
-    );
-    Arc::new(provider)
-}
-
+/// A rustls TLS 1.2 client restricted to this case's suite.
 fn rustls_client(case: &Case) -> rustls::Connection {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in spectls::pki::certs_from_pem(CA).unwrap() {
-        roots.add(cert).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(rustls_provider(case))
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
-        .unwrap()
-        .into()
+    let config = RustlsClient {
+        suite: Some(case.suite.suite),
+        ..RustlsClient::default()
+    };
+    rustls_client_with(&Arc::new(config.config()))
 }
 
+/// A rustls TLS 1.2 server restricted to this case's suite, with the certificate it signs with.
 fn rustls_server(case: &Case) -> rustls::Connection {
-    let (chain, key) = if case.rsa() {
-        (RSA_CHAIN, RSA_KEY)
-    } else {
-        (ECDSA_CHAIN, ECDSA_KEY)
+    let config = RustlsServer {
+        suite: Some(case.suite.suite),
+        rsa: case.rsa(),
+        ..RustlsServer::default()
     };
-    let config = rustls::ServerConfig::builder_with_provider(rustls_provider(case))
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            spectls::pki::certs_from_pem(chain).unwrap(),
-            spectls::pki::private_key_from_pem(key).unwrap(),
-        )
-        .unwrap();
-    rustls::ServerConnection::new(Arc::new(config))
-        .unwrap()
-        .into()
+    rustls_server_with(&Arc::new(config.config()))
 }
 
 /// Plaintext that arrived in one transfer, and whether close_notify followed it.
@@ -1038,25 +1007,28 @@ struct Received {
     closed: bool,
 }
 
+impl Received {
+    /// Reads all available plaintext (`read_plaintext`), until close_notify.
+    fn read(&mut self, reader: &mut dyn Read) -> io::Result<()> {
+        if !self.closed {
+            self.closed = read_plaintext(reader, &mut self.data)?;
+        }
+        Ok(())
+    }
+}
+
 /// Moves every pending byte from spectls to rustls, which processes it; rustls's plaintext is
 /// read as it arrives (rustls stops reading TLS while 16 KiB of it are unread).
 fn spectls_to_rustls(
     s: &mut ConnectionCommon,
     r: &mut rustls::Connection,
 ) -> Result<Received, String> {
-    let mut tls = Vec::new();
-    while s.wants_write() {
-        s.write_tls(&mut tls).expect("write to a Vec");
-    }
     let mut got = Received::default();
-    let mut rd = &tls[..];
-    while !rd.is_empty() {
-        r.read_tls(&mut rd)
-            .map_err(|e| format!("rustls read_tls: {e}"))?;
-        r.process_new_packets()
-            .map_err(|e| format!("rustls rejected spectls's bytes: {e}"))?;
-        drain(&mut r.reader(), &mut got).map_err(|e| format!("rustls read: {e}"))?;
-    }
+    feed_each(r, &drain(s), |r, processed| {
+        processed.map_err(|e| format!("rustls rejected spectls's bytes: {e}"))?;
+        got.read(&mut r.reader())
+            .map_err(|e| format!("rustls read: {e}"))
+    })?;
     Ok(got)
 }
 
@@ -1066,35 +1038,13 @@ fn rustls_to_spectls(
     r: &mut rustls::Connection,
     s: &mut ConnectionCommon,
 ) -> Result<Received, String> {
-    let mut tls = Vec::new();
-    while r.wants_write() {
-        r.write_tls(&mut tls).expect("write to a Vec");
-    }
     let mut got = Received::default();
-    let mut rd = &tls[..];
-    while !rd.is_empty() {
-        s.read_tls(&mut rd)
-            .map_err(|e| format!("spectls read_tls: {e}"))?;
-        s.process_new_packets()
-            .map_err(|e| format!("spectls rejected rustls's bytes: {e}"))?;
-        drain(&mut s.reader(), &mut got).map_err(|e| format!("spectls read: {e}"))?;
-    }
+    feed_each(s, &rustls_out(r), |s, processed| {
+        processed.map_err(|e| format!("spectls rejected rustls's bytes: {e}"))?;
+        got.read(&mut s.reader())
+            .map_err(|e| format!("spectls read: {e}"))
+    })?;
     Ok(got)
-}
-
-/// Reads all available plaintext (either library's reader: `WouldBlock` when there is none
-/// yet, `Ok(0)` after close_notify).
-fn drain(reader: &mut dyn Read, into: &mut Received) -> io::Result<()> {
-    let mut buf = [0u8; 16384];
-    while !into.closed {
-        match reader.read(&mut buf) {
-            Ok(0) => into.closed = true,
-            Ok(n) => into.data.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Checks one transfer delivered `want` and (if `close`) then close_notify.

@@ -52,12 +52,12 @@ use common::peer::{
     accept, cert_file, connect, require, start_s_server_on_free_port, verifying_s_client, Peer,
     TIMEOUT,
 };
-use common::{roots, CA, ECDSA_CHAIN, ECDSA_KEY};
-use spectls::pki::{certs_from_pem, private_key_from_pem};
-use spectls::pki::{RootCertStore, WebPkiClientVerifier};
+use common::*;
+use spectls::pki::RootCertStore;
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use spectls::session::{
-    ClientSessionMemoryCache, NoServerSessionStorage, StoresClientSessions, Ticketer,
+    ClientSessionMemoryCache, ClientSessionValue, NoServerSessionStorage, StoresClientSessions,
+    Ticketer,
 };
 use spectls::wire::{AlertDescription, CipherSuite};
 use spectls::{
@@ -80,11 +80,6 @@ const CLIENT_CN: &str = "spectls test client";
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-/// The spectls error inside an `io::Error` from `Stream` (handshake, read, write).
-fn tls_error(e: &io::Error) -> Option<Error> {
-    e.get_ref()?.downcast_ref::<Error>().cloned()
-}
 
 /// The value after `label` on the first line of `text` that has it (s_client's session block).
 fn field<'a>(text: &'a str, label: &str) -> Option<&'a str> {
@@ -227,24 +222,15 @@ impl ClientPki {
 // ---------------------------------------------------------------------------------------------
 // spectls configurations
 
-fn server_builder() -> spectls::ServerConfigBuilder {
-    ServerConfig::builder()
-        .with_single_cert(
-            certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            private_key_from_pem(ECDSA_KEY).expect("key"),
-        )
-        .expect("cert")
-}
-
 /// The default server: session-ID cache, no tickets.
 fn id_server() -> Arc<ServerConfig> {
-    Arc::new(server_builder().build().expect("server config"))
+    Arc::new(server_builder(false).build().expect("server config"))
 }
 
 /// A server resuming by ticket only: no session-ID cache.
 fn ticket_server() -> Arc<ServerConfig> {
     Arc::new(
-        server_builder()
+        server_builder(false)
             .with_ticketer(Ticketer::new(Duration::from_secs(3600)).expect("ticketer"))
             .with_session_storage(Arc::new(NoServerSessionStorage))
             .build()
@@ -252,22 +238,11 @@ fn ticket_server() -> Arc<ServerConfig> {
     )
 }
 
-/// Verifies client certificates against `pki`'s CA (required unless `optional`).
-fn client_verifier(pki: &ClientPki, optional: bool) -> Arc<dyn spectls::pki::ClientCertVerifier> {
-    let builder = WebPkiClientVerifier::builder(Arc::new(pki.roots()));
-    let builder = if optional {
-        builder.allow_unauthenticated()
-    } else {
-        builder
-    };
-    builder.build().expect("client verifier")
-}
-
 /// A server asking for a client certificate from `pki`'s CA (required unless `optional`).
 fn client_auth_server(pki: &ClientPki, optional: bool) -> Arc<ServerConfig> {
     Arc::new(
-        server_builder()
-            .with_client_cert_verifier(client_verifier(pki, optional))
+        server_builder(false)
+            .with_client_cert_verifier(client_verifier(pki.roots(), optional))
             .build()
             .expect("server config"),
     )
@@ -347,7 +322,7 @@ const SERVER_LINE: &[u8] = b"hello from spectls\n";
 /// send close_notify and require the client's close_notify back.
 fn serve_one(sock: TcpStream, config: &Arc<ServerConfig>) -> Result<Seen, Refused> {
     let refused = |what: &str, e: io::Error| Refused {
-        error: tls_error(&e),
+        error: inner(&e).cloned(),
         what: format!("{what}: {e}"),
     };
     let conn = ServerConnection::new(config.clone()).map_err(|e| Refused {
@@ -496,100 +471,24 @@ fn check_s_client_ok(client: &Peer, seen: &Result<Seen, Refused>) -> Result<(), 
 // ---------------------------------------------------------------------------------------------
 // rustls 0.23 (ring provider, TLS 1.2 only), in memory
 
-fn rustls_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn rustls_roots(cas: &[CertificateDer<'static>]) -> Arc<rustls::RootCertStore> {
-    let mut roots = rustls::RootCertStore::empty();
-    for ca in cas {
-        roots.add(ca.clone()).expect("rustls root");
-    }
-    Arc::new(roots)
-}
-
 /// A rustls client trusting the test CA, with rustls's default resumption (in-memory store,
 /// session IDs and tickets), and a client certificate if given.
-fn rustls_client_config(identity: Option<&Identity>) -> Arc<rustls::ClientConfig> {
-    let builder = rustls::ClientConfig::builder_with_provider(rustls_provider())
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("TLS 1.2")
-        .with_root_certificates(rustls_roots(&certs_from_pem(CA).expect("test CA")));
-    Arc::new(match identity {
-        Some(id) => builder
-            .with_client_auth_cert(id.chain.clone(), id.key())
-            .expect("rustls client certificate"),
-        None => builder.with_no_client_auth(),
-    })
+fn rustls_client_for(identity: Option<&Identity>) -> Arc<rustls::ClientConfig> {
+    let config = RustlsClient {
+        identity: identity.map(|id| (id.chain.clone(), id.key())),
+        ..RustlsClient::default()
+    };
+    Arc::new(config.config())
 }
 
 /// A rustls server with the ECDSA test certificate, verifying clients against `client_ca` if
 /// given (required).
-fn rustls_server_config(client_ca: Option<&CertificateDer<'static>>) -> rustls::ServerConfig {
-    let builder = rustls::ServerConfig::builder_with_provider(rustls_provider())
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("TLS 1.2");
-    let builder = match client_ca {
-        Some(ca) => builder.with_client_cert_verifier(
-            rustls::server::WebPkiClientVerifier::builder_with_provider(
-                rustls_roots(std::slice::from_ref(ca)),
-                rustls_provider(),
-            )
-            .build()
-            .expect("rustls client verifier"),
-        ),
-        None => builder.with_no_client_auth(),
-    };
-    builder
-        .with_single_cert(
-            certs_from_pem(ECDSA_CHAIN).expect("chain"),
-            private_key_from_pem(ECDSA_KEY).expect("key"),
-        )
-        .expect("rustls server certificate")
-}
-
-fn rustls_client(config: &Arc<rustls::ClientConfig>) -> rustls::Connection {
-    rustls::ClientConnection::new(config.clone(), ServerName::try_from("localhost").unwrap())
-        .expect("rustls client")
-        .into()
-}
-
-fn rustls_server(config: &Arc<rustls::ServerConfig>) -> rustls::Connection {
-    rustls::ServerConnection::new(config.clone())
-        .expect("rustls server")
-        .into()
-}
-
-fn spectls_output(s: &mut ConnectionCommon) -> Vec<u8> {
-    let mut out = Vec::new();
-    while s.wants_write() {
-        s.write_tls(&mut out).expect("write to a Vec");
+fn rustls_server_for(client_ca: Option<&CertificateDer<'static>>) -> rustls::ServerConfig {
+    RustlsServer {
+        client_ca,
+        ..RustlsServer::default()
     }
-    out
-}
-
-fn rustls_output(r: &mut rustls::Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    while r.wants_write() {
-        r.write_tls(&mut out).expect("write to a Vec");
-    }
-    out
-}
-
-fn feed_rustls(r: &mut rustls::Connection, mut bytes: &[u8]) -> Result<(), rustls::Error> {
-    while !bytes.is_empty() {
-        r.read_tls(&mut bytes).expect("rustls read_tls");
-        r.process_new_packets()?;
-    }
-    Ok(())
-}
-
-fn feed_spectls(s: &mut ConnectionCommon, mut bytes: &[u8]) -> Result<(), Error> {
-    while !bytes.is_empty() {
-        s.read_tls(&mut bytes).expect("spectls read_tls");
-        s.process_new_packets()?;
-    }
-    Ok(())
+    .config()
 }
 
 /// How an in-memory handshake ended on each side.
@@ -607,13 +506,13 @@ fn mem_handshake(s: &mut ConnectionCommon, r: &mut rustls::Connection) -> Ended 
         rustls: None,
     };
     for _ in 0..20 {
-        let out = spectls_output(s);
+        let out = drain(s);
         if !out.is_empty() && end.rustls.is_none() {
             end.rustls = feed_rustls(r, &out).err();
         }
-        let out = rustls_output(r);
+        let out = rustls_out(r);
         if !out.is_empty() && end.spectls.is_none() {
-            end.spectls = feed_spectls(s, &out).err();
+            end.spectls = feed(s, &out).err();
         }
         let failed = end.spectls.is_some() || end.rustls.is_some();
         let handshaking = s.is_handshaking() || r.is_handshaking();
@@ -624,49 +523,36 @@ fn mem_handshake(s: &mut ConnectionCommon, r: &mut rustls::Connection) -> Ended 
     end
 }
 
-/// Reads all available plaintext; `true` once close_notify was read.
-fn drain(reader: &mut dyn Read, into: &mut Vec<u8>) -> io::Result<bool> {
-    let mut buf = [0u8; 4096];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => return Ok(true),
-            Ok(n) => into.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// After a completed handshake: a line each way, then close_notify from spectls answered by
 /// rustls.
 fn mem_exchange(s: &mut ConnectionCommon, r: &mut rustls::Connection) -> Result<(), String> {
     s.writer()
         .write_all(b"ping from spectls\n")
         .map_err(|e| e.to_string())?;
-    feed_rustls(r, &spectls_output(s)).map_err(|e| format!("rustls: {e}"))?;
+    feed_rustls(r, &drain(s)).map_err(|e| format!("rustls: {e}"))?;
     let mut got = Vec::new();
-    drain(&mut r.reader(), &mut got).map_err(|e| format!("rustls read: {e}"))?;
+    read_plaintext(&mut r.reader(), &mut got).map_err(|e| format!("rustls read: {e}"))?;
     if got != b"ping from spectls\n" {
         return Err(format!("rustls received {got:?}"));
     }
     r.writer()
         .write_all(b"pong from rustls\n")
         .map_err(|e| e.to_string())?;
-    feed_spectls(s, &rustls_output(r)).map_err(|e| format!("spectls: {e}"))?;
+    feed(s, &rustls_out(r)).map_err(|e| format!("spectls: {e}"))?;
     let mut got = Vec::new();
-    drain(&mut s.reader(), &mut got).map_err(|e| format!("spectls read: {e}"))?;
+    read_plaintext(&mut s.reader(), &mut got).map_err(|e| format!("spectls read: {e}"))?;
     if got != b"pong from rustls\n" {
         return Err(format!("spectls received {got:?}"));
     }
     s.send_close_notify();
-    feed_rustls(r, &spectls_output(s)).map_err(|e| format!("rustls: {e}"))?;
+    feed_rustls(r, &drain(s)).map_err(|e| format!("rustls: {e}"))?;
     let mut rest = Vec::new();
-    if !drain(&mut r.reader(), &mut rest).map_err(|e| format!("rustls read: {e}"))? {
+    if !read_plaintext(&mut r.reader(), &mut rest).map_err(|e| format!("rustls read: {e}"))? {
         return Err("rustls did not see close_notify".into());
     }
     r.send_close_notify();
-    feed_spectls(s, &rustls_output(r)).map_err(|e| format!("spectls: {e}"))?;
-    if !drain(&mut s.reader(), &mut rest).map_err(|e| format!("spectls read: {e}"))? {
+    feed(s, &rustls_out(r)).map_err(|e| format!("spectls: {e}"))?;
+    if !read_plaintext(&mut s.reader(), &mut rest).map_err(|e| format!("spectls read: {e}"))? {
         return Err("spectls did not see close_notify".into());
     }
     Ok(())
@@ -703,14 +589,13 @@ fn mem_session(s: &mut ConnectionCommon, r: &mut rustls::Connection, what: &str)
 mod spectls_client_vs_openssl_s_server {
     use super::*;
 
-    /// `s_server -no_ticket`: the spectls client (tickets offered) keeps the session ID and
-    /// resumes with it.
-    #[test]
-    fn session_id_resumption() {
-        let Some(openssl) = require("openssl") else {
-            return;
-        };
-        let (mut server, port) = start_s_server(&openssl, 2, &["-no_ticket"]);
+    /// Two connections of one spectls client config to one s_server (started with `extra`,
+    /// for two connections): the first is a full handshake, the second resumes it (the spectls
+    /// client and s_server's page say so) with the session's suite. Returns the second visit,
+    /// the session the client stored after the first, and s_server, which has exited (its
+    /// statistics are in its stdout).
+    fn resumes(openssl: &Path, extra: &[&str]) -> (Visit, ClientSessionValue, Peer) {
+        let (mut server, port) = start_s_server(openssl, 2, extra);
         let (config, cache) = spectls_client(None);
         let first = www_get(port, &config)
             .unwrap_or_else(|e| panic!("first connection: {e}\n{}", server.transcript()));
@@ -725,10 +610,6 @@ mod spectls_client_vs_openssl_s_server {
             !first.resumed && first.page.contains("\nNew, TLSv1.2, Cipher is "),
             "first connection: full handshake\n{}\n{ctx}",
             first.page
-        );
-        assert!(
-            !stored.session_id.is_empty() && stored.ticket.is_none(),
-            "stored a session ID and no ticket: {stored:?}"
         );
         assert!(
             second.resumed,
@@ -744,10 +625,26 @@ mod spectls_client_vs_openssl_s_server {
             second.suite, first.suite,
             "resumed with the session's suite"
         );
+        (second, stored, server)
+    }
+
+    /// `s_server -no_ticket`: the spectls client (tickets offered) keeps the session ID and
+    /// resumes with it.
+    #[test]
+    fn session_id_resumption() {
+        let Some(openssl) = require("openssl") else {
+            return;
+        };
+        let (second, stored, server) = resumes(&openssl, &["-no_ticket"]);
+        assert!(
+            !stored.session_id.is_empty() && stored.ticket.is_none(),
+            "stored a session ID and no ticket: {stored:?}"
+        );
         assert!(second.ems, "resumed session keeps EMS");
         assert!(
             server.stdout().contains("   1 session cache hits"),
-            "s_server did not count a session cache hit\n{ctx}"
+            "s_server did not count a session cache hit\n{}",
+            server.transcript()
         );
     }
 
@@ -758,40 +655,15 @@ mod spectls_client_vs_openssl_s_server {
         let Some(openssl) = require("openssl") else {
             return;
         };
-        let (mut server, port) = start_s_server(&openssl, 2, &["-no_cache"]);
-        let (config, cache) = spectls_client(None);
-        let first = www_get(port, &config)
-            .unwrap_or_else(|e| panic!("first connection: {e}\n{}", server.transcript()));
-        let stored = cache
-            .get("localhost")
-            .expect("session stored for localhost");
-        let second = www_get(port, &config)
-            .unwrap_or_else(|e| panic!("second connection: {e}\n{}", server.transcript()));
-        finish_s_server(&mut server);
-        let ctx = server.transcript();
-        assert!(
-            !first.resumed && first.page.contains("\nNew, TLSv1.2, Cipher is "),
-            "first connection: full handshake\n{}\n{ctx}",
-            first.page
-        );
+        let (_, stored, server) = resumes(&openssl, &["-no_cache"]);
         assert!(
             stored.ticket.as_ref().is_some_and(|t| !t.is_empty()),
             "stored a ticket: {stored:?}"
         );
         assert!(
-            second.resumed,
-            "spectls client: second connection not resumed\n{}\n{ctx}",
-            second.page
-        );
-        assert!(
-            second.page.contains("\nReused, TLSv1.2, Cipher is "),
-            "s_server's page does not say Reused\n{}",
-            second.page
-        );
-        assert_eq!(second.suite, first.suite);
-        assert!(
             server.stdout().contains("   0 items in the session cache"),
-            "s_server -no_cache cached something\n{ctx}"
+            "s_server -no_cache cached something\n{}",
+            server.transcript()
         );
     }
 
@@ -920,7 +792,7 @@ mod spectls_client_vs_openssl_s_server {
             .err()
             .expect("no certificate: refused");
         assert_eq!(
-            tls_error(&err),
+            inner(&err).cloned(),
             Some(Error::AlertReceived(AlertDescription::HandshakeFailure)),
             "no certificate: want s_server's handshake_failure, got {err}"
         );
@@ -934,7 +806,7 @@ mod spectls_client_vs_openssl_s_server {
             .err()
             .expect("rogue certificate: refused");
         assert_eq!(
-            tls_error(&err),
+            inner(&err).cloned(),
             Some(Error::AlertReceived(AlertDescription::UnknownCa)),
             "certificate from another CA: want s_server's unknown_ca, got {err}"
         );
@@ -1146,14 +1018,14 @@ mod openssl_s_client_vs_spectls_server {
         let pki = client_pki();
         let id = &pki.trusted;
         let by_id = Arc::new(
-            server_builder()
-                .with_client_cert_verifier(client_verifier(&pki, false))
+            server_builder(false)
+                .with_client_cert_verifier(client_verifier(pki.roots(), false))
                 .build()
                 .expect("server config"),
         );
         let by_ticket = Arc::new(
-            server_builder()
-                .with_client_cert_verifier(client_verifier(&pki, false))
+            server_builder(false)
+                .with_client_cert_verifier(client_verifier(pki.roots(), false))
                 .with_ticketer(Ticketer::new(Duration::from_secs(3600)).expect("ticketer"))
                 .with_session_storage(Arc::new(NoServerSessionStorage))
                 .build()
@@ -1296,11 +1168,11 @@ mod rustls_client_vs_spectls_server {
 
     /// Two connections of one rustls client config (its default resumption) to `server`.
     fn resume(server: Arc<ServerConfig>) {
-        let client = rustls_client_config(None);
+        let client = rustls_client_for(None);
         let mut kinds = Vec::new();
         for n in 1..=2 {
             let mut s = ServerConnection::new(server.clone()).expect("server");
-            let mut r = rustls_client(&client);
+            let mut r = rustls_client_with(&client);
             mem_session(&mut s, &mut r, &format!("connection {n}"));
             assert_eq!(s.server_name(), Some("localhost"));
             kinds.push((s.is_resumed(), r.handshake_kind()));
@@ -1332,7 +1204,7 @@ mod rustls_client_vs_spectls_server {
         let pki = client_pki();
         let server = client_auth_server(&pki, false);
         let mut s = ServerConnection::new(server.clone()).expect("server");
-        let mut r = rustls_client(&rustls_client_config(Some(&pki.trusted)));
+        let mut r = rustls_client_with(&rustls_client_for(Some(&pki.trusted)));
         mem_session(&mut s, &mut r, "with a certificate");
         assert_eq!(
             s.peer_certificates().map(<[_]>::to_vec),
@@ -1355,7 +1227,7 @@ mod rustls_client_vs_spectls_server {
             ),
         ] {
             let mut s = ServerConnection::new(server.clone()).expect("server");
-            let mut r = rustls_client(&rustls_client_config(identity));
+            let mut r = rustls_client_with(&rustls_client_for(identity));
             let end = mem_handshake(&mut s, &mut r);
             assert_eq!(
                 end.spectls,
@@ -1385,7 +1257,7 @@ mod spectls_client_vs_rustls_server {
             let mut c =
                 ClientConnection::new(client.clone(), ServerName::try_from("localhost").unwrap())
                     .expect("client");
-            let mut r = rustls_server(&server);
+            let mut r = rustls_server_with(&server);
             mem_session(&mut c, &mut r, &format!("connection {n}"));
             kinds.push((c.is_resumed(), r.handshake_kind()));
             stored = stored.or_else(|| cache.get("localhost"));
@@ -1404,7 +1276,7 @@ mod spectls_client_vs_rustls_server {
     /// rustls's default server: session-ID cache, no tickets.
     #[test]
     fn session_id_resumption() {
-        let stored = resume(rustls_server_config(None));
+        let stored = resume(rustls_server_for(None));
         assert!(
             !stored.session_id.is_empty() && stored.ticket.is_none(),
             "{stored:?}"
@@ -1414,7 +1286,7 @@ mod spectls_client_vs_rustls_server {
     /// rustls with ring's `Ticketer` and no session-ID cache.
     #[test]
     fn ticket_resumption() {
-        let mut server = rustls_server_config(None);
+        let mut server = rustls_server_for(None);
         server.ticketer = rustls::crypto::ring::Ticketer::new().expect("rustls ticketer");
         server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
         let stored = resume(server);
@@ -1427,11 +1299,11 @@ mod spectls_client_vs_rustls_server {
     #[test]
     fn client_auth() {
         let pki = client_pki();
-        let server = Arc::new(rustls_server_config(Some(&pki.ca)));
+        let server = Arc::new(rustls_server_for(Some(&pki.ca)));
         let (client, _) = spectls_client(Some(&pki.trusted));
         let mut c = ClientConnection::new(client, ServerName::try_from("localhost").unwrap())
             .expect("client");
-        let mut r = rustls_server(&server);
+        let mut r = rustls_server_with(&server);
         mem_session(&mut c, &mut r, "with a certificate");
         assert_eq!(
             r.peer_certificates().map(<[_]>::to_vec),
@@ -1457,7 +1329,7 @@ mod spectls_client_vs_rustls_server {
             let (client, _) = spectls_client(identity);
             let mut c = ClientConnection::new(client, ServerName::try_from("localhost").unwrap())
                 .expect("client");
-            let mut r = rustls_server(&server);
+            let mut r = rustls_server_with(&server);
             let end = mem_handshake(&mut c, &mut r);
             assert_eq!(end.rustls, Some(want), "{what}: rustls: {end:?}");
             assert_eq!(

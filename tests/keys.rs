@@ -6,7 +6,10 @@
 //! rebuild, check the application data (`GET / HTTP/1.0` and the `HTTP/1.0 200` answer) and the
 //! closing alerts, and re-seal what we decrypted to get OpenSSL's bytes back.
 
-use spectls::capture::{decode_handshake, Capture, Direction, Event, Flow};
+mod common;
+
+use common::{capture, capture_file, unhex};
+use spectls::capture::{decode_handshake, Direction, Event, Flow};
 use spectls::codec::{Encode, Reader};
 use spectls::crypto::suites::{self, AeadAlg, HashAlg, SupportedCipherSuite};
 use spectls::internal::cipher::{RecordDecrypter, RecordEncrypter};
@@ -18,25 +21,9 @@ use spectls::Error;
 const C2S: Direction = Direction::ClientToServer;
 const S2C: Direction = Direction::ServerToClient;
 
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex: {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn read(name: &str, ext: &str) -> String {
-    let path = format!(
-        "{}/tests/data/captures/{name}.{ext}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// The one `CLIENT_RANDOM <client random> <master secret>` line of an NSS key log.
 fn keylog(name: &str) -> ([u8; 32], [u8; 48]) {
-    let text = read(name, "keylog");
+    let text = capture_file(name, "keylog");
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| l.starts_with("CLIENT_RANDOM "))
@@ -138,7 +125,7 @@ fn fragment(record: &TLSCiphertext<'_>) -> Vec<u8> {
 
 fn check_capture(e: &Expect) -> Walk {
     let name = e.name;
-    let cap = Capture::parse(&read(name, "trace")).unwrap();
+    let cap = capture(name);
     let (logged_client_random, master) = keylog(name);
     let mut flow = Flow::new(&cap);
     let events = flow.events().unwrap_or_else(|err| panic!("{name}: {err}"));
@@ -373,7 +360,7 @@ fn reseal(e: &Expect, w: &Walk, keys: &KeyBlock) -> usize {
 }
 
 fn keys_of(name: &str) -> (KeyBlock, &'static SupportedCipherSuite, [u8; 48]) {
-    let cap = Capture::parse(&read(name, "trace")).unwrap();
+    let cap = capture(name);
     let mut flow = Flow::new(&cap);
     let events = flow.events().unwrap();
     let (mut cr, mut sr, mut suite) = (Vec::new(), Vec::new(), None);
@@ -506,7 +493,7 @@ fn resume_session_id_abbreviated() {
 fn wrong_keys_sequence_or_direction_fail_on_real_records() {
     for name in ["ecdsa-aes256gcm", "rsa-chacha20", "resume-ticket"] {
         let (keys, suite, master) = keys_of(name);
-        let cap = Capture::parse(&read(name, "trace")).unwrap();
+        let cap = capture(name);
         let mut flow = Flow::new(&cap);
         let events = flow.events().unwrap();
         let first = |dir| {

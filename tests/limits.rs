@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::states::*;
+use common::states::Keys;
 use common::*;
 use spectls::codec::Encode;
 use spectls::pki::{certs_from_pem, private_key_from_pem};
@@ -17,20 +17,15 @@ use spectls::wire::{
     SignatureAndHashAlgorithm,
 };
 use spectls::{
-    CertificateError, ClientConfig, ClientConnection, ConnectionCommon, Error, IoState,
-    PeerMisbehaved, ServerConfig, ServerConnection,
+    CertificateError, ClientConfig, ClientConnection, Error, IoState, PeerMisbehaved, ServerConfig,
+    ServerConnection,
 };
 use std::io::{Read, Write};
 use std::sync::Arc;
 
 // ------------------------------------------------------------------------------------------
-// Bytes in, bytes out (records, messages and failure checks: `common::states`)
+// Bytes in, bytes out (records, messages and failure checks: `common`)
 // ------------------------------------------------------------------------------------------
-
-/// Records of `typ` carrying `data`, at most 2^14 bytes each.
-fn frames(typ: ContentType, data: &[u8]) -> Vec<u8> {
-    data.chunks(1 << 14).flat_map(|c| frame(typ, c)).collect()
-}
 
 fn warning() -> Vec<u8> {
     alert_payload(AlertLevel::Warning, A::UserCanceled)
@@ -140,19 +135,6 @@ impl Keyed {
     }
 }
 
-fn read_all(conn: &mut ConnectionCommon) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match conn.reader().read(&mut buf) {
-            Ok(0) => return out,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return out,
-            Err(e) => panic!("read: {e}"),
-        }
-    }
-}
-
 // ------------------------------------------------------------------------------------------
 // Handshake message size, per type: ClientHello 131,396 bytes, Certificate the configured
 // max_certificate_list_size (100 KiB), others 64 KiB; bodies, refused at their 4-byte header
@@ -205,7 +187,8 @@ fn client_hello_up_to_openssls_131396_bytes_is_accepted_more_is_refused_at_its_h
     let mut s = fresh_server();
     let hello = largest_client_hello();
     assert_eq!(hello.len(), 4 + 131_396);
-    feed(&mut s, &frames(ContentType::Handshake, &hello)).expect("131,396-byte ClientHello");
+    feed(&mut s, &records_of(ContentType::Handshake, &hello, 1 << 14))
+        .expect("131,396-byte ClientHello");
     answers_server_hello(&mut s);
 
     // One byte more is refused at the header, before anything else is buffered.
@@ -240,7 +223,8 @@ fn other_handshake_messages_over_64_kib_are_refused_at_their_header() {
     let (head, rest) = msg.split_at(100);
     feed(&mut c, &frame(ContentType::Handshake, head)).expect("the first 100 bytes");
     assert!(c.wants_read() && !c.wants_write(), "waiting for the rest");
-    let err = feed(&mut c, &frames(ContentType::Handshake, rest)).expect_err("malformed");
+    let err =
+        feed(&mut c, &records_of(ContentType::Handshake, rest, 1 << 14)).expect_err("malformed");
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 
@@ -268,7 +252,8 @@ fn certificate_message_up_to_max_certificate_list_size_is_read_more_is_refused_a
     .to_vec();
     assert!(cert.len() > 0x1_0000);
     let mut c = client_expecting_certificate(client_config());
-    let err = feed(&mut c, &frames(ContentType::Handshake, &cert)).expect_err("junk DER");
+    let err =
+        feed(&mut c, &records_of(ContentType::Handshake, &cert, 1 << 14)).expect_err("junk DER");
     assert!(matches!(err, Error::InvalidCertificate(_)), "{err:?}");
 
     // 100 KiB + 1 announced: refused at the header.
@@ -307,11 +292,7 @@ fn ecdsa_chain_of(n: usize) -> Vec<CertificateDer<'static>> {
 }
 
 fn server_with_chain(chain: Vec<CertificateDer<'static>>) -> ServerConfig {
-    ServerConfig::builder()
-        .with_single_cert(chain, private_key_from_pem(ECDSA_KEY).expect("key"))
-        .expect("cert")
-        .build()
-        .expect("server config")
+    serving(chain, private_key_from_pem(ECDSA_KEY).expect("key"))
 }
 
 #[test]
@@ -422,7 +403,7 @@ fn client_hello_with_a_signature_algorithms_list_near_its_ceiling_is_accepted() 
     assert!(pairs > 32_500, "{pairs}");
     let hello = Handshake::ClientHello(ch).to_vec();
     let mut s = fresh_server();
-    feed(&mut s, &frames(ContentType::Handshake, &hello)).expect("accepted");
+    feed(&mut s, &records_of(ContentType::Handshake, &hello, 1 << 14)).expect("accepted");
     answers_server_hello(&mut s);
 }
 
@@ -501,10 +482,7 @@ fn read_tls_refuses_input_once_the_receive_buffer_is_full() {
     let state = c.process_new_packets().expect("two records");
     assert_eq!(state.plaintext_bytes_to_read, 2 << 14);
     assert!(c.wants_read());
-    while !rd.is_empty() {
-        c.read_tls(&mut rd).expect("room again");
-        c.process_new_packets().expect("records");
-    }
+    feed(&mut c, rd).expect("records");
     assert_eq!(read_all(&mut c), vec![1u8; 3 << 14]);
 }
 

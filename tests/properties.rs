@@ -1,4 +1,4 @@
-//! Property tests of the generated codec: for every type in `internal::ROUND_TRIP_TYPES`, and for
+//! Property tests of the generated codec: for every type in `wire::ROUND_TRIP_TYPES`, and for
 //! handshake messages (which need decode context), whatever decodes encodes back to exactly the
 //! bytes it was decoded from, and decoding that encoding gives the same value.
 //!
@@ -17,14 +17,13 @@ use proptest::sample::Index;
 use proptest::test_runner::Config;
 use spectls::capture::{Capture, Direction, Event, Flow};
 use spectls::codec::{Encode, Reader};
-use spectls::internal::{round_trip, ROUND_TRIP_TYPES};
-use spectls::pki::{RootCertStore, WebPkiClientVerifier};
-use spectls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use spectls::session::Ticketer;
-use spectls::wire::{Handshake, KeyExchangeAlgorithm, PublicValueEncoding};
+use spectls::wire::{
+    round_trip, Handshake, KeyExchangeAlgorithm, PublicValueEncoding, ROUND_TRIP_TYPES,
+};
 use spectls::{ClientConfig, ConnectionCommon, ServerConfig};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 // ------------------------------------------------------------------------------------------
@@ -104,10 +103,6 @@ fn check_handshake(bytes: &[u8]) -> Result<bool, String> {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 // ------------------------------------------------------------------------------------------
 // Seeds: real records and messages
 // ------------------------------------------------------------------------------------------
@@ -171,16 +166,9 @@ fn spectls_capture(client: ClientConfig, server: ServerConfig) -> Capture {
         to: &mut ConnectionCommon,
         chunks: &mut Vec<(Direction, Vec<u8>)>,
     ) {
-        let mut buf = Vec::new();
-        while from.wants_write() {
-            from.write_tls(&mut buf).expect("write to a Vec");
-        }
+        let buf = drain(from);
         if !buf.is_empty() {
-            let mut rd = &buf[..];
-            while !rd.is_empty() {
-                to.read_tls(&mut rd).expect("read from a slice");
-                to.process_new_packets().expect("handshake");
-            }
+            feed(to, &buf).expect("handshake");
             chunks.push((dir, buf));
         }
     }
@@ -200,48 +188,17 @@ fn spectls_capture(client: ClientConfig, server: ServerConfig) -> Capture {
 /// spectls handshakes that show what the OpenSSL captures do not: a CertificateRequest, a client
 /// Certificate and CertificateVerify, spectls' own tickets.
 fn spectls_captures() -> Vec<Capture> {
-    use rcgen::{
-        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
-        IsCa, KeyPair,
-    };
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "properties client CA");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA");
-    let mut params = CertificateParams::new(vec!["client.test".to_string()]).expect("params");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let key = KeyPair::generate().expect("key");
-    let leaf = params.signed_by(&key, &ca).expect("leaf").der().clone();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let mut client_roots = RootCertStore::empty();
-    client_roots.add(ca.der().clone()).expect("root");
+    let (chain, key, client_roots) = client_identity();
 
     let mut out = Vec::new();
     for rsa in [false, true] {
-        let client = ClientConfig::builder()
-            .with_root_certificates(roots())
-            .with_client_auth_cert(vec![leaf.clone()], key.clone_key())
-            .expect("client cert")
-            .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
-            .build()
-            .expect("client config");
-        let (chain, server_key) = if rsa {
-            (RSA_CHAIN, RSA_KEY)
-        } else {
-            (ECDSA_CHAIN, ECDSA_KEY)
-        };
-        let verifier = WebPkiClientVerifier::builder(Arc::new(client_roots.clone()))
-            .build()
-            .expect("client verifier");
-        let server = ServerConfig::builder()
-            .with_single_cert(
-                spectls::pki::certs_from_pem(chain).expect("chain"),
-                spectls::pki::private_key_from_pem(server_key).expect("key"),
-            )
-            .expect("cert")
-            .with_client_cert_verifier(verifier)
+        let client = client_with(|b| {
+            b.with_client_auth_cert(chain.clone(), key.clone_key())
+                .expect("client cert")
+                .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+        });
+        let server = server_builder(rsa)
+            .with_client_cert_verifier(client_verifier(client_roots.clone(), false))
             .with_ticketer(Ticketer::new(Duration::from_secs(3600)).expect("ticketer"))
             .with_alpn_protocols(vec![b"http/1.1".to_vec()])
             .build()

@@ -7,8 +7,6 @@ mod common;
 use common::*;
 use spectls::crypto::suites;
 use spectls::keylog::KeyLog;
-use spectls::pki::WebPkiClientVerifier;
-use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::session::{ClientSessionMemoryCache, ProducesTickets, StoresClientSessions, Ticketer};
 use spectls::{
@@ -17,20 +15,6 @@ use spectls::{
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn server_builder(rsa: bool) -> spectls::ServerConfigBuilder {
-    let (chain, key) = if rsa {
-        (RSA_CHAIN, RSA_KEY)
-    } else {
-        (ECDSA_CHAIN, ECDSA_KEY)
-    };
-    ServerConfig::builder()
-        .with_single_cert(
-            certs_from_pem(chain).unwrap(),
-            private_key_from_pem(key).unwrap(),
-        )
-        .unwrap()
-}
 
 fn connect(
     client: &Arc<ClientConfig>,
@@ -262,57 +246,9 @@ fn a_session_with_another_suite_is_not_resumed() {
     );
 }
 
-fn client_verifier(optional: bool) -> Arc<dyn spectls::pki::ClientCertVerifier> {
-    let b = WebPkiClientVerifier::builder(Arc::new(roots()));
-    if optional {
-        b.allow_unauthenticated()
-    } else {
-        b
-    }
-    .build()
-    .unwrap()
-}
-
-/// A client certificate for "client.test" signed by a new CA, and that CA's roots.
-fn client_identity() -> (
-    Vec<spectls::pki_types::CertificateDer<'static>>,
-    spectls::pki_types::PrivateKeyDer<'static>,
-    spectls::pki::RootCertStore,
-) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "spectls client CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["client.test".to_string()]).unwrap();
-    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
-    let cert = params.signed_by(&key, &issuer).unwrap();
-    let mut roots = spectls::pki::RootCertStore::empty();
-    roots.add(ca.der().clone()).unwrap();
-    (
-        vec![cert.der().clone()],
-        spectls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        roots,
-    )
-}
-
 #[test]
 fn client_authentication() {
     let (chain, key, client_roots) = client_identity();
-    let verifier = |optional: bool| {
-        let b = WebPkiClientVerifier::builder(Arc::new(client_roots.clone()));
-        if optional {
-            b.allow_unauthenticated()
-        } else {
-            b
-        }
-        .build()
-        .unwrap()
-    };
     let with_cert = Arc::new(
         ClientConfig::builder()
             .with_root_certificates(roots())
@@ -325,7 +261,7 @@ fn client_authentication() {
     for optional in [false, true] {
         let server = Arc::new(
             server_builder(false)
-                .with_client_cert_verifier(verifier(optional))
+                .with_client_cert_verifier(client_verifier(client_roots.clone(), optional))
                 .build()
                 .unwrap(),
         );
@@ -352,7 +288,7 @@ fn client_authentication() {
     // A client certificate from a CA the server does not trust is rejected.
     let server = Arc::new(
         server_builder(false)
-            .with_client_cert_verifier(client_verifier(false))
+            .with_client_cert_verifier(client_verifier(roots(), false))
             .build()
             .unwrap(),
     );
@@ -420,18 +356,8 @@ fn certificate_chosen_by_sni() {
 
 #[test]
 fn ocsp_response_is_stapled_and_exposed() {
-    let ocsp = include_bytes!("data/certs/ocsp-ecdsa.der").to_vec();
-    let server = Arc::new(
-        ServerConfig::builder()
-            .with_single_cert_with_ocsp(
-                certs_from_pem(ECDSA_CHAIN).unwrap(),
-                private_key_from_pem(ECDSA_KEY).unwrap(),
-                ocsp.clone(),
-            )
-            .unwrap()
-            .build()
-            .unwrap(),
-    );
+    let ocsp = OCSP_ECDSA.to_vec();
+    let server = Arc::new(ocsp_server());
     let (c, _) = connect(&Arc::new(client_config()), &server);
     assert_eq!(c.ocsp_response(), Some(&ocsp[..]));
     // Without a configured response nothing is stapled.
@@ -471,28 +397,13 @@ fn key_log_secret_decrypts_the_session() {
     let mut c = ClientConnection::new(client, "localhost".try_into().unwrap()).unwrap();
     let mut s = ServerConnection::new(Arc::new(server_config(false))).unwrap();
     // Record the server's flight to learn its random.
-    let mut hello = Vec::new();
-    while c.wants_write() {
-        c.write_tls(&mut hello).unwrap();
-    }
-    let mut rd = &hello[..];
-    s.read_tls(&mut rd).unwrap();
-    s.process_new_packets().unwrap();
-    let mut flight = Vec::new();
-    while s.wants_write() {
-        s.write_tls(&mut flight).unwrap();
-    }
-    let mut rd = &flight[..];
-    while !rd.is_empty() {
-        c.read_tls(&mut rd).unwrap();
-        c.process_new_packets().unwrap();
-    }
+    let hello = drain(&mut c);
+    feed(&mut s, &hello).unwrap();
+    let flight = drain(&mut s);
+    feed(&mut c, &flight).unwrap();
     handshake(&mut c, &mut s).unwrap();
     c.writer().write_all(b"secret message").unwrap();
-    let mut wire = Vec::new();
-    while c.wants_write() {
-        c.write_tls(&mut wire).unwrap();
-    }
+    let wire = drain(&mut c);
     let logged = log.0.lock().unwrap().clone();
     assert_eq!(logged.len(), 1);
     let (label, client_random, master) = &logged[0];

@@ -6,8 +6,8 @@
 //! panic in spectls (or a broken property asserted by the target).
 
 use spectls::codec::{Codec, Encode, Reader};
-use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki::RootCertStore;
+use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::wire::{ContentType, ProtocolVersion, TLSPlaintext};
 use spectls::{
     ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,

@@ -1,8 +1,10 @@
 //! The connection targets' bodies, as functions: the `fuzz_targets/` binaries call them, and so
-//! can a replay of a corpus (`examples/outcomes.rs`). Each returns the connection's outcome: the
+//! can a replay of a corpus (`examples/outcomes.rs`) or of the seeds (`tests/fuzz_regressions.rs`
+//! in the root workspace includes this library as a module, which is why paths here say
+//! `super::`, not `crate::`). Each returns the connection's outcome: the
 //! error that stopped it, or `Ok` if the input ran out first. Input layouts are in README.md.
 
-use crate::{
+use super::{
     client_config, drain, feed, finish, make_client_config, new_client, new_client_with,
     new_server, record, split_records, stores, xor_overlay,
 };
@@ -337,7 +339,7 @@ pub fn read_in_place(conn: &mut ConnectionCommon, input: &[u8]) -> InPlaceOutcom
                     out.records.push(r.plaintext.to_vec());
                 }
                 out.peer_closed = r.peer_has_closed;
-                crate::check_progress(conn, "after read_tls_in_place");
+                super::check_progress(conn, "after read_tls_in_place");
                 if r.consumed == 0 {
                     break;
                 }
@@ -452,6 +454,11 @@ fn differential<C: DerefMut<Target = ConnectionCommon>>(
     let ra = feed(a, stream, chunk);
     let rb = read_in_place(b, stream);
     assert_eq!(ra, rb.result, "read_tls and read_tls_in_place disagree");
+    // No input completes a fresh connection's handshake (its keys depend on its own random).
+    assert!(
+        rb.records.is_empty(),
+        "a fresh connection delivered application data"
+    );
     assert_eq!(
         parameters(a) + &extra(a),
         parameters(b) + &extra(b),
@@ -505,7 +512,7 @@ fn suite_client_config(
 ) -> Arc<ClientConfig> {
     Arc::new(
         ClientConfig::builder()
-            .with_root_certificates(crate::roots())
+            .with_root_certificates(super::roots())
             .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
             .with_cipher_suites(&suites(i))
             .with_session_storage(store)
@@ -550,8 +557,9 @@ fn deliver(conn: &mut ConnectionCommon, bytes: &[u8], in_place: bool) -> Result<
     }
 }
 
-/// A genuine handshake between `client` and `server`.
-fn handshake(client: &mut ClientConnection, server: &mut ServerConnection, in_place: bool) {
+/// A genuine handshake between `client` and `server`, through `read_tls_in_place` or
+/// `read_tls`.
+pub fn handshake(client: &mut ClientConnection, server: &mut ServerConnection, in_place: bool) {
     for _ in 0..4 {
         let c = drain(client);
         let got = deliver(server, &c, in_place).expect("genuine client flight");
@@ -765,7 +773,7 @@ pub fn inplace(data: &[u8]) -> Result<(), Error> {
 }
 
 /// `stream`: `spectls::Stream` over an in-memory transport the input controls, for a fresh client
-/// (`data[0]` bit 0 set) or server; `crate::stream` has the layout. Panics on a spin (more
+/// (`data[0]` bit 0 set) or server; `super::stream` has the layout. Panics on a spin (more
 /// than `stream::MAX_TRANSPORT_CALLS` transport calls) or a broken progress invariant.
 pub fn stream(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
@@ -773,8 +781,8 @@ pub fn stream(data: &[u8]) {
     };
     let plan = (mode >> 1) & 3;
     if mode & 1 == 1 {
-        crate::stream::run(new_client(), plan, rest);
+        super::stream::run(new_client(), plan, rest);
     } else {
-        crate::stream::run(new_server(), plan, rest);
+        super::stream::run(new_server(), plan, rest);
     }
 }

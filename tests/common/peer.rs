@@ -208,6 +208,11 @@ impl Peer {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// The peer's process ID.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The exit status, once a wait has seen the peer exit.
     pub fn status(&self) -> Option<ExitStatus> {
         self.status

@@ -1,445 +1,22 @@
 //! Connections driven to every state of the handshake tables, with what their peer needs to
-//! go on talking to them (shared by `negative.rs` and `progress.rs`).
+//! go on talking to them (`negative_*.rs`, `progress.rs`).
 //!
-//! The peer is rustls with a key log: its master secret gives both directions' traffic keys
-//! (through spectls' own `prf::key_block`), so a test can seal records as the peer would in the
-//! states that read only protected records (after the peer's ChangeCipherSpec), and open what
-//! spectls sends back. Framing helpers for records and handshake messages, hand-built hellos and
-//! the failure checks (`check_error`, `failed_in_clear`) come with it, for `hardening.rs`,
-//! `extensions_hardening.rs` and `limits.rs` too.
+//! The peer is rustls with a key log (`rustls_peer`): its master secret gives both directions'
+//! traffic keys (through spectls' own `prf::key_block`), so a test can seal records as the peer
+//! would in the states that read only protected records (after the peer's ChangeCipherSpec), and
+//! open what spectls sends back.
 
 use super::*;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
-};
-use spectls::codec::{Codec, Encode, Reader};
+use spectls::codec::{Codec, Encode};
 use spectls::crypto::suites::{lookup, SupportedCipherSuite};
-use spectls::internal::algorithm_of;
 use spectls::internal::cipher::{RecordDecrypter, RecordEncrypter};
 use spectls::internal::prf::{key_block, KeyBlock};
-use spectls::internal::tables::Transition;
-use spectls::pki::{certs_from_pem, private_key_from_pem};
-use spectls::pki::{RootCertStore, WebPkiClientVerifier};
-use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use spectls::wire::{
-    Alert, AlertDescription, AlertLevel, CertificateRequest, CipherSuite, ClientCertificateType,
-    ClientHello, CompressionMethod, ContentType, ECPointFormat, ECPointFormatList,
-    ExtendedMasterSecret, Extension, Handshake, HandshakeHeader, HandshakeType,
-    KeyExchangeAlgorithm, NamedCurve, NamedCurveList, ProtocolVersion, PublicValueEncoding, Random,
-    RenegotiationInfo, SessionID, SignatureAndHashAlgorithm, SignatureAndHashAlgorithmList,
-    SignatureScheme, TLSPlaintext,
-};
-use spectls::{ClientConnection, ConnectionCommon, Error, IoState, ServerConfig, ServerConnection};
-use std::io;
+use spectls::internal::tables::{InputKind, Transition};
+use spectls::pki_types::ServerName;
+use spectls::wire::{Alert, ContentType, Handshake, HandshakeType, TLSPlaintext};
+use spectls::{ClientConnection, ConnectionCommon, Error, IoState, ServerConnection};
 use std::ops::DerefMut;
-use std::sync::{Arc, Mutex};
-
-// ------------------------------------------------------------------------------------------
-// Records and messages
-// ------------------------------------------------------------------------------------------
-
-pub const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
-
-/// Splits whole records (protected or not: the outer framing is the same) into (type, bytes).
-pub fn split_records(bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
-    let mut r = Reader::new(bytes);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let start = r.offset();
-        let rec = TLSPlaintext::decode(&mut r).expect("whole records");
-        out.push((rec.type_, bytes[start..r.offset()].to_vec()));
-    }
-    out
-}
-
-pub fn types_of(records: &[(ContentType, Vec<u8>)]) -> Vec<ContentType> {
-    records.iter().map(|(t, _)| *t).collect()
-}
-
-/// The fragment of one whole record.
-pub fn fragment_of(record: &[u8]) -> &[u8] {
-    TLSPlaintext::from_bytes(record)
-        .expect("one record")
-        .fragment
-}
-
-/// One plaintext record.
-pub fn frame(typ: ContentType, fragment: &[u8]) -> Vec<u8> {
-    TLSPlaintext {
-        type_: typ,
-        version: TLS12,
-        fragment,
-    }
-    .to_vec()
-}
-
-pub fn alert_payload(level: AlertLevel, description: AlertDescription) -> Vec<u8> {
-    Alert { level, description }.to_vec()
-}
-
-pub fn fatal(description: AlertDescription) -> Alert {
-    Alert {
-        level: AlertLevel::Fatal,
-        description,
-    }
-}
-
-/// The handshake messages carried by plaintext handshake records, whole, in order.
-pub fn handshake_messages(flight: &[u8]) -> Vec<Vec<u8>> {
-    let mut joined = Vec::new();
-    for (typ, rec) in split_records(flight) {
-        assert_eq!(typ, ContentType::Handshake, "a plaintext handshake flight");
-        joined.extend_from_slice(fragment_of(&rec));
-    }
-    let mut msgs = Vec::new();
-    let mut r = Reader::new(&joined);
-    while !r.is_empty() {
-        let start = r.offset();
-        let header = HandshakeHeader::decode(&mut r).expect("header");
-        r.take(header.length as usize).expect("whole message");
-        msgs.push(joined[start..r.offset()].to_vec());
-    }
-    msgs
-}
-
-/// One record per message.
-pub fn reframe(msgs: &[Vec<u8>]) -> Vec<u8> {
-    msgs.iter()
-        .flat_map(|m| frame(ContentType::Handshake, m))
-        .collect()
-}
-
-/// Decodes a handshake message the way the engine does (ECDHE context).
-pub fn decode_hs(bytes: &[u8]) -> Handshake<'_> {
-    Handshake::from_bytes(
-        bytes,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
-    )
-    .expect("a valid handshake message")
-}
-
-pub fn random_of(r: &Random) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out[..4].copy_from_slice(&r.gmt_unix_time.to_be_bytes());
-    out[4..].copy_from_slice(&r.random_bytes);
-    out
-}
-
-/// The spectls error inside an `io::Error` from `reader()`/`writer()`.
-pub fn inner(e: &io::Error) -> Option<&Error> {
-    e.get_ref().and_then(|i| i.downcast_ref::<Error>())
-}
-
-/// A CertificateRequest for ECDSA client certificates (any CA).
-pub fn certificate_request() -> CertificateRequest<'static> {
-    CertificateRequest {
-        certificate_types: vec![ClientCertificateType::EcdsaSign],
-        supported_signature_algorithms: vec![ecdsa_p256()],
-        certificate_authorities: vec![],
-    }
-}
-
-pub fn ecdsa_p256() -> SignatureAndHashAlgorithm {
-    algorithm_of(SignatureScheme::EcdsaSecp256r1Sha256)
-}
-
-/// A server config with the ECDSA test certificate, edited by `build`.
-pub fn ecdsa_server_with(
-    build: impl FnOnce(spectls::ServerConfigBuilder) -> spectls::ServerConfigBuilder,
-) -> ServerConfig {
-    build(
-        ServerConfig::builder()
-            .with_single_cert(
-                certs_from_pem(ECDSA_CHAIN).expect("chain"),
-                private_key_from_pem(ECDSA_KEY).expect("key"),
-            )
-            .expect("cert"),
-    )
-    .build()
-    .expect("server config")
-}
-
-/// A server connection waiting for its ClientHello (ECDSA test certificate).
-pub fn fresh_server() -> ServerConnection {
-    ServerConnection::new(Arc::new(server_config(false))).expect("server")
-}
-
-/// A real spectls client's ClientHello message (without its record header).
-pub fn client_hello_message() -> Vec<u8> {
-    let (mut c, _) = pair(client_config(), server_config(false));
-    let recs = split_records(&drain(&mut c));
-    assert_eq!(types_of(&recs), [ContentType::Handshake], "one record");
-    fragment_of(&recs[0].1).to_vec()
-}
-
-/// A minimal ClientHello the ECDSA test server accepts.
-pub fn base_client_hello() -> ClientHello<'static> {
-    ClientHello {
-        client_version: TLS12,
-        random: Random {
-            gmt_unix_time: 0x5f5e_1000,
-            random_bytes: [7; 28],
-        },
-        session_id: SessionID(&[]),
-        cipher_suites: vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-        compression_methods: vec![CompressionMethod::Null],
-        extensions: Some(vec![
-            // secp256r1 is needed for the server's P-256 certificate (RFC 8422 5.3).
-            Extension::EllipticCurves(NamedCurveList {
-                named_curve_list: vec![NamedCurve::X25519, NamedCurve::Secp256r1],
-            }),
-            Extension::EcPointFormats(ECPointFormatList {
-                ec_point_format_list: vec![ECPointFormat::Uncompressed],
-            }),
-            Extension::SignatureAlgorithms(SignatureAndHashAlgorithmList {
-                supported_signature_algorithms: vec![ecdsa_p256()],
-            }),
-            Extension::ExtendedMasterSecret(ExtendedMasterSecret {}),
-            Extension::RenegotiationInfo(RenegotiationInfo {
-                renegotiated_connection: &[],
-            }),
-        ]),
-    }
-}
-
-// ------------------------------------------------------------------------------------------
-// Failure checks
-// ------------------------------------------------------------------------------------------
-
-/// `got` is `victim`'s failure: the exact error, the alert it maps to, sticky, and it reads
-/// no more.
-#[track_caller]
-pub fn check_error(
-    victim: &mut ConnectionCommon,
-    got: Result<IoState, Error>,
-    want: &Error,
-    alert: AlertDescription,
-) {
-    let err = got.expect_err("the connection should fail");
-    assert_eq!(&err, want);
-    assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
-    assert_eq!(
-        victim.process_new_packets().expect_err("errors are sticky"),
-        err
-    );
-    assert!(!victim.wants_read(), "a failed connection reads no more");
-}
-
-/// `check_error`, and the only record `victim` queued is an alert (in the clear or sealed: the
-/// caller checks which). Returns that record, for the peer.
-#[track_caller]
-pub fn failed_with_one_alert(
-    victim: &mut ConnectionCommon,
-    got: Result<IoState, Error>,
-    want: &Error,
-    alert: AlertDescription,
-) -> Vec<u8> {
-    check_error(victim, got, want, alert);
-    let out = drain(victim);
-    assert_eq!(
-        types_of(&split_records(&out)),
-        [ContentType::Alert],
-        "only the alert is sent"
-    );
-    out
-}
-
-/// A failure before `victim` protects its records: the only record it queued is the fatal
-/// alert, in the clear. Returns the bytes for the peer.
-#[track_caller]
-pub fn failed_in_clear(
-    victim: &mut ConnectionCommon,
-    got: Result<IoState, Error>,
-    want: Error,
-    alert: AlertDescription,
-) -> Vec<u8> {
-    let out = failed_with_one_alert(victim, got, &want, alert);
-    assert_eq!(
-        Alert::from_bytes(fragment_of(&out)).expect("a plaintext alert"),
-        fatal(alert)
-    );
-    out
-}
-
-// ------------------------------------------------------------------------------------------
-// rustls as a peer whose keys we know, and connections in every state
-// ------------------------------------------------------------------------------------------
-
-/// The TLS 1.2 master secrets a key log (rustls' or spectls') gets, by client random.
-#[derive(Debug, Default)]
-pub struct KeyLogStore(pub Mutex<Vec<(Vec<u8>, Vec<u8>)>>);
-
-impl KeyLogStore {
-    /// Forgets what was logged (before the connection whose keys a test needs).
-    pub fn clear(&self) {
-        self.0.lock().expect("lock").clear();
-    }
-
-    fn record(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        if label == "CLIENT_RANDOM" {
-            self.0
-                .lock()
-                .expect("lock")
-                .push((client_random.to_vec(), secret.to_vec()));
-        }
-    }
-}
-
-impl rustls::KeyLog for KeyLogStore {
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        self.record(label, client_random, secret);
-    }
-}
-
-/// The same store serves a spectls connection's key log.
-impl spectls::keylog::KeyLog for KeyLogStore {
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        self.record(label, client_random, secret);
-    }
-}
-
-pub fn rustls_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// The OCSP response for the ECDSA test certificate.
-pub const OCSP_ECDSA: &[u8] = include_bytes!("../data/certs/ocsp-ecdsa.der");
-
-/// What the rustls peer does beyond a plain full handshake.
-#[derive(Clone, Copy, Default)]
-pub struct PeerOptions {
-    /// The server staples `OCSP_ECDSA` when asked (CertificateStatus, RFC 6066 8).
-    pub ocsp: bool,
-    /// The server issues session tickets (NewSessionTicket, RFC 5077).
-    pub tickets: bool,
-}
-
-/// A rustls TLS 1.2 server with the ECDSA test certificate, logging its secrets to `log`. Its
-/// session-ID cache lives in the config: connections made from one config resume each other.
-pub fn rustls_server_config(
-    log: Arc<KeyLogStore>,
-    options: PeerOptions,
-) -> Arc<rustls::ServerConfig> {
-    let builder = rustls::ServerConfig::builder_with_provider(rustls_provider())
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("TLS 1.2")
-        .with_no_client_auth();
-    let chain = certs_from_pem(ECDSA_CHAIN).expect("chain");
-    let key = private_key_from_pem(ECDSA_KEY).expect("key");
-    let mut config = if options.ocsp {
-        builder.with_single_cert_with_ocsp(chain, key, OCSP_ECDSA.to_vec())
-    } else {
-        builder.with_single_cert(chain, key)
-    }
-    .expect("rustls server config");
-    if options.tickets {
-        config.ticketer = rustls::crypto::ring::Ticketer::new().expect("rustls ticketer");
-    }
-    config.key_log = log;
-    Arc::new(config)
-}
-
-pub fn rustls_server_with(config: &Arc<rustls::ServerConfig>) -> rustls::Connection {
-    rustls::ServerConnection::new(config.clone())
-        .expect("rustls server")
-        .into()
-}
-
-/// A rustls TLS 1.2 client trusting the test CA, presenting `identity` if a server asks, and
-/// logging its secrets to `log`. It keeps sessions (by ID or ticket) in the config.
-pub fn rustls_client_config(
-    log: Arc<KeyLogStore>,
-    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
-) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in certs_from_pem(CA).expect("CA") {
-        roots.add(cert).expect("root");
-    }
-    let builder = rustls::ClientConfig::builder_with_provider(rustls_provider())
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("TLS 1.2")
-        .with_root_certificates(roots);
-    let mut config = match identity {
-        Some((chain, key)) => builder
-            .with_client_auth_cert(chain, key)
-            .expect("rustls client certificate"),
-        None => builder.with_no_client_auth(),
-    };
-    config.key_log = log;
-    Arc::new(config)
-}
-
-pub fn rustls_client_with(config: &Arc<rustls::ClientConfig>) -> rustls::Connection {
-    rustls::ClientConnection::new(config.clone(), "localhost".try_into().expect("name"))
-        .expect("rustls client")
-        .into()
-}
-
-pub fn rustls_client(log: Arc<KeyLogStore>) -> rustls::Connection {
-    rustls_client_with(&rustls_client_config(log, None))
-}
-
-pub fn rustls_out(conn: &mut rustls::Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    while conn.wants_write() {
-        conn.write_tls(&mut out).expect("write to a Vec");
-    }
-    out
-}
-
-pub fn rustls_in(conn: &mut rustls::Connection, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        conn.read_tls(&mut bytes).expect("read from a slice");
-        conn.process_new_packets()
-            .expect("rustls accepts spectls' messages");
-    }
-}
-
-/// Runs a whole handshake between a rustls peer and a spectls connection (either may speak
-/// first), so that both keep the session for resumption.
-pub fn rustls_handshake(peer: &mut rustls::Connection, victim: &mut ConnectionCommon) {
-    for _ in 0..10 {
-        feed(victim, &rustls_out(peer)).expect("spectls accepts rustls' messages");
-        rustls_in(peer, &drain(victim));
-        if !peer.is_handshaking() && !victim.is_handshaking() && !peer.wants_write() {
-            return;
-        }
-    }
-    panic!("the handshake with rustls did not finish in 10 rounds");
-}
-
-/// A flight that ends with ChangeCipherSpec and a protected Finished, split into the
-/// plaintext handshake messages before the ChangeCipherSpec and the records from it on.
-pub fn split_at_ccs(flight: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    let recs = split_records(flight);
-    let ccs = recs
-        .iter()
-        .position(|(t, _)| *t == ContentType::ChangeCipherSpec)
-        .expect("a ChangeCipherSpec");
-    let before: Vec<u8> = recs[..ccs].iter().flat_map(|(_, r)| r.clone()).collect();
-    let after: Vec<_> = recs[ccs..].iter().map(|(_, r)| r.clone()).collect();
-    assert_eq!(
-        types_of(&recs[ccs..]),
-        [ContentType::ChangeCipherSpec, ContentType::Handshake],
-        "ChangeCipherSpec, Finished"
-    );
-    (handshake_messages(&before), after)
-}
-
-pub fn kinds_of(msgs: &[Vec<u8>]) -> Vec<HandshakeType> {
-    msgs.iter().map(|m| decode_hs(m).selector()).collect()
-}
-
-/// The session ID of an encoded ClientHello or ServerHello.
-pub fn session_id_of(msg: &[u8]) -> Vec<u8> {
-    match decode_hs(msg) {
-        Handshake::ClientHello(ch) => ch.session_id.0.to_vec(),
-        Handshake::ServerHello(sh) => sh.session_id.0.to_vec(),
-        other => panic!("not a hello: {:?}", other.selector()),
-    }
-}
+use std::sync::Arc;
 
 /// Both directions' traffic keys of one connection.
 pub struct Keys {
@@ -790,51 +367,6 @@ pub fn server_at(state: &'static str) -> AtState {
     at
 }
 
-/// A client certificate for "client.test" from a fresh rcgen CA, its key, and roots holding
-/// that CA.
-pub fn client_identity() -> (
-    Vec<CertificateDer<'static>>,
-    PrivateKeyDer<'static>,
-    RootCertStore,
-) {
-    client_chain_of(1)
-}
-
-/// `client_identity` with a chain of `n`: the leaf followed by `n - 1` copies of its CA.
-pub fn client_chain_of(
-    n: usize,
-) -> (
-    Vec<CertificateDer<'static>>,
-    PrivateKeyDer<'static>,
-    RootCertStore,
-) {
-    let ca = rcgen_ca("spectls client CA");
-    let mut params =
-        CertificateParams::new(vec!["client.test".to_string()]).expect("client params");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let key = KeyPair::generate().expect("key");
-    let leaf = params
-        .signed_by(&key, &ca)
-        .expect("client cert")
-        .der()
-        .clone();
-    let mut roots = RootCertStore::empty();
-    roots.add(ca.der().clone()).expect("root");
-    let chain = std::iter::once(leaf)
-        .chain(std::iter::repeat_n(ca.der().clone(), n - 1))
-        .collect();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    (chain, key, roots)
-}
-
-/// A server that asks for and verifies client certificates, trusting `roots` for them.
-pub fn client_auth_server(roots: RootCertStore) -> ServerConfig {
-    let verifier = WebPkiClientVerifier::builder(Arc::new(roots))
-        .build()
-        .expect("client verifier");
-    ecdsa_server_with(|b| b.with_client_cert_verifier(verifier))
-}
-
 /// A spectls server asking for a client certificate, in ExpectClientCertificate or
 /// ExpectCertificateVerify; its peer a rustls client with a certificate.
 pub fn server_client_auth_at(state: &'static str) -> AtState {
@@ -922,17 +454,6 @@ pub fn server_resumed_at(state: &'static str) -> AtState {
 }
 
 /// Every state a table names, in table order.
-/// What `Error::UnexpectedMessage` says `state` expected: its rows' inputs, in table order.
-pub fn expected_in(table: &[Transition], state: &str) -> String {
-    let mut expected: Vec<String> = Vec::new();
-    for t in table.iter().filter(|t| t.from == state) {
-        if !expected.contains(&t.on.to_string()) {
-            expected.push(t.on.to_string());
-        }
-    }
-    expected.join(" or ")
-}
-
 pub fn states_of(table: &[Transition]) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
     for t in table {
@@ -945,16 +466,18 @@ pub fn states_of(table: &[Transition]) -> Vec<&'static str> {
     out
 }
 
-// ------------------------------------------------------------------------------------------
-// rcgen certificates
-// ------------------------------------------------------------------------------------------
+/// What `Error::UnexpectedMessage` says `state` expected: its rows' inputs, in table order.
+pub fn expected_in(table: &[Transition], state: &str) -> String {
+    let mut expected: Vec<String> = Vec::new();
+    for t in table.iter().filter(|t| t.from == state) {
+        if !expected.contains(&t.on.to_string()) {
+            expected.push(t.on.to_string());
+        }
+    }
+    expected.join(" or ")
+}
 
-pub type Ca = CertifiedIssuer<'static, KeyPair>;
-
-pub fn rcgen_ca(name: &str) -> Ca {
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA")
+/// Whether `table` has a transition from `state` on `kind`.
+pub fn allowed(table: &[Transition], state: &str, kind: InputKind) -> bool {
+    table.iter().any(|t| t.from == state && t.on == kind)
 }
