@@ -155,13 +155,6 @@ fn format_line(label: &str, client_random: &[u8], secret: &[u8]) -> String {
 }
 
 #[cfg(test)]
-// Unit tests: a failed unwrap or index is a failed test, which is what we want.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
     use std::sync::Arc;

@@ -20,7 +20,7 @@
 // in any non-test code. This covers the generated `wire` module too: it uses only the checked
 // `codec::Reader` calls (no indexing, unwrap or expect), so it needs no exception (nor does the
 // test-only `wire_extended`), and a generator change that broke that would fail the build here.
-// Unit test modules allow them.
+// Unit test modules (`#[cfg(test)]`) are exempt through the workspace clippy.toml.
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -88,13 +88,6 @@ mod wire_extended {
 }
 
 #[cfg(test)]
-// Unit tests: a failed unwrap or index is a failed test, which is what we want.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod regenerate_tests {
     use crate::codec::{Codec, Reader};
     use crate::wire_extended::{

@@ -285,13 +285,6 @@ impl fmt::Debug for RecordDecrypter {
 }
 
 #[cfg(test)]
-// Unit tests: a failed unwrap or index is a failed test, which is what we want.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
 

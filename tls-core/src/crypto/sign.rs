@@ -342,13 +342,6 @@ pub(crate) fn der_wrap(tag: u8, content: &[u8]) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
-// Unit tests: a failed unwrap or index is a failed test, which is what we want.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
     use crate::pki::pem::{certs_from_pem, private_key_from_pem};

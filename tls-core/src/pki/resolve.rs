@@ -144,13 +144,6 @@ impl ResolvesServerCert for ResolvesServerCertUsingSni {
 }
 
 #[cfg(test)]
-// Unit tests: a failed unwrap or index is a failed test, which is what we want.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
     use crate::pki::{certs_from_pem, private_key_from_pem};

@@ -192,21 +192,7 @@ fn cert_error(e: webpki::Error) -> Error {
 }
 
 #[cfg(test)]
-// Unit tests: a failed unwrap or index is a failed test, which is what we want.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests;
 
 #[cfg(test)]
-// Unit tests: a failed unwrap or index is a failed test, which is what we want.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod client_auth_tests;
