@@ -528,13 +528,13 @@ fn data_resets_the_empty_record_count_and_warnings_do_not() {
 }
 
 #[test]
-fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() {
+fn four_warning_alerts_in_a_row_are_accepted_the_fifth_is_unexpected_message() {
     // In the clear, before the handshake.
     let mut s = fresh_server();
-    let warnings: Vec<u8> = (0..8)
+    let warnings: Vec<u8> = (0..4)
         .flat_map(|_| frame(ContentType::Alert, &warning()))
         .collect();
-    feed(&mut s, &warnings).expect("8 warnings");
+    feed(&mut s, &warnings).expect("4 warnings");
     assert!(!s.wants_write());
     let got = feed(&mut s, &frame(ContentType::Alert, &warning()));
     failed_in_clear(
@@ -546,7 +546,7 @@ fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() 
 
     // A handshake message resets the count.
     let mut s = fresh_server();
-    feed(&mut s, &warnings).expect("8 warnings");
+    feed(&mut s, &warnings).expect("4 warnings");
     feed(
         &mut s,
         &frame(ContentType::Handshake, &client_hello_message()),
@@ -554,7 +554,7 @@ fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() 
     .expect("ClientHello");
     assert!(s.wants_write(), "the server answered");
     drain(&mut s);
-    feed(&mut s, &warnings).expect("8 more warnings");
+    feed(&mut s, &warnings).expect("4 more warnings");
     let got = feed(&mut s, &frame(ContentType::Alert, &warning()));
     failed_in_clear(
         &mut s,
@@ -565,12 +565,12 @@ fn eight_warning_alerts_in_a_row_are_accepted_the_ninth_is_unexpected_message() 
 
     // Protected, after the handshake: data resets the count, empty records do not.
     let mut k = Keyed::new();
-    let mut input = k.warnings(8);
+    let mut input = k.warnings(4);
     input.extend(k.seal(ContentType::ApplicationData, b"y"));
-    input.extend(k.warnings(4));
+    input.extend(k.warnings(2));
     input.extend(k.empty(1));
-    input.extend(k.warnings(4));
-    feed(&mut k.c, &input).expect("8 warnings, data, 4 + 4 warnings around an empty record");
+    input.extend(k.warnings(2));
+    feed(&mut k.c, &input).expect("4 warnings, data, 2 + 2 warnings around an empty record");
     assert_eq!(read_all(&mut k.c), b"y");
     let rec = k.warnings(1);
     let got = feed(&mut k.c, &rec);
@@ -589,24 +589,33 @@ fn eight_renegotiation_requests_in_a_row_are_refused_the_ninth_is_unexpected_mes
             .flat_map(|_| k.seal(ContentType::Handshake, &hello_request))
             .collect()
     };
+    // The server takes at most 4 warnings in a row: after each 4 refusals the client sends data,
+    // which resets the server's count (it is not what the client's count is about).
+    let refused_to_server = |k: &mut Keyed| {
+        let refusals = drain(&mut k.c);
+        assert_eq!(
+            refusals.len(),
+            4 * (5 + 8 + 2 + 16),
+            "one sealed warning each"
+        );
+        feed(&mut k.s, &refusals).expect("warnings are not fatal");
+        k.c.writer().write_all(b"ack").expect("write");
+        let ack = drain(&mut k.c);
+        feed(&mut k.s, &ack).expect("data");
+    };
     // 4 requests, data, 4 requests: all refused, one sealed two-byte warning each.
     let mut input = requests(&mut k, 4);
     input.extend(k.seal(ContentType::ApplicationData, b"z"));
-    input.extend(requests(&mut k, 4));
-    feed(&mut k.c, &input).expect("refusals around data");
+    feed(&mut k.c, &input).expect("refusals before data");
     assert_eq!(read_all(&mut k.c), b"z");
-    let refusals = drain(&mut k.c);
-    assert_eq!(refusals.len(), 8 * (5 + 8 + 2 + 16));
-    feed(&mut k.s, &refusals).expect("warnings are not fatal");
-    // (The server's own warning count is reset by data from the client.)
-    k.c.writer().write_all(b"ack").expect("write");
-    let ack = drain(&mut k.c);
-    feed(&mut k.s, &ack).expect("data");
+    refused_to_server(&mut k);
+    let input = requests(&mut k, 4);
+    feed(&mut k.c, &input).expect("refusals after data");
+    refused_to_server(&mut k);
     // 4 more: 8 since the data, 12 in all; still refused.
     let input = requests(&mut k, 4);
     feed(&mut k.c, &input).expect("8 in a row");
-    let refusals = drain(&mut k.c);
-    feed(&mut k.s, &refusals).expect("warnings");
+    refused_to_server(&mut k);
     // A received warning does not reset the count; the 9th since the data fails.
     let mut input = k.warnings(1);
     input.extend(requests(&mut k, 1));
@@ -618,9 +627,9 @@ fn eight_renegotiation_requests_in_a_row_are_refused_the_ninth_is_unexpected_mes
 }
 
 #[test]
-fn close_notify_after_eight_warnings_is_a_clean_close() {
+fn close_notify_after_four_warnings_is_a_clean_close() {
     let mut k = Keyed::new();
-    let mut input = k.warnings(8);
+    let mut input = k.warnings(4);
     input.extend(k.seal(
         ContentType::Alert,
         &alert_payload(AlertLevel::Warning, A::CloseNotify),

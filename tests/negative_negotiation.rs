@@ -32,7 +32,7 @@ use spectls::wire::{
     CompressionMethod, ContentType, DigitallySigned, ECPointFormat, ECPointFormatList,
     ExtendedMasterSecret, Extension, ExtensionType, Handshake, HashAlgorithm, MaxFragmentLength,
     NamedCurve, NamedCurveList, ProtocolName, ProtocolNameList, ProtocolVersion, RecordSizeLimit,
-    RenegotiationInfo, ServerKeyExchange, SessionTicket, SignatureAlgorithm,
+    RenegotiationInfo, ServerKeyExchange, ServerNameExtension, SessionTicket, SignatureAlgorithm,
     SignatureAndHashAlgorithm, SignatureAndHashAlgorithmList, SignatureScheme,
 };
 use spectls::{
@@ -308,7 +308,7 @@ fn client_hello_breaking_rules_is_refused() {
             exts(ch).push(Extension::ExtendedMasterSecret(ExtendedMasterSecret {}))
         }),
         misbehaved(PeerMisbehaved::DuplicateExtension(23)),
-        A::IllegalParameter,
+        A::DecodeError,
     );
     refuses_before_negotiating(
         server_config(false),
@@ -318,7 +318,7 @@ fn client_hello_breaking_rules_is_refused() {
             exts(ch).push(unknown);
         }),
         misbehaved(PeerMisbehaved::DuplicateExtension(0x1234)),
-        A::IllegalParameter,
+        A::DecodeError,
     );
     // A renegotiation_info that is not empty on an initial handshake (RFC 5746 3.6).
     refuses_before_negotiating(
@@ -615,7 +615,7 @@ fn server_hello_breaking_rules_is_refused() {
         client_config(),
         &with_ext(Extension::ExtendedMasterSecret(ExtendedMasterSecret {})),
         Error::PeerMisbehaved(PeerMisbehaved::DuplicateExtension(23)),
-        A::IllegalParameter,
+        A::DecodeError,
     );
     client_refuses(
         client_config(),
@@ -815,11 +815,103 @@ fn server_key_exchange_with_unoffered_group_or_scheme_is_illegal_parameter() {
         .to_vec();
         msgs[i] = rewritten;
     });
+    // Offered (the client takes RSA schemes too), but not for this suite.
     let out = failed_in_clear(
         &mut c,
         got,
-        unoffered("signature scheme"),
+        Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "signature scheme does not fit the cipher suite",
+        )),
         A::IllegalParameter,
     );
     receives_alert(&mut s, &out, A::IllegalParameter);
+}
+
+// Found by BoGo (scripts/bogo.sh).
+
+#[test]
+fn a_server_name_ack_is_accepted_only_for_a_server_name_sent() {
+    let ack = || {
+        server_hello_record(|sh| {
+            sh.extensions
+                .as_mut()
+                .unwrap()
+                .push(Extension::ServerName(ServerNameExtension::ServerHello))
+        })
+    };
+    // Control: to a DNS name, SNI went out; its acknowledgement is fine.
+    let mut c = fresh_client(client_config());
+    feed(&mut c, &ack()).expect("server_name acknowledged");
+    // SNI off (and so for an IP address): the acknowledgement is unsolicited (RFC 6066 3).
+    client_refuses(
+        client_with(|b| b.enable_sni(false)),
+        &ack(),
+        Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(0)),
+        A::UnsupportedExtension,
+    );
+}
+
+#[test]
+fn supported_groups_echoed_in_the_server_hello_is_ignored() {
+    // We offered it; RFC 5246 7.4.1.4 forbids only extensions we did not offer.
+    let mut c = fresh_client(client_config());
+    let record = server_hello_record(|sh| {
+        sh.extensions
+            .as_mut()
+            .unwrap()
+            .push(Extension::EllipticCurves(NamedCurveList {
+                named_curve_list: vec![NamedCurve::X25519],
+            }))
+    });
+    feed(&mut c, &record).expect("supported_groups in a ServerHello");
+    assert_eq!(
+        c.negotiated_cipher_suite(),
+        Some(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+    );
+}
+
+#[test]
+fn the_client_hello_record_says_tls_1_0_and_later_records_tls_1_2() {
+    let (mut c, mut s) = pair(client_config(), server_config(false));
+    let hello = drain(&mut c);
+    assert_eq!(
+        hello[..3],
+        [22, 3, 1],
+        "RFC 8446 5.1's legacy_record_version"
+    );
+    feed(&mut s, &hello).expect("the server takes it");
+    feed(&mut c, &drain(&mut s)).expect("server flight");
+    let flight = drain(&mut c);
+    assert_eq!(flight[..3], [22, 3, 3], "after the ServerHello: TLS 1.2");
+    feed(&mut s, &flight).expect("client flight");
+    handshake(&mut c, &mut s).expect("handshake");
+}
+
+#[test]
+fn a_first_record_that_is_not_tls_is_a_wrong_version() {
+    // An HTTP request sent to a TLS port: 'G' is no content type, and "ET" no version. The
+    // version is checked first, as for any record: protocol_version.
+    let mut s = ServerConnection::new(Arc::new(server_config(false))).unwrap();
+    let got = feed(&mut s, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    failed_in_clear(
+        &mut s,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::WrongRecordVersion(u16::from_be_bytes(
+            *b"ET",
+        ))),
+        A::ProtocolVersion,
+    );
+    // An unknown content type with a TLS version stays an unexpected message.
+    let mut s = ServerConnection::new(Arc::new(server_config(false))).unwrap();
+    let got = feed(&mut s, &[42, 3, 3, 0, 1, 0]);
+    failed_in_clear(
+        &mut s,
+        got,
+        Error::UnexpectedMessage {
+            state: "record layer",
+            got: "record of content type 42".into(),
+            expected: "handshake, change_cipher_spec, alert or application_data".into(),
+        },
+        A::UnexpectedMessage,
+    );
 }

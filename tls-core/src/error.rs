@@ -54,7 +54,8 @@ pub enum Error {
 pub enum PeerMisbehaved {
     /// The server chose a cipher suite, group, version or extension we did not offer.
     SelectedUnofferedParameter(&'static str),
-    /// The same extension appears twice in one message.
+    /// The same extension appears twice in one message (`decode_error`, as BoringSSL and OpenSSL
+    /// send: RFC 5246 7.4.1.4 names no alert).
     DuplicateExtension(u16),
     /// The server answered with an extension we did not offer (RFC 5246 7.4.1.4).
     UnsolicitedExtension(u16),
@@ -155,7 +156,7 @@ impl Error {
             Error::UnexpectedMessage { .. } => A::UnexpectedMessage,
             Error::PeerMisbehaved(p) => match p {
                 PeerMisbehaved::SelectedUnofferedParameter(_) => A::IllegalParameter,
-                PeerMisbehaved::DuplicateExtension(_) => A::IllegalParameter,
+                PeerMisbehaved::DuplicateExtension(_) => A::DecodeError,
                 PeerMisbehaved::UnsolicitedExtension(_) => A::UnsupportedExtension,
                 PeerMisbehaved::BadFinished => A::DecryptError,
                 PeerMisbehaved::BadSignature => A::DecryptError,

@@ -53,8 +53,9 @@ const MAX_EMPTY_RECORDS_IN_A_ROW: usize = 32;
 /// Warning alerts other than close_notify we accept in a row. They are informational in TLS 1.2
 /// (we ignore them), so a stream of them only burns CPU; a real peer sends one now and then
 /// (e.g. `no_renegotiation`). The next one is `PeerMisbehaved::TooManyWarningAlerts`
-/// (`unexpected_message`, as OpenSSL, whose limit is 5). Reset as for empty records.
-const MAX_WARNING_ALERTS_IN_A_ROW: usize = 8;
+/// (`unexpected_message`). 4 is BoringSSL's limit (BoGo's `SendWarningAlerts-TooMany` sends 5);
+/// OpenSSL's is 5. Reset as for empty records.
+const MAX_WARNING_ALERTS_IN_A_ROW: usize = 4;
 /// Renegotiation requests refused in a row. Each HelloRequest (to a client) or ClientHello (to a
 /// server) after the handshake is answered with a `no_renegotiation` warning; a peer sending
 /// them without reading would make our output grow without end. The next one is

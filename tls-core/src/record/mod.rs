@@ -38,12 +38,31 @@ const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// TLS 1.2 on the wire.
 pub(crate) const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
+/// The record version of a client's first flight: TLS 1.0, which every server takes whatever
+/// it supports (RFC 5246 E.1 lets a client use any {03,XX}; RFC 8446 5.1 asks for 0x0301, and
+/// OpenSSL, BoringSSL and rustls send it). From the ServerHello on, records carry TLS 1.2.
+pub(crate) const INITIAL_CLIENT_RECORD_VERSION: ProtocolVersion =
+    ProtocolVersion { major: 3, minor: 1 };
+
+/// The version bytes of the record header at the front of `buf` (which holds at least a header).
+fn wire_version(buf: &[u8]) -> u16 {
+    match buf.get(1..3) {
+        Some(&[major, minor]) => u16::from_be_bytes([major, minor]),
+        _ => 0,
+    }
+}
+
+fn major_is_3(buf: &[u8]) -> bool {
+    buf.get(1) == Some(&3)
+}
 
 /// Writes records: fragments, protects once keys are set, counts sequence numbers.
 pub(crate) struct RecordWriter {
     encrypter: Option<(RecordEncrypter, usize)>,
     seq: u64,
     max_fragment: usize,
+    /// The version plaintext records carry (protected ones always carry TLS 1.2).
+    version: ProtocolVersion,
     /// close_notify went out: RFC 5246 7.2.1 makes it our last word, so nothing (not even a
     /// fatal alert or a no_renegotiation warning) is written after it.
     closed: bool,
@@ -55,8 +74,14 @@ impl RecordWriter {
             encrypter: None,
             seq: 0,
             max_fragment: MAX_PLAINTEXT,
+            version: TLS12,
             closed: false,
         }
+    }
+
+    /// The version plaintext records carry from now on.
+    pub(crate) fn set_version(&mut self, version: ProtocolVersion) {
+        self.version = version;
     }
 
     /// Writes `close_notify` (an encoded warning alert) and closes the writer for good.
@@ -104,7 +129,7 @@ impl RecordWriter {
             out.reserve(RECORD_HEADER_LEN + chunk.len());
             TLSPlaintext {
                 type_: typ,
-                version: TLS12,
+                version: self.version.clone(),
                 fragment: chunk,
             }
             .encode(out);
@@ -186,6 +211,13 @@ impl RecordReader {
             Err(e) => {
                 return match e.kind {
                     DecodeErrorKind::Truncated { .. } => Ok(None),
+                    // Bytes that are not TLS at all (an HTTP request, an SSL 2.0 hello): the
+                    // version is checked first, as for any record, so they get protocol_version.
+                    DecodeErrorKind::UnknownValue { .. } if !major_is_3(buf) => {
+                        Err(Error::PeerMisbehaved(PeerMisbehaved::WrongRecordVersion(
+                            wire_version(buf),
+                        )))
+                    }
                     // RFC 5246 section 6: an unknown record type is an unexpected message.
                     DecodeErrorKind::UnknownValue { value } => Err(Error::UnexpectedMessage {
                         state: "record layer",

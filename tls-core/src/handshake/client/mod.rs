@@ -26,6 +26,8 @@ pub(crate) struct Hello {
     resuming: Option<(ClientSessionValue, Vec<u8>)>,
     offered_ticket_extension: bool,
     offered_status_request: bool,
+    /// We sent server_name (a DNS name, SNI enabled): the server may acknowledge it.
+    offered_server_name: bool,
 }
 
 /// The key a session is cached under: the server name as the application gave it.
@@ -84,6 +86,7 @@ pub(crate) fn start(
     let ticket = resuming.as_ref().and_then(|v| v.ticket.clone());
 
     let mut extensions = Vec::new();
+    let offered_server_name = config.enable_sni && matches!(server_name, ServerName::DnsName(_));
     if let (true, ServerName::DnsName(dns)) = (config.enable_sni, &server_name) {
         extensions.push(Extension::ServerName(ServerNameExtension::ClientHello(
             ServerNameList {
@@ -151,6 +154,8 @@ pub(crate) fn start(
         compression_methods: vec![CompressionMethod::Null],
         extensions: Some(extensions),
     };
+    cx.writer
+        .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
     cx.send(&Handshake::ClientHello(hello))?;
     Ok(ClientState::ExpectServerHello(Hello {
         client_random,
@@ -159,6 +164,7 @@ pub(crate) fn start(
         resuming: resuming.map(|v| (v, session_id)),
         offered_ticket_extension,
         offered_status_request: config.enable_ocsp_stapling,
+        offered_server_name,
     }))
 }
 

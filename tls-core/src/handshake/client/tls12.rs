@@ -506,6 +506,7 @@ fn server_hello(
         ));
     }
     cx.reader.set_version(crate::record::TLS12);
+    cx.writer.set_version(crate::record::TLS12);
     let suite = config
         .cipher_suites
         .iter()
@@ -551,7 +552,14 @@ fn server_hello(
                 }
                 cx.negotiated.alpn = Some(chosen.0.to_vec());
             }
-            Extension::ServerName(ServerNameExtension::ServerHello) => {}
+            // RFC 6066 3: an empty server_name acknowledges the one we sent; without ours it is
+            // unsolicited.
+            Extension::ServerName(ServerNameExtension::ServerHello)
+                if hello.offered_server_name => {}
+            // We offered supported_groups; some servers echo it. Nothing in TLS 1.2 gives it a
+            // meaning in a ServerHello, and RFC 5246 7.4.1.4 forbids only extensions we did not
+            // offer, so it is ignored (as BoringSSL and OpenSSL do).
+            Extension::EllipticCurves(_) => {}
             Extension::RecordSizeLimit(l) => {
                 cx.negotiated.peer_record_size_limit = Some(record_size_limit(l)?);
             }
@@ -743,11 +751,17 @@ fn server_key_exchange(
         ));
     }
     let scheme = scheme_of(signed_params.algorithm.clone());
-    if !choice.hello.offered_schemes.contains(&scheme) || !scheme_fits(scheme, choice.suite.family)
-    {
+    if !choice.hello.offered_schemes.contains(&scheme) {
         return Err(Error::PeerMisbehaved(
             PeerMisbehaved::SelectedUnofferedParameter("signature scheme"),
         ));
+    }
+    if !scheme_fits(scheme, choice.suite.family) {
+        // An ECDSA signature on an ECDHE_RSA suite, or the reverse: the certificate is not the
+        // kind the suite names (RFC 8422 5.4).
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "signature scheme does not fit the cipher suite",
+        )));
     }
     // RFC 5246 7.4.3: the signature covers client_random + server_random + params.
     let signed = ServerKeyExchangeEcDiffieHellmanSignedParams {

@@ -1,0 +1,149 @@
+//! spectls's errors as BoringSSL's error strings, which the runner looks for in the shim's
+//! stderr when a test expects a failure (so tests are judged strictly, without `-loose-errors`).
+
+use spectls::wire::AlertDescription as A;
+use spectls::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+
+/// The BoringSSL reason string (`:NAME:`) for an error.
+pub fn boringssl_reason(e: &Error) -> String {
+    let name = match e {
+        Error::Decode(d) => decode_reason(d),
+        Error::UnexpectedMessage { state, got, .. } => unexpected_reason(state, got),
+        Error::BadRecordMac => "DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
+        Error::RecordOverflow => "DATA_LENGTH_TOO_LONG",
+        Error::UnexpectedEof => "UNEXPECTED_EOF",
+        Error::AlertReceived(a) => return alert_reason(*a),
+        Error::PeerMisbehaved(p) => match p {
+            PeerMisbehaved::SelectedUnofferedParameter("cipher suite") => "WRONG_CIPHER_RETURNED",
+            PeerMisbehaved::SelectedUnofferedParameter("group") => "WRONG_CURVE",
+            PeerMisbehaved::SelectedUnofferedParameter("signature scheme") => {
+                "WRONG_SIGNATURE_TYPE"
+            }
+            PeerMisbehaved::SelectedUnofferedParameter("compression method") => {
+                "UNSUPPORTED_COMPRESSION_ALGORITHM"
+            }
+            PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol") => "INVALID_ALPN_PROTOCOL",
+            PeerMisbehaved::SelectedUnofferedParameter(_) => "WRONG_CIPHER_RETURNED",
+            PeerMisbehaved::DuplicateExtension(_) => "DUPLICATE_EXTENSION",
+            PeerMisbehaved::UnsolicitedExtension(_) => "UNEXPECTED_EXTENSION",
+            PeerMisbehaved::BadFinished => "DIGEST_CHECK_FAILED",
+            PeerMisbehaved::BadSignature => "BAD_SIGNATURE",
+            PeerMisbehaved::InvalidKeyShare => "BAD_ECPOINT",
+            PeerMisbehaved::BadRenegotiationInfo => "RENEGOTIATION_MISMATCH",
+            PeerMisbehaved::ExtendedMasterSecretMismatch => {
+                "RESUMED_EMS_SESSION_WITHOUT_EMS_EXTENSION"
+            }
+            PeerMisbehaved::RenegotiationAttempted => "NO_RENEGOTIATION",
+            PeerMisbehaved::HandshakeFragmentation => "EXCESS_HANDSHAKE_DATA",
+            PeerMisbehaved::WrongRecordVersion(v) => not_tls_reason(*v),
+            PeerMisbehaved::TooLarge(_) => "EXCESSIVE_MESSAGE_SIZE",
+            PeerMisbehaved::TooManyEmptyRecords => "TOO_MANY_EMPTY_FRAGMENTS",
+            PeerMisbehaved::TooManyWarningAlerts => "TOO_MANY_WARNING_ALERTS",
+            PeerMisbehaved::TooManyRenegotiationRequests => "NO_RENEGOTIATION",
+            PeerMisbehaved::Other("null compression not offered") => "INVALID_COMPRESSION_LIST",
+            PeerMisbehaved::Other("ec_point_formats without uncompressed") => {
+                "ERROR_PARSING_EXTENSION"
+            }
+            PeerMisbehaved::Other("signature scheme does not fit the cipher suite") => {
+                "WRONG_CERTIFICATE_TYPE"
+            }
+            PeerMisbehaved::Other("signature scheme does not match the certificate's key") => {
+                "WRONG_SIGNATURE_TYPE"
+            }
+            _ => "PEER_MISBEHAVED",
+        },
+        Error::PeerIncompatible(p) => match p {
+            PeerIncompatible::NoCipherSuiteInCommon => "NO_SHARED_CIPHER",
+            PeerIncompatible::NoGroupInCommon => "NO_SHARED_GROUP",
+            PeerIncompatible::NoSignatureSchemeInCommon => "NO_COMMON_SIGNATURE_ALGORITHMS",
+            PeerIncompatible::UnsupportedVersion => "UNSUPPORTED_PROTOCOL",
+            PeerIncompatible::NoApplicationProtocol => "NO_APPLICATION_PROTOCOL",
+            PeerIncompatible::UnrecognizedName => "UNRECOGNIZED_NAME",
+            _ => "HANDSHAKE_FAILURE_ON_CLIENT_HELLO",
+        },
+        Error::InvalidCertificate(c) => match c {
+            CertificateError::NoCertificate => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+            CertificateError::BadEncoding => "CANNOT_PARSE_LEAF_CERT",
+            _ => "CERTIFICATE_VERIFY_FAILED",
+        },
+        _ => "INTERNAL_ERROR",
+    };
+    format!(":{name}:")
+}
+
+/// A message that does not decode: where it failed says which of BoringSSL's reasons it is.
+fn decode_reason(d: &spectls::codec::DecodeError) -> &'static str {
+    let path = d.path();
+    if path.starts_with("Alert.level") && d.to_string().contains("unknown value") {
+        "UNKNOWN_ALERT_TYPE"
+    } else if path.starts_with("Alert") {
+        "BAD_ALERT"
+    } else if path.contains(".extensions[") {
+        "PARSE_TLSEXT"
+    } else {
+        "DECODE_ERROR"
+    }
+}
+
+/// A first record whose version is not {3, x}: BoringSSL names the HTTP requests among them by
+/// their second and third bytes ("GET ", "POST ", "PUT ", "HEAD ", "CONNECT ").
+fn not_tls_reason(version: u16) -> &'static str {
+    match &version.to_be_bytes() {
+        b"ET" | b"OS" | b"UT" | b"EA" => "HTTP_REQUEST",
+        b"ON" => "HTTPS_PROXY_REQUEST",
+        _ => "WRONG_VERSION_NUMBER",
+    }
+}
+
+/// Something the state machine or record layer did not expect. BoringSSL tells a record of the
+/// wrong content type (`UNEXPECTED_RECORD`: an unknown type, ChangeCipherSpec out of place, or a
+/// handshake record where ChangeCipherSpec belongs) from a handshake message of the wrong type.
+fn unexpected_reason(state: &str, got: &str) -> &'static str {
+    if got.starts_with("record of content type") {
+        "UNEXPECTED_RECORD"
+    } else if got.starts_with("ChangeCipherSpec that is not") {
+        "BAD_CHANGE_CIPHER_SPEC"
+    } else if got == "ChangeCipherSpec" || state.ends_with("ExpectChangeCipherSpec") {
+        "UNEXPECTED_RECORD"
+    } else if got == "application data" && state.ends_with("ExpectFinished") {
+        // After the peer's ChangeCipherSpec only its Finished may come.
+        "UNEXPECTED_RECORD"
+    } else if got == "application data" {
+        "APPLICATION_DATA_INSTEAD_OF_HANDSHAKE"
+    } else {
+        "UNEXPECTED_MESSAGE"
+    }
+}
+
+/// An alert the peer sent, as BoringSSL names it (`SSLV3_ALERT_*` for the SSL 3.0 ones,
+/// `TLSV1_ALERT_*` for the rest).
+fn alert_reason(a: A) -> String {
+    let (prefix, name) = match a {
+        A::CloseNotify => return ":UNEXPECTED_EOF:".into(),
+        A::UnexpectedMessage => ("SSLV3", "UNEXPECTED_MESSAGE"),
+        A::BadRecordMac => ("SSLV3", "BAD_RECORD_MAC"),
+        A::DecompressionFailure => ("SSLV3", "DECOMPRESSION_FAILURE"),
+        A::HandshakeFailure => ("SSLV3", "HANDSHAKE_FAILURE"),
+        A::BadCertificate => ("SSLV3", "BAD_CERTIFICATE"),
+        A::UnsupportedCertificate => ("SSLV3", "UNSUPPORTED_CERTIFICATE"),
+        A::CertificateRevoked => ("SSLV3", "CERTIFICATE_REVOKED"),
+        A::CertificateExpired => ("SSLV3", "CERTIFICATE_EXPIRED"),
+        A::CertificateUnknown => ("SSLV3", "CERTIFICATE_UNKNOWN"),
+        A::IllegalParameter => ("SSLV3", "ILLEGAL_PARAMETER"),
+        A::RecordOverflow => ("TLSV1", "RECORD_OVERFLOW"),
+        A::UnknownCa => ("TLSV1", "UNKNOWN_CA"),
+        A::AccessDenied => ("TLSV1", "ACCESS_DENIED"),
+        A::DecodeError => ("TLSV1", "DECODE_ERROR"),
+        A::DecryptError => ("TLSV1", "DECRYPT_ERROR"),
+        A::ProtocolVersion => ("TLSV1", "PROTOCOL_VERSION"),
+        A::InsufficientSecurity => ("TLSV1", "INSUFFICIENT_SECURITY"),
+        A::InternalError => ("TLSV1", "INTERNAL_ERROR"),
+        A::UserCanceled => ("TLSV1", "USER_CANCELLED"),
+        A::NoRenegotiation => ("TLSV1", "NO_RENEGOTIATION"),
+        A::UnsupportedExtension => ("TLSV1", "UNSUPPORTED_EXTENSION"),
+        A::UnrecognizedName => ("TLSV1", "UNRECOGNIZED_NAME"),
+        A::NoApplicationProtocol => ("TLSV1", "NO_APPLICATION_PROTOCOL"),
+        _ => return ":TLSV1_ALERT_UNKNOWN:".into(),
+    };
+    format!(":{prefix}_ALERT_{name}:")
+}

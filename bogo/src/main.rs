@@ -1,0 +1,433 @@
+//! The shim BoringSSL's TLS test runner (BoGo) starts once per test: it connects to the runner
+//! on 127.0.0.1, plays one side of one connection (and of each resumption round) with spectls,
+//! echoes what the runner sends (each byte XOR 0xff), checks the `-expect-*` flags, and exits
+//! 0 on success, 1 on failure (with BoringSSL's error string on stderr), or 89 when a test needs
+//! something it does not implement.
+//!
+//! `scripts/bogo.sh` builds the runner and runs the suite against this binary; `config.json`
+//! beside this crate lists the tests that are out of scope, each with its reason.
+#![forbid(unsafe_code)]
+
+mod errors;
+mod options;
+
+use options::{Options, Unimplemented};
+use spectls::crypto::suites::ALL_CIPHER_SUITES;
+use spectls::pki::{
+    certs_from_pem, private_key_from_pem, ClientCertVerified, ClientCertVerifier, RootCertStore,
+    ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiServerVerifier,
+};
+use spectls::pki_types::{CertificateDer, ServerName, UnixTime};
+use spectls::session::{ClientSessionMemoryCache, ServerSessionMemoryCache, Ticketer};
+use spectls::wire::{NamedCurve, SignatureScheme};
+use spectls::{
+    ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,
+};
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::ops::DerefMut;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The runner's code for "this shim does not implement what the test needs".
+const UNIMPLEMENTED: u8 = 89;
+const TLS12: u16 = 0x0303;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-is-handshaker-supported") {
+        // Split handshakes are BoringSSL's own feature.
+        println!("No");
+        return ExitCode::SUCCESS;
+    }
+    let options = match Options::parse(&args).and_then(check_scope) {
+        Ok(o) => o,
+        Err(u) => {
+            eprintln!("{u}");
+            return ExitCode::from(UNIMPLEMENTED);
+        }
+    };
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Unimplemented(u)) => {
+            eprintln!("{u}");
+            ExitCode::from(UNIMPLEMENTED)
+        }
+        Err(Failure::Tls(e)) => {
+            eprintln!("{} {e}", errors::boringssl_reason(&e));
+            ExitCode::FAILURE
+        }
+        Err(Failure::Other(why)) => {
+            eprintln!("{why}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Why a run failed.
+enum Failure {
+    Unimplemented(Unimplemented),
+    /// The connection failed: reported with BoringSSL's reason string.
+    Tls(Error),
+    /// An expectation did not hold, or the transport failed.
+    Other(String),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        match e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+            Some(tls) => Failure::Tls(tls.clone()),
+            None => Failure::Other(format!("transport: {e}")),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Tls(e)
+    }
+}
+
+/// Refuses, as unimplemented, what only another protocol version could do: spectls speaks
+/// TLS 1.2 only (TLS 1.3 is issue 13).
+fn check_scope(o: Options) -> Result<Options, Unimplemented> {
+    if o.no_tls12 || o.min_version.is_some_and(|v| v > TLS12) {
+        return Err(Unimplemented("a version other than TLS 1.2".into()));
+    }
+    if o.max_version.is_some_and(|v| v < TLS12) {
+        return Err(Unimplemented("a version below TLS 1.2".into()));
+    }
+    if o.expect_version.is_some_and(|v| v != TLS12) {
+        return Err(Unimplemented("a version other than TLS 1.2".into()));
+    }
+    Ok(o)
+}
+
+fn run(o: &Options) -> Result<(), Failure> {
+    // One config for every round: the session cache (and ticket keys) carry over, so the
+    // resumption rounds can resume.
+    if o.server {
+        let config = Arc::new(server_config(o)?);
+        for round in 0..=o.resume_count {
+            let conn = ServerConnection::new(config.clone())?;
+            exchange(o, conn, round > 0)?;
+        }
+    } else {
+        let config = Arc::new(client_config(o)?);
+        let name = match &o.host_name {
+            Some(h) => ServerName::try_from(h.clone())
+                .map_err(|_| Failure::Other(format!("bad -host-name {h}")))?,
+            None => ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
+        };
+        for round in 0..=o.resume_count {
+            let conn = ClientConnection::new(config.clone(), name.clone())?;
+            exchange(o, conn, round > 0)?;
+        }
+    }
+    Ok(())
+}
+
+fn groups(o: &Options) -> Result<Vec<NamedCurve>, Failure> {
+    o.curves
+        .iter()
+        .map(|&c| {
+            let g = NamedCurve::from_value(c);
+            if spectls::crypto::SUPPORTED_GROUPS.contains(&g) {
+                Ok(g)
+            } else {
+                Err(Failure::Unimplemented(Unimplemented(format!("group {c}"))))
+            }
+        })
+        .collect()
+}
+
+/// A key type spectls does not sign with (RSA-PSS keys, P-521, ...) makes the test unimplemented.
+fn usable_key(key: &spectls::pki_types::PrivateKeyDer<'_>) -> Result<(), Failure> {
+    spectls::pki::SigningKey::from_der(key)
+        .map(drop)
+        .map_err(|e| Failure::Unimplemented(Unimplemented(format!("key: {e}"))))
+}
+
+fn schemes(values: &[u16]) -> Vec<SignatureScheme> {
+    values
+        .iter()
+        .map(|&s| SignatureScheme::from_value(s))
+        .collect()
+}
+
+fn read_file(path: &Option<String>, what: &str) -> Result<Vec<u8>, Failure> {
+    let path = path
+        .as_ref()
+        .ok_or_else(|| Failure::Other(format!("no {what} file")))?;
+    std::fs::read(path).map_err(|e| Failure::Other(format!("{path}: {e}")))
+}
+
+fn server_config(o: &Options) -> Result<ServerConfig, Failure> {
+    let chain = certs_from_pem(&read_file(&o.cert_file, "certificate")?)?;
+    let key = private_key_from_pem(&read_file(&o.key_file, "key")?)?;
+    usable_key(&key)?;
+    let mut b = ServerConfig::builder()
+        .with_session_storage(ServerSessionMemoryCache::new(64, Duration::from_secs(3600)))
+        .with_alpn_protocols(o.select_alpn.iter().cloned().collect());
+    b = match &o.ocsp_response {
+        Some(ocsp) => b.with_single_cert_with_ocsp(chain, key, ocsp.clone())?,
+        None => b.with_single_cert(chain, key)?,
+    };
+    if !o.no_ticket {
+        b = b.with_ticketer(Ticketer::new(Duration::from_secs(3600))?);
+    }
+    if !o.curves.is_empty() {
+        b = b.with_groups(&groups(o)?);
+    }
+    if o.require_client_cert || o.verify_peer {
+        b = b.with_client_cert_verifier(Arc::new(AnyClientCert {
+            required: o.require_client_cert,
+            schemes: schemes(&o.verify_prefs),
+        }));
+    }
+    Ok(b.build()?)
+}
+
+fn client_config(o: &Options) -> Result<ClientConfig, Failure> {
+    let mut b = ClientConfig::builder()
+        .with_root_certificates(RootCertStore::empty())
+        .with_session_storage(ClientSessionMemoryCache::new(8))
+        .with_alpn_protocols(o.advertise_alpn.clone())
+        .enable_tickets(!o.no_ticket)
+        .enable_ocsp_stapling(o.enable_ocsp_stapling)
+        .with_cipher_suites(ALL_CIPHER_SUITES);
+    if !o.curves.is_empty() {
+        b = b.with_groups(&groups(o)?);
+    }
+    if let (Some(_), Some(_)) = (&o.cert_file, &o.key_file) {
+        let chain = certs_from_pem(&read_file(&o.cert_file, "certificate")?)?;
+        let key = private_key_from_pem(&read_file(&o.key_file, "key")?)?;
+        usable_key(&key)?;
+        b = b.with_client_auth_cert(chain, key)?;
+    }
+    // The runner's certificates chain to no root the shim knows, and BoringSSL's shim does not
+    // verify them unless told to: the chain is accepted, the handshake signatures are still
+    // checked with the certificate's key.
+    let b = b
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyServerCert {
+            signatures: WebPkiServerVerifier::new(Arc::new(RootCertStore::empty())),
+            schemes: schemes(&o.verify_prefs),
+        }));
+    Ok(b.build()?)
+}
+
+/// Runs one connection: handshake, expectations, then the echo until the runner closes.
+fn exchange<C>(o: &Options, conn: C, resumed_round: bool) -> Result<(), Failure>
+where
+    C: DerefMut<Target = ConnectionCommon>,
+{
+    let sock = TcpStream::connect(("127.0.0.1", o.port))
+        .map_err(|e| Failure::Other(format!("connect: {e}")))?;
+    sock.set_nodelay(true).ok();
+    let mut tls = spectls::Stream::new(conn, sock);
+    tls.handshake()?;
+    check_expectations(o, &tls.conn, resumed_round)?;
+    if o.shim_writes_first {
+        tls.write_all(b"hello")?;
+    }
+    if o.shim_shuts_down {
+        match tls.close() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && !o.check_close_notify => {
+                return Ok(())
+            }
+            other => other?,
+        }
+        // The runner answers with its own close_notify: a clean end.
+        let mut buf = [0u8; 1];
+        return match tls.read(&mut buf) {
+            Ok(0) => Ok(()),
+            Ok(_) => Err(Failure::Other(":APPLICATION_DATA_ON_SHUTDOWN:".into())),
+            // Without -check-close-notify a transport close is as good (BoringSSL's default);
+            // with it, BoringSSL's shim reports what SSL_shutdown returned.
+            // (The runner may close without reading our close_notify: a reset is an end too.)
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                if o.check_close_notify {
+                    Err(Failure::Other(
+                        "Unexpected SSL_shutdown result: -1 != 1".into(),
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    let mut buf = vec![0u8; 16384];
+    loop {
+        let n = match tls.read(&mut buf) {
+            Ok(0) => {
+                // close_notify: answer it.
+                tls.close()?;
+                return Ok(());
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !o.check_close_notify => {
+                return Ok(())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let reply: Vec<u8> = buf.iter().take(n).map(|b| b ^ 0xff).collect();
+        tls.write_all(&reply)?;
+    }
+}
+
+fn check_expectations(
+    o: &Options,
+    c: &ConnectionCommon,
+    resumed_round: bool,
+) -> Result<(), Failure> {
+    let fail = |why: String| Err(Failure::Other(why));
+    if resumed_round && !o.expect_session_miss && !c.is_resumed() {
+        return fail("session was not resumed".into());
+    }
+    if resumed_round && o.expect_session_miss && c.is_resumed() {
+        return fail("session was resumed, expected a miss".into());
+    }
+    if let Some(want) = o.expect_curve_id {
+        let got = c.negotiated_group().map(NamedCurve::value);
+        if !c.is_resumed() && got != Some(want) {
+            return fail(format!("curve {got:?}, expected {want}"));
+        }
+    }
+    if let Some(want) = o.expect_cipher {
+        let got = c.negotiated_cipher_suite().map(|s| s.value());
+        if got != Some(want) {
+            return fail(format!("cipher {got:?}, expected {want}"));
+        }
+    }
+    if let Some(want) = &o.expect_alpn {
+        if c.alpn_protocol() != Some(want.as_slice()) {
+            return fail(format!("ALPN {:?}, expected {want:?}", c.alpn_protocol()));
+        }
+    }
+    if o.expect_no_alpn && c.alpn_protocol().is_some() {
+        return fail("ALPN negotiated".into());
+    }
+    if o.expect_extended_master_secret && !c.extended_master_secret() {
+        return fail("no extended master secret".into());
+    }
+    if o.expect_secure_renegotiation && !c.secure_renegotiation() {
+        return fail("no secure renegotiation".into());
+    }
+    if o.expect_no_secure_renegotiation && c.secure_renegotiation() {
+        return fail("secure renegotiation".into());
+    }
+    if let Some(want) = o.expect_peer_signature_algorithm {
+        let got = c.negotiated_signature_scheme().map(SignatureScheme::value);
+        if !c.is_resumed() && got != Some(want) {
+            return fail(format!("peer signature algorithm {got:?}, expected {want}"));
+        }
+    }
+    if let Some(want) = &o.expect_ocsp_response {
+        if !c.is_resumed() && c.ocsp_response() != Some(want.as_slice()) {
+            return fail("OCSP response mismatch".into());
+        }
+    }
+    if o.expect_no_ocsp_response && c.ocsp_response().is_some() {
+        return fail("OCSP response present".into());
+    }
+    Ok(())
+}
+
+/// Accepts any server chain (see `client_config`); signatures are still verified.
+#[derive(Debug)]
+struct AnyServerCert {
+    signatures: WebPkiServerVerifier,
+    /// `-verify-prefs`: the schemes to offer, most preferred first (empty: spectls's default).
+    schemes: Vec<SignatureScheme>,
+}
+
+impl ServerCertVerifier for AnyServerCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<SignatureVerified, Error> {
+        self.signatures
+            .verify_tls12_signature(message, cert, scheme, signature)
+    }
+
+    fn supported_schemes(&self) -> Vec<SignatureScheme> {
+        if self.schemes.is_empty() {
+            self.signatures.supported_schemes()
+        } else {
+            self.schemes.clone()
+        }
+    }
+}
+
+/// `-verify-peer` / `-require-any-client-certificate`: asks for a client certificate and
+/// accepts any chain; the CertificateVerify signature is still verified.
+#[derive(Debug)]
+struct AnyClientCert {
+    required: bool,
+    /// `-verify-prefs` (empty: spectls's default).
+    schemes: Vec<SignatureScheme>,
+}
+
+impl ClientCertVerifier for AnyClientCert {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.required
+    }
+
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<SignatureVerified, Error> {
+        WebPkiServerVerifier::new(Arc::new(RootCertStore::empty()))
+            .verify_tls12_signature(message, cert, scheme, signature)
+    }
+
+    fn supported_schemes(&self) -> Vec<SignatureScheme> {
+        if self.schemes.is_empty() {
+            WebPkiServerVerifier::new(Arc::new(RootCertStore::empty())).supported_schemes()
+        } else {
+            self.schemes.clone()
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The runner's command line: the flags the shim understands, and `Unimplemented` for the rest
+//! (the shim then exits 89 and the runner counts the test as skipped).
+
+use std::fmt;
+
+/// Everything one run of the shim is asked to do.
+#[derive(Debug, Default)]
+pub struct Options {
+    pub port: u16,
+    pub server: bool,
+    pub key_file: Option<String>,
+    pub cert_file: Option<String>,
+    pub resume_count: usize,
+    pub min_version: Option<u16>,
+    pub max_version: Option<u16>,
+    pub no_tls12: bool,
+    pub host_name: Option<String>,
+    pub expect_server_name: Option<String>,
+    pub curves: Vec<u16>,
+    pub expect_curve_id: Option<u16>,
+    pub expect_version: Option<u16>,
+    pub expect_cipher: Option<u16>,
+    pub expect_session_miss: bool,
+    pub shim_writes_first: bool,
+    pub shim_shuts_down: bool,
+    pub check_close_notify: bool,
+    pub advertise_alpn: Vec<Vec<u8>>,
+    pub select_alpn: Option<Vec<u8>>,
+    pub expect_alpn: Option<Vec<u8>>,
+    pub expect_no_alpn: bool,
+    pub require_client_cert: bool,
+    pub verify_peer: bool,
+    pub expect_extended_master_secret: bool,
+    pub expect_secure_renegotiation: bool,
+    pub expect_no_secure_renegotiation: bool,
+    pub expect_peer_signature_algorithm: Option<u16>,
+    pub verify_prefs: Vec<u16>,
+    pub no_ticket: bool,
+    pub ocsp_response: Option<Vec<u8>>,
+    pub enable_ocsp_stapling: bool,
+    pub expect_ocsp_response: Option<Vec<u8>>,
+    pub expect_no_ocsp_response: bool,
+    pub renegotiate_refused: bool,
+}
+
+/// A flag the shim does not implement: the test is skipped (exit 89).
+#[derive(Debug)]
+pub struct Unimplemented(pub String);
+
+impl fmt::Display for Unimplemented {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unimplemented: {}", self.0)
+    }
+}
+
+/// Flags that change nothing for a blocking, one-connection-at-a-time shim: the runner's
+/// asynchronous and implicit-handshake modes exercise BoringSSL's API, not the protocol.
+const NO_EFFECT: &[&str] = &[
+    "-async",
+    "-implicit-handshake",
+    "-use-old-client-cert-callback",
+    "-decline-alpn",
+    "-forbid-renegotiation-after-handshake",
+    "-no-tls13",
+    "-no-tls11",
+    "-no-tls1",
+    "-no-ssl3",
+    "-ipv6",
+    "-handshake-twice",
+    "-enable-all-curves",
+    "-permute-extensions",
+];
+
+impl Options {
+    /// Parses the runner's flags (without the program name).
+    pub fn parse(args: &[String]) -> Result<Options, Unimplemented> {
+        let mut o = Options::default();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let mut value = || {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| Unimplemented(format!("{flag} without a value")))
+            };
+            match flag.as_str() {
+                "-port" => o.port = number(&value()?)?,
+                "-server" => o.server = true,
+                "-key-file" => o.key_file = Some(value()?),
+                "-cert-file" => o.cert_file = Some(value()?),
+                "-resume-count" => o.resume_count = number(&value()?)?,
+                "-min-version" => o.min_version = Some(number(&value()?)?),
+                "-max-version" => o.max_version = Some(number(&value()?)?),
+                "-no-tls12" => o.no_tls12 = true,
+                "-host-name" => o.host_name = Some(value()?),
+                "-expect-server-name" => o.expect_server_name = Some(value()?),
+                "-curves" => o.curves.push(number(&value()?)?),
+                "-expect-curve-id" => o.expect_curve_id = Some(number(&value()?)?),
+                "-expect-version" => o.expect_version = Some(number(&value()?)?),
+                "-expect-cipher-aes" | "-expect-cipher-no-aes" | "-expect-cipher" => {
+                    o.expect_cipher = Some(number(&value()?)?)
+                }
+                "-expect-session-miss" => o.expect_session_miss = true,
+                "-shim-writes-first" => o.shim_writes_first = true,
+                "-shim-shuts-down" => o.shim_shuts_down = true,
+                "-check-close-notify" => o.check_close_notify = true,
+                "-advertise-alpn" => o.advertise_alpn = alpn_list(value()?.as_bytes())?,
+                "-select-alpn" => o.select_alpn = Some(value()?.into_bytes()),
+                "-expect-alpn" => o.expect_alpn = Some(value()?.into_bytes()),
+                "-expect-no-alpn" => o.expect_no_alpn = true,
+                "-require-any-client-certificate" => o.require_client_cert = true,
+                "-verify-peer" => o.verify_peer = true,
+                "-expect-extended-master-secret" => o.expect_extended_master_secret = true,
+                "-expect-secure-renegotiation" => o.expect_secure_renegotiation = true,
+                "-expect-no-secure-renegotiation" => o.expect_no_secure_renegotiation = true,
+                "-expect-peer-signature-algorithm" => {
+                    o.expect_peer_signature_algorithm = Some(number(&value()?)?)
+                }
+                "-verify-prefs" => o.verify_prefs.push(number(&value()?)?),
+                "-no-ticket" => o.no_ticket = true,
+                "-ocsp-response" => o.ocsp_response = Some(base64(&value()?)?),
+                "-enable-ocsp-stapling" => o.enable_ocsp_stapling = true,
+                "-expect-ocsp-response" => o.expect_ocsp_response = Some(base64(&value()?)?),
+                "-expect-no-ocsp-response" => o.expect_no_ocsp_response = true,
+                // Renegotiation is refused (RFC 5746 4.2, 4.4): what BoringSSL calls "never".
+                "-renegotiate-never" => o.renegotiate_refused = true,
+                f if NO_EFFECT.contains(&f) => {}
+                other => return Err(Unimplemented(other.to_string())),
+            }
+        }
+        Ok(o)
+    }
+}
+
+fn number<T: std::str::FromStr>(s: &str) -> Result<T, Unimplemented> {
+    s.parse()
+        .map_err(|_| Unimplemented(format!("not a number: {s}")))
+}
+
+/// `-advertise-alpn`: protocols in wire format, each behind its one-byte length.
+fn alpn_list(mut wire: &[u8]) -> Result<Vec<Vec<u8>>, Unimplemented> {
+    let mut out = Vec::new();
+    while let Some((&len, rest)) = wire.split_first() {
+        let len = usize::from(len);
+        if rest.len() < len {
+            return Err(Unimplemented("malformed -advertise-alpn".into()));
+        }
+        let (name, rest) = rest.split_at(len);
+        out.push(name.to_vec());
+        wire = rest;
+    }
+    Ok(out)
+}
+
+/// Standard base64 with padding, as the runner encodes binary flag values.
+fn base64(s: &str) -> Result<Vec<u8>, Unimplemented> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a == c)
+            .ok_or_else(|| Unimplemented(format!("not base64: {s}")))?;
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_padded_input() {
+        assert_eq!(base64("AQID").unwrap(), [1, 2, 3]);
+        assert_eq!(base64("AQI=").unwrap(), [1, 2]);
+        assert_eq!(base64("AQ==").unwrap(), [1]);
+        assert!(base64("A*").is_err());
+    }
+
+    #[test]
+    fn alpn_wire_list() {
+        assert_eq!(
+            alpn_list(b"\x03foo\x02h2").unwrap(),
+            [b"foo".to_vec(), b"h2".to_vec()]
+        );
+        assert!(alpn_list(b"\x05ab").is_err());
+    }
+
+    #[test]
+    fn unknown_flags_are_unimplemented() {
+        let args: Vec<String> = ["-port", "1", "-dtls"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(matches!(Options::parse(&args), Err(Unimplemented(f)) if f == "-dtls"));
+        let args: Vec<String> = ["-port", "7", "-server", "-async"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let o = Options::parse(&args).unwrap();
+        assert_eq!((o.port, o.server), (7, true));
+    }
+}
