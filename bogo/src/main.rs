@@ -43,17 +43,11 @@ fn main() -> ExitCode {
     }
     let options = match Options::parse(&args).and_then(check_scope) {
         Ok(o) => o,
-        Err(u) => {
-            eprintln!("{u}");
-            return ExitCode::from(UNIMPLEMENTED);
-        }
+        Err(u) => return unimplemented(&u),
     };
     match run(&options) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Unimplemented(u)) => {
-            eprintln!("{u}");
-            ExitCode::from(UNIMPLEMENTED)
-        }
+        Err(Failure::Unimplemented(u)) => unimplemented(&u),
         Err(Failure::Tls(e)) => {
             eprintln!("{} {e}", errors::boringssl_reason(&e));
             ExitCode::FAILURE
@@ -63,6 +57,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Exit 89. The runner does not show why; with `BOGO_UNIMPLEMENTED_LOG` set (scripts/bogo.sh sets
+/// it) the reason is appended to that file, to count what the skipped tests need.
+fn unimplemented(u: &Unimplemented) -> ExitCode {
+    eprintln!("{u}");
+    if let Some(path) = std::env::var_os("BOGO_UNIMPLEMENTED_LOG") {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{}", u.0);
+        }
+    }
+    ExitCode::from(UNIMPLEMENTED)
 }
 
 /// Why a run failed.
