@@ -25,8 +25,9 @@ use spectls::internal::tables::{client_transitions, server_transitions, InputKin
 use spectls::wire::{
     Alert, AlertDescription as A, AlertLevel, ContentType, Handshake, HandshakeType, HelloRequest,
 };
-use spectls::{Error, PeerMisbehaved};
+use spectls::{Error, PeerMisbehaved, ServerConnection};
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 // ==========================================================================================
 // Unexpected messages, every state of both machines
@@ -350,4 +351,35 @@ fn warning_alerts_do_not_end_the_handshake() {
     feed(&mut s, &warning).expect("warning ignored by the server");
     feed(&mut c, &warning).expect("warning ignored by the client");
     handshake(&mut c, &mut s).expect("handshake completes");
+}
+
+#[test]
+fn handshake_data_sent_past_our_answer_is_refused() {
+    // Found by BoGo (PartialClientKeyExchangeWithClientHello): the ClientHello's record also
+    // holds the first byte of a ClientKeyExchange, sent before the client could have seen our
+    // flight. The flights of RFC 5246 7.3 alternate: unexpected_message.
+    let mut s = ServerConnection::new(Arc::new(server_config(false))).unwrap();
+    let mut record = client_hello_message();
+    record.push(HandshakeType::ClientKeyExchange.value());
+    let got = feed(&mut s, &frame(ContentType::Handshake, &record));
+    check_error(
+        &mut s,
+        got,
+        &Error::PeerMisbehaved(PeerMisbehaved::HandshakeFragmentation),
+        A::UnexpectedMessage,
+    );
+    let out = drain(&mut s);
+    assert_eq!(
+        types_of(&split_records(&out)).last(),
+        Some(&ContentType::Alert),
+        "our flight, then the alert"
+    );
+    // Control: the ClientHello alone is answered.
+    let mut s = ServerConnection::new(Arc::new(server_config(false))).unwrap();
+    feed(
+        &mut s,
+        &frame(ContentType::Handshake, &client_hello_message()),
+    )
+    .expect("ClientHello");
+    assert!(s.wants_write());
 }

@@ -121,6 +121,8 @@ impl Options {
                 "-enable-ocsp-stapling" => o.enable_ocsp_stapling = true,
                 "-expect-ocsp-response" => o.expect_ocsp_response = Some(base64(&value()?)?),
                 "-expect-no-ocsp-response" => o.expect_no_ocsp_response = true,
+                // Holds by construction: TLS 1.2 has no HelloRetryRequest.
+                "-expect-no-hrr" => {}
                 // Renegotiation is refused (RFC 5746 4.2, 4.4): what BoringSSL calls "never".
                 "-renegotiate-never" => o.renegotiate_refused = true,
                 f if NO_EFFECT.contains(&f) => {}

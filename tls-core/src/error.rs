@@ -71,7 +71,9 @@ pub enum PeerMisbehaved {
     ExtendedMasterSecretMismatch,
     /// A renegotiation was attempted; spectls refuses them.
     RenegotiationAttempted,
-    /// Handshake data interleaved with another content type, or left over at a key change.
+    /// Handshake data interleaved with another content type, left over at a key change, or
+    /// still in hand when we answered the peer's flight (it was sent before the peer could have
+    /// seen our answer).
     HandshakeFragmentation,
     /// A record sequence number would wrap.
     SequenceExhausted,

@@ -418,6 +418,7 @@ impl ConnectionCommon {
                             ));
                         }
                     }
+                    let (answered_from, negotiating) = (self.tx.len(), !self.handshake_done);
                     let joiner = std::mem::replace(&mut self.joiner, HandshakeJoiner::new(0));
                     let bytes = joiner.bytes().get(..n).unwrap_or_default();
                     let result = Handshake::from_bytes(
@@ -430,6 +431,14 @@ impl ConnectionCommon {
                     self.joiner = joiner;
                     self.joiner.consume(n);
                     result?;
+                    // The handshake's flights alternate (RFC 5246 7.3): once we answered, more
+                    // of the peer's handshake already in hand was sent before it could have
+                    // seen our answer.
+                    if negotiating && self.tx.len() > answered_from && !self.joiner.is_empty() {
+                        return Err(Error::PeerMisbehaved(
+                            PeerMisbehaved::HandshakeFragmentation,
+                        ));
+                    }
                 }
                 Ok(false)
             }
