@@ -627,6 +627,23 @@ fn eight_renegotiation_requests_in_a_row_are_refused_the_ninth_is_unexpected_mes
 }
 
 #[test]
+fn a_renegotiation_request_after_our_close_notify_ends_the_connection() {
+    // Found by BoGo (Shutdown-Shim-HelloRequest-Reject): once our close_notify is out, nothing
+    // more may be written (RFC 5246 7.2.1), so a HelloRequest cannot be refused in words.
+    let hello_request = Handshake::HelloRequest(spectls::wire::HelloRequest {}).to_vec();
+    let mut k = Keyed::new();
+    k.c.send_close_notify();
+    drain(&mut k.c);
+    let input = k.seal(ContentType::Handshake, &hello_request);
+    let got = feed(&mut k.c, &input);
+    assert_eq!(
+        got.unwrap_err(),
+        Error::PeerMisbehaved(PeerMisbehaved::RenegotiationAttempted)
+    );
+    assert!(drain(&mut k.c).is_empty(), "nothing after close_notify");
+}
+
+#[test]
 fn close_notify_after_four_warnings_is_a_clean_close() {
     let mut k = Keyed::new();
     let mut input = k.warnings(4);

@@ -19,7 +19,7 @@ use spectls::pki::{
 };
 use spectls::pki_types::{CertificateDer, ServerName, UnixTime};
 use spectls::session::{ClientSessionMemoryCache, ServerSessionMemoryCache, Ticketer};
-use spectls::wire::{NamedCurve, SignatureScheme};
+use spectls::wire::{AlertDescription, NamedCurve, SignatureScheme};
 use spectls::{
     ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConfig, ServerConnection,
 };
@@ -237,7 +237,17 @@ where
         .map_err(|e| Failure::Other(format!("connect: {e}")))?;
     sock.set_nodelay(true).ok();
     let mut tls = spectls::Stream::new(conn, sock);
-    tls.handshake()?;
+    if let Err(e) = tls.handshake() {
+        return Err(match Failure::from(e) {
+            // BoringSSL names a handshake_failure that answers the ClientHello itself.
+            Failure::Tls(Error::AlertReceived(AlertDescription::HandshakeFailure))
+                if !o.server && tls.conn.negotiated_cipher_suite().is_none() =>
+            {
+                Failure::Other(":HANDSHAKE_FAILURE_ON_CLIENT_HELLO:".into())
+            }
+            other => other,
+        });
+    }
     check_expectations(o, &tls.conn, resumed_round)?;
     if o.shim_writes_first {
         tls.write_all(b"hello")?;

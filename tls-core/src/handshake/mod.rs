@@ -14,7 +14,7 @@ use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::crypto::prf::KeyBlock;
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::record::{RecordReader, RecordWriter};
 use crate::wire::{
     Alert, AlertDescription, AlertLevel, ChangeCipherSpec, ChangeCipherSpecType, ContentType,
@@ -191,6 +191,13 @@ pub(crate) fn refuse_renegotiation<M: Machine>(
     _input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<M, Error> {
+    if cx.writer.is_closed() {
+        // After our close_notify nothing more may be written (RFC 5246 7.2.1), so the request
+        // cannot be refused in words: it ends the connection (BoringSSL's NO_RENEGOTIATION).
+        return Err(Error::PeerMisbehaved(
+            PeerMisbehaved::RenegotiationAttempted,
+        ));
+    }
     cx.send_warning(AlertDescription::NoRenegotiation)?;
     Ok(state)
 }

@@ -79,6 +79,11 @@ impl RecordWriter {
         }
     }
 
+    /// close_notify went out: nothing more may be written.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     /// The version plaintext records carry from now on.
     pub(crate) fn set_version(&mut self, version: ProtocolVersion) {
         self.version = version;
