@@ -193,7 +193,7 @@ fn server_config(o: &Options) -> Result<ServerConfig, Failure> {
     if o.require_client_cert || o.verify_peer {
         b = b.with_client_cert_verifier(Arc::new(AnyClientCert {
             required: o.require_client_cert,
-            schemes: schemes(&o.verify_prefs),
+            signatures: Signatures::new(&o.verify_prefs),
         }));
     }
     Ok(b.build()?)
@@ -221,10 +221,9 @@ fn client_config(o: &Options) -> Result<ClientConfig, Failure> {
     // checked with the certificate's key.
     let b = b
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyServerCert {
-            signatures: WebPkiServerVerifier::new(Arc::new(RootCertStore::empty())),
-            schemes: schemes(&o.verify_prefs),
-        }));
+        .with_custom_certificate_verifier(Arc::new(AnyServerCert(Signatures::new(
+            &o.verify_prefs,
+        ))));
     Ok(b.build()?)
 }
 
@@ -361,13 +360,45 @@ fn check_expectations(
     Ok(())
 }
 
-/// Accepts any server chain (see `client_config`); signatures are still verified.
+/// The handshake signatures both verifiers still check, with the certificate's key (no chain).
 #[derive(Debug)]
-struct AnyServerCert {
-    signatures: WebPkiServerVerifier,
+struct Signatures {
+    webpki: WebPkiServerVerifier,
     /// `-verify-prefs`: the schemes to offer, most preferred first (empty: spectls's default).
     schemes: Vec<SignatureScheme>,
 }
+
+impl Signatures {
+    fn new(prefs: &[u16]) -> Self {
+        Signatures {
+            webpki: WebPkiServerVerifier::new(Arc::new(RootCertStore::empty())),
+            schemes: schemes(prefs),
+        }
+    }
+
+    fn verify(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<SignatureVerified, Error> {
+        self.webpki
+            .verify_tls12_signature(message, cert, scheme, signature)
+    }
+
+    fn supported(&self) -> Vec<SignatureScheme> {
+        if self.schemes.is_empty() {
+            self.webpki.supported_schemes()
+        } else {
+            self.schemes.clone()
+        }
+    }
+}
+
+/// Accepts any server chain (see `client_config`); signatures are still verified.
+#[derive(Debug)]
+struct AnyServerCert(Signatures);
 
 impl ServerCertVerifier for AnyServerCert {
     fn verify_server_cert(
@@ -388,16 +419,11 @@ impl ServerCertVerifier for AnyServerCert {
         scheme: SignatureScheme,
         signature: &[u8],
     ) -> Result<SignatureVerified, Error> {
-        self.signatures
-            .verify_tls12_signature(message, cert, scheme, signature)
+        self.0.verify(message, cert, scheme, signature)
     }
 
     fn supported_schemes(&self) -> Vec<SignatureScheme> {
-        if self.schemes.is_empty() {
-            self.signatures.supported_schemes()
-        } else {
-            self.schemes.clone()
-        }
+        self.0.supported()
     }
 }
 
@@ -406,8 +432,7 @@ impl ServerCertVerifier for AnyServerCert {
 #[derive(Debug)]
 struct AnyClientCert {
     required: bool,
-    /// `-verify-prefs` (empty: spectls's default).
-    schemes: Vec<SignatureScheme>,
+    signatures: Signatures,
 }
 
 impl ClientCertVerifier for AnyClientCert {
@@ -439,15 +464,10 @@ impl ClientCertVerifier for AnyClientCert {
         scheme: SignatureScheme,
         signature: &[u8],
     ) -> Result<SignatureVerified, Error> {
-        WebPkiServerVerifier::new(Arc::new(RootCertStore::empty()))
-            .verify_tls12_signature(message, cert, scheme, signature)
+        self.signatures.verify(message, cert, scheme, signature)
     }
 
     fn supported_schemes(&self) -> Vec<SignatureScheme> {
-        if self.schemes.is_empty() {
-            WebPkiServerVerifier::new(Arc::new(RootCertStore::empty())).supported_schemes()
-        } else {
-            self.schemes.clone()
-        }
+        self.signatures.supported()
     }
 }
