@@ -752,10 +752,11 @@ fn rewrite_client_hello(
 #[test]
 fn server_key_exchange_with_unoffered_group_or_scheme_is_illegal_parameter() {
     // An attacker adds secp256r1 to an X25519-only client's groups; the server (preferring
-    // secp256r1) signs genuine parameters for a group the client never offered.
+    // secp256r1) signs genuine parameters for a group the client never offered. (An RSA server:
+    // an ECDSA P-256 certificate would already be refused, its curve not offered.)
     let (mut c, mut s) = pair(
         client_with(|b| b.with_groups(&[NamedCurve::X25519])),
-        ecdsa_server_with(|b| b.with_groups(&[NamedCurve::Secp256r1, NamedCurve::X25519])),
+        server_config_with_groups(true, &[NamedCurve::Secp256r1, NamedCurve::X25519]),
     );
     let hello = rewrite_client_hello(&mut c, |ch| {
         for e in ch.extensions.as_mut().unwrap() {
@@ -815,12 +816,12 @@ fn server_key_exchange_with_unoffered_group_or_scheme_is_illegal_parameter() {
         .to_vec();
         msgs[i] = rewritten;
     });
-    // Offered (the client takes RSA schemes too), but not for this suite.
+    // Offered (the client takes RSA schemes too), but not one the ECDSA certificate makes.
     let out = failed_in_clear(
         &mut c,
         got,
         Error::PeerMisbehaved(PeerMisbehaved::Other(
-            "signature scheme does not fit the cipher suite",
+            "signature scheme does not match the certificate's key",
         )),
         A::IllegalParameter,
     );
@@ -914,4 +915,31 @@ fn a_first_record_that_is_not_tls_is_a_wrong_version() {
         },
         A::UnexpectedMessage,
     );
+}
+
+#[test]
+fn an_ecdsa_certificate_on_a_curve_not_offered_is_refused() {
+    // Found by BoGo (CheckLeafCurve). RFC 8422 5.3: the server's ECDSA key must be on a curve
+    // the client offered; this client offers X25519 and P-384, the certificate is P-256.
+    let (mut c, mut s) = pair(
+        client_with(|b| b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp384r1])),
+        server_config(false),
+    );
+    let hello = rewrite_client_hello(&mut c, |ch| {
+        for e in ch.extensions.as_mut().unwrap() {
+            if let Extension::EllipticCurves(g) = e {
+                // As a server that ignored the rule would see it.
+                g.named_curve_list = vec![NamedCurve::X25519, NamedCurve::Secp256r1];
+            }
+        }
+    });
+    feed(&mut s, &hello).expect("ClientHello");
+    let got = feed(&mut c, &drain(&mut s));
+    let out = failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::Other("certificate curve not offered")),
+        A::IllegalParameter,
+    );
+    receives_alert(&mut s, &out, A::IllegalParameter);
 }

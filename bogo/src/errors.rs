@@ -44,9 +44,10 @@ pub fn boringssl_reason(e: &Error) -> String {
             PeerMisbehaved::Other("ec_point_formats without uncompressed") => {
                 "ERROR_PARSING_EXTENSION"
             }
-            PeerMisbehaved::Other("signature scheme does not fit the cipher suite") => {
+            PeerMisbehaved::Other("certificate key does not fit the cipher suite") => {
                 "WRONG_CERTIFICATE_TYPE"
             }
+            PeerMisbehaved::Other("certificate curve not offered") => "BAD_ECC_CERT",
             PeerMisbehaved::Other("signature scheme does not match the certificate's key") => {
                 "WRONG_SIGNATURE_TYPE"
             }

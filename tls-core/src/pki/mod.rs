@@ -11,6 +11,7 @@
 //! active attacker while still looking encrypted. spectls ships no such "accept anything"
 //! verifier; if a tool needs one, it has to write it and own the consequences.
 
+pub(crate) mod key;
 pub(crate) mod pem;
 pub(crate) mod resolve;
 pub(crate) mod roots;

@@ -32,11 +32,12 @@ use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
     check_chain_len, check_duplicates, check_initial_renegotiation_info, check_point_formats,
-    random_bytes, record_size_limit, scheme_fits, verify_equal,
+    random_bytes, record_size_limit, verify_equal,
 };
 use crate::handshake::table::{state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, Context, Input, InputKind, WriteKeys};
 use crate::handshake::{ignore, refuse_renegotiation};
+use crate::pki::key::CertifiedKeyKind;
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ServerCertVerified, SignatureVerified};
 use crate::session::{self, ClientSessionValue, Session};
@@ -131,11 +132,14 @@ pub(crate) struct ServerChoice {
 pub(crate) struct UnverifiedChain {
     end_entity: CertificateDer<'static>,
     intermediates: Vec<CertificateDer<'static>>,
+    /// The leaf's key, already checked against the suite and the offered curves.
+    key: CertifiedKeyKind,
 }
 
 /// A verified chain: the certificate the server's signature must verify under.
 pub(crate) struct VerifiedChain {
     end_entity: CertificateDer<'static>,
+    key: CertifiedKeyKind,
     _verified: ServerCertVerified,
 }
 
@@ -690,9 +694,24 @@ fn certificate(
     let end_entity = certs
         .next()
         .ok_or(Error::InvalidCertificate(CertificateError::NoCertificate))?;
+    let key = CertifiedKeyKind::of(&end_entity)?;
+    // RFC 5246 7.4.2: the certificate's key must be the kind the suite names (RSA for
+    // ECDHE_RSA, ECDSA or EdDSA for ECDHE_ECDSA), and RFC 8422 5.3: an ECDSA key on a curve
+    // we offered.
+    if key.family() != Some(choice.suite.family) {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "certificate key does not fit the cipher suite",
+        )));
+    }
+    if key.curve().is_some_and(|c| !config.groups.contains(&c)) {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "certificate curve not offered",
+        )));
+    }
     let chain = UnverifiedChain {
         end_entity,
         intermediates: certs.collect(),
+        key,
     };
     if cx.negotiated.ocsp_requested {
         // Verified once we know whether a response is stapled.
@@ -722,6 +741,7 @@ fn verify_chain(
         .collect();
     Ok(VerifiedChain {
         end_entity: chain.end_entity,
+        key: chain.key,
         _verified: verified,
     })
 }
@@ -756,11 +776,11 @@ fn server_key_exchange(
             PeerMisbehaved::SelectedUnofferedParameter("signature scheme"),
         ));
     }
-    if !scheme_fits(scheme, choice.suite.family) {
-        // An ECDSA signature on an ECDHE_RSA suite, or the reverse: the certificate is not the
-        // kind the suite names (RFC 8422 5.4).
+    if !chain.key.signs_with(scheme) {
+        // An RSA scheme for an ECDSA certificate, or the reverse (its kind already fits the
+        // suite).
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-            "signature scheme does not fit the cipher suite",
+            "signature scheme does not match the certificate's key",
         )));
     }
     // RFC 5246 7.4.3: the signature covers client_random + server_random + params.
