@@ -320,12 +320,6 @@ fn check_expectations(
             return fail(format!("curve {got:?}, expected {want}"));
         }
     }
-    if let Some(want) = o.expect_cipher {
-        let got = c.negotiated_cipher_suite().map(|s| s.value());
-        if got != Some(want) {
-            return fail(format!("cipher {got:?}, expected {want}"));
-        }
-    }
     if let Some(want) = &o.expect_alpn {
         if c.alpn_protocol() != Some(want.as_slice()) {
             return fail(format!("ALPN {:?}, expected {want:?}", c.alpn_protocol()));

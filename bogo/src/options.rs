@@ -19,7 +19,6 @@ pub struct Options {
     pub curves: Vec<u16>,
     pub expect_curve_id: Option<u16>,
     pub expect_version: Option<u16>,
-    pub expect_cipher: Option<u16>,
     pub expect_session_miss: bool,
     pub shim_writes_first: bool,
     pub shim_shuts_down: bool,
@@ -96,9 +95,6 @@ impl Options {
                 "-curves" => o.curves.push(number(&value()?)?),
                 "-expect-curve-id" => o.expect_curve_id = Some(number(&value()?)?),
                 "-expect-version" => o.expect_version = Some(number(&value()?)?),
-                "-expect-cipher-aes" | "-expect-cipher-no-aes" | "-expect-cipher" => {
-                    o.expect_cipher = Some(number(&value()?)?)
-                }
                 "-expect-session-miss" => o.expect_session_miss = true,
                 "-shim-writes-first" => o.shim_writes_first = true,
                 "-shim-shuts-down" => o.shim_shuts_down = true,
