@@ -5,6 +5,7 @@
 
 use crate::crypto::suites::SignatureFamily;
 use crate::error::{CertificateError, Error};
+use crate::handshake::negotiation::scheme_fits;
 use crate::wire::{NamedCurve, SignatureScheme};
 use pki_types::CertificateDer;
 
@@ -76,22 +77,12 @@ impl CertifiedKeyKind {
     /// Whether this key makes signatures of `scheme`. In TLS 1.2 an ECDSA scheme names the hash
     /// only, so any ECDSA key fits any ECDSA scheme.
     pub(crate) fn signs_with(self, scheme: SignatureScheme) -> bool {
-        use SignatureScheme as S;
         match self {
-            CertifiedKeyKind::Rsa => matches!(
-                scheme,
-                S::RsaPkcs1Sha256
-                    | S::RsaPkcs1Sha384
-                    | S::RsaPkcs1Sha512
-                    | S::RsaPssRsaeSha256
-                    | S::RsaPssRsaeSha384
-                    | S::RsaPssRsaeSha512
-            ),
-            CertifiedKeyKind::EcdsaP256 | CertifiedKeyKind::EcdsaP384 => matches!(
-                scheme,
-                S::EcdsaSecp256r1Sha256 | S::EcdsaSecp384r1Sha384 | S::EcdsaSecp521r1Sha512
-            ),
-            CertifiedKeyKind::Ed25519 => scheme == S::Ed25519,
+            CertifiedKeyKind::Rsa => scheme_fits(scheme, SignatureFamily::Rsa),
+            CertifiedKeyKind::EcdsaP256 | CertifiedKeyKind::EcdsaP384 => {
+                scheme != SignatureScheme::Ed25519 && scheme_fits(scheme, SignatureFamily::Ecdsa)
+            }
+            CertifiedKeyKind::Ed25519 => scheme == SignatureScheme::Ed25519,
             CertifiedKeyKind::Other => false,
         }
     }
