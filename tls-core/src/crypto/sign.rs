@@ -75,21 +75,21 @@ static RSA_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RsaPkcs1Sha512,
 ];
 
-// PKCS#8 `version` and `privateKeyAlgorithm` for an EC key (RFC 5915 section 2 / RFC 5480):
-// INTEGER 0, SEQUENCE { id-ecPublicKey, namedCurve }. Prepended to a SEC1 key so that ring,
-// which only reads PKCS#8, does all the parsing.
-const PKCS8_PREFIX_P256: &[u8] = &[
-    0x02, 0x01, 0x00, // version 0
+// The DER AlgorithmIdentifier of an ECDSA key on each curve (RFC 5480 2.1.1):
+// SEQUENCE { id-ecPublicKey, namedCurve }. A SEC1 key gets it as its PKCS#8 header, so that ring,
+// which only reads PKCS#8, does all the parsing; `pki::key` finds a certificate's curve by it.
+pub(crate) const ALG_ID_ECDSA_P256: &[u8] = &[
     0x30, 0x13, // AlgorithmIdentifier
     0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, // id-ecPublicKey
     0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, // prime256v1
 ];
-const PKCS8_PREFIX_P384: &[u8] = &[
-    0x02, 0x01, 0x00, // version 0
+pub(crate) const ALG_ID_ECDSA_P384: &[u8] = &[
     0x30, 0x10, // AlgorithmIdentifier
     0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, // id-ecPublicKey
     0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, // secp384r1
 ];
+/// PKCS#8 `version` 0 (RFC 5208 5), before the AlgorithmIdentifier.
+const PKCS8_VERSION: &[u8] = &[0x02, 0x01, 0x00];
 
 /// A private key spectls can sign handshake messages with: ECDSA P-256 or P-384, Ed25519, or
 /// RSA (2048 to 8192 bits, as ring allows).
@@ -155,19 +155,19 @@ impl SigningKey {
         let rng = SystemRandom::new();
         // The curve is fixed by the PKCS#8 header we add; ring rejects a scalar of the wrong
         // length or a SEC1 `parameters` field naming another curve.
-        let as_pkcs8 = |prefix: &[u8]| {
-            let mut body = prefix.to_vec();
+        let as_pkcs8 = |algorithm: &[u8]| {
+            let mut body = [PKCS8_VERSION, algorithm].concat();
             body.extend(der_wrap(0x04, der)?);
             der_wrap(0x30, &body)
         };
-        if let Some(p8) = as_pkcs8(PKCS8_PREFIX_P256) {
+        if let Some(p8) = as_pkcs8(ALG_ID_ECDSA_P256) {
             if let Ok(pair) =
                 EcdsaKeyPair::from_pkcs8(&ring_sig::ECDSA_P256_SHA256_ASN1_SIGNING, &p8, &rng)
             {
                 return Ok(ecdsa_p256(pair));
             }
         }
-        if let Some(p8) = as_pkcs8(PKCS8_PREFIX_P384) {
+        if let Some(p8) = as_pkcs8(ALG_ID_ECDSA_P384) {
             if let Ok(pair) =
                 EcdsaKeyPair::from_pkcs8(&ring_sig::ECDSA_P384_SHA384_ASN1_SIGNING, &p8, &rng)
             {

@@ -3,6 +3,7 @@
 //! and the signature scheme the peer signs with. webpki parses the certificate; only the
 //! AlgorithmIdentifier at the front of the SPKI is matched here.
 
+use crate::crypto::sign::{ALG_ID_ECDSA_P256, ALG_ID_ECDSA_P384};
 use crate::crypto::suites::SignatureFamily;
 use crate::error::{CertificateError, Error};
 use crate::handshake::negotiation::scheme_fits;
@@ -21,18 +22,10 @@ pub(crate) enum CertifiedKeyKind {
     Other,
 }
 
-// The DER of each AlgorithmIdentifier (RFC 5280 4.1.2.7; RFC 5480 2.1.1 for ECDSA curves,
-// RFC 8410 3 for Ed25519, RFC 8017 A.1 for RSA).
+// The DER of each AlgorithmIdentifier (RFC 5280 4.1.2.7; RFC 8017 A.1 for RSA, RFC 8410 3 for
+// Ed25519; the ECDSA ones, RFC 5480 2.1.1, are shared with the signing keys' PKCS#8 headers).
 const RSA: &[u8] = &[
     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-];
-const ECDSA_P256: &[u8] = &[
-    0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
-    0xce, 0x3d, 0x03, 0x01, 0x07,
-];
-const ECDSA_P384: &[u8] = &[
-    0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04,
-    0x00, 0x22,
 ];
 const ED25519: &[u8] = &[0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
 
@@ -45,8 +38,8 @@ impl CertifiedKeyKind {
         let algorithm = sequence_contents(spki.as_ref()).unwrap_or_default();
         Ok([
             (RSA, CertifiedKeyKind::Rsa),
-            (ECDSA_P256, CertifiedKeyKind::EcdsaP256),
-            (ECDSA_P384, CertifiedKeyKind::EcdsaP384),
+            (ALG_ID_ECDSA_P256, CertifiedKeyKind::EcdsaP256),
+            (ALG_ID_ECDSA_P384, CertifiedKeyKind::EcdsaP384),
             (ED25519, CertifiedKeyKind::Ed25519),
         ]
         .into_iter()
