@@ -1,7 +1,7 @@
 //! Verifying a client certificate: the trait a server asks, the webpki implementation and
 //! its builder, and the policy that never asks.
 
-use super::{cert_error, verify_signature, ClientCertVerified, SignatureVerified, CHAIN_ALGS};
+use super::{verify_chain, verify_signature, ClientCertVerified, SignatureVerified};
 use crate::error::Error;
 use crate::pki::roots::RootCertStore;
 use crate::wire::SignatureScheme;
@@ -131,17 +131,13 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        let cert = webpki::EndEntityCert::try_from(end_entity).map_err(cert_error)?;
-        cert.verify_for_usage(
-            CHAIN_ALGS,
-            self.roots.roots(),
+        verify_chain(
+            end_entity,
             intermediates,
+            &self.roots,
             now,
             webpki::KeyUsage::client_auth(),
-            None,
-            None,
-        )
-        .map_err(cert_error)?;
+        )?;
         Ok(ClientCertVerified::assertion())
     }
 

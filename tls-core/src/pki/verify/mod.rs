@@ -16,8 +16,9 @@ pub use client::{ClientCertVerifier, ClientVerifierBuilder, NoClientAuth, WebPki
 pub use server::{ServerCertVerifier, WebPkiServerVerifier};
 
 use crate::error::{CertificateError, Error, PeerMisbehaved};
+use crate::pki::roots::RootCertStore;
 use crate::wire::SignatureScheme;
-use pki_types::{CertificateDer, SignatureVerificationAlgorithm};
+use pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
 use webpki::ring as algs;
 
 /// Proof that a [`ServerCertVerifier`] accepted the server's certificate chain for the server
@@ -165,6 +166,30 @@ pub(crate) fn verify_signature(
     Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
         "signature scheme does not match the certificate's key",
     )))
+}
+
+/// Builds a chain from `end_entity` through `intermediates` to one of `roots`, valid at `now` and
+/// for `usage` (serverAuth or clientAuth): the check both webpki verifiers make. Returns the
+/// parsed certificate for further checks (the server's name).
+fn verify_chain<'c>(
+    end_entity: &'c CertificateDer<'c>,
+    intermediates: &[CertificateDer<'_>],
+    roots: &RootCertStore,
+    now: UnixTime,
+    usage: webpki::KeyUsage,
+) -> Result<webpki::EndEntityCert<'c>, Error> {
+    let cert = webpki::EndEntityCert::try_from(end_entity).map_err(cert_error)?;
+    cert.verify_for_usage(
+        CHAIN_ALGS,
+        roots.roots(),
+        intermediates,
+        now,
+        usage,
+        None,
+        None,
+    )
+    .map_err(cert_error)?;
+    Ok(cert)
 }
 
 /// Maps webpki's reasons to ours (each carries the alert RFC 5246 section 7.2 names).

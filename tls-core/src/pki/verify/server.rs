@@ -1,6 +1,6 @@
 //! Verifying the server: the trait a client asks, and the webpki implementation.
 
-use super::{cert_error, verify_signature, ServerCertVerified, SignatureVerified, CHAIN_ALGS};
+use super::{cert_error, verify_chain, verify_signature, ServerCertVerified, SignatureVerified};
 use crate::error::Error;
 use crate::pki::roots::RootCertStore;
 use crate::wire::SignatureScheme;
@@ -79,17 +79,13 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let cert = webpki::EndEntityCert::try_from(end_entity).map_err(cert_error)?;
-        cert.verify_for_usage(
-            CHAIN_ALGS,
-            self.roots.roots(),
+        let cert = verify_chain(
+            end_entity,
             intermediates,
+            &self.roots,
             now,
             webpki::KeyUsage::server_auth(),
-            None,
-            None,
-        )
-        .map_err(cert_error)?;
+        )?;
         cert.verify_is_valid_for_subject_name(server_name)
             .map_err(cert_error)?;
         Ok(ServerCertVerified::assertion())
