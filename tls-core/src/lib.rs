@@ -87,6 +87,19 @@ mod wire_extended {
     include!(concat!(env!("OUT_DIR"), "/wire_extended.rs"));
 }
 
+/// Helpers the unit tests of several modules share.
+#[cfg(test)]
+mod test_support {
+    /// Bytes from hex, whitespace ignored (test vectors are printed in groups).
+    pub(crate) fn unhex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod regenerate_tests {
     use crate::codec::{Codec, Reader};

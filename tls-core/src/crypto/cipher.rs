@@ -287,19 +287,13 @@ impl fmt::Debug for RecordDecrypter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::unhex;
 
     const ALL: [AeadAlg; 3] = [
         AeadAlg::Aes128Gcm,
         AeadAlg::Aes256Gcm,
         AeadAlg::ChaCha20Poly1305,
     ];
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn v12() -> ProtocolVersion {
         ProtocolVersion { major: 3, minor: 3 }

@@ -254,15 +254,8 @@ mod tests {
         TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     };
     use crate::error::Error;
+    use crate::test_support::unhex;
     use ring::digest;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn seq32(start: u8) -> [u8; 32] {
         std::array::from_fn(|i| start + i as u8)

@@ -1,5 +1,6 @@
 use super::ticketer::TicketKey;
 use super::*;
+use crate::test_support::unhex;
 use crate::wire::SealedTicket;
 use crate::Error;
 use ring::aead;
@@ -44,14 +45,6 @@ fn anonymous(n: u8) -> Session {
         created: u64::from(n),
         peer_certificates: Vec::new(),
     }
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 #[test]
