@@ -33,8 +33,7 @@ use spectls::wire::{
     SignatureAndHashAlgorithm, SignatureScheme,
 };
 use spectls::{
-    CertificateError, ClientConnection, ConnectionCommon, Error, IoState, PeerMisbehaved,
-    ServerConnection,
+    ClientConnection, ConnectionCommon, Error, IoState, PeerMisbehaved, ServerConnection,
 };
 use std::io::{self, Read, Write};
 
@@ -529,9 +528,9 @@ fn empty_server_certificate_is_refused() {
         })
         .to_vec();
     });
-    let want = Error::InvalidCertificate(CertificateError::NoCertificate);
-    let out = failed_in_clear(&mut c, got, want, A::HandshakeFailure);
-    receives_alert(&mut s, &out, A::HandshakeFailure);
+    let want = Error::PeerMisbehaved(PeerMisbehaved::EmptyServerCertificate);
+    let out = failed_in_clear(&mut c, got, want, A::DecodeError);
+    receives_alert(&mut s, &out, A::DecodeError);
 }
 
 #[test]

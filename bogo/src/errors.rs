@@ -40,6 +40,7 @@ pub fn boringssl_reason(e: &Error) -> String {
             PeerMisbehaved::TooManyEmptyRecords => "TOO_MANY_EMPTY_FRAGMENTS",
             PeerMisbehaved::TooManyWarningAlerts => "TOO_MANY_WARNING_ALERTS",
             PeerMisbehaved::TooManyRenegotiationRequests => "NO_RENEGOTIATION",
+            PeerMisbehaved::EmptyServerCertificate => "DECODE_ERROR",
             PeerMisbehaved::Other("null compression not offered") => "INVALID_COMPRESSION_LIST",
             PeerMisbehaved::Other("ec_point_formats without uncompressed") => {
                 "ERROR_PARSING_EXTENSION"

@@ -97,6 +97,11 @@ pub enum PeerMisbehaved {
     /// refusal is an alert we must send, so a stream of them would grow our output without end.
     /// Sent as `unexpected_message` (`no_renegotiation` is always a warning, RFC 5246 7.2.2).
     TooManyRenegotiationRequests,
+    /// The server's Certificate message lists no certificate. Sent as `decode_error`, as RFC 8446
+    /// 4.4.2.4 asks and BoringSSL does for TLS 1.2 too: a server Certificate message is only ever
+    /// sent for a suite that needs a certificate, so an empty one is malformed, not a missing
+    /// credential. (A client's empty list is `CertificateError::NoCertificate`.)
+    EmptyServerCertificate,
     /// Anything else, described.
     Other(&'static str),
 }
@@ -169,7 +174,9 @@ impl Error {
                 PeerMisbehaved::HandshakeFragmentation => A::UnexpectedMessage,
                 PeerMisbehaved::SequenceExhausted => A::InternalError,
                 PeerMisbehaved::WrongRecordVersion(_) => A::ProtocolVersion,
-                PeerMisbehaved::TooLarge(_) => A::DecodeError,
+                PeerMisbehaved::TooLarge(_) | PeerMisbehaved::EmptyServerCertificate => {
+                    A::DecodeError
+                }
                 PeerMisbehaved::TooManyEmptyRecords
                 | PeerMisbehaved::TooManyWarningAlerts
                 | PeerMisbehaved::TooManyRenegotiationRequests => A::UnexpectedMessage,

@@ -29,7 +29,7 @@ use crate::crypto::kx::KeyExchange;
 use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
-use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
     check_chain_len, check_duplicates, check_initial_renegotiation_info, check_point_formats,
     random_bytes, record_size_limit, verify_equal,
@@ -691,9 +691,9 @@ fn certificate(
         .certificate_list
         .iter()
         .map(|c| CertificateDer::from(c.0.to_vec()));
-    let end_entity = certs
-        .next()
-        .ok_or(Error::InvalidCertificate(CertificateError::NoCertificate))?;
+    let end_entity = certs.next().ok_or(Error::PeerMisbehaved(
+        PeerMisbehaved::EmptyServerCertificate,
+    ))?;
     let key = CertifiedKeyKind::of(&end_entity)?;
     // RFC 5246 7.4.2: the certificate's key must be the kind the suite names (RSA for
     // ECDHE_RSA, ECDSA or EdDSA for ECDHE_ECDSA), and RFC 8422 5.3: an ECDSA key on a curve
