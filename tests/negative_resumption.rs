@@ -166,7 +166,9 @@ fn changed_client_hello_gets_a_full_handshake_not_the_session() {
         failed_in_clear(
             &mut s,
             got,
-            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch),
+            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch {
+                session_used_ems: true,
+            }),
             A::HandshakeFailure,
         );
 
@@ -307,7 +309,9 @@ fn resumption_answer_changing_the_session_is_refused() {
         failed_in_clear(
             &mut c,
             got,
-            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch),
+            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch {
+                session_used_ems: true,
+            }),
             A::HandshakeFailure,
         );
     }
@@ -361,7 +365,9 @@ fn resumption_answer_adding_ems_to_a_session_without_it_is_refused() {
     failed_in_clear(
         &mut c,
         got,
-        Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch),
+        Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch {
+            session_used_ems: false,
+        }),
         A::HandshakeFailure,
     );
 }
@@ -420,7 +426,9 @@ fn client_forgets_a_session_after_a_fatal_alert() {
         let got = feed(&mut c, &resuming_server_hello(&offered, suite, false));
         assert_eq!(
             got.unwrap_err(),
-            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch)
+            Error::PeerMisbehaved(PeerMisbehaved::ExtendedMasterSecretMismatch {
+                session_used_ems: true
+            })
         );
         forgotten("after sending an alert in the resumed handshake");
 

@@ -30,9 +30,12 @@ pub fn boringssl_reason(e: &Error) -> String {
             PeerMisbehaved::BadSignature => "BAD_SIGNATURE",
             PeerMisbehaved::InvalidKeyShare => "BAD_ECPOINT",
             PeerMisbehaved::BadRenegotiationInfo => "RENEGOTIATION_MISMATCH",
-            PeerMisbehaved::ExtendedMasterSecretMismatch => {
-                "RESUMED_EMS_SESSION_WITHOUT_EMS_EXTENSION"
-            }
+            PeerMisbehaved::ExtendedMasterSecretMismatch {
+                session_used_ems: true,
+            } => "RESUMED_EMS_SESSION_WITHOUT_EMS_EXTENSION",
+            PeerMisbehaved::ExtendedMasterSecretMismatch {
+                session_used_ems: false,
+            } => "RESUMED_NON_EMS_SESSION_WITH_EMS_EXTENSION",
             PeerMisbehaved::RenegotiationAttempted => "NO_RENEGOTIATION",
             PeerMisbehaved::HandshakeFragmentation => "EXCESS_HANDSHAKE_DATA",
             PeerMisbehaved::WrongRecordVersion(v) => not_tls_reason(*v),

@@ -67,8 +67,13 @@ pub enum PeerMisbehaved {
     InvalidKeyShare,
     /// renegotiation_info is missing or wrong (RFC 5746).
     BadRenegotiationInfo,
-    /// The server agreed to resume or use EMS inconsistently (RFC 7627 section 5.3).
-    ExtendedMasterSecretMismatch,
+    /// A resumption changed whether the extended master secret is used (RFC 7627 section 5.3):
+    /// the session used it and the new hello does not, or (`session_used_ems: false`) the
+    /// session did not and the server's resuming hello does.
+    ExtendedMasterSecretMismatch {
+        /// Whether the session being resumed was made with the extended master secret.
+        session_used_ems: bool,
+    },
     /// A renegotiation was attempted; spectls refuses them.
     RenegotiationAttempted,
     /// Handshake data interleaved with another content type, left over at a key change, or
@@ -169,7 +174,7 @@ impl Error {
                 PeerMisbehaved::BadSignature => A::DecryptError,
                 PeerMisbehaved::InvalidKeyShare => A::IllegalParameter,
                 PeerMisbehaved::BadRenegotiationInfo => A::HandshakeFailure,
-                PeerMisbehaved::ExtendedMasterSecretMismatch => A::HandshakeFailure,
+                PeerMisbehaved::ExtendedMasterSecretMismatch { .. } => A::HandshakeFailure,
                 PeerMisbehaved::RenegotiationAttempted => A::NoRenegotiation,
                 PeerMisbehaved::HandshakeFragmentation => A::UnexpectedMessage,
                 PeerMisbehaved::SequenceExhausted => A::InternalError,

@@ -655,7 +655,9 @@ fn resume(
     // RFC 7627 5.3: the EMS state of a resumed session must not change.
     if value.session.extended_master_secret != ems {
         return Err(Error::PeerMisbehaved(
-            PeerMisbehaved::ExtendedMasterSecretMismatch,
+            PeerMisbehaved::ExtendedMasterSecretMismatch {
+                session_used_ems: value.session.extended_master_secret,
+            },
         ));
     }
     let master = MasterSecret::new(suite.hash, value.session.master_secret);

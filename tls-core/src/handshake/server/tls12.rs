@@ -394,7 +394,9 @@ fn resumable(
     // without EMS offered in a hello with it, the RFC asks for a full handshake: below.)
     if session.extended_master_secret && !offer.ems {
         return Err(Error::PeerMisbehaved(
-            PeerMisbehaved::ExtendedMasterSecretMismatch,
+            PeerMisbehaved::ExtendedMasterSecretMismatch {
+                session_used_ems: true,
+            },
         ));
     }
     let Some(suite) = config
