@@ -79,6 +79,31 @@ impl Lowerer {
                 fields[j].role = Role::SelectorOf(i);
             }
         }
+        // Two fields may not become one Rust field.
+        let mut seen: BTreeMap<&str, &Field> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for f in fields.iter().filter(|f| !f.name.is_empty()) {
+            match seen.get(f.rust.as_str()) {
+                Some(first) => clashes.push(
+                    Diagnostic::new(
+                        f.loc,
+                        if first.name == f.name {
+                            format!("`{name}` has two fields named `{}`", f.name)
+                        } else {
+                            format!(
+                                "fields `{}` and `{}` of `{name}` both become the Rust field `{}`",
+                                f.name, first.name, f.rust
+                            )
+                        },
+                    )
+                    .with_related("first defined at", first.loc),
+                ),
+                None => {
+                    seen.insert(&f.rust, f);
+                }
+            }
+        }
+        self.diags.extend(clashes);
         for (i, f) in fields.iter().enumerate() {
             if matches!(f.wire, Wire::Optional(_)) && i + 1 != fields.len() {
                 let loc = decls.get(i).map(|d| d.loc).unwrap_or_default();
