@@ -25,6 +25,7 @@ pub(crate) struct Parsed {
 /// declaration by declaration: after a syntax error it resumes at the next top-level declaration,
 /// so one error does not hide the next.
 pub(crate) fn parse_file(sources: &Sources, file: usize) -> Parsed {
+    pest::set_error_detail(true);
     let text = sources.text(file);
     let mut out = Parsed {
         decls: Vec::new(),
@@ -94,6 +95,12 @@ fn parse_decl(text: &str, start: usize, file: usize) -> Result<(Decl, usize), Bo
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((s, _)) => s,
         };
+    // With error detail on, pest also knows the literal tokens it tried at the furthest point.
+    let attempts = err
+        .parse_attempts()
+        .map(|a| (start + a.max_position, a.expected_tokens()))
+        .filter(|(pos, tokens)| *pos >= at && !tokens.is_empty());
+    let at = attempts.as_ref().map_or(at, |(pos, _)| *pos);
     let positives = match &err.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
@@ -104,26 +111,34 @@ fn parse_decl(text: &str, start: usize, file: usize) -> Result<(Decl, usize), Bo
         early_close,
     } = scan_to_semicolon(text, start);
     let name = would_define(&text[start..stop]);
-    // A missing `;`: the declaration parses with one put just after the token before the error.
+    // A missing `;` (or `,` between enum values): the declaration parses with one put just
+    // after the token before the error, in place of the white space there (no offset moves).
     let prev = trim_trivia_end(text, at);
-    if prev > start && prev < at {
-        if let Some(ws) = text[prev..at].find(char::is_whitespace).map(|i| prev + i) {
-            let mut fixed = text[start..].to_string();
-            fixed.replace_range(ws - start..ws - start + 1, ";");
-            if let Ok(mut pairs) = Grammar::parse(Rule::decl, &fixed) {
-                let p = pairs.next().expect("pest returns the decl rule");
-                let end = start + p.as_span().end();
-                let repaired = b.decl(p).ok();
-                let resume = if end > ws + 1 { end } else { at };
-                return Err(Box::new(Failure {
-                    diag: Diagnostic::new(Loc { file, offset: prev }, "expected `;`")
-                        .with_len(1)
-                        .with_help("every declaration and struct member ends with `;`"),
-                    resume: if repaired.is_some() { resume } else { stop },
-                    name: if repaired.is_some() { None } else { name },
-                    repaired,
-                }));
-            }
+    let ws = (prev > start && prev < at)
+        .then(|| text[prev..at].find(char::is_whitespace).map(|i| prev + i))
+        .flatten();
+    let fixes = [
+        (";", "every declaration and struct member ends with `;`"),
+        (",", "enum values are separated by `,`"),
+        (":", "a `case` label ends with `:`"),
+    ];
+    for (punct, help) in ws.map_or(&[][..], |_| &fixes[..]) {
+        let ws = ws.unwrap_or(prev);
+        let mut fixed = text[start..].to_string();
+        fixed.replace_range(ws - start..ws - start + 1, punct);
+        if let Ok(mut pairs) = Grammar::parse(Rule::decl, &fixed) {
+            let p = pairs.next().expect("pest returns the decl rule");
+            let end = start + p.as_span().end();
+            let repaired = b.decl(p).ok();
+            let resume = if end > ws + 1 { end } else { at };
+            return Err(Box::new(Failure {
+                diag: Diagnostic::new(Loc { file, offset: prev }, format!("expected `{punct}`"))
+                    .with_len(1)
+                    .with_help(*help),
+                resume: if repaired.is_some() { resume } else { stop },
+                name: if repaired.is_some() { None } else { name },
+                repaired,
+            }));
         }
     }
     if let Some(open) = unclosed.filter(|_| early_close.is_none_or(|c| at >= c)) {
@@ -156,7 +171,11 @@ fn parse_decl(text: &str, start: usize, file: usize) -> Result<(Decl, usize), Bo
             Loc { file, offset: at },
             format!(
                 "syntax error: expected {}, found {found}",
-                describe(&positives)
+                attempts
+                    .as_ref()
+                    .filter(|_| at > start)
+                    .and_then(|(_, t)| describe_tokens(t, text[..at].chars().last()))
+                    .unwrap_or_else(|| describe(&positives))
             ),
         )
         .with_len(token_len(text, at)),
@@ -316,6 +335,46 @@ fn describe_found(text: &str, at: usize) -> String {
     match rest.chars().next() {
         None => "end of file".into(),
         Some(_) => format!("`{}`", &rest[..token_len(text, at).min(rest.len())]),
+    }
+}
+
+/// The tokens pest tried, as a person would list them: `` `,` or `}` ``, "a number", "a name".
+/// White space and comments are left out; so are operators, and the characters that would only
+/// continue the token just before (`after`), unless nothing else is left.
+fn describe_tokens<T: std::fmt::Display>(tokens: &[T], after: Option<char>) -> Option<String> {
+    let continues = after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut names: Vec<String> = Vec::new();
+    let mut operators: Vec<String> = Vec::new();
+    let push = |names: &mut Vec<String>, n: String| {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    };
+    for t in tokens {
+        // pest does not export its token type; its display is the token, or `a..z` for a range.
+        let token = t.to_string();
+        let range = token.len() == 4 && token.get(1..3) == Some("..");
+        match token.as_str() {
+            t if t.trim().is_empty() || t == "/*" || t == "BUILTIN_RULE" => {}
+            _ if range && continues => {}
+            t if range && t.starts_with(|c: char| c.is_ascii_digit()) => {
+                push(&mut names, "a number".into())
+            }
+            _ if range => push(&mut names, "a name".into()),
+            "+" | "-" | "*" | "^" => push(&mut operators, format!("`{token}`")),
+            "0x" | "_" if continues => {}
+            "0x" => push(&mut names, "a number".into()),
+            "_" => push(&mut names, "a name".into()),
+            _ => push(&mut names, format!("`{token}`")),
+        }
+    }
+    if names.is_empty() {
+        names = operators;
+    }
+    match names.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        [init @ .., last] => Some(format!("{} or {last}", init.join(", "))),
     }
 }
 
