@@ -151,6 +151,12 @@ fn open_enum_value_named_unknown() {
 }
 
 #[test]
+fn open_alias_constants_that_clash() {
+    let src = "/*@ open */ uint8 CipherSuite[2];\nCipherSuite TLS_A = { 0x00, 0x01 };\nCipherSuite TLS_A = { 0x00, 0x02 };\nCipherSuite Unknown = { 0x00, 0x03 };\n";
+    insta::assert_snapshot!("open_alias_constants_that_clash", errors(src));
+}
+
+#[test]
 fn rust_keyword_type() {
     insta::assert_snapshot!("rust_keyword_type", errors("uint8 self;\n"));
 }

@@ -171,6 +171,27 @@ impl Lowerer {
             );
             return DefKind::ContextEnum(Vec::new());
         };
+        // Constants become variants under their own names: `Unknown` and repeats would clash.
+        let mut seen: BTreeMap<&str, Loc> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for (n, _, loc) in self.constants.get(name).into_iter().flatten() {
+            if n == "Unknown" {
+                clashes.push(Diagnostic::new(*loc, format!(
+                    "constant `Unknown` clashes with the variant the open enum `{name}` has for unknown values: rename it"
+                )).with_len(n.len()));
+            }
+            match seen.get(n.as_str()) {
+                Some(first) => clashes.push(
+                    Diagnostic::new(*loc, format!("constant `{n}` of `{name}` is defined twice"))
+                        .with_len(n.len())
+                        .with_related_span("first defined at", *first, n.len()),
+                ),
+                None => {
+                    seen.insert(n, *loc);
+                }
+            }
+        }
+        self.diags.extend(clashes);
         let values = self
             .constants
             .get(name)

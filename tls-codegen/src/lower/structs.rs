@@ -86,7 +86,7 @@ impl Lowerer {
             match seen.get(f.rust.as_str()) {
                 Some(first) => clashes.push(
                     Diagnostic::new(
-                        f.loc,
+                        self.name_at(f),
                         if first.name == f.name {
                             format!("`{name}` has two fields named `{}`", f.name)
                         } else {
@@ -96,7 +96,12 @@ impl Lowerer {
                             )
                         },
                     )
-                    .with_related("first defined at", first.loc),
+                    .with_len(f.name.len())
+                    .with_related_span(
+                        "first defined at",
+                        self.name_at(first),
+                        first.name.len(),
+                    ),
                 ),
                 None => {
                     seen.insert(&f.rust, f);
@@ -181,6 +186,33 @@ impl Lowerer {
             loc: d.loc,
             end: d.end,
         })
+    }
+}
+
+impl Lowerer {
+    /// Where a field's name is written (its declaration's last use of the name), or where the
+    /// declaration starts if the text is not at hand.
+    fn name_at(&self, f: &Field) -> Loc {
+        let text = self
+            .texts
+            .get(f.loc.file)
+            .and_then(|t| t.get(f.loc.offset..f.end));
+        let at = text.and_then(|t| {
+            t.match_indices(f.name.as_str())
+                .filter(|(i, _)| {
+                    let before = t[..*i].chars().last();
+                    let after = t[i + f.name.len()..].chars().next();
+                    let word =
+                        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                    !word(before) && !word(after)
+                })
+                .last()
+                .map(|(i, _)| i)
+        });
+        Loc {
+            file: f.loc.file,
+            offset: f.loc.offset + at.unwrap_or(0),
+        }
     }
 }
 
