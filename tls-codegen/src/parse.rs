@@ -55,6 +55,16 @@ pub(crate) fn parse_file(sources: &Sources, file: usize) -> Parsed {
         }
         pos = skip_trivia(text, pos);
     }
+    // `skip_trivia` stops at the end of the text inside an unterminated comment.
+    if let Some(open) = unterminated_comment(text) {
+        out.diags.push(
+            Diagnostic::new(
+                Loc { file, offset: open },
+                "unclosed comment: expected `*/`",
+            )
+            .with_len(2),
+        );
+    }
     let comments = scan_comments(text);
     attach_comments(&mut out, &comments, text, file, &failed_starts);
     out
@@ -202,6 +212,26 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
     }
 }
 
+/// The start of a `/*` that is never closed, outside strings and other comments.
+fn unterminated_comment(text: &str) -> Option<usize> {
+    let mut i = 0;
+    let mut in_string = false;
+    let bytes = text.as_bytes();
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'"' {
+            in_string = !in_string;
+        } else if !in_string && bytes[i] == b'/' && bytes[i + 1] == b'*' {
+            match text[i + 2..].find("*/") {
+                Some(e) => i += 2 + e + 2,
+                None => return Some(i),
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The end of the last token before `pos`, skipping back over white space and comments.
 fn trim_trivia_end(text: &str, mut pos: usize) -> usize {
     loop {
@@ -286,10 +316,12 @@ fn scan_to_semicolon(text: &str, start: usize) -> Scan {
 /// The first line after the one holding `from` that starts (in column 0) with a name: most
 /// likely the next top-level declaration.
 fn next_column0_decl(text: &str, from: usize) -> Option<usize> {
+    let comments = scan_comments(text);
+    let in_comment = |pos: usize| comments.iter().any(|c| (c.start..c.end).contains(&pos));
     let mut pos = text[from..].find('\n')? + from + 1;
     while pos < text.len() {
         let line = &text[pos..];
-        if line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        if line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && !in_comment(pos) {
             return Some(pos);
         }
         pos += line.find('\n')? + 1;

@@ -86,6 +86,19 @@ fn unclosed_inner_brace() {
 }
 
 #[test]
+fn unclosed_comment() {
+    let src = "uint8 A;\n/* a comment\nthat never ends\nuint8 B;\n";
+    insta::assert_snapshot!("unclosed_comment", errors(src));
+}
+
+#[test]
+fn unclosed_brace_skips_comment_lines() {
+    // A comment's line in column 0 is not taken for the next declaration.
+    let src = "struct {\n    uint8 a;\n/*\nnot a declaration\n*/\nstruct { Nope n; } T;\n";
+    insta::assert_snapshot!("unclosed_brace_skips_comment_lines", errors(src));
+}
+
+#[test]
 fn other_syntax_errors() {
     let src = "struct { opaque x<0..>; } A;\nstruct { uint8 y; } B;\nenum { } C;\n";
     insta::assert_snapshot!("other_syntax_errors", errors(src));
