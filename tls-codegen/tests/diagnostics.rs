@@ -260,6 +260,19 @@ fn inner_length_not_with_rest_or_a_narrower_prefix() {
 }
 
 #[test]
+fn implicit_width() {
+    insta::assert_snapshot!(
+        "implicit_width",
+        warnings("enum { a(1), b(2) } E;\nstruct { enum { x(1), y(300) } kind; } S;\n")
+    );
+    // A width marker, a largest value that fills the width, an `extends`, a context enum.
+    no_warnings(
+        "enum { a(1), (255) } E;\nenum { a(1), reserved(248..255) } F;\nenum { rsa, dh } K;",
+    );
+    no_warnings("enum { a(1), (65535) } E;\n/*@ extends */ enum { b(2) } E;");
+}
+
+#[test]
 fn allow_silences_a_warning_inside_its_declaration() {
     let src = "struct {\n    opaque a<0..2^16>;\n} Loud;\n/*@ allow(wide_prefix) */\nstruct {\n    opaque a<0..2^16>;\n    struct { opaque b<0..2^8>; } inner;\n} Quiet;\nstruct {\n    /*@ allow(wide_prefix) */\n    opaque a<0..2^16>;\n    opaque b<0..2^24>;\n} Half;\n";
     let c = tls_codegen::compile_sources(vec![("t.tls".into(), src.into())]).expect("compiles");
@@ -271,7 +284,7 @@ fn allow_silences_a_warning_inside_its_declaration() {
     // Loud's vector and Half's second vector; nothing of Quiet, nor Half's allowed field.
     assert_eq!(lines, [2, 12], "{}", c.render_warnings());
     // An allow for another lint does not silence it.
-    let other = "/*@ allow(implied_length) */\nstruct { opaque a<0..2^16>; } S;";
+    let other = "/*@ allow(implied_length, implicit_width) */\nstruct { opaque a<0..2^16>; } S;";
     let c = tls_codegen::compile_sources(vec![("t.tls".into(), other.into())]).expect("compiles");
     assert_eq!(c.warnings.len(), 1);
 }

@@ -15,6 +15,10 @@ pub(super) const LINTS: &[(&str, &str)] = &[
         "a `length` / `*_length` integer field that no `length_of` ties to the later field it measures",
     ),
     (
+        "implicit_width",
+        "an enum without a width marker whose largest value does not fill the width it gets",
+    ),
+    (
         "inner_length",
         "a `typed` body that is one opaque vector with a length prefix as wide as the typed_by region's own",
     ),
@@ -113,6 +117,7 @@ impl Lowerer {
 
     fn lint_decl(&mut self, d: &Decl, tied: &[String]) {
         self.lint_wide_prefix(d);
+        self.lint_implicit_width(d);
         match &d.ty {
             TypeExpr::Struct(fields) => {
                 self.lint_implied_length(fields, tied);
@@ -159,6 +164,57 @@ impl Lowerer {
             .with_len(len)
             .with_help(format!("did you mean `{meant}`?"))
             .with_help(allow_help("wide_prefix")),
+        );
+    }
+
+    /// `enum { a(1), b(2) } E;`: the RFCs always close an enum with its width marker (`(255)`);
+    /// without one the width is the largest value's, which a later value may outgrow. An enum
+    /// whose largest value fills its width (`reserved(248..255)`) says its width already.
+    fn lint_implicit_width(&mut self, d: &Decl) {
+        let TypeExpr::Enum(e) = &d.ty else {
+            return;
+        };
+        if e.width.is_some() || has(d, "extends") {
+            return;
+        }
+        let max = e
+            .values
+            .iter()
+            .filter_map(|v| match &v.value {
+                EnumValueKind::None => None,
+                EnumValueKind::Single(x) => x.eval(),
+                EnumValueKind::Range(_, hi) => hi.eval(),
+            })
+            .max();
+        let Some(max) = max else {
+            return; // context-only: never on the wire
+        };
+        let width = prefix_width(max);
+        if max == max_for(width) {
+            return;
+        }
+        let (loc, len) = match &d.name {
+            Some(n) => (n.loc, n.text.len()),
+            None => (d.loc, 4),
+        };
+        let what = d
+            .name
+            .as_ref()
+            .map_or("this enum".to_string(), |n| format!("`{}`", n.text));
+        let marker = max_for(width);
+        self.lints.push(
+            Diagnostic::warning(
+                "implicit_width",
+                loc,
+                format!(
+                    "{what} has no width marker: it is {width} byte(s) wide because its largest value is {max}"
+                ),
+            )
+            .with_len(len)
+            .with_help(format!(
+                "write the width the RFC means as the last entry, e.g. `({marker})`"
+            ))
+            .with_help(allow_help("implicit_width")),
         );
     }
 
