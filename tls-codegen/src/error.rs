@@ -275,7 +275,11 @@ fn snippet(sources: &Sources, loc: Loc, len: usize, gutter: usize) -> String {
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let rest = line_text.chars().count().saturating_sub(col - 1);
-    let width = len.max(1).min(rest.max(1));
+    // `len` counts bytes; the caret line counts characters.
+    let chars = text
+        .get(loc.offset..(loc.offset + len).min(text.len()))
+        .map_or(len, |s| s.chars().count());
+    let width = chars.max(1).min(rest.max(1));
     out += &format!("{pad:gutter$} | {before}{}\n", "^".repeat(width));
     out
 }

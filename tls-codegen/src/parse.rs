@@ -189,7 +189,12 @@ fn parse_decl(text: &str, start: usize, file: usize) -> Result<(Decl, usize), Bo
             ),
         )
         .with_len(token_len(text, at)),
-        resume: stop,
+        // Nothing of a declaration parsed (a stray `}`): skip just that token.
+        resume: if at == start {
+            start + token_len(text, at)
+        } else {
+            stop
+        },
         name,
         repaired: None,
     }))
@@ -358,7 +363,12 @@ fn token_len(text: &str, at: usize) -> usize {
     let n = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(rest.len());
-    n.max(1)
+    if n > 0 {
+        n
+    } else {
+        // One character, however many bytes it takes (the result is used to slice).
+        rest.chars().next().map_or(1, char::len_utf8)
+    }
 }
 
 /// What is at `at`, for "found ...": `` `}` ``, `` `name` ``, or end of file.
@@ -396,6 +406,7 @@ fn describe_tokens<T: std::fmt::Display>(tokens: &[T], after: Option<char>) -> O
             "+" | "-" | "*" | "^" => push(&mut operators, format!("`{token}`")),
             "0x" | "_" if continues => {}
             "0x" => push(&mut names, "a number".into()),
+            "\"" => push(&mut names, "a string".into()),
             "_" => push(&mut names, "a name".into()),
             _ => push(&mut names, format!("`{token}`")),
         }

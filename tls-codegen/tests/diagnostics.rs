@@ -99,6 +99,19 @@ fn unclosed_brace_skips_comment_lines() {
 }
 
 #[test]
+fn syntax_error_messages_list_what_could_come() {
+    // One file, six mistakes, six errors: pest's literal tokens name what was expected.
+    let src = "struct { uint8 x[3; } A;\nstruct { select (x) { cas a: uint8 y; } v; } B;\nstruct { select (x) { case a uint8 y; } v; } C;\n}\nenum { a(1) b(2), (255) } D;\nstruct { uint8 y = ; } E;\n";
+    insta::assert_snapshot!("syntax_error_messages_list_what_could_come", errors(src));
+}
+
+#[test]
+fn stray_characters_do_not_stop_the_parse() {
+    let src = "uint8 A;\n§ uint8 B;\n}\nstruct { Nope n; } C;\n";
+    insta::assert_snapshot!("stray_characters_do_not_stop_the_parse", errors(src));
+}
+
+#[test]
 fn other_syntax_errors() {
     let src = "struct { opaque x<0..>; } A;\nstruct { uint8 y; } B;\nenum { } C;\n";
     insta::assert_snapshot!("other_syntax_errors", errors(src));
