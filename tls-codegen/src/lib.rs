@@ -15,8 +15,16 @@
 //! assert!(compiled.rust().contains("pub struct Note<'a>"));
 //!
 //! let err = tls_codegen::compile_sources(vec![("bad.tls".into(), "struct { Missing m; } S;".into())]).err().unwrap();
-//! assert_eq!(err.to_string(), "bad.tls:1:10: unknown type `Missing`\n");
+//! assert_eq!(err.short(), "bad.tls:1:10: unknown type `Missing`\n");
+//! assert_eq!(
+//!     err.to_string(),
+//!     "error: unknown type `Missing`\n --> bad.tls:1:10\n  |\n1 | struct { Missing m; } S;\n  |          ^^^^^^^\n"
+//! );
 //! ```
+//!
+//! A schema that compiles may still draw warnings (lints, `schema/NOTATION.md`): they are in
+//! [`Compiled::warnings`], and [`build`] fails on them unless [`Build::allow_warnings`] says
+//! otherwise.
 #![forbid(unsafe_code)]
 
 pub mod ast;
@@ -26,7 +34,7 @@ pub mod lower;
 pub mod model;
 mod parse;
 
-pub use error::{Diagnostic, Error, Sources};
+pub use error::{Detail, Diagnostic, Error, Severity, Sources};
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +44,8 @@ pub struct Compiled {
     pub sources: Sources,
     /// The checked schema that code generation reads.
     pub model: model::Model,
+    /// The warnings of the compilation (lints not allowed at their site), in source order.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Compiled {
@@ -50,15 +60,27 @@ impl Compiled {
         };
         gen::header(&self.sources) + &body
     }
+
+    /// The warnings in the caret form, each followed by a blank line; empty if there are none.
+    pub fn render_warnings(&self) -> String {
+        self.warnings
+            .iter()
+            .map(|w| w.render_caret(&self.sources) + "\n")
+            .collect()
+    }
 }
 
-/// Parses one source text into its declarations (the grammar alone, no checks).
+/// Parses one source text into its declarations (the grammar alone, no checks). Every syntax
+/// error of the text is reported, not only the first.
 pub fn parse(name: &str, text: &str) -> Result<Vec<ast::Decl>, Error> {
     let mut sources = Sources::default();
     let file = sources.add(name, text);
-    parse::parse_file(&sources, file).map_err(|d| Error {
-        diagnostics: vec![d.render(&sources)],
-    })
+    let parsed = parse::parse_file(&sources, file);
+    if parsed.diags.is_empty() {
+        Ok(parsed.decls)
+    } else {
+        Err(Error::from_diagnostics(&parsed.diags, &sources))
+    }
 }
 
 /// Compiles named source texts as one schema.
@@ -70,24 +92,33 @@ pub fn compile_sources(files: Vec<(String, String)>) -> Result<Compiled, Error> 
     compile(sources)
 }
 
+/// Parses every file (recovering after each syntax error), then checks the declarations that
+/// parsed, so one run reports the syntax errors of every file and the errors the checks find.
 fn compile(sources: Sources) -> Result<Compiled, Error> {
     let mut decls = Vec::new();
     let mut diags = Vec::new();
+    let mut broken = Vec::new();
     for f in 0..sources.len() {
-        match parse::parse_file(&sources, f) {
-            Ok(d) => decls.push(d),
-            Err(d) => diags.push(d),
-        }
+        let parsed = parse::parse_file(&sources, f);
+        decls.push(parsed.decls);
+        diags.extend(parsed.diags);
+        broken.extend(parsed.broken);
     }
-    if diags.is_empty() {
-        match lower::lower(decls) {
-            Ok(model) => return Ok(Compiled { sources, model }),
-            Err(d) => diags = d,
-        }
+    let texts = (0..sources.len())
+        .map(|f| sources.text(f).to_string())
+        .collect();
+    let (model, found) = lower::lower_all(decls, &broken, texts);
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        found.into_iter().partition(Diagnostic::is_error);
+    diags.extend(errors);
+    match model {
+        Some(model) if diags.is_empty() => Ok(Compiled {
+            sources,
+            model,
+            warnings,
+        }),
+        _ => Err(Error::from_diagnostics(&diags, &sources)),
     }
-    Err(Error {
-        diagnostics: diags.iter().map(|d| d.render(&sources)).collect(),
-    })
 }
 
 /// The `.tls` files of a schema directory, sorted by name (or the path itself if it is a file).
@@ -135,27 +166,76 @@ fn last_two(f: &Path) -> String {
 }
 
 fn io_error(p: &Path, e: std::io::Error) -> Error {
-    Error {
-        diagnostics: vec![format!("{}: {e}", p.display())],
-    }
+    Error::plain(format!("{}: {e}", p.display()))
 }
 
 /// For build scripts: compiles the schema under `paths` and writes the Rust to `out`, printing
-/// `cargo:rerun-if-changed` for every input. Panics with the diagnostics on error, which is how a
-/// build script reports failure.
+/// `cargo:rerun-if-changed` for every input. Panics with the diagnostics on an error, and on a
+/// warning, which is how a build script reports failure. [`Build`] can accept warnings.
 pub fn build(paths: &[PathBuf], out: &Path) {
-    for p in paths {
-        println!("cargo:rerun-if-changed={}", p.display());
-        for f in schema_files(p).unwrap_or_default() {
-            println!("cargo:rerun-if-changed={}", f.display());
+    Build::new(paths, out).run()
+}
+
+/// A build script's compilation, with options; [`build`] is `Build::new(paths, out).run()`.
+///
+/// ```no_run
+/// # use std::path::PathBuf;
+/// tls_codegen::Build::new(&[PathBuf::from("../schema")], &PathBuf::from("wire.rs"))
+///     .allow_warnings(true)
+///     .run();
+/// ```
+#[derive(Debug, Clone)]
+pub struct Build {
+    paths: Vec<PathBuf>,
+    out: PathBuf,
+    allow_warnings: bool,
+}
+
+impl Build {
+    /// Compiles the schema under `paths` (directories or files) into `out`.
+    pub fn new(paths: &[PathBuf], out: &Path) -> Self {
+        Build {
+            paths: paths.to_vec(),
+            out: out.to_path_buf(),
+            allow_warnings: false,
         }
     }
-    match compile_paths(paths) {
-        Ok(c) => {
-            if let Err(e) = std::fs::write(out, c.rust()) {
-                panic!("writing {}: {e}", out.display());
+
+    /// Whether warnings are accepted (printed as `cargo:warning=` lines) instead of failing the
+    /// build. Off by default.
+    pub fn allow_warnings(mut self, allow: bool) -> Self {
+        self.allow_warnings = allow;
+        self
+    }
+
+    /// Compiles and writes the Rust, printing `cargo:rerun-if-changed` for every input. Panics
+    /// with the diagnostics (caret form) on an error, or on a warning unless warnings are allowed.
+    pub fn run(self) {
+        for p in &self.paths {
+            println!("cargo:rerun-if-changed={}", p.display());
+            for f in schema_files(p).unwrap_or_default() {
+                println!("cargo:rerun-if-changed={}", f.display());
             }
         }
-        Err(e) => panic!("schema errors:\n{e}"),
+        match compile_paths(&self.paths) {
+            Ok(c) => {
+                if !c.warnings.is_empty() {
+                    if !self.allow_warnings {
+                        panic!(
+                            "schema warnings (fix them, allow them at their site with \
+                             /*@ allow(lint) */, or use tls_codegen::Build::allow_warnings):\n{}",
+                            c.render_warnings()
+                        );
+                    }
+                    for w in &c.warnings {
+                        println!("cargo:warning={}", w.render_short(&c.sources));
+                    }
+                }
+                if let Err(e) = std::fs::write(&self.out, c.rust()) {
+                    panic!("writing {}: {e}", self.out.display());
+                }
+            }
+            Err(e) => panic!("schema errors:\n{e}"),
+        }
     }
 }

@@ -1,16 +1,27 @@
-//! `tls-codegen check|emit|parse PATH...`: check a schema, print its generated Rust, or parse
-//! files with the grammar alone.
+//! `tls-codegen check|emit|parse [--allow-warnings] PATH...`: check a schema, print its generated
+//! Rust, or parse files with the grammar alone.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: tls-codegen check|emit|parse PATH...
-  check  compile the .tls files under PATH (directory or files) as one schema and report errors
-  emit   print the generated Rust for the schema
-  parse  parse each file with the grammar only (no checks), e.g. RFC text blocks";
+const USAGE: &str = "usage: tls-codegen check|emit|parse [--allow-warnings] PATH...
+  check  compile the .tls files under PATH (directory or files) as one schema and report
+         errors and warnings
+  emit   print the generated Rust for the schema (warnings go to stderr)
+  parse  parse each file with the grammar only (no checks), e.g. RFC text blocks
+
+Diagnostics are printed rustc-style to stderr. Exit status: 0 on success, 1 on errors, and 1 on
+warnings too (lints, schema/NOTATION.md) unless --allow-warnings is given; 2 on bad usage.
+A lint is allowed at one site with /*@ allow(lint_name) */ before the declaration.";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let allow_warnings = args.iter().any(|a| a == "--allow-warnings");
+    args.retain(|a| a != "--allow-warnings");
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let Some((cmd, rest)) = args.split_first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
@@ -23,6 +34,8 @@ fn main() -> ExitCode {
     match cmd.as_str() {
         "check" | "emit" => match tls_codegen::compile_paths(&paths) {
             Ok(c) => {
+                eprint!("{}", c.render_warnings());
+                let failed = !c.warnings.is_empty() && !allow_warnings;
                 if cmd == "emit" {
                     print!("{}", c.rust());
                 } else {
@@ -33,7 +46,22 @@ fn main() -> ExitCode {
                         m.defs.len()
                     );
                 }
-                ExitCode::SUCCESS
+                if !c.warnings.is_empty() {
+                    eprintln!(
+                        "{} warning(s){}",
+                        c.warnings.len(),
+                        if allow_warnings {
+                            " (allowed by --allow-warnings)"
+                        } else {
+                            ": failing (pass --allow-warnings to accept them)"
+                        }
+                    );
+                }
+                if failed {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
             }
             Err(e) => {
                 eprint!("{e}");

@@ -33,14 +33,17 @@ impl Lowerer {
             self.refuse_secret(d);
             let Some(name) = &d.name else {
                 self.err(d.loc, "a top-level definition needs a name");
+                self.structural = true;
                 continue;
             };
             if let Some(&prev) = self.model.by_name.get(&name.text) {
                 let first = self.model.defs[prev].loc;
                 self.diags.push(
                     Diagnostic::new(name.loc, format!("duplicate definition of `{}`", name.text))
-                        .with_related("first defined at", first),
+                        .with_len(name.text.len())
+                        .with_related_span("first defined at", first, name.text.len()),
                 );
+                self.structural = true;
                 continue;
             }
             let idx = self.push_def(
@@ -80,6 +83,7 @@ impl Lowerer {
         (loc, start): (Loc, Loc),
         kind: DefKind,
     ) -> usize {
+        self.check_rust_type(name, &rust, loc);
         let idx = self.model.defs.len();
         self.model.defs.push(Def {
             name: name.to_string(),
@@ -98,7 +102,34 @@ impl Lowerer {
         idx
     }
 
+    /// Two definitions may not become one Rust type, nor a Rust keyword.
+    fn check_rust_type(&mut self, name: &str, rust: &str, loc: Loc) {
+        if rust == "Self" {
+            self.err_span(
+                loc,
+                name.len(),
+                format!("`{name}` becomes the Rust type `Self`, a keyword: rename it"),
+            );
+        }
+        if let Some((first, at)) = self.rust_types.get(rust).cloned() {
+            if first != name {
+                self.diags.push(
+                    Diagnostic::new(
+                        loc,
+                        format!("`{name}` and `{first}` both become the Rust type `{rust}`"),
+                    )
+                    .with_len(name.len())
+                    .with_related_span("first defined at", at, first.len()),
+                );
+            }
+        } else {
+            self.rust_types
+                .insert(rust.to_string(), (name.to_string(), loc));
+        }
+    }
+
     pub(super) fn define(&mut self, idx: usize, d: &Decl) {
+        self.in_partial = has(d, "partial");
         let name = self.model.defs[idx].name.clone();
         let rust = self.model.defs[idx].rust.clone();
         let kind = match &d.ty {
@@ -108,7 +139,7 @@ impl Lowerer {
                 // A top-level `select (...) { ... } Name;` (RFC 8422 style) is a struct of one select.
                 let mut inner = d.clone();
                 inner.name = None;
-                inner.annotations.clear();
+                inner.annotations.retain(|a| a.name == "partial");
                 DefKind::Struct(self.struct_def(&name, &rust, std::slice::from_ref(&inner)))
             }
             TypeExpr::Named(t) if has(d, "open") => self.open_alias(d, t, &name),
@@ -118,5 +149,6 @@ impl Lowerer {
             },
         };
         self.model.defs[idx].kind = kind;
+        self.in_partial = false;
     }
 }

@@ -63,36 +63,76 @@ impl Lowerer {
                 (w, max_for(w))
             }
         };
-        let mut seen_names = BTreeMap::new();
-        let mut seen_values = BTreeMap::new();
+        let mut seen_names: BTreeMap<String, (String, Loc)> = BTreeMap::new();
+        let mut seen_values: BTreeMap<u64, (String, Loc)> = BTreeMap::new();
         for (v, src) in values.iter().zip(
             e.values
                 .iter()
                 .filter(|v| matches!(v.value, EnumValueKind::Single(_))),
         ) {
+            let (loc, len) = (src.name.loc, src.name.text.len());
             if v.value > limit {
-                self.err(
-                    src.name.loc,
+                self.err_span(
+                    loc,
+                    len,
                     format!(
                         "value {} of `{}` does not fit the width of `{}` (at most {})",
                         v.value, v.name, name, limit
                     ),
                 );
             }
-            if let Some(prev) = seen_names.insert(v.rust.clone(), v.name.clone()) {
-                self.err(
-                    src.name.loc,
-                    format!("`{}` appears twice in `{}` (as `{}`)", v.name, name, prev),
-                );
-            }
-            if let Some(prev) = seen_values.insert(v.value, v.name.clone()) {
-                self.err(
-                    src.name.loc,
+            if open && v.rust == "Unknown" {
+                self.err_span(
+                    loc,
+                    len,
                     format!(
-                        "`{}` and `{}` in `{}` share the value {}",
-                        prev, v.name, name, v.value
+                        "`{}` becomes the variant `Unknown`, which the open enum `{name}` has for unknown values: rename it",
+                        v.name
                     ),
                 );
+            }
+            if v.rust == "Self" {
+                self.err_span(
+                    loc,
+                    len,
+                    format!(
+                        "`{}` becomes the Rust variant `Self`, a keyword: rename it",
+                        v.name
+                    ),
+                );
+            }
+            if let Some((prev, at)) = seen_names.get(&v.rust).cloned() {
+                let msg = if prev == v.name {
+                    format!("`{}` appears twice in `{}`", v.name, name)
+                } else {
+                    format!(
+                        "`{}` appears twice in `{}` (as `{}`): both become the Rust variant `{}`",
+                        v.name, name, prev, v.rust
+                    )
+                };
+                self.diags
+                    .push(Diagnostic::new(loc, msg).with_len(len).with_related_span(
+                        "first defined at",
+                        at,
+                        prev.len(),
+                    ));
+            } else {
+                seen_names.insert(v.rust.clone(), (v.name.clone(), loc));
+            }
+            if let Some((prev, at)) = seen_values.get(&v.value).cloned() {
+                self.diags.push(
+                    Diagnostic::new(
+                        loc,
+                        format!(
+                            "`{}` and `{}` in `{}` share the value {}",
+                            prev, v.name, name, v.value
+                        ),
+                    )
+                    .with_len(len)
+                    .with_related_span("first defined at", at, prev.len()),
+                );
+            } else {
+                seen_values.insert(v.value, (v.name.clone(), loc));
             }
         }
         for (n, lo, hi) in &ranges {
@@ -131,6 +171,27 @@ impl Lowerer {
             );
             return DefKind::ContextEnum(Vec::new());
         };
+        // Constants become variants under their own names: `Unknown` and repeats would clash.
+        let mut seen: BTreeMap<&str, Loc> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for (n, _, loc) in self.constants.get(name).into_iter().flatten() {
+            if n == "Unknown" {
+                clashes.push(Diagnostic::new(*loc, format!(
+                    "constant `Unknown` clashes with the variant the open enum `{name}` has for unknown values: rename it"
+                )).with_len(n.len()));
+            }
+            match seen.get(n.as_str()) {
+                Some(first) => clashes.push(
+                    Diagnostic::new(*loc, format!("constant `{n}` of `{name}` is defined twice"))
+                        .with_len(n.len())
+                        .with_related_span("first defined at", *first, n.len()),
+                ),
+                None => {
+                    seen.insert(n, *loc);
+                }
+            }
+        }
+        self.diags.extend(clashes);
         let values = self
             .constants
             .get(name)

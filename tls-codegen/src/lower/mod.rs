@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 mod analyse;
 mod declare;
 mod enums;
+mod lint;
 mod merge;
 mod select;
 mod structs;
@@ -31,16 +32,46 @@ const ANNOTATIONS: &[&str] = &[
     "length_of",
     "rest",
     "secret",
+    "partial",
+    "allow",
 ];
 
-/// Lowers every file's declarations (in file order) into one checked model.
+/// Lowers every file's declarations (in file order) into one checked model (warnings dropped;
+/// see [`lower_all`]).
 pub fn lower(files: Vec<Vec<Decl>>) -> Result<Model, Vec<Diagnostic>> {
-    let mut l = Lowerer::default();
-    let decls = l.merge(files.into_iter().flatten().collect());
+    match lower_all(files, &[], Vec::new()) {
+        (Some(model), diags) if !diags.iter().any(Diagnostic::is_error) => Ok(model),
+        (_, diags) => Err(diags.into_iter().filter(Diagnostic::is_error).collect()),
+    }
+}
+
+/// Lowers every file's declarations (in file order) into one checked model, and runs the lints.
+///
+/// `broken` names definitions whose declarations did not parse: a reference to one is not
+/// reported again as an unknown type. `texts` are the files' texts (by file index), which the
+/// lints use to point at the exact text; without them they point at the declaration.
+/// Returns the model if there was no error, and every error and warning found (warnings only
+/// once the model is complete and error-free).
+pub fn lower_all(
+    files: Vec<Vec<Decl>>,
+    broken: &[String],
+    texts: Vec<String>,
+) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut l = Lowerer {
+        broken: broken.iter().cloned().collect(),
+        texts,
+        ..Lowerer::default()
+    };
+    let all: Vec<Decl> = files.into_iter().flatten().collect();
+    let decls = l.merge(all.clone());
     if l.diags.is_empty() {
         l.declare(&decls);
+    } else {
+        l.structural = true;
     }
-    if l.diags.is_empty() {
+    l.collect_allows(&all);
+    // Errors that leave every definition declared once do not stop the definitions' checks.
+    if !l.structural {
         // Enums first, so selects and `typed` registrations may name values defined later.
         let first = |d: &Decl| matches!(d.ty, TypeExpr::Enum(_)) || has(d, "open");
         for (i, d) in decls.iter().enumerate() {
@@ -61,10 +92,12 @@ pub fn lower(files: Vec<Vec<Decl>>) -> Result<Model, Vec<Diagnostic>> {
         l.analyse();
     }
     if l.diags.is_empty() {
-        Ok(l.model)
-    } else {
-        Err(l.diags)
+        l.lint(&all);
     }
+    let mut diags = std::mem::take(&mut l.diags);
+    let ok = diags.is_empty();
+    diags.extend(l.warnings());
+    (ok.then_some(l.model), diags)
 }
 
 /// A vector whose byte counts must be multiples of its element's size: (where, element, counts).
@@ -84,6 +117,21 @@ struct Lowerer {
     members: BTreeMap<String, Vec<(String, String)>>,
     /// Where `extends` declarations add to a definition, by its name.
     extended_at: BTreeMap<String, Vec<Loc>>,
+    /// Names of definitions that did not parse: not reported as unknown types.
+    broken: std::collections::BTreeSet<String>,
+    /// The files' texts, by file index (for the lints' spans).
+    texts: Vec<String>,
+    /// `allow(lint)` regions: (lint, file, start, end) of the declaration it is on.
+    allows: Vec<(String, usize, usize, usize)>,
+    /// Lint findings, before `allow` regions are applied.
+    lints: Vec<Diagnostic>,
+    /// Rust type names given so far: Rust name -> (schema name, where).
+    rust_types: BTreeMap<String, (String, Loc)>,
+    /// Inside a definition annotated `partial`: its selects may leave values without arms.
+    in_partial: bool,
+    /// An error that leaves the definitions' indices unreliable (merge or duplicate names):
+    /// the definitions are not checked further.
+    structural: bool,
 }
 
 fn has(d: &Decl, name: &str) -> bool {
@@ -97,5 +145,10 @@ fn ann<'d>(d: &'d Decl, name: &str) -> Option<&'d Annotation> {
 impl Lowerer {
     fn err(&mut self, loc: Loc, msg: impl Into<String>) {
         self.diags.push(Diagnostic::new(loc, msg));
+    }
+
+    /// An error over `len` bytes from `loc`.
+    fn err_span(&mut self, loc: Loc, len: usize, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(loc, msg).with_len(len));
     }
 }

@@ -60,7 +60,7 @@ impl Lowerer {
         } else if let Some(e) = self.context_selector(sel) {
             (SelectorSource::Context(sel.clone()), e)
         } else if !labels.is_empty() && labels.iter().all(|l| *l == "true" || *l == "false") {
-            return self.optional(s, parent, parent_rust, siblings);
+            return self.optional(s, d, parent, parent_rust, siblings);
         } else {
             self.err(s.selector.loc, format!("select on unknown field `{sel}`"));
             return None;
@@ -103,6 +103,32 @@ impl Lowerer {
                     Some((_, vr)) => {
                         if arms.iter().any(|a: &SelArm| a.label == l.text) {
                             self.err(l.loc, format!("`case {}` appears twice", l.text));
+                        } else if let Some(other) =
+                            arms.iter().find(|a: &&SelArm| a.rust == camel(&l.text))
+                        {
+                            let first = s
+                                .arms
+                                .iter()
+                                .flat_map(|a| a.labels.iter())
+                                .find(|x| x.text == other.label)
+                                .map_or(l.loc, |x| x.loc);
+                            self.diags.push(
+                                Diagnostic::new(
+                                    l.loc,
+                                    format!(
+                                        "`case {}` and `case {}` both become the Rust variant `{}`",
+                                        l.text,
+                                        other.label,
+                                        camel(&l.text)
+                                    ),
+                                )
+                                .with_len(l.text.len())
+                                .with_related_span(
+                                    "first defined at",
+                                    first,
+                                    other.label.len(),
+                                ),
+                            );
                         }
                         arms.push(SelArm {
                             label: l.text.clone(),
@@ -111,11 +137,43 @@ impl Lowerer {
                             body: body.clone(),
                         })
                     }
-                    None => self.err(
+                    None => self.err_span(
                         l.loc,
+                        l.text.len(),
                         format!("case label `{}` is not a value of `{}`", l.text, enum_name),
                     ),
                 }
+            }
+        }
+        // Every named value needs an arm, unless the arm set is deliberately partial.
+        let partial = self.in_partial || has(d, "partial");
+        let has_default = s.arms.iter().any(|a| a.default.is_some());
+        if !partial && !has_default {
+            let labelled: Vec<&str> = s
+                .arms
+                .iter()
+                .flat_map(|a| a.labels.iter().map(|l| l.text.as_str()))
+                .collect();
+            let missing: Vec<String> = known
+                .iter()
+                .filter(|(n, _)| !labelled.contains(&n.as_str()))
+                .map(|(n, _)| format!("`{n}`"))
+                .collect();
+            if !missing.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(
+                        s.selector.loc,
+                        format!(
+                            "select on `{sel}` has no `case` for {} of `{enum_name}`",
+                            missing.join(", ")
+                        ),
+                    )
+                    .with_len(sel.len())
+                    .with_help(
+                        "add the arms, or write /*@ partial */ before the select if values \
+                         without an arm are meant to be a decode error",
+                    ),
+                );
             }
         }
         if default.is_some() {
@@ -195,6 +253,7 @@ impl Lowerer {
     pub(super) fn optional(
         &mut self,
         s: &ast::Select,
+        d: &Decl,
         parent: &str,
         parent_rust: &str,
         siblings: &[Field],
@@ -209,6 +268,17 @@ impl Lowerer {
             .find(|a| a.labels.iter().any(|l| l.text == "false"));
         if let Some(loc) = s.arms.iter().find_map(|a| a.default) {
             self.err(loc, "a `true`/`false` select has no `default:` arm");
+            return None;
+        }
+        if present.is_some() && absent.is_none() && !has(d, "partial") && !self.in_partial {
+            self.err_span(
+                s.selector.loc,
+                s.selector.text.len(),
+                format!(
+                    "select on `{}` has no `case false`: write `case false: struct {{}};`",
+                    s.selector.text
+                ),
+            );
             return None;
         }
         let absent_empty = absent.is_none_or(|a| a.decls.iter().all(is_empty_struct));

@@ -79,6 +79,36 @@ impl Lowerer {
                 fields[j].role = Role::SelectorOf(i);
             }
         }
+        // Two fields may not become one Rust field.
+        let mut seen: BTreeMap<&str, &Field> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for f in fields.iter().filter(|f| !f.name.is_empty()) {
+            match seen.get(f.rust.as_str()) {
+                Some(first) => clashes.push(
+                    Diagnostic::new(
+                        self.name_at(f),
+                        if first.name == f.name {
+                            format!("`{name}` has two fields named `{}`", f.name)
+                        } else {
+                            format!(
+                                "fields `{}` and `{}` of `{name}` both become the Rust field `{}`",
+                                f.name, first.name, f.rust
+                            )
+                        },
+                    )
+                    .with_len(f.name.len())
+                    .with_related_span(
+                        "first defined at",
+                        self.name_at(first),
+                        first.name.len(),
+                    ),
+                ),
+                None => {
+                    seen.insert(&f.rust, f);
+                }
+            }
+        }
+        self.diags.extend(clashes);
         for (i, f) in fields.iter().enumerate() {
             if matches!(f.wire, Wire::Optional(_)) && i + 1 != fields.len() {
                 let loc = decls.get(i).map(|d| d.loc).unwrap_or_default();
@@ -156,6 +186,33 @@ impl Lowerer {
             loc: d.loc,
             end: d.end,
         })
+    }
+}
+
+impl Lowerer {
+    /// Where a field's name is written (its declaration's last use of the name), or where the
+    /// declaration starts if the text is not at hand.
+    fn name_at(&self, f: &Field) -> Loc {
+        let text = self
+            .texts
+            .get(f.loc.file)
+            .and_then(|t| t.get(f.loc.offset..f.end));
+        let at = text.and_then(|t| {
+            t.match_indices(f.name.as_str())
+                .filter(|(i, _)| {
+                    let before = t[..*i].chars().last();
+                    let after = t[i + f.name.len()..].chars().next();
+                    let word =
+                        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                    !word(before) && !word(after)
+                })
+                .last()
+                .map(|(i, _)| i)
+        });
+        Loc {
+            file: f.loc.file,
+            offset: f.loc.offset + at.unwrap_or(0),
+        }
     }
 }
 

@@ -191,8 +191,10 @@ impl Lowerer {
         }
         match self.model.by_name.get(&t.text) {
             Some(&i) => Some(Wire::Ref(i)),
+            // A definition that did not parse: its syntax error is reported already.
+            None if self.broken.contains(&t.text) => None,
             None => {
-                self.err(t.loc, format!("unknown type `{}`", t.text));
+                self.err_span(t.loc, t.text.len(), format!("unknown type `{}`", t.text));
                 None
             }
         }
