@@ -12,7 +12,7 @@ fn run(data: &[u8], kx: K, pv: P) {
     let mut r = Reader::new(data);
     while !r.is_empty() {
         let start = r.offset();
-        match Handshake::decode(&mut r, kx, pv) {
+        match Handshake::decode(&mut r, Some(kx), Some(pv)) {
             Ok(msg) => {
                 assert_round_trip("Handshake", &msg, &data[start..r.offset()]);
                 let _ = format!("{msg:?}");
@@ -28,7 +28,7 @@ fn run(data: &[u8], kx: K, pv: P) {
 
 fuzz_target!(|data: &[u8]| {
     run(data, K::EcDiffieHellman, P::Explicit);
-    if let Ok(msg) = Handshake::from_bytes(data, K::EcDiffieHellman, P::Explicit) {
+    if let Ok(msg) = Handshake::from_bytes(data, Some(K::EcDiffieHellman), Some(P::Explicit)) {
         assert_round_trip("Handshake::from_bytes", &msg, data);
     }
     // The other contexts, only on the first message (cheap; most arms are the same).
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     ] {
         for pv in [P::Implicit, P::Explicit] {
             let mut r = Reader::new(data);
-            if let Ok(msg) = Handshake::decode(&mut r, kx, pv) {
+            if let Ok(msg) = Handshake::decode(&mut r, Some(kx), Some(pv)) {
                 assert_round_trip("Handshake (other context)", &msg, &data[..r.offset()]);
             }
         }

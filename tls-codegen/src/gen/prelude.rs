@@ -43,6 +43,16 @@ pub(super) fn prelude(items: &TokenStream) -> TokenStream {
             }
         });
     }
+    if used.contains("need_context") {
+        helpers.extend(quote! {
+            /// Optional decode context that the arm being decoded needs: `MissingContext` if
+            /// the caller gave `None`.
+            #[inline]
+            fn need_context<T>(v: Option<T>, key: &'static str, offset: usize) -> Result<T, DecodeError> {
+                v.ok_or_else(|| DecodeError::new(DecodeErrorKind::MissingContext { key }, offset))
+            }
+        });
+    }
     if used.contains("decode_whole") {
         helpers.extend(quote! {
             /// Decodes a value that must fill `bytes` exactly (what `Codec::from_bytes` does for

@@ -92,6 +92,7 @@ impl Lowerer {
             borrows: false,
             size: None,
             context: BTreeMap::new(),
+            optional: Default::default(),
             typed_for: Vec::new(),
         });
         self.model.by_name.insert(name.to_string(), idx);
@@ -103,6 +104,10 @@ impl Lowerer {
         let rust = self.model.defs[idx].rust.clone();
         let kind = match &d.ty {
             TypeExpr::Enum(e) => self.enum_def(e, has(d, "open"), &name),
+            TypeExpr::Struct(fields) if has(d, "padded") => match self.padded(d, fields) {
+                Some(s) => DefKind::Struct(s),
+                None => return,
+            },
             TypeExpr::Struct(fields) => DefKind::Struct(self.struct_def(&name, &rust, fields)),
             TypeExpr::Select(_) => {
                 // A top-level `select (...) { ... } Name;` (RFC 8422 style) is a struct of one select.

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 mod analyse;
 mod declare;
 mod enums;
+mod fixed;
 mod merge;
+mod padded;
 mod select;
 mod structs;
 mod typed;
@@ -31,6 +33,11 @@ const ANNOTATIONS: &[&str] = &[
     "length_of",
     "rest",
     "secret",
+    "unique",
+    "last",
+    "zero",
+    "padded",
+    "partial",
 ];
 
 /// Lowers every file's declarations (in file order) into one checked model.
