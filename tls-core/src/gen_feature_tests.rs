@@ -64,7 +64,10 @@ fn fixed_values_are_written_and_not_stored() {
     // legacy_version 0x0303 first, legacy_compression_methods `01 00` after the suites.
     assert_eq!(
         bytes,
-        unhex(&format!("{} 0008 002b 0004 02030405", hello_head("0303", "0100")))
+        unhex(&format!(
+            "{} 0008 002b 0004 02030405",
+            hello_head("0303", "0100")
+        ))
     );
     let back = ClientHello::from_bytes(&bytes, HandshakeType::ClientHello).unwrap();
     assert_eq!(back, ch);
@@ -120,12 +123,21 @@ fn a_different_fixed_value_is_illegal_parameter() {
             got: 0x0200
         }
     );
-    assert_eq!(e.path(), "Handshake.client_hello.legacy_compression_methods");
+    assert_eq!(
+        e.path(),
+        "Handshake.client_hello.legacy_compression_methods"
+    );
     assert_eq!(e.offset, 4 + 2 + 32 + 1 + 4);
     assert_eq!(e.alert(), AlertDescription::IllegalParameter);
 
     let e = TLSCiphertext::from_bytes(&unhex("16 0303 0001 ab")).unwrap_err();
-    assert_eq!(e.kind, DecodeErrorKind::NotFixed { expected: 23, got: 22 });
+    assert_eq!(
+        e.kind,
+        DecodeErrorKind::NotFixed {
+            expected: 23,
+            got: 22
+        }
+    );
     assert_eq!(e.path(), "TLSCiphertext.opaque_type");
     let e = TLSCiphertext::from_bytes(&unhex("17 0301 0001 ab")).unwrap_err();
     assert_eq!(e.path(), "TLSCiphertext.legacy_record_version");
@@ -167,9 +179,7 @@ fn pre_shared_key_must_be_last() {
 
 #[test]
 fn padding_must_be_zero() {
-    let ok = Handshake::ClientHello(hello(vec![Extension::Padding(Padding {
-        zeros: &[0; 5],
-    })]));
+    let ok = Handshake::ClientHello(hello(vec![Extension::Padding(Padding { zeros: &[0; 5] })]));
     let mut bytes = ok.to_vec();
     assert_eq!(decode(&bytes).unwrap(), ok);
     let at = bytes.len() - 2;
@@ -177,7 +187,10 @@ fn padding_must_be_zero() {
     let e = decode(&bytes).unwrap_err();
     assert_eq!(e.kind, DecodeErrorKind::NotZero);
     assert_eq!(e.offset, at);
-    assert_eq!(e.path(), "Handshake.client_hello.extensions[0].padding.zeros");
+    assert_eq!(
+        e.path(),
+        "Handshake.client_hello.extensions[0].padding.zeros"
+    );
     assert_eq!(e.alert(), AlertDescription::IllegalParameter);
 }
 
@@ -202,7 +215,10 @@ fn inner_plaintext_finds_its_type_from_the_end() {
     // Empty content.
     let bytes = unhex("15 0000");
     let p = TLSInnerPlaintext::from_bytes(&bytes).unwrap();
-    assert_eq!((p.content.len(), p.type_, p.zeros), (0, ContentType::Alert, 2));
+    assert_eq!(
+        (p.content.len(), p.type_, p.zeros),
+        (0, ContentType::Alert, 2)
+    );
 }
 
 #[test]
@@ -239,7 +255,10 @@ fn encode_find_gives_the_truncated_client_hello() {
     assert_eq!(alone, bytes[4..]);
     // Paths that name fields directly, and ones that name nothing.
     assert_eq!(ch.encode_with_offset(&["random"]).1, Some(2));
-    assert_eq!(ch.encode_with_offset(&["legacy_compression_methods"]).1, Some(2 + 32 + 1 + 4));
+    assert_eq!(
+        ch.encode_with_offset(&["legacy_compression_methods"]).1,
+        Some(2 + 32 + 1 + 4)
+    );
     assert_eq!(msg.encode_with_offset(&["server_hello"]).1, None);
     assert_eq!(msg.encode_with_offset(&["client_hello", "nope"]).1, None);
     let no_psk = Handshake::ClientHello(hello(vec![raw(43, &[2, 3, 4, 5])]));

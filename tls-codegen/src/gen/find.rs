@@ -124,7 +124,11 @@ impl Gen<'_> {
     }
 
     /// `fn encode_find` of a struct (plain or flattened), inside its `impl Encode`.
-    pub(super) fn encode_find_fn(&self, s: &StructDef, access: impl Fn(&Field) -> Val) -> TokenStream {
+    pub(super) fn encode_find_fn(
+        &self,
+        s: &StructDef,
+        access: impl Fn(&Field) -> Val,
+    ) -> TokenStream {
         if !has_find(s) {
             return TokenStream::new();
         }

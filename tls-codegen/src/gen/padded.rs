@@ -22,7 +22,10 @@ impl Gen<'_> {
         )];
         let doc = self.def_doc(d, &extra).render(0);
         let (c, t, z) = (ident(&content.rust), ident(&ty.rust), ident(&zeros.rust));
-        let (cdoc, tdoc) = (self.field_doc(content).render(4), self.field_doc(ty).render(4));
+        let (cdoc, tdoc) = (
+            self.field_doc(content).render(4),
+            self.field_doc(ty).render(4),
+        );
         let zdoc = self.field_doc(zeros).render(4);
         let tty = self.ty(&ty.wire);
         let tdec = self.def_ty_name(&ty.wire);

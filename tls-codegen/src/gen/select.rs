@@ -72,7 +72,10 @@ impl Gen<'_> {
             find_arms.push(quote!(Self::Unknown(..) => { self.encode_arm(out); None }));
         }
         let find_body = if s.arms.is_empty() {
-            quote!({ self.encode_arm(out); None })
+            quote!({
+                self.encode_arm(out);
+                None
+            })
         } else {
             quote!({
                 let (head, rest) = match path.split_first() {

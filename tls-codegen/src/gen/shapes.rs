@@ -324,35 +324,25 @@ impl Gen<'_> {
                 }
                 let size = lit(self.m.wire_size(elem).unwrap_or(1));
                 let e = self.decoder(elem, scope);
-                let mut checks = TokenStream::new();
-                for rule in rules {
-                    match rule {
-                        Rule::Unique => checks.extend(quote! {
-                            if seen.iter().any(|p| p.selector().value() == e.selector().value()) {
-                                return Some(DecodeErrorKind::Duplicate { value: e.selector().value().into() });
-                            }
-                        }),
-                        Rule::Last(v) => {
-                            let sel = match **elem {
-                                Wire::Ref(i) => match &self.m.defs[i].kind {
-                                    DefKind::Struct(s) => {
-                                        s.flattened_select().map(|s| self.def_ty(s.selector_def))
-                                    }
-                                    _ => None,
-                                },
-                                _ => None,
-                            };
-                            let v = ident(v);
-                            checks.extend(quote! {
-                                if let Some(p) = seen.iter().find(|p| p.selector().value() == #sel::#v.value()) {
-                                    return Some(DecodeErrorKind::NotLast { value: p.selector().value().into() });
-                                }
-                            });
+                let unique = rules.contains(&Rule::Unique);
+                let sel = match **elem {
+                    Wire::Ref(i) => match &self.m.defs[i].kind {
+                        DefKind::Struct(s) => {
+                            s.flattened_select().map(|s| self.def_ty(s.selector_def))
                         }
-                        Rule::Zero => {}
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let last = rules.iter().find_map(|r| match r {
+                    Rule::Last(v) => {
+                        let v = ident(v);
+                        Some(quote!(Some(#sel::#v.value().into())))
                     }
-                }
-                quote!(r.checked_vector(#p, #f, #c, #size, #e, |seen, e| { #checks None }))
+                    _ => None,
+                });
+                let last = last.unwrap_or_else(|| quote!(None));
+                quote!(r.checked_vector(#p, #f, #c, #size, #e, |e| e.selector().value().into(), #unique, #last))
             }
             _ => self.dec(w, scope),
         }

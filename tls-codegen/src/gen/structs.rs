@@ -164,7 +164,7 @@ impl Gen<'_> {
         let n = ident(&d.rust);
         let lt = lt(d.borrows);
         let anon = anon_lt(d.borrows);
-        let doc = self.def_doc(d, &[]).render(0);
+        let doc = self.def_doc(d, &fixed_doc(&s.fields)).render(0);
         let stored: Vec<&Field> = s.fields.iter().filter(|f| f.role == Role::Stored).collect();
         let names = stored.iter().map(|f| ident(&f.rust));
         let fields = self.field_defs(&stored, 4, true);
@@ -257,4 +257,25 @@ fn is_select(w: &Wire) -> bool {
         Wire::Delimited { inner, .. } => is_select(inner),
         _ => false,
     }
+}
+
+/// The rustdoc paragraph naming a struct's fixed values (field defaults), if it has any.
+fn fixed_doc(fields: &[Field]) -> Vec<String> {
+    let fixed: Vec<String> = fields
+        .iter()
+        .filter_map(|f| match &f.role {
+            Role::Fixed(bytes) => {
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                Some(format!("`{}` (`{hex}`)", f.name))
+            }
+            _ => None,
+        })
+        .collect();
+    if fixed.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "Fixed values, checked when decoding, written when encoding, not stored: {}.",
+        fixed.join(", ")
+    )]
 }

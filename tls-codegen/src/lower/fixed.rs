@@ -75,15 +75,17 @@ impl Lowerer {
                 match &d.kind {
                     DefKind::Enum(e) => {
                         let value = match v {
-                            Value::Expr(Expr::Ref(n)) => match e.values.iter().find(|x| x.name == n.text) {
-                                Some(x) => x.value,
-                                None => {
-                                    return Err(format!(
-                                        "`{}` is not a value of `{}`",
-                                        n.text, d.name
-                                    ))
+                            Value::Expr(Expr::Ref(n)) => {
+                                match e.values.iter().find(|x| x.name == n.text) {
+                                    Some(x) => x.value,
+                                    None => {
+                                        return Err(format!(
+                                            "`{}` is not a value of `{}`",
+                                            n.text, d.name
+                                        ))
+                                    }
                                 }
-                            },
+                            }
                             _ => {
                                 let n = v.eval().ok_or("not a number or a value name")?;
                                 if !e.open && !e.values.iter().any(|x| x.value == n) {
@@ -123,7 +125,11 @@ impl Lowerer {
                 out.extend(body);
                 out
             }
-            _ => return Err("only numbers, enums, fixed-size types and byte vectors can be fixed".into()),
+            _ => {
+                return Err(
+                    "only numbers, enums, fixed-size types and byte vectors can be fixed".into(),
+                )
+            }
         };
         if bytes.len() > MAX_FIXED {
             return Err(format!("its encoding is longer than {MAX_FIXED} bytes"));
@@ -138,7 +144,9 @@ impl Lowerer {
             w = inner;
         }
         match r {
-            Rule::Zero if matches!(w, Wire::Vector { elem, .. } if matches!(**elem, Wire::UInt(1))) => Ok(()),
+            Rule::Zero if matches!(w, Wire::Vector { elem, .. } if matches!(**elem, Wire::UInt(1))) => {
+                Ok(())
+            }
             Rule::Zero => Err("`zero` goes on an opaque vector field (`opaque x<..>`)".into()),
             Rule::Unique | Rule::Last(_) => {
                 let sel = match w {
@@ -195,7 +203,10 @@ fn listed(v: &Value, size: usize) -> Result<Vec<u8>, String> {
                 .collect::<Option<Vec<u8>>>()
                 .ok_or("a byte list holds numbers up to 255")?;
             if bytes.len() != size {
-                return Err(format!("{} bytes listed for a {size}-byte type", bytes.len()));
+                return Err(format!(
+                    "{} bytes listed for a {size}-byte type",
+                    bytes.len()
+                ));
             }
             Ok(bytes)
         }

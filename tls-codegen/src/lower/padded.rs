@@ -25,9 +25,8 @@ impl Lowerer {
             TypeExpr::Named(t) => self.model.by_name.get(&t.text).copied(),
             _ => None,
         };
-        let one_byte = enum_ty.is_some_and(|i| {
-            matches!(&self.model.defs[i].kind, DefKind::Enum(e) if e.width == 1)
-        });
+        let one_byte = enum_ty
+            .is_some_and(|i| matches!(&self.model.defs[i].kind, DefKind::Enum(e) if e.width == 1));
         let (Some(e), true, true, true) = (enum_ty, one_byte, bytes(content), bytes(zeros)) else {
             self.err(d.loc, shape);
             return None;

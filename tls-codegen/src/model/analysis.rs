@@ -142,7 +142,11 @@ impl Model {
                     .filter(|f| !f.is_fixed())
                     .flat_map(|f| self.wire_required(&f.wire))
                     .collect();
-                out.retain(|k| !s.fields.iter().any(|f| *k == format!("{}.{}", d.name, f.name)));
+                out.retain(|k| {
+                    !s.fields
+                        .iter()
+                        .any(|f| *k == format!("{}.{}", d.name, f.name))
+                });
                 out
             }
             _ => BTreeSet::new(),
