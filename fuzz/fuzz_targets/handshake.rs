@@ -1,6 +1,6 @@
 //! `wire::Handshake` in the spectls profile (ECDHE, explicit public values), messages decoded one
 //! after another, round trip on success; then the same bytes under every other key-exchange
-//! context, which must decode or fail cleanly (and round-trip when they decode).
+//! context, and with none, which must decode or fail cleanly (and round-trip when they decode).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -46,6 +46,15 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(msg) = Handshake::decode(&mut r, Some(kx), Some(pv)) {
                 assert_round_trip("Handshake (other context)", &msg, &data[..r.offset()]);
             }
+        }
+    }
+    // No context: messages that need none decode; the key exchanges fail cleanly with
+    // MissingContext, never otherwise.
+    let mut r = Reader::new(data);
+    match Handshake::decode(&mut r, None, None) {
+        Ok(msg) => assert_round_trip("Handshake (no context)", &msg, &data[..r.offset()]),
+        Err(e) => {
+            let _ = (e.to_string(), e.path(), e.alert());
         }
     }
 });
