@@ -291,3 +291,41 @@ fn a_client_hello_needs_no_key_exchange_context() {
         cke
     );
 }
+
+/// The project's own schema: a real ClientHello (OpenSSL's, from a capture) decodes with no key
+/// exchange context, and `encode_find` goes through the optional extension list and a typed
+/// extension.
+#[test]
+fn real_client_hello_with_no_context() {
+    use crate::codec::Reader;
+    use crate::wire::{Handshake as H12, TLSPlaintext};
+    let trace = include_str!("../../tests/data/captures/ecdsa-aes128gcm.trace");
+    let line = trace.lines().find_map(|l| l.strip_prefix("c2s ")).unwrap();
+    let record = unhex(line);
+    let plain = TLSPlaintext::decode(&mut Reader::new(&record)).unwrap();
+    let hs = H12::from_bytes(plain.fragment, None, None).unwrap();
+    let H12::ClientHello(ch) = &hs else {
+        panic!("not a ClientHello: {hs:?}")
+    };
+    let (bytes, at) = hs.encode_with_offset(&["client_hello", "extensions"]);
+    assert_eq!(bytes, plain.fragment);
+    // The extensions' 2-byte length prefix, then the first extension.
+    let at = at.unwrap();
+    let len = usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
+    assert_eq!(at + 2 + len, bytes.len());
+    // A path that ends at a typed extension's arm gives where its body starts, after the
+    // extension's type and length.
+    let (_, sni) = hs.encode_with_offset(&["client_hello", "extensions", "server_name"]);
+    let has_sni = ch
+        .extensions
+        .iter()
+        .flatten()
+        .any(|e| e.selector().value() == 0);
+    assert!(has_sni, "the capture's ClientHello carries SNI");
+    let sni = sni.unwrap();
+    assert_eq!(
+        &bytes[sni - 4..sni - 2],
+        [0, 0],
+        "extension type server_name"
+    );
+}
