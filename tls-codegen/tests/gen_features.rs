@@ -188,3 +188,25 @@ fn context_only_some_arms_need_is_optional() {
         "{out}"
     );
 }
+
+#[test]
+fn rules_apply_behind_a_length_field() {
+    let out =
+        rust("struct { /*@ length_of(pad) */ uint16 len; /*@ zero */ opaque pad<0..10>; } H;");
+    assert!(
+        out.contains("r.delimited(2, 0, 65535, |r| r.zeros(1, 0, 10))"),
+        "{out}"
+    );
+}
+
+#[test]
+fn annotations_in_the_wrong_place_are_errors() {
+    assert_error(
+        "/*@ unique */ struct { uint8 x; } S;",
+        "t.tls:1:1: `unique` marks a field (of a struct or a `case` arm), not a definition",
+    );
+    assert_error(
+        "struct { /*@ padded */ opaque x<0..10>; } S;",
+        "t.tls:1:10: `padded` goes on a struct definition",
+    );
+}

@@ -311,6 +311,16 @@ impl Gen<'_> {
                 let e = self.dec_ruled(inner, rules, scope);
                 quote!(if r.is_empty() { Ok(None) } else { #e.map(Some) })
             }
+            Wire::Delimited {
+                prefix,
+                floor,
+                ceiling,
+                inner,
+            } => {
+                let (p, f, c) = (lit(*prefix), lit(*floor), lit(*ceiling));
+                let e = self.dec_ruled(inner, rules, scope);
+                quote!(r.delimited(#p, #f, #c, |r| #e))
+            }
             Wire::Vector {
                 elem,
                 floor,

@@ -31,6 +31,7 @@ impl Lowerer {
         for d in decls {
             self.check_annotations(d);
             self.refuse_secret(d);
+            self.refuse_field_rules(d);
             let Some(name) = &d.name else {
                 self.err(d.loc, "a top-level definition needs a name");
                 continue;

@@ -26,6 +26,21 @@ impl Lowerer {
         }
     }
 
+    /// `unique`, `last` and `zero` mark fields; on a definition they would check nothing.
+    pub(super) fn refuse_field_rules(&mut self, d: &Decl) {
+        for a in &d.annotations {
+            if matches!(a.name.as_str(), "unique" | "last" | "zero") {
+                self.err(
+                    a.loc,
+                    format!(
+                        "`{}` marks a field (of a struct or a `case` arm), not a definition",
+                        a.name
+                    ),
+                );
+            }
+        }
+    }
+
     fn fix_field(&self, f: &mut Field, diags: &mut Vec<Diagnostic>) {
         if let (Role::Fixed(bytes), Some(written)) = (&mut f.role, &f.default) {
             match self.fixed_bytes(&f.wire, written) {

@@ -202,6 +202,7 @@ impl Lowerer {
                     a.loc,
                     "`last` names a selector value, e.g. `last(pre_shared_key)`",
                 ),
+                ("padded", _) => self.err(a.loc, "`padded` goes on a struct definition"),
                 _ => {}
             }
         }
