@@ -99,14 +99,10 @@ impl Gen<'_> {
                 Some(inner) => quote! {
                     let at = out.len();
                     let inner = #inner;
-                    if head == Some(#name) {
-                        found = found.or(if rest.is_empty() { Some(at) } else { inner });
-                    }
+                    find_step(&mut found, (head, rest), #name, at, inner);
                 },
                 None => quote! {
-                    if head == Some(#name) && rest.is_empty() {
-                        found = found.or(Some(out.len()));
-                    }
+                    find_step(&mut found, (head, rest), #name, out.len(), None);
                     #enc
                 },
             });
