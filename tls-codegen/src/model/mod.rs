@@ -174,8 +174,8 @@ pub enum Rule {
     /// `unique`: no two elements of a vector of typed extensions (a select's enum) have the same
     /// selector value.
     Unique,
-    /// `last(value)`: an element with this selector value (the selector enum's Rust variant)
-    /// must be the last of the vector.
+    /// `last(value)`: an element with this selector value must be the last of the vector
+    /// (the value's schema name as written; its Rust variant once the rules are checked).
     Last(String),
     /// `zero`: every byte of an opaque field is zero.
     Zero,
