@@ -339,8 +339,8 @@ impl Flow {
 pub fn decode_handshake<'a>(r: &mut Reader<'a>) -> Result<Handshake<'a>, DecodeError> {
     Handshake::decode(
         r,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
+        Some(KeyExchangeAlgorithm::EcDiffieHellman),
+        Some(PublicValueEncoding::Explicit),
     )
 }
 

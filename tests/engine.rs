@@ -151,8 +151,8 @@ fn unknown_values_from_the_client_are_ignored() {
     let payload = handshake_payload(&drain(&mut c));
     let Handshake::ClientHello(mut ch) = Handshake::from_bytes(
         &payload,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
+        Some(KeyExchangeAlgorithm::EcDiffieHellman),
+        Some(PublicValueEncoding::Explicit),
     )
     .unwrap() else {
         panic!("not a ClientHello")

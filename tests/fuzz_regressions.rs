@@ -80,8 +80,8 @@ fn decoder_seeds_round_trip() {
         let n = round_trips(&name, &data, |r| {
             Handshake::decode(
                 r,
-                KeyExchangeAlgorithm::EcDiffieHellman,
-                PublicValueEncoding::Explicit,
+                Some(KeyExchangeAlgorithm::EcDiffieHellman),
+                Some(PublicValueEncoding::Explicit),
             )
         });
         assert!(n > 0, "{name}");

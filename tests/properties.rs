@@ -75,8 +75,8 @@ fn check_handshake(bytes: &[u8]) -> Result<bool, String> {
     let mut r = Reader::new(bytes);
     let Ok(msg) = Handshake::decode(
         &mut r,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
+        Some(KeyExchangeAlgorithm::EcDiffieHellman),
+        Some(PublicValueEncoding::Explicit),
     ) else {
         return Ok(false);
     };
@@ -92,8 +92,8 @@ fn check_handshake(bytes: &[u8]) -> Result<bool, String> {
     let mut r = Reader::new(&encoded);
     match Handshake::decode(
         &mut r,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
+        Some(KeyExchangeAlgorithm::EcDiffieHellman),
+        Some(PublicValueEncoding::Explicit),
     ) {
         Ok(again) if again == msg && r.is_empty() => Ok(true),
         other => Err(format!(

@@ -15,8 +15,8 @@ fn handshake_round_trip(msg: Handshake<'_>, body_len: usize) -> Vec<u8> {
     assert_eq!(bytes.len(), 4 + body_len);
     let back = Handshake::from_bytes(
         &bytes,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
+        Some(KeyExchangeAlgorithm::EcDiffieHellman),
+        Some(PublicValueEncoding::Explicit),
     )
     .unwrap_or_else(|e| panic!("{msg:?}: {e}"));
     assert_eq!(back, msg);

@@ -3,7 +3,9 @@
 //!
 //! `wire.rs` is the schema in `../schema` (or `$SPECTLS_SCHEMA`). `wire_extended.rs` is the same
 //! schema plus `tests/data/rfc7366.tls`, compiled only into tls-core's unit tests to show that a
-//! new extension is a schema change alone.
+//! new extension is a schema change alone. `wire_gen_test.rs` is `tests/data/gen_features.tls`
+//! alone, for the unit tests of the generator's features (fixed values, rules, `padded`,
+//! `encode_find`, optional context).
 use std::path::PathBuf;
 
 fn main() {
@@ -15,5 +17,9 @@ fn main() {
     tls_codegen::build(
         &[schema, PathBuf::from("tests/data/rfc7366.tls")],
         &out.join("wire_extended.rs"),
+    );
+    tls_codegen::build(
+        &[PathBuf::from("tests/data/gen_features.tls")],
+        &out.join("wire_gen_test.rs"),
     );
 }

@@ -111,8 +111,8 @@ pub fn reframe(msgs: &[Vec<u8>]) -> Vec<u8> {
 pub fn decode_hs(bytes: &[u8]) -> Handshake<'_> {
     Handshake::from_bytes(
         bytes,
-        KeyExchangeAlgorithm::EcDiffieHellman,
-        PublicValueEncoding::Explicit,
+        Some(KeyExchangeAlgorithm::EcDiffieHellman),
+        Some(PublicValueEncoding::Explicit),
     )
     .expect("a valid handshake message")
 }

@@ -1,7 +1,7 @@
 //! The one error type of spectls, with granular kinds, each mapped to the alert RFC 5246
 //! section 7.2 asks us to send for it.
 
-use crate::codec::DecodeError;
+use crate::codec::{DecodeError, DecodeErrorKind};
 use crate::wire::AlertDescription;
 use std::fmt;
 
@@ -217,8 +217,17 @@ impl Error {
 }
 
 impl From<DecodeError> for Error {
+    /// A decode error, except a repeated extension (the schema's `unique` on the hellos'
+    /// extension lists, RFC 5246 section 7.4.1.4), which is the same error the engine's own check
+    /// gave before the decoder made that check: `PeerMisbehaved::DuplicateExtension`.
     fn from(e: DecodeError) -> Self {
-        Error::Decode(e)
+        match e.kind {
+            DecodeErrorKind::Duplicate { value } => match u16::try_from(value) {
+                Ok(t) => Error::PeerMisbehaved(PeerMisbehaved::DuplicateExtension(t)),
+                Err(_) => Error::Decode(e),
+            },
+            _ => Error::Decode(e),
+        }
     }
 }
 

@@ -87,6 +87,17 @@ mod wire_extended {
     include!(concat!(env!("OUT_DIR"), "/wire_extended.rs"));
 }
 
+/// `tests/data/gen_features.tls` alone: the generator's features (field defaults as fixed
+/// values, `unique`/`last`/`zero`, `padded`, `encode_find`, optional decode context) on bytes.
+#[cfg(test)]
+#[allow(dead_code, unreachable_pub)]
+mod wire_gen_test {
+    include!(concat!(env!("OUT_DIR"), "/wire_gen_test.rs"));
+}
+
+#[cfg(test)]
+mod gen_feature_tests;
+
 /// Helpers the unit tests of several modules share.
 #[cfg(test)]
 mod test_support {
@@ -128,8 +139,8 @@ mod regenerate_tests {
         let record = TLSPlaintext::decode(&mut r).expect("record");
         let hs = Handshake::from_bytes(
             record.fragment,
-            KeyExchangeAlgorithm::EcDiffieHellman,
-            PublicValueEncoding::Explicit,
+            Some(KeyExchangeAlgorithm::EcDiffieHellman),
+            Some(PublicValueEncoding::Explicit),
         )
         .expect("ClientHello");
         let Handshake::ClientHello(ch) = hs else {
@@ -139,8 +150,8 @@ mod regenerate_tests {
         // In the project's own schema, extension 22 is kept as raw bytes...
         let plain = crate::wire::Handshake::from_bytes(
             record.fragment,
-            crate::wire::KeyExchangeAlgorithm::EcDiffieHellman,
-            crate::wire::PublicValueEncoding::Explicit,
+            Some(crate::wire::KeyExchangeAlgorithm::EcDiffieHellman),
+            Some(crate::wire::PublicValueEncoding::Explicit),
         )
         .expect("ClientHello");
         let crate::wire::Handshake::ClientHello(plain_ch) = plain else {

@@ -9,6 +9,8 @@
 
 mod docs;
 mod enums;
+mod find;
+mod padded;
 mod prelude;
 mod registry;
 mod select;
@@ -61,6 +63,7 @@ impl Gen<'_> {
             DefKind::ContextEnum(values) => self.context_enum(d, values),
             DefKind::ContextStruct => TokenStream::new(),
             DefKind::Alias(w) => self.alias(d, w),
+            DefKind::Struct(s) if s.padded => self.padded_struct(d, s),
             DefKind::Struct(s) => match s.flattened_select() {
                 Some(sel) => self.flat_struct(d, s, sel),
                 None => self.plain_struct(d, s),

@@ -43,6 +43,34 @@ pub(super) fn prelude(items: &TokenStream) -> TokenStream {
             }
         });
     }
+    if used.contains("need_context") {
+        helpers.extend(quote! {
+            /// Optional decode context that the arm being decoded needs: `MissingContext` if
+            /// the caller gave `None`.
+            #[inline]
+            fn need_context<T>(v: Option<T>, key: &'static str, offset: usize) -> Result<T, DecodeError> {
+                v.ok_or_else(|| DecodeError::new(DecodeErrorKind::MissingContext { key }, offset))
+            }
+        });
+    }
+    if used.contains("find_step") {
+        helpers.extend(quote! {
+            /// `encode_find` at the field `name`, which starts at `at`: found there if the path
+            /// (`head` then `rest`) ends at it, or what `inner` found inside it if it goes on.
+            #[inline]
+            fn find_step(
+                found: &mut Option<usize>,
+                (head, rest): (Option<&str>, &[&str]),
+                name: &str,
+                at: usize,
+                inner: Option<usize>,
+            ) {
+                if head == Some(name) && found.is_none() {
+                    *found = if rest.is_empty() { Some(at) } else { inner };
+                }
+            }
+        });
+    }
     if used.contains("decode_whole") {
         helpers.extend(quote! {
             /// Decodes a value that must fill `bytes` exactly (what `Codec::from_bytes` does for

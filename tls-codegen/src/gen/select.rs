@@ -8,7 +8,7 @@ use super::{anon_lt, ident, lt, Gen};
 use crate::model::*;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The pieces of a select's enum, gathered arm by arm.
 #[derive(Default)]
@@ -51,7 +51,7 @@ impl Gen<'_> {
             })
             .render(0);
         // In `decode_arm`, a selector taken from context is the `selector` parameter itself.
-        let mut scope = Scope::default();
+        let mut scope = Scope::with_optional(&self.m.select_optional(s));
         if let SelectorSource::Context(k) = &s.source {
             scope.bound.insert(k.clone(), format_ident!("selector"));
         }
@@ -67,6 +67,30 @@ impl Gen<'_> {
                 _ => {}
             }
         }
+        let mut find_arms: Vec<TokenStream> = s.arms.iter().map(|a| self.find_arm(a)).collect();
+        if s.unknown_raw || s.default.is_some() {
+            find_arms.push(quote!(Self::Unknown(..) => { self.encode_arm(out); None }));
+        }
+        let find_body = if s.arms.is_empty() {
+            quote!({
+                self.encode_arm(out);
+                None
+            })
+        } else {
+            quote!({
+                let (head, rest) = match path.split_first() {
+                    Some((h, r)) => (Some(*h), r),
+                    None => (None, path),
+                };
+                let at = out.len();
+                match self { #(#find_arms)* }
+            })
+        };
+        let path = if s.arms.is_empty() {
+            quote!(_path)
+        } else {
+            quote!(path)
+        };
         let fallback = self.unknown_arm(s, &scope, &mut arms);
         let covered = match &sel_def.kind {
             DefKind::Enum(e) if !e.open => e
@@ -85,7 +109,7 @@ impl Gen<'_> {
             arms.reads = true;
             fallback
         };
-        let params = self.params(&self.m.select_context(s));
+        let params = self.params(&self.m.select_context(s), &self.m.select_optional(s));
         let r = if arms.reads { quote!(r) } else { quote!(_r) };
         let out = if arms.writes {
             quote!(out)
@@ -120,6 +144,9 @@ impl Gen<'_> {
                 pub fn encode_arm(&self, #out: &mut Vec<u8>) {
                     match self { #(#encode)* }
                 }
+                /// Encodes like `encode_arm`, and returns where in `out` the field at `path`
+                /// starts (its first step names the arm; see `Encode::encode_find`).
+                pub fn encode_arm_find(&self, out: &mut Vec<u8>, #path: &[&str]) -> Option<usize> #find_body
             }
             impl fmt::Debug for #n #anon {
                 fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -174,9 +201,15 @@ impl Gen<'_> {
                 let mut needs = BTreeMap::new();
                 self.m.arm_context(&a.body, &mut needs);
                 needs.retain(|k, _| !fs.iter().any(|f| *k == format!("{}.{}", s.rust, f.name)));
-                let params = self.params(&needs);
-                let args = self.args(&needs, scope);
-                let stmts = self.dec_fields(&s.rust, fs, &Scope::default());
+                // Optional context stays optional: the arm's fields unwrap what they need.
+                let optional: BTreeSet<String> = needs
+                    .keys()
+                    .filter(|k| scope.optional.contains(*k))
+                    .cloned()
+                    .collect();
+                let params = self.params(&needs, &optional);
+                let (_, args) = self.args(&needs, &optional, scope);
+                let stmts = self.dec_fields(&s.rust, fs, &Scope::with_optional(&optional));
                 let fn_doc = Doc::of(format!("Decodes the fields of `case {label}`.")).render(4);
                 arms.decode_fns.push(quote! {
                     #fn_doc

@@ -5,7 +5,7 @@ use super::{ident, lit, lt, uint_ty, Gen};
 use crate::model::*;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How generated code reaches a value of a shape's type `T`.
 #[derive(Clone)]
@@ -23,7 +23,7 @@ impl Val {
     }
 
     /// An expression of type `&T`.
-    fn by_ref(&self) -> TokenStream {
+    pub(super) fn by_ref(&self) -> TokenStream {
         match self {
             Val::Place(p, _) => quote!(&#p),
             Val::Ref(x) => quote!(#x),
@@ -39,14 +39,14 @@ impl Val {
     }
 
     /// A method receiver (auto-ref and auto-deref do the rest), or a `&[u8]` as it is.
-    fn recv(&self) -> TokenStream {
+    pub(super) fn recv(&self) -> TokenStream {
         match self {
             Val::Place(p, _) => quote!(#p),
             Val::Ref(x) => quote!(#x),
         }
     }
 
-    fn name(&self) -> &Ident {
+    pub(super) fn name(&self) -> &Ident {
         match self {
             Val::Place(_, n) | Val::Ref(n) => n,
         }
@@ -112,6 +112,18 @@ impl Code {
 pub(super) struct Scope {
     pub bound: BTreeMap<String, Ident>,
     pub locals: Vec<Ident>,
+    /// Context parameters of the enclosing function that are `Option`s.
+    pub optional: BTreeSet<String>,
+}
+
+impl Scope {
+    /// The scope of a function whose context parameters `optional` are `Option`s.
+    pub(super) fn with_optional(optional: &BTreeSet<String>) -> Scope {
+        Scope {
+            optional: optional.clone(),
+            ..Scope::default()
+        }
+    }
 }
 
 impl Gen<'_> {
@@ -143,31 +155,68 @@ impl Gen<'_> {
         }
     }
 
-    /// Context parameters `, name: Type` for a set of context keys.
-    pub(super) fn params(&self, ctx: &BTreeMap<String, CtxKind>) -> TokenStream {
+    /// Context parameters `, name: Type` for a set of context keys (`Option<Type>` for the
+    /// `optional` ones).
+    pub(super) fn params(
+        &self,
+        ctx: &BTreeMap<String, CtxKind>,
+        optional: &BTreeSet<String>,
+    ) -> TokenStream {
         let ps = ctx.iter().map(|(k, kind)| {
             let n = ident(&ctx_param(k));
             let t = match kind {
                 CtxKind::Enum(i) => self.def_ty(*i),
                 CtxKind::Len => quote!(usize),
             };
-            quote!(, #n: #t)
+            if optional.contains(k) {
+                quote!(, #n: Option<#t>)
+            } else {
+                quote!(, #n: #t)
+            }
         });
         quote!(#(#ps)*)
     }
 
-    /// Arguments `, value` for a callee needing `needs`: the local a key is bound to, or the
-    /// parameter of the same name.
-    pub(super) fn args(&self, needs: &BTreeMap<String, CtxKind>, scope: &Scope) -> TokenStream {
+    /// Arguments `, value` for a callee needing `needs` (`callee_optional` of them as
+    /// `Option`s): the local a key is bound to, or the parameter of the same name; and the
+    /// statements that unwrap an optional parameter the callee needs (`MissingContext` if it is
+    /// `None`).
+    pub(super) fn args(
+        &self,
+        needs: &BTreeMap<String, CtxKind>,
+        callee_optional: &BTreeSet<String>,
+        scope: &Scope,
+    ) -> (TokenStream, TokenStream) {
+        let mut unwrap = TokenStream::new();
         let a = needs.keys().map(|k| {
-            let v = scope
-                .bound
-                .get(k)
-                .cloned()
-                .unwrap_or_else(|| ident(&ctx_param(k)));
-            quote!(, #v)
+            let (v, have_opt) = match scope.bound.get(k) {
+                Some(local) => (local.clone(), false),
+                None => (ident(&ctx_param(k)), scope.optional.contains(k)),
+            };
+            match (have_opt, callee_optional.contains(k)) {
+                (false, true) => quote!(, Some(#v)),
+                (true, false) => {
+                    unwrap.extend(quote!(let #v = need_context(#v, #k, r.offset())?;));
+                    quote!(, #v)
+                }
+                _ => quote!(, #v),
+            }
         });
-        quote!(#(#a)*)
+        let args = quote!(#(#a)*);
+        (unwrap, args)
+    }
+
+    /// The value of a context key the code needs as such: the local it is bound to, or the
+    /// parameter (unwrapped by a statement added to `unwrap` if it is an `Option`).
+    fn ctx_value(&self, k: &str, scope: &Scope, unwrap: &mut TokenStream) -> Ident {
+        if let Some(local) = scope.bound.get(k) {
+            return local.clone();
+        }
+        let v = ident(&ctx_param(k));
+        if scope.optional.contains(k) {
+            unwrap.extend(quote!(let #v = need_context(#v, #k, r.offset())?;));
+        }
+        v
     }
 
     /// An expression of type `Result<T, DecodeError>` reading `w` from `r`.
@@ -186,20 +235,17 @@ impl Gen<'_> {
             Wire::Ref(i) => {
                 let d = &self.m.defs[*i];
                 let n = ident(&d.rust);
-                let args = self.args(&d.context, scope);
-                quote!(#n::decode(r #args))
+                let (unwrap, args) = self.args(&d.context, &d.optional, scope);
+                with_unwrap(unwrap, quote!(#n::decode(r #args)))
             }
             Wire::FixedBytes(n) => {
                 let n = lit(*n);
                 quote!(r.array::<#n>())
             }
             Wire::CtxBytes(k) => {
-                let len = scope
-                    .bound
-                    .get(k)
-                    .cloned()
-                    .unwrap_or_else(|| ident(&ctx_param(k)));
-                quote!(r.take(#len))
+                let mut unwrap = TokenStream::new();
+                let len = self.ctx_value(k, scope, &mut unwrap);
+                with_unwrap(unwrap, quote!(r.take(#len)))
             }
             Wire::Vector {
                 elem,
@@ -237,21 +283,78 @@ impl Gen<'_> {
             }
             Wire::Select(s) => {
                 let n = ident(&s.rust);
+                let mut unwrap = TokenStream::new();
                 let sel = match &s.source {
-                    SelectorSource::Context(k) => scope
-                        .bound
-                        .get(k)
-                        .cloned()
-                        .unwrap_or_else(|| ident(&ctx_param(k))),
+                    SelectorSource::Context(k) => self.ctx_value(k, scope, &mut unwrap),
                     SelectorSource::Sibling(j) => scope
                         .locals
                         .get(*j)
                         .cloned()
                         .unwrap_or_else(|| format_ident!("selector")),
                 };
-                let args = self.args(&self.m.select_context(s), scope);
-                quote!(#n::decode_arm(r, #sel #args))
+                let (more, args) =
+                    self.args(&self.m.select_context(s), &self.m.select_optional(s), scope);
+                unwrap.extend(more);
+                with_unwrap(unwrap, quote!(#n::decode_arm(r, #sel #args)))
             }
+        }
+    }
+
+    /// Like [`dec`](Self::dec), and checks a field's prose rules: `unique`/`last` on each
+    /// element of a vector of typed values as it is read, `zero` on an opaque vector's bytes.
+    pub(super) fn dec_ruled(&self, w: &Wire, rules: &[Rule], scope: &Scope) -> TokenStream {
+        if rules.is_empty() {
+            return self.dec(w, scope);
+        }
+        match w {
+            Wire::Optional(inner) => {
+                let e = self.dec_ruled(inner, rules, scope);
+                quote!(if r.is_empty() { Ok(None) } else { #e.map(Some) })
+            }
+            Wire::Delimited {
+                prefix,
+                floor,
+                ceiling,
+                inner,
+            } => {
+                let (p, f, c) = (lit(*prefix), lit(*floor), lit(*ceiling));
+                let e = self.dec_ruled(inner, rules, scope);
+                quote!(r.delimited(#p, #f, #c, |r| #e))
+            }
+            Wire::Vector {
+                elem,
+                floor,
+                ceiling,
+                prefix,
+            } => {
+                let (p, f, c) = (lit(*prefix), lit(*floor), lit(*ceiling));
+                if matches!(**elem, Wire::UInt(1)) {
+                    // `zero` is the only rule on a byte vector.
+                    return quote!(r.zeros(#p, #f, #c));
+                }
+                let size = lit(self.m.wire_size(elem).unwrap_or(1));
+                let e = self.decoder(elem, scope);
+                let unique = rules.contains(&Rule::Unique);
+                let sel = match **elem {
+                    Wire::Ref(i) => match &self.m.defs[i].kind {
+                        DefKind::Struct(s) => {
+                            s.flattened_select().map(|s| self.def_ty(s.selector_def))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let last = rules.iter().find_map(|r| match r {
+                    Rule::Last(v) => {
+                        let v = ident(v);
+                        Some(quote!(Some(#sel::#v.value().into())))
+                    }
+                    _ => None,
+                });
+                let last = last.unwrap_or_else(|| quote!(None));
+                quote!(r.checked_vector(#p, #f, #c, #size, #e, |e| e.selector().value().into(), #unique, #last))
+            }
+            _ => self.dec(w, scope),
         }
     }
 
@@ -346,6 +449,15 @@ impl Gen<'_> {
             }
             _ => v.by_ref(),
         }
+    }
+}
+
+/// A decoding expression preceded by statements unwrapping optional context, as one expression.
+fn with_unwrap(unwrap: TokenStream, e: TokenStream) -> TokenStream {
+    if unwrap.is_empty() {
+        e
+    } else {
+        quote!(({ #unwrap #e }))
     }
 }
 

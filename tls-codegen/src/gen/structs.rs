@@ -3,7 +3,7 @@
 //! select's enum, with `decode`/`encode` reading and writing the fields around it.
 
 use super::shapes::{Code, Scope, Val};
-use super::{anon_lt, ident, lt, Gen};
+use super::{anon_lt, ident, lit, lt, Gen};
 use crate::model::*;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -24,7 +24,7 @@ impl Gen<'_> {
                 }
             }
         } else {
-            let params = self.params(&d.context);
+            let params = self.params(&d.context, &d.optional);
             let names = d.context.keys().map(|k| ident(&ctx_param(k)));
             quote! {
                 impl<'a> #n #lt {
@@ -46,7 +46,7 @@ impl Gen<'_> {
         let anon = anon_lt(d.borrows);
         let doc = self.def_doc(d, &[]).render(0);
         let t = self.ty(w);
-        let dec = self.dec(w, &Scope::default());
+        let dec = self.dec(w, &Scope::with_optional(&d.optional));
         let this = Val::Place(quote!(self.0), ident("value"));
         let enc = self.enc(w, &this).stmt();
         let show = self.show(w, &this, false);
@@ -83,9 +83,17 @@ impl Gen<'_> {
             let local = ident(&f.rust);
             let label = f.name.as_str();
             let stmt = match &f.wire {
+                // A fixed value: read and compared, not stored.
+                _ if f.is_fixed() => {
+                    let Role::Fixed(bytes) = &f.role else {
+                        continue;
+                    };
+                    let bytes = bytes.iter().map(|b| lit(*b));
+                    quote!(r.fixed(&[#(#bytes),*]).in_field(#label)?;)
+                }
                 // The trailing-optional form: present when bytes remain.
                 Wire::Optional(inner) => {
-                    let e = self.dec(inner, &scope);
+                    let e = self.dec_ruled(inner, &f.rules, &scope);
                     quote! {
                         let #local = if r.is_empty() { None } else { Some(#e.in_field(#label)?) };
                     }
@@ -96,14 +104,16 @@ impl Gen<'_> {
                     quote!(let #local = #e?;)
                 }
                 w => {
-                    let e = self.dec(w, &scope);
+                    let e = self.dec_ruled(w, &f.rules, &scope);
                     quote!(let #local = #e.in_field(#label)?;)
                 }
             };
             stmts.extend(stmt);
-            scope
-                .bound
-                .insert(format!("{struct_name}.{}", f.name), local.clone());
+            if !f.is_fixed() {
+                scope
+                    .bound
+                    .insert(format!("{struct_name}.{}", f.name), local.clone());
+            }
             scope.locals.push(local);
         }
         stmts
@@ -113,9 +123,13 @@ impl Gen<'_> {
     pub(super) fn enc_fields(&self, fields: &[Field], access: impl Fn(&Field) -> Val) -> Vec<Code> {
         fields
             .iter()
-            .map(|f| match f.role {
-                Role::SelectorOf(j) => self.enc_selector(&access(&fields[j])),
+            .map(|f| match &f.role {
+                Role::SelectorOf(j) => self.enc_selector(&access(&fields[*j])),
                 Role::Stored => self.enc(&f.wire, &access(f)),
+                Role::Fixed(bytes) => {
+                    let bytes = bytes.iter().map(|b| lit(*b));
+                    Code::expr(quote!(out.extend_from_slice(&[#(#bytes),*])))
+                }
             })
             .collect()
     }
@@ -150,11 +164,11 @@ impl Gen<'_> {
         let n = ident(&d.rust);
         let lt = lt(d.borrows);
         let anon = anon_lt(d.borrows);
-        let doc = self.def_doc(d, &[]).render(0);
+        let doc = self.def_doc(d, &fixed_doc(&s.fields)).render(0);
         let stored: Vec<&Field> = s.fields.iter().filter(|f| f.role == Role::Stored).collect();
         let names = stored.iter().map(|f| ident(&f.rust));
         let fields = self.field_defs(&stored, 4, true);
-        let body = self.dec_fields(&d.name, &s.fields, &Scope::default());
+        let body = self.dec_fields(&d.name, &s.fields, &Scope::with_optional(&d.optional));
         let decode = self.decode_impls(
             d,
             quote!(#body Ok(Self { #(#names),* })),
@@ -173,6 +187,7 @@ impl Gen<'_> {
         };
         let debug = self.debug_fields(&stored, place);
         let selects = self.nested_selects(&s.fields);
+        let find = self.encode_find_fn(s, place);
         let name = &d.name;
         quote! {
             #doc
@@ -181,6 +196,7 @@ impl Gen<'_> {
             #decode
             impl Encode for #n #anon {
                 fn encode(&self, #out: &mut Vec<u8>) { #(#enc)* }
+                #find
             }
             impl fmt::Debug for #n #anon {
                 fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,7 +225,7 @@ impl Gen<'_> {
     /// A struct whose only stored field is a select: generated as that select's enum, whose
     /// `decode` reads the derived fields (selector, length) around it.
     pub(super) fn flat_struct(&self, d: &Def, s: &StructDef, sel: &Select) -> TokenStream {
-        let body = self.dec_fields(&d.name, &s.fields, &Scope::default());
+        let body = self.dec_fields(&d.name, &s.fields, &Scope::with_optional(&d.optional));
         let last = s
             .fields
             .iter()
@@ -222,11 +238,13 @@ impl Gen<'_> {
         let n = ident(&d.rust);
         let anon = anon_lt(d.borrows);
         let inner = self.select_enum(sel, Some(self.def_doc(d, &[])));
+        let find = self.encode_find_fn(s, this);
         quote! {
             #inner
             #decode
             impl Encode for #n #anon {
                 fn encode(&self, out: &mut Vec<u8>) { #(#enc)* }
+                #find
             }
         }
     }
@@ -239,4 +257,25 @@ fn is_select(w: &Wire) -> bool {
         Wire::Delimited { inner, .. } => is_select(inner),
         _ => false,
     }
+}
+
+/// The rustdoc paragraph naming a struct's fixed values (field defaults), if it has any.
+fn fixed_doc(fields: &[Field]) -> Vec<String> {
+    let fixed: Vec<String> = fields
+        .iter()
+        .filter_map(|f| match &f.role {
+            Role::Fixed(bytes) => {
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                Some(format!("`{}` (`{hex}`)", f.name))
+            }
+            _ => None,
+        })
+        .collect();
+    if fixed.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "Fixed values, checked when decoding, written when encoding, not stored: {}.",
+        fixed.join(", ")
+    )]
 }

@@ -43,6 +43,8 @@ impl Lowerer {
                 break;
             }
         }
+        // Field defaults and rules need every size and value.
+        self.fixed_and_rules();
         // Sizes; borrowing and context needs, which flow from children to parents.
         self.model.analyse();
         // Typed registrations must point at something that decodes without its own length prefix issues.

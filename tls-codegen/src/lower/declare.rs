@@ -31,6 +31,7 @@ impl Lowerer {
         for d in decls {
             self.check_annotations(d);
             self.refuse_secret(d);
+            self.refuse_field_rules(d);
             let Some(name) = &d.name else {
                 self.err(d.loc, "a top-level definition needs a name");
                 self.structural = true;
@@ -96,6 +97,7 @@ impl Lowerer {
             borrows: false,
             size: None,
             context: BTreeMap::new(),
+            optional: Default::default(),
             typed_for: Vec::new(),
         });
         self.model.by_name.insert(name.to_string(), idx);
@@ -134,6 +136,10 @@ impl Lowerer {
         let rust = self.model.defs[idx].rust.clone();
         let kind = match &d.ty {
             TypeExpr::Enum(e) => self.enum_def(e, has(d, "open"), &name),
+            TypeExpr::Struct(fields) if has(d, "padded") => match self.padded(d, fields) {
+                Some(s) => DefKind::Struct(s),
+                None => return,
+            },
             TypeExpr::Struct(fields) => DefKind::Struct(self.struct_def(&name, &rust, fields)),
             TypeExpr::Select(_) => {
                 // A top-level `select (...) { ... } Name;` (RFC 8422 style) is a struct of one select.

@@ -15,8 +15,10 @@ use std::collections::BTreeMap;
 mod analyse;
 mod declare;
 mod enums;
+mod fixed;
 mod lint;
 mod merge;
+mod padded;
 mod select;
 mod structs;
 mod typed;
@@ -32,6 +34,10 @@ const ANNOTATIONS: &[&str] = &[
     "length_of",
     "rest",
     "secret",
+    "unique",
+    "last",
+    "zero",
+    "padded",
     "partial",
     "allow",
 ];

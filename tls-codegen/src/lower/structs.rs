@@ -70,6 +70,16 @@ impl Lowerer {
                 _ => None,
             };
             if let Some(SelectorSource::Sibling(j)) = sel {
+                if matches!(fields[j].role, Role::Fixed(_)) {
+                    self.err(
+                        fields[j].loc,
+                        format!(
+                            "`{}.{}` has a fixed value and cannot select",
+                            name, fields[j].name
+                        ),
+                    );
+                    continue;
+                }
                 if fields[j].role != Role::Stored {
                     self.err(
                         Loc::default(),
@@ -118,7 +128,10 @@ impl Lowerer {
                 );
             }
         }
-        let s = StructDef { fields };
+        let s = StructDef {
+            fields,
+            padded: false,
+        };
         if s.flattened_select().is_some() {
             let mut s = s;
             for f in &mut s.fields {
@@ -176,16 +189,54 @@ impl Lowerer {
             }
             _ => (name, rust_name),
         };
+        // Rules may also sit on the field inside a trailing-optional select's `case true:`.
+        let mut rules = self.rules(d);
+        if let TypeExpr::Select(s) = &d.ty {
+            if matches!(wire, Wire::Optional(_)) {
+                for inner in s.arms.iter().flat_map(|a| a.decls.iter()) {
+                    rules.extend(self.rules(inner));
+                }
+            }
+        }
+        let role = match &d.default {
+            Some(_) => Role::Fixed(Vec::new()),
+            None => Role::Stored,
+        };
         Some(Field {
             name: name.unwrap_or_default(),
             rust: rust_name,
             doc: d.doc.clone(),
             wire,
-            role: Role::Stored,
+            role,
             secret: secret.is_some(),
+            rules,
+            default: d.default.clone(),
             loc: d.loc,
             end: d.end,
         })
+    }
+
+    /// The prose rules annotated on a field, checked against its shape once every definition is
+    /// known (see `fixed`).
+    fn rules(&mut self, d: &Decl) -> Vec<Rule> {
+        let mut out = Vec::new();
+        for a in &d.annotations {
+            match (a.name.as_str(), &a.arg) {
+                ("unique", None) => out.push(Rule::Unique),
+                ("zero", None) => out.push(Rule::Zero),
+                ("last", Some(v)) => out.push(Rule::Last(v.clone())),
+                ("unique" | "zero", Some(_)) => {
+                    self.err(a.loc, format!("`{}` takes no argument", a.name))
+                }
+                ("last", None) => self.err(
+                    a.loc,
+                    "`last` names a selector value, e.g. `last(pre_shared_key)`",
+                ),
+                ("padded", _) => self.err(a.loc, "`padded` goes on a struct definition"),
+                _ => {}
+            }
+        }
+        out
     }
 }
 

@@ -18,10 +18,17 @@ impl Model {
             for i in 0..self.defs.len() {
                 let borrows = self.def_borrows(i);
                 let context = self.def_context(i);
+                let required = self.def_required(i);
+                let optional = context
+                    .keys()
+                    .filter(|k| !required.contains(*k))
+                    .cloned()
+                    .collect();
                 let d = &mut self.defs[i];
-                if borrows != d.borrows || context != d.context {
+                if borrows != d.borrows || context != d.context || optional != d.optional {
                     d.borrows = borrows;
                     d.context = context;
+                    d.optional = optional;
                     changed = true;
                 }
             }
@@ -84,14 +91,19 @@ impl Model {
             || s.arms.iter().any(|a| match &a.body {
                 ArmBody::Empty => false,
                 ArmBody::Single(w) => self.wire_borrows(w),
-                ArmBody::Fields(fs) => fs.iter().any(|f| self.wire_borrows(&f.wire)),
+                ArmBody::Fields(fs) => fs.iter().any(|f| self.field_borrows(f)),
             })
+    }
+
+    /// Whether a field's Rust value borrows; a fixed value is not stored.
+    fn field_borrows(&self, f: &Field) -> bool {
+        !f.is_fixed() && self.wire_borrows(&f.wire)
     }
 
     fn def_borrows(&self, i: usize) -> bool {
         match &self.defs[i].kind {
             DefKind::Alias(w) => self.wire_borrows(w),
-            DefKind::Struct(s) => s.fields.iter().any(|f| self.wire_borrows(&f.wire)),
+            DefKind::Struct(s) => s.fields.iter().any(|f| self.field_borrows(f)),
             _ => false,
         }
     }
@@ -102,7 +114,7 @@ impl Model {
         match &d.kind {
             DefKind::Alias(w) => self.wire_context(w, &mut out),
             DefKind::Struct(s) => {
-                for f in &s.fields {
+                for f in s.fields.iter().filter(|f| !f.is_fixed()) {
                     self.wire_context(&f.wire, &mut out);
                 }
                 // Keys this struct binds itself: `Handshake.msg_type` inside Handshake.
@@ -115,6 +127,104 @@ impl Model {
             _ => {}
         }
         out
+    }
+
+    /// The context keys a definition's decoder cannot do without (the rest of its `context`
+    /// is optional).
+    fn def_required(&self, i: usize) -> BTreeSet<String> {
+        let d = &self.defs[i];
+        match &d.kind {
+            DefKind::Alias(w) => self.wire_required(w),
+            DefKind::Struct(s) => {
+                let mut out: BTreeSet<String> = s
+                    .fields
+                    .iter()
+                    .filter(|f| !f.is_fixed())
+                    .flat_map(|f| self.wire_required(&f.wire))
+                    .collect();
+                out.retain(|k| {
+                    !s.fields
+                        .iter()
+                        .any(|f| *k == format!("{}.{}", d.name, f.name))
+                });
+                out
+            }
+            _ => BTreeSet::new(),
+        }
+    }
+
+    /// The context keys that reading `w` always needs: all it needs but the optional keys of
+    /// the selects inside it.
+    pub fn wire_required(&self, w: &Wire) -> BTreeSet<String> {
+        match w {
+            Wire::UInt(_) | Wire::FixedBytes(_) => BTreeSet::new(),
+            Wire::CtxBytes(k) => BTreeSet::from([k.clone()]),
+            Wire::Ref(i) => {
+                let d = &self.defs[*i];
+                d.context
+                    .keys()
+                    .filter(|k| !d.optional.contains(*k))
+                    .cloned()
+                    .collect()
+            }
+            Wire::FixedVec { elem, .. } | Wire::Vector { elem, .. } => self.wire_required(elem),
+            Wire::Delimited { inner, .. } | Wire::Optional(inner) => self.wire_required(inner),
+            Wire::Select(s) => {
+                let optional = self.select_optional(s);
+                let mut out: BTreeSet<String> = self
+                    .select_context(s)
+                    .into_keys()
+                    .filter(|k| !optional.contains(k))
+                    .collect();
+                if let SelectorSource::Context(k) = &s.source {
+                    out.insert(k.clone());
+                }
+                out
+            }
+        }
+    }
+
+    /// The context keys of a select's `decode_arm` that only some of its arms need: keys named
+    /// by a type (`KeyExchangeAlgorithm`, never a field such as `Handshake.msg_type` or
+    /// `SecurityParameters.record_iv_length`, which whoever decodes the message always has).
+    pub fn select_optional(&self, s: &Select) -> BTreeSet<String> {
+        let mut arms: Vec<BTreeSet<String>> = s
+            .arms
+            .iter()
+            .map(|a| self.arm_required(&a.body, &s.rust))
+            .collect();
+        if let Some(d) = &s.default {
+            arms.push(self.wire_required(&d.wire));
+        }
+        if s.unknown_raw {
+            arms.push(BTreeSet::new());
+        }
+        self.select_context(s)
+            .into_iter()
+            .filter(|(k, kind)| {
+                matches!(kind, CtxKind::Enum(_))
+                    && !k.contains('.')
+                    && !arms.iter().all(|a| a.contains(k))
+            })
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// The context keys a `case` arm's body always needs (less what its own fields bind).
+    pub fn arm_required(&self, body: &ArmBody, select_rust: &str) -> BTreeSet<String> {
+        match body {
+            ArmBody::Empty => BTreeSet::new(),
+            ArmBody::Single(w) => self.wire_required(w),
+            ArmBody::Fields(fs) => {
+                let mut out: BTreeSet<String> = fs
+                    .iter()
+                    .filter(|f| !f.is_fixed())
+                    .flat_map(|f| self.wire_required(&f.wire))
+                    .collect();
+                out.retain(|k| !fs.iter().any(|f| *k == format!("{select_rust}.{}", f.name)));
+                out
+            }
+        }
     }
 
     /// Adds to `out` the decode context that reading `w` needs.
@@ -151,7 +261,10 @@ impl Model {
         match body {
             ArmBody::Empty => {}
             ArmBody::Single(w) => self.wire_context(w, out),
-            ArmBody::Fields(fs) => fs.iter().for_each(|f| self.wire_context(&f.wire, out)),
+            ArmBody::Fields(fs) => fs
+                .iter()
+                .filter(|f| !f.is_fixed())
+                .for_each(|f| self.wire_context(&f.wire, out)),
         }
     }
 

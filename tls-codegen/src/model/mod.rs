@@ -2,7 +2,7 @@
 //! fields they describe. Code generation reads only this.
 
 use crate::ast::Loc;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 mod analysis;
 mod names;
@@ -43,6 +43,10 @@ pub struct Def {
     pub size: Option<u64>,
     /// Context the decoder needs that the bytes do not carry, by key (`Handshake.msg_type`).
     pub context: BTreeMap<String, CtxKind>,
+    /// The keys of `context` that only some arms of a select need (`KeyExchangeAlgorithm` in
+    /// `Handshake`): `decode` takes them as `Option`, and an arm that needs one that is `None`
+    /// fails with `MissingContext`.
+    pub optional: BTreeSet<String>,
     /// `typed(Enum.value)` registrations of this type.
     pub typed_for: Vec<(String, String)>,
 }
@@ -94,6 +98,9 @@ pub struct StructDef {
     /// Its fields in wire order. Length fields are not among them: each becomes the length
     /// prefix of the field it measures.
     pub fields: Vec<Field>,
+    /// `padded` (RFC 8446's TLSInnerPlaintext): the fields are content, a one-byte type and zero
+    /// padding, found by scanning from the end for the last non-zero byte.
+    pub padded: bool,
 }
 
 impl StructDef {
@@ -130,10 +137,22 @@ pub struct Field {
     pub role: Role,
     /// `secret`: key material, which the generated `Debug` shows only as its length.
     pub secret: bool,
+    /// Prose rules checked by the generated decoder (`unique`, `last(value)`, `zero`).
+    pub rules: Vec<Rule>,
+    /// The default as the schema writes it (one entry per `+`-joined part), if it has one: the
+    /// field is then [`Role::Fixed`].
+    pub default: Option<Vec<crate::ast::Value>>,
     /// Where its declaration starts.
     pub loc: Loc,
     /// Byte offset just after its declaration (its `;`), in the same file.
     pub end: usize,
+}
+
+impl Field {
+    /// Whether it is a field default: a fixed value, not stored.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self.role, Role::Fixed(_))
+    }
 }
 
 /// How a field appears in the generated type.
@@ -143,6 +162,23 @@ pub enum Role {
     Stored,
     /// Written from the select's variant (field index of the select).
     SelectorOf(usize),
+    /// A field default (`ProtocolVersion legacy_version = 0x0303;`): a fixed value, checked on
+    /// decode, written on encode, not stored.
+    /// Holds its encoding (with the length prefix of a vector), filled in once sizes are known.
+    Fixed(Vec<u8>),
+}
+
+/// A prose rule (RFC text the notation cannot say) that the generated decoder checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// `unique`: no two elements of a vector of typed extensions (a select's enum) have the same
+    /// selector value.
+    Unique,
+    /// `last(value)`: an element with this selector value must be the last of the vector
+    /// (the value's schema name as written; its Rust variant once the rules are checked).
+    Last(String),
+    /// `zero`: every byte of an opaque field is zero.
+    Zero,
 }
 
 /// The wire shape of a field, alias or arm, which determines the Rust type that holds it.

@@ -423,8 +423,8 @@ impl ConnectionCommon {
                     let bytes = joiner.bytes().get(..n).unwrap_or_default();
                     let result = Handshake::from_bytes(
                         bytes,
-                        KeyExchangeAlgorithm::EcDiffieHellman,
-                        PublicValueEncoding::Explicit,
+                        Some(KeyExchangeAlgorithm::EcDiffieHellman),
+                        Some(PublicValueEncoding::Explicit),
                     )
                     .map_err(Error::from)
                     .and_then(|msg| self.run(Input::Handshake { msg, bytes }));

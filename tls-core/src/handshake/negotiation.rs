@@ -2,10 +2,7 @@
 
 use crate::crypto::suites::SignatureFamily;
 use crate::error::{CertificateError, Error, PeerMisbehaved};
-use crate::wire::{
-    ECPointFormat, Extension, Random, RecordSizeLimit, RenegotiationInfo, SignatureScheme,
-};
-use std::collections::BTreeSet;
+use crate::wire::{ECPointFormat, Random, RecordSizeLimit, RenegotiationInfo, SignatureScheme};
 
 /// The generated `Random` (RFC 5246 7.4.1.2) over 32 random bytes.
 pub(crate) fn random_struct(bytes: &[u8; 32]) -> Random {
@@ -62,20 +59,6 @@ pub(crate) fn check_chain_len(certificates: usize) -> Result<(), Error> {
         return Err(Error::InvalidCertificate(CertificateError::Other(format!(
             "certificate chain of {certificates} certificates; at most {MAX_CERTIFICATE_CHAIN} accepted"
         ))));
-    }
-    Ok(())
-}
-
-/// Rejects a hello that carries the same extension twice (RFC 5246 section 7.4.1.4). There is no
-/// cap on their number: the message size limit bounds it (OpenSSL takes 100+), and the check is
-/// O(n log n).
-pub(crate) fn check_duplicates(exts: &[Extension<'_>]) -> Result<(), Error> {
-    let mut seen = BTreeSet::new();
-    for e in exts {
-        let t = e.selector().value();
-        if !seen.insert(t) {
-            return Err(Error::PeerMisbehaved(PeerMisbehaved::DuplicateExtension(t)));
-        }
     }
     Ok(())
 }

@@ -31,8 +31,8 @@ use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
-    check_chain_len, check_duplicates, check_initial_renegotiation_info, check_point_formats,
-    random_bytes, record_size_limit, verify_equal,
+    check_chain_len, check_initial_renegotiation_info, check_point_formats, random_bytes,
+    record_size_limit, verify_equal,
 };
 use crate::handshake::table::{state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, Context, Input, InputKind, WriteKeys};
@@ -525,7 +525,7 @@ fn server_hello(
         ));
     }
     let exts = sh.extensions.unwrap_or_default();
-    check_duplicates(&exts)?;
+    // Duplicates: refused by the decoder (`unique` on ServerHello.extensions).
     let (mut ems, mut reneg, mut ticket_acked, mut status_acked) = (false, false, false, false);
     for e in &exts {
         match e {

@@ -7,9 +7,7 @@ pub(crate) use tls12::{handle, ServerState, ServerStateKind};
 
 use crate::crypto::sign::scheme_of;
 use crate::error::{Error, PeerMisbehaved};
-use crate::handshake::negotiation::{
-    check_duplicates, check_initial_renegotiation_info, record_size_limit,
-};
+use crate::handshake::negotiation::{check_initial_renegotiation_info, record_size_limit};
 use crate::wire::*;
 
 /// What the client offered, gathered from its extensions.
@@ -29,7 +27,8 @@ pub(crate) struct Offer<'a> {
 }
 
 pub(crate) fn read_offer<'a>(exts: &'a [Extension<'a>]) -> Result<Offer<'a>, Error> {
-    check_duplicates(exts)?;
+    // No two extensions of one type: the schema's `unique` (ClientHello.extensions) makes the
+    // decoder refuse them, as `PeerMisbehaved::DuplicateExtension`.
     let mut o = Offer::default();
     for e in exts {
         match e {
