@@ -31,6 +31,8 @@ const ANNOTATIONS: &[&str] = &[
     "length_of",
     "rest",
     "secret",
+    "in",
+    "partial",
 ];
 
 /// Lowers every file's declarations (in file order) into one checked model.
@@ -82,8 +84,24 @@ struct Lowerer {
     typed: BTreeMap<String, Vec<(String, usize, Loc)>>,
     /// Member types of top-level structs as written, for `Struct.field` selectors.
     members: BTreeMap<String, Vec<(String, String)>>,
-    /// Where `extends` declarations add to a definition, by its name.
+    /// Where `extends` declarations add to a definition, by its (qualified) name.
     extended_at: BTreeMap<String, Vec<Loc>>,
+    /// The namespace of the definition being lowered (`in(tls13)`): its lifted types join it,
+    /// and names resolve in it first.
+    cur_ns: Option<String>,
+}
+
+/// The namespace a declaration's `in(ns)` annotation puts it in.
+fn ns_of(d: &Decl) -> Option<String> {
+    ann(d, "in").and_then(|a| a.arg.clone())
+}
+
+/// The key of a name in `Model::by_name`: `ns::Name` inside a namespace.
+fn qual(ns: &Option<String>, name: &str) -> String {
+    match ns {
+        Some(ns) => format!("{ns}::{name}"),
+        None => name.to_string(),
+    }
 }
 
 fn has(d: &Decl, name: &str) -> bool {

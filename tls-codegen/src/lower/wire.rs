@@ -189,13 +189,26 @@ impl Lowerer {
         if t.text == "opaque" {
             return Some(Wire::UInt(1));
         }
-        match self.model.by_name.get(&t.text) {
-            Some(&i) => Some(Wire::Ref(i)),
+        match self.lookup(&t.text) {
+            Some(i) => Some(Wire::Ref(i)),
             None => {
                 self.err(t.loc, format!("unknown type `{}`", t.text));
                 None
             }
         }
+    }
+}
+
+impl Lowerer {
+    /// A definition by name: in the current namespace first, then at the root. (A root
+    /// definition cannot name a namespaced one.)
+    pub(super) fn lookup(&self, name: &str) -> Option<usize> {
+        if self.cur_ns.is_some() {
+            if let Some(&i) = self.model.by_name.get(&qual(&self.cur_ns, name)) {
+                return Some(i);
+            }
+        }
+        self.model.by_name.get(name).copied()
     }
 }
 
