@@ -9,8 +9,8 @@
 
 use spectls::codec::{Codec, Encode, Reader};
 use spectls::wire::{
-    Alert, AlertDescription, ChangeCipherSpec, CipherType, Extension, Handshake, HandshakeType,
-    KeyExchangeAlgorithm, PublicValueEncoding, TLSCiphertext, TLSPlaintext,
+    tls12::Handshake, tls12::TLSCiphertext, Alert, AlertDescription, ChangeCipherSpec, CipherType,
+    Extension, HandshakeType, KeyExchangeAlgorithm, PublicValueEncoding, TLSPlaintext,
 };
 use spectls::Error;
 use spectls_fuzz::targets::handshake;

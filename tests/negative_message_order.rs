@@ -23,7 +23,8 @@ use common::*;
 use spectls::codec::{Codec, Encode};
 use spectls::internal::tables::{client_transitions, server_transitions, InputKind, Transition};
 use spectls::wire::{
-    Alert, AlertDescription as A, AlertLevel, ContentType, Handshake, HandshakeType, HelloRequest,
+    tls12::Handshake, Alert, AlertDescription as A, AlertLevel, ContentType, HandshakeType,
+    HelloRequest,
 };
 use spectls::{Error, PeerMisbehaved, ServerConnection};
 use std::io::{Read, Write};

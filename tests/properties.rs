@@ -19,7 +19,7 @@ use spectls::capture::{Capture, Direction, Event, Flow};
 use spectls::codec::{Encode, Reader};
 use spectls::session::Ticketer;
 use spectls::wire::{
-    round_trip, Handshake, KeyExchangeAlgorithm, PublicValueEncoding, ROUND_TRIP_TYPES,
+    round_trip, tls12::Handshake, KeyExchangeAlgorithm, PublicValueEncoding, ROUND_TRIP_TYPES,
 };
 use spectls::{ClientConfig, ConnectionCommon, ServerConfig};
 use std::collections::{BTreeMap, BTreeSet};

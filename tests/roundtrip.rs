@@ -2,6 +2,7 @@
 //! encodes to the bytes the RFC layout says, and decodes back to the same value.
 
 use spectls::codec::{Codec, Encode};
+use spectls::wire::tls12::*;
 use spectls::wire::*;
 
 fn handshake_round_trip(msg: Handshake<'_>, body_len: usize) -> Vec<u8> {

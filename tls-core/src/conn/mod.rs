@@ -26,8 +26,9 @@ use crate::handshake::table::{self, Machine as _};
 use crate::handshake::{Context, Input, InputKind, Negotiated};
 use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
 use crate::wire::{
-    Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite, ContentType, Handshake,
-    KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding, SignatureScheme,
+    tls12::Handshake, Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite,
+    ContentType, KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding,
+    SignatureScheme,
 };
 use pki_types::CertificateDer;
 use std::io;
