@@ -443,6 +443,13 @@ impl ConnectionCommon {
                 }
                 Ok(false)
             }
+            // The record layer refuses the types only TLS 1.3 names before any record reaches
+            // here (`RecordReader::read`); the same answer, should one ever get this far.
+            ContentType::Invalid | ContentType::Heartbeat => Err(Error::UnexpectedMessage {
+                state: "record layer",
+                got: format!("record of content type {}", typ.value()),
+                expected: "handshake, change_cipher_spec, alert or application_data".into(),
+            }),
         }
     }
 
