@@ -1,7 +1,8 @@
 //! The TLS 1.3 wire types (`wire::tls13`, schema/rfc8446.tls) on real messages: the RFC 8448
-//! traces' ClientHello, ServerHello and HelloRetryRequest decode to the right types (the
-//! HelloRetryRequest's key_share by the `ServerHello.random == HelloRetryRequest` select) and
-//! encode back byte for byte. The bytes are copied from RFC 8448 (sections 3 and 5).
+//! traces' ClientHello, ServerHello, HelloRetryRequest and EncryptedExtensions decode to the
+//! right types (the HelloRetryRequest's key_share by the `ServerHello.random ==
+//! HelloRetryRequest` select) and encode back byte for byte. The bytes are copied from RFC 8448
+//! (sections 3 and 5).
 
 use spectls::codec::{Encode, Reader};
 use spectls::wire;
@@ -150,6 +151,34 @@ fn client_hello_decodes_the_tls13_extensions() {
     )
     .expect("decodes as TLS 1.2");
     assert_eq!(tls12, wire::tls12::Handshake::ClientHello(ch));
+}
+
+/// RFC 8448 section 3: the server's EncryptedExtensions.
+const ENCRYPTED_EXTENSIONS: &str = "08 00 00 24 00 22 00 0a 00 14 00
+         12 00 1d 00 17 00 18 00 19 01 00 01 01 01 02 01 03 01 04 00 1c
+         00 02 40 01 00 00 00 00";
+
+#[test]
+fn encrypted_extensions_carry_the_server_name_acknowledgement() {
+    let bytes = unhex(ENCRYPTED_EXTENSIONS);
+    let Handshake::EncryptedExtensions(ee) = decode(&bytes) else {
+        panic!("not EncryptedExtensions");
+    };
+    assert_eq!(ee.extensions.len(), 3);
+    let Extension::EllipticCurves(groups) = &ee.extensions[0] else {
+        panic!("not supported_groups: {:?}", ee.extensions[0]);
+    };
+    assert_eq!(groups.named_curve_list.len(), 9);
+    assert_eq!(groups.named_curve_list[4], NamedCurve::Ffdhe2048);
+    assert_eq!(
+        ee.extensions[1],
+        Extension::RecordSizeLimit(RecordSizeLimit(0x4001))
+    );
+    // server_name, empty, in the EncryptedExtensions (RFC 8446 4.2).
+    assert_eq!(
+        ee.extensions[2],
+        Extension::ServerName(ServerNameExtension::EncryptedExtensions)
+    );
 }
 
 #[test]
