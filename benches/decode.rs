@@ -37,7 +37,7 @@ use rustls::internal::msgs::codec::{Codec as RCodec, Reader as RReader};
 use rustls::internal::msgs::message::{Message, OutboundOpaqueMessage, PlainMessage};
 use spectls::capture::{decode_handshake, Capture, Direction, Flow};
 use spectls::codec::{Codec, Reader};
-use spectls::wire::{ContentType, Handshake, HandshakeType, TLSPlaintext};
+use spectls::wire::{tls12::Handshake, ContentType, HandshakeType, TLSPlaintext};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -6,8 +6,8 @@
 
 use crate::codec::{Codec, DecodeError, DecodeErrorKind, Encode, Reader};
 use crate::wire::{
-    CipherSuite, ContentType, Handshake, KeyExchangeAlgorithm, PublicValueEncoding, TLSCiphertext,
-    TLSPlaintext,
+    tls12::Handshake, tls12::TLSCiphertext, CipherSuite, ContentType, KeyExchangeAlgorithm,
+    PublicValueEncoding, TLSPlaintext,
 };
 use std::fmt;
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::capture;
 use spectls::capture::{check_round_trip, render, Event, Flow};
-use spectls::wire::{CipherSuite, Extension, Handshake};
+use spectls::wire::{tls12::Handshake, CipherSuite, Extension};
 
 /// Decodes a capture, checks the round trip and snapshots the trace; returns the handshake types
 /// seen in order.

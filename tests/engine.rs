@@ -146,6 +146,7 @@ fn empty_records() {
 #[test]
 fn unknown_values_from_the_client_are_ignored() {
     use spectls::codec::Encode;
+    use spectls::wire::tls12::Handshake;
     use spectls::wire::*;
     let (mut c, mut s) = pair(client_config(), server_config(false));
     let payload = handshake_payload(&drain(&mut c));

@@ -12,8 +12,8 @@ use common::*;
 use spectls::codec::Encode;
 use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::wire::{
-    AlertDescription as A, CertificateRequest, ClientCertificateType, ContentType, Extension,
-    ExtensionType, Handshake, HandshakeType,
+    tls12::CertificateRequest, tls12::Handshake, AlertDescription as A, ClientCertificateType,
+    ContentType, Extension, ExtensionType, HandshakeType,
 };
 use spectls::{ClientConfig, ClientConnection, Error, PeerMisbehaved};
 use std::sync::Arc;

@@ -9,8 +9,8 @@ mod common;
 use common::*;
 use spectls::codec::Encode;
 use spectls::wire::{
-    ASN1Cert, AlertDescription as A, Certificate, ContentType, Handshake, HandshakeType,
-    ProtocolVersion,
+    tls12::Certificate, tls12::Handshake, ASN1Cert, AlertDescription as A, ContentType,
+    HandshakeType, ProtocolVersion,
 };
 use spectls::{CertificateError, Error, IoState, ServerConnection};
 use std::io::Write;

@@ -1316,8 +1316,9 @@ mod spectls_client_vs_rustls_server {
                 "without a certificate",
                 None,
                 rustls::Error::NoCertificatesPresented,
-                // rustls sends TLS 1.3's certificate_required (116) in TLS 1.2 too.
-                AlertDescription::Unknown(116),
+                // rustls sends TLS 1.3's certificate_required (116) in TLS 1.2 too (named since
+                // schema/rfc8446.tls adds the TLS 1.3 alerts).
+                AlertDescription::CertificateRequired,
             ),
             (
                 "another CA's certificate",

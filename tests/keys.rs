@@ -15,7 +15,7 @@ use spectls::crypto::suites::{self, AeadAlg, HashAlg, SupportedCipherSuite};
 use spectls::internal::cipher::{RecordDecrypter, RecordEncrypter};
 use spectls::internal::prf::{self, KeyBlock};
 use spectls::internal::Transcript;
-use spectls::wire::{ContentType, Handshake, ProtocolVersion, TLSCiphertext};
+use spectls::wire::{tls12::Handshake, tls12::TLSCiphertext, ContentType, ProtocolVersion};
 use spectls::Error;
 
 const C2S: Direction = Direction::ClientToServer;

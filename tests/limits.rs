@@ -12,9 +12,9 @@ use spectls::codec::Encode;
 use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki_types::CertificateDer;
 use spectls::wire::{
-    ASN1Cert, AlertDescription as A, AlertLevel, Certificate, CipherSuite, CompressionMethod,
-    ContentType, Extension, ExtensionType, Handshake, HashAlgorithm, SessionID, SignatureAlgorithm,
-    SignatureAndHashAlgorithm,
+    tls12::Certificate, tls12::Handshake, ASN1Cert, AlertDescription as A, AlertLevel, CipherSuite,
+    CompressionMethod, ContentType, Extension, ExtensionType, HashAlgorithm, SessionID,
+    SignatureAlgorithm, SignatureAndHashAlgorithm,
 };
 use spectls::{
     CertificateError, ClientConfig, ClientConnection, Error, IoState, PeerMisbehaved, ServerConfig,

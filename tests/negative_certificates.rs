@@ -20,7 +20,7 @@ mod common;
 use common::*;
 use rcgen::{date_time_ymd, ExtendedKeyUsagePurpose};
 use spectls::pki_types::ServerName;
-use spectls::wire::{AlertDescription as A, ExtensionType, Handshake};
+use spectls::wire::{tls12::Handshake, AlertDescription as A, ExtensionType};
 use spectls::{
     CertificateError, ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection,
 };

@@ -23,7 +23,8 @@ use common::*;
 use spectls::codec::{Codec, Encode};
 use spectls::internal::tables::{client_transitions, server_transitions, InputKind, Transition};
 use spectls::wire::{
-    Alert, AlertDescription as A, AlertLevel, ContentType, Handshake, HandshakeType, HelloRequest,
+    tls12::Handshake, Alert, AlertDescription as A, AlertLevel, ContentType, HandshakeType,
+    HelloRequest,
 };
 use spectls::{Error, PeerMisbehaved, ServerConnection};
 use std::io::{Read, Write};
@@ -33,11 +34,23 @@ use std::sync::Arc;
 // Unexpected messages, every state of both machines
 // ==========================================================================================
 
+/// The handshake types only RFC 8446 names: they have no TLS 1.2 body, and tls-core refuses them
+/// as unknown types.
+const TLS13_ONLY: [HandshakeType; 7] = [
+    HandshakeType::HelloVerifyRequestRESERVED,
+    HandshakeType::EndOfEarlyData,
+    HandshakeType::HelloRetryRequestRESERVED,
+    HandshakeType::EncryptedExtensions,
+    HandshakeType::SupplementalDataRESERVED,
+    HandshakeType::KeyUpdate,
+    HandshakeType::MessageHash,
+];
+
 #[test]
 fn samples_cover_every_handshake_type() {
     let samples = sample_messages();
     for v in 0..=255u8 {
-        if let Some(t) = HandshakeType::from_value(v) {
+        if let Some(t) = HandshakeType::from_value(v).filter(|t| !TLS13_ONLY.contains(t)) {
             assert!(
                 samples.iter().any(|m| decode_hs(m).selector() == t),
                 "no sample of {t:?}"
@@ -212,15 +225,20 @@ fn hello_request_while_negotiating_is_ignored_in_every_state() {
 
 #[test]
 fn unknown_content_type_and_interleaved_fragments_are_unexpected() {
-    // A record of content type 24 (heartbeat, RFC 6520: not spoken here), before and after keys.
-    for state in ["ExpectServerHello", "Connected"] {
+    // A record of content type 24 (heartbeat, RFC 6520: not spoken here) or 0 (RFC 8446's
+    // invalid), before and after keys: the types only TLS 1.3 names are unknown to TLS 1.2.
+    for (state, typ) in [
+        ("ExpectServerHello", 24),
+        ("Connected", 24),
+        ("ExpectServerHello", 0),
+    ] {
         let mut at = client_at(state);
         let mut record = at.record(ContentType::ApplicationData, &[1, 0, 16]);
-        record[0] = 24;
+        record[0] = typ;
         let got = feed(&mut at.victim, &record);
         let want = Error::UnexpectedMessage {
             state: "record layer",
-            got: "record of content type 24".into(),
+            got: format!("record of content type {typ}"),
             expected: "handshake, change_cipher_spec, alert or application_data".into(),
         };
         check_error(&mut at.victim, got, &want, A::UnexpectedMessage);
@@ -244,6 +262,16 @@ fn unknown_content_type_and_interleaved_fragments_are_unexpected() {
     assert!(matches!(err, Error::UnexpectedMessage { .. }), "{err:?}");
     check_error(&mut at.victim, got, &err, A::UnexpectedMessage);
     assert_eq!(at.sent_alert(), fatal(A::UnexpectedMessage));
+    // The handshake types only TLS 1.3 names are as unknown to TLS 1.2 as 99.
+    for t in TLS13_ONLY {
+        let mut at = server_at("ExpectClientHello");
+        let got = feed(
+            &mut at.victim,
+            &frame(ContentType::Handshake, &[t.value(), 0, 0, 0]),
+        );
+        check_error(&mut at.victim, got, &err, A::UnexpectedMessage);
+        assert_eq!(at.sent_alert(), fatal(A::UnexpectedMessage), "{t:?}");
+    }
 }
 
 // ==========================================================================================

@@ -28,10 +28,10 @@ use spectls::pki::{
 };
 use spectls::pki_types::{CertificateDer, ServerName, UnixTime};
 use spectls::wire::{
-    Alert, AlertDescription as A, CertificateStatusRequestExtension, CipherSuite, ClientHello,
-    CompressionMethod, ContentType, DigitallySigned, ECPointFormat, ECPointFormatList,
-    ExtendedMasterSecret, Extension, ExtensionType, Handshake, HashAlgorithm, MaxFragmentLength,
-    NamedCurve, NamedCurveList, ProtocolName, ProtocolNameList, ProtocolVersion, RecordSizeLimit,
+    tls12::Handshake, Alert, AlertDescription as A, CertificateStatusRequestExtension, CipherSuite,
+    ClientHello, CompressionMethod, ContentType, DigitallySigned, ECPointFormat, ECPointFormatList,
+    ExtendedMasterSecret, Extension, ExtensionType, HashAlgorithm, MaxFragmentLength, NamedCurve,
+    NamedCurveList, ProtocolName, ProtocolNameList, ProtocolVersion, RecordSizeLimit,
     RenegotiationInfo, ServerKeyExchange, ServerNameExtension, SessionTicket, SignatureAlgorithm,
     SignatureAndHashAlgorithm, SignatureAndHashAlgorithmList, SignatureScheme,
 };

@@ -26,8 +26,8 @@ use spectls::session::{
     Session, StoresClientSessions, StoresServerSessions, Ticketer,
 };
 use spectls::wire::{
-    AlertDescription as A, AlertLevel, CipherSuite, ClientHello, ContentType, Extension,
-    ExtensionType, Handshake, HandshakeType, HostName, ServerNameExtension, ServerNameList,
+    tls12::Handshake, AlertDescription as A, AlertLevel, CipherSuite, ClientHello, ContentType,
+    Extension, ExtensionType, HandshakeType, HostName, ServerNameExtension, ServerNameList,
     SessionID, SessionTicket,
 };
 use spectls::{

@@ -26,11 +26,11 @@ use spectls::crypto::suites::{
 };
 use spectls::pki::private_key_from_pem;
 use spectls::wire::{
-    Alert, AlertDescription as A, Certificate, CertificateVerify, ClientECDiffieHellmanPublic,
-    ClientKeyExchange, ContentType, DigitallySigned, ECParameters, ECPoint, ExtensionType,
-    Finished, Handshake, HandshakeType, HashAlgorithm, NamedCurve, ServerECDHParams,
-    ServerKeyExchange, ServerKeyExchangeEcDiffieHellmanSignedParams, SignatureAlgorithm,
-    SignatureAndHashAlgorithm, SignatureScheme,
+    tls12::Certificate, tls12::CertificateVerify, tls12::Finished, tls12::Handshake, Alert,
+    AlertDescription as A, ClientECDiffieHellmanPublic, ClientKeyExchange, ContentType,
+    DigitallySigned, ECParameters, ECPoint, ExtensionType, HandshakeType, HashAlgorithm,
+    NamedCurve, ServerECDHParams, ServerKeyExchange, ServerKeyExchangeEcDiffieHellmanSignedParams,
+    SignatureAlgorithm, SignatureAndHashAlgorithm, SignatureScheme,
 };
 use spectls::{
     ClientConnection, ConnectionCommon, Error, IoState, PeerMisbehaved, ServerConnection,

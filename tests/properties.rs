@@ -19,7 +19,7 @@ use spectls::capture::{Capture, Direction, Event, Flow};
 use spectls::codec::{Encode, Reader};
 use spectls::session::Ticketer;
 use spectls::wire::{
-    round_trip, Handshake, KeyExchangeAlgorithm, PublicValueEncoding, ROUND_TRIP_TYPES,
+    round_trip, tls12::Handshake, KeyExchangeAlgorithm, PublicValueEncoding, ROUND_TRIP_TYPES,
 };
 use spectls::{ClientConfig, ConnectionCommon, ServerConfig};
 use std::collections::{BTreeMap, BTreeSet};
@@ -210,23 +210,36 @@ fn spectls_captures() -> Vec<Capture> {
 
 /// Encoded values of the types no captured connection carries (RFC 6066 client_certificate_url).
 fn constructed() -> Vec<Vec<u8>> {
-    use spectls::wire::{CertChainType, CertificateURL, URLAndHash};
-    vec![CertificateURL {
-        type_: CertChainType::IndividualCerts,
-        url_and_hash_list: vec![
-            URLAndHash {
-                url: b"http://example.test/leaf.der",
-                padding: 1,
-                sha1hash: [0x5a; 20],
-            },
-            URLAndHash {
-                url: b"http://example.test/ca.der",
-                padding: 1,
-                sha1hash: [0xa5; 20],
-            },
-        ],
-    }
-    .to_vec()]
+    use spectls::wire::{
+        CertChainType, CertificateURL, OfferedPsks, PskBinderEntry, PskIdentity, URLAndHash,
+    };
+    // A pre_shared_key offer (RFC 8446 4.2.11): no capture has one.
+    let psks = OfferedPsks {
+        identities: vec![PskIdentity {
+            identity: b"ticket",
+            obfuscated_ticket_age: 0x0102_0304,
+        }],
+        binders: vec![PskBinderEntry(&[0x42; 32])],
+    };
+    vec![
+        psks.to_vec(),
+        CertificateURL {
+            type_: CertChainType::IndividualCerts,
+            url_and_hash_list: vec![
+                URLAndHash {
+                    url: b"http://example.test/leaf.der",
+                    padding: 1,
+                    sha1hash: [0x5a; 20],
+                },
+                URLAndHash {
+                    url: b"http://example.test/ca.der",
+                    padding: 1,
+                    sha1hash: [0xa5; 20],
+                },
+            ],
+        }
+        .to_vec(),
+    ]
 }
 
 fn seeds() -> &'static Seeds {

@@ -2,6 +2,7 @@
 //! encodes to the bytes the RFC layout says, and decodes back to the same value.
 
 use spectls::codec::{Codec, Encode};
+use spectls::wire::tls12::*;
 use spectls::wire::*;
 
 fn handshake_round_trip(msg: Handshake<'_>, body_len: usize) -> Vec<u8> {
@@ -109,7 +110,7 @@ fn client_hello_with_every_client_extension() {
         session_id: SessionID(&[1; 32]),
         cipher_suites: vec![
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-            CipherSuite::Unknown(0x1301),
+            CipherSuite::Unknown(0x0a0a),
             CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
         ],
         compression_methods: vec![CompressionMethod::Null],
@@ -123,7 +124,7 @@ fn client_hello_with_every_client_extension() {
     // cipher_suites<2..2^16-2>: 2-byte length 6, then the suites.
     assert_eq!(
         &bytes[4 + 35 + 32..4 + 35 + 32 + 8],
-        [0, 6, 0xc0, 0x2c, 0x13, 0x01, 0x00, 0xff]
+        [0, 6, 0xc0, 0x2c, 0x0a, 0x0a, 0x00, 0xff]
     );
 }
 

@@ -1,11 +1,11 @@
-//! `wire::TLSCiphertext` with AEAD context: an 8-byte explicit nonce (AES-GCM, RFC 5288) and
+//! `wire::tls12::TLSCiphertext` with AEAD context: an 8-byte explicit nonce (AES-GCM, RFC 5288) and
 //! none (ChaCha20-Poly1305, RFC 7905); also the stream/block contexts spectls does not
 //! implement (they must fail cleanly). Round trip on success.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use spectls::codec::Reader;
-use spectls::wire::{CipherType, TLSCiphertext};
+use spectls::wire::{CipherType, tls12::TLSCiphertext};
 use spectls_fuzz::assert_round_trip;
 
 fuzz_target!(|data: &[u8]| {

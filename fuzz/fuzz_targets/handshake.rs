@@ -1,11 +1,11 @@
-//! `wire::Handshake` in the spectls profile (ECDHE, explicit public values), messages decoded one
+//! `wire::tls12::Handshake` in the spectls profile (ECDHE, explicit public values), messages decoded one
 //! after another, round trip on success; then the same bytes under every other key-exchange
 //! context, and with none, which must decode or fail cleanly (and round-trip when they decode).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use spectls::codec::Reader;
-use spectls::wire::{Handshake, KeyExchangeAlgorithm as K, PublicValueEncoding as P};
+use spectls::wire::{tls12::Handshake, KeyExchangeAlgorithm as K, PublicValueEncoding as P};
 use spectls_fuzz::assert_round_trip;
 
 fn run(data: &[u8], kx: K, pv: P) {

@@ -8,16 +8,16 @@ use spectls::internal::algorithm_of;
 use spectls::internal::tables::InputKind;
 use spectls::pki::certs_from_pem;
 use spectls::wire::{
-    ASN1Cert, Alert, AlertDescription, AlertLevel, CertChainType, Certificate, CertificateRequest,
-    CertificateStatus, CertificateURL, CertificateVerify, ChangeCipherSpec, ChangeCipherSpecType,
+    tls12::Certificate, tls12::CertificateRequest, tls12::CertificateVerify, tls12::Finished,
+    tls12::Handshake, tls12::NewSessionTicket, ASN1Cert, Alert, AlertDescription, AlertLevel,
+    CertChainType, CertificateStatus, CertificateURL, ChangeCipherSpec, ChangeCipherSpecType,
     CipherSuite, ClientCertificateType, ClientECDiffieHellmanPublic, ClientHello,
     ClientKeyExchange, CompressionMethod, ContentType, DigitallySigned, ECParameters, ECPoint,
-    ECPointFormat, ECPointFormatList, ExtendedMasterSecret, Extension, Finished, Handshake,
-    HandshakeHeader, HandshakeType, HelloRequest, KeyExchangeAlgorithm, NamedCurve, NamedCurveList,
-    NewSessionTicket, OCSPResponse, ProtocolVersion, PublicValueEncoding, Random,
-    RenegotiationInfo, ServerECDHParams, ServerHello, ServerHelloDone, ServerKeyExchange,
-    SessionID, SignatureAndHashAlgorithm, SignatureAndHashAlgorithmList, SignatureScheme,
-    TLSPlaintext, URLAndHash,
+    ECPointFormat, ECPointFormatList, ExtendedMasterSecret, Extension, HandshakeHeader,
+    HandshakeType, HelloRequest, KeyExchangeAlgorithm, NamedCurve, NamedCurveList, OCSPResponse,
+    ProtocolVersion, PublicValueEncoding, Random, RenegotiationInfo, ServerECDHParams, ServerHello,
+    ServerHelloDone, ServerKeyExchange, SessionID, SignatureAndHashAlgorithm,
+    SignatureAndHashAlgorithmList, SignatureScheme, TLSPlaintext, URLAndHash,
 };
 use spectls::{ClientConfig, ClientConnection, Error, IoState, ServerConfig, ServerConnection};
 

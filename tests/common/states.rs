@@ -13,7 +13,7 @@ use spectls::internal::cipher::{RecordDecrypter, RecordEncrypter};
 use spectls::internal::prf::{key_block, KeyBlock};
 use spectls::internal::tables::{InputKind, Transition};
 use spectls::pki_types::ServerName;
-use spectls::wire::{Alert, ContentType, Handshake, HandshakeType, TLSPlaintext};
+use spectls::wire::{tls12::Handshake, Alert, ContentType, HandshakeType, TLSPlaintext};
 use spectls::{ClientConnection, ConnectionCommon, Error, IoState, ServerConnection};
 use std::ops::DerefMut;
 use std::sync::Arc;

@@ -58,7 +58,7 @@ fn a_default_is_a_fixed_value_not_a_field() {
         .join("");
     assert!(
         doc.contains(
-            "not stored: `t` (`17`), `v` (`0303`), `w` (`0301`), `m` (`00`), `c` (`0100`)."
+            "not stored: `t` (bytes `0x17`), `v` (bytes `0x0303`), `w` (bytes `0x0301`), `m` (bytes `0x00`), `c` (bytes `0x0100`)."
         ),
         "{doc}"
     );

@@ -298,7 +298,7 @@ fn a_client_hello_needs_no_key_exchange_context() {
 #[test]
 fn real_client_hello_with_no_context() {
     use crate::codec::Reader;
-    use crate::wire::{Handshake as H12, TLSPlaintext};
+    use crate::wire::{tls12::Handshake as H12, TLSPlaintext};
     let trace = include_str!("../../tests/data/captures/ecdsa-aes128gcm.trace");
     let line = trace.lines().find_map(|l| l.strip_prefix("c2s ")).unwrap();
     let record = unhex(line);

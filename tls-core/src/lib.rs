@@ -115,7 +115,7 @@ mod test_support {
 mod regenerate_tests {
     use crate::codec::{Codec, Reader};
     use crate::wire_extended::{
-        Extension, ExtensionType, Handshake, KeyExchangeAlgorithm, PublicValueEncoding,
+        tls12::Handshake, Extension, ExtensionType, KeyExchangeAlgorithm, PublicValueEncoding,
         TLSPlaintext,
     };
 
@@ -148,13 +148,13 @@ mod regenerate_tests {
         };
         let exts = ch.extensions.clone().expect("extensions");
         // In the project's own schema, extension 22 is kept as raw bytes...
-        let plain = crate::wire::Handshake::from_bytes(
+        let plain = crate::wire::tls12::Handshake::from_bytes(
             record.fragment,
             Some(crate::wire::KeyExchangeAlgorithm::EcDiffieHellman),
             Some(crate::wire::PublicValueEncoding::Explicit),
         )
         .expect("ClientHello");
-        let crate::wire::Handshake::ClientHello(plain_ch) = plain else {
+        let crate::wire::tls12::Handshake::ClientHello(plain_ch) = plain else {
             panic!()
         };
         assert!(plain_ch

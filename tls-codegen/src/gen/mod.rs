@@ -40,8 +40,30 @@ pub(crate) fn header(sources: &Sources) -> String {
 pub(crate) fn generate(m: &Model, sources: &Sources) -> TokenStream {
     let g = Gen { m, sources };
     let mut items = TokenStream::new();
+    let mut spaces: std::collections::BTreeMap<&str, TokenStream> = Default::default();
     for d in &m.defs {
-        items.extend(g.def(d));
+        match &d.ns {
+            None => items.extend(g.def(d)),
+            Some(ns) => spaces.entry(ns.as_str()).or_default().extend(g.def(d)),
+        }
+    }
+    for c in &m.byte_constants {
+        items.extend(g.byte_const(c));
+    }
+    // `in(ns)` definitions: `pub mod ns`, seeing the root through `use super::*`.
+    for (ns, body) in spaces {
+        let n = ident(ns);
+        let doc = Doc::of(format!(
+            "The schema's `in({ns})` definitions: the messages whose {ns} form differs from another version's. Everything else (enums, hellos, extensions) is shared, at the root."
+        ))
+        .render(0);
+        items.extend(quote! {
+            #doc
+            pub mod #n {
+                use super::*;
+                #body
+            }
+        });
     }
     items.extend(g.round_trip_registry());
     let prelude = prelude::prelude(&items);
@@ -85,6 +107,28 @@ impl Gen<'_> {
         doc.paras(extra);
         doc.para(self.origin(d));
         doc
+    }
+
+    /// A byte-string constant: `pub const NAME: [u8; n]`.
+    fn byte_const(&self, c: &ByteConst) -> TokenStream {
+        let n = ident(&c.rust);
+        let len = lit(c.bytes.len() as u64);
+        let bytes = c
+            .bytes
+            .iter()
+            .map(|b| proc_macro2::Literal::u8_unsuffixed(*b));
+        let mut doc = Doc::default();
+        doc.paras(&c.doc);
+        doc.para(format!(
+            "The encoding of the `{}` constant `{}`.",
+            c.ty, c.name
+        ));
+        doc.para(format!("From {}.", self.cite(c.loc)));
+        let doc = doc.render(0);
+        quote! {
+            #doc
+            pub const #n: [u8; #len] = [#(#bytes),*];
+        }
     }
 
     /// The Rust type of a definition, with its lifetime if it borrows.

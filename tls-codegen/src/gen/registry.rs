@@ -20,8 +20,24 @@ impl Gen<'_> {
                     )
             })
             .collect();
-        let names: Vec<&str> = codec_types.iter().map(|d| d.name.as_str()).collect();
-        let types = codec_types.iter().map(|d| ident(&d.rust));
+        // A namespaced type by its path: `tls13::Certificate`.
+        let names: Vec<String> = codec_types
+            .iter()
+            .map(|d| match &d.ns {
+                Some(ns) => format!("{ns}::{}", d.name),
+                None => d.name.clone(),
+            })
+            .collect();
+        let types = codec_types.iter().map(|d| {
+            let n = ident(&d.rust);
+            match &d.ns {
+                Some(ns) => {
+                    let ns = ident(ns);
+                    quote!(#ns::#n)
+                }
+                None => quote!(#n),
+            }
+        });
         quote! {
             /// The schema names of every type [`round_trip`] knows: all that decode without context.
             /// For spectls's property tests and fuzzing, not API (tls-core re-exports it under

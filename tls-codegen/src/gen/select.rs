@@ -39,13 +39,18 @@ impl Gen<'_> {
         let n = ident(&s.rust);
         let borrows = self.m.select_borrows(s);
         let (lt, anon) = (lt(borrows), anon_lt(borrows));
-        let sel_ty = self.def_ty(s.selector_def);
+        let sel_ty = self.sel_ty(s);
         let sel_def = &self.m.defs[s.selector_def];
         let doc = doc
             .unwrap_or_else(|| {
                 let mut d = Doc::default();
                 d.paras(&s.doc);
-                d.para(format!("Selected by `{}`.", sel_def.name));
+                match &s.source {
+                    SelectorSource::Context(k) if s.boolean => {
+                        d.para(format!("Selected by `{k}`."))
+                    }
+                    _ => d.para(format!("Selected by `{}`.", sel_def.name)),
+                };
                 d.para(format!("From {}.", self.cite(s.loc)));
                 d
             })
@@ -93,6 +98,8 @@ impl Gen<'_> {
         };
         let fallback = self.unknown_arm(s, &scope, &mut arms);
         let covered = match &sel_def.kind {
+            // Both `case true` and `case false` (lowering requires them).
+            _ if s.boolean => true,
             DefKind::Enum(e) if !e.open => e
                 .values
                 .iter()
@@ -157,29 +164,44 @@ impl Gen<'_> {
         }
     }
 
+    /// The selector's Rust type: its enum, or `bool` for a comparison.
+    fn sel_ty(&self, s: &Select) -> TokenStream {
+        if s.boolean {
+            quote!(bool)
+        } else {
+            self.def_ty(s.selector_def)
+        }
+    }
+
     /// The variant of one `case` label, and its part of each method.
     fn arm(&self, s: &Select, a: &SelArm, scope: &Scope, arms: &mut Arms) {
         let v = ident(&a.rust);
-        let sel_ty = self.def_ty(s.selector_def);
+        let sel_ty = self.sel_ty(s);
         let val = ident(&a.value_rust);
+        // `SelectorEnum::Value`, or `true` / `false` for a comparison.
+        let sel_ty = if s.boolean {
+            quote!()
+        } else {
+            quote!(#sel_ty::)
+        };
         let label = a.label.as_str();
         let doc = Doc::of(format!("`case {label}`")).render(4);
         let body = format_ident!("body");
         match &a.body {
             ArmBody::Empty => {
                 arms.variants.push(quote!(#doc #v));
-                arms.selector.push(quote!(Self::#v => #sel_ty::#val,));
-                arms.decode.push(quote!(#sel_ty::#val => Ok(Self::#v),));
+                arms.selector.push(quote!(Self::#v => #sel_ty #val,));
+                arms.decode.push(quote!(#sel_ty #val => Ok(Self::#v),));
                 arms.encode.push(quote!(Self::#v => {}));
                 arms.debug.push(quote!(Self::#v => f.write_str(#label),));
             }
             ArmBody::Single(w) => {
                 let t = self.ty(w);
                 arms.variants.push(quote!(#doc #v(#t)));
-                arms.selector.push(quote!(Self::#v(_) => #sel_ty::#val,));
+                arms.selector.push(quote!(Self::#v(_) => #sel_ty #val,));
                 let e = self.dec(w, scope);
                 arms.decode
-                    .push(quote!(#sel_ty::#val => #e.map(Self::#v).in_field(#label),));
+                    .push(quote!(#sel_ty #val => #e.map(Self::#v).in_field(#label),));
                 let enc = self.enc(w, &Val::Ref(body.clone())).body();
                 arms.encode.push(quote!(Self::#v(#body) => #enc,));
                 let show = self.show(w, &Val::Ref(body.clone()), false);
@@ -193,8 +215,7 @@ impl Gen<'_> {
                 let names: Vec<Ident> = stored.iter().map(|f| ident(&f.rust)).collect();
                 let fields = self.field_defs(&stored, 8, false);
                 arms.variants.push(quote!(#doc #v { #fields }));
-                arms.selector
-                    .push(quote!(Self::#v { .. } => #sel_ty::#val,));
+                arms.selector.push(quote!(Self::#v { .. } => #sel_ty #val,));
                 // The arm's fields are decoded by a function of its own, which takes the
                 // context they need (less what they bind themselves).
                 let decode = format_ident!("decode_case_{}", snake(label));
@@ -220,7 +241,7 @@ impl Gen<'_> {
                     }
                 });
                 arms.decode
-                    .push(quote!(#sel_ty::#val => Self::#decode(r #args).in_field(#label),));
+                    .push(quote!(#sel_ty #val => Self::#decode(r #args).in_field(#label),));
                 let bound = |f: &Field| Val::Ref(ident(&f.rust));
                 let enc = Code::body_of(&self.enc_fields(fs, bound));
                 arms.encode.push(quote!(Self::#v { #(#names),* } => #enc,));
@@ -237,7 +258,7 @@ impl Gen<'_> {
     /// The `Unknown` variant (raw bytes of a typed extension, or a `default:` body) with its
     /// part of each method; returns `decode_arm`'s arm for values without a `case`.
     fn unknown_arm(&self, s: &Select, scope: &Scope, arms: &mut Arms) -> TokenStream {
-        let sel_ty = self.def_ty(s.selector_def);
+        let sel_ty = self.sel_ty(s);
         let body = format_ident!("body");
         if s.unknown_raw {
             let doc = Doc::of("A value with no registered body, kept as raw bytes.").render(4);

@@ -167,6 +167,7 @@ impl Gen<'_> {
             let t = match kind {
                 CtxKind::Enum(i) => self.def_ty(*i),
                 CtxKind::Len => quote!(usize),
+                CtxKind::Bool => quote!(bool),
             };
             if optional.contains(k) {
                 quote!(, #n: Option<#t>)

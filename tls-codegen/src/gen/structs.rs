@@ -6,7 +6,8 @@ use super::shapes::{Code, Scope, Val};
 use super::{anon_lt, ident, lit, lt, Gen};
 use crate::model::*;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
+use std::collections::BTreeMap;
 
 impl Gen<'_> {
     /// `impl Codec` for context-free types, inherent `decode`/`from_bytes` for the others.
@@ -46,7 +47,7 @@ impl Gen<'_> {
         let anon = anon_lt(d.borrows);
         let doc = self.def_doc(d, &[]).render(0);
         let t = self.ty(w);
-        let dec = self.dec(w, &Scope::with_optional(&d.optional));
+        let dec = self.dec(w, &self.def_scope(d, &[w]));
         let this = Val::Place(quote!(self.0), ident("value"));
         let enc = self.enc(w, &this).stmt();
         let show = self.show(w, &this, false);
@@ -114,9 +115,47 @@ impl Gen<'_> {
                     .bound
                     .insert(format!("{struct_name}.{}", f.name), local.clone());
             }
+            // A comparison on this field, for the fields after it that select on it.
+            for c in &self.m.comparisons {
+                if self.m.defs[c.binder].name != struct_name || c.field != f.name {
+                    continue;
+                }
+                let mut later = BTreeMap::new();
+                for g in fields.iter().skip_while(|g| g.name != f.name).skip(1) {
+                    self.m.wire_context(&g.wire, &mut later);
+                }
+                if later.contains_key(&c.key) {
+                    let k = &self.m.byte_constants[c.constant];
+                    let konst = ident(&k.rust);
+                    let cmp = ident(&ctx_param(&c.key));
+                    stmts.extend(quote!(let #cmp = #local.to_vec() == #konst;));
+                    scope.bound.insert(c.key.clone(), cmp);
+                }
+            }
             scope.locals.push(local);
         }
         stmts
+    }
+
+    /// The scope a definition's fields are decoded in: a comparison its fields select on that
+    /// is neither its parameter nor bound by it is `false` (its binder is not on the way in).
+    fn def_scope(&self, d: &Def, wires: &[&Wire]) -> Scope {
+        let mut needs = BTreeMap::new();
+        for w in wires {
+            self.m.wire_context(w, &mut needs);
+        }
+        let mut scope = Scope::with_optional(&d.optional);
+        for (k, kind) in needs {
+            let bound_here = self
+                .m
+                .comparisons
+                .iter()
+                .any(|c| c.key == k && self.m.defs[c.binder].name == d.name);
+            if kind == CtxKind::Bool && !d.context.contains_key(&k) && !bound_here {
+                scope.bound.insert(k, format_ident!("false"));
+            }
+        }
+        scope
     }
 
     /// Code encoding `fields` in order; a selector is written from its select's variant.
@@ -168,7 +207,8 @@ impl Gen<'_> {
         let stored: Vec<&Field> = s.fields.iter().filter(|f| f.role == Role::Stored).collect();
         let names = stored.iter().map(|f| ident(&f.rust));
         let fields = self.field_defs(&stored, 4, true);
-        let body = self.dec_fields(&d.name, &s.fields, &Scope::with_optional(&d.optional));
+        let wires: Vec<&Wire> = s.fields.iter().map(|f| &f.wire).collect();
+        let body = self.dec_fields(&d.name, &s.fields, &self.def_scope(d, &wires));
         let decode = self.decode_impls(
             d,
             quote!(#body Ok(Self { #(#names),* })),
@@ -225,7 +265,8 @@ impl Gen<'_> {
     /// A struct whose only stored field is a select: generated as that select's enum, whose
     /// `decode` reads the derived fields (selector, length) around it.
     pub(super) fn flat_struct(&self, d: &Def, s: &StructDef, sel: &Select) -> TokenStream {
-        let body = self.dec_fields(&d.name, &s.fields, &Scope::with_optional(&d.optional));
+        let wires: Vec<&Wire> = s.fields.iter().map(|f| &f.wire).collect();
+        let body = self.dec_fields(&d.name, &s.fields, &self.def_scope(d, &wires));
         let last = s
             .fields
             .iter()
@@ -266,7 +307,7 @@ fn fixed_doc(fields: &[Field]) -> Vec<String> {
         .filter_map(|f| match &f.role {
             Role::Fixed(bytes) => {
                 let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                Some(format!("`{}` (`{hex}`)", f.name))
+                Some(format!("`{}` (bytes `0x{hex}`)", f.name))
             }
             _ => None,
         })

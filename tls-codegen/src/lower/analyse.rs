@@ -47,6 +47,22 @@ impl Lowerer {
         self.fixed_and_rules();
         // Sizes; borrowing and context needs, which flow from children to parents.
         self.model.analyse();
+        // A byte-string constant is a value of a fixed-size type of exactly its length.
+        for c in self.model.byte_constants.clone() {
+            match self.model.by_name.get(&c.ty) {
+                None => self.err(c.loc, format!("constant of unknown type `{}`", c.ty)),
+                Some(&i) if self.model.defs[i].size != Some(c.bytes.len() as u64) => self.err(
+                    c.loc,
+                    format!(
+                        "constant `{}` has {} bytes; `{}` is not a type of that fixed size",
+                        c.name,
+                        c.bytes.len(),
+                        c.ty
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
         // Typed registrations must point at something that decodes without its own length prefix issues.
         for (e, regs) in &self.typed {
             if !self.model.by_name.contains_key(e) {

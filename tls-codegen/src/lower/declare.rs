@@ -37,7 +37,23 @@ impl Lowerer {
                 self.structural = true;
                 continue;
             };
-            if let Some(&prev) = self.model.by_name.get(&name.text) {
+            self.cur_ns = ns_of(d);
+            if let Some(a) = ann(d, "in") {
+                let ok = a.arg.as_deref().is_some_and(|ns| {
+                    ns.starts_with(|c: char| c.is_ascii_lowercase())
+                        && ns
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                });
+                if !ok {
+                    self.err(
+                        a.loc,
+                        "`in(ns)` takes a namespace name in lower case, e.g. `in(tls13)`",
+                    );
+                }
+            }
+            let key = qual(&self.cur_ns, &name.text);
+            if let Some(&prev) = self.model.by_name.get(&key) {
                 let first = self.model.defs[prev].loc;
                 self.diags.push(
                     Diagnostic::new(name.loc, format!("duplicate definition of `{}`", name.text))
@@ -54,7 +70,7 @@ impl Lowerer {
                 (name.loc, d.loc),
                 DefKind::ContextEnum(Vec::new()),
             );
-            if let Some(at) = self.extended_at.remove(&name.text) {
+            if let Some(at) = self.extended_at.remove(&key) {
                 self.model.defs[idx].extended_at = at;
             }
             if let TypeExpr::Struct(fields) = &d.ty {
@@ -62,9 +78,10 @@ impl Lowerer {
                     (Some(n), TypeExpr::Named(t)) => Some((n.text.clone(), t.text.clone())),
                     _ => None,
                 });
-                self.members.insert(name.text.clone(), members.collect());
+                self.members.insert(key, members.collect());
             }
         }
+        self.cur_ns = None;
         for (ty, consts) in &self.constants {
             if !self.model.by_name.contains_key(ty) {
                 let loc = consts[0].2;
@@ -99,8 +116,9 @@ impl Lowerer {
             context: BTreeMap::new(),
             optional: Default::default(),
             typed_for: Vec::new(),
+            ns: self.cur_ns.clone(),
         });
-        self.model.by_name.insert(name.to_string(), idx);
+        self.model.by_name.insert(qual(&self.cur_ns, name), idx);
         idx
     }
 
@@ -134,6 +152,7 @@ impl Lowerer {
         self.in_partial = has(d, "partial");
         let name = self.model.defs[idx].name.clone();
         let rust = self.model.defs[idx].rust.clone();
+        self.cur_ns = self.model.defs[idx].ns.clone();
         let kind = match &d.ty {
             TypeExpr::Enum(e) => self.enum_def(e, has(d, "open"), &name),
             TypeExpr::Struct(fields) if has(d, "padded") => match self.padded(d, fields) {
@@ -151,10 +170,14 @@ impl Lowerer {
             TypeExpr::Named(t) if has(d, "open") => self.open_alias(d, t, &name),
             TypeExpr::Named(_) => match self.field_wire(d, &rust, &[], &name) {
                 Some(w) => DefKind::Alias(w),
-                None => return,
+                None => {
+                    self.cur_ns = None;
+                    return;
+                }
             },
         };
         self.model.defs[idx].kind = kind;
         self.in_partial = false;
+        self.cur_ns = None;
     }
 }

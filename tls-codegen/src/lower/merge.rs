@@ -2,6 +2,7 @@
 //! constants (`CipherSuite TLS_X = { 0xC0, 0x2B };`) aside, before any name is resolved.
 
 use super::*;
+use crate::ast::Value;
 
 impl Lowerer {
     /// Folds `/*@ extends */` declarations into the definition they extend.
@@ -13,13 +14,14 @@ impl Lowerer {
                 self.err(e.loc, "`extends` needs a named definition");
                 continue;
             };
+            let ns = ns_of(&e);
             self.extended_at
-                .entry(name.text.clone())
+                .entry(qual(&ns, &name.text))
                 .or_default()
                 .push(e.loc);
             let Some(target) = base
                 .iter_mut()
-                .find(|b| b.name.as_ref().map(|n| &n.text) == Some(&name.text))
+                .find(|b| b.name.as_ref().map(|n| &n.text) == Some(&name.text) && ns_of(b) == ns)
             else {
                 self.err(
                     name.loc,
@@ -81,6 +83,24 @@ impl Lowerer {
                 return true;
             }
             if let (TypeExpr::Named(t), Some(n)) = (&d.ty, &d.name) {
+                // A byte list longer than a number: a byte-string constant.
+                if let Some([Value::List(items)]) = d.default.as_deref() {
+                    let bytes: Option<Vec<u8>> = items
+                        .iter()
+                        .map(|v| v.eval().and_then(|b| u8::try_from(b).ok()))
+                        .collect();
+                    if let Some(bytes) = bytes.filter(|b| b.len() > 8) {
+                        self.model.byte_constants.push(ByteConst {
+                            name: n.text.clone(),
+                            rust: snake(&n.text).to_uppercase(),
+                            ty: t.text.clone(),
+                            bytes,
+                            doc: d.doc.clone(),
+                            loc: n.loc,
+                        });
+                        return false;
+                    }
+                }
                 let value = d
                     .default
                     .as_ref()

@@ -40,6 +40,7 @@ const ANNOTATIONS: &[&str] = &[
     "padded",
     "partial",
     "allow",
+    "in",
 ];
 
 /// Lowers every file's declarations (in file order) into one checked model (warnings dropped;
@@ -121,7 +122,7 @@ struct Lowerer {
     typed: BTreeMap<String, Vec<(String, usize, Loc)>>,
     /// Member types of top-level structs as written, for `Struct.field` selectors.
     members: BTreeMap<String, Vec<(String, String)>>,
-    /// Where `extends` declarations add to a definition, by its name.
+    /// Where `extends` declarations add to a definition, by its (qualified) name.
     extended_at: BTreeMap<String, Vec<Loc>>,
     /// Names of definitions that did not parse: not reported as unknown types.
     broken: std::collections::BTreeSet<String>,
@@ -138,6 +139,22 @@ struct Lowerer {
     /// An error that leaves the definitions' indices unreliable (merge or duplicate names):
     /// the definitions are not checked further.
     structural: bool,
+    /// The namespace of the definition being lowered (`in(tls13)`): its lifted types join it,
+    /// and names resolve in it first.
+    cur_ns: Option<String>,
+}
+
+/// The namespace a declaration's `in(ns)` annotation puts it in.
+fn ns_of(d: &Decl) -> Option<String> {
+    ann(d, "in").and_then(|a| a.arg.clone())
+}
+
+/// The key of a name in `Model::by_name`: `ns::Name` inside a namespace.
+fn qual(ns: &Option<String>, name: &str) -> String {
+    match ns {
+        Some(ns) => format!("{ns}::{name}"),
+        None => name.to_string(),
+    }
 }
 
 fn has(d: &Decl, name: &str) -> bool {

@@ -40,6 +40,17 @@ impl Lowerer {
             .flat_map(|a| a.labels.iter().map(|l| l.text.as_str()))
             .collect();
         let sel = &s.selector.text;
+        if let Some((lhs, rhs)) = sel.split_once("==") {
+            return self.compare_select(
+                s,
+                d,
+                parent,
+                parent_rust,
+                siblings,
+                lhs.trim(),
+                rhs.trim(),
+            );
+        }
         let local = sel.strip_prefix(&format!("{parent}.")).unwrap_or(sel);
         let sibling = siblings.iter().position(|f| f.name == local).or_else(|| {
             siblings
@@ -194,9 +205,128 @@ impl Lowerer {
             rust,
             selector_def,
             source,
+            boolean: false,
             arms,
             unknown_raw: false,
             default,
+            doc: d.doc.clone(),
+            loc: d.loc,
+        }))
+    }
+
+    /// `select (Struct.field == Constant) { case true: ...; case false: ...; }`: a select on a
+    /// `bool` context that `Struct` binds once `field` is decoded (and that is `false` on every
+    /// decode path not through `Struct`). Both arms are required.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn compare_select(
+        &mut self,
+        s: &ast::Select,
+        d: &Decl,
+        parent: &str,
+        parent_rust: &str,
+        siblings: &[Field],
+        lhs: &str,
+        rhs: &str,
+    ) -> Option<Wire> {
+        let key = format!("{lhs} == {rhs}");
+        let loc = s.selector.loc;
+        let Some((st, field)) = lhs.split_once('.') else {
+            self.err(
+                loc,
+                format!("`{lhs} == {rhs}`: the left side names a field, `Struct.field`"),
+            );
+            return None;
+        };
+        let binder = self.lookup(st);
+        let has_field = self
+            .members
+            .get(&qual(&self.cur_ns, st))
+            .or_else(|| self.members.get(st))
+            .is_some_and(|m| m.iter().any(|(n, _)| n == field));
+        let (Some(binder), true) = (binder, has_field) else {
+            self.err(
+                loc,
+                format!("`{lhs}`: no struct `{st}` with a field `{field}`"),
+            );
+            return None;
+        };
+        let Some(constant) = self.model.byte_constants.iter().position(|c| c.name == rhs) else {
+            self.err(
+                loc,
+                format!("`{rhs}`: no byte-string constant of that name"),
+            );
+            return None;
+        };
+        if !self.model.comparisons.iter().any(|c| c.key == key) {
+            self.model.comparisons.push(Comparison {
+                key: key.clone(),
+                binder,
+                field: field.to_string(),
+                constant,
+            });
+        }
+        let fname = d.name.as_ref().map(|n| n.text.as_str()).unwrap_or("body");
+        let rust = format!("{}{}", parent_rust, camel(fname));
+        let arm_prefix = match &d.name {
+            Some(n) => format!("{}{}", parent_rust, camel(&n.text)),
+            None => parent_rust.to_string(),
+        };
+        let mut arms = Vec::new();
+        for arm in &s.arms {
+            if let Some(l) = arm.default {
+                self.err(
+                    l,
+                    "a `==` select has `case true:` and `case false:`, no `default:`",
+                );
+                continue;
+            }
+            let first = arm
+                .labels
+                .first()
+                .map(|l| camel(&l.text))
+                .unwrap_or_default();
+            let body = self.arm_body(
+                &arm.decls,
+                &format!("{arm_prefix}{first}"),
+                parent,
+                siblings,
+            )?;
+            for l in &arm.labels {
+                if l.text != "true" && l.text != "false" {
+                    self.err(
+                        l.loc,
+                        format!(
+                            "`case {}`: a `==` select's cases are `true` and `false`",
+                            l.text
+                        ),
+                    );
+                } else if arms.iter().any(|a: &SelArm| a.label == l.text) {
+                    self.err(l.loc, format!("`case {}` appears twice", l.text));
+                } else {
+                    arms.push(SelArm {
+                        label: l.text.clone(),
+                        rust: camel(&l.text),
+                        value_rust: l.text.clone(),
+                        body: body.clone(),
+                    });
+                }
+            }
+        }
+        if arms.len() != 2 {
+            self.err(
+                loc,
+                "a `==` select needs both `case true:` and `case false:`",
+            );
+            return None;
+        }
+        Some(Wire::Select(Select {
+            rust,
+            selector_def: binder,
+            boolean: true,
+            source: SelectorSource::Context(key),
+            arms,
+            unknown_raw: false,
+            default: None,
             doc: d.doc.clone(),
             loc: d.loc,
         }))
@@ -239,15 +369,29 @@ impl Lowerer {
 
     /// `Handshake.msg_type` (a field of a defined struct) or `KeyExchangeAlgorithm` (an enum).
     pub(super) fn context_selector(&self, sel: &str) -> Option<usize> {
-        if let Some(&i) = self.model.by_name.get(sel) {
+        if let Some(i) = self.lookup(sel) {
             return match &self.model.defs[i].kind {
                 DefKind::Enum(_) | DefKind::ContextEnum(_) => Some(i),
                 _ => None,
             };
         }
         let (s, f) = sel.split_once('.')?;
-        let (_, ty) = self.members.get(s)?.iter().find(|(n, _)| n == f)?;
-        self.enum_of(&Wire::Ref(*self.model.by_name.get(ty)?))
+        // The struct in this namespace, at the root, or else in any namespace: the key is bound
+        // by whichever struct of that name encloses the decode (`Handshake.msg_type` in both
+        // `tls12::Handshake` and `tls13::Handshake`).
+        let suffix = format!("::{s}");
+        let members = self
+            .members
+            .get(&qual(&self.cur_ns, s))
+            .or_else(|| self.members.get(s))
+            .or_else(|| {
+                self.members
+                    .iter()
+                    .find(|(k, _)| k.ends_with(&suffix))
+                    .map(|(_, v)| v)
+            })?;
+        let (_, ty) = members.iter().find(|(n, _)| n == f)?;
+        self.enum_of(&Wire::Ref(self.lookup(ty)?))
     }
 
     pub(super) fn optional(

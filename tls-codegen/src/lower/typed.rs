@@ -89,6 +89,7 @@ impl Lowerer {
         let select = Select {
             rust,
             selector_def: e,
+            boolean: false,
             source: SelectorSource::Sibling(j),
             arms,
             unknown_raw: true,

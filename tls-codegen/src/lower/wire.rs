@@ -189,8 +189,8 @@ impl Lowerer {
         if t.text == "opaque" {
             return Some(Wire::UInt(1));
         }
-        match self.model.by_name.get(&t.text) {
-            Some(&i) => Some(Wire::Ref(i)),
+        match self.lookup(&t.text) {
+            Some(i) => Some(Wire::Ref(i)),
             // A definition that did not parse: its syntax error is reported already.
             None if self.broken.contains(&t.text) => None,
             None => {
@@ -198,6 +198,19 @@ impl Lowerer {
                 None
             }
         }
+    }
+}
+
+impl Lowerer {
+    /// A definition by name: in the current namespace first, then at the root. (A root
+    /// definition cannot name a namespaced one.)
+    pub(super) fn lookup(&self, name: &str) -> Option<usize> {
+        if self.cur_ns.is_some() {
+            if let Some(&i) = self.model.by_name.get(&qual(&self.cur_ns, name)) {
+                return Some(i);
+            }
+        }
+        self.model.by_name.get(name).copied()
     }
 }
 

@@ -13,11 +13,17 @@ impl Model {
         for i in 0..self.defs.len() {
             self.defs[i].size = self.def_size(i, &mut BTreeSet::new());
         }
+        // A comparison's context reaches only the definitions its binder contains.
+        let reach: BTreeMap<String, BTreeSet<usize>> = self
+            .comparisons
+            .iter()
+            .map(|c| (c.key.clone(), self.reachable(c.binder)))
+            .collect();
         loop {
             let mut changed = false;
             for i in 0..self.defs.len() {
                 let borrows = self.def_borrows(i);
-                let context = self.def_context(i);
+                let context = self.def_context(i, &reach);
                 let required = self.def_required(i);
                 let optional = context
                     .keys()
@@ -108,7 +114,48 @@ impl Model {
         }
     }
 
-    fn def_context(&self, i: usize) -> BTreeMap<String, CtxKind> {
+    /// The definitions decoding `from` may decode (itself included).
+    pub fn reachable(&self, from: usize) -> BTreeSet<usize> {
+        fn wire(m: &Model, w: &Wire, seen: &mut BTreeSet<usize>) {
+            match w {
+                Wire::Ref(i) => def(m, *i, seen),
+                Wire::FixedVec { elem, .. } | Wire::Vector { elem, .. } => wire(m, elem, seen),
+                Wire::Delimited { inner, .. } | Wire::Optional(inner) => wire(m, inner, seen),
+                Wire::Select(s) => {
+                    if let Some(d) = &s.default {
+                        wire(m, &d.wire, seen);
+                    }
+                    for a in &s.arms {
+                        match &a.body {
+                            ArmBody::Empty => {}
+                            ArmBody::Single(w) => wire(m, w, seen),
+                            ArmBody::Fields(fs) => fs.iter().for_each(|f| wire(m, &f.wire, seen)),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        fn def(m: &Model, i: usize, seen: &mut BTreeSet<usize>) {
+            if !seen.insert(i) {
+                return;
+            }
+            match &m.defs[i].kind {
+                DefKind::Alias(w) => wire(m, w, seen),
+                DefKind::Struct(s) => s.fields.iter().for_each(|f| wire(m, &f.wire, seen)),
+                _ => {}
+            }
+        }
+        let mut seen = BTreeSet::new();
+        def(self, from, &mut seen);
+        seen
+    }
+
+    fn def_context(
+        &self,
+        i: usize,
+        reach: &BTreeMap<String, BTreeSet<usize>>,
+    ) -> BTreeMap<String, CtxKind> {
         let d = &self.defs[i];
         let mut out = BTreeMap::new();
         match &d.kind {
@@ -123,9 +170,19 @@ impl Model {
                         .iter()
                         .any(|f| *k == format!("{}.{}", d.name, f.name))
                 });
+                // Comparisons it binds itself: `ServerHello.random == HelloRetryRequest`.
+                out.retain(|k, _| {
+                    !self.comparisons.iter().any(|c| {
+                        c.key == *k && c.binder == i && s.fields.iter().any(|f| f.name == c.field)
+                    })
+                });
             }
             _ => {}
         }
+        // A comparison is `false` wherever its binder is not on the way in.
+        out.retain(|k, kind| {
+            *kind != CtxKind::Bool || reach.get(k).is_some_and(|r| r.contains(&i))
+        });
         out
     }
 
@@ -244,7 +301,12 @@ impl Model {
             Wire::Delimited { inner, .. } | Wire::Optional(inner) => self.wire_context(inner, out),
             Wire::Select(s) => {
                 if let SelectorSource::Context(k) = &s.source {
-                    out.insert(k.clone(), CtxKind::Enum(s.selector_def));
+                    let kind = if s.boolean {
+                        CtxKind::Bool
+                    } else {
+                        CtxKind::Enum(s.selector_def)
+                    };
+                    out.insert(k.clone(), kind);
                 }
                 if let Some(d) = &s.default {
                     self.wire_context(&d.wire, out);

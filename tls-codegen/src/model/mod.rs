@@ -15,8 +15,44 @@ pub struct Model {
     /// Every definition, including types lifted out of inline structs, enums and `case` arms.
     /// Definition indices elsewhere in the model (`Wire::Ref`, ...) point into this.
     pub defs: Vec<Def>,
-    /// Definition index by schema name.
+    /// Definition index by schema name; a namespaced definition under `ns::Name`.
     pub by_name: BTreeMap<String, usize>,
+    /// Byte-string constants (`Random HelloRetryRequest = { 0xCF, ... };`).
+    pub byte_constants: Vec<ByteConst>,
+    /// The constant comparisons selects choose on (`ServerHello.random == HelloRetryRequest`).
+    pub comparisons: Vec<Comparison>,
+}
+
+/// A constant of a fixed-size type written as a byte list longer than a number.
+#[derive(Debug, Clone)]
+pub struct ByteConst {
+    /// The name as the schema writes it (`HelloRetryRequest`).
+    pub name: String,
+    /// The Rust constant's name (`HELLO_RETRY_REQUEST`).
+    pub rust: String,
+    /// The type it is a value of, as written.
+    pub ty: String,
+    /// Its encoding.
+    pub bytes: Vec<u8>,
+    /// The schema comment.
+    pub doc: Vec<String>,
+    /// Where it is defined.
+    pub loc: Loc,
+}
+
+/// `Struct.field == Constant`: a `bool` decode context, bound by `Struct` once `field` is
+/// decoded (its encoding equals the constant's bytes), and `false` on every decode path that
+/// does not go through `Struct`.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The context key, normalised: `ServerHello.random == HelloRetryRequest`.
+    pub key: String,
+    /// The definition that binds it (index).
+    pub binder: usize,
+    /// The compared field's schema name.
+    pub field: String,
+    /// The constant's index in `byte_constants`.
+    pub constant: usize,
 }
 
 /// One generated Rust type.
@@ -49,6 +85,8 @@ pub struct Def {
     pub optional: BTreeSet<String>,
     /// `typed(Enum.value)` registrations of this type.
     pub typed_for: Vec<(String, String)>,
+    /// The namespace (`in(tls13)`): generated inside `pub mod tls13`; `None` at the root.
+    pub ns: Option<String>,
 }
 
 /// What a definition is.
@@ -245,8 +283,10 @@ impl Wire {
 pub struct Select {
     /// Rust name of the generated enum.
     pub rust: String,
-    /// The enum definition of the selector.
+    /// The enum definition of the selector (for a comparison, the constant's type: see `boolean`).
     pub selector_def: usize,
+    /// Selects on a [`Comparison`]: `case true` / `case false`, the selector is a `bool`.
+    pub boolean: bool,
     /// Where the selector value comes from.
     pub source: SelectorSource,
     /// One arm per `case` label; labels sharing a body each get a copy of it.
@@ -311,4 +351,6 @@ pub enum CtxKind {
     Enum(usize),
     /// A byte length.
     Len,
+    /// The truth of a [`Comparison`] (`false` where nothing binds it).
+    Bool,
 }

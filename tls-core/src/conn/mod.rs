@@ -26,8 +26,9 @@ use crate::handshake::table::{self, Machine as _};
 use crate::handshake::{Context, Input, InputKind, Negotiated};
 use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
 use crate::wire::{
-    Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite, ContentType, Handshake,
-    KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding, SignatureScheme,
+    tls12::Handshake, Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite,
+    ContentType, KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding,
+    SignatureScheme,
 };
 use pki_types::CertificateDer;
 use std::io;
@@ -442,6 +443,13 @@ impl ConnectionCommon {
                 }
                 Ok(false)
             }
+            // The record layer refuses the types only TLS 1.3 names before any record reaches
+            // here (`RecordReader::read`); the same answer, should one ever get this far.
+            ContentType::Invalid | ContentType::Heartbeat => Err(Error::UnexpectedMessage {
+                state: "record layer",
+                got: format!("record of content type {}", typ.value()),
+                expected: "handshake, change_cipher_spec, alert or application_data".into(),
+            }),
         }
     }
 

@@ -17,8 +17,8 @@ use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
 use crate::record::{RecordReader, RecordWriter};
 use crate::wire::{
-    Alert, AlertDescription, AlertLevel, ChangeCipherSpec, ChangeCipherSpecType, ContentType,
-    Handshake, HandshakeType, NamedCurve, SignatureScheme,
+    tls12::Handshake, Alert, AlertDescription, AlertLevel, ChangeCipherSpec, ChangeCipherSpecType,
+    ContentType, HandshakeType, NamedCurve, SignatureScheme,
 };
 use pki_types::CertificateDer;
 use std::fmt;

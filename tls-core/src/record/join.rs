@@ -59,15 +59,18 @@ impl HandshakeJoiner {
             return Ok(None);
         }
         let mut r = Reader::new(&self.buf);
+        let unknown = || Error::UnexpectedMessage {
+            state: "handshake",
+            got: "unknown handshake message type".into(),
+            expected: "a handshake type RFC 5246 7.4 names".into(),
+        };
         let header = match HandshakeHeader::decode(&mut r) {
+            // The types only TLS 1.3 names (RFC 8446 4) are unknown to TLS 1.2.
+            Ok(h) if tls13_only(h.msg_type) => return Err(unknown()),
             Ok(h) => h,
             Err(e) if matches!(e.kind, DecodeErrorKind::Truncated { .. }) => return Ok(None),
             Err(e) if matches!(e.kind, DecodeErrorKind::UnknownValue { .. }) => {
-                return Err(Error::UnexpectedMessage {
-                    state: "handshake",
-                    got: "unknown handshake message type".into(),
-                    expected: "a handshake type RFC 5246 7.4 names".into(),
-                })
+                return Err(unknown())
             }
             Err(e) => return Err(Error::Decode(e.root("Handshake"))),
         };
@@ -83,4 +86,19 @@ impl HandshakeJoiner {
     pub(crate) fn consume(&mut self, n: usize) {
         self.buf.drain(..n.min(self.buf.len()));
     }
+}
+
+/// Whether only TLS 1.3 (RFC 8446 section 4) names a handshake type: TLS 1.2 treats it as
+/// unknown.
+fn tls13_only(t: HandshakeType) -> bool {
+    matches!(
+        t,
+        HandshakeType::HelloVerifyRequestRESERVED
+            | HandshakeType::EndOfEarlyData
+            | HandshakeType::HelloRetryRequestRESERVED
+            | HandshakeType::EncryptedExtensions
+            | HandshakeType::SupplementalDataRESERVED
+            | HandshakeType::KeyUpdate
+            | HandshakeType::MessageHash
+    )
 }

@@ -212,23 +212,17 @@ impl RecordReader {
         }
         let mut r = Reader::new(buf);
         let (typ, version, len) = match RecordHeader::decode(&mut r) {
+            // The content types only TLS 1.3 names (invalid, heartbeat) are unknown to TLS 1.2.
+            Ok(h) if !is_tls12_content_type(h.type_) => {
+                return Err(unknown_content_type(buf, u64::from(h.type_.value())))
+            }
             Ok(h) => (h.type_, h.version, h.length as usize),
             Err(e) => {
                 return match e.kind {
                     DecodeErrorKind::Truncated { .. } => Ok(None),
-                    // Bytes that are not TLS at all (an HTTP request, an SSL 2.0 hello): the
-                    // version is checked first, as for any record, so they get protocol_version.
-                    DecodeErrorKind::UnknownValue { .. } if !major_is_3(buf) => {
-                        Err(Error::PeerMisbehaved(PeerMisbehaved::WrongRecordVersion(
-                            wire_version(buf),
-                        )))
+                    DecodeErrorKind::UnknownValue { value } => {
+                        Err(unknown_content_type(buf, value))
                     }
-                    // RFC 5246 section 6: an unknown record type is an unexpected message.
-                    DecodeErrorKind::UnknownValue { value } => Err(Error::UnexpectedMessage {
-                        state: "record layer",
-                        got: format!("record of content type {value}"),
-                        expected: "handshake, change_cipher_spec, alert or application_data".into(),
-                    }),
                     _ => Err(Error::Decode(e)),
                 };
             }
@@ -290,6 +284,32 @@ impl RecordReader {
             plaintext: plain_start..plain_start + plain_len,
             consumed,
         }))
+    }
+}
+
+/// Whether TLS 1.2 (RFC 5246 section 6.2.1) names a content type.
+fn is_tls12_content_type(t: ContentType) -> bool {
+    matches!(
+        t,
+        ContentType::ChangeCipherSpec
+            | ContentType::Alert
+            | ContentType::Handshake
+            | ContentType::ApplicationData
+    )
+}
+
+/// The error for a record whose content type TLS 1.2 does not name.
+fn unknown_content_type(buf: &[u8], value: u64) -> Error {
+    // Bytes that are not TLS at all (an HTTP request, an SSL 2.0 hello): the version is checked
+    // first, as for any record, so they get protocol_version.
+    if !major_is_3(buf) {
+        return Error::PeerMisbehaved(PeerMisbehaved::WrongRecordVersion(wire_version(buf)));
+    }
+    // RFC 5246 section 6: an unknown record type is an unexpected message.
+    Error::UnexpectedMessage {
+        state: "record layer",
+        got: format!("record of content type {value}"),
+        expected: "handshake, change_cipher_spec, alert or application_data".into(),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::handshake::negotiation::random_struct;
 use crate::handshake::Context;
 use crate::session::{self, ClientSessionValue};
+use crate::wire::tls12::*;
 use crate::wire::*;
 use pki_types::ServerName;
 

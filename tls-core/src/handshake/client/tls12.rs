@@ -41,6 +41,7 @@ use crate::pki::key::CertifiedKeyKind;
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ServerCertVerified, SignatureVerified};
 use crate::session::{self, ClientSessionValue, Session};
+use crate::wire::tls12::*;
 use crate::wire::*;
 use pki_types::{CertificateDer, UnixTime};
 use std::sync::Arc;

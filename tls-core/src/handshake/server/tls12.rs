@@ -39,6 +39,7 @@ use crate::handshake::{self, refuse_renegotiation, Context, Input, InputKind, Wr
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ClientCertVerified, SignatureVerified};
 use crate::session::{self, Session};
+use crate::wire::tls12::*;
 use crate::wire::*;
 use pki_types::{CertificateDer, UnixTime};
 use std::sync::Arc;
