@@ -32,7 +32,7 @@ struct Message {
 
 fn unhex(s: &str) -> Vec<u8> {
     assert!(
-        s.len() % 2 == 0 && s.bytes().all(|c| c.is_ascii_hexdigit()),
+        s.len().is_multiple_of(2) && s.bytes().all(|c| c.is_ascii_hexdigit()),
         "bad hex"
     );
     (0..s.len())
