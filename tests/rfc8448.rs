@@ -160,6 +160,23 @@ fn resumed_0rtt() {
         }
     );
     assert_eq!(err.alert(), AlertDescription::IllegalParameter);
+
+    // The hello is padded (RFC 7685: type 21, 0x57 zero bytes). `zero`: a padding byte that is
+    // not zero is refused, illegal_parameter.
+    let padding = types.iter().position(|t| *t == ExtensionType::Padding);
+    assert!(padding.is_some(), "{types:?}");
+    let at = m[0]
+        .bytes
+        .windows(4)
+        .position(|w| w == [0x00, 0x15, 0x00, 0x57])
+        .expect("the padding extension's header");
+    let mut bad = m[0].bytes.clone();
+    bad[at + 4 + 10] = 1;
+    let err = Handshake::decode(&mut Reader::new(&bad), Some(CertificateType::X509), 32)
+        .expect_err("non-zero padding");
+    assert_eq!(err.kind, DecodeErrorKind::NotZero);
+    assert_eq!(err.offset, at + 4 + 10);
+    assert_eq!(err.alert(), AlertDescription::IllegalParameter);
 }
 
 #[test]
