@@ -204,3 +204,79 @@ fn tls13_only_messages_decode() {
     let short = [0x14, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     assert!(Handshake::decode(&mut Reader::new(&short), Some(CertificateType::X509), 32).is_err());
 }
+
+/// RFC 8701 lets a client put GREASE values in its cipher suites, extensions, supported_groups,
+/// key_share, signature_algorithms, supported_versions and psk_key_exchange_modes. A hello with
+/// all of them decodes, as either version's Handshake, and keeps every value.
+#[test]
+fn grease_values_decode_wherever_a_client_may_send_them() {
+    let bytes = unhex(CLIENT_HELLO);
+    let Handshake::ClientHello(mut ch) = decode(&bytes) else {
+        panic!("not a ClientHello");
+    };
+    ch.cipher_suites.insert(0, CipherSuite::Unknown(0x0a0a));
+    let exts = ch.extensions.as_mut().expect("extensions");
+    let mut seen = 0;
+    for e in exts.iter_mut() {
+        match e {
+            Extension::EllipticCurves(list) => {
+                list.named_curve_list.insert(0, NamedCurve::Unknown(0x2a2a))
+            }
+            Extension::KeyShare(KeyShare::ClientHello(shares)) => shares.client_shares.insert(
+                0,
+                KeyShareEntry {
+                    group: NamedCurve::Unknown(0x2a2a),
+                    key_exchange: &[0],
+                },
+            ),
+            Extension::SupportedVersions(SupportedVersions::ClientHello { versions }) => versions
+                .insert(
+                    0,
+                    ProtocolVersion {
+                        major: 0x3a,
+                        minor: 0x3a,
+                    },
+                ),
+            Extension::SignatureAlgorithms(list) => list.supported_signature_algorithms.insert(
+                0,
+                SignatureAndHashAlgorithm {
+                    hash: HashAlgorithm::Unknown(0x4a),
+                    signature: SignatureAlgorithm::Unknown(0x4a),
+                },
+            ),
+            Extension::PskKeyExchangeModes(modes) => {
+                modes.ke_modes.insert(0, PskKeyExchangeMode::Unknown(0x0b))
+            }
+            _ => continue,
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 5, "the hello has every extension GREASE goes into");
+    exts.insert(0, Extension::Unknown(ExtensionType::Unknown(0x1a1a), &[0]));
+    let greased = Handshake::ClientHello(ch).to_vec();
+
+    let again = decode(&greased);
+    assert_eq!(again.to_vec(), greased);
+    let tls12 = wire::tls12::Handshake::from_bytes(&greased, None, None).expect("TLS 1.2 too");
+    assert_eq!(tls12.to_vec(), greased);
+    let Handshake::ClientHello(ch) = again else {
+        panic!("not a ClientHello");
+    };
+    assert_eq!(ch.cipher_suites[0], CipherSuite::Unknown(0x0a0a));
+    let modes = ch
+        .extensions
+        .iter()
+        .flatten()
+        .find_map(|e| match e {
+            Extension::PskKeyExchangeModes(m) => Some(m.ke_modes.clone()),
+            _ => None,
+        })
+        .expect("psk_key_exchange_modes");
+    assert_eq!(
+        modes,
+        [
+            PskKeyExchangeMode::Unknown(0x0b),
+            PskKeyExchangeMode::PskDheKe
+        ]
+    );
+}
