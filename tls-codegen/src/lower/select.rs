@@ -78,14 +78,7 @@ impl Lowerer {
         };
         let known = self.enum_values(selector_def);
         let enum_name = self.model.defs[selector_def].name.clone();
-        let fname = d.name.as_ref().map(|n| n.text.as_str()).unwrap_or("body");
-        let rust = format!("{}{}", parent_rust, camel(fname));
-        // Types lifted out of arms are named after the parent (and the select, if it has a name):
-        // `ServerKeyExchangeEcDiffieHellmanSignedParams`.
-        let arm_prefix = match &d.name {
-            Some(n) => format!("{}{}", parent_rust, camel(&n.text)),
-            None => parent_rust.to_string(),
-        };
+        let (rust, arm_prefix) = select_names(d, parent_rust);
         let mut arms = Vec::new();
         let mut default = None;
         for arm in &s.arms {
@@ -98,17 +91,7 @@ impl Lowerer {
                 };
                 continue;
             }
-            let first = arm
-                .labels
-                .first()
-                .map(|l| camel(&l.text))
-                .unwrap_or_default();
-            let body = self.arm_body(
-                &arm.decls,
-                &format!("{arm_prefix}{first}"),
-                parent,
-                siblings,
-            )?;
+            let body = self.case_body(arm, &arm_prefix, parent, siblings)?;
             for l in &arm.labels {
                 match known.iter().find(|(n, _)| *n == l.text) {
                     Some((_, vr)) => {
@@ -265,12 +248,7 @@ impl Lowerer {
                 constant,
             });
         }
-        let fname = d.name.as_ref().map(|n| n.text.as_str()).unwrap_or("body");
-        let rust = format!("{}{}", parent_rust, camel(fname));
-        let arm_prefix = match &d.name {
-            Some(n) => format!("{}{}", parent_rust, camel(&n.text)),
-            None => parent_rust.to_string(),
-        };
+        let (rust, arm_prefix) = select_names(d, parent_rust);
         let mut arms = Vec::new();
         for arm in &s.arms {
             if let Some(l) = arm.default {
@@ -280,17 +258,7 @@ impl Lowerer {
                 );
                 continue;
             }
-            let first = arm
-                .labels
-                .first()
-                .map(|l| camel(&l.text))
-                .unwrap_or_default();
-            let body = self.arm_body(
-                &arm.decls,
-                &format!("{arm_prefix}{first}"),
-                parent,
-                siblings,
-            )?;
+            let body = self.case_body(arm, &arm_prefix, parent, siblings)?;
             for l in &arm.labels {
                 if l.text != "true" && l.text != "false" {
                     self.err(
@@ -474,4 +442,40 @@ impl Lowerer {
 
 pub(super) fn is_empty_struct(d: &Decl) -> bool {
     matches!(&d.ty, TypeExpr::Struct(f) if f.is_empty()) && d.name.is_none()
+}
+
+impl Lowerer {
+    /// The body of a `case` arm; types lifted out of it are named after its first label.
+    fn case_body(
+        &mut self,
+        arm: &ast::Arm,
+        arm_prefix: &str,
+        parent: &str,
+        siblings: &[Field],
+    ) -> Option<ArmBody> {
+        let first = arm
+            .labels
+            .first()
+            .map(|l| camel(&l.text))
+            .unwrap_or_default();
+        self.arm_body(
+            &arm.decls,
+            &format!("{arm_prefix}{first}"),
+            parent,
+            siblings,
+        )
+    }
+}
+
+/// The Rust name of a select's enum, and the prefix of the types lifted out of its arms: both
+/// after the parent and the select's name, if it has one
+/// (`ServerKeyExchangeEcDiffieHellmanSignedParams`).
+fn select_names(d: &Decl, parent_rust: &str) -> (String, String) {
+    let fname = d.name.as_ref().map(|n| n.text.as_str()).unwrap_or("body");
+    let rust = format!("{}{}", parent_rust, camel(fname));
+    let arm_prefix = match &d.name {
+        Some(n) => format!("{}{}", parent_rust, camel(&n.text)),
+        None => parent_rust.to_string(),
+    };
+    (rust, arm_prefix)
 }
