@@ -220,6 +220,55 @@ fn client_never_sends_a_trailing_dot_or_an_ip_as_sni() {
     assert_eq!(sni_sent("::1"), None);
 }
 
+/// RFC 7685: a ClientHello message of 256 to 511 bytes is padded to 512 (some F5 terminators
+/// hang on that range, as BoringSSL's ClientHelloPadding test says); smaller and larger ones go
+/// as they are. The server name's length moves the hello through the range.
+#[test]
+fn client_hello_between_256_and_511_bytes_is_padded_to_512() {
+    // `labels` 41-byte labels in the server name, and `alpn` 100-byte ALPN protocols.
+    let hello_with = |labels: usize, alpn: usize| {
+        let mut name = vec!["a".repeat(40); labels];
+        name.push("example".into());
+        let name = name.join(".");
+        let config = client_with(|b| b.with_alpn_protocols(vec![vec![b'p'; 100]; alpn]));
+        let mut c = ClientConnection::new(Arc::new(config), name.try_into().expect("name"))
+            .expect("client");
+        handshake_messages(&drain(&mut c)).remove(0)
+    };
+    let mut sizes = Vec::new();
+    let shapes = (0..7)
+        .map(|labels| (labels, 0))
+        .chain([(6, 1), (6, 2), (0, 4)]);
+    for (labels, alpn) in shapes {
+        let msg = hello_with(labels, alpn);
+        let Handshake::ClientHello(ch) = decode_hs(&msg) else {
+            panic!("not a ClientHello")
+        };
+        let exts = ch.extensions.unwrap_or_default();
+        let padding = exts
+            .iter()
+            .position(|e| e.selector() == ExtensionType::Padding);
+        match padding {
+            Some(i) => {
+                assert_eq!(i, exts.len() - 1, "padding is the last extension");
+                let Extension::Padding(p) = &exts[i] else {
+                    panic!("padding decodes typed")
+                };
+                assert!(!p.zeros.is_empty() && p.zeros.iter().all(|b| *b == 0));
+                // 512 exactly, unless the gap was under 5 bytes (extension header + one byte).
+                assert!((512..517).contains(&msg.len()), "{}", msg.len());
+                assert_eq!(msg.len() == 512, 512 - (msg.len() - 4 - p.zeros.len()) >= 5);
+            }
+            None => assert!(!(256..512).contains(&msg.len()), "{} unpadded", msg.len()),
+        }
+        sizes.push((msg.len(), padding.is_some()));
+    }
+    // The names took the hello from below the range to above it, padding it in between.
+    assert!(sizes.iter().any(|&(n, p)| n < 256 && !p), "{sizes:?}");
+    assert!(sizes.iter().any(|&(_, p)| p), "{sizes:?}");
+    assert!(sizes.iter().any(|&(n, p)| n > 516 && !p), "{sizes:?}");
+}
+
 // ------------------------------------------------------------------------------------------
 // status_request (RFC 6066 8)
 // ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ pub(crate) mod tls12;
 
 pub(crate) use tls12::{handle, ClientState, ClientStateKind};
 
+use crate::codec::Encode;
 use crate::config::ClientConfig;
 use crate::crypto::kx;
 use crate::crypto::sign::algorithm_of;
@@ -147,7 +148,7 @@ pub(crate) fn start(
             )),
         ));
     }
-    let hello = ClientHello {
+    let mut hello = ClientHello {
         client_version: crate::record::TLS12,
         random: random_struct(&client_random),
         session_id: SessionID(&session_id),
@@ -155,6 +156,7 @@ pub(crate) fn start(
         compression_methods: vec![CompressionMethod::Null],
         extensions: Some(extensions),
     };
+    pad(&mut hello);
     cx.writer
         .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
     cx.send(&Handshake::ClientHello(hello))?;
@@ -167,6 +169,26 @@ pub(crate) fn start(
         offered_status_request: config.enable_ocsp_stapling,
         offered_server_name,
     }))
+}
+
+/// Zero bytes for the padding extension: at most 256 are ever needed.
+static PADDING: [u8; 256] = [0; 256];
+
+/// RFC 7685 section 4's use of the padding extension: some servers (F5 terminators) hang on a
+/// ClientHello message between 256 and 511 bytes long, so one in that range is padded to 512, as
+/// BoringSSL, Chrome and NSS do. The extension takes 4 bytes of its own and carries at least one
+/// zero byte (some servers refuse an empty last extension). It goes last: it measures everything
+/// before it.
+fn pad(hello: &mut ClientHello<'_>) {
+    const HEADER: usize = 4;
+    let len = HEADER + hello.to_vec().len();
+    if !(256..512).contains(&len) {
+        return;
+    }
+    let body = (512 - len).saturating_sub(4).max(1);
+    if let (Some(extensions), Some(zeros)) = (hello.extensions.as_mut(), PADDING.get(..body)) {
+        extensions.push(Extension::Padding(PaddingExtension { zeros }));
+    }
 }
 
 fn store_session(config: &ClientConfig, value: ClientSessionValue) {
