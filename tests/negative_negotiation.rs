@@ -487,7 +487,12 @@ fn oversized_records_and_messages_are_refused() {
         &mut s,
         &frame(ContentType::Handshake, &vec![0u8; (1 << 14) + 1]),
     );
-    failed_in_clear(&mut s, got, Error::RecordOverflow, A::RecordOverflow);
+    failed_in_clear(
+        &mut s,
+        got,
+        Error::RecordOverflow { ciphertext: false },
+        A::RecordOverflow,
+    );
     // A protected record longer than 2^14 + 2048: refused from its header alone.
     let mut at = server_at("Connected");
     let header = [23u8, 3, 3, 0x48, 0x01];
@@ -495,7 +500,7 @@ fn oversized_records_and_messages_are_refused() {
     check_error(
         &mut at.victim,
         got,
-        &Error::RecordOverflow,
+        &Error::RecordOverflow { ciphertext: true },
         A::RecordOverflow,
     );
     assert_eq!(at.sent_alert(), fatal(A::RecordOverflow));

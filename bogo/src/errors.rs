@@ -10,7 +10,8 @@ pub fn boringssl_reason(e: &Error) -> String {
         Error::Decode(d) => decode_reason(d),
         Error::UnexpectedMessage { state, got, .. } => unexpected_reason(state, got),
         Error::BadRecordMac => "DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
-        Error::RecordOverflow => "DATA_LENGTH_TOO_LONG",
+        Error::RecordOverflow { ciphertext: true } => "ENCRYPTED_LENGTH_TOO_LONG",
+        Error::RecordOverflow { ciphertext: false } => "DATA_LENGTH_TOO_LONG",
         Error::UnexpectedEof => "UNEXPECTED_EOF",
         Error::AlertReceived(a) => return alert_reason(*a),
         Error::PeerMisbehaved(p) => match p {

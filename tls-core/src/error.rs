@@ -29,8 +29,14 @@ pub enum Error {
     InvalidCertificate(CertificateError),
     /// A record failed AEAD authentication.
     BadRecordMac,
-    /// A record longer than RFC 5246 section 6.2 allows.
-    RecordOverflow,
+    /// A record longer than RFC 5246 section 6.2 allows: a protected record whose ciphertext
+    /// is over 2^14 + 2048 bytes (`ciphertext`), or a plaintext, or a decrypted one, over 2^14
+    /// (or the record_size_limit). Both are `record_overflow`.
+    RecordOverflow {
+        /// The protected record's ciphertext was too long (BoringSSL's
+        /// ENCRYPTED_LENGTH_TOO_LONG), rather than its plaintext (DATA_LENGTH_TOO_LONG).
+        ciphertext: bool,
+    },
     /// The peer sent a fatal alert (or a warning we treat as fatal). `CloseNotify` here means
     /// the peer closed before the handshake completed (after it, close_notify is a clean end of
     /// data, not an error).
@@ -205,7 +211,7 @@ impl Error {
                 CertificateError::NotValidForName | CertificateError::Other(_) => A::BadCertificate,
             },
             Error::BadRecordMac => A::BadRecordMac,
-            Error::RecordOverflow => A::RecordOverflow,
+            Error::RecordOverflow { .. } => A::RecordOverflow,
             Error::Internal(_) => A::InternalError,
             Error::AlertReceived(_)
             | Error::UnexpectedEof
@@ -246,7 +252,12 @@ impl fmt::Display for Error {
             Error::PeerIncompatible(p) => write!(f, "peer incompatible: {p:?}"),
             Error::InvalidCertificate(c) => write!(f, "invalid peer certificate: {c:?}"),
             Error::BadRecordMac => f.write_str("record failed authentication (bad_record_mac)"),
-            Error::RecordOverflow => f.write_str("record too long (record_overflow)"),
+            Error::RecordOverflow { ciphertext: true } => {
+                f.write_str("protected record too long (record_overflow)")
+            }
+            Error::RecordOverflow { ciphertext: false } => {
+                f.write_str("record too long (record_overflow)")
+            }
             Error::AlertReceived(AlertDescription::CloseNotify) => {
                 f.write_str("peer sent close_notify before the handshake completed")
             }

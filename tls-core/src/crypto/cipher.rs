@@ -99,7 +99,8 @@ impl Protection {
         plaintext_len: usize,
         scratch: &mut Vec<u8>,
     ) -> Result<aead::Aad<[u8; 13]>, Error> {
-        let length = u16::try_from(plaintext_len).map_err(|_| Error::RecordOverflow)?;
+        let length = u16::try_from(plaintext_len)
+            .map_err(|_| Error::RecordOverflow { ciphertext: false })?;
         let ad = AdditionalData {
             seq_num: seq,
             type_: typ,

@@ -151,7 +151,8 @@ impl RecordWriter {
         RecordHeader {
             type_: typ,
             version: TLS12,
-            length: u16::try_from(frag_len).map_err(|_| Error::RecordOverflow)?,
+            length: u16::try_from(frag_len)
+                .map_err(|_| Error::RecordOverflow { ciphertext: true })?,
         }
         .encode(out);
         if let Err(e) = enc.seal(self.seq, typ, TLS12, chunk, out) {
@@ -242,7 +243,9 @@ impl RecordReader {
             )));
         }
         if len > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow);
+            return Err(Error::RecordOverflow {
+                ciphertext: self.decrypter.is_some(),
+            });
         }
         // The rest of the record is not here yet: wait (no decode error built for that).
         if r.remaining() < len {
@@ -255,7 +258,7 @@ impl RecordReader {
         let start = consumed - len;
         let Some((dec, nonce_len)) = &self.decrypter else {
             if len > MAX_PLAINTEXT {
-                return Err(Error::RecordOverflow);
+                return Err(Error::RecordOverflow { ciphertext: false });
             }
             return Ok(Some(InboundRecord {
                 typ,
@@ -263,9 +266,6 @@ impl RecordReader {
                 consumed,
             }));
         };
-        if len > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow);
-        }
         if self.seq >= SEQ_LIMIT {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
         }
@@ -276,7 +276,7 @@ impl RecordReader {
             .len();
         self.seq += 1;
         if plain_len > MAX_PLAINTEXT {
-            return Err(Error::RecordOverflow);
+            return Err(Error::RecordOverflow { ciphertext: false });
         }
         let plain_start = start + nonce_len;
         Ok(Some(InboundRecord {
@@ -383,14 +383,17 @@ mod tests {
         rec.resize(5 + (1 << 14) + 1, 0);
         assert_eq!(
             RecordReader::new().read(&mut rec).err(),
-            Some(Error::RecordOverflow)
+            Some(Error::RecordOverflow { ciphertext: false })
         );
         // A protected record announcing more than 2^14 + 2048 is refused before it arrives.
         let (_, dec) = keys();
         let mut r = RecordReader::new();
         r.set_decrypter(dec, 8);
         let mut head = vec![23, 3, 3, 0x48, 0x01];
-        assert_eq!(r.read(&mut head).err(), Some(Error::RecordOverflow));
+        assert_eq!(
+            r.read(&mut head).err(),
+            Some(Error::RecordOverflow { ciphertext: true })
+        );
         // A header alone is just incomplete.
         assert!(RecordReader::new()
             .read(&mut [22, 3, 3, 0, 10])
