@@ -18,7 +18,7 @@
 mod common;
 
 use common::*;
-use rcgen::{date_time_ymd, ExtendedKeyUsagePurpose};
+use rcgen::{date_time_ymd, ExtendedKeyUsagePurpose, KeyUsagePurpose};
 use spectls::pki_types::ServerName;
 use spectls::wire::{tls12::Handshake, AlertDescription as A, ExtensionType};
 use spectls::{
@@ -169,6 +169,76 @@ fn leaf_not_for_server_auth_is_bad_certificate() {
     );
     let out = failed_in_clear(&mut c, got, err, A::BadCertificate);
     receives_alert(&mut s, &out, A::BadCertificate);
+}
+
+/// RFC 5246 7.4.2 / RFC 8446 4.4.2.2: the server's key signs the ServerKeyExchange, so a
+/// keyUsage extension must allow digitalSignature. webpki does not check it; spectls does
+/// (BoGo's ECDSAKeyUsage-Client). A leaf without the extension, or with the bit among others,
+/// connects.
+#[test]
+fn server_key_without_digital_signature_usage_is_unsupported_certificate() {
+    use KeyUsagePurpose::*;
+    let ca = rcgen_ca("rcgen test CA");
+    for usages in [
+        vec![],
+        vec![DigitalSignature],
+        vec![KeyEncipherment, DigitalSignature],
+    ] {
+        let (leaf, key) = rcgen_leaf(&ca, |p| p.key_usages = usages.clone());
+        let (mut c, mut s) = connect(trusting(&ca), "localhost", serving(vec![leaf], key));
+        handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{usages:?}: {e}"));
+    }
+    for usages in [vec![KeyAgreement], vec![KeyEncipherment, KeyCertSign]] {
+        let (leaf, key) = rcgen_leaf(&ca, |p| p.key_usages = usages);
+        rejects_certificate(
+            trusting(&ca),
+            "localhost",
+            serving(vec![leaf], key),
+            CertificateError::KeyUsage,
+            A::UnsupportedCertificate,
+        );
+    }
+}
+
+/// The same for a client certificate, whose key signs the CertificateVerify (RFC 5246 7.4.8;
+/// BoGo's ECDSAKeyUsage-Server): the server refuses it after verifying the chain.
+#[test]
+fn client_key_without_digital_signature_usage_is_unsupported_certificate() {
+    use KeyUsagePurpose::*;
+    let ca = rcgen_ca("rcgen client CA");
+    let mut client_roots = spectls::pki::RootCertStore::empty();
+    client_roots.add(ca.der().clone()).expect("root");
+    let server = Arc::new(client_auth_server(client_roots));
+    for (usages, accepted) in [(vec![DigitalSignature], true), (vec![KeyAgreement], false)] {
+        let (leaf, key) = rcgen_leaf(&ca, |p| {
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            p.key_usages = usages.clone();
+        });
+        let client = ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_client_auth_cert(vec![leaf], key)
+            .expect("client certificate")
+            .build()
+            .expect("client config");
+        let mut c = ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap())
+            .expect("client");
+        let mut s = ServerConnection::new(server.clone()).expect("server");
+        let got = handshake(&mut c, &mut s);
+        if accepted {
+            got.unwrap_or_else(|e| panic!("{usages:?}: {e}"));
+            continue;
+        }
+        // The first error is the server's, on the client's second flight.
+        assert_eq!(
+            got,
+            Err(Error::InvalidCertificate(CertificateError::KeyUsage)),
+            "{usages:?}"
+        );
+        assert_eq!(
+            Error::InvalidCertificate(CertificateError::KeyUsage).alert(),
+            Some(A::UnsupportedCertificate)
+        );
+    }
 }
 
 #[test]

@@ -70,6 +70,7 @@ pub fn boringssl_reason(e: &Error) -> String {
         Error::InvalidCertificate(c) => match c {
             CertificateError::NoCertificate => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
             CertificateError::BadEncoding => "CANNOT_PARSE_LEAF_CERT",
+            CertificateError::KeyUsage => "KEY_USAGE_BIT_INCORRECT",
             _ => "CERTIFICATE_VERIFY_FAILED",
         },
         _ => "INTERNAL_ERROR",

@@ -119,6 +119,8 @@ impl Options {
                 "-expect-no-ocsp-response" => o.expect_no_ocsp_response = true,
                 // Holds by construction: TLS 1.2 has no HelloRetryRequest.
                 "-expect-no-hrr" => {}
+                // spectls always checks that a signing key's keyUsage allows signing.
+                "-enforce-rsa-key-usage" => {}
                 // Renegotiation is refused (RFC 5746 4.2, 4.4): what BoringSSL calls "never".
                 "-renegotiate-never" => o.renegotiate_refused = true,
                 f if NO_EFFECT.contains(&f) => {}

@@ -160,6 +160,9 @@ pub enum CertificateError {
     BadEncoding,
     /// The certificate was revoked.
     Revoked,
+    /// The certificate's keyUsage extension does not allow the use it is put to (RFC 5280
+    /// 4.2.1.3): a key that signs the handshake needs digitalSignature.
+    KeyUsage,
     /// Anything else the verifier reports, described.
     Other(String),
 }
@@ -203,6 +206,9 @@ impl Error {
                 CertificateError::UnknownIssuer => A::UnknownCa,
                 CertificateError::Expired | CertificateError::NotValidYet => A::CertificateExpired,
                 CertificateError::Revoked => A::CertificateRevoked,
+                // RFC 5246 7.2.2: "a certificate was of an unsupported type"; rustls sends the
+                // same for a certificate whose (extended) key usage does not fit.
+                CertificateError::KeyUsage => A::UnsupportedCertificate,
                 CertificateError::NoCertificate => A::HandshakeFailure,
                 // The DER inside a well-framed Certificate message is the certificate itself:
                 // RFC 5246 7.2.2 "bad_certificate: A certificate was corrupt". (Its TLS

@@ -81,26 +81,101 @@ impl CertifiedKeyKind {
     }
 }
 
+/// RFC 5280 4.2.1.3: "digitalSignature", bit 0 of the keyUsage BIT STRING (its most significant
+/// bit).
+const DIGITAL_SIGNATURE: u8 = 0x80;
+/// The DER of the keyUsage extension's OID, id-ce 15 (2.5.29.15).
+const KEY_USAGE_OID: &[u8] = &[0x06, 0x03, 0x55, 0x1d, 0x0f];
+
+/// Checks that `cert`'s key may sign the handshake: RFC 5246 7.4.2 (the server's key signs
+/// ServerKeyExchange) and 7.4.8 (the client's signs CertificateVerify) require "the
+/// digitalSignature bit MUST be set if the Key Usage extension is present" (RFC 8446 4.4.2.2
+/// says it in those words). webpki checks the extended key usage but not this, so it is read
+/// here: the extensions of the TBSCertificate, then keyUsage's bits. A certificate without the
+/// extension may sign. One that webpki accepted but whose extensions cannot be walked is
+/// `BadEncoding`.
+pub(crate) fn check_signing_key_usage(cert: &CertificateDer<'_>) -> Result<(), Error> {
+    match key_usage(cert.as_ref()) {
+        Err(()) => Err(Error::InvalidCertificate(CertificateError::BadEncoding)),
+        Ok(Some(bits)) if bits.first().is_none_or(|b| b & DIGITAL_SIGNATURE == 0) => {
+            Err(Error::InvalidCertificate(CertificateError::KeyUsage))
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The keyUsage bits of a DER certificate (after the BIT STRING's unused-bits byte), `None`
+/// without the extension.
+fn key_usage(der: &[u8]) -> Result<Option<&[u8]>, ()> {
+    let cert = sequence_contents(der).ok_or(())?;
+    let tbs = sequence_contents(cert).ok_or(())?;
+    // TBSCertificate: version [0], serialNumber, signature, issuer, validity, subject,
+    // subjectPublicKeyInfo, issuerUniqueID [1], subjectUniqueID [2], extensions [3].
+    let mut rest = tbs;
+    let mut extensions = None;
+    while !rest.is_empty() {
+        let (tag, contents, next) = tlv(rest).ok_or(())?;
+        if tag == 0xa3 {
+            extensions = Some(sequence_contents(contents).ok_or(())?);
+        }
+        rest = next;
+    }
+    let Some(mut rest) = extensions else {
+        return Ok(None);
+    };
+    while !rest.is_empty() {
+        // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+        let (tag, extension, next) = tlv(rest).ok_or(())?;
+        rest = next;
+        if tag != 0x30 || !extension.starts_with(KEY_USAGE_OID) {
+            continue;
+        }
+        let mut fields = extension.get(KEY_USAGE_OID.len()..).ok_or(())?;
+        let (mut tag, mut value, mut after) = tlv(fields).ok_or(())?;
+        if tag == 0x01 {
+            fields = after;
+            (tag, value, after) = tlv(fields).ok_or(())?;
+        }
+        if tag != 0x04 || !after.is_empty() {
+            return Err(());
+        }
+        // KeyUsage ::= BIT STRING: the unused-bits count, then the bits.
+        let (tag, bits, after) = tlv(value).ok_or(())?;
+        let (_unused, bits) = bits.split_first().ok_or(())?;
+        if tag != 0x03 || !after.is_empty() {
+            return Err(());
+        }
+        return Ok(Some(bits));
+    }
+    Ok(None)
+}
+
 /// The contents of the DER SEQUENCE at the front of `der` (short or long form length).
 fn sequence_contents(der: &[u8]) -> Option<&[u8]> {
+    match tlv(der)? {
+        (0x30, contents, _) => Some(contents),
+        _ => None,
+    }
+}
+
+/// The DER element at the front of `der`: its tag, its contents and what follows it (lengths
+/// in the short form or the long form of up to three bytes).
+fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = der.split_first()?;
     let (&first, rest) = rest.split_first()?;
-    if tag != 0x30 {
-        return None;
-    }
     let (len, rest) = match first {
         n if n < 0x80 => (usize::from(n), rest),
-        0x81 => {
-            let (&n, rest) = rest.split_first()?;
-            (usize::from(n), rest)
-        }
-        0x82 => {
-            let (bytes, rest) = rest.split_first_chunk::<2>()?;
-            (usize::from(u16::from_be_bytes(*bytes)), rest)
+        0x81..=0x83 => {
+            let n = usize::from(first - 0x80);
+            let bytes = rest.get(..n)?;
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            (len, rest.get(n..)?)
         }
         _ => return None,
     };
-    rest.get(..len)
+    Some((tag, rest.get(..len)?, rest.get(len..)?))
 }
 
 #[cfg(test)]
@@ -144,6 +219,74 @@ mod tests {
                 .unwrap();
             assert_eq!(CertifiedKeyKind::of(cert.der()).unwrap(), want, "{alg:?}");
         }
+    }
+
+    /// A self-signed rcgen certificate with `usages` (none: no keyUsage extension).
+    fn with_key_usage(usages: Vec<rcgen::KeyUsagePurpose>) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["x.test".into()]).unwrap();
+        params.key_usages = usages;
+        params.self_signed(&key).unwrap().der().clone()
+    }
+
+    #[test]
+    fn key_usage_must_allow_signing_when_present() {
+        use rcgen::KeyUsagePurpose::*;
+        let ok = [
+            vec![],
+            vec![DigitalSignature],
+            vec![KeyAgreement, DigitalSignature],
+        ];
+        for usages in ok {
+            let cert = with_key_usage(usages.clone());
+            assert_eq!(check_signing_key_usage(&cert), Ok(()), "{usages:?}");
+        }
+        for usages in [
+            vec![KeyAgreement],
+            vec![KeyEncipherment],
+            vec![KeyCertSign, CrlSign],
+        ] {
+            let cert = with_key_usage(usages.clone());
+            assert_eq!(
+                check_signing_key_usage(&cert),
+                Err(Error::InvalidCertificate(CertificateError::KeyUsage)),
+                "{usages:?}"
+            );
+        }
+        // The extension is found whatever else the certificate carries, and read as bits: the
+        // test certificates (openssl-made, keyUsage digitalSignature) sign.
+        let pem = include_bytes!("../../../tests/data/certs/server-ecdsa.pem");
+        let cert = &certs_from_pem(pem).unwrap()[0];
+        assert!(key_usage(cert.as_ref()).unwrap().is_some());
+        assert_eq!(check_signing_key_usage(cert), Ok(()));
+    }
+
+    #[test]
+    fn key_usage_of_a_broken_certificate_is_bad_encoding() {
+        let cert = with_key_usage(vec![rcgen::KeyUsagePurpose::DigitalSignature]);
+        // Every truncation fails cleanly (no panic), as an encoding error or as no usage found.
+        for n in 0..cert.len() {
+            let _ = key_usage(&cert[..n]);
+        }
+        assert_eq!(
+            check_signing_key_usage(&CertificateDer::from(vec![0x30, 0x03, 1, 2, 3])),
+            Err(Error::InvalidCertificate(CertificateError::BadEncoding))
+        );
+        // A certificate reduced to its extensions: keyUsage whose value is an INTEGER, not a
+        // BIT STRING, is malformed; the BIT STRING 0x80 (unused bits 7) is digitalSignature.
+        let wrap = |ext: &[u8]| {
+            let n = ext.len() as u8;
+            [&[0x30, n + 6, 0x30, n + 4, 0xa3, n + 2, 0x30, n][..], ext].concat()
+        };
+        let integer = wrap(&[
+            0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x04, 0x03, 0x02, 0x01, 0x80,
+        ]);
+        assert_eq!(key_usage(&integer), Err(()));
+        let critical_bits = wrap(&[
+            0x30, 0x0e, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0xff, 0x04, 0x04, 0x03, 0x02,
+            0x07, 0x80,
+        ]);
+        assert_eq!(key_usage(&critical_bits), Ok(Some(&[0x80][..])));
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::handshake::negotiation::{
 use crate::handshake::table::{state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, Context, Input, InputKind, WriteKeys};
 use crate::handshake::{ignore, refuse_renegotiation};
-use crate::pki::key::CertifiedKeyKind;
+use crate::pki::key::{check_signing_key_usage, CertifiedKeyKind};
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ServerCertVerified, SignatureVerified};
 use crate::session::{self, ClientSessionValue, Session};
@@ -698,6 +698,8 @@ fn certificate(
         PeerMisbehaved::EmptyServerCertificate,
     ))?;
     let key = CertifiedKeyKind::of(&end_entity)?;
+    // Its key signs the ServerKeyExchange (RFC 5246 7.4.2, 7.4.3).
+    check_signing_key_usage(&end_entity)?;
     // RFC 5246 7.4.2: the certificate's key must be the kind the suite names (RSA for
     // ECDHE_RSA, ECDSA or EdDSA for ECDHE_ECDSA), and RFC 8422 5.3: an ECDSA key on a curve
     // we offered.

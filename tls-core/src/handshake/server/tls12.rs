@@ -36,6 +36,7 @@ use crate::handshake::negotiation::{
 };
 use crate::handshake::table::{state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, refuse_renegotiation, Context, Input, InputKind, WriteKeys};
+use crate::pki::key::check_signing_key_usage;
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ClientCertVerified, SignatureVerified};
 use crate::session::{self, Session};
@@ -794,6 +795,8 @@ fn client_certificate(
         config
             .client_verifier
             .verify_client_cert(&end_entity, &intermediates, UnixTime::now())?;
+    // Its key signs the CertificateVerify (RFC 5246 7.4.8).
+    check_signing_key_usage(&end_entity)?;
     let chain: Vec<CertificateDer<'static>> =
         std::iter::once(end_entity).chain(intermediates).collect();
     cx.negotiated.peer_certificates = chain.clone();
