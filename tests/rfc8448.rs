@@ -64,7 +64,7 @@ fn trace(name: &str) -> Vec<Message> {
 /// TLS_AES_128_GCM_SHA256), so Finished's verify_data is 32 bytes.
 fn decode(bytes: &[u8]) -> Handshake<'_> {
     let mut r = Reader::new(bytes);
-    let msg = Handshake::decode(&mut r, Some(CertificateType::X509), 32)
+    let msg = Handshake::decode(&mut r, Some(CertificateType::X509), Some(32))
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(r.is_empty(), "the message fills its bytes");
     msg
@@ -147,12 +147,9 @@ fn resumed_0rtt() {
     ));
     exts.insert(0, psk);
     let reordered = Handshake::ClientHello(ch).to_vec();
-    let err = Handshake::decode(
-        &mut Reader::new(&reordered),
-        Some(CertificateType::X509),
-        32,
-    )
-    .expect_err("pre_shared_key not last");
+    // (A ClientHello needs no decode context: no certificate type, no hash length.)
+    let err = Handshake::decode(&mut Reader::new(&reordered), None, None)
+        .expect_err("pre_shared_key not last");
     assert_eq!(
         err.kind,
         DecodeErrorKind::NotLast {
@@ -172,8 +169,12 @@ fn resumed_0rtt() {
         .expect("the padding extension's header");
     let mut bad = m[0].bytes.clone();
     bad[at + 4 + 10] = 1;
-    let err = Handshake::decode(&mut Reader::new(&bad), Some(CertificateType::X509), 32)
-        .expect_err("non-zero padding");
+    let err = Handshake::decode(
+        &mut Reader::new(&bad),
+        Some(CertificateType::X509),
+        Some(32),
+    )
+    .expect_err("non-zero padding");
     assert_eq!(err.kind, DecodeErrorKind::NotZero);
     assert_eq!(err.offset, at + 4 + 10);
     assert_eq!(err.alert(), AlertDescription::IllegalParameter);

@@ -51,7 +51,7 @@ const CLIENT_HELLO: &str = "01 00 00 c0 03 03 cb 34 ec b1 e7 81 63 ba
 /// Decodes a whole TLS 1.3 handshake message (X.509 certificates, SHA-256 transcript hash).
 fn decode(bytes: &[u8]) -> Handshake<'_> {
     let mut r = Reader::new(bytes);
-    let msg = Handshake::decode(&mut r, Some(CertificateType::X509), 32).expect("decodes");
+    let msg = Handshake::decode(&mut r, Some(CertificateType::X509), Some(32)).expect("decodes");
     assert!(r.is_empty(), "the whole message");
     assert_eq!(msg.to_vec(), bytes, "encodes back byte for byte");
     msg
@@ -115,7 +115,8 @@ fn a_retry_key_share_outside_a_retry_is_refused() {
     let mut bytes = unhex(HRR);
     bytes[6] ^= 1;
     let mut r = Reader::new(&bytes);
-    let err = Handshake::decode(&mut r, Some(CertificateType::X509), 32).expect_err("refused");
+    let err =
+        Handshake::decode(&mut r, Some(CertificateType::X509), Some(32)).expect_err("refused");
     assert!(err.to_string().contains("key_share"), "{err}");
 }
 
@@ -202,7 +203,12 @@ fn tls13_only_messages_decode() {
     );
     // A TLS 1.2 peer's 12-byte Finished is not a TLS 1.3 one.
     let short = [0x14, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    assert!(Handshake::decode(&mut Reader::new(&short), Some(CertificateType::X509), 32).is_err());
+    assert!(Handshake::decode(
+        &mut Reader::new(&short),
+        Some(CertificateType::X509),
+        Some(32)
+    )
+    .is_err());
 }
 
 /// RFC 8701 lets a client put GREASE values in its cipher suites, extensions, supported_groups,
@@ -279,4 +285,23 @@ fn grease_values_decode_wherever_a_client_may_send_them() {
             PskKeyExchangeMode::PskDheKe
         ]
     );
+}
+
+/// Decode context only some TLS 1.3 messages need is optional: a ClientHello decodes without a
+/// certificate type or hash length; a Finished without its hash length is `MissingContext`
+/// (an internal error: the caller knows the suite by then), not a guess.
+#[test]
+fn tls13_context_is_demanded_only_by_the_messages_that_need_it() {
+    let hello = unhex(CLIENT_HELLO);
+    let msg = Handshake::from_bytes(&hello, None, None).expect("a ClientHello needs no context");
+    assert_eq!(msg.to_vec(), hello);
+    let mut fin = vec![0x14, 0, 0, 32];
+    fin.extend([7u8; 32]);
+    let err = Handshake::from_bytes(&fin, None, None).expect_err("Finished needs Hash.length");
+    assert_eq!(
+        err.kind,
+        spectls::codec::DecodeErrorKind::MissingContext { key: "Hash.length" }
+    );
+    assert_eq!(err.alert(), AlertDescription::InternalError);
+    assert!(Handshake::from_bytes(&fin, None, Some(32)).is_ok());
 }

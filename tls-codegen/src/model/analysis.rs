@@ -242,8 +242,9 @@ impl Model {
     }
 
     /// The context keys of a select's `decode_arm` that only some of its arms need: keys named
-    /// by a type (`KeyExchangeAlgorithm`, never a field such as `Handshake.msg_type` or
-    /// `SecurityParameters.record_iv_length`, which whoever decodes the message always has).
+    /// by a type (`KeyExchangeAlgorithm`) and lengths (`Hash.length`), never a field such as
+    /// `Handshake.msg_type` or `SecurityParameters.record_iv_length`, which whoever decodes the
+    /// message always has.
     pub fn select_optional(&self, s: &Select) -> BTreeSet<String> {
         let mut arms: Vec<BTreeSet<String>> = s
             .arms
@@ -259,9 +260,13 @@ impl Model {
         self.select_context(s)
             .into_iter()
             .filter(|(k, kind)| {
-                matches!(kind, CtxKind::Enum(_))
-                    && !k.contains('.')
-                    && !arms.iter().all(|a| a.contains(k))
+                let optional_kind = match kind {
+                    CtxKind::Enum(_) => !k.contains('.'),
+                    // A length only some messages have (`Hash.length`, TLS 1.3 Finished).
+                    CtxKind::Len => !k.starts_with("SecurityParameters."),
+                    CtxKind::Bool => false,
+                };
+                optional_kind && !arms.iter().all(|a| a.contains(k))
             })
             .map(|(k, _)| k)
             .collect()
