@@ -113,7 +113,7 @@ impl Protection {
 
 /// Encodes a fixed-size wire value through the generated encoder into a stack array, using the
 /// tail of `scratch` and leaving `scratch` as it was.
-fn encode_array<const N: usize, T: Encode>(
+pub(super) fn encode_array<const N: usize, T: Encode>(
     value: &T,
     scratch: &mut Vec<u8>,
 ) -> Result<[u8; N], Error> {

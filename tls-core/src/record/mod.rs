@@ -7,6 +7,7 @@
 
 use crate::codec::{Codec, DecodeErrorKind, Encode, Reader};
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
+use crate::crypto::SEQ_LIMIT;
 use crate::error::{Error, PeerMisbehaved};
 use crate::wire::{ContentType, ProtocolVersion, RecordHeader, TLSPlaintext};
 use std::ops::Range;
@@ -28,8 +29,6 @@ pub(crate) const MAX_CLIENT_HELLO: usize = 131_396;
 /// message comes near it. A larger announced length is refused as soon as the 4-byte header
 /// arrives, before the body is buffered (`PeerMisbehaved::TooLarge`, `decode_error`).
 pub(crate) const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
-/// Sequence numbers must not wrap (RFC 5246 section 6.1); we stop well before.
-const SEQ_LIMIT: u64 = u64::MAX - 1;
 
 /// `RecordHeader`: type, version, length.
 const RECORD_HEADER_LEN: usize = 5;
