@@ -36,6 +36,11 @@
 //!   `UnbufferedClientConnection`/`UnbufferedServerConnection` (`support/rustls_unbuffered.rs`).
 //!   The plaintext is handed to a sink as slices (copied and compared once before timing,
 //!   only `black_box`ed while timed), as a consumer of in-place data would use it.
+//! * bulk, TLS 1.3 records (`bulk-*/spectls13-records`): `crypto::cipher13` alone, which the
+//!   connections do not use yet (issue 13): the 1 MiB sealed into a buffer as 64 records of
+//!   2^14 bytes of content (`Tls13Encrypter::seal`: header, inner plaintext, tag), then each
+//!   opened in place (`Tls13Decrypter::open`), the content `black_box`ed. Set against ring's
+//!   AEAD alone, as the other bulk rows.
 //! * floor: ring alone. X25519 key generation + agreement (one side), ECDSA P-256 SHA-256
 //!   sign/verify, RSA-2048 PSS-SHA256 sign/verify, and AEAD seal+open of 16 KiB records. A full
 //!   ECDSA handshake cannot cost less than 2 x X25519 + 1 ECDSA sign + 2 ECDSA verifies (the
@@ -63,8 +68,9 @@ use rustls::internal::msgs::codec::{Codec as RCodec, Reader as RReader};
 use rustls::internal::msgs::message::{Message, PlainMessage};
 use spectls::capture::{decode_handshake, Capture, Direction, Flow};
 use spectls::codec::{Codec, Reader};
-use spectls::crypto::suites::SupportedCipherSuite;
-use spectls::wire::{NamedCurve, SignatureScheme, TLSPlaintext};
+use spectls::crypto::cipher13::{self, Tls13Decrypter, Tls13Encrypter};
+use spectls::crypto::suites::{AeadAlg, SupportedCipherSuite};
+use spectls::wire::{ContentType, NamedCurve, SignatureScheme, TLSPlaintext};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::{self, Read, Write};
@@ -781,6 +787,44 @@ fn api_floor_job(alg: &'static aead::Algorithm) -> Job<'static> {
     Box::new(timed(run))
 }
 
+/// TLS 1.3 record protection alone (`crypto::cipher13`): the 1 MiB sealed into one buffer as
+/// 16 KiB-content records, then each opened in place. Checked once before timing.
+fn tls13_records_job(aead: AeadAlg) -> Job<'static> {
+    let (key, iv) = (vec![7u8; aead.key_len()], [9u8; cipher13::IV_LEN]);
+    let enc = Tls13Encrypter::new(aead, &key, &iv).expect("key");
+    let dec = Tls13Decrypter::new(aead, &key, &iv).expect("key");
+    let data = BulkBufs::new().data;
+    let mut wire = Vec::with_capacity(MIB + MIB / 8);
+    let mut scratch = Vec::with_capacity(16);
+    let record_len = 5 + (1 << 14) + 1 + aead.tag_len();
+    let mut once = move |sink: &mut dyn FnMut(&[u8])| {
+        wire.clear();
+        for (seq, chunk) in data.chunks(1 << 14).enumerate() {
+            enc.seal(
+                seq as u64,
+                ContentType::ApplicationData,
+                chunk,
+                0,
+                &mut wire,
+            )
+            .expect("seal");
+        }
+        for (seq, rec) in wire.chunks_mut(record_len).enumerate() {
+            let opened = dec.open(seq as u64, rec, &mut scratch).expect("open");
+            assert_eq!(opened.typ, ContentType::ApplicationData);
+            sink(&rec[opened.content]);
+        }
+    };
+    let mut copy = Vec::with_capacity(MIB);
+    once(&mut |p| copy.extend_from_slice(p));
+    assert!(copy == BulkBufs::new().data, "TLS 1.3 bulk data corrupted");
+    Box::new(timed(move || {
+        once(&mut |p| {
+            black_box(p);
+        })
+    }))
+}
+
 /// ring's AEAD alone: seal then open of 16 KiB records in place, 1 MiB per iteration.
 fn ring_aead_job(alg: &'static aead::Algorithm) -> Job<'static> {
     let key =
@@ -1372,6 +1416,10 @@ fn main() {
         jobs.push((format!("bulk-{id}/api-floor"), api_floor_job(alg)));
         jobs.push((format!("bulk-{id}/spectls-inplace"), sp_inplace));
         jobs.push((format!("bulk-{id}/rustls-unbuffered"), rl_unbuffered));
+        jobs.push((
+            format!("bulk-{id}/spectls13-records"),
+            tls13_records_job(suite.aead),
+        ));
         bulk.push(bench.measure(jobs));
     }
     if !quiet {
@@ -1433,6 +1481,23 @@ fn main() {
             "  (spectls: write_tls_into + read_tls_in_place; rustls: UnbufferedClientConnection / \
              UnbufferedServerConnection.\n   vs buffered = rustls's buffered API above; ratio = \
              spectls unbuffered / rustls buffered)"
+        );
+        header(
+            "BULK, TLS 1.3 record protection alone, 1 MiB (MB/s)",
+            &["spectls 1.3", "ring AEAD", "spectls%ring"],
+        );
+        for ((_, _, _, name), r) in bulk_setups.iter().zip(&bulk) {
+            let (s, ring) = (mbs(r[6]), mbs(r[2]));
+            println!(
+                "{name:<W0$} {:>12} {:>12} {:>12}",
+                fmt(s, 0),
+                fmt(ring, 0),
+                share(s, ring)
+            );
+        }
+        println!(
+            "  (crypto::cipher13's Tls13Encrypter::seal into one buffer, Tls13Decrypter::open in place; \
+             16 KiB of content per record.\n   Not wired into the connections yet: issue 13)"
         );
     }
 
