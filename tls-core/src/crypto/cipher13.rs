@@ -40,6 +40,10 @@ pub const MAX_CIPHERTEXT: usize = (1 << 14) + 256;
 /// section 4).
 pub const MAX_INNER_PLAINTEXT: usize = (1 << 14) + 1;
 
+/// RFC 8446 section 5.5: "up to 2^24.5 full-size records (about 24 million)" per AES-GCM key;
+/// 2^24.5 = 23,726,566.4.
+const AES_GCM_RECORD_LIMIT: u64 = 23_726_566;
+
 /// The smallest record_size_limit RFC 8449 section 4 allows.
 const MIN_RECORD_SIZE_LIMIT: u16 = 64;
 
@@ -164,6 +168,18 @@ impl Tls13Encrypter {
     /// less the content type and the padding (0 if the padding alone fills it).
     pub fn max_content(&self, padding: usize) -> usize {
         self.0.max_inner.saturating_sub(1).saturating_sub(padding)
+    }
+
+    /// How many records this key should protect at most (RFC 8446 section 5.5): 2^24.5 for
+    /// AES-GCM, after which the sender should update its keys (KeyUpdate, section 4.6.3) before
+    /// sealing record number `key_update_limit()`; for ChaCha20-Poly1305 the sequence number limit
+    /// comes first. [`Tls13Encrypter::seal`] does not enforce it (the RFC says SHOULD); it
+    /// refuses only sequence numbers that would wrap.
+    pub fn key_update_limit(&self) -> u64 {
+        match self.0.aead {
+            AeadAlg::Aes128Gcm | AeadAlg::Aes256Gcm => AES_GCM_RECORD_LIMIT,
+            AeadAlg::ChaCha20Poly1305 => SEQ_LIMIT,
+        }
     }
 
     /// Appends to `out` the whole protected record number `seq` (header and `encrypted_record`)
@@ -307,6 +323,8 @@ impl Tls13Decrypter {
             .map_err(|_| Error::BadRecordMac)?
             .encrypted_record
             .len();
+        // Where encrypted_record starts, as the generated decoder framed it (after the header).
+        let body = record.len() - ciphertext_len;
         if ciphertext_len > MAX_CIPHERTEXT {
             return Err(Error::RecordOverflow { ciphertext: true });
         }
@@ -314,7 +332,7 @@ impl Tls13Decrypter {
             return Err(Error::BadRecordMac);
         }
         let header = Protection::header(ciphertext_len, scratch)?;
-        let in_out = record.get_mut(HEADER_LEN..).ok_or(Error::BadRecordMac)?;
+        let in_out = record.get_mut(body..).ok_or(Error::BadRecordMac)?;
         let inner = p
             .key
             .open_in_place(p.nonce(seq), aead::Aad::from(header), in_out)
@@ -332,7 +350,7 @@ impl Tls13Decrypter {
         })?;
         Ok(Opened {
             typ: parsed.type_,
-            content: HEADER_LEN..HEADER_LEN + parsed.content.len(),
+            content: body..body + parsed.content.len(),
         })
     }
 }
@@ -886,6 +904,19 @@ mod tests {
                 ));
             }
         }
+    }
+
+    #[test]
+    fn key_update_limit_follows_rfc_8446_section_5_5() {
+        // 2^24.5, rounded down.
+        assert!((AES_GCM_RECORD_LIMIT as f64) <= 2f64.powf(24.5));
+        assert!((AES_GCM_RECORD_LIMIT + 1) as f64 > 2f64.powf(24.5));
+        assert_eq!(pair(AeadAlg::Aes128Gcm).0.key_update_limit(), 23_726_566);
+        assert_eq!(pair(AeadAlg::Aes256Gcm).0.key_update_limit(), 23_726_566);
+        assert_eq!(
+            pair(AeadAlg::ChaCha20Poly1305).0.key_update_limit(),
+            u64::MAX - 1
+        );
     }
 
     #[test]
