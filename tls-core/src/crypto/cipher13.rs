@@ -298,12 +298,12 @@ impl Tls13Decrypter {
     ///
     /// Errors, in the order checked:
     /// - a sequence number at the limit: `SequenceExhausted`;
-    /// - an `encrypted_record` over 2^14 + 256 bytes: `RecordOverflow { ciphertext: true }`;
     /// - bytes that are not one `TLSCiphertext` (outer type other than application_data,
-    ///   version other than 0x0303, length not that of `record`), too short to hold a tag, or
-    ///   that fail authentication: [`Error::BadRecordMac`] (the header is the additional data,
-    ///   so a changed header could never authenticate; a record layer routes the unprotected
-    ///   change_cipher_spec before calling this);
+    ///   version other than 0x0303, length not that of `record`): [`Error::BadRecordMac`] (the
+    ///   header is the additional data, so a changed header could never authenticate; a record
+    ///   layer routes the unprotected change_cipher_spec, and frames records, before calling this);
+    /// - an `encrypted_record` over 2^14 + 256 bytes: `RecordOverflow { ciphertext: true }`;
+    /// - one too short to hold a tag, or that fails authentication: [`Error::BadRecordMac`];
     /// - a `TLSInnerPlaintext` over 2^14 + 1 bytes or the record_size_limit:
     ///   `RecordOverflow { ciphertext: false }`;
     /// - one that is all zeros: `Error::Decode` of kind `AllPadding`, unexpected_message (RFC 8446
