@@ -106,12 +106,17 @@ pub(crate) struct Context<'c> {
 impl Context<'_> {
     /// Encodes, records in the transcript, and sends a handshake message.
     pub(crate) fn send(&mut self, msg: &Handshake<'_>) -> Result<(), Error> {
-        log::debug!("sent {msg:?}");
         // Most handshake messages fit; a certificate chain grows it once or twice.
         let mut bytes = Vec::with_capacity(512);
         msg.encode(&mut bytes);
-        self.transcript.add(&bytes);
-        self.writer.write(ContentType::Handshake, &bytes, self.tx)
+        self.send_encoded(msg, &bytes)
+    }
+
+    /// Sends `msg`, already encoded as `bytes` (by a caller that needed its length).
+    pub(crate) fn send_encoded(&mut self, msg: &Handshake<'_>, bytes: &[u8]) -> Result<(), Error> {
+        log::debug!("sent {msg:?}");
+        self.transcript.add(bytes);
+        self.writer.write(ContentType::Handshake, bytes, self.tx)
     }
 
     /// Sends ChangeCipherSpec and starts protecting what we write from here on.
