@@ -1,8 +1,10 @@
 //! The cryptography under the handshake and the records, all on ring: the cipher suites (public,
-//! in [`suites`]), and inside, the TLS 1.2 PRF and key schedule, record protection (AEAD), key
+//! in [`suites`]), the TLS 1.3 key schedule ([`key_schedule`], for issue 13), and inside, the
+//! TLS 1.2 PRF and key schedule, record protection (AEAD), key
 //! exchange and signatures.
 
 pub mod cipher;
+pub mod key_schedule;
 pub(crate) mod kx;
 pub mod prf;
 pub(crate) mod sign;

@@ -11,7 +11,7 @@ pub(crate) mod table;
 
 use crate::codec::Encode;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
-use crate::crypto::prf::KeyBlock;
+use crate::crypto::prf::{Exporter, KeyBlock};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
@@ -101,6 +101,8 @@ pub(crate) struct Context<'c> {
     pub pending_read: &'c mut Option<ReadKeys>,
     /// Set when the handshake is complete.
     pub handshake_done: &'c mut bool,
+    /// Set with `handshake_done`: the master secret and randoms, kept for RFC 5705 exports.
+    pub exporter: &'c mut Option<Exporter>,
 }
 
 impl Context<'_> {
