@@ -248,6 +248,17 @@ where
         });
     }
     check_expectations(o, &tls.conn, resumed_round)?;
+    if o.export_keying_material > 0 {
+        // As BoringSSL's shim: the exported bytes are the first application data sent, and
+        // the runner compares them with its own export.
+        let context = o.use_export_context.then_some(o.export_context.as_bytes());
+        let material = tls.conn.export_keying_material(
+            vec![0u8; o.export_keying_material],
+            o.export_label.as_bytes(),
+            context,
+        )?;
+        tls.write_all(&material)?;
+    }
     if o.shim_writes_first {
         tls.write_all(b"hello")?;
     }

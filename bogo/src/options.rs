@@ -40,6 +40,12 @@ pub struct Options {
     pub expect_ocsp_response: Option<Vec<u8>>,
     pub expect_no_ocsp_response: bool,
     pub renegotiate_refused: bool,
+    /// `-export-keying-material N`: after the handshake, export N bytes (RFC 5705) with
+    /// `-export-label` and, with `-use-export-context`, `-export-context`, and send them.
+    pub export_keying_material: usize,
+    pub export_label: String,
+    pub export_context: String,
+    pub use_export_context: bool,
 }
 
 /// A flag the shim does not implement: the test is skipped (exit 89).
@@ -123,6 +129,10 @@ impl Options {
                 "-enforce-rsa-key-usage" => {}
                 // Renegotiation is refused (RFC 5746 4.2, 4.4): what BoringSSL calls "never".
                 "-renegotiate-never" => o.renegotiate_refused = true,
+                "-export-keying-material" => o.export_keying_material = number(&value()?)?,
+                "-export-label" => o.export_label = value()?,
+                "-export-context" => o.export_context = value()?,
+                "-use-export-context" => o.use_export_context = true,
                 f if NO_EFFECT.contains(&f) => {}
                 other => return Err(Unimplemented(other.to_string())),
             }
@@ -206,5 +216,28 @@ mod tests {
             .collect();
         let o = Options::parse(&args).unwrap();
         assert_eq!((o.port, o.server), (7, true));
+    }
+
+    #[test]
+    fn exporter_flags() {
+        let args: Vec<String> = [
+            "-export-keying-material",
+            "1024",
+            "-use-export-context",
+            "-export-label",
+            "label",
+            "-export-context",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let o = Options::parse(&args).unwrap();
+        assert_eq!(o.export_keying_material, 1024);
+        assert_eq!(
+            (o.export_label.as_str(), o.export_context.as_str()),
+            ("label", "")
+        );
+        assert!(o.use_export_context);
     }
 }

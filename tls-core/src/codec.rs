@@ -278,7 +278,7 @@ impl<'a> Reader<'a> {
     ) -> Result<Vec<T>, DecodeError> {
         let mut sub = self.region(prefix, floor, ceiling, elem_size)?;
         let mut out = Vec::with_capacity(sub.remaining().min(16));
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = SeenKeys::default();
         let mut ended = None;
         while !sub.is_empty() {
             let (i, at) = (out.len(), sub.offset());
@@ -452,6 +452,36 @@ pub enum PathSegment {
     Field(&'static str),
     /// An element of a vector.
     Index(usize),
+}
+
+/// The selector values of a `unique` vector seen so far. Hellos carry a few dozen extensions,
+/// checked by a scan of an array on the stack (no allocation); a list longer than that spills
+/// into a set, so a hostile one still costs O(n log n).
+#[derive(Default)]
+struct SeenKeys {
+    few: [u64; 32],
+    len: usize,
+    many: std::collections::BTreeSet<u64>,
+}
+
+impl SeenKeys {
+    /// Records `k`; false if it was there already.
+    fn insert(&mut self, k: u64) -> bool {
+        let few = self.few.get(..self.len).unwrap_or_default();
+        if few.contains(&k) || self.many.contains(&k) {
+            return false;
+        }
+        match self.few.get_mut(self.len) {
+            Some(slot) => {
+                *slot = k;
+                self.len += 1;
+            }
+            None => {
+                self.many.insert(k);
+            }
+        }
+        true
+    }
 }
 
 /// Why some bytes are not a valid message: where (field path and offset), what, and which alert
@@ -746,5 +776,20 @@ mod tests {
         assert_eq!(format!("{:?}", Hex(&[])), "[]");
         let long = [0u8; 100];
         assert!(format!("{:?}", Hex(&long)).ends_with("..(100 bytes)"));
+    }
+
+    #[test]
+    fn seen_keys_finds_repeats_before_and_after_spilling() {
+        let mut seen = SeenKeys::default();
+        for k in 0..100u64 {
+            assert!(seen.insert(k * 7), "{k} is new");
+        }
+        // In the array (the first 32) and in the set (the rest).
+        assert!(!seen.insert(0));
+        assert!(!seen.insert(31 * 7));
+        assert!(!seen.insert(32 * 7));
+        assert!(!seen.insert(99 * 7));
+        assert!(seen.insert(1));
+        assert!(!seen.insert(1));
     }
 }

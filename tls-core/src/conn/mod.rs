@@ -18,6 +18,7 @@ pub use unbuffered::InPlaceRead;
 
 use crate::codec::{Codec, Encode};
 use crate::config::{ClientConfig, ServerConfig};
+use crate::crypto::prf::Exporter;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::client::{self, ClientState};
@@ -89,6 +90,9 @@ pub struct ConnectionCommon {
     negotiated: Negotiated,
     pending_read: Option<crate::handshake::ReadKeys>,
     handshake_done: bool,
+    /// Set when the handshake completes: what RFC 5705 exports need (the master secret, wiped
+    /// when the connection is dropped, and the randoms).
+    exporter: Option<Exporter>,
     /// Received, not yet processed TLS bytes.
     rx: RecvBuf,
     /// The receive buffer was given back once the handshake was over.
@@ -137,6 +141,7 @@ impl ConnectionCommon {
             negotiated: Negotiated::default(),
             pending_read: None,
             handshake_done: false,
+            exporter: None,
             rx: RecvBuf::default(),
             rx_released: false,
             tx: Vec::new(),
@@ -162,6 +167,7 @@ impl ConnectionCommon {
             negotiated: &mut self.negotiated,
             pending_read: &mut self.pending_read,
             handshake_done: &mut self.handshake_done,
+            exporter: &mut self.exporter,
         };
         (machine, cx)
     }
@@ -610,6 +616,41 @@ impl ConnectionCommon {
     /// Whether the extended master secret (RFC 7627) is in use.
     pub fn extended_master_secret(&self) -> bool {
         self.negotiated.extended_master_secret
+    }
+
+    /// Keying material exported from the connection's secrets (RFC 5705 for TLS 1.2), as
+    /// rustls' method of the same name: fills `output` from the master secret, `label` and
+    /// `context`, and returns it. Both ends get the same bytes for the same arguments.
+    ///
+    /// `None` and `Some(&[])` are different contexts (RFC 5705 section 4 hashes the context's
+    /// length only when there is one). Errors: `ApiMisuse` before the handshake is complete,
+    /// for a label TLS reserves for itself ("client finished", "server finished", "master
+    /// secret", "key expansion", "extended master secret") and for a context over 65535
+    /// bytes; after a fatal error, that error.
+    ///
+    /// ```no_run
+    /// # fn f(conn: &tls_core::ClientConnection) -> Result<(), tls_core::Error> {
+    /// let key = conn.export_keying_material([0u8; 32], b"EXPORTER-my-protocol", None)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn export_keying_material<T: AsMut<[u8]>>(
+        &self,
+        mut output: T,
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<T, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        match (&self.exporter, self.handshake_done) {
+            (Some(exporter), true) => {
+                exporter.export(label, context, output.as_mut())?;
+                Ok(output)
+            }
+            _ => Err(Error::ApiMisuse(
+                "keying material can only be exported once the handshake is complete",
+            )),
+        }
     }
 
     /// Whether the peer signalled secure renegotiation (RFC 5746); we never renegotiate.

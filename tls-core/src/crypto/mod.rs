@@ -1,9 +1,11 @@
 //! The cryptography under the handshake and the records, all on ring: the cipher suites (public,
-//! in [`suites`]), and inside, the TLS 1.2 PRF and key schedule, record protection (AEAD; TLS 1.3's
-//! in [`cipher13`]), key exchange and signatures.
+//! in [`suites`]), the TLS 1.3 key schedule ([`key_schedule`]) and record protection
+//! ([`cipher13`]), both for issue 13, and inside, the TLS 1.2 PRF and key schedule, record
+//! protection (AEAD), key exchange and signatures.
 
 pub mod cipher;
 pub mod cipher13;
+pub mod key_schedule;
 pub(crate) mod kx;
 pub mod prf;
 pub(crate) mod sign;

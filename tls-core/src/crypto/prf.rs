@@ -1,8 +1,10 @@
 //! The TLS 1.2 key schedule: the PRF (RFC 5246 section 5), the master secret (section 8.1, and
 //! RFC 7627 section 4 for the extended master secret), the key block (section 6.3), Finished
-//! verify_data (section 7.4.9) and the running handshake transcript hash.
+//! verify_data (section 7.4.9), the running handshake transcript hash, and the keying-material
+//! exporter of RFC 5705.
 
 use crate::crypto::suites::{HashAlg, SupportedCipherSuite};
+use crate::error::Error;
 use ring::hmac;
 use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
@@ -118,6 +120,108 @@ impl MasterSecret {
         let mut out = [0u8; 12];
         prf_keyed(&self.key, self.hash, label, &[handshake_hash], &mut out);
         out
+    }
+
+    /// Keying material exported as RFC 5705 section 4 defines it, filling `out`:
+    /// `PRF(master_secret, label, client_random + server_random)` without a context, and
+    /// `PRF(master_secret, label, client_random + server_random + context_value_length +
+    /// context_value)` with one (so an empty context differs from none).
+    ///
+    /// `ApiMisuse` for a label TLS itself uses with this PRF (RFC 5705 section 4 reserves
+    /// "client finished", "server finished", "master secret" and "key expansion"; RFC 7627 adds
+    /// "extended master secret"): output under them could be a key or Finished value of some
+    /// connection. Also for a context of 2^16 bytes or more (its length is a `uint16`).
+    pub fn export(
+        &self,
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        if RESERVED_EXPORTER_LABELS.contains(&label) {
+            return Err(Error::ApiMisuse(
+                "the exporter label is one TLS reserves for itself (RFC 5705 section 4)",
+            ));
+        }
+        match context {
+            None => prf_keyed(
+                &self.key,
+                self.hash,
+                label,
+                &[client_random, server_random],
+                out,
+            ),
+            Some(context) => {
+                let len = u16::try_from(context.len())
+                    .map_err(|_| Error::ApiMisuse("the exporter context is over 65535 bytes"))?;
+                prf_keyed(
+                    &self.key,
+                    self.hash,
+                    label,
+                    &[client_random, server_random, &len.to_be_bytes(), context],
+                    out,
+                )
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The labels TLS 1.2 uses with the PRF itself, which RFC 5705 section 4 (and RFC 7627 for the
+/// last) forbid exporters to use.
+const RESERVED_EXPORTER_LABELS: [&[u8]; 5] = [
+    b"client finished",
+    b"server finished",
+    b"master secret",
+    b"key expansion",
+    b"extended master secret",
+];
+
+/// What a TLS 1.2 connection keeps after its handshake to export keying material (RFC 5705):
+/// the master secret (wiped when dropped) and the two randoms.
+pub(crate) struct Exporter {
+    master: MasterSecret,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+}
+
+impl Exporter {
+    /// The exporter of a connection with this master secret and these randoms.
+    pub(crate) fn new(
+        master: MasterSecret,
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+    ) -> Self {
+        Exporter {
+            master,
+            client_random,
+            server_random,
+        }
+    }
+
+    /// [`MasterSecret::export`] with the connection's randoms.
+    pub(crate) fn export(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.master.export(
+            &self.client_random,
+            &self.server_random,
+            label,
+            context,
+            out,
+        )
+    }
+}
+
+impl fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exporter")
+            .field("master", &self.master)
+            .finish_non_exhaustive()
     }
 }
 
@@ -253,7 +357,6 @@ mod tests {
         ALL_CIPHER_SUITES, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     };
-    use crate::error::Error;
     use crate::test_support::unhex;
     use ring::digest;
 
@@ -564,6 +667,110 @@ mod tests {
         assert_eq!(verify_equal(&ours[..11], &ours), bad, "longer");
         assert_eq!(verify_equal(&ours, &[ours, ours].concat()), bad);
         assert_eq!(verify_equal(&ours, &[]), bad, "empty");
+    }
+
+    /// RFC 5705 exports, against an independent P_hash (Python's hmac, written from RFC 5246
+    /// section 5 and RFC 5705 section 4). Master secret MASTER_SHA256, client random 40..5f,
+    /// server random 80..9f, label "EXPORTER-spectls", 40 bytes.
+    #[test]
+    fn rfc5705_export_matches_independent_computation() {
+        let master: [u8; 48] = unhex(MASTER_SHA256).try_into().unwrap();
+        let (cr, sr) = (seq32(0x40), seq32(0x80));
+        let want = [
+            (
+                HashAlg::Sha256,
+                None,
+                "52c6a9a666b1539a520f04a3941f42930ffd8455d924d1c0cac0dbba7e7f766a86a224d1177213f1",
+            ),
+            (
+                HashAlg::Sha256,
+                Some(&b""[..]),
+                "2d53595c1686c63951cbf00d04b6cdee6156c02c02a35179eccc82844bb580987d94fc45e5548c0a",
+            ),
+            (
+                HashAlg::Sha256,
+                Some(&b"abc"[..]),
+                "22d740dce9d16ad2e71ef8c3b9a10ea106f4dc2c194696168718e889a684401d94cf998c34578ab2",
+            ),
+            (
+                HashAlg::Sha384,
+                None,
+                "b91b003e66e82bc9bda45069ee0d8ec94793b61fd2cf29e13722a03c17806904d1822531d071d45a",
+            ),
+            (
+                HashAlg::Sha384,
+                Some(&b""[..]),
+                "782c8a9bcbbad782a102a4c24d8b1479c27cf55057c6bd3d18721f62cd42e9702bc41ff71f5b0b1a",
+            ),
+            (
+                HashAlg::Sha384,
+                Some(&b"abc"[..]),
+                "4ab5dfb8b81d1e98145e9bb7517aa22b40b55aac6e7ad747f766a51ead3f5446a096ffec65c9026d",
+            ),
+        ];
+        for (hash, context, hex) in want {
+            let mut out = [0u8; 40];
+            MasterSecret::new(hash, master)
+                .export(&cr, &sr, b"EXPORTER-spectls", context, &mut out)
+                .unwrap();
+            assert_eq!(out[..], unhex(hex)[..], "{hash:?} {context:?}");
+            // The connection's exporter gives the same bytes.
+            let mut again = [0u8; 40];
+            Exporter::new(MasterSecret::new(hash, master), cr, sr)
+                .export(b"EXPORTER-spectls", context, &mut again)
+                .unwrap();
+            assert_eq!(again, out);
+        }
+    }
+
+    /// The labels TLS uses itself are refused, exactly (a longer or shorter label is not
+    /// reserved), and so is a context whose length does not fit its uint16.
+    #[test]
+    fn rfc5705_reserved_labels_and_long_contexts_are_refused() {
+        let master = MasterSecret::new(HashAlg::Sha256, [7; 48]);
+        let mut out = [0u8; 16];
+        for label in [
+            &b"client finished"[..],
+            b"server finished",
+            b"master secret",
+            b"key expansion",
+            b"extended master secret",
+        ] {
+            for context in [None, Some(&b""[..]), Some(&b"x"[..])] {
+                assert!(
+                    matches!(
+                        master.export(&[1; 32], &[2; 32], label, context, &mut out),
+                        Err(Error::ApiMisuse(_))
+                    ),
+                    "{label:?}"
+                );
+            }
+        }
+        assert_eq!(out, [0; 16], "nothing written on refusal");
+        for label in [
+            &b"master secrets"[..],
+            b"key expansio",
+            b"Client finished",
+            b"",
+        ] {
+            master
+                .export(&[1; 32], &[2; 32], label, None, &mut out)
+                .unwrap();
+        }
+        let long = vec![0u8; 65536];
+        assert!(matches!(
+            master.export(&[1; 32], &[2; 32], b"EXPORTER-x", Some(&long), &mut out),
+            Err(Error::ApiMisuse(_))
+        ));
+        master
+            .export(
+                &[1; 32],
+                &[2; 32],
+                b"EXPORTER-x",
+                Some(&long[1..]),
+                &mut out,
+            )
+            .unwrap();
     }
 
     #[test]

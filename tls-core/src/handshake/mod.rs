@@ -11,7 +11,7 @@ pub(crate) mod table;
 
 use crate::codec::Encode;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
-use crate::crypto::prf::KeyBlock;
+use crate::crypto::prf::{Exporter, KeyBlock};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
@@ -101,17 +101,24 @@ pub(crate) struct Context<'c> {
     pub pending_read: &'c mut Option<ReadKeys>,
     /// Set when the handshake is complete.
     pub handshake_done: &'c mut bool,
+    /// Set with `handshake_done`: the master secret and randoms, kept for RFC 5705 exports.
+    pub exporter: &'c mut Option<Exporter>,
 }
 
 impl Context<'_> {
     /// Encodes, records in the transcript, and sends a handshake message.
     pub(crate) fn send(&mut self, msg: &Handshake<'_>) -> Result<(), Error> {
-        log::debug!("sent {msg:?}");
         // Most handshake messages fit; a certificate chain grows it once or twice.
         let mut bytes = Vec::with_capacity(512);
         msg.encode(&mut bytes);
-        self.transcript.add(&bytes);
-        self.writer.write(ContentType::Handshake, &bytes, self.tx)
+        self.send_encoded(msg, &bytes)
+    }
+
+    /// Sends `msg`, already encoded as `bytes` (by a caller that needed its length).
+    pub(crate) fn send_encoded(&mut self, msg: &Handshake<'_>, bytes: &[u8]) -> Result<(), Error> {
+        log::debug!("sent {msg:?}");
+        self.transcript.add(bytes);
+        self.writer.write(ContentType::Handshake, bytes, self.tx)
     }
 
     /// Sends ChangeCipherSpec and starts protecting what we write from here on.

@@ -327,7 +327,7 @@ mod tests {
             (RecordWriter::new(), RecordReader::new(), Vec::new());
         let mut transcript = Transcript::new();
         let mut negotiated = Negotiated::default();
-        let (mut pending_read, mut handshake_done) = (None, false);
+        let (mut pending_read, mut handshake_done, mut exporter) = (None, false, None);
         let mut cx = Context {
             writer: &mut writer,
             reader: &mut reader,
@@ -336,6 +336,7 @@ mod tests {
             negotiated: &mut negotiated,
             pending_read: &mut pending_read,
             handshake_done: &mut handshake_done,
+            exporter: &mut exporter,
         };
         dispatch(&Arc::new(()), state, Input::ChangeCipherSpec, &mut cx)
     }

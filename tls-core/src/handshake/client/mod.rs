@@ -148,7 +148,7 @@ pub(crate) fn start(
             )),
         ));
     }
-    let mut hello = ClientHello {
+    let hello = ClientHello {
         client_version: crate::record::TLS12,
         random: random_struct(&client_random),
         session_id: SessionID(&session_id),
@@ -156,10 +156,19 @@ pub(crate) fn start(
         compression_methods: vec![CompressionMethod::Null],
         extensions: Some(extensions),
     };
-    pad(&mut hello);
     cx.writer
         .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
-    cx.send(&Handshake::ClientHello(hello))?;
+    let mut msg = Handshake::ClientHello(hello);
+    // Room for a padded hello (512 bytes), so the encoding never reallocates.
+    let mut bytes = Vec::with_capacity(512);
+    msg.encode(&mut bytes);
+    if let Handshake::ClientHello(hello) = &mut msg {
+        if pad(hello, bytes.len()) {
+            bytes.clear();
+            msg.encode(&mut bytes);
+        }
+    }
+    cx.send_encoded(&msg, &bytes)?;
     Ok(ClientState::ExpectServerHello(Hello {
         client_random,
         server_name,
@@ -179,15 +188,18 @@ static PADDING: [u8; 256] = [0; 256];
 /// BoringSSL, Chrome and NSS do. The extension takes 4 bytes of its own and carries at least one
 /// zero byte (some servers refuse an empty last extension). It goes last: it measures everything
 /// before it.
-fn pad(hello: &mut ClientHello<'_>) {
-    const HEADER: usize = 4;
-    let len = HEADER + hello.to_vec().len();
+/// `len` is the encoded message's, header included; returns whether it added the extension.
+fn pad(hello: &mut ClientHello<'_>, len: usize) -> bool {
     if !(256..512).contains(&len) {
-        return;
+        return false;
     }
     let body = (512 - len).saturating_sub(4).max(1);
-    if let (Some(extensions), Some(zeros)) = (hello.extensions.as_mut(), PADDING.get(..body)) {
-        extensions.push(Extension::Padding(PaddingExtension { zeros }));
+    match (hello.extensions.as_mut(), PADDING.get(..body)) {
+        (Some(extensions), Some(zeros)) => {
+            extensions.push(Extension::Padding(PaddingExtension { zeros }));
+            true
+        }
+        _ => false,
     }
 }
 

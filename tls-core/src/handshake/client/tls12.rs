@@ -26,7 +26,7 @@ use super::{cache_key, store_session, Hello};
 use crate::codec::Encode;
 use crate::config::ClientConfig;
 use crate::crypto::kx::KeyExchange;
-use crate::crypto::prf::{self, MasterSecret};
+use crate::crypto::prf::{self, Exporter, MasterSecret};
 use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -181,6 +181,8 @@ pub(crate) enum ClientState {
 /// What the key exchange (or the resumed session) produced, and what to store afterwards.
 pub(crate) struct Secrets {
     master: MasterSecret,
+    /// Client and server random, for exports once the handshake completes.
+    randoms: ([u8; 32], [u8; 32]),
     /// The session as it will be cached once the handshake completes.
     value: ClientSessionValue,
     /// Resumed handshakes: our write keys, used once the server's Finished checks out.
@@ -409,6 +411,11 @@ fn on_finished(
     );
     check_server_finished(&secrets, &fin, bytes, cx)?;
     store_session(config, secrets.value);
+    *cx.exporter = Some(Exporter::new(
+        secrets.master,
+        secrets.randoms.0,
+        secrets.randoms.1,
+    ));
     *cx.handshake_done = true;
     Ok(ClientState::Connected)
 }
@@ -468,6 +475,11 @@ fn on_resumed_finished(
         .verify_data(true, &cx.transcript.current_hash()?);
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
     store_session(config, secrets.value);
+    *cx.exporter = Some(Exporter::new(
+        secrets.master,
+        secrets.randoms.0,
+        secrets.randoms.1,
+    ));
     *cx.handshake_done = true;
     Ok(ClientState::Connected)
 }
@@ -673,6 +685,7 @@ fn resume(
     value.session_id = sent_id;
     let secrets = Secrets {
         master,
+        randoms: (hello.client_random, server_random),
         value,
         write: Some(write),
     };
@@ -919,6 +932,7 @@ fn server_hello_done(
     };
     let secrets = Secrets {
         master,
+        randoms: (choice.hello.client_random, choice.server_random),
         value,
         write: None,
     };

@@ -26,7 +26,7 @@ use super::{read_offer, Offer};
 use crate::codec::Encode;
 use crate::config::ServerConfig;
 use crate::crypto::kx::{self, KeyExchange};
-use crate::crypto::prf::{self, MasterSecret};
+use crate::crypto::prf::{self, Exporter, MasterSecret};
 use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
@@ -130,6 +130,8 @@ pub(crate) struct ClientIdentity {
 pub(crate) struct Keys {
     suite: &'static SupportedCipherSuite,
     master: MasterSecret,
+    /// Client and server random, for exports once the handshake completes.
+    randoms: ([u8; 32], [u8; 32]),
     write: Option<WriteKeys>,
     resumption: Resumption,
     /// A client certificate's signature over the handshake, when one was presented.
@@ -288,6 +290,7 @@ fn on_finished(
         .master
         .verify_data(false, &cx.transcript.current_hash()?);
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
+    *cx.exporter = Some(Exporter::new(keys.master, keys.randoms.0, keys.randoms.1));
     *cx.handshake_done = true;
     Ok(ServerState::Connected)
 }
@@ -321,6 +324,7 @@ fn on_resumed_finished(
         Handshake::Finished(fin)
     );
     check_client_finished(&keys, &fin, bytes, cx)?;
+    *cx.exporter = Some(Exporter::new(keys.master, keys.randoms.0, keys.randoms.1));
     *cx.handshake_done = true;
     Ok(ServerState::Connected)
 }
@@ -700,6 +704,7 @@ fn resume(
     Ok(ServerState::ResumedExpectChangeCipherSpec(Keys {
         suite,
         master,
+        randoms: (client_random, server_random),
         write: None,
         resumption: Resumption {
             session_id: Vec::new(),
@@ -871,6 +876,7 @@ fn client_key_exchange(
     let keys = Keys {
         suite: p.suite,
         master,
+        randoms: (p.client_random, p.server_random),
         write: Some(write),
         resumption: p.resumption,
         _client_signature: None,
