@@ -68,7 +68,8 @@ use rustls::internal::msgs::codec::{Codec as RCodec, Reader as RReader};
 use rustls::internal::msgs::message::{Message, PlainMessage};
 use spectls::capture::{decode_handshake, Capture, Direction, Flow};
 use spectls::codec::{Codec, Reader};
-use spectls::crypto::cipher13::{self, Tls13Decrypter, Tls13Encrypter};
+use spectls::crypto::cipher13::{Tls13Decrypter, Tls13Encrypter};
+use spectls::crypto::key_schedule;
 use spectls::crypto::suites::{AeadAlg, SupportedCipherSuite};
 use spectls::wire::{ContentType, NamedCurve, SignatureScheme, TLSPlaintext};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -790,7 +791,7 @@ fn api_floor_job(alg: &'static aead::Algorithm) -> Job<'static> {
 /// TLS 1.3 record protection alone (`crypto::cipher13`): the 1 MiB sealed into one buffer as
 /// 16 KiB-content records, then each opened in place. Checked once before timing.
 fn tls13_records_job(aead: AeadAlg) -> Job<'static> {
-    let (key, iv) = (vec![7u8; aead.key_len()], [9u8; cipher13::IV_LEN]);
+    let (key, iv) = (vec![7u8; aead.key_len()], [9u8; key_schedule::IV_LEN]);
     let enc = Tls13Encrypter::new(aead, &key, &iv).expect("key");
     let dec = Tls13Decrypter::new(aead, &key, &iv).expect("key");
     let data = BulkBufs::new().data;

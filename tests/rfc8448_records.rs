@@ -3,11 +3,13 @@
 //! prints for it, at its sequence number, to the content type and content the trace says (a
 //! handshake record's content is the concatenation of the `messages.txt` messages it carries),
 //! and sealing that content again with the same key and sequence number gives the identical
-//! record. Then, on the same records: padding, a wrong sequence number or key, a changed header
-//! or tag, and a ciphertext over 2^14 + 256 bytes.
+//! record. The same keys also come out of the key schedule from the traffic secrets the traces
+//! print (`key_schedule.txt`). Then, on the same records: padding, a wrong sequence number or
+//! key, a changed header or tag, and a ciphertext over 2^14 + 256 bytes.
 
 use spectls::crypto::cipher13::{Opened, Tls13Decrypter, Tls13Encrypter, MAX_CIPHERTEXT};
-use spectls::crypto::suites::AeadAlg;
+use spectls::crypto::key_schedule::Secret;
+use spectls::crypto::suites::{AeadAlg, HashAlg};
 use spectls::wire::ContentType;
 use spectls::Error;
 use std::collections::HashMap;
@@ -312,4 +314,55 @@ fn an_over_long_ciphertext_is_record_overflow() {
     long.pop();
     long[3..5].copy_from_slice(&(MAX_CIPHERTEXT as u16).to_be_bytes());
     assert_eq!(open(&dec, r.seq, &long), Err(Error::BadRecordMac));
+}
+
+/// The seam the TLS 1.3 engine will use: each traffic secret RFC 8448 prints (the PRK of its
+/// "derive ... traffic keys" block, in `key_schedule.txt`), through the key schedule's
+/// `traffic_keys`, gives a key and IV that open every record of that key and seal it back.
+#[test]
+fn traffic_secrets_through_the_key_schedule_open_the_records() {
+    const KEY_SCHEDULE: &str = include_str!("data/rfc8448/key_schedule.txt");
+    let fields: Vec<Vec<&str>> = KEY_SCHEDULE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let (keys, records) = data();
+    let mut opened = 0;
+    for ((trace, name), (key, iv)) in &keys {
+        // The block that prints this key, then the traffic secret (PRK) of the same block.
+        let block = fields
+            .iter()
+            .find(|f| f[0] == *trace && f[3] == "key expanded" && unhex(f[4]) == *key)
+            .unwrap_or_else(|| panic!("{trace} {name}: no block prints the key"));
+        let prk = fields
+            .iter()
+            .find(|f| f[..3] == block[..3] && f[3] == "PRK")
+            .unwrap();
+        let secret = Secret::from_bytes(HashAlg::Sha256, &unhex(prk[4]));
+        let tk = secret.traffic_keys(AEAD).unwrap();
+        assert_eq!(
+            (tk.key(), &tk.iv()[..]),
+            (&key[..], &iv[..]),
+            "{trace} {name}"
+        );
+        let (enc, dec) = (
+            Tls13Encrypter::new(AEAD, tk.key(), tk.iv()).unwrap(),
+            Tls13Decrypter::new(AEAD, tk.key(), tk.iv()).unwrap(),
+        );
+        for r in records
+            .iter()
+            .filter(|r| r.trace == *trace && r.keys == *name)
+        {
+            assert_eq!(
+                open(&dec, r.seq, &r.bytes).unwrap(),
+                (r.typ, r.content.clone())
+            );
+            let mut out = Vec::new();
+            enc.seal(r.seq, r.typ, &r.content, 0, &mut out).unwrap();
+            assert_eq!(out, r.bytes, "{}", r.what());
+            opened += 1;
+        }
+    }
+    assert_eq!(opened, 27);
 }

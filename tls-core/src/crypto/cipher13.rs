@@ -11,11 +11,16 @@
 //! the padding; a received record is framed by the generated `wire::tls13::TLSCiphertext`. This
 //! module only computes.
 //!
+//! The key and IV come from the key schedule ([`super::key_schedule`]): a traffic secret's
+//! `traffic_keys(aead)` gives the `key()` and `iv()` that [`Tls13Encrypter::new`] and
+//! [`Tls13Decrypter::new`] take.
+//!
 //! The sequence number is the caller's, as in TLS 1.2: the record layer counts the records of
 //! each key and starts again at 0 whenever it installs a new one (section 5.3).
 
 use crate::codec::{Codec, DecodeErrorKind, Encode};
 use crate::crypto::cipher::encode_array;
+use crate::crypto::key_schedule::IV_LEN;
 use crate::crypto::suites::AeadAlg;
 use crate::crypto::SEQ_LIMIT;
 use crate::error::PeerMisbehaved;
@@ -25,10 +30,6 @@ use crate::Error;
 use ring::aead;
 use std::fmt;
 use std::ops::Range;
-
-/// The length of a TLS 1.3 write IV, and of the nonce: `iv_length` = max(8, N_MIN) = 12 for all
-/// three AEADs (RFC 8446 section 5.3, RFC 5116 section 5).
-pub const IV_LEN: usize = 12;
 
 /// The longest `TLSCiphertext.encrypted_record` a peer may send: 2^14 + 256 bytes (RFC 8446
 /// section 5.2). A longer one is `record_overflow`; a record layer can check the header against
@@ -146,8 +147,8 @@ fn check_seq(seq: u64) -> Result<(), Error> {
 pub struct Tls13Encrypter(Protection);
 
 impl Tls13Encrypter {
-    /// A sealer for `aead` with the sender's write key and 12-byte write IV ([`IV_LEN`]), as the
-    /// key schedule derives them (RFC 8446 section 7.3).
+    /// A sealer for `aead` with the sender's write key and 12-byte write IV, as the key schedule
+    /// derives them ([`TrafficKeys`](super::key_schedule::TrafficKeys), RFC 8446 section 7.3).
     pub fn new(aead: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
         Protection::new(aead, key, iv).map(Tls13Encrypter)
     }
@@ -275,7 +276,8 @@ pub struct Opened {
 pub struct Tls13Decrypter(Protection);
 
 impl Tls13Decrypter {
-    /// An opener for `aead` with the peer's write key and 12-byte write IV ([`IV_LEN`]).
+    /// An opener for `aead` with the peer's write key and 12-byte write IV
+    /// ([`TrafficKeys`](super::key_schedule::TrafficKeys)).
     pub fn new(aead: AeadAlg, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
         Protection::new(aead, key, iv).map(Tls13Decrypter)
     }
