@@ -35,7 +35,7 @@ fn theirs(conn: &rustls::Connection, len: usize, context: Option<&[u8]>) -> Vec<
 }
 
 /// Both ends agree on every context and on a 1-byte, a 32-byte and a 200-byte output (several
-/// PRF blocks); every result is distinct from the others of the same length.
+/// PRF blocks); every 32- and 200-byte result is distinct from the others of the same length.
 fn same_exports(spectls: &ConnectionCommon, rustls: &rustls::Connection) {
     for len in [1, 32, 200] {
         let mut seen = Vec::new();
@@ -44,11 +44,15 @@ fn same_exports(spectls: &ConnectionCommon, rustls: &rustls::Connection) {
             let b = theirs(rustls, len, context.as_deref());
             assert_eq!(a, b, "length {len}, context {context:?}");
             assert_eq!(a.len(), len);
-            assert!(
-                !seen.contains(&a),
-                "length {len}: {context:?} repeats an export"
-            );
-            seen.push(a);
+            // One byte is too few to tell contexts apart: 4 random bytes collide 2.3% of the
+            // time, and this runs for many handshakes. Longer outputs must all differ.
+            if len > 1 {
+                assert!(
+                    !seen.contains(&a),
+                    "length {len}: {context:?} repeats an export"
+                );
+                seen.push(a);
+            }
         }
     }
     // Another label, other bytes.
