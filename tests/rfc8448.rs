@@ -5,6 +5,9 @@
 //! like the generated code. The resumed trace's ClientHello also checks the schema's partial
 //! encode (the PSK binders' offset) and the `last(pre_shared_key)` rule.
 
+mod common;
+
+use common::unhex;
 use spectls::codec::{DecodeErrorKind, Encode, Reader};
 use spectls::wire::tls13::Handshake;
 use spectls::wire::{
@@ -28,17 +31,6 @@ struct Message {
     sender: &'static str,
     name: &'static str,
     bytes: Vec<u8>,
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(
-        s.len().is_multiple_of(2) && s.bytes().all(|c| c.is_ascii_hexdigit()),
-        "bad hex"
-    );
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// The messages of one trace, in order.

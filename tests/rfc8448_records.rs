@@ -7,6 +7,9 @@
 //! print (`key_schedule.txt`). Then, on the same records: padding, a wrong sequence number or
 //! key, a changed header or tag, and a ciphertext over 2^14 + 256 bytes.
 
+mod common;
+
+use common::unhex;
 use spectls::crypto::cipher13::{Opened, Tls13Decrypter, Tls13Encrypter, MAX_CIPHERTEXT};
 use spectls::crypto::key_schedule::Secret;
 use spectls::crypto::suites::{AeadAlg, HashAlg};
@@ -19,17 +22,6 @@ const MESSAGES: &str = include_str!("data/rfc8448/messages.txt");
 
 /// Every trace uses TLS_AES_128_GCM_SHA256.
 const AEAD: AeadAlg = AeadAlg::Aes128Gcm;
-
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(
-        s.len().is_multiple_of(2) && s.bytes().all(|c| c.is_ascii_hexdigit()),
-        "bad hex"
-    );
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 #[derive(Debug)]
 struct Record {
