@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use spectls::crypto::prf::RESERVED_EXPORTER_LABELS;
 use spectls::crypto::suites::{SignatureFamily, ALL_CIPHER_SUITES};
 use spectls::{ClientConnection, ConnectionCommon, Error, ServerConnection};
 use std::sync::Arc;
@@ -134,13 +135,7 @@ fn spectls_pair_exports_the_same_bytes_and_each_connection_its_own() {
 #[test]
 fn reserved_labels_are_refused() {
     let (mut c, mut s) = connected(ALL_CIPHER_SUITES[0]);
-    for label in [
-        &b"client finished"[..],
-        b"server finished",
-        b"master secret",
-        b"key expansion",
-        b"extended master secret",
-    ] {
+    for label in RESERVED_EXPORTER_LABELS {
         for context in [None, Some(&b""[..])] {
             for conn in [&*c, &*s] {
                 assert!(

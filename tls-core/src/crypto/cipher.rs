@@ -288,21 +288,17 @@ impl fmt::Debug for RecordDecrypter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::record_test_support::{
+        bit_flips, check_key_iv_lengths, ring_key, test_iv, test_key, xor_nonce, ALL,
+    };
     use crate::test_support::unhex;
-
-    const ALL: [AeadAlg; 3] = [
-        AeadAlg::Aes128Gcm,
-        AeadAlg::Aes256Gcm,
-        AeadAlg::ChaCha20Poly1305,
-    ];
 
     fn v12() -> ProtocolVersion {
         ProtocolVersion { major: 3, minor: 3 }
     }
 
     fn pair(aead: AeadAlg) -> (RecordEncrypter, RecordDecrypter) {
-        let key: Vec<u8> = (0..aead.key_len() as u8).collect();
-        let iv: Vec<u8> = (0x80..0x80 + aead.fixed_iv_len() as u8).collect();
+        let (key, iv) = (test_key(aead), test_iv(aead.fixed_iv_len()));
         (
             RecordEncrypter::new(aead, &key, &iv).unwrap(),
             RecordDecrypter::new(aead, &key, &iv).unwrap(),
@@ -376,19 +372,13 @@ mod tests {
         let pt = b"nonce check";
         for aead in ALL {
             let (enc, _) = pair(aead);
-            let key: Vec<u8> = (0..aead.key_len() as u8).collect();
-            let iv: Vec<u8> = (0x80..0x80 + aead.fixed_iv_len() as u8).collect();
+            let (key, iv) = (test_key(aead), test_iv(aead.fixed_iv_len()));
             for seq in [0u64, 1, 0xff, 0x0102_0304_0506_0708, u64::MAX] {
                 let mut frag = seal(&enc, seq, pt);
                 let (nonce, body) = match aead {
                     AeadAlg::ChaCha20Poly1305 => {
                         assert_eq!(frag.len(), pt.len() + 16);
-                        let mut n = [0u8; 12];
-                        n[4..].copy_from_slice(&seq.to_be_bytes());
-                        for (n, i) in n.iter_mut().zip(&iv) {
-                            *n ^= i;
-                        }
-                        (n, &mut frag[..])
+                        (xor_nonce(&iv, seq), &mut frag[..])
                     }
                     _ => {
                         assert_eq!(frag.len(), 8 + pt.len() + 16);
@@ -402,10 +392,7 @@ mod tests {
                 };
                 let mut ad = seq.to_be_bytes().to_vec();
                 ad.extend_from_slice(&[23, 3, 3, 0, pt.len() as u8]);
-                let k = aead::LessSafeKey::new(
-                    aead::UnboundKey::new(aead.ring_algorithm(), &key).unwrap(),
-                );
-                let opened = k
+                let opened = ring_key(aead, &key)
                     .open_in_place(
                         aead::Nonce::assume_unique_for_key(nonce),
                         aead::Aad::from(&ad),
@@ -448,16 +435,12 @@ mod tests {
         for aead in ALL {
             let (enc, dec) = pair(aead);
             let frag = seal(&enc, 9, b"attack at dawn");
-            for i in 0..frag.len() {
-                for bit in [0x01, 0x80] {
-                    let mut t = frag.clone();
-                    t[i] ^= bit;
-                    assert_eq!(
-                        dec.open(9, ContentType::ApplicationData, v12(), &mut t),
-                        Err(Error::BadRecordMac),
-                        "{aead:?} byte {i}"
-                    );
-                }
+            for (i, mut t) in bit_flips(&frag) {
+                assert_eq!(
+                    dec.open(9, ContentType::ApplicationData, v12(), &mut t),
+                    Err(Error::BadRecordMac),
+                    "{aead:?} byte {i}"
+                );
             }
         }
     }
@@ -496,7 +479,7 @@ mod tests {
             );
             // The other direction's key (same IV) must not open it.
             let other_key = vec![0x55; aead.key_len()];
-            let iv: Vec<u8> = (0x80..0x80 + aead.fixed_iv_len() as u8).collect();
+            let iv = test_iv(aead.fixed_iv_len());
             let other = RecordDecrypter::new(aead, &other_key, &iv).unwrap();
             let mut f = frag.clone();
             assert_eq!(
@@ -505,8 +488,7 @@ mod tests {
             );
             // Same key, another IV: the nonce differs.
             let other_iv = vec![0x11; aead.fixed_iv_len()];
-            let key: Vec<u8> = (0..aead.key_len() as u8).collect();
-            let other = RecordDecrypter::new(aead, &key, &other_iv).unwrap();
+            let other = RecordDecrypter::new(aead, &test_key(aead), &other_iv).unwrap();
             let mut f = frag.clone();
             assert_eq!(
                 other.open(5, ContentType::ApplicationData, v12(), &mut f),
@@ -558,23 +540,13 @@ mod tests {
     #[test]
     fn bad_key_or_iv_length_is_an_internal_error() {
         for aead in ALL {
-            let key = vec![0u8; aead.key_len()];
-            let iv = vec![0u8; aead.fixed_iv_len()];
-            assert!(RecordEncrypter::new(aead, &key, &iv).is_ok());
-            for (k, i) in [
-                (&key[1..], &iv[..]),
-                (&key[..], &iv[1..]),
-                (&[][..], &[][..]),
-            ] {
-                assert!(matches!(
-                    RecordEncrypter::new(aead, k, i),
-                    Err(Error::Internal(_))
-                ));
-                assert!(matches!(
-                    RecordDecrypter::new(aead, k, i),
-                    Err(Error::Internal(_))
-                ));
-            }
+            check_key_iv_lengths(
+                &vec![0u8; aead.key_len()],
+                &vec![0u8; aead.fixed_iv_len()],
+                &[],
+                |k, i| RecordEncrypter::new(aead, k, i),
+                |k, i| RecordDecrypter::new(aead, k, i),
+            );
         }
     }
 

@@ -366,20 +366,14 @@ impl fmt::Debug for Tls13Decrypter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::record_test_support::{
+        bit_flips, check_key_iv_lengths, ring_key, test_iv, test_key, xor_nonce, ALL,
+    };
     use crate::test_support::unhex;
     use crate::wire::AlertDescription;
 
-    const ALL: [AeadAlg; 3] = [
-        AeadAlg::Aes128Gcm,
-        AeadAlg::Aes256Gcm,
-        AeadAlg::ChaCha20Poly1305,
-    ];
-
     fn key_iv(aead: AeadAlg) -> (Vec<u8>, Vec<u8>) {
-        (
-            (0..aead.key_len() as u8).collect(),
-            (0x80..0x80 + IV_LEN as u8).collect(),
-        )
+        (test_key(aead), test_iv(IV_LEN))
     }
 
     fn pair(aead: AeadAlg) -> (Tls13Encrypter, Tls13Decrypter) {
@@ -419,18 +413,13 @@ mod tests {
     /// build), with the nonce and additional data assembled by hand from RFC 8446 5.2 and 5.3.
     fn raw_record(aead: AeadAlg, seq: u64, inner: &[u8]) -> Vec<u8> {
         let (key, iv) = key_iv(aead);
-        let mut nonce = [0u8; 12];
-        nonce[4..].copy_from_slice(&seq.to_be_bytes());
-        for (n, i) in nonce.iter_mut().zip(&iv) {
-            *n ^= i;
-        }
+        let nonce = xor_nonce(&iv, seq);
         let len = (inner.len() + 16) as u16;
         let mut record = vec![23, 3, 3];
         record.extend_from_slice(&len.to_be_bytes());
         let header: [u8; 5] = record[..5].try_into().unwrap();
         record.extend_from_slice(inner);
-        let k = aead::LessSafeKey::new(aead::UnboundKey::new(aead.ring_algorithm(), &key).unwrap());
-        let tag = k
+        let tag = ring_key(aead, &key)
             .seal_in_place_separate_tag(
                 aead::Nonce::assume_unique_for_key(nonce),
                 aead::Aad::from(header),
@@ -611,16 +600,12 @@ mod tests {
         for aead in ALL {
             let (enc, dec) = pair(aead);
             let record = seal(&enc, 9, ContentType::ApplicationData, b"attack at dawn", 2);
-            for i in 0..record.len() {
-                for bit in [0x01, 0x80] {
-                    let mut t = record.clone();
-                    t[i] ^= bit;
-                    assert_eq!(
-                        open(&dec, 9, &t),
-                        Err(Error::BadRecordMac),
-                        "{aead:?} byte {i}"
-                    );
-                }
+            for (i, t) in bit_flips(&record) {
+                assert_eq!(
+                    open(&dec, 9, &t),
+                    Err(Error::BadRecordMac),
+                    "{aead:?} byte {i}"
+                );
             }
             // A header saying TLS 1.3's own types or versions is not a TLSCiphertext either.
             for (at, value) in [(0, 22u8), (0, 21), (1, 2), (2, 1), (2, 4)] {
@@ -887,24 +872,14 @@ mod tests {
         for aead in ALL {
             let key = vec![0u8; aead.key_len()];
             let iv = [0u8; IV_LEN];
-            assert!(Tls13Encrypter::new(aead, &key, &iv).is_ok());
             // TLS 1.2's IV lengths (4 for GCM) are not TLS 1.3's.
-            for (k, i) in [
-                (&key[1..], &iv[..]),
-                (&key[..], &iv[1..]),
-                (&key[..], &iv[..4]),
-                (&key[..], &[0u8; 13][..]),
-                (&[][..], &[][..]),
-            ] {
-                assert!(matches!(
-                    Tls13Encrypter::new(aead, k, i),
-                    Err(Error::Internal(_))
-                ));
-                assert!(matches!(
-                    Tls13Decrypter::new(aead, k, i),
-                    Err(Error::Internal(_))
-                ));
-            }
+            check_key_iv_lengths(
+                &key,
+                &iv,
+                &[(&key, &iv[..4]), (&key, &[0u8; 13])],
+                |k, i| Tls13Encrypter::new(aead, k, i),
+                |k, i| Tls13Decrypter::new(aead, k, i),
+            );
         }
     }
 

@@ -647,17 +647,49 @@ mod tests {
         assert_eq!((expands, extracts, binders), (101, 15, 1));
     }
 
-    /// The 1-RTT part of a trace with no PSK (sections 3, 5, 6, 7): every secret, key, IV and
-    /// Finished the RFC prints, derived with the typed schedule from the ECDHE shared secret
-    /// and the transcript hashes of the trace's messages.
-    fn check_full_handshake(trace: &str) -> ResumptionMasterSecret {
-        let msgs = transcript(trace);
-        let r = |sender, step, field| rfc(trace, sender, step, field);
-        let early = EarlySecret::new(HashAlg::Sha256, None);
+    /// A trace's handshake messages as `transcript` and `messages` give them.
+    type Msgs = [(String, String, Vec<u8>)];
+
+    /// `got` is the value RFC 8448 prints for `field` in the `sender` step `step` of `trace`.
+    fn check_printed(trace: &str, got: &[u8], sender: &str, step: &str, field: &str) {
         assert_eq!(
-            early.secret().as_bytes(),
-            r("server", "extract secret \"early\"", "secret")
+            got,
+            rfc(trace, sender, step, field),
+            "{trace} {sender} {step} {field}"
         );
+    }
+
+    /// The AES-128-GCM key and IV of a traffic secret are the ones `sender` prints in `step`.
+    fn check_traffic_keys(trace: &str, secret: &Secret, sender: &str, step: &str) {
+        let keys = secret.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
+        check_printed(trace, keys.key(), sender, step, "key expanded");
+        check_printed(trace, &keys.iv()[..], sender, step, "iv expanded");
+    }
+
+    /// `sender`'s Finished from its handshake traffic secret, over the transcript before it:
+    /// equal to the printed value and to the Finished message's body, and it verifies.
+    fn check_finished(trace: &str, msgs: &Msgs, hs_traffic: &Secret, sender: &str) {
+        let fk = hs_traffic.finished_key().unwrap();
+        let hash = before_finished(msgs, sender);
+        let fin = fk.verify_data(&hash);
+        check_printed(trace, &fin, sender, "calculate finished", "finished");
+        assert_eq!(fin, finished_body(msgs, sender));
+        assert_eq!(fk.verify(&hash, &fin), Ok(()));
+    }
+
+    /// The handshake stage of a trace: the handshake secret from `early` and the printed ECDHE
+    /// shared secret, both handshake traffic secrets over the transcript through the (last)
+    /// ServerHello, their keys, and the server Finished. The RFC prints the client's
+    /// handshake keys where `client_keys` (sender, step) says: as the server's read keys, or
+    /// (section 4) as the client's write keys. Returns the handshake secret and the client
+    /// handshake traffic secret (for the client Finished).
+    fn check_handshake_stage(
+        trace: &str,
+        msgs: &Msgs,
+        early: EarlySecret,
+        client_keys: (&str, &str),
+    ) -> (HandshakeSecret, Secret) {
+        let r = |sender, step, field| rfc(trace, sender, step, field);
         let ecdhe = r("server", "extract secret \"handshake\"", "IKM");
         let hs = early.handshake(Some(&ecdhe)).unwrap();
         assert_eq!(
@@ -666,7 +698,7 @@ mod tests {
         );
 
         let n_sh = msgs.iter().filter(|m| m.1 == "ServerHello").count();
-        let hello = hash_through(&msgs, "server", "ServerHello", n_sh);
+        let hello = hash_through(msgs, "server", "ServerHello", n_sh);
         assert_eq!(
             hello,
             r("server", "derive secret \"tls13 c hs traffic\"", "hash")
@@ -681,29 +713,32 @@ mod tests {
             s_hs.as_bytes(),
             r("server", "derive secret \"tls13 s hs traffic\"", "expanded")
         );
-        let keys = s_hs.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
         let step = "derive write traffic keys for handshake data";
-        assert_eq!(keys.key(), r("server", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("server", step, "iv expanded")[..]);
-        let keys = c_hs.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
-        let step = "derive read traffic keys for handshake data";
-        assert_eq!(keys.key(), r("server", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("server", step, "iv expanded")[..]);
+        check_traffic_keys(trace, &s_hs, "server", step);
+        check_traffic_keys(trace, &c_hs, client_keys.0, client_keys.1);
 
-        // Server Finished: over the transcript before it, equal to the printed value and to
-        // the Finished message's body.
-        let fk = s_hs.finished_key().unwrap();
-        let sf = fk.verify_data(&before_finished(&msgs, "server"));
-        assert_eq!(sf, r("server", "calculate finished", "finished"));
-        assert_eq!(sf, finished_body(&msgs, "server"));
-        assert_eq!(fk.verify(&before_finished(&msgs, "server"), &sf), Ok(()));
+        check_finished(trace, msgs, &s_hs, "server");
+        (hs, c_hs)
+    }
 
+    /// The master stage of a trace: the master secret, the application traffic secrets and
+    /// exporter master secret over the transcript through the server Finished, the
+    /// application keys, the client Finished (over everything before it: the client
+    /// Certificate and CertificateVerify in section 6, EndOfEarlyData in section 4) and the
+    /// resumption master secret over the transcript through it.
+    fn check_master_stage(
+        trace: &str,
+        msgs: &Msgs,
+        hs: HandshakeSecret,
+        c_hs: &Secret,
+    ) -> ResumptionMasterSecret {
+        let r = |sender, step, field| rfc(trace, sender, step, field);
         let master = hs.master().unwrap();
         assert_eq!(
             master.secret().as_bytes(),
             r("server", "extract secret \"master\"", "secret")
         );
-        let server_fin = hash_through(&msgs, "server", "Finished", 1);
+        let server_fin = hash_through(msgs, "server", "Finished", 1);
         assert_eq!(
             server_fin,
             r("server", "derive secret \"tls13 c ap traffic\"", "hash")
@@ -727,22 +762,12 @@ mod tests {
             exp.secret().as_bytes(),
             r("server", "derive secret \"tls13 exp master\"", "expanded")
         );
-        let keys = s_ap.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
         let step = "derive write traffic keys for application data";
-        assert_eq!(keys.key(), r("server", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("server", step, "iv expanded")[..]);
-        let keys = c_ap.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
-        assert_eq!(keys.key(), r("client", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("client", step, "iv expanded")[..]);
+        check_traffic_keys(trace, &s_ap, "server", step);
+        check_traffic_keys(trace, &c_ap, "client", step);
 
-        // Client Finished: over everything up to it (client Certificate and CertificateVerify
-        // included in section 6).
-        let fk = c_hs.finished_key().unwrap();
-        let cf = fk.verify_data(&before_finished(&msgs, "client"));
-        assert_eq!(cf, r("client", "calculate finished", "finished"));
-        assert_eq!(cf, finished_body(&msgs, "client"));
-
-        let client_fin = hash_through(&msgs, "client", "Finished", 1);
+        check_finished(trace, msgs, c_hs, "client");
+        let client_fin = hash_through(msgs, "client", "Finished", 1);
         assert_eq!(
             client_fin,
             r("client", "derive secret \"tls13 res master\"", "hash")
@@ -753,6 +778,21 @@ mod tests {
             r("client", "derive secret \"tls13 res master\"", "expanded")
         );
         res
+    }
+
+    /// The 1-RTT part of a trace with no PSK (sections 3, 5, 6, 7): every secret, key, IV and
+    /// Finished the RFC prints, derived with the typed schedule from the ECDHE shared secret
+    /// and the transcript hashes of the trace's messages.
+    fn check_full_handshake(trace: &str) -> ResumptionMasterSecret {
+        let msgs = transcript(trace);
+        let early = EarlySecret::new(HashAlg::Sha256, None);
+        assert_eq!(
+            early.secret().as_bytes(),
+            rfc(trace, "server", "extract secret \"early\"", "secret")
+        );
+        let client_keys = ("server", "derive read traffic keys for handshake data");
+        let (hs, c_hs) = check_handshake_stage(trace, &msgs, early, client_keys);
+        check_master_stage(trace, &msgs, hs, &c_hs)
     }
 
     /// RFC 8448 section 3 (simple 1-RTT), and the resumption PSK of its NewSessionTicket.
@@ -841,89 +881,12 @@ mod tests {
             e_exp.secret().as_bytes(),
             r("client", "derive secret \"tls13 e exp master\"", "expanded")
         );
-        let keys = c_e.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
         let step = "derive write traffic keys for early application data";
-        assert_eq!(keys.key(), r("client", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("client", step, "iv expanded")[..]);
+        check_traffic_keys(trace, &c_e, "client", step);
 
-        let ecdhe = r("server", "extract secret \"handshake\"", "IKM");
-        let hs = early.handshake(Some(&ecdhe)).unwrap();
-        assert_eq!(
-            hs.secret().as_bytes(),
-            r("server", "extract secret \"handshake\"", "secret")
-        );
-        let hello = hash_through(&msgs, "server", "ServerHello", 1);
-        let c_hs = hs.client_handshake_traffic_secret(&hello).unwrap();
-        let s_hs = hs.server_handshake_traffic_secret(&hello).unwrap();
-        assert_eq!(
-            c_hs.as_bytes(),
-            r("server", "derive secret \"tls13 c hs traffic\"", "expanded")
-        );
-        assert_eq!(
-            s_hs.as_bytes(),
-            r("server", "derive secret \"tls13 s hs traffic\"", "expanded")
-        );
-        let step = "derive write traffic keys for handshake data";
-        let keys = s_hs.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
-        assert_eq!(keys.key(), r("server", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("server", step, "iv expanded")[..]);
-        let keys = c_hs.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
-        assert_eq!(keys.key(), r("client", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("client", step, "iv expanded")[..]);
-
-        let sf = s_hs
-            .finished_key()
-            .unwrap()
-            .verify_data(&before_finished(&msgs, "server"));
-        assert_eq!(sf, r("server", "calculate finished", "finished"));
-        assert_eq!(sf, finished_body(&msgs, "server"));
-
-        let master = hs.master().unwrap();
-        assert_eq!(
-            master.secret().as_bytes(),
-            r("server", "extract secret \"master\"", "secret")
-        );
-        let server_fin = hash_through(&msgs, "server", "Finished", 1);
-        let c_ap = master
-            .client_application_traffic_secret(&server_fin)
-            .unwrap();
-        let s_ap = master
-            .server_application_traffic_secret(&server_fin)
-            .unwrap();
-        let exp = master.exporter_master_secret(&server_fin).unwrap();
-        assert_eq!(
-            c_ap.as_bytes(),
-            r("server", "derive secret \"tls13 c ap traffic\"", "expanded")
-        );
-        assert_eq!(
-            s_ap.as_bytes(),
-            r("server", "derive secret \"tls13 s ap traffic\"", "expanded")
-        );
-        assert_eq!(
-            exp.secret().as_bytes(),
-            r("server", "derive secret \"tls13 exp master\"", "expanded")
-        );
-        let step = "derive write traffic keys for application data";
-        let keys = s_ap.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
-        assert_eq!(keys.key(), r("server", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("server", step, "iv expanded")[..]);
-        let keys = c_ap.traffic_keys(AeadAlg::Aes128Gcm).unwrap();
-        assert_eq!(keys.key(), r("client", step, "key expanded"));
-        assert_eq!(keys.iv()[..], r("client", step, "iv expanded")[..]);
-
-        // The client Finished covers EndOfEarlyData.
-        let cf = c_hs
-            .finished_key()
-            .unwrap()
-            .verify_data(&before_finished(&msgs, "client"));
-        assert_eq!(cf, r("client", "calculate finished", "finished"));
-        assert_eq!(cf, finished_body(&msgs, "client"));
-        let client_fin = hash_through(&msgs, "client", "Finished", 1);
-        let res = master.resumption_master_secret(&client_fin).unwrap();
-        assert_eq!(
-            res.secret().as_bytes(),
-            r("client", "derive secret \"tls13 res master\"", "expanded")
-        );
+        let client_keys = ("client", "derive write traffic keys for handshake data");
+        let (hs, c_hs) = check_handshake_stage(trace, &msgs, early, client_keys);
+        check_master_stage(trace, &msgs, hs, &c_hs);
     }
 
     /// A received Finished that differs in any bit, or in length, is BadFinished.

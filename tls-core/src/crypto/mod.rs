@@ -8,6 +8,8 @@ pub mod cipher13;
 pub mod key_schedule;
 pub(crate) mod kx;
 pub mod prf;
+#[cfg(test)]
+mod record_test_support;
 pub(crate) mod sign;
 pub mod suites;
 pub mod transcript;

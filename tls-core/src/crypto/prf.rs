@@ -169,8 +169,12 @@ impl MasterSecret {
 }
 
 /// The labels TLS 1.2 uses with the PRF itself, which RFC 5705 section 4 (and RFC 7627 for the
-/// last) forbid exporters to use.
-const RESERVED_EXPORTER_LABELS: [&[u8]; 5] = [
+/// last) forbid exporters to use: [`ConnectionCommon::export_keying_material`] refuses each of
+/// them, exactly (a longer, shorter or differently cased label is not reserved), with
+/// [`Error::ApiMisuse`].
+///
+/// [`ConnectionCommon::export_keying_material`]: crate::ConnectionCommon::export_keying_material
+pub const RESERVED_EXPORTER_LABELS: [&[u8]; 5] = [
     b"client finished",
     b"server finished",
     b"master secret",
@@ -729,13 +733,16 @@ mod tests {
     fn rfc5705_reserved_labels_and_long_contexts_are_refused() {
         let master = MasterSecret::new(HashAlg::Sha256, [7; 48]);
         let mut out = [0u8; 16];
-        for label in [
-            &b"client finished"[..],
+        // The list is RFC 5705's four and RFC 7627's one.
+        let rfc: [&[u8]; 5] = [
+            b"client finished",
             b"server finished",
             b"master secret",
             b"key expansion",
             b"extended master secret",
-        ] {
+        ];
+        assert_eq!(RESERVED_EXPORTER_LABELS, rfc);
+        for label in RESERVED_EXPORTER_LABELS {
             for context in [None, Some(&b""[..]), Some(&b"x"[..])] {
                 assert!(
                     matches!(
