@@ -1,17 +1,8 @@
 //! The compiler rejects what it cannot generate, at `file:line:col`, in words a person understands.
 
-fn errors(src: &str) -> String {
-    match tls_codegen::compile_sources(vec![("t.tls".into(), src.into())]) {
-        Ok(_) => panic!("expected an error for:\n{src}"),
-        // The one-line `file:line:col: message` form; tests/diagnostics.rs pins the caret form.
-        Err(e) => e.short(),
-    }
-}
+mod common;
 
-fn assert_error(src: &str, expected: &str) {
-    let got = errors(src);
-    assert!(got.contains(expected), "expected `{expected}`, got:\n{got}");
-}
+use common::assert_error;
 
 #[test]
 fn unknown_type() {

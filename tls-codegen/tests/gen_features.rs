@@ -3,23 +3,15 @@
 //! context only some arms need. Their behaviour on bytes is tested in tls-core
 //! (`gen_feature_tests`, on `tls-core/tests/data/gen_features.tls`).
 
+mod common;
+
+use common::assert_error;
+
 fn rust(src: &str) -> String {
     match tls_codegen::compile_sources(vec![("t.tls".into(), src.into())]) {
         Ok(c) => c.rust(),
         Err(e) => panic!("{e}"),
     }
-}
-
-fn errors(src: &str) -> String {
-    match tls_codegen::compile_sources(vec![("t.tls".into(), src.into())]) {
-        Ok(_) => panic!("expected an error for:\n{src}"),
-        Err(e) => e.short(),
-    }
-}
-
-fn assert_error(src: &str, expected: &str) {
-    let got = errors(src);
-    assert!(got.contains(expected), "expected `{expected}`, got:\n{got}");
 }
 
 const PV: &str = "struct { uint8 major; uint8 minor; } ProtocolVersion;\n";

@@ -111,6 +111,34 @@ impl Protection {
     }
 }
 
+/// Seals `out[plaintext..]` in place and appends the tag: the record being written began at
+/// `start`, and on failure `out` is cut back to it, so no half-sealed record is ever sent.
+pub(super) fn seal_tail<A: AsRef<[u8]>>(
+    key: &aead::LessSafeKey,
+    nonce: aead::Nonce,
+    aad: aead::Aad<A>,
+    out: &mut Vec<u8>,
+    start: usize,
+    plaintext: usize,
+) -> Result<(), Error> {
+    let sealed = match out.get_mut(plaintext..) {
+        Some(in_out) => key
+            .seal_in_place_separate_tag(nonce, aad, in_out)
+            .map_err(|_| Error::Internal("AEAD seal failed".into())),
+        None => Err(Error::Internal("record shorter than its header".into())),
+    };
+    match sealed {
+        Ok(tag) => {
+            out.extend_from_slice(tag.as_ref());
+            Ok(())
+        }
+        Err(e) => {
+            out.truncate(start);
+            Err(e)
+        }
+    }
+}
+
 /// Encodes a fixed-size wire value through the generated encoder into a stack array, using the
 /// tail of `scratch` and leaving `scratch` as it was.
 pub(super) fn encode_array<const N: usize, T: Encode>(
@@ -180,23 +208,7 @@ impl RecordEncrypter {
             aead_output: plaintext,
         }
         .encode(out);
-        let sealed = match out.get_mut(start + explicit.len()..) {
-            Some(in_out) => p
-                .key
-                .seal_in_place_separate_tag(nonce, aad, in_out)
-                .map_err(|_| Error::Internal("AEAD seal failed".into())),
-            None => Err(Error::Internal("fragment shorter than its nonce".into())),
-        };
-        match sealed {
-            Ok(tag) => {
-                out.extend_from_slice(tag.as_ref());
-                Ok(())
-            }
-            Err(e) => {
-                out.truncate(start);
-                Err(e)
-            }
-        }
+        seal_tail(&p.key, nonce, aad, out, start, start + explicit.len())
     }
 }
 

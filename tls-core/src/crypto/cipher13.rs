@@ -19,7 +19,7 @@
 //! each key and starts again at 0 whenever it installs a new one (section 5.3).
 
 use crate::codec::{Codec, DecodeErrorKind, Encode};
-use crate::crypto::cipher::encode_array;
+use crate::crypto::cipher::{encode_array, seal_tail};
 use crate::crypto::key_schedule::IV_LEN;
 use crate::crypto::suites::AeadAlg;
 use crate::crypto::SEQ_LIMIT;
@@ -235,23 +235,14 @@ impl Tls13Encrypter {
             zeros: padding,
         }
         .encode(out);
-        let sealed = match out.get_mut(start + HEADER_LEN..) {
-            Some(in_out) => p
-                .key
-                .seal_in_place_separate_tag(p.nonce(seq), aead::Aad::from(header), in_out)
-                .map_err(|_| Error::Internal("AEAD seal failed".into())),
-            None => Err(Error::Internal("record shorter than its header".into())),
-        };
-        match sealed {
-            Ok(tag) => {
-                out.extend_from_slice(tag.as_ref());
-                Ok(())
-            }
-            Err(e) => {
-                out.truncate(start);
-                Err(e)
-            }
-        }
+        seal_tail(
+            &p.key,
+            p.nonce(seq),
+            aead::Aad::from(header),
+            out,
+            start,
+            start + HEADER_LEN,
+        )
     }
 }
 
