@@ -2,7 +2,7 @@
 # Runs every fuzz target once, one after another (one core), for the time given per target, with
 # the committed seeds; prints libFuzzer's final execution count per target.
 #
-#   fuzz/run.sh                  # decoders 3 min, alert/ccs 1 min, connections 7.5 min (~78 min)
+#   fuzz/run.sh                  # decoders 3 min, alert/ccs 1 min, connections 7.5 min (~81 min)
 #   SCALE=0.1 fuzz/run.sh        # a 5-minute smoke run
 #   fuzz/run.sh handshake reassembler    # only these (their default time)
 #   SECS_EACH=600 fuzz/run.sh    # every target 10 minutes (~150 min)
@@ -14,13 +14,13 @@ cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
 SCALE=${SCALE:-1}
 declare -A SECS=(
-  [plaintext]=180 [ciphertext]=180 [handshake]=180 [extensions]=180 [registry]=180
+  [plaintext]=180 [ciphertext]=180 [handshake]=180 [handshake13]=180 [extensions]=180 [registry]=180
   [alert]=60 [change_cipher_spec]=60
   [reassembler]=450 [client_fresh]=450 [server_fresh]=450
   [server_after_hello]=450 [client_after_flight]=450 [resumption]=450 [inplace]=450
   [stream]=450
 )
-ORDER=(plaintext ciphertext handshake extensions registry alert change_cipher_spec
+ORDER=(plaintext ciphertext handshake handshake13 extensions registry alert change_cipher_spec
        reassembler client_fresh server_fresh server_after_hello client_after_flight resumption
        inplace stream)
 if [ $# -gt 0 ]; then ORDER=("$@"); fi
