@@ -92,7 +92,7 @@ fn key_fits(kind: CertifiedKeyKind, scheme: SignatureScheme) -> bool {
 
 /// Our most preferred TLS 1.3 scheme for `key` among those the peer `offered` in
 /// signature_algorithms (the peer's order is ignored), or `None` when there is none in common
-/// (the handshake then fails: RFC 8446 4.4.2.2 `handshake_failure`).
+/// (the handshake then fails: `handshake_failure`, RFC 8446 4.1.1).
 ///
 /// [`SigningKey::choose_scheme`] without the PKCS#1 schemes; an ECDSA key already has only the
 /// scheme of its curve.
