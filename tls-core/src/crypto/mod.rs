@@ -1,7 +1,7 @@
 //! The cryptography under the handshake and the records, all on ring: the cipher suites (public,
-//! in [`suites`]), the TLS 1.3 key schedule ([`key_schedule`]) and record protection
-//! ([`cipher13`]), both for issue 13, and inside, the TLS 1.2 PRF and key schedule, record
-//! protection (AEAD), key exchange and signatures.
+//! in [`suites`]), the TLS 1.3 key schedule ([`key_schedule`]), record protection ([`cipher13`])
+//! and CertificateVerify signatures ([`sign13`]), all for issue 13, and inside, the TLS 1.2 PRF
+//! and key schedule, record protection (AEAD), key exchange and signatures.
 
 pub mod cipher;
 pub mod cipher13;
@@ -11,6 +11,7 @@ pub mod prf;
 #[cfg(test)]
 mod record_test_support;
 pub(crate) mod sign;
+pub mod sign13;
 pub mod suites;
 pub mod transcript;
 
