@@ -51,6 +51,10 @@ pub(crate) fn parse_file(sources: &Sources, file: usize) -> Parsed {
                 }
                 out.diags.push(fail.diag);
                 pos = fail.resume.max(pos + 1);
+                // Never inside a character: a resume point one byte on may be.
+                while !text.is_char_boundary(pos) {
+                    pos += 1;
+                }
             }
         }
         pos = skip_trivia(text, pos);
@@ -125,7 +129,12 @@ fn parse_decl(text: &str, start: usize, file: usize) -> Result<(Decl, usize), Bo
     // after the token before the error, in place of the white space there (no offset moves).
     let prev = trim_trivia_end(text, at);
     let ws = (prev > start && prev < at)
-        .then(|| text[prev..at].find(char::is_whitespace).map(|i| prev + i))
+        // ASCII white space only: the `;` put in its place must take exactly its one byte.
+        .then(|| {
+            text[prev..at]
+                .find(|c: char| c.is_ascii_whitespace())
+                .map(|i| prev + i)
+        })
         .flatten();
     let fixes = [
         (";", "every declaration and struct member ends with `;`"),
@@ -351,8 +360,10 @@ fn would_define(decl: &str) -> Option<String> {
     }
     .trim_end();
     let start = s
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '^'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '^'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &s[start..];
     (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then(|| name.to_string())
 }
