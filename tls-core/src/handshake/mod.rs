@@ -11,7 +11,7 @@ pub(crate) mod table;
 
 use crate::codec::Encode;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
-use crate::crypto::prf::{Exporter, KeyBlock};
+use crate::crypto::prf::{Exporter, KeyBlock, MasterSecret};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
@@ -106,6 +106,13 @@ pub(crate) struct Context<'c> {
 }
 
 impl Context<'_> {
+    /// The handshake is complete: keeps the master secret and the (client, server) randoms for
+    /// exports, and says so. The one place both are set, so neither is ever set without the other.
+    pub(crate) fn complete(&mut self, master: MasterSecret, randoms: ([u8; 32], [u8; 32])) {
+        *self.exporter = Some(Exporter::new(master, randoms.0, randoms.1));
+        *self.handshake_done = true;
+    }
+
     /// Encodes, records in the transcript, and sends a handshake message.
     pub(crate) fn send(&mut self, msg: &Handshake<'_>) -> Result<(), Error> {
         // Most handshake messages fit; a certificate chain grows it once or twice.

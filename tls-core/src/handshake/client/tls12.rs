@@ -26,7 +26,7 @@ use super::{cache_key, store_session, Hello};
 use crate::codec::Encode;
 use crate::config::ClientConfig;
 use crate::crypto::kx::KeyExchange;
-use crate::crypto::prf::{self, Exporter, MasterSecret};
+use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -411,12 +411,7 @@ fn on_finished(
     );
     check_server_finished(&secrets, &fin, bytes, cx)?;
     store_session(config, secrets.value);
-    *cx.exporter = Some(Exporter::new(
-        secrets.master,
-        secrets.randoms.0,
-        secrets.randoms.1,
-    ));
-    *cx.handshake_done = true;
+    cx.complete(secrets.master, secrets.randoms);
     Ok(ClientState::Connected)
 }
 
@@ -475,12 +470,7 @@ fn on_resumed_finished(
         .verify_data(true, &cx.transcript.current_hash()?);
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
     store_session(config, secrets.value);
-    *cx.exporter = Some(Exporter::new(
-        secrets.master,
-        secrets.randoms.0,
-        secrets.randoms.1,
-    ));
-    *cx.handshake_done = true;
+    cx.complete(secrets.master, secrets.randoms);
     Ok(ClientState::Connected)
 }
 

@@ -26,7 +26,7 @@ use super::{read_offer, Offer};
 use crate::codec::Encode;
 use crate::config::ServerConfig;
 use crate::crypto::kx::{self, KeyExchange};
-use crate::crypto::prf::{self, Exporter, MasterSecret};
+use crate::crypto::prf::{self, MasterSecret};
 use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
@@ -290,8 +290,7 @@ fn on_finished(
         .master
         .verify_data(false, &cx.transcript.current_hash()?);
     cx.send(&Handshake::Finished(Finished { verify_data }))?;
-    *cx.exporter = Some(Exporter::new(keys.master, keys.randoms.0, keys.randoms.1));
-    *cx.handshake_done = true;
+    cx.complete(keys.master, keys.randoms);
     Ok(ServerState::Connected)
 }
 
@@ -324,8 +323,7 @@ fn on_resumed_finished(
         Handshake::Finished(fin)
     );
     check_client_finished(&keys, &fin, bytes, cx)?;
-    *cx.exporter = Some(Exporter::new(keys.master, keys.randoms.0, keys.randoms.1));
-    *cx.handshake_done = true;
+    cx.complete(keys.master, keys.randoms);
     Ok(ServerState::Connected)
 }
 
