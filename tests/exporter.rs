@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use spectls::crypto::prf::RESERVED_EXPORTER_LABELS;
-use spectls::crypto::suites::{SignatureFamily, ALL_CIPHER_SUITES};
+use spectls::crypto::suites::{SignatureFamily, TLS12_CIPHER_SUITES};
 use spectls::{ClientConnection, ConnectionCommon, Error, ServerConnection};
 use std::sync::Arc;
 
@@ -69,7 +69,7 @@ fn same_exports(spectls: &ConnectionCommon, rustls: &rustls::Connection) {
 
 #[test]
 fn spectls_client_and_rustls_server_export_the_same_bytes_for_every_suite() {
-    for suite in ALL_CIPHER_SUITES {
+    for suite in TLS12_CIPHER_SUITES {
         let server = Arc::new(
             RustlsServer {
                 suite: Some(suite.suite),
@@ -95,7 +95,7 @@ fn spectls_client_and_rustls_server_export_the_same_bytes_for_every_suite() {
 
 #[test]
 fn rustls_client_and_spectls_server_export_the_same_bytes_for_every_suite() {
-    for suite in ALL_CIPHER_SUITES {
+    for suite in TLS12_CIPHER_SUITES {
         let client = Arc::new(
             RustlsClient {
                 suite: Some(suite.suite),
@@ -119,14 +119,14 @@ fn rustls_client_and_spectls_server_export_the_same_bytes_for_every_suite() {
 /// other bytes.
 #[test]
 fn spectls_pair_exports_the_same_bytes_and_each_connection_its_own() {
-    let (c, s) = connected(ALL_CIPHER_SUITES[0]);
+    let (c, s) = connected(TLS12_CIPHER_SUITES[0]);
     for context in contexts() {
         assert_eq!(
             ours(&c, 48, context.as_deref()),
             ours(&s, 48, context.as_deref())
         );
     }
-    let (c2, _) = connected(ALL_CIPHER_SUITES[0]);
+    let (c2, _) = connected(TLS12_CIPHER_SUITES[0]);
     assert_ne!(ours(&c, 48, None), ours(&c2, 48, None));
 }
 
@@ -134,7 +134,7 @@ fn spectls_pair_exports_the_same_bytes_and_each_connection_its_own() {
 /// sides, whatever the context, and the connection goes on working.
 #[test]
 fn reserved_labels_are_refused() {
-    let (mut c, mut s) = connected(ALL_CIPHER_SUITES[0]);
+    let (mut c, mut s) = connected(TLS12_CIPHER_SUITES[0]);
     for label in RESERVED_EXPORTER_LABELS {
         for context in [None, Some(&b""[..])] {
             for conn in [&*c, &*s] {
@@ -190,7 +190,7 @@ fn no_export_before_the_handshake_completes() {
 /// After a fatal error the export returns that error.
 #[test]
 fn no_export_after_a_fatal_error() {
-    let (mut c, mut s) = connected(ALL_CIPHER_SUITES[0]);
+    let (mut c, mut s) = connected(TLS12_CIPHER_SUITES[0]);
     let before = ours(&c, 32, None);
     assert_eq!(ours(&s, 32, None), before);
     // A record whose ciphertext is corrupted: bad_record_mac, fatal.

@@ -21,7 +21,7 @@ use common::states::*;
 use common::*;
 use spectls::codec::{Codec, Encode};
 use spectls::crypto::suites::{
-    ALL_CIPHER_SUITES, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    TLS12_CIPHER_SUITES, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 use spectls::pki::private_key_from_pem;
@@ -44,7 +44,7 @@ use std::io::{self, Read, Write};
 #[test]
 fn tampered_application_data_is_bad_record_mac() {
     const DATA: &[u8] = b"attack at dawn";
-    for suite in ALL_CIPHER_SUITES {
+    for suite in TLS12_CIPHER_SUITES {
         let explicit = suite.aead.explicit_nonce_len();
         let len = 5 + explicit + DATA.len() + 16;
         // The content type (authenticated as additional data), the explicit nonce (GCM), the
@@ -96,7 +96,7 @@ fn tampered_application_data_is_bad_record_mac() {
 
 #[test]
 fn replayed_dropped_reordered_or_unprotected_records_are_bad_record_mac() {
-    for suite in ALL_CIPHER_SUITES {
+    for suite in TLS12_CIPHER_SUITES {
         let records = || {
             let (mut c, s) = connected(suite);
             c.writer().write_all(b"one").unwrap();
@@ -389,7 +389,7 @@ fn tampered_client_certificate_verify_is_refused() {
 
 #[test]
 fn tampered_record_version_is_refused() {
-    for suite in ALL_CIPHER_SUITES {
+    for suite in TLS12_CIPHER_SUITES {
         for (pos, mask) in [(1, 0x01), (2, 0x01), (2, 0x02)] {
             let (mut c, mut s) = connected(suite);
             c.writer().write_all(b"attack at dawn").unwrap();

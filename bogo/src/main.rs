@@ -12,7 +12,7 @@ mod errors;
 mod options;
 
 use options::{Options, Unimplemented};
-use spectls::crypto::suites::ALL_CIPHER_SUITES;
+use spectls::crypto::suites::TLS12_CIPHER_SUITES;
 use spectls::pki::{
     certs_from_pem, private_key_from_pem, ClientCertVerified, ClientCertVerifier, RootCertStore,
     ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiServerVerifier,
@@ -206,7 +206,7 @@ fn client_config(o: &Options) -> Result<ClientConfig, Failure> {
         .with_alpn_protocols(o.advertise_alpn.clone())
         .enable_tickets(!o.no_ticket)
         .enable_ocsp_stapling(o.enable_ocsp_stapling)
-        .with_cipher_suites(ALL_CIPHER_SUITES);
+        .with_cipher_suites(TLS12_CIPHER_SUITES);
     if !o.curves.is_empty() {
         b = b.with_groups(&groups(o)?);
     }

@@ -502,7 +502,7 @@ fn suites(i: usize) -> Vec<&'static spectls::crypto::suites::SupportedCipherSuit
         0 => vec![&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
         1 => vec![&TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384],
         2 => vec![&TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256],
-        _ => ALL_CIPHER_SUITES.to_vec(),
+        _ => TLS12_CIPHER_SUITES.to_vec(),
     }
 }
 

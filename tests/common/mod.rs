@@ -87,16 +87,21 @@ pub fn client_config() -> ClientConfig {
     client_with(|b| b)
 }
 
-/// A client trusting the test CA, edited by `build`.
+/// A client trusting the test CA, edited by `build`. TLS 1.2 only: the tests that use these
+/// helpers are about TLS 1.2; the TLS 1.3 ones ask for it with `with_protocol_versions`.
 pub fn client_with(
     build: impl FnOnce(spectls::ClientConfigBuilder) -> spectls::ClientConfigBuilder,
 ) -> ClientConfig {
-    build(ClientConfig::builder().with_root_certificates(roots()))
-        .build()
-        .expect("client config")
+    build(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_protocol_versions(&[spectls::version::TLS12]),
+    )
+    .build()
+    .expect("client config")
 }
 
-/// A server builder with the test ECDSA (or RSA) certificate.
+/// A server builder with the test ECDSA (or RSA) certificate, TLS 1.2 only (see `client_with`).
 pub fn server_builder(rsa: bool) -> spectls::ServerConfigBuilder {
     let (chain, key) = if rsa {
         (RSA_CHAIN, RSA_KEY)
@@ -104,6 +109,7 @@ pub fn server_builder(rsa: bool) -> spectls::ServerConfigBuilder {
         (ECDSA_CHAIN, ECDSA_KEY)
     };
     ServerConfig::builder()
+        .with_protocol_versions(&[spectls::version::TLS12])
         .with_single_cert(
             certs_from_pem(chain).expect("chain"),
             private_key_from_pem(key).expect("key"),
@@ -134,6 +140,7 @@ pub fn ecdsa_server_with(
 /// A server with the ECDSA test certificate that staples its OCSP response (`OCSP_ECDSA`).
 pub fn ocsp_server() -> ServerConfig {
     ServerConfig::builder()
+        .with_protocol_versions(&[spectls::version::TLS12])
         .with_single_cert_with_ocsp(
             certs_from_pem(ECDSA_CHAIN).expect("chain"),
             private_key_from_pem(ECDSA_KEY).expect("key"),

@@ -57,12 +57,14 @@ pub fn trusting(ca: &Ca) -> ClientConfig {
     store.add(ca.der().clone()).expect("root");
     ClientConfig::builder()
         .with_root_certificates(store)
+        .with_protocol_versions(&[spectls::version::TLS12])
         .build()
         .expect("client config")
 }
 
 pub fn serving(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> ServerConfig {
     ServerConfig::builder()
+        .with_protocol_versions(&[spectls::version::TLS12])
         .with_single_cert(chain, key)
         .expect("cert")
         .build()

@@ -13,7 +13,8 @@ use crate::session::{
     ClientSessionMemoryCache, ProducesTickets, ServerSessionMemoryCache, StoresClientSessions,
     StoresServerSessions,
 };
-use crate::wire::NamedCurve;
+use crate::version::{TLS12, TLS13};
+use crate::wire::{NamedCurve, ProtocolVersion};
 use pki_types::{CertificateDer, PrivateKeyDer};
 use std::fmt;
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub const DEFAULT_MAX_CERTIFICATE_LIST_SIZE: usize = 100 * 1024;
 /// How a client connects: trusted roots (or a custom verifier), suites, groups, ALPN, sessions.
 #[derive(Clone)]
 pub struct ClientConfig {
+    pub(crate) versions: Vec<ProtocolVersion>,
     pub(crate) cipher_suites: Vec<&'static SupportedCipherSuite>,
     pub(crate) groups: Vec<NamedCurve>,
     pub(crate) verifier: Arc<dyn ServerCertVerifier>,
@@ -49,6 +51,7 @@ pub struct ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
+            .field("versions", &self.versions)
             .field(
                 "cipher_suites",
                 &self
@@ -73,6 +76,7 @@ impl ClientConfig {
     /// [`ClientConfigBuilder::with_root_certificates`] (or, dangerously, a custom one).
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
+            versions: vec![TLS13, TLS12],
             cipher_suites: ALL_CIPHER_SUITES.to_vec(),
             groups: SUPPORTED_GROUPS.to_vec(),
             verifier: None,
@@ -92,6 +96,7 @@ impl ClientConfig {
 
 /// Builds a [`ClientConfig`].
 pub struct ClientConfigBuilder {
+    versions: Vec<ProtocolVersion>,
     cipher_suites: Vec<&'static SupportedCipherSuite>,
     groups: Vec<NamedCurve>,
     verifier: Option<Arc<dyn ServerCertVerifier>>,
@@ -122,6 +127,14 @@ impl ClientConfigBuilder {
     /// Access to options that can make connections insecure.
     pub fn dangerous(self) -> DangerousClientConfigBuilder {
         DangerousClientConfigBuilder(self)
+    }
+
+    /// The protocol versions to offer ([`TLS13`](crate::version::TLS13) and
+    /// [`TLS12`](crate::version::TLS12) by default, as rustls). A client offering both picks
+    /// whichever the server chooses and checks TLS 1.3's downgrade sentinel (RFC 8446 4.1.3).
+    pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
+        self.versions = versions.to_vec();
+        self
     }
 
     /// The cipher suites to offer, in preference order.
@@ -208,8 +221,14 @@ impl ClientConfigBuilder {
         if self.empty_roots {
             return Err(Error::Config("the root certificate store is empty".into()));
         }
-        check_common(&self.cipher_suites, &self.groups, &self.alpn_protocols)?;
+        check_common(
+            &self.versions,
+            &self.cipher_suites,
+            &self.groups,
+            &self.alpn_protocols,
+        )?;
         Ok(ClientConfig {
+            versions: usable_versions(&self.versions, &self.cipher_suites),
             cipher_suites: self.cipher_suites,
             groups: self.groups,
             verifier,
@@ -242,13 +261,37 @@ impl DangerousClientConfigBuilder {
     }
 }
 
+/// The enabled versions that have a cipher suite: a version without one is not offered (as in
+/// rustls, restricting the suites to TLS 1.2's turns TLS 1.3 off).
+fn usable_versions(
+    versions: &[ProtocolVersion],
+    suites: &[&SupportedCipherSuite],
+) -> Vec<ProtocolVersion> {
+    versions
+        .iter()
+        .filter(|v| suites.iter().any(|s| s.is_tls13() == (**v == TLS13)))
+        .cloned()
+        .collect()
+}
+
 fn check_common(
+    versions: &[ProtocolVersion],
     suites: &[&SupportedCipherSuite],
     groups: &[NamedCurve],
     alpn: &[Vec<u8>],
 ) -> Result<(), Error> {
     if suites.is_empty() {
         return Err(Error::Config("no cipher suites".into()));
+    }
+    if versions.is_empty() || versions.iter().any(|v| *v != TLS12 && *v != TLS13) {
+        return Err(Error::Config(
+            "protocol versions must be a non-empty subset of TLS 1.3 and TLS 1.2".into(),
+        ));
+    }
+    if usable_versions(versions, suites).is_empty() {
+        return Err(Error::Config(
+            "no cipher suite for any enabled protocol version".into(),
+        ));
     }
     if groups.is_empty() || groups.iter().any(|g| !SUPPORTED_GROUPS.contains(g)) {
         return Err(Error::Config(
@@ -267,6 +310,7 @@ fn check_common(
 /// authentication and session resumption.
 #[derive(Clone)]
 pub struct ServerConfig {
+    pub(crate) versions: Vec<ProtocolVersion>,
     pub(crate) cipher_suites: Vec<&'static SupportedCipherSuite>,
     pub(crate) groups: Vec<NamedCurve>,
     pub(crate) cert_resolver: Arc<dyn ResolvesServerCert>,
@@ -283,6 +327,7 @@ pub struct ServerConfig {
 impl fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerConfig")
+            .field("versions", &self.versions)
             .field(
                 "cipher_suites",
                 &self
@@ -307,6 +352,7 @@ impl ServerConfig {
     /// client authentication, session-ID resumption from an in-memory cache, and no tickets.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
+            versions: vec![TLS13, TLS12],
             cipher_suites: ALL_CIPHER_SUITES.to_vec(),
             groups: SUPPORTED_GROUPS.to_vec(),
             resolver: None,
@@ -328,6 +374,7 @@ impl ServerConfig {
 
 /// Builds a [`ServerConfig`].
 pub struct ServerConfigBuilder {
+    versions: Vec<ProtocolVersion>,
     cipher_suites: Vec<&'static SupportedCipherSuite>,
     groups: Vec<NamedCurve>,
     resolver: Option<Arc<dyn ResolvesServerCert>>,
@@ -372,6 +419,14 @@ impl ServerConfigBuilder {
     pub fn with_cert_resolver(mut self, resolver: Arc<dyn ResolvesServerCert>) -> Self {
         self.resolver = Some(resolver);
         self.single_key_family = None;
+        self
+    }
+
+    /// The protocol versions to accept (TLS 1.3 and TLS 1.2 by default). TLS 1.3 is chosen
+    /// whenever the client offers it; a server that can do 1.3 and negotiates 1.2 says so in
+    /// its random (RFC 8446 4.1.3), so a 1.3 client can detect a downgrade.
+    pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
+        self.versions = versions.to_vec();
         self
     }
 
@@ -445,15 +500,24 @@ impl ServerConfigBuilder {
         let cert_resolver = self.resolver.ok_or_else(|| {
             Error::Config("no certificate: call with_single_cert or with_cert_resolver".into())
         })?;
-        check_common(&self.cipher_suites, &self.groups, &self.alpn_protocols)?;
+        check_common(
+            &self.versions,
+            &self.cipher_suites,
+            &self.groups,
+            &self.alpn_protocols,
+        )?;
         if let Some(family) = self.single_key_family {
-            if !self.cipher_suites.iter().any(|s| s.family == family) {
+            let usable = |s: &&&SupportedCipherSuite| {
+                s.family == family || (s.is_tls13() && self.versions.contains(&TLS13))
+            };
+            if !self.cipher_suites.iter().any(|s| usable(&s)) {
                 return Err(Error::Config(
                     "no cipher suite can use this key type".into(),
                 ));
             }
         }
         Ok(ServerConfig {
+            versions: usable_versions(&self.versions, &self.cipher_suites),
             cipher_suites: self.cipher_suites,
             groups: self.groups,
             cert_resolver,

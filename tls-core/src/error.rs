@@ -113,6 +113,9 @@ pub enum PeerMisbehaved {
     /// sent for a suite that needs a certificate, so an empty one is malformed, not a missing
     /// credential. (A client's empty list is `CertificateError::NoCertificate`.)
     EmptyServerCertificate,
+    /// A TLS 1.3 message lacks an extension the RFC makes mandatory (RFC 8446 9.2):
+    /// `missing_extension`.
+    MissingExtension(&'static str),
     /// Anything else, described.
     Other(&'static str),
 }
@@ -138,6 +141,9 @@ pub enum PeerIncompatible {
     /// Our certificate's key is ECDSA on a curve the client's supported_groups leave out, so
     /// no ECDHE_ECDSA suite can use it (RFC 8422 5.1 and 5.3).
     CertificateCurveNotOffered,
+    /// TLS 1.3: we require a client certificate and the client sent none
+    /// (`certificate_required`, RFC 8446 4.4.2.4).
+    CertificateRequired,
     /// The peer requires uncompressed points but offered formats without them, or similar.
     Other(&'static str),
 }
@@ -194,12 +200,14 @@ impl Error {
                 PeerMisbehaved::TooManyEmptyRecords
                 | PeerMisbehaved::TooManyWarningAlerts
                 | PeerMisbehaved::TooManyRenegotiationRequests => A::UnexpectedMessage,
+                PeerMisbehaved::MissingExtension(_) => A::MissingExtension,
                 PeerMisbehaved::Other(_) => A::IllegalParameter,
             },
             Error::PeerIncompatible(p) => match p {
                 PeerIncompatible::UnsupportedVersion => A::ProtocolVersion,
                 PeerIncompatible::NoApplicationProtocol => A::NoApplicationProtocol,
                 PeerIncompatible::UnrecognizedName => A::UnrecognizedName,
+                PeerIncompatible::CertificateRequired => A::CertificateRequired,
                 _ => A::HandshakeFailure,
             },
             Error::InvalidCertificate(c) => match c {

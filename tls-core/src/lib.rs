@@ -38,6 +38,7 @@ pub mod keylog;
 pub mod pki;
 mod record;
 pub mod session;
+pub mod version;
 
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
 pub use conn::stream::Stream;

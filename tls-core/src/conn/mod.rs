@@ -18,18 +18,17 @@ pub use unbuffered::InPlaceRead;
 
 use crate::codec::{Codec, Encode};
 use crate::config::{ClientConfig, ServerConfig};
-use crate::crypto::prf::Exporter;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
-use crate::handshake::client::{self, ClientState};
-use crate::handshake::server::{self, ServerState};
-use crate::handshake::table::{self, Machine as _};
-use crate::handshake::{Context, Input, InputKind, Negotiated};
+use crate::handshake::client::{self, ClientHandshake};
+use crate::handshake::server::{self, ServerHandshake};
+use crate::handshake::{Context, Exporter, Input, InputKind, Negotiated};
 use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
+use crate::version::TLS13;
 use crate::wire::{
-    tls12::Handshake, Alert, AlertDescription, AlertLevel, ChangeCipherSpec, CipherSuite,
-    ContentType, KeyExchangeAlgorithm, NamedCurve, ProtocolVersion, PublicValueEncoding,
-    SignatureScheme,
+    tls12::Handshake, tls13, Alert, AlertDescription, AlertLevel, CertificateType,
+    ChangeCipherSpec, CipherSuite, ContentType, KeyExchangeAlgorithm, NamedCurve, ProtocolVersion,
+    PublicValueEncoding, SignatureScheme,
 };
 use pki_types::CertificateDer;
 use std::io;
@@ -64,6 +63,11 @@ const MAX_WARNING_ALERTS_IN_A_ROW: usize = 4;
 /// `PeerMisbehaved::TooManyRenegotiationRequests` (`unexpected_message`). Only application data
 /// resets the count.
 const MAX_RENEGOTIATIONS_REFUSED_IN_A_ROW: usize = 8;
+/// TLS 1.3 post-handshake messages (NewSessionTicket, KeyUpdate) we take in a row without
+/// application data in between: a peer that sends them without end would make us derive keys
+/// and answer KeyUpdates without end. Servers send a few tickets (OpenSSL 2, rustls 2 to 4);
+/// the next one is `TooManyRenegotiationRequests` (`unexpected_message`).
+const MAX_POST_HANDSHAKE_MESSAGES_IN_A_ROW: usize = 32;
 
 /// The side's state machine. Boxed: the states differ a lot in size.
 /// The configuration a connection was made with, kept for cleanup when the state machine is
@@ -74,8 +78,8 @@ enum SideConfig {
 }
 
 enum Machine {
-    Client(Arc<ClientConfig>, Box<ClientState>),
-    Server(Arc<ServerConfig>, Box<ServerState>),
+    Client(Arc<ClientConfig>, Box<ClientHandshake>),
+    Server(Arc<ServerConfig>, Box<ServerHandshake>),
 }
 
 /// What both sides have: the record layer, buffers, negotiated parameters. `ClientConnection`
@@ -312,7 +316,7 @@ impl ConnectionCommon {
             pos += rec.consumed;
             let range = base + rec.plaintext.start..base + rec.plaintext.end;
             let data = rx.data().get(range.clone()).unwrap_or_default();
-            match self.handle_record(rec.typ, data) {
+            match self.handle_record(rec.typ, data, rec.unprotected) {
                 // Served to `reader()` from where it was decrypted: no copy.
                 Ok(true) => rx.keep_unread(range),
                 Ok(false) => {}
@@ -333,7 +337,13 @@ impl ConnectionCommon {
     }
 
     /// Handles one record's plaintext. `Ok(true)`: it is application data for the reader.
-    fn handle_record(&mut self, typ: ContentType, data: &[u8]) -> Result<bool, Error> {
+    fn handle_record(
+        &mut self,
+        typ: ContentType,
+        data: &[u8],
+        unprotected: bool,
+    ) -> Result<bool, Error> {
+        let tls13 = self.negotiated.version == Some(TLS13);
         // RFC 5246 6.2.1: no other record type inside a fragmented handshake message.
         if typ != ContentType::Handshake && !self.joiner.is_empty() {
             return Err(Error::PeerMisbehaved(
@@ -360,8 +370,19 @@ impl ConnectionCommon {
                 Ok(true)
             }
             ContentType::Alert => {
+                if unprotected && self.handshake_done {
+                    // RFC 8446 5: once keys are in use every alert is protected.
+                    return Err(self.unexpected("unprotected alert"));
+                }
                 let alert = Alert::from_bytes(data)?;
-                match (alert.level, alert.description) {
+                // RFC 8446 6: in TLS 1.3 every alert but close_notify and user_canceled is
+                // fatal, whatever level it claims.
+                let level = match alert.description {
+                    AlertDescription::CloseNotify | AlertDescription::UserCanceled => alert.level,
+                    _ if tls13 => AlertLevel::Fatal,
+                    _ => alert.level,
+                };
+                match (level, alert.description) {
                     (_, AlertDescription::CloseNotify) => {
                         self.peer_closed = true;
                         if !self.handshake_done {
@@ -382,6 +403,23 @@ impl ConnectionCommon {
                     }
                     (AlertLevel::Fatal, d) => Err(Error::AlertReceived(d)),
                 }
+            }
+            ContentType::ChangeCipherSpec if self.reader.is_tls13() && !unprotected => {
+                // RFC 8446 5: a change_cipher_spec inside a protected record.
+                Err(self.unexpected("protected ChangeCipherSpec"))
+            }
+            ContentType::ChangeCipherSpec if tls13 => {
+                // D.4: the peer's compatibility record, allowed (and dropped) by the table in
+                // the states before its Finished; a run of them is bounded as empty records are.
+                ChangeCipherSpec::from_bytes(data).map_err(|_| {
+                    self.unexpected("ChangeCipherSpec that is not the single byte 1")
+                })?;
+                self.empty_records_in_a_row += 1;
+                if self.empty_records_in_a_row > MAX_EMPTY_RECORDS_IN_A_ROW {
+                    return Err(Error::PeerMisbehaved(PeerMisbehaved::TooManyEmptyRecords));
+                }
+                self.run(Input::ChangeCipherSpec)?;
+                Ok(false)
             }
             ContentType::ChangeCipherSpec => {
                 // RFC 8446 5 (and OpenSSL in TLS 1.2): anything but the one byte 0x01 is an
@@ -408,36 +446,59 @@ impl ConnectionCommon {
                 // The state must allow the message's type (read from its 4-byte header) before
                 // its body is waited for or decoded: out of place is `unexpected_message`,
                 // whatever the body holds.
-                while let Some(header) = self.joiner.header()? {
+                while let Some(header) =
+                    self.joiner.header(self.negotiated.version == Some(TLS13))?
+                {
                     self.check_allowed(InputKind::Handshake(header.msg_type))?;
                     let Some(n) = self.joiner.whole_len(&header)? else {
                         break;
                     };
                     if self.handshake_done {
                         // After the handshake every message is a renegotiation request, which
-                        // the state machine refuses with a warning: bounded.
+                        // the state machine refuses with a warning (TLS 1.2), or a ticket or
+                        // KeyUpdate (TLS 1.3): bounded either way.
                         self.renegotiations_refused_in_a_row += 1;
-                        if self.renegotiations_refused_in_a_row
-                            > MAX_RENEGOTIATIONS_REFUSED_IN_A_ROW
-                        {
+                        let limit = if tls13 {
+                            MAX_POST_HANDSHAKE_MESSAGES_IN_A_ROW
+                        } else {
+                            MAX_RENEGOTIATIONS_REFUSED_IN_A_ROW
+                        };
+                        if self.renegotiations_refused_in_a_row > limit {
                             return Err(Error::PeerMisbehaved(
                                 PeerMisbehaved::TooManyRenegotiationRequests,
                             ));
                         }
                     }
                     let (answered_from, negotiating) = (self.tx.len(), !self.handshake_done);
+                    let epoch = self.reader.epoch();
                     let joiner = std::mem::replace(&mut self.joiner, HandshakeJoiner::new(0));
                     let bytes = joiner.bytes().get(..n).unwrap_or_default();
-                    let result = Handshake::from_bytes(
-                        bytes,
-                        Some(KeyExchangeAlgorithm::EcDiffieHellman),
-                        Some(PublicValueEncoding::Explicit),
-                    )
-                    .map_err(Error::from)
-                    .and_then(|msg| self.run(Input::Handshake { msg, bytes }));
+                    let result = if self.negotiated.version == Some(TLS13) {
+                        let hash_len = self.negotiated.suite.map(|s| s.hash.output_len());
+                        tls13::Handshake::from_bytes(bytes, Some(CertificateType::X509), hash_len)
+                            .map_err(Error::from)
+                            .and_then(|msg| self.run(Input::Handshake13 { msg, bytes }))
+                    } else {
+                        Handshake::from_bytes(
+                            bytes,
+                            Some(KeyExchangeAlgorithm::EcDiffieHellman),
+                            Some(PublicValueEncoding::Explicit),
+                        )
+                        .map_err(Error::from)
+                        .and_then(|msg| self.run(Input::Handshake { msg, bytes }))
+                    };
                     self.joiner = joiner;
                     self.joiner.consume(n);
                     result?;
+                    // RFC 8446 5.1: handshake data must not straddle a key change; what follows
+                    // the message that changed the keys was protected with the old ones.
+                    if self.reader.epoch() != epoch && !self.joiner.is_empty() {
+                        return Err(Error::UnexpectedMessage {
+                            state: "record layer",
+                            got: "handshake data in the record that changed the keys".into(),
+                            expected: "the key change at a record boundary".into(),
+                        });
+                    }
                     // The handshake's flights alternate (RFC 5246 7.3): once we answered, more
                     // of the peer's handshake already in hand was sent before it could have
                     // seen our answer.
@@ -462,8 +523,8 @@ impl ConnectionCommon {
     /// Refuses an input the current state's rows of the transition table do not list.
     fn check_allowed(&self, kind: InputKind) -> Result<(), Error> {
         match &self.machine {
-            Some(Machine::Client(_, s)) => table::allowed::<ClientState>(s.kind(), kind).map(drop),
-            Some(Machine::Server(_, s)) => table::allowed::<ServerState>(s.kind(), kind).map(drop),
+            Some(Machine::Client(_, s)) => s.allowed(kind),
+            Some(Machine::Server(_, s)) => s.allowed(kind),
             None => Err(Error::ConnectionClosed),
         }
     }
@@ -472,8 +533,8 @@ impl ConnectionCommon {
     /// what the state's rows of the transition table expect.
     fn unexpected(&self, got: &str) -> Error {
         match &self.machine {
-            Some(Machine::Client(_, s)) => table::unexpected::<ClientState>(s.kind(), got.into()),
-            Some(Machine::Server(_, s)) => table::unexpected::<ServerState>(s.kind(), got.into()),
+            Some(Machine::Client(_, s)) => s.unexpected(got),
+            Some(Machine::Server(_, s)) => s.unexpected(got),
             None => Error::ConnectionClosed,
         }
     }
@@ -485,12 +546,12 @@ impl ConnectionCommon {
             // The box is reused: a state change costs no allocation. (`Connected` only holds
             // the place while the handler runs; on error the machine is dropped anyway.)
             Some(Machine::Client(config, mut state)) => {
-                let current = std::mem::replace(&mut *state, client::ClientState::Connected);
+                let current = std::mem::replace(&mut *state, ClientHandshake::placeholder());
                 *state = client::handle(&config, current, input, &mut cx)?;
                 Machine::Client(config, state)
             }
             Some(Machine::Server(config, mut state)) => {
-                let current = std::mem::replace(&mut *state, server::ServerState::Connected);
+                let current = std::mem::replace(&mut *state, ServerHandshake::placeholder());
                 *state = server::handle(&config, current, input, &mut cx)?;
                 Machine::Server(config, state)
             }
@@ -571,9 +632,27 @@ impl ConnectionCommon {
         }
     }
 
-    /// The negotiated protocol version (TLS 1.2) once the server's hello is known.
+    /// The negotiated protocol version ([`TLS13`](crate::version::TLS13) or
+    /// [`TLS12`](crate::version::TLS12)) once the ServerHello is known.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.negotiated.suite.map(|_| crate::record::TLS12)
+        self.negotiated.suite.and(self.negotiated.version.clone())
+    }
+
+    /// TLS 1.3: sends a KeyUpdate, so what we send from now on is under a new key, and asks the
+    /// peer to update its own (RFC 8446 4.6.3). `ApiMisuse` before the handshake completes or
+    /// on a TLS 1.2 connection.
+    pub fn refresh_traffic_keys(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let (mut machine, mut cx) = self.context();
+        let result = match &mut machine {
+            Some(Machine::Client(_, s)) => s.update_keys(&mut cx),
+            Some(Machine::Server(_, s)) => s.update_keys(&mut cx),
+            None => Err(Error::ConnectionClosed),
+        };
+        self.machine = machine;
+        result
     }
 
     /// The negotiated cipher suite.

@@ -4,8 +4,8 @@
 use super::{ConnectionCommon, Machine, SideConfig};
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::Error;
-use crate::handshake::client::{self, ClientState};
-use crate::handshake::server::ServerState;
+use crate::handshake::client::{self, ClientHandshake};
+use crate::handshake::server::ServerHandshake;
 use pki_types::ServerName;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ impl ClientConnection {
     /// ClientHello is queued for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
         let mut common = ConnectionCommon::new(
-            Machine::Client(config.clone(), Box::new(ClientState::Connected)),
+            Machine::Client(config.clone(), Box::new(ClientHandshake::placeholder())),
             config.max_certificate_list_size,
         );
         common.machine_config = Some(SideConfig::Client(
@@ -43,7 +43,7 @@ impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let mut common = ConnectionCommon::new(
-            Machine::Server(config.clone(), Box::new(ServerState::ExpectClientHello)),
+            Machine::Server(config.clone(), Box::new(ServerHandshake::new())),
             config.max_certificate_list_size,
         );
         common.machine_config = Some(SideConfig::Server(config));

@@ -40,7 +40,7 @@ impl ConnectionCommon {
             let range = pos + rec.plaintext.start..pos + rec.plaintext.end;
             pos += rec.consumed;
             let data = buf.get(range.clone()).unwrap_or_default();
-            match self.handle_record(rec.typ, data) {
+            match self.handle_record(rec.typ, data, rec.unprotected) {
                 Ok(true) => break Ok(Some(range)),
                 Ok(false) => {}
                 Err(e) => break Err(e),

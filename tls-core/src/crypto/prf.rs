@@ -358,7 +358,7 @@ pub fn verify_data(
 mod tests {
     use super::*;
     use crate::crypto::suites::{
-        ALL_CIPHER_SUITES, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TLS12_CIPHER_SUITES, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     };
     use crate::test_support::unhex;
@@ -513,7 +513,7 @@ mod tests {
     #[test]
     fn key_block_lengths_per_suite() {
         let master = [7u8; 48];
-        for suite in ALL_CIPHER_SUITES {
+        for suite in TLS12_CIPHER_SUITES {
             let kb = key_block(suite, &master, &seq32(0x40), &seq32(0x80));
             let (k, iv) = match suite.aead {
                 crate::crypto::suites::AeadAlg::Aes128Gcm => (16, 4),
@@ -629,7 +629,7 @@ mod tests {
     /// `zeroize` (which `Drop` calls) clears every key and IV of a key block.
     #[test]
     fn key_block_zeroize_clears_every_key_and_iv() {
-        for suite in ALL_CIPHER_SUITES {
+        for suite in TLS12_CIPHER_SUITES {
             let mut kb = key_block(suite, &[7; 48], &seq32(0x40), &seq32(0x80));
             let fields = |kb: &KeyBlock| {
                 [

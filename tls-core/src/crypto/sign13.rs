@@ -144,6 +144,22 @@ pub fn verify(
     transcript_hash: &[u8],
     signature: &[u8],
 ) -> Result<SignatureVerified, Error> {
+    verify_message(
+        end_entity,
+        scheme,
+        &signed_content(signer, transcript_hash),
+        signature,
+    )
+}
+
+/// [`verify`] for a `message` already built by [`signed_content`]: what the certificate
+/// verifiers' `verify_tls13_signature` does by default.
+pub fn verify_message(
+    end_entity: &CertificateDer<'_>,
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<SignatureVerified, Error> {
     if !is_tls13_scheme(scheme) {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
             "signature scheme not allowed in a TLS 1.3 CertificateVerify",
@@ -156,12 +172,7 @@ pub fn verify(
     }
     // The key's type and curve now match the scheme, so of the TLS 1.2 candidates (which
     // try both curves for an ECDSA hash) only the algorithm of the scheme's own curve applies.
-    verify_signature(
-        &signed_content(signer, transcript_hash),
-        end_entity,
-        scheme,
-        signature,
-    )
+    verify_signature(message, end_entity, scheme, signature)
 }
 
 #[cfg(test)]

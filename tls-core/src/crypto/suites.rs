@@ -1,5 +1,7 @@
-//! The cipher suites of the spectls profile: ECDHE key exchange, AEAD record protection
-//! (RFC 5288 AES-GCM, RFC 7905 ChaCha20-Poly1305) and the TLS 1.2 PRF hash each suite names.
+//! The cipher suites of the spectls profile: for TLS 1.2, ECDHE key exchange, AEAD record
+//! protection (RFC 5288 AES-GCM, RFC 7905 ChaCha20-Poly1305) and the PRF hash each suite names;
+//! for TLS 1.3 (RFC 8446 B.4), the AEAD and the HKDF hash alone (the key exchange and the
+//! certificate's key type are negotiated by extensions).
 //!
 //! Everything a suite implies is data here, so the key schedule and record layer never match on
 //! suite names.
@@ -102,6 +104,8 @@ pub enum SignatureFamily {
     Ecdsa,
     /// `ECDHE_RSA` suites: RSA keys (PKCS#1 v1.5 or PSS signatures).
     Rsa,
+    /// TLS 1.3 suites: any key type; signature_algorithms alone decides (RFC 8446 4.4.2.2).
+    Any,
 }
 
 /// A cipher suite spectls implements, with everything it implies.
@@ -167,10 +171,62 @@ pub static TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: SupportedCipherSuite =
         family: SignatureFamily::Rsa,
     };
 
-/// Every supported suite, in the default server preference order: AES-128-GCM (fast with
-/// AES-NI, and strong enough), then AES-256-GCM, then ChaCha20-Poly1305; ECDSA before RSA within
-/// each (smaller, faster handshakes).
+/// `TLS_AES_128_GCM_SHA256` (0x1301, RFC 8446 B.4).
+pub static TLS13_AES_128_GCM_SHA256: SupportedCipherSuite = SupportedCipherSuite {
+    suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+    hash: HashAlg::Sha256,
+    aead: AeadAlg::Aes128Gcm,
+    family: SignatureFamily::Any,
+};
+
+/// `TLS_AES_256_GCM_SHA384` (0x1302, RFC 8446 B.4).
+pub static TLS13_AES_256_GCM_SHA384: SupportedCipherSuite = SupportedCipherSuite {
+    suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+    hash: HashAlg::Sha384,
+    aead: AeadAlg::Aes256Gcm,
+    family: SignatureFamily::Any,
+};
+
+/// `TLS_CHACHA20_POLY1305_SHA256` (0x1303, RFC 8446 B.4).
+pub static TLS13_CHACHA20_POLY1305_SHA256: SupportedCipherSuite = SupportedCipherSuite {
+    suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    hash: HashAlg::Sha256,
+    aead: AeadAlg::ChaCha20Poly1305,
+    family: SignatureFamily::Any,
+};
+
+impl SupportedCipherSuite {
+    /// Whether this is a TLS 1.3 suite (the two versions never share a suite).
+    pub fn is_tls13(&self) -> bool {
+        self.family == SignatureFamily::Any
+    }
+}
+
+/// The TLS 1.3 suites, in the default preference order (AES-128-GCM, AES-256-GCM,
+/// ChaCha20-Poly1305, as for TLS 1.2).
+pub static TLS13_CIPHER_SUITES: &[&SupportedCipherSuite] = &[
+    &TLS13_AES_128_GCM_SHA256,
+    &TLS13_AES_256_GCM_SHA384,
+    &TLS13_CHACHA20_POLY1305_SHA256,
+];
+
+/// The TLS 1.2 suites, in the default server preference order: AES-128-GCM (fast with AES-NI,
+/// and strong enough), then AES-256-GCM, then ChaCha20-Poly1305; ECDSA before RSA within each
+/// (smaller, faster handshakes).
+pub static TLS12_CIPHER_SUITES: &[&SupportedCipherSuite] = &[
+    &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    &TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    &TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    &TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+];
+
+/// Every supported suite: the TLS 1.3 ones first (as rustls orders them), then TLS 1.2's.
 pub static ALL_CIPHER_SUITES: &[&SupportedCipherSuite] = &[
+    &TLS13_AES_128_GCM_SHA256,
+    &TLS13_AES_256_GCM_SHA384,
+    &TLS13_CHACHA20_POLY1305_SHA256,
     &TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     &TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     &TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -238,13 +294,23 @@ mod tests {
                 "{v:#06x}"
             );
         }
-        assert_eq!(ALL_CIPHER_SUITES.len(), 6);
+        for (v, hash, aead) in [
+            (0x1301, HashAlg::Sha256, AeadAlg::Aes128Gcm),
+            (0x1302, HashAlg::Sha384, AeadAlg::Aes256Gcm),
+            (0x1303, HashAlg::Sha256, AeadAlg::ChaCha20Poly1305),
+        ] {
+            let cs = lookup(CipherSuite::from_value(v)).unwrap();
+            assert!(cs.is_tls13());
+            assert_eq!((cs.hash, cs.aead), (hash, aead), "{v:#06x}");
+        }
+        assert_eq!(ALL_CIPHER_SUITES.len(), 9);
+        assert!(TLS12_CIPHER_SUITES.iter().all(|s| !s.is_tls13()));
     }
 
     #[test]
     fn lookup_rejects_other_suites() {
         for v in [
-            0x0000, 0x002f, 0x009c, 0xc009, 0xc027, 0x1301, 0x00ff, 0xcaca,
+            0x0000, 0x002f, 0x009c, 0xc009, 0xc027, 0x1304, 0x00ff, 0xcaca,
         ] {
             assert!(lookup(CipherSuite::from_value(v)).is_none(), "{v:#06x}");
         }
@@ -253,7 +319,10 @@ mod tests {
     #[test]
     fn default_order_is_aes128_aes256_chacha_ecdsa_first() {
         let order: Vec<u16> = ALL_CIPHER_SUITES.iter().map(|s| s.suite.value()).collect();
-        assert_eq!(order, [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8]);
+        assert_eq!(
+            order,
+            [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8]
+        );
     }
 
     #[test]

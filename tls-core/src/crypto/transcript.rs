@@ -87,6 +87,32 @@ impl Transcript {
         }
     }
 
+    /// RFC 8446 4.4.1: after a HelloRetryRequest the first ClientHello is replaced by the
+    /// synthetic `message_hash` message (type 254, a 3-byte length, the hash of ClientHello1).
+    /// The hash must have been started (the HelloRetryRequest names the suite).
+    pub fn replace_with_message_hash(&mut self) -> Result<(), Error> {
+        let hash = self.current_hash()?;
+        let Some((alg, _)) = self.hash else {
+            return Err(Error::Internal(
+                "message_hash before the hash was started".into(),
+            ));
+        };
+        let header = crate::codec::Encode::to_vec(&crate::wire::HandshakeHeader {
+            msg_type: crate::wire::HandshakeType::MessageHash,
+            length: hash.len() as u32,
+        });
+        let mut ctx = digest::Context::new(alg.digest_algorithm());
+        ctx.update(&header);
+        ctx.update(&hash);
+        self.hash = Some((alg, ctx));
+        if self.keep_all {
+            self.buffer.clear();
+            self.buffer.extend_from_slice(&header);
+            self.buffer.extend_from_slice(&hash);
+        }
+        Ok(())
+    }
+
     /// The hash in use, once started.
     pub fn hash_alg(&self) -> Option<HashAlg> {
         self.hash.as_ref().map(|(h, _)| *h)

@@ -8,10 +8,12 @@ pub(crate) mod client;
 pub(crate) mod negotiation;
 pub(crate) mod server;
 pub(crate) mod table;
+pub(crate) mod tls13;
 
 use crate::codec::Encode;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
-use crate::crypto::prf::{Exporter, KeyBlock, MasterSecret};
+use crate::crypto::key_schedule::ExporterSecret;
+use crate::crypto::prf::{self, KeyBlock, MasterSecret};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
@@ -25,9 +27,17 @@ use std::fmt;
 use std::sync::Arc;
 use table::Machine;
 
-/// What a state machine is fed: a whole, decoded handshake message, or a ChangeCipherSpec.
+/// What a state machine is fed: a whole, decoded handshake message (decoded as TLS 1.2's or,
+/// once TLS 1.3 is chosen, as TLS 1.3's), or a ChangeCipherSpec.
 pub(crate) enum Input<'a> {
-    Handshake { msg: Handshake<'a>, bytes: &'a [u8] },
+    Handshake {
+        msg: Handshake<'a>,
+        bytes: &'a [u8],
+    },
+    Handshake13 {
+        msg: crate::wire::tls13::Handshake<'a>,
+        bytes: &'a [u8],
+    },
     ChangeCipherSpec,
 }
 
@@ -35,7 +45,7 @@ impl<'a> Input<'a> {
     /// The encoded handshake message (empty for ChangeCipherSpec), as the transcript takes it.
     pub(crate) fn bytes(&self) -> &'a [u8] {
         match self {
-            Input::Handshake { bytes, .. } => bytes,
+            Input::Handshake { bytes, .. } | Input::Handshake13 { bytes, .. } => bytes,
             Input::ChangeCipherSpec => &[],
         }
     }
@@ -43,7 +53,33 @@ impl<'a> Input<'a> {
     pub(crate) fn kind(&self) -> InputKind {
         match self {
             Input::Handshake { msg, .. } => InputKind::Handshake(msg.selector()),
+            Input::Handshake13 { msg, .. } => InputKind::Handshake(msg.selector()),
             Input::ChangeCipherSpec => InputKind::ChangeCipherSpec,
+        }
+    }
+}
+
+/// What keying-material exports (RFC 5705, RFC 8446 7.5) are computed from.
+// One per connection, kept for its life: boxing would add an allocation for no saving.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Exporter {
+    /// TLS 1.2: the master secret and the randoms.
+    Tls12(prf::Exporter),
+    /// TLS 1.3: the exporter_master_secret.
+    Tls13(ExporterSecret),
+}
+
+impl Exporter {
+    /// Fills `out`. In TLS 1.3 no context and an empty one are the same (RFC 8446 7.5).
+    pub(crate) fn export(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        match self {
+            Exporter::Tls12(e) => e.export(label, context, out),
+            Exporter::Tls13(e) => e.export(label, context.unwrap_or_default(), out),
         }
     }
 }
@@ -75,6 +111,8 @@ pub(crate) struct Negotiated {
     pub signature_scheme: Option<SignatureScheme>,
     pub alpn: Option<Vec<u8>>,
     pub sni: Option<String>,
+    /// The protocol version, once chosen (ServerHello sent or received, or HelloRetryRequest).
+    pub version: Option<crate::wire::ProtocolVersion>,
     pub peer_certificates: Vec<CertificateDer<'static>>,
     pub extended_master_secret: bool,
     pub secure_renegotiation: bool,
@@ -88,6 +126,8 @@ pub(crate) struct Negotiated {
     pub ocsp_response: Option<Vec<u8>>,
     /// Server: the session ID this connection's session is (or would be) cached under.
     pub session_id: Vec<u8>,
+    /// Client, TLS 1.3: the tickets the server sent (the latest few; resumption is issue 14).
+    pub tls13_tickets: Vec<Vec<u8>>,
 }
 
 /// What the handlers act on: the outgoing records, the transcript, the negotiated parameters.
@@ -109,7 +149,15 @@ impl Context<'_> {
     /// The handshake is complete: keeps the master secret and the (client, server) randoms for
     /// exports, and says so. The one place both are set, so neither is ever set without the other.
     pub(crate) fn complete(&mut self, master: MasterSecret, randoms: ([u8; 32], [u8; 32])) {
-        *self.exporter = Some(Exporter::new(master, randoms.0, randoms.1));
+        *self.exporter = Some(Exporter::Tls12(prf::Exporter::new(
+            master, randoms.0, randoms.1,
+        )));
+        *self.handshake_done = true;
+    }
+
+    /// The TLS 1.3 handshake is complete: exports come from `exporter` from now on.
+    pub(crate) fn complete13(&mut self, exporter: ExporterSecret) {
+        *self.exporter = Some(Exporter::Tls13(exporter));
         *self.handshake_done = true;
     }
 

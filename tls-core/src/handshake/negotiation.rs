@@ -22,10 +22,17 @@ pub(crate) fn random_bytes(r: &Random) -> [u8; 32] {
     out
 }
 
+/// RFC 8446 4.1.3: the last 8 bytes of a TLS 1.3-capable server's random when it negotiates
+/// TLS 1.2 ("DOWNGRD" and 1) ...
+pub(crate) const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+/// ... or TLS 1.1 and below ("DOWNGRD" and 0).
+pub(crate) const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
 /// Whether a signature scheme belongs with the suite's authentication (ECDHE_ECDSA or ECDHE_RSA).
 pub(crate) fn scheme_fits(scheme: SignatureScheme, family: SignatureFamily) -> bool {
     use SignatureScheme as S;
     match family {
+        SignatureFamily::Any => crate::crypto::sign13::is_tls13_scheme(scheme),
         SignatureFamily::Ecdsa => matches!(
             scheme,
             S::EcdsaSecp256r1Sha256

@@ -54,7 +54,7 @@ impl HandshakeJoiner {
     /// The first message's header, once its 4 bytes are here (the body may still be coming):
     /// its type is enough to refuse a message the state does not allow before its body is
     /// buffered or read.
-    pub(crate) fn header(&self) -> Result<Option<HandshakeHeader>, Error> {
+    pub(crate) fn header(&self, tls13: bool) -> Result<Option<HandshakeHeader>, Error> {
         if self.buf.len() < HANDSHAKE_HEADER_LEN {
             return Ok(None);
         }
@@ -62,11 +62,16 @@ impl HandshakeJoiner {
         let unknown = || Error::UnexpectedMessage {
             state: "handshake",
             got: "unknown handshake message type".into(),
-            expected: "a handshake type RFC 5246 7.4 names".into(),
+            expected: if tls13 {
+                "a handshake type RFC 8446 4 names"
+            } else {
+                "a handshake type RFC 5246 7.4 names"
+            }
+            .into(),
         };
         let header = match HandshakeHeader::decode(&mut r) {
             // The types only TLS 1.3 names (RFC 8446 4) are unknown to TLS 1.2.
-            Ok(h) if tls13_only(h.msg_type) => return Err(unknown()),
+            Ok(h) if tls13_only(h.msg_type, tls13) => return Err(unknown()),
             Ok(h) => h,
             Err(e) if matches!(e.kind, DecodeErrorKind::Truncated { .. }) => return Ok(None),
             Err(e) if matches!(e.kind, DecodeErrorKind::UnknownValue { .. }) => {
@@ -89,8 +94,17 @@ impl HandshakeJoiner {
 }
 
 /// Whether only TLS 1.3 (RFC 8446 section 4) names a handshake type: TLS 1.2 treats it as
-/// unknown.
-fn tls13_only(t: HandshakeType) -> bool {
+/// unknown. Once TLS 1.3 is chosen only the reserved ones and message_hash (never sent) are.
+fn tls13_only(t: HandshakeType, tls13: bool) -> bool {
+    if tls13 {
+        return matches!(
+            t,
+            HandshakeType::HelloVerifyRequestRESERVED
+                | HandshakeType::HelloRetryRequestRESERVED
+                | HandshakeType::SupplementalDataRESERVED
+                | HandshakeType::MessageHash
+        );
+    }
     matches!(
         t,
         HandshakeType::HelloVerifyRequestRESERVED

@@ -7,6 +7,7 @@
 
 use crate::codec::{Codec, DecodeErrorKind, Encode, Reader};
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
+use crate::crypto::cipher13::{Tls13Decrypter, Tls13Encrypter};
 use crate::crypto::SEQ_LIMIT;
 use crate::error::{Error, PeerMisbehaved};
 use crate::wire::{ContentType, ProtocolVersion, RecordHeader, TLSPlaintext};
@@ -55,11 +56,27 @@ fn major_is_3(buf: &[u8]) -> bool {
     buf.get(1) == Some(&3)
 }
 
+/// How records we send are protected once keys are set.
+enum Sealer {
+    /// TLS 1.2: `GenericAEADCipher` with its explicit nonce length.
+    Tls12(RecordEncrypter, usize),
+    /// TLS 1.3: `TLSInnerPlaintext` under the current traffic key.
+    Tls13(Tls13Encrypter),
+}
+
+/// How records we receive are opened once keys are set.
+enum Opener {
+    Tls12(RecordDecrypter, usize),
+    Tls13(Tls13Decrypter),
+}
+
 /// Writes records: fragments, protects once keys are set, counts sequence numbers.
 pub(crate) struct RecordWriter {
-    encrypter: Option<(RecordEncrypter, usize)>,
+    encrypter: Option<Sealer>,
     seq: u64,
     max_fragment: usize,
+    /// The peer's record_size_limit as TLS 1.3 counts it (content type included).
+    record_size_limit: u16,
     /// The version plaintext records carry (protected ones always carry TLS 1.2).
     version: ProtocolVersion,
     /// close_notify went out: RFC 5246 7.2.1 makes it our last word, so nothing (not even a
@@ -73,6 +90,7 @@ impl RecordWriter {
             encrypter: None,
             seq: 0,
             max_fragment: MAX_PLAINTEXT,
+            record_size_limit: (MAX_PLAINTEXT + 1) as u16,
             version: TLS12,
             closed: false,
         }
@@ -98,13 +116,32 @@ impl RecordWriter {
     /// Starts protecting records with new keys (after our ChangeCipherSpec); `explicit_nonce_len`
     /// says how the fragment splits into `GenericAEADCipher`.
     pub(crate) fn set_encrypter(&mut self, enc: RecordEncrypter, explicit_nonce_len: usize) {
-        self.encrypter = Some((enc, explicit_nonce_len));
+        self.encrypter = Some(Sealer::Tls12(enc, explicit_nonce_len));
         self.seq = 0;
     }
 
-    /// Lowers the largest fragment we send (the peer's record_size_limit, RFC 8449).
-    pub(crate) fn set_max_fragment(&mut self, n: usize) {
-        self.max_fragment = n.clamp(64, MAX_PLAINTEXT);
+    /// Starts protecting records with a TLS 1.3 traffic key (each epoch, RFC 8446 7.3): the
+    /// sequence number starts again at 0. The peer's record_size_limit, if any, applies to it.
+    pub(crate) fn set_encrypter13(&mut self, mut enc: Tls13Encrypter) -> Result<(), Error> {
+        if usize::from(self.record_size_limit) <= MAX_PLAINTEXT {
+            // RFC 8449 4: in TLS 1.3 the limit counts the content type and padding too.
+            enc.set_record_size_limit(self.record_size_limit)?;
+        }
+        self.encrypter = Some(Sealer::Tls13(enc));
+        self.seq = 0;
+        Ok(())
+    }
+
+    /// Applies the peer's record_size_limit (RFC 8449, at least 64): TLS 1.2 fragments are at
+    /// most `limit` bytes; TLS 1.3 inner plaintexts (content and type) at most `limit`.
+    pub(crate) fn set_max_fragment(&mut self, limit: usize) {
+        self.max_fragment = limit.clamp(64, MAX_PLAINTEXT);
+        self.record_size_limit =
+            u16::try_from(limit.clamp(64, MAX_PLAINTEXT + 1)).unwrap_or(u16::MAX);
+        if let Some(Sealer::Tls13(enc)) = &mut self.encrypter {
+            // At least 64 by the clamp: cannot fail.
+            let _ = enc.set_record_size_limit(self.record_size_limit);
+        }
     }
 
     /// Frames `data` as records of `typ`, appending them to `out`.
@@ -117,10 +154,32 @@ impl RecordWriter {
         if self.closed {
             return Ok(());
         }
-        for chunk in data.chunks(self.max_fragment) {
+        let max = match &self.encrypter {
+            Some(Sealer::Tls13(enc)) => enc.max_content(0).clamp(1, MAX_PLAINTEXT),
+            _ => self.max_fragment,
+        };
+        if data.is_empty() && typ == ContentType::ApplicationData {
+            // `chunks` yields nothing for no data: an empty write sends no record.
+            return Ok(());
+        }
+        for chunk in data.chunks(max) {
             self.write_one(typ, chunk, out)?;
         }
         Ok(())
+    }
+
+    /// Writes one unprotected change_cipher_spec record whatever keys are set: TLS 1.3's
+    /// middlebox compatibility record (RFC 8446 D.4), which is never encrypted.
+    pub(crate) fn write_plain_ccs(&mut self, out: &mut Vec<u8>) {
+        if self.closed {
+            return;
+        }
+        TLSPlaintext {
+            type_: ContentType::ChangeCipherSpec,
+            version: TLS12,
+            fragment: &[1],
+        }
+        .encode(out);
     }
 
     fn write_one(
@@ -129,7 +188,7 @@ impl RecordWriter {
         chunk: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let Some((enc, nonce_len)) = &self.encrypter else {
+        let Some(sealer) = &self.encrypter else {
             out.reserve(RECORD_HEADER_LEN + chunk.len());
             TLSPlaintext {
                 type_: typ,
@@ -142,6 +201,14 @@ impl RecordWriter {
         if self.seq >= SEQ_LIMIT {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
         }
+        let (enc, nonce_len) = match sealer {
+            Sealer::Tls12(enc, n) => (enc, n),
+            Sealer::Tls13(enc) => {
+                enc.seal(self.seq, typ, chunk, 0, out)?;
+                self.seq += 1;
+                return Ok(());
+            }
+        };
         // Header first (its length is known: nonce_explicit + plaintext + tag), then the fragment
         // sealed in place right behind it: one copy of the plaintext, no allocation.
         let start = out.len();
@@ -170,11 +237,16 @@ pub(crate) struct InboundRecord {
     pub typ: ContentType,
     pub plaintext: Range<usize>,
     pub consumed: usize,
+    /// It came in the clear although TLS 1.3 keys were set (change_cipher_spec, or an alert).
+    pub unprotected: bool,
 }
 
 /// Reads records: deframes, removes protection once keys are set, enforces size limits.
 pub(crate) struct RecordReader {
-    decrypter: Option<(RecordDecrypter, usize)>,
+    decrypter: Option<Opener>,
+    /// How many times keys were installed: a handler that changed them shows it here, so the
+    /// connection can refuse handshake data that straddles a key change (RFC 8446 5.1).
+    epoch: u64,
     seq: u64,
     /// The version every record must carry, once negotiated; before, any {3, x}.
     version: Option<ProtocolVersion>,
@@ -186,6 +258,7 @@ impl RecordReader {
     pub(crate) fn new() -> Self {
         RecordReader {
             decrypter: None,
+            epoch: 0,
             seq: 0,
             version: None,
             scratch: Vec::new(),
@@ -200,8 +273,27 @@ impl RecordReader {
 
     /// Starts removing protection (after the peer's ChangeCipherSpec).
     pub(crate) fn set_decrypter(&mut self, dec: RecordDecrypter, explicit_nonce_len: usize) {
-        self.decrypter = Some((dec, explicit_nonce_len));
+        self.decrypter = Some(Opener::Tls12(dec, explicit_nonce_len));
         self.seq = 0;
+        self.epoch += 1;
+    }
+
+    /// Starts opening records with a TLS 1.3 traffic key (each epoch): sequence numbers start
+    /// again at 0.
+    pub(crate) fn set_decrypter13(&mut self, dec: Tls13Decrypter) {
+        self.decrypter = Some(Opener::Tls13(dec));
+        self.seq = 0;
+        self.epoch += 1;
+    }
+
+    /// Counts key installations (see the field).
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Whether records are opened with TLS 1.3 keys.
+    pub(crate) fn is_tls13(&self) -> bool {
+        matches!(self.decrypter, Some(Opener::Tls13(_)))
     }
 
     /// Takes the first record off `buf`, opening it in place. `Ok(None)`: not all of it is here yet.
@@ -241,7 +333,11 @@ impl RecordReader {
                 number,
             )));
         }
-        if len > MAX_CIPHERTEXT {
+        let limit = match self.decrypter {
+            Some(Opener::Tls13(_)) => crate::crypto::cipher13::MAX_CIPHERTEXT,
+            _ => MAX_CIPHERTEXT,
+        };
+        if len > limit {
             return Err(Error::RecordOverflow {
                 ciphertext: self.decrypter.is_some(),
             });
@@ -255,15 +351,20 @@ impl RecordReader {
         TLSPlaintext::decode(&mut r)?;
         let consumed = r.offset();
         let start = consumed - len;
-        let Some((dec, nonce_len)) = &self.decrypter else {
-            if len > MAX_PLAINTEXT {
-                return Err(Error::RecordOverflow { ciphertext: false });
+        let (dec, nonce_len) = match &self.decrypter {
+            Some(Opener::Tls12(dec, n)) => (dec, *n),
+            Some(Opener::Tls13(_)) => return self.open13(typ, len, consumed, buf),
+            None => {
+                if len > MAX_PLAINTEXT {
+                    return Err(Error::RecordOverflow { ciphertext: false });
+                }
+                return Ok(Some(InboundRecord {
+                    typ,
+                    plaintext: start..consumed,
+                    consumed,
+                    unprotected: false,
+                }));
             }
-            return Ok(Some(InboundRecord {
-                typ,
-                plaintext: start..consumed,
-                consumed,
-            }));
         };
         if self.seq >= SEQ_LIMIT {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
@@ -282,6 +383,60 @@ impl RecordReader {
             typ,
             plaintext: plain_start..plain_start + plain_len,
             consumed,
+            unprotected: false,
+        }))
+    }
+
+    /// A whole record of `len` bytes at the front of `buf` (`consumed` with its header), read
+    /// with TLS 1.3 keys. RFC 8446 5: change_cipher_spec comes unprotected (the connection
+    /// decides whether it may), as may an alert a peer sends before it has our keys (a client
+    /// that fails on our ServerHello); everything else is application_data outside and the real
+    /// type inside.
+    fn open13(
+        &mut self,
+        typ: ContentType,
+        len: usize,
+        consumed: usize,
+        buf: &mut [u8],
+    ) -> Result<Option<InboundRecord>, Error> {
+        let start = consumed - len;
+        match typ {
+            ContentType::ChangeCipherSpec | ContentType::Alert => {
+                if len > MAX_PLAINTEXT {
+                    return Err(Error::RecordOverflow { ciphertext: false });
+                }
+                return Ok(Some(InboundRecord {
+                    typ,
+                    plaintext: start..consumed,
+                    consumed,
+                    unprotected: true,
+                }));
+            }
+            ContentType::ApplicationData => {}
+            _ => {
+                return Err(Error::UnexpectedMessage {
+                    state: "record layer",
+                    got: format!("unprotected record of content type {}", typ.value()),
+                    expected: "application_data (a protected TLS 1.3 record)".into(),
+                })
+            }
+        }
+        let Some(Opener::Tls13(dec)) = &self.decrypter else {
+            return Err(Error::Internal(
+                "TLS 1.3 record without TLS 1.3 keys".into(),
+            ));
+        };
+        if self.seq >= SEQ_LIMIT {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
+        }
+        let record = buf.get_mut(..consumed).ok_or(Error::BadRecordMac)?;
+        let opened = dec.open(self.seq, record, &mut self.scratch)?;
+        self.seq += 1;
+        Ok(Some(InboundRecord {
+            typ: opened.typ,
+            plaintext: opened.content,
+            consumed,
+            unprotected: false,
         }))
     }
 }

@@ -1,23 +1,33 @@
-//! The client side: what it sends first (the ClientHello, with a cached session offered for
-//! resumption) and the session it stores afterwards, shared by the protocol versions; the TLS 1.2
-//! machine is in [`tls12`].
+//! The client side: what it sends first (the ClientHello, offering TLS 1.3 and TLS 1.2 with a
+//! cached TLS 1.2 session for resumption), the version choice the server's answer makes, and the
+//! session it stores afterwards. The machines are in [`tls12`] and [`tls13`]; [`ClientHandshake`]
+//! holds whichever runs.
+//!
+//! Version negotiation (RFC 8446 4.1.3, 4.2.1) happens before either table: the first
+//! ServerHello (or HelloRetryRequest) picks the machine. With `supported_versions` it must
+//! select TLS 1.3, which we offered; without it, it is a TLS 1.2 ServerHello, taken only if we
+//! offered 1.2 (and checked for the downgrade sentinel when we offered 1.3 too).
 
 pub(crate) mod tls12;
+pub(crate) mod tls13;
 
-pub(crate) use tls12::{handle, ClientState, ClientStateKind};
+pub(crate) use tls12::{ClientState, ClientStateKind};
 
 use crate::codec::Encode;
 use crate::config::ClientConfig;
-use crate::crypto::kx;
+use crate::crypto::kx::{self, KeyExchange};
 use crate::crypto::sign::algorithm_of;
 use crate::crypto::transcript::Transcript;
-use crate::error::Error;
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::random_struct;
-use crate::handshake::Context;
+use crate::handshake::table::{self, Machine};
+use crate::handshake::{Context, Input, InputKind};
 use crate::session::{self, ClientSessionValue};
+use crate::version::{TLS12, TLS13};
 use crate::wire::tls12::*;
 use crate::wire::*;
 use pki_types::ServerName;
+use std::sync::Arc;
 
 /// What the client sent in its hello, kept to check the server's answer.
 pub(crate) struct Hello {
@@ -30,6 +40,13 @@ pub(crate) struct Hello {
     offered_status_request: bool,
     /// We sent server_name (a DNS name, SNI enabled): the server may acknowledge it.
     offered_server_name: bool,
+    /// TLS 1.3 offered: our key share (one group's), and the legacy_session_id we sent (echoed
+    /// by a TLS 1.3 server, RFC 8446 4.1.3).
+    key_share: Option<KeyExchange>,
+    session_id: Vec<u8>,
+    /// The 1.2 session ticket we offered, sent again in a second ClientHello.
+    ticket: Option<Vec<u8>>,
+    offered_tls12: bool,
 }
 
 /// The key a session is cached under: the server name as the application gave it.
@@ -47,7 +64,7 @@ pub(crate) fn start(
     config: &ClientConfig,
     server_name: ServerName<'static>,
     cx: &mut Context<'_>,
-) -> Result<ClientState, Error> {
+) -> Result<ClientHandshake, Error> {
     if config.client_auth_cert.is_some() {
         *cx.transcript = Transcript::new_buffering();
     }
@@ -79,17 +96,55 @@ pub(crate) fn start(
             }
             !stale
         });
+    let offered_tls13 = config.versions.contains(&TLS13);
+    let offered_tls12 = config.versions.contains(&TLS12);
+    let resuming = resuming.filter(|_| offered_tls12);
     let session_id = match &resuming {
         // RFC 5077 3.4: with a ticket, a fresh session ID tells us whether the server accepted it.
         Some(v) if v.ticket.is_some() => fresh_session_id.to_vec(),
         Some(v) => v.session_id.clone(),
+        // RFC 8446 D.4: middlebox compatibility mode, a non-empty legacy_session_id.
+        None if offered_tls13 => fresh_session_id.to_vec(),
         None => Vec::new(),
     };
     let ticket = resuming.as_ref().and_then(|v| v.ticket.clone());
-
-    let mut extensions = Vec::new();
+    let key_share = match config.groups.first() {
+        Some(group) if offered_tls13 => Some(KeyExchange::start(*group)?),
+        _ => None,
+    };
     let offered_server_name = config.enable_sni && matches!(server_name, ServerName::DnsName(_));
-    if let (true, ServerName::DnsName(dns)) = (config.enable_sni, &server_name) {
+    let hello = Hello {
+        client_random,
+        server_name,
+        offered_schemes,
+        resuming: resuming.map(|v| (v, session_id.clone())),
+        offered_ticket_extension: config.enable_tickets || ticket.is_some(),
+        offered_status_request: config.enable_ocsp_stapling,
+        offered_server_name,
+        key_share,
+        session_id,
+        ticket,
+        offered_tls12,
+    };
+    cx.writer
+        .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
+    send_hello(config, &hello, None, cx)?;
+    Ok(ClientHandshake::Tls12(ClientState::ExpectServerHello(
+        hello,
+    )))
+}
+
+/// Encodes and sends the ClientHello `hello` describes; a second one (after a
+/// HelloRetryRequest) carries the server's `cookie` and our new key share, and nothing else
+/// changes (RFC 8446 4.1.2).
+fn send_hello(
+    config: &ClientConfig,
+    hello: &Hello,
+    cookie: Option<&[u8]>,
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    let mut extensions = Vec::new();
+    if let (true, ServerName::DnsName(dns)) = (hello.offered_server_name, &hello.server_name) {
         extensions.push(Extension::ServerName(ServerNameExtension::ClientHello(
             ServerNameList {
                 server_name_list: vec![crate::wire::ServerName::HostName(HostName(
@@ -97,6 +152,34 @@ pub(crate) fn start(
                 ))],
             },
         )));
+    }
+    if let Some(kx) = &hello.key_share {
+        let versions = config
+            .versions
+            .iter()
+            .filter(|v| **v == TLS13 || **v == TLS12)
+            .cloned()
+            .collect();
+        extensions.push(Extension::SupportedVersions(
+            SupportedVersions::ClientHello { versions },
+        ));
+        extensions.push(Extension::KeyShare(KeyShare::ClientHello(
+            KeyShareClientHello {
+                client_shares: vec![KeyShareEntry {
+                    group: kx.group(),
+                    key_exchange: kx.public_key(),
+                }],
+            },
+        )));
+        if config.enable_tickets {
+            // Without it a TLS 1.3 server sends no tickets (RFC 8446 4.2.9).
+            extensions.push(Extension::PskKeyExchangeModes(PskKeyExchangeModes {
+                ke_modes: vec![PskKeyExchangeMode::PskDheKe],
+            }));
+        }
+        if let Some(cookie) = cookie {
+            extensions.push(Extension::Cookie(Cookie { cookie }));
+        }
     }
     extensions.push(Extension::EllipticCurves(NamedCurveList {
         named_curve_list: config.groups.clone(),
@@ -106,7 +189,8 @@ pub(crate) fn start(
     }));
     extensions.push(Extension::SignatureAlgorithms(
         SignatureAndHashAlgorithmList {
-            supported_signature_algorithms: offered_schemes
+            supported_signature_algorithms: hello
+                .offered_schemes
                 .iter()
                 .map(|s| algorithm_of(*s))
                 .collect(),
@@ -124,21 +208,28 @@ pub(crate) fn start(
             },
         ));
     }
-    extensions.push(Extension::ExtendedMasterSecret(ExtendedMasterSecret {}));
-    // RFC 8449: we take full-size records; the server may ask us for smaller ones.
-    extensions.push(Extension::RecordSizeLimit(RecordSizeLimit(
-        crate::record::MAX_PLAINTEXT as u16,
-    )));
-    extensions.push(Extension::RenegotiationInfo(RenegotiationInfo {
-        renegotiated_connection: &[],
-    }));
-    let offered_ticket_extension = config.enable_tickets || ticket.is_some();
-    if offered_ticket_extension {
-        extensions.push(Extension::SessionTicket(SessionTicket {
-            ticket: ticket.as_deref().unwrap_or_default(),
-        }));
+    if hello.offered_tls12 {
+        extensions.push(Extension::ExtendedMasterSecret(ExtendedMasterSecret {}));
     }
-    if config.enable_ocsp_stapling {
+    // RFC 8449: we take full-size records; the server may ask us for smaller ones. (In TLS 1.3
+    // the limit counts the content type: 2^14 + 1, section 4.)
+    let limit = if hello.key_share.is_some() {
+        crate::crypto::cipher13::MAX_INNER_PLAINTEXT
+    } else {
+        crate::record::MAX_PLAINTEXT
+    };
+    extensions.push(Extension::RecordSizeLimit(RecordSizeLimit(limit as u16)));
+    if hello.offered_tls12 {
+        extensions.push(Extension::RenegotiationInfo(RenegotiationInfo {
+            renegotiated_connection: &[],
+        }));
+        if hello.offered_ticket_extension {
+            extensions.push(Extension::SessionTicket(SessionTicket {
+                ticket: hello.ticket.as_deref().unwrap_or_default(),
+            }));
+        }
+    }
+    if hello.offered_status_request {
         extensions.push(Extension::StatusRequest(
             CertificateStatusRequestExtension::ClientHello(CertificateStatusRequest::Ocsp(
                 OCSPStatusRequest {
@@ -148,17 +239,27 @@ pub(crate) fn start(
             )),
         ));
     }
-    let hello = ClientHello {
+    let suites = config
+        .cipher_suites
+        .iter()
+        .filter(|s| {
+            if s.is_tls13() {
+                hello.key_share.is_some()
+            } else {
+                hello.offered_tls12
+            }
+        })
+        .map(|s| s.suite)
+        .collect();
+    let msg_hello = ClientHello {
         client_version: crate::record::TLS12,
-        random: random_struct(&client_random),
-        session_id: SessionID(&session_id),
-        cipher_suites: config.cipher_suites.iter().map(|s| s.suite).collect(),
+        random: random_struct(&hello.client_random),
+        session_id: SessionID(&hello.session_id),
+        cipher_suites: suites,
         compression_methods: vec![CompressionMethod::Null],
         extensions: Some(extensions),
     };
-    cx.writer
-        .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
-    let mut msg = Handshake::ClientHello(hello);
+    let mut msg = Handshake::ClientHello(msg_hello);
     // Room for a padded hello (512 bytes), so the encoding never reallocates.
     let mut bytes = Vec::with_capacity(512);
     msg.encode(&mut bytes);
@@ -168,16 +269,112 @@ pub(crate) fn start(
             msg.encode(&mut bytes);
         }
     }
-    cx.send_encoded(&msg, &bytes)?;
-    Ok(ClientState::ExpectServerHello(Hello {
-        client_random,
-        server_name,
-        offered_schemes,
-        resuming: resuming.map(|v| (v, session_id)),
-        offered_ticket_extension,
-        offered_status_request: config.enable_ocsp_stapling,
-        offered_server_name,
-    }))
+    cx.send_encoded(&msg, &bytes)
+}
+
+/// Whichever machine runs: TLS 1.2's until a ServerHello chooses TLS 1.3.
+// The connection boxes it and reuses the box at every step, so the size difference costs
+// nothing per state change.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum ClientHandshake {
+    Tls12(ClientState),
+    Tls13(tls13::ClientState),
+}
+
+impl ClientHandshake {
+    /// A state to hold the place while the real one is being run.
+    pub(crate) fn placeholder() -> Self {
+        ClientHandshake::Tls12(ClientState::Connected)
+    }
+
+    /// The row that allows `kind` now, or `unexpected_message`.
+    pub(crate) fn allowed(&self, kind: InputKind) -> Result<(), Error> {
+        match self {
+            ClientHandshake::Tls12(s) => table::allowed::<ClientState>(s.kind(), kind).map(drop),
+            ClientHandshake::Tls13(s) => {
+                table::allowed::<tls13::ClientState>(s.kind(), kind).map(drop)
+            }
+        }
+    }
+
+    /// `unexpected_message` for `got`, naming what the current state expects.
+    pub(crate) fn unexpected(&self, got: &str) -> Error {
+        match self {
+            ClientHandshake::Tls12(s) => table::unexpected::<ClientState>(s.kind(), got.into()),
+            ClientHandshake::Tls13(s) => {
+                table::unexpected::<tls13::ClientState>(s.kind(), got.into())
+            }
+        }
+    }
+
+    /// Sends a KeyUpdate (TLS 1.3, after the handshake), asking the server for one in return.
+    pub(crate) fn update_keys(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        match self {
+            ClientHandshake::Tls13(tls13::ClientState::Connected(traffic)) => {
+                traffic.send_key_update(true, cx)
+            }
+            _ => Err(Error::ApiMisuse(
+                "key updates are for TLS 1.3 connections whose handshake is complete",
+            )),
+        }
+    }
+}
+
+/// Feeds one input to the client: the first ServerHello chooses the version (see the module
+/// documentation), then that version's table runs.
+pub(crate) fn handle(
+    config: &Arc<ClientConfig>,
+    state: ClientHandshake,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ClientHandshake, Error> {
+    match state {
+        ClientHandshake::Tls12(ClientState::ExpectServerHello(hello)) => {
+            if let Input::Handshake {
+                msg: Handshake::ServerHello(sh),
+                ..
+            } = &input
+            {
+                if choose_version(&hello, sh)? == TLS13 {
+                    cx.negotiated.version = Some(TLS13);
+                    let state = tls13::ClientState::ExpectServerHello(hello);
+                    return tls13::handle(config, state, input, cx).map(ClientHandshake::Tls13);
+                }
+                cx.negotiated.version = Some(TLS12);
+            }
+            let state = ClientState::ExpectServerHello(hello);
+            tls12::handle(config, state, input, cx).map(ClientHandshake::Tls12)
+        }
+        ClientHandshake::Tls12(state) => {
+            tls12::handle(config, state, input, cx).map(ClientHandshake::Tls12)
+        }
+        ClientHandshake::Tls13(state) => {
+            tls13::handle(config, state, input, cx).map(ClientHandshake::Tls13)
+        }
+    }
+}
+
+/// The version a ServerHello selects (RFC 8446 4.2.1): supported_versions' one, which must be
+/// TLS 1.3 and offered; without it, TLS 1.2 if we offered it.
+fn choose_version(hello: &Hello, sh: &ServerHello<'_>) -> Result<ProtocolVersion, Error> {
+    let selected = sh.extensions.iter().flatten().find_map(|e| match e {
+        Extension::SupportedVersions(SupportedVersions::ServerHello { selected_version }) => {
+            Some(selected_version.clone())
+        }
+        _ => None,
+    });
+    match selected {
+        Some(v) if v == TLS13 && hello.key_share.is_some() => Ok(TLS13),
+        // A version we did not offer, or TLS 1.2 named in supported_versions (which only
+        // TLS 1.3 may select): RFC 8446 4.2.1, illegal_parameter.
+        Some(_) => Err(Error::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedParameter("version"),
+        )),
+        None if hello.offered_tls12 => Ok(TLS12),
+        None => Err(Error::PeerIncompatible(
+            PeerIncompatible::UnsupportedVersion,
+        )),
+    }
 }
 
 /// Zero bytes for the padding extension: at most 256 are ever needed.

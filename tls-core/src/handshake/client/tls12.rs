@@ -517,11 +517,18 @@ fn server_hello(
     let suite = config
         .cipher_suites
         .iter()
-        .find(|s| s.suite == sh.cipher_suite)
+        .find(|s| s.suite == sh.cipher_suite && !s.is_tls13())
         .copied()
         .ok_or(Error::PeerMisbehaved(
             PeerMisbehaved::SelectedUnofferedParameter("cipher suite"),
         ))?;
+    // RFC 8446 4.1.3: a server that can do TLS 1.3 and negotiates 1.2 ends its random with
+    // "DOWNGRD" and 1 (0 for 1.1 and below). We offered 1.3, so it is an attack.
+    if hello.key_share.is_some() && is_downgrade_sentinel(&sh.random) {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "TLS 1.3 downgrade sentinel in a TLS 1.2 ServerHello",
+        )));
+    }
     if sh.compression_method != CompressionMethod::Null {
         return Err(Error::PeerMisbehaved(
             PeerMisbehaved::SelectedUnofferedParameter("compression method"),
@@ -631,6 +638,13 @@ fn server_hello(
     };
     cx.negotiated.ocsp_requested = status_acked;
     Ok(ClientState::ExpectCertificate(choice))
+}
+
+/// Whether a ServerHello random ends with either downgrade sentinel (RFC 8446 4.1.3).
+fn is_downgrade_sentinel(random: &Random) -> bool {
+    let tail = random.random_bytes.get(20..).unwrap_or_default();
+    tail == crate::handshake::negotiation::DOWNGRADE_TLS12
+        || tail == crate::handshake::negotiation::DOWNGRADE_TLS11
 }
 
 fn unsolicited(e: &Extension<'_>) -> Error {
@@ -828,6 +842,8 @@ fn client_credentials(
     let wanted = match ck.key.family() {
         SignatureFamily::Ecdsa => ClientCertificateType::EcdsaSign,
         SignatureFamily::Rsa => ClientCertificateType::RsaSign,
+        // A key's family is never that of the TLS 1.3 suites.
+        SignatureFamily::Any => return None,
     };
     if !request.types.contains(&wanted) {
         return None;

@@ -1,14 +1,157 @@
 //! The server side: reading what the client offers (the ClientHello's extensions, its server
-//! name), shared by the protocol versions; the TLS 1.2 machine is in [`tls12`].
+//! name), shared by the protocol versions, and the version choice. The machines are in
+//! [`tls12`] and [`tls13`]; [`ServerHandshake`] holds whichever runs.
+//!
+//! Version negotiation (RFC 8446 4.2.1, appendix D) happens before either table, on the first
+//! ClientHello: with supported_versions, the highest version in it that we enable (TLS 1.3
+//! first); without it, TLS 1.2 if its legacy_version is at least {3,3} and we enable 1.2.
+//! Anything else is `protocol_version`.
 
 pub(crate) mod tls12;
+pub(crate) mod tls13;
 
-pub(crate) use tls12::{handle, ServerState, ServerStateKind};
+pub(crate) use tls12::{ServerState, ServerStateKind};
 
+use crate::config::ServerConfig;
 use crate::crypto::sign::scheme_of;
-use crate::error::{Error, PeerMisbehaved};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{check_initial_renegotiation_info, record_size_limit};
+use crate::handshake::table::{self, Machine};
+use crate::handshake::{Context, Input, InputKind};
+use crate::version::{TLS12, TLS13};
 use crate::wire::*;
+use std::sync::Arc;
+
+/// Whichever machine runs: TLS 1.2's until a ClientHello chooses TLS 1.3.
+// The connection boxes it and reuses the box at every step, so the size difference costs
+// nothing per state change.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum ServerHandshake {
+    Tls12(ServerState),
+    Tls13(tls13::ServerState),
+}
+
+impl ServerHandshake {
+    /// The first state.
+    pub(crate) fn new() -> Self {
+        ServerHandshake::Tls12(ServerState::ExpectClientHello)
+    }
+
+    /// A state to hold the place while the real one is being run.
+    pub(crate) fn placeholder() -> Self {
+        ServerHandshake::Tls12(ServerState::Connected)
+    }
+
+    /// The row that allows `kind` now, or `unexpected_message`.
+    pub(crate) fn allowed(&self, kind: InputKind) -> Result<(), Error> {
+        match self {
+            ServerHandshake::Tls12(s) => table::allowed::<ServerState>(s.kind(), kind).map(drop),
+            ServerHandshake::Tls13(s) => {
+                table::allowed::<tls13::ServerState>(s.kind(), kind).map(drop)
+            }
+        }
+    }
+
+    /// `unexpected_message` for `got`, naming what the current state expects.
+    pub(crate) fn unexpected(&self, got: &str) -> Error {
+        match self {
+            ServerHandshake::Tls12(s) => table::unexpected::<ServerState>(s.kind(), got.into()),
+            ServerHandshake::Tls13(s) => {
+                table::unexpected::<tls13::ServerState>(s.kind(), got.into())
+            }
+        }
+    }
+
+    /// Sends a KeyUpdate (TLS 1.3, after the handshake), asking the client for one in return.
+    pub(crate) fn update_keys(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        match self {
+            ServerHandshake::Tls13(tls13::ServerState::Connected(traffic)) => {
+                traffic.send_key_update(true, cx)
+            }
+            _ => Err(Error::ApiMisuse(
+                "key updates are for TLS 1.3 connections whose handshake is complete",
+            )),
+        }
+    }
+}
+
+/// Feeds one input to the server: the first ClientHello chooses the version (see the module
+/// documentation), then that version's table runs.
+pub(crate) fn handle(
+    config: &Arc<ServerConfig>,
+    state: ServerHandshake,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerHandshake, Error> {
+    match state {
+        ServerHandshake::Tls12(ServerState::ExpectClientHello) => {
+            if let Input::Handshake {
+                msg: crate::wire::tls12::Handshake::ClientHello(ch),
+                ..
+            } = &input
+            {
+                if choose_version(config, ch)? == TLS13 {
+                    cx.negotiated.version = Some(TLS13);
+                    let state = tls13::ServerState::ExpectClientHello;
+                    return tls13::handle(config, state, input, cx).map(ServerHandshake::Tls13);
+                }
+                cx.negotiated.version = Some(TLS12);
+            }
+            tls12::handle(config, ServerState::ExpectClientHello, input, cx)
+                .map(ServerHandshake::Tls12)
+        }
+        ServerHandshake::Tls12(state) => {
+            tls12::handle(config, state, input, cx).map(ServerHandshake::Tls12)
+        }
+        ServerHandshake::Tls13(state) => {
+            tls13::handle(config, state, input, cx).map(ServerHandshake::Tls13)
+        }
+    }
+}
+
+/// The version for a ClientHello (see the module documentation).
+fn choose_version(config: &ServerConfig, ch: &ClientHello<'_>) -> Result<ProtocolVersion, Error> {
+    let offered = ch.extensions.iter().flatten().find_map(|e| match e {
+        Extension::SupportedVersions(SupportedVersions::ClientHello { versions }) => {
+            Some(versions.as_slice())
+        }
+        _ => None,
+    });
+    let we_take = |v: ProtocolVersion| config.versions.contains(&v);
+    let chosen = match offered {
+        Some(list) => [TLS13, TLS12]
+            .into_iter()
+            .find(|v| list.contains(v) && we_take(v.clone())),
+        None => {
+            let v = &ch.client_version;
+            ((v.major, v.minor) >= (3, 3) && we_take(TLS12)).then_some(TLS12)
+        }
+    };
+    chosen.ok_or(Error::PeerIncompatible(
+        PeerIncompatible::UnsupportedVersion,
+    ))
+}
+
+/// The ALPN protocol for an offer (RFC 7301 3.2): our most preferred one the client offered;
+/// none in common is `no_application_protocol`; no ALPN on either side is no protocol.
+pub(crate) fn choose_alpn(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+) -> Result<Option<Vec<u8>>, Error> {
+    Ok(match &offer.alpn {
+        Some(theirs) if !config.alpn_protocols.is_empty() => Some(
+            config
+                .alpn_protocols
+                .iter()
+                .find(|p| theirs.contains(&p.as_slice()))
+                .cloned()
+                .ok_or(Error::PeerIncompatible(
+                    PeerIncompatible::NoApplicationProtocol,
+                ))?,
+        ),
+        _ => None,
+    })
+}
 
 /// What the client offered, gathered from its extensions.
 #[derive(Default)]

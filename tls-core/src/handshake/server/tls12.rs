@@ -445,19 +445,7 @@ fn client_hello(
     if let Some(f) = &offer.point_formats {
         check_point_formats(f)?;
     }
-    let alpn = match &offer.alpn {
-        Some(theirs) if !config.alpn_protocols.is_empty() => Some(
-            config
-                .alpn_protocols
-                .iter()
-                .find(|p| theirs.contains(&p.as_slice()))
-                .cloned()
-                .ok_or(Error::PeerIncompatible(
-                    PeerIncompatible::NoApplicationProtocol,
-                ))?,
-        ),
-        _ => None,
-    };
+    let alpn = super::choose_alpn(config, &offer)?;
     let n = &mut *cx.negotiated;
     n.alpn = alpn;
     n.sni = offer.sni.clone();
@@ -468,7 +456,14 @@ fn client_hello(
             .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
     n.peer_record_size_limit = offer.record_size_limit;
     let client_random = random_bytes(&ch.random);
-    let server_random = kx::random::<32>()?;
+    let mut server_random = kx::random::<32>()?;
+    if config.versions.contains(&crate::version::TLS13) {
+        // RFC 8446 4.1.3: we could have done TLS 1.3, so a 1.3 client can tell it was
+        // downgraded.
+        if let Some(tail) = server_random.get_mut(24..) {
+            tail.copy_from_slice(&crate::handshake::negotiation::DOWNGRADE_TLS12);
+        }
+    }
     let issue_ticket =
         offer.ticket.is_some() && config.ticketer.as_ref().is_some_and(|t| t.enabled());
 
@@ -748,10 +743,11 @@ fn send_server_key_exchange(
 }
 
 /// RFC 5246 7.4.4: the certificate types and schemes we verify, and the CAs we trust.
-fn send_certificate_request(config: &ServerConfig, cx: &mut Context<'_>) -> Result<(), Error> {
-    // certificate_authorities is at most 2^16-1 bytes: name as many CAs as fit (a hint only).
+/// The client verifier's CA names for a CertificateRequest: as many as fit the 2^16-1 bytes
+/// of certificate_authorities (a hint only).
+pub(super) fn hint_subjects(config: &ServerConfig) -> Vec<Vec<u8>> {
     let mut room = 0xffffusize;
-    let subjects: Vec<Vec<u8>> = config
+    config
         .client_verifier
         .root_hint_subjects()
         .into_iter()
@@ -760,7 +756,11 @@ fn send_certificate_request(config: &ServerConfig, cx: &mut Context<'_>) -> Resu
             room = room.saturating_sub(need);
             room > 0
         })
-        .collect();
+        .collect()
+}
+
+fn send_certificate_request(config: &ServerConfig, cx: &mut Context<'_>) -> Result<(), Error> {
+    let subjects = hint_subjects(config);
     cx.send(&Handshake::CertificateRequest(CertificateRequest {
         certificate_types: vec![
             ClientCertificateType::EcdsaSign,

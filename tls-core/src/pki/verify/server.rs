@@ -39,6 +39,20 @@ pub trait ServerCertVerifier: fmt::Debug + Send + Sync {
         signature: &[u8],
     ) -> Result<SignatureVerified, Error>;
 
+    /// Verifies a TLS 1.3 CertificateVerify `signature` over `message` (the content RFC 8446
+    /// 4.4.3 builds: 64 spaces, the context string, a zero byte and the transcript hash) made
+    /// with `scheme` by the key certified in `cert`. The default applies TLS 1.3's rules (no
+    /// PKCS#1 v1.5, each ECDSA scheme only with its own curve) and verifies with ring.
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<SignatureVerified, Error> {
+        crate::crypto::sign13::verify_message(cert, scheme, message, signature)
+    }
+
     /// The schemes [`ServerCertVerifier::verify_tls12_signature`] accepts, most preferred first:
     /// what the client offers in `signature_algorithms`.
     fn supported_schemes(&self) -> Vec<SignatureScheme>;

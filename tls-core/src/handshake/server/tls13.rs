@@ -1,0 +1,718 @@
+//! The TLS 1.3 server handshake (RFC 8446 section 2, 4), as an explicit state machine:
+//!
+//! ```text
+//!                             <--  ClientHello + key_share
+//! [HelloRetryRequest]         -->  (no share for a group we take)
+//!                             <--  [ClientHello + key_share]
+//! ServerHello + key_share
+//! {EncryptedExtensions} {CertificateRequest}
+//! {Certificate} {CertificateVerify} {Finished}  -->
+//!                             <--  {Certificate} {CertificateVerify} {Finished}
+//! ```
+//!
+//! [`SERVER13_TRANSITIONS`] is the machine. Negotiation is by server preference, as in TLS 1.2:
+//! our suites and groups in our order; among the groups, one the client sent a share for wins
+//! over asking for another (one round trip saved).
+
+use super::{choose_alpn, read_offer, Offer};
+use crate::config::ServerConfig;
+use crate::crypto::key_schedule::{EarlySecret, ExporterSecret, Secret};
+use crate::crypto::kx::{self, KeyExchange};
+use crate::crypto::sign13::{self, Signer};
+use crate::crypto::suites::SupportedCipherSuite;
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::handshake::negotiation::{check_chain_len, random_struct};
+use crate::handshake::table::{state_kinds, Machine, Row, To};
+use crate::handshake::tls13::{decrypter, encrypter, log_secret, Traffic};
+use crate::handshake::{ignore, Context, Input, InputKind};
+use crate::pki::key::check_signing_key_usage;
+use crate::pki::resolve::CertifiedKey;
+use crate::pki::verify::{ClientCertVerified, SignatureVerified};
+use crate::version::TLS13;
+use crate::wire::tls13::{
+    Certificate, CertificateEntry, CertificateEntryBody, CertificateRequest, CertificateVerify,
+    EncryptedExtensions, Finished, Handshake,
+};
+use crate::wire::*;
+use pki_types::{CertificateDer, UnixTime};
+use std::sync::Arc;
+
+use HandshakeType as H;
+use InputKind::Handshake as Hs;
+use ServerStateKind13 as K;
+
+state_kinds! {
+    /// The TLS 1.3 server's states, as its table names them.
+    pub(crate) enum ServerStateKind13 {
+        /// Waiting for the ClientHello (TLS 1.3 was chosen from it).
+        ExpectClientHello,
+        /// A HelloRetryRequest went out: the second ClientHello comes next.
+        ExpectClientHelloAfterRetry,
+        /// Our flight sent with a CertificateRequest.
+        ExpectCertificate,
+        /// The client's chain verified.
+        ExpectCertificateVerify,
+        /// Our flight sent (and the client authenticated, if it was asked to).
+        ExpectFinished,
+        /// The handshake is complete.
+        Connected,
+    }
+}
+
+/// The states in which the client may send its compatibility change_cipher_spec (RFC 8446 D.4:
+/// after its first ClientHello, until its Finished).
+const MAY_SEE_CCS: &[K] = &[
+    K::ExpectClientHelloAfterRetry,
+    K::ExpectCertificate,
+    K::ExpectCertificateVerify,
+    K::ExpectFinished,
+];
+
+/// Every step the TLS 1.3 server may take.
+#[rustfmt::skip]
+pub(crate) static SERVER13_TRANSITIONS: &[Row<ServerState>] = &[
+    Row { from: &[K::ExpectClientHello], on: Hs(H::ClientHello), to: To::States(&[K::ExpectClientHelloAfterRetry, K::ExpectCertificate, K::ExpectFinished]), handler: on_client_hello, note: "4.1.2; our flight, or 4.1.4 HelloRetryRequest for a group we take" },
+    Row { from: &[K::ExpectClientHelloAfterRetry], on: Hs(H::ClientHello), to: To::States(&[K::ExpectCertificate, K::ExpectFinished]), handler: on_client_hello_after_retry, note: "4.1.2; only the key share (for our group) and cookie may change" },
+    Row { from: &[K::ExpectCertificate], on: Hs(H::Certificate), to: To::States(&[K::ExpectCertificateVerify, K::ExpectFinished]), handler: on_certificate, note: "4.4.2; chain verified, or empty if optional" },
+    Row { from: &[K::ExpectCertificateVerify], on: Hs(H::CertificateVerify), to: To::States(&[K::ExpectFinished]), handler: on_certificate_verify, note: "4.4.3; the client proves it holds its key" },
+    Row { from: &[K::ExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_finished, note: "4.4.4; client Finished checked, application keys" },
+    Row { from: &[K::Connected], on: Hs(H::KeyUpdate), to: To::Same, handler: on_key_update, note: "4.6.3; read keys move on, answered if requested" },
+    Row { from: MAY_SEE_CCS, on: InputKind::ChangeCipherSpec, to: To::Same, handler: ignore, note: "5, D.4; a compatibility change_cipher_spec is dropped" },
+];
+
+/// What a HelloRetryRequest fixed, for the second ClientHello.
+pub(crate) struct Retry {
+    suite: &'static SupportedCipherSuite,
+    group: NamedCurve,
+    client_random: Random,
+    session_id: Vec<u8>,
+}
+
+/// After our flight: what reading the client's needs.
+pub(crate) struct Pending {
+    suite: &'static SupportedCipherSuite,
+    client_secret: Secret,
+    client_app: Secret,
+    server_app: Secret,
+    exporter: ExporterSecret,
+}
+
+/// A client chain that verified.
+pub(crate) struct ClientIdentity {
+    end_entity: CertificateDer<'static>,
+    _verified: ClientCertVerified,
+}
+
+/// The client's identity, if we asked and it gave one: chain and signature.
+pub(crate) struct ClientAuthenticated {
+    _identity: ClientIdentity,
+    _signature: SignatureVerified,
+}
+
+/// The TLS 1.3 server's states.
+pub(crate) enum ServerState {
+    ExpectClientHello,
+    ExpectClientHelloAfterRetry(Retry),
+    ExpectCertificate(Pending),
+    ExpectCertificateVerify(Pending, ClientIdentity),
+    ExpectFinished(Pending, Option<ClientAuthenticated>),
+    Connected(Traffic),
+}
+
+impl Machine for ServerState {
+    type Config = ServerConfig;
+    type Kind = ServerStateKind13;
+
+    fn kind(&self) -> K {
+        match self {
+            ServerState::ExpectClientHello => K::ExpectClientHello,
+            ServerState::ExpectClientHelloAfterRetry(_) => K::ExpectClientHelloAfterRetry,
+            ServerState::ExpectCertificate(_) => K::ExpectCertificate,
+            ServerState::ExpectCertificateVerify(..) => K::ExpectCertificateVerify,
+            ServerState::ExpectFinished(..) => K::ExpectFinished,
+            ServerState::Connected(_) => K::Connected,
+        }
+    }
+
+    fn table() -> &'static [Row<Self>] {
+        SERVER13_TRANSITIONS
+    }
+}
+
+/// Feeds one input to the TLS 1.3 server. Handshake messages go into the transcript before their
+/// handler runs, except CertificateVerify and Finished (checked against the hash before them)
+/// and KeyUpdate (in no transcript).
+pub(crate) fn handle(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    match &input {
+        Input::Handshake { msg, .. } => log::debug!("server received {msg:?}"),
+        Input::Handshake13 { msg, .. } => log::debug!("server received {msg:?}"),
+        Input::ChangeCipherSpec => {}
+    }
+    if !matches!(
+        input.kind(),
+        Hs(H::CertificateVerify | H::Finished | H::KeyUpdate) | InputKind::ChangeCipherSpec
+    ) {
+        cx.transcript.add(input.bytes());
+    }
+    crate::handshake::table::dispatch(config, state, input, cx)
+}
+
+/// In a handler: the ClientHello of the input, whichever decoder read it (the first is read
+/// before the version is known, as TLS 1.2's).
+fn client_hello_of<'a>(input: &'a Input<'a>) -> Option<&'a ClientHello<'a>> {
+    match input {
+        Input::Handshake {
+            msg: crate::wire::tls12::Handshake::ClientHello(ch),
+            ..
+        }
+        | Input::Handshake13 {
+            msg: Handshake::ClientHello(ch),
+            ..
+        } => Some(ch),
+        _ => None,
+    }
+}
+
+/// In a handler: destructures the state its row names and the TLS 1.3 message, or returns the
+/// `misrouted` error (which `dispatch` makes impossible).
+macro_rules! take13 {
+    ($state:expr, $input:expr, $state_pat:pat, $msg_pat:pat) => {
+        let (kind, on) = ($state.kind(), $input.kind());
+        let ($state_pat, Input::Handshake13 { msg: $msg_pat, .. }) = ($state, $input) else {
+            return Err(crate::handshake::table::misrouted(kind, on));
+        };
+    };
+}
+
+fn on_client_hello(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let (kind, on) = (state.kind(), input.kind());
+    let (ServerState::ExpectClientHello, Some(ch)) = (state, client_hello_of(&input)) else {
+        return Err(crate::handshake::table::misrouted(kind, on));
+    };
+    client_hello(config, ch, None, cx)
+}
+
+fn on_client_hello_after_retry(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let (kind, on) = (state.kind(), input.kind());
+    let (ServerState::ExpectClientHelloAfterRetry(retry), Some(ch)) =
+        (state, client_hello_of(&input))
+    else {
+        return Err(crate::handshake::table::misrouted(kind, on));
+    };
+    // 4.1.2: the second hello repeats the first but for what the retry asked for.
+    if ch.random != retry.client_random || ch.session_id.0 != retry.session_id.as_slice() {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "second ClientHello changed its random or session ID",
+        )));
+    }
+    client_hello(config, ch, Some(retry), cx)
+}
+
+/// What the TLS 1.3 extensions of a ClientHello offer, beyond TLS 1.2's [`Offer`].
+struct Offer13<'a> {
+    shares: Vec<&'a KeyShareEntry<'a>>,
+    key_share_sent: bool,
+    signature_algorithms_sent: bool,
+}
+
+fn read_offer13<'a>(exts: &'a [Extension<'a>], offer: &Offer<'_>) -> Result<Offer13<'a>, Error> {
+    let mut o = Offer13 {
+        shares: Vec::new(),
+        key_share_sent: false,
+        signature_algorithms_sent: false,
+    };
+    for e in exts {
+        match e {
+            Extension::KeyShare(KeyShare::ClientHello(k)) => {
+                o.key_share_sent = true;
+                for share in &k.client_shares {
+                    // 4.2.8: one share per group, each for a group in supported_groups.
+                    if o.shares.iter().any(|s| s.group == share.group) {
+                        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                            "two key shares for one group",
+                        )));
+                    }
+                    if !offer.groups.is_some_and(|g| g.contains(&share.group)) {
+                        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                            "key share for a group not in supported_groups",
+                        )));
+                    }
+                    o.shares.push(share);
+                }
+            }
+            Extension::SignatureAlgorithms(_) => o.signature_algorithms_sent = true,
+            _ => {}
+        }
+    }
+    // 9.2: certificate authentication needs signature_algorithms; a key exchange needs both
+    // supported_groups and key_share (we take no PSK yet).
+    let missing = if !o.signature_algorithms_sent {
+        Some("signature_algorithms")
+    } else if offer.groups.is_none() {
+        Some("supported_groups")
+    } else if !o.key_share_sent {
+        Some("key_share")
+    } else {
+        None
+    };
+    if let Some(name) = missing {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::MissingExtension(
+            name,
+        )));
+    }
+    Ok(o)
+}
+
+fn client_hello(
+    config: &ServerConfig,
+    ch: &ClientHello<'_>,
+    retry: Option<Retry>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    // 4.1.2: exactly one compression method, null.
+    if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "legacy_compression_methods is not exactly null",
+        )));
+    }
+    let exts = ch.extensions.as_deref().unwrap_or_default();
+    let offer = read_offer(exts)?;
+    let offer13 = read_offer13(exts, &offer)?;
+    let suite = match &retry {
+        Some(r) if ch.cipher_suites.contains(&r.suite.suite) => r.suite,
+        Some(_) => {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "second ClientHello dropped the suite we chose",
+            )))
+        }
+        None => config
+            .cipher_suites
+            .iter()
+            .find(|s| s.is_tls13() && ch.cipher_suites.contains(&s.suite))
+            .copied()
+            .ok_or(Error::PeerIncompatible(
+                PeerIncompatible::NoCipherSuiteInCommon,
+            ))?,
+    };
+    // Our most preferred group the client sent a share for, else one it supports (a retry).
+    let share = config
+        .groups
+        .iter()
+        .find_map(|g| offer13.shares.iter().find(|s| s.group == *g));
+    let share = match (share, &retry) {
+        (Some(share), Some(r)) if share.group != r.group || offer13.shares.len() != 1 => {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "second ClientHello key_share is not the one share asked for",
+            )))
+        }
+        (Some(share), _) => *share,
+        (None, Some(_)) => {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "second ClientHello without a share for the group asked for",
+            )))
+        }
+        (None, None) => {
+            let group = config
+                .groups
+                .iter()
+                .find(|g| offer.groups.is_some_and(|theirs| theirs.contains(g)))
+                .copied()
+                .ok_or(Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon))?;
+            return hello_retry_request(ch, suite, group, cx);
+        }
+    };
+    let ck = config
+        .cert_resolver
+        .resolve(offer.sni.as_deref())
+        .ok_or(Error::PeerIncompatible(PeerIncompatible::UnrecognizedName))?;
+    let scheme = sign13::choose_scheme(&ck.key, &offer.schemes).ok_or(Error::PeerIncompatible(
+        PeerIncompatible::NoSignatureSchemeInCommon,
+    ))?;
+    let alpn = choose_alpn(config, &offer)?;
+
+    // The key exchange: ring checks the client's point (off the curve, wrong length, an all-zero
+    // X25519 result: illegal_parameter).
+    let kx = KeyExchange::start(share.group)?;
+    let our_public = kx.public_key().to_vec();
+    let ecdhe = kx.complete(share.key_exchange)?;
+    let n = &mut *cx.negotiated;
+    n.version = Some(TLS13);
+    n.suite = Some(suite);
+    n.group = Some(share.group);
+    n.signature_scheme = Some(scheme);
+    n.alpn = alpn;
+    n.sni = offer.sni.clone();
+    n.peer_record_size_limit = offer.record_size_limit;
+    if retry.is_none() {
+        cx.transcript.start_hash(suite.hash)?;
+    }
+    let server_random = kx::random::<32>()?;
+    cx.send13(&Handshake::ServerHello(ServerHello {
+        server_version: crate::record::TLS12,
+        random: random_struct(&server_random),
+        session_id: SessionID(ch.session_id.0),
+        cipher_suite: suite.suite,
+        compression_method: CompressionMethod::Null,
+        extensions: Some(vec![
+            Extension::SupportedVersions(SupportedVersions::ServerHello {
+                selected_version: TLS13,
+            }),
+            Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(
+                KeyShareServerHello {
+                    server_share: KeyShareEntry {
+                        group: share.group,
+                        key_exchange: &our_public,
+                    },
+                },
+            ))),
+        ]),
+    }))?;
+    cx.reader.set_version(crate::record::TLS12);
+    if retry.is_none() && !ch.session_id.0.is_empty() {
+        // D.4: the client is in compatibility mode; our change_cipher_spec follows the first
+        // handshake message (after a retry it followed the HelloRetryRequest).
+        cx.writer.write_plain_ccs(cx.tx);
+    }
+    let hello_hash = cx.transcript.current_hash()?;
+    let secret = EarlySecret::new(suite.hash, None).handshake(Some(&ecdhe))?;
+    let client_secret = secret.client_handshake_traffic_secret(&hello_hash)?;
+    let server_secret = secret.server_handshake_traffic_secret(&hello_hash)?;
+    let client_random = crate::handshake::negotiation::random_bytes(&ch.random);
+    let log = &*config.key_log;
+    log_secret(
+        log,
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        &client_random,
+        &client_secret,
+    );
+    log_secret(
+        log,
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        &client_random,
+        &server_secret,
+    );
+    cx.writer
+        .set_encrypter13(encrypter(&server_secret, suite)?)?;
+    cx.reader.set_decrypter13(decrypter(&client_secret, suite)?);
+
+    send_encrypted_extensions(&offer, cx)?;
+    let ask_client = config.client_verifier.offer_client_auth();
+    if ask_client {
+        send_certificate_request(config, cx)?;
+    }
+    send_certificate(&ck, offer.status_request, cx)?;
+    let hash = cx.transcript.current_hash()?;
+    let signature = sign13::sign(&ck.key, scheme, Signer::Server, &hash)?;
+    cx.send13(&Handshake::CertificateVerify(CertificateVerify {
+        algorithm: scheme,
+        signature: &signature,
+    }))?;
+    let verify_data = server_secret
+        .finished_key()?
+        .verify_data(&cx.transcript.current_hash()?);
+    cx.send13(&Handshake::Finished(Finished {
+        verify_data: &verify_data,
+    }))?;
+
+    let server_finished_hash = cx.transcript.current_hash()?;
+    let master = secret.master()?;
+    let client_app = master.client_application_traffic_secret(&server_finished_hash)?;
+    let server_app = master.server_application_traffic_secret(&server_finished_hash)?;
+    let exporter = master.exporter_master_secret(&server_finished_hash)?;
+    log_secret(log, "CLIENT_TRAFFIC_SECRET_0", &client_random, &client_app);
+    log_secret(log, "SERVER_TRAFFIC_SECRET_0", &client_random, &server_app);
+    log_secret(log, "EXPORTER_SECRET", &client_random, exporter.secret());
+    cx.writer.set_encrypter13(encrypter(&server_app, suite)?)?;
+    let pending = Pending {
+        suite,
+        client_secret,
+        client_app,
+        server_app,
+        exporter,
+    };
+    Ok(if ask_client {
+        ServerState::ExpectCertificate(pending)
+    } else {
+        ServerState::ExpectFinished(pending, None)
+    })
+}
+
+/// 4.1.4: asks for a share of `group`. We keep no cookie: the retry state is in the connection.
+fn hello_retry_request(
+    ch: &ClientHello<'_>,
+    suite: &'static SupportedCipherSuite,
+    group: NamedCurve,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    cx.transcript.start_hash(suite.hash)?;
+    cx.transcript.replace_with_message_hash()?;
+    cx.send13(&Handshake::ServerHello(ServerHello {
+        server_version: crate::record::TLS12,
+        random: random_struct(&HELLO_RETRY_REQUEST),
+        session_id: SessionID(ch.session_id.0),
+        cipher_suite: suite.suite,
+        compression_method: CompressionMethod::Null,
+        extensions: Some(vec![
+            Extension::SupportedVersions(SupportedVersions::ServerHello {
+                selected_version: TLS13,
+            }),
+            Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::True(
+                KeyShareHelloRetryRequest {
+                    selected_group: group,
+                },
+            ))),
+        ]),
+    }))?;
+    if !ch.session_id.0.is_empty() {
+        cx.writer.write_plain_ccs(cx.tx);
+    }
+    // The second ClientHello is read as TLS 1.3's, with the suite's hash.
+    cx.negotiated.version = Some(TLS13);
+    cx.negotiated.suite = Some(suite);
+    Ok(ServerState::ExpectClientHelloAfterRetry(Retry {
+        suite,
+        group,
+        client_random: ch.random.clone(),
+        session_id: ch.session_id.0.to_vec(),
+    }))
+}
+
+/// 4.3.1: the answers to the client's extensions that are not about the key exchange.
+fn send_encrypted_extensions(offer: &Offer<'_>, cx: &mut Context<'_>) -> Result<(), Error> {
+    let mut extensions = Vec::new();
+    if offer.sni.is_some() {
+        extensions.push(Extension::ServerName(
+            ServerNameExtension::EncryptedExtensions,
+        ));
+    }
+    let alpn = cx.negotiated.alpn.clone();
+    if let Some(p) = &alpn {
+        extensions.push(Extension::ApplicationLayerProtocolNegotiation(
+            ProtocolNameList {
+                protocol_name_list: vec![ProtocolName(p)],
+            },
+        ));
+    }
+    if let Some(limit) = offer.record_size_limit {
+        // RFC 8449 4: ours in TLS 1.3's count (content type included); we send at most theirs.
+        extensions.push(Extension::RecordSizeLimit(RecordSizeLimit(
+            crate::crypto::cipher13::MAX_INNER_PLAINTEXT as u16,
+        )));
+        cx.writer.set_max_fragment(usize::from(limit));
+    }
+    cx.send13(&Handshake::EncryptedExtensions(EncryptedExtensions {
+        extensions,
+    }))
+}
+
+fn send_certificate_request(config: &ServerConfig, cx: &mut Context<'_>) -> Result<(), Error> {
+    let schemes: Vec<SignatureScheme> = config
+        .client_verifier
+        .supported_schemes()
+        .into_iter()
+        .filter(|s| sign13::is_tls13_scheme(*s))
+        .collect();
+    let subjects = super::tls12::hint_subjects(config);
+    let mut extensions = vec![Extension::SignatureAlgorithms(
+        SignatureAndHashAlgorithmList {
+            supported_signature_algorithms: schemes
+                .iter()
+                .map(|s| crate::crypto::sign::algorithm_of(*s))
+                .collect(),
+        },
+    )];
+    if !subjects.is_empty() {
+        extensions.push(Extension::CertificateAuthorities(
+            CertificateAuthoritiesExtension {
+                authorities: subjects.iter().map(|s| DistinguishedName(s)).collect(),
+            },
+        ));
+    }
+    cx.send13(&Handshake::CertificateRequest(CertificateRequest {
+        certificate_request_context: &[],
+        extensions,
+    }))
+}
+
+/// 4.4.2: our chain, with the OCSP response stapled to the leaf when the client asked (4.4.2.1).
+fn send_certificate(
+    ck: &CertifiedKey,
+    status_request: bool,
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    let staple = ck.ocsp.as_deref().filter(|_| status_request);
+    let list = ck
+        .cert
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CertificateEntry {
+            body: CertificateEntryBody::X509 {
+                cert_data: c.as_ref(),
+            },
+            extensions: match staple {
+                Some(ocsp) if i == 0 => vec![Extension::StatusRequest(
+                    CertificateStatusRequestExtension::Certificate(CertificateStatus::Ocsp(
+                        OCSPResponse(ocsp),
+                    )),
+                )],
+                _ => Vec::new(),
+            },
+        })
+        .collect();
+    cx.send13(&Handshake::Certificate(Certificate {
+        certificate_request_context: &[],
+        certificate_list: list,
+    }))
+}
+
+fn on_certificate(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    take13!(
+        state,
+        input,
+        ServerState::ExpectCertificate(pending),
+        Handshake::Certificate(c)
+    );
+    Ok(match client_certificate(config, &c, cx)? {
+        Some(identity) => ServerState::ExpectCertificateVerify(pending, identity),
+        None => ServerState::ExpectFinished(pending, None),
+    })
+}
+
+fn client_certificate(
+    config: &ServerConfig,
+    c: &Certificate<'_>,
+    cx: &mut Context<'_>,
+) -> Result<Option<ClientIdentity>, Error> {
+    if !c.certificate_request_context.is_empty() {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "certificate_request_context is not ours",
+        )));
+    }
+    check_chain_len(c.certificate_list.len())?;
+    let (certs, _) = crate::handshake::client::tls13::entries(&c.certificate_list, false)?;
+    let mut certs = certs.into_iter();
+    let Some(end_entity) = certs.next() else {
+        // 4.4.2.4: an empty list; fatal (certificate_required) only if we require one.
+        if config.client_verifier.client_auth_mandatory() {
+            return Err(Error::PeerIncompatible(
+                PeerIncompatible::CertificateRequired,
+            ));
+        }
+        return Ok(None);
+    };
+    let intermediates: Vec<CertificateDer<'static>> = certs.collect();
+    let verified =
+        config
+            .client_verifier
+            .verify_client_cert(&end_entity, &intermediates, UnixTime::now())?;
+    check_signing_key_usage(&end_entity)?;
+    cx.negotiated.peer_certificates = std::iter::once(end_entity.clone())
+        .chain(intermediates)
+        .collect();
+    Ok(Some(ClientIdentity {
+        end_entity,
+        _verified: verified,
+    }))
+}
+
+fn on_certificate_verify(
+    config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let bytes = input.bytes();
+    take13!(
+        state,
+        input,
+        ServerState::ExpectCertificateVerify(pending, identity),
+        Handshake::CertificateVerify(cv)
+    );
+    if !config
+        .client_verifier
+        .supported_schemes()
+        .contains(&cv.algorithm)
+    {
+        return Err(Error::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedParameter("signature scheme"),
+        ));
+    }
+    let message = sign13::signed_content(Signer::Client, &cx.transcript.current_hash()?);
+    let signature = config.client_verifier.verify_tls13_signature(
+        &message,
+        &identity.end_entity,
+        cv.algorithm,
+        cv.signature,
+    )?;
+    cx.transcript.add(bytes);
+    Ok(ServerState::ExpectFinished(
+        pending,
+        Some(ClientAuthenticated {
+            _identity: identity,
+            _signature: signature,
+        }),
+    ))
+}
+
+fn on_finished(
+    _config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    let bytes = input.bytes();
+    take13!(
+        state,
+        input,
+        ServerState::ExpectFinished(p, _client),
+        Handshake::Finished(fin)
+    );
+    p.client_secret
+        .finished_key()?
+        .verify(&cx.transcript.current_hash()?, fin.verify_data)?;
+    cx.transcript.add(bytes);
+    cx.reader
+        .set_decrypter13(decrypter(&p.client_app, p.suite)?);
+    cx.complete13(p.exporter);
+    Ok(ServerState::Connected(Traffic {
+        suite: p.suite,
+        ours: p.server_app,
+        theirs: p.client_app,
+    }))
+}
+
+fn on_key_update(
+    _config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    take13!(
+        state,
+        input,
+        ServerState::Connected(mut traffic),
+        Handshake::KeyUpdate(ku)
+    );
+    traffic.on_key_update(&ku, cx)?;
+    Ok(ServerState::Connected(traffic))
+}
