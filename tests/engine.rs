@@ -5,7 +5,10 @@ mod common;
 use common::*;
 use spectls::crypto::suites::SignatureFamily;
 use spectls::crypto::suites::TLS12_CIPHER_SUITES;
-use spectls::internal::tables::{client_transitions, render_dot, render_table, server_transitions};
+use spectls::internal::tables::{
+    client13_transitions, client_transitions, render_dot, render_table, server13_transitions,
+    server_transitions,
+};
 use spectls::wire::NamedCurve;
 use spectls::ClientConfig;
 use std::io::{Read, Write};
@@ -17,6 +20,11 @@ fn state_tables() {
     insta::assert_snapshot!("server_transitions", render_table(&server));
     insta::assert_snapshot!("client_dot", render_dot("client", &client));
     insta::assert_snapshot!("server_dot", render_dot("server", &server));
+    let (client, server) = (client13_transitions(), server13_transitions());
+    insta::assert_snapshot!("client13_transitions", render_table(&client));
+    insta::assert_snapshot!("server13_transitions", render_table(&server));
+    insta::assert_snapshot!("client13_dot", render_dot("client13", &client));
+    insta::assert_snapshot!("server13_dot", render_dot("server13", &server));
 }
 
 #[test]

@@ -19,6 +19,7 @@ pub mod pki;
 pub mod records;
 pub mod rustls_peer;
 pub mod states;
+pub mod tls13;
 
 // The prelude of `use common::*;`. A binary that uses nothing of one of these would warn that
 // its re-export is unused, as dead code would (see above).

@@ -64,8 +64,9 @@ pub mod internal {
     /// The handshake's transition tables, as the renderers and tests see them.
     pub mod tables {
         pub use crate::handshake::table::{
-            client_states, client_transitions, render_dot, render_table, server_states,
-            server_transitions, Transition,
+            client13_states, client13_transitions, client_states, client_transitions, render_dot,
+            render_table, server13_states, server13_transitions, server_states, server_transitions,
+            Transition,
         };
         pub use crate::handshake::InputKind;
     }

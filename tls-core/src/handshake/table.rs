@@ -183,6 +183,26 @@ pub fn server_states() -> Vec<&'static str> {
     state_names::<crate::handshake::server::ServerStateKind>()
 }
 
+/// The client's TLS 1.3 table, one [`Transition`] per (state, input).
+pub fn client13_transitions() -> Vec<Transition> {
+    transitions::<crate::handshake::client::tls13::ClientState>()
+}
+
+/// The server's TLS 1.3 table, one [`Transition`] per (state, input).
+pub fn server13_transitions() -> Vec<Transition> {
+    transitions::<crate::handshake::server::tls13::ServerState>()
+}
+
+/// Every state of the client's TLS 1.3 machine, by name.
+pub fn client13_states() -> Vec<&'static str> {
+    state_names::<crate::handshake::client::tls13::ClientStateKind13>()
+}
+
+/// Every state of the server's TLS 1.3 machine, by name.
+pub fn server13_states() -> Vec<&'static str> {
+    state_names::<crate::handshake::server::tls13::ServerStateKind13>()
+}
+
 /// A machine's table, expanded to one [`Transition`] per (state, input).
 fn transitions<M: Machine>() -> Vec<Transition> {
     let mut out = Vec::new();

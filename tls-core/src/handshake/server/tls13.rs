@@ -240,20 +240,7 @@ fn read_offer13<'a>(exts: &'a [Extension<'a>], offer: &Offer<'_>) -> Result<Offe
         match e {
             Extension::KeyShare(KeyShare::ClientHello(k)) => {
                 o.key_share_sent = true;
-                for share in &k.client_shares {
-                    // 4.2.8: one share per group, each for a group in supported_groups.
-                    if o.shares.iter().any(|s| s.group == share.group) {
-                        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                            "two key shares for one group",
-                        )));
-                    }
-                    if !offer.groups.is_some_and(|g| g.contains(&share.group)) {
-                        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                            "key share for a group not in supported_groups",
-                        )));
-                    }
-                    o.shares.push(share);
-                }
+                o.shares.extend(&k.client_shares);
             }
             Extension::SignatureAlgorithms(_) => o.signature_algorithms_sent = true,
             _ => {}
@@ -274,6 +261,19 @@ fn read_offer13<'a>(exts: &'a [Extension<'a>], offer: &Offer<'_>) -> Result<Offe
         return Err(Error::PeerMisbehaved(PeerMisbehaved::MissingExtension(
             name,
         )));
+    }
+    // 4.2.8: one share per group, each for a group in supported_groups.
+    for (i, share) in o.shares.iter().enumerate() {
+        if o.shares.iter().take(i).any(|s| s.group == share.group) {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "two key shares for one group",
+            )));
+        }
+        if !offer.groups.is_some_and(|g| g.contains(&share.group)) {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "key share for a group not in supported_groups",
+            )));
+        }
     }
     Ok(o)
 }

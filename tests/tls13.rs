@@ -1,0 +1,1036 @@
+//! TLS 1.3 in process: spectls against spectls over memory. Every suite, group and key type;
+//! HelloRetryRequest; version negotiation and the downgrade sentinel; client authentication;
+//! KeyUpdate; exports and key log lines. The peer's protected records are opened and re-sealed
+//! with the secrets it logs (`common::tls13::Epoch`), so tampered and out-of-place messages
+//! reach the machine under the right keys.
+
+mod common;
+
+use common::tls13::*;
+use common::*;
+use spectls::codec::Encode;
+use spectls::crypto::suites::{self, SupportedCipherSuite, TLS13_CIPHER_SUITES};
+use spectls::crypto::SUPPORTED_GROUPS;
+use spectls::version::{TLS12, TLS13};
+use spectls::wire::tls13::{
+    Certificate, CertificateVerify, EncryptedExtensions, Finished, Handshake as Hs13, KeyUpdate,
+};
+use spectls::wire::{
+    tls12::Handshake, AlertDescription as A, ContentType, Extension, KeyShare, KeyShareClientHello,
+    KeyShareEntry, KeyShareHelloRetryRequest, KeyShareServer, KeyUpdateRequest, NamedCurve,
+    ServerHello, SignatureScheme, SupportedVersions, HELLO_RETRY_REQUEST,
+};
+use spectls::{Error, PeerIncompatible, PeerMisbehaved};
+use std::io::Write;
+use std::sync::Arc;
+
+const GROUPS: [NamedCurve; 3] = [
+    NamedCurve::X25519,
+    NamedCurve::Secp256r1,
+    NamedCurve::Secp384r1,
+];
+
+/// Data both ways, then close_notify both ways.
+fn exchange(c: &mut spectls::ClientConnection, s: &mut spectls::ServerConnection) {
+    let up: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+    c.writer().write_all(&up).unwrap();
+    transfer(c, s).unwrap();
+    assert_eq!(read_all(s), up);
+    s.writer().write_all(b"and back").unwrap();
+    transfer(s, c).unwrap();
+    assert_eq!(read_all(c), b"and back");
+    c.send_close_notify();
+    transfer(c, s).unwrap();
+    assert!(s.process_new_packets().unwrap().peer_has_closed);
+}
+
+#[test]
+fn every_suite_group_and_key_type_completes_and_carries_data() {
+    for suite in TLS13_CIPHER_SUITES {
+        for group in GROUPS {
+            for rsa in [false, true] {
+                let client = client13(|b| b.with_cipher_suites(&[suite]).with_groups(&[group]));
+                let server = server13(rsa, |b| b.with_groups(&[group]));
+                let (mut c, mut s) = pair(client, server);
+                handshake(&mut c, &mut s).unwrap();
+                for conn in [&*c, &*s] {
+                    assert_eq!(conn.protocol_version(), Some(TLS13));
+                    assert_eq!(conn.negotiated_cipher_suite(), Some(suite.suite));
+                    assert_eq!(conn.negotiated_group(), Some(group));
+                    assert!(!conn.extended_master_secret(), "no EMS in TLS 1.3");
+                }
+                // RFC 8446 4.2.3: RSA signs with PSS only in TLS 1.3.
+                let scheme = if rsa {
+                    SignatureScheme::RsaPssRsaeSha256
+                } else {
+                    SignatureScheme::EcdsaSecp256r1Sha256
+                };
+                assert_eq!(c.negotiated_signature_scheme(), Some(scheme));
+                assert_eq!(c.peer_certificates().unwrap().len(), 2, "leaf and CA");
+                exchange(&mut c, &mut s);
+            }
+        }
+    }
+}
+
+#[test]
+fn defaults_negotiate_tls13_and_say_so_in_the_first_flights() {
+    let (mut c, mut s) = pair(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .build()
+            .unwrap(),
+        ServerConfig::builder()
+            .with_single_cert(
+                spectls::pki::certs_from_pem(ECDSA_CHAIN).unwrap(),
+                spectls::pki::private_key_from_pem(ECDSA_KEY).unwrap(),
+            )
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+    let hello = drain(&mut c);
+    let payload = handshake_payload(&hello);
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!("ClientHello")
+    };
+    let exts = ch.extensions.as_deref().unwrap();
+    assert!(exts.iter().any(|e| matches!(e,
+        Extension::SupportedVersions(SupportedVersions::ClientHello { versions })
+            if *versions == [TLS13, TLS12])));
+    let shares: Vec<_> = exts
+        .iter()
+        .find_map(|e| match e {
+            Extension::KeyShare(KeyShare::ClientHello(k)) => Some(k.client_shares.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(shares.len(), 1);
+    assert_eq!(shares[0].group, NamedCurve::X25519);
+    assert_eq!(ch.session_id.0.len(), 32, "D.4: compatibility mode");
+    assert!(ch.cipher_suites[..3]
+        .iter()
+        .all(|s| suites::lookup(*s).unwrap().is_tls13()));
+    feed(&mut s, &hello).unwrap();
+    let flight = split_records(&drain(&mut s));
+    // ServerHello in the clear, the compatibility CCS, then protected records only.
+    assert_eq!(flight[0].0, ContentType::Handshake);
+    assert_eq!(flight[1].0, ContentType::ChangeCipherSpec);
+    assert!(flight[2..]
+        .iter()
+        .all(|(t, _)| *t == ContentType::ApplicationData));
+    let Handshake::ServerHello(sh) = decode_hs(fragment_of(&flight[0].1)) else {
+        panic!("ServerHello")
+    };
+    assert_eq!(sh.session_id.0, ch.session_id.0, "echoed");
+    assert_eq!(sh.server_version, TLS12, "legacy_version");
+    let mut all = Vec::new();
+    for (_, r) in &flight {
+        all.extend_from_slice(r);
+    }
+    feed(&mut c, &all).unwrap();
+    assert!(!c.is_handshaking());
+    let client_flight = split_records(&drain(&mut c));
+    assert_eq!(
+        types_of(&client_flight),
+        [ContentType::ChangeCipherSpec, ContentType::ApplicationData],
+        "compatibility CCS, then the protected Finished"
+    );
+    feed(&mut s, &client_flight.concat_records()).unwrap();
+    assert!(!s.is_handshaking());
+    assert_eq!(c.protocol_version(), Some(TLS13));
+    exchange(&mut c, &mut s);
+}
+
+/// Concatenates split records back into bytes.
+trait Concat {
+    fn concat_records(&self) -> Vec<u8>;
+}
+
+impl Concat for Vec<(ContentType, Vec<u8>)> {
+    fn concat_records(&self) -> Vec<u8> {
+        self.iter().flat_map(|(_, r)| r.clone()).collect()
+    }
+}
+
+use spectls::{ClientConfig, ServerConfig};
+
+#[test]
+fn server_asks_again_for_its_group_and_the_second_hello_changes_only_the_share() {
+    // The client's share is X25519; the server takes only P-256 (RFC 8446 4.1.4).
+    let client = client13(|b| b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1]));
+    let server = server13(false, |b| b.with_groups(&[NamedCurve::Secp256r1]));
+    let (mut c, mut s) = pair(client, server);
+    let first = drain(&mut c);
+    feed(&mut s, &first).unwrap();
+    let hrr = split_records(&drain(&mut s));
+    assert_eq!(
+        types_of(&hrr),
+        [ContentType::Handshake, ContentType::ChangeCipherSpec],
+        "HelloRetryRequest, compatibility CCS"
+    );
+    let Handshake::ServerHello(sh) = decode_hs(fragment_of(&hrr[0].1)) else {
+        panic!("HelloRetryRequest")
+    };
+    assert_eq!(random_of(&sh.random), HELLO_RETRY_REQUEST);
+    assert!(sh.extensions.as_deref().unwrap().iter().any(|e| matches!(e,
+        Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::True(k)))
+            if k.selected_group == NamedCurve::Secp256r1)));
+    feed(&mut c, &hrr.concat_records()).unwrap();
+    let second = split_records(&drain(&mut c));
+    assert_eq!(
+        types_of(&second),
+        [ContentType::ChangeCipherSpec, ContentType::Handshake],
+        "our compatibility CCS goes before the second ClientHello"
+    );
+    let payload = handshake_payload(&first);
+    let (Handshake::ClientHello(ch1), Handshake::ClientHello(ch2)) =
+        (decode_hs(&payload), decode_hs(fragment_of(&second[1].1)))
+    else {
+        panic!("two ClientHellos")
+    };
+    assert_eq!(ch1.random, ch2.random);
+    assert_eq!(ch1.session_id.0, ch2.session_id.0);
+    assert_eq!(ch1.cipher_suites, ch2.cipher_suites);
+    let share_of = |ch: &spectls::wire::ClientHello<'_>| {
+        ch.extensions
+            .as_deref()
+            .unwrap()
+            .iter()
+            .find_map(|e| match e {
+                Extension::KeyShare(KeyShare::ClientHello(k)) => {
+                    Some(k.client_shares.iter().map(|s| s.group).collect::<Vec<_>>())
+                }
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(share_of(&ch1), [NamedCurve::X25519]);
+    assert_eq!(share_of(&ch2), [NamedCurve::Secp256r1]);
+    feed(&mut s, &second.concat_records()).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(c.negotiated_group(), Some(NamedCurve::Secp256r1));
+    assert_eq!(s.negotiated_group(), Some(NamedCurve::Secp256r1));
+    exchange(&mut c, &mut s);
+}
+
+/// A HelloRetryRequest record for `client_hello` (its session ID echoed) asking for `group`.
+fn hello_retry_request(client_hello: &[u8], group: Option<NamedCurve>) -> Vec<u8> {
+    let payload = handshake_payload(client_hello);
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!("ClientHello")
+    };
+    let mut extensions = vec![Extension::SupportedVersions(
+        SupportedVersions::ServerHello {
+            selected_version: TLS13,
+        },
+    )];
+    if let Some(selected_group) = group {
+        extensions.push(Extension::KeyShare(KeyShare::ServerHello(
+            KeyShareServer::True(KeyShareHelloRetryRequest { selected_group }),
+        )));
+    }
+    let [a, b, c, d, rest @ ..] = HELLO_RETRY_REQUEST;
+    hs_record(&Handshake::ServerHello(ServerHello {
+        server_version: TLS12,
+        random: spectls::wire::Random {
+            gmt_unix_time: u32::from_be_bytes([a, b, c, d]),
+            random_bytes: rest,
+        },
+        session_id: ch.session_id.clone(),
+        cipher_suite: suites::TLS13_AES_128_GCM_SHA256.suite,
+        compression_method: spectls::wire::CompressionMethod::Null,
+        extensions: Some(extensions),
+    }))
+}
+
+#[test]
+fn a_retry_request_that_changes_nothing_or_asks_twice_is_refused() {
+    // Asking for the group the client already sent a share for, or for nothing at all.
+    for group in [Some(NamedCurve::X25519), None] {
+        let mut c = spectls::ClientConnection::new(
+            Arc::new(client13(|b| b)),
+            "localhost".try_into().unwrap(),
+        )
+        .unwrap();
+        let hello = drain(&mut c);
+        let got = feed(&mut c, &hello_retry_request(&hello, group));
+        let want = match group {
+            Some(_) => unoffered("HelloRetryRequest group"),
+            None => Error::PeerMisbehaved(PeerMisbehaved::Other(
+                "HelloRetryRequest that changes nothing",
+            )),
+        };
+        failed_in_clear(&mut c, got, want, A::IllegalParameter);
+    }
+    // A group the client never offered.
+    let mut c = spectls::ClientConnection::new(
+        Arc::new(client13(|b| b.with_groups(&[NamedCurve::X25519]))),
+        "localhost".try_into().unwrap(),
+    )
+    .unwrap();
+    let hello = drain(&mut c);
+    let got = feed(
+        &mut c,
+        &hello_retry_request(&hello, Some(NamedCurve::Secp384r1)),
+    );
+    failed_in_clear(
+        &mut c,
+        got,
+        unoffered("HelloRetryRequest group"),
+        A::IllegalParameter,
+    );
+    // A second HelloRetryRequest (RFC 8446 4.1.4: unexpected_message).
+    let client = client13(|b| b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1]));
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
+    let hello = drain(&mut c);
+    feed(
+        &mut c,
+        &hello_retry_request(&hello, Some(NamedCurve::Secp256r1)),
+    )
+    .unwrap();
+    drain(&mut c);
+    let got = feed(
+        &mut c,
+        &hello_retry_request(&hello, Some(NamedCurve::Secp256r1)),
+    );
+    let err = got.clone().unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedMessage { got, .. } if got == "a second HelloRetryRequest"),
+        "{err:?}"
+    );
+    failed_in_clear(&mut c, got, err, A::UnexpectedMessage);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version negotiation and the downgrade sentinel (RFC 8446 4.1.3, 4.2.1)
+
+/// The last 8 bytes of the server random in the first record of `flight`.
+fn server_random_tail(flight: &[u8]) -> [u8; 8] {
+    let msgs = handshake_messages(flight);
+    let Handshake::ServerHello(sh) = decode_hs(&msgs[0]) else {
+        panic!("ServerHello")
+    };
+    random_of(&sh.random)[24..].try_into().unwrap()
+}
+
+#[test]
+fn a_tls13_server_negotiating_tls12_says_so_in_its_random() {
+    // A TLS 1.2-only client and a server that could do 1.3: the sentinel.
+    let server = server_builder(false)
+        .with_protocol_versions(&[TLS13, TLS12])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client_config(), server);
+    transfer(&mut c, &mut s).unwrap();
+    let flight = drain(&mut s);
+    assert_eq!(&server_random_tail(&flight), b"DOWNGRD\x01");
+    feed(&mut c, &flight).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(c.protocol_version(), Some(TLS12));
+    // A server that cannot do 1.3 leaves its random alone, and a 1.3 client takes 1.2 from it.
+    let (mut c, mut s) = pair(
+        client13(|b| b.with_protocol_versions(&[TLS13, TLS12])),
+        server_config(false),
+    );
+    transfer(&mut c, &mut s).unwrap();
+    let flight = drain(&mut s);
+    assert_ne!(&server_random_tail(&flight), b"DOWNGRD\x01");
+    feed(&mut c, &flight).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(c.protocol_version(), Some(TLS12));
+    assert_eq!(s.protocol_version(), Some(TLS12));
+    exchange(&mut c, &mut s);
+}
+
+/// `hello` with supported_versions (and key_share) taken out, as a downgrading attacker would.
+fn strip_tls13(hello: &[u8]) -> Vec<u8> {
+    let mut msg = handshake_payload(hello);
+    let Handshake::ClientHello(mut ch) = decode_hs(&msg).clone() else {
+        panic!("ClientHello")
+    };
+    ch.extensions
+        .as_mut()
+        .unwrap()
+        .retain(|e| !matches!(e, Extension::SupportedVersions(_) | Extension::KeyShare(_)));
+    msg = Handshake::ClientHello(ch).to_vec();
+    frame(ContentType::Handshake, &msg)
+}
+
+#[test]
+fn a_client_that_offered_tls13_refuses_a_downgraded_server_hello() {
+    let client = client13(|b| b.with_protocol_versions(&[TLS13, TLS12]));
+    let server = server_builder(false)
+        .with_protocol_versions(&[TLS13, TLS12])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, server);
+    let hello = drain(&mut c);
+    feed(&mut s, &strip_tls13(&hello)).unwrap();
+    let flight = drain(&mut s);
+    assert_eq!(&server_random_tail(&flight), b"DOWNGRD\x01");
+    let got = feed(&mut c, &flight);
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "TLS 1.3 downgrade sentinel in a TLS 1.2 ServerHello",
+        )),
+        A::IllegalParameter,
+    );
+}
+
+#[test]
+fn versions_with_nothing_in_common_are_protocol_version() {
+    // A 1.3-only client and a 1.2-only server.
+    let (mut c, mut s) = pair(client13(|b| b), server_config(false));
+    let hello = drain(&mut c);
+    let got = feed(&mut s, &hello);
+    let alert = failed_in_clear(
+        &mut s,
+        got,
+        Error::PeerIncompatible(PeerIncompatible::UnsupportedVersion),
+        A::ProtocolVersion,
+    );
+    receives_alert(&mut c, &alert, A::ProtocolVersion);
+    // A 1.2-only client and a 1.3-only server.
+    let (mut c, mut s) = pair(client_config(), server13(false, |b| b));
+    let hello = drain(&mut c);
+    let got = feed(&mut s, &hello);
+    failed_in_clear(
+        &mut s,
+        got,
+        Error::PeerIncompatible(PeerIncompatible::UnsupportedVersion),
+        A::ProtocolVersion,
+    );
+    // A 1.3-only client answered with a TLS 1.2 ServerHello.
+    let (mut c, mut s) = pair(
+        client13(|b| b),
+        server_builder(false)
+            .with_protocol_versions(&[TLS13, TLS12])
+            .build()
+            .unwrap(),
+    );
+    let hello = drain(&mut c);
+    feed(&mut s, &strip_tls13(&hello)).unwrap_err();
+}
+
+#[test]
+fn a_server_hello_selecting_tls12_in_supported_versions_is_illegal_parameter() {
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client13(|b| b)), "localhost".try_into().unwrap())
+            .unwrap();
+    let hello = drain(&mut c);
+    let payload = handshake_payload(&hello);
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!()
+    };
+    let sh = hs_record(&Handshake::ServerHello(ServerHello {
+        server_version: TLS12,
+        random: ch.random.clone(),
+        session_id: ch.session_id.clone(),
+        cipher_suite: suites::TLS13_AES_128_GCM_SHA256.suite,
+        compression_method: spectls::wire::CompressionMethod::Null,
+        extensions: Some(vec![Extension::SupportedVersions(
+            SupportedVersions::ServerHello {
+                selected_version: TLS12,
+            },
+        )]),
+    }));
+    let got = feed(&mut c, &sh);
+    failed_in_clear(&mut c, got, unoffered("version"), A::IllegalParameter);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server's checks of a TLS 1.3 ClientHello
+
+/// A real TLS 1.3 ClientHello (offering 1.3 and 1.2), edited.
+fn client_hello13(edit: impl FnOnce(&mut spectls::wire::ClientHello<'_>)) -> Vec<u8> {
+    let mut c = spectls::ClientConnection::new(
+        Arc::new(client13(|b| {
+            b.with_protocol_versions(&[TLS13, TLS12])
+                .with_groups(&SUPPORTED_GROUPS)
+        })),
+        "localhost".try_into().unwrap(),
+    )
+    .unwrap();
+    let msg = handshake_payload(&drain(&mut c));
+    let Handshake::ClientHello(mut ch) = decode_hs(&msg).clone() else {
+        panic!()
+    };
+    edit(&mut ch);
+    hs_record(&Handshake::ClientHello(ch))
+}
+
+fn shares<'c, 'a>(ch: &'c mut spectls::wire::ClientHello<'a>) -> &'c mut Vec<KeyShareEntry<'a>> {
+    exts(ch)
+        .iter_mut()
+        .find_map(|e| match e {
+            Extension::KeyShare(KeyShare::ClientHello(k)) => Some(&mut k.client_shares),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn server_both() -> ServerConfig {
+    server_builder(false)
+        .with_protocol_versions(&[TLS13, TLS12])
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_client_hello_missing_a_mandatory_extension_is_missing_extension() {
+    for (name, ty) in [
+        ("signature_algorithms", 13u16),
+        ("supported_groups", 10),
+        ("key_share", 51),
+    ] {
+        let record = client_hello13(|ch| exts(ch).retain(|e| e.selector().value() != ty));
+        server_refuses(
+            server_both(),
+            &record,
+            Error::PeerMisbehaved(PeerMisbehaved::MissingExtension(name)),
+            A::MissingExtension,
+        );
+    }
+}
+
+#[test]
+fn illegal_client_key_shares_are_illegal_parameter() {
+    let other = |why| Error::PeerMisbehaved(PeerMisbehaved::Other(why));
+    let bad_share = Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare);
+    // An X25519 point of small order: the shared secret is all zeros (RFC 7748 6.1).
+    static X25519_LOW_ORDER: [u8; 32] = [0u8; 32];
+    let mut off_curve = vec![4u8];
+    off_curve.extend_from_slice(&[1u8; 64]);
+    let cases: Vec<(Box<dyn Fn(&mut spectls::wire::ClientHello<'_>)>, Error)> = vec![
+        (
+            Box::new(|ch| {
+                let s = shares(ch)[0].clone();
+                shares(ch).push(s);
+            }),
+            other("two key shares for one group"),
+        ),
+        (
+            Box::new(|ch| {
+                exts(ch).iter_mut().for_each(|e| {
+                    if let Extension::EllipticCurves(g) = e {
+                        g.named_curve_list.retain(|g| *g != NamedCurve::X25519);
+                    }
+                })
+            }),
+            other("key share for a group not in supported_groups"),
+        ),
+        (
+            Box::new(|ch| shares(ch)[0].key_exchange = &X25519_LOW_ORDER),
+            bad_share.clone(),
+        ),
+        (
+            Box::new(|ch| shares(ch)[0].key_exchange = &[9u8; 31]),
+            bad_share.clone(),
+        ),
+    ];
+    for (i, (edit, want)) in cases.into_iter().enumerate() {
+        let record = client_hello13(|ch| edit(ch));
+        let (mut s, got) = offer(server_both(), &record);
+        assert!(got.is_err(), "case {i}: {want:?}");
+        failed_in_clear(&mut s, got, want, A::IllegalParameter);
+    }
+    // An off-curve P-256 point as the only share.
+    let off: &'static [u8] = Box::leak(off_curve.into_boxed_slice());
+    let record = client_hello13(|ch| {
+        *shares(ch) = vec![KeyShareEntry {
+            group: NamedCurve::Secp256r1,
+            key_exchange: off,
+        }]
+    });
+    server_refuses(server_both(), &record, bad_share, A::IllegalParameter);
+    // Compression methods other than exactly null.
+    let record = client_hello13(|ch| {
+        ch.compression_methods
+            .push(spectls::wire::CompressionMethod::from_value(1))
+    });
+    server_refuses(
+        server_both(),
+        &record,
+        other("legacy_compression_methods is not exactly null"),
+        A::IllegalParameter,
+    );
+}
+
+#[test]
+fn a_client_hello_with_only_other_groups_shares_gets_a_retry_and_no_group_is_handshake_failure() {
+    // Supported groups in common but no share: a retry (tested in full above).
+    let record = client_hello13(|ch| {
+        *shares(ch) = Vec::new();
+    });
+    let (mut s, got) = offer(server_both(), &record);
+    got.unwrap();
+    let flight = split_records(&drain(&mut s));
+    let Handshake::ServerHello(sh) = decode_hs(fragment_of(&flight[0].1)) else {
+        panic!()
+    };
+    assert_eq!(random_of(&sh.random), HELLO_RETRY_REQUEST);
+    // No group in common.
+    let server = server_builder(false)
+        .with_protocol_versions(&[TLS13])
+        .with_groups(&[NamedCurve::Secp384r1])
+        .build()
+        .unwrap();
+    let record = client_hello13(|ch| {
+        *shares(ch) = Vec::new();
+        exts(ch).iter_mut().for_each(|e| {
+            if let Extension::EllipticCurves(g) = e {
+                g.named_curve_list = vec![NamedCurve::X25519];
+            }
+        })
+    });
+    server_refuses(
+        server,
+        &record,
+        Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon),
+        A::HandshakeFailure,
+    );
+    let _ = KeyShareClientHello {
+        client_shares: Vec::new(),
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's checks of the server's protected flight
+
+/// A client and server after the server's first flight, with the server's handshake epoch for
+/// re-sealing it: (client, server, the flight's records, server-handshake epoch, suite).
+struct ServerFlight {
+    c: spectls::ClientConnection,
+    s: spectls::ServerConnection,
+    hello: Vec<u8>,
+    /// The protected records' handshake messages, opened.
+    messages: Vec<Vec<u8>>,
+    epoch: Epoch,
+}
+
+fn server_flight(
+    edit_client: impl FnOnce(spectls::ClientConfigBuilder) -> spectls::ClientConfigBuilder,
+    server: ServerConfig,
+    secrets: Arc<Secrets>,
+) -> ServerFlight {
+    let (mut c, mut s) = pair(client13(edit_client), server);
+    transfer(&mut c, &mut s).unwrap();
+    let flight = split_records(&drain(&mut s));
+    let suite: &SupportedCipherSuite = &suites::TLS13_AES_128_GCM_SHA256;
+    let mut epoch = Epoch::new(suite, &secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET"));
+    let mut messages = Vec::new();
+    for (t, r) in &flight[2..] {
+        assert_eq!(*t, ContentType::ApplicationData);
+        let (typ, content) = epoch.open(r);
+        assert_eq!(typ, ContentType::Handshake);
+        messages.extend(messages13(&content));
+    }
+    ServerFlight {
+        c,
+        s,
+        hello: flight[..2].to_vec().concat_records(),
+        messages,
+        epoch: Epoch::new(suite, &secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET")),
+    }
+}
+
+fn logging_server(secrets: &Arc<Secrets>) -> ServerConfig {
+    server13(false, |b| b.with_key_log(secrets.clone()))
+}
+
+impl ServerFlight {
+    /// Gives the client the ServerHello and the protected `messages` (each in its own record).
+    fn deliver(&mut self, messages: &[Vec<u8>]) -> Result<spectls::IoState, Error> {
+        let mut bytes = self.hello.clone();
+        for m in messages {
+            bytes.extend(self.epoch.seal(ContentType::Handshake, m));
+        }
+        feed(&mut self.c, &bytes)
+    }
+}
+
+#[test]
+fn the_genuine_flight_resealed_completes() {
+    let secrets = Arc::new(Secrets::default());
+    let mut f = server_flight(|b| b, logging_server(&secrets), secrets.clone());
+    let kinds: Vec<u8> = f.messages.iter().map(|m| m[0]).collect();
+    assert_eq!(
+        kinds,
+        [8, 11, 15, 20],
+        "EE, Certificate, CertificateVerify, Finished"
+    );
+    let msgs = f.messages.clone();
+    f.deliver(&msgs).unwrap();
+    assert!(!f.c.is_handshaking());
+    transfer(&mut f.c, &mut f.s).unwrap();
+    assert!(!f.s.is_handshaking());
+}
+
+#[test]
+fn tampered_finished_and_certificate_verify_are_decrypt_error() {
+    for (index, want) in [
+        (3, Error::PeerMisbehaved(PeerMisbehaved::BadFinished)),
+        (2, Error::PeerMisbehaved(PeerMisbehaved::BadSignature)),
+    ] {
+        let secrets = Arc::new(Secrets::default());
+        let mut f = server_flight(|b| b, logging_server(&secrets), secrets.clone());
+        let mut msgs = f.messages.clone();
+        let last = msgs[index].len() - 1;
+        msgs[index][last] ^= 1;
+        let got = f.deliver(&msgs);
+        let err = got.clone().unwrap_err();
+        assert_eq!(err, want);
+        check_error(&mut f.c, got, &want, A::DecryptError);
+        // The alert is protected under the client's handshake key: one sealed record.
+        let out = split_records(&drain(&mut f.c));
+        assert_eq!(types_of(&out), [ContentType::ApplicationData]);
+        let mut client_epoch = Epoch::new(
+            &suites::TLS13_AES_128_GCM_SHA256,
+            &secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
+        );
+        let (typ, alert) = client_epoch.open(&out[0].1);
+        assert_eq!((typ, alert), (ContentType::Alert, vec![2, 51]));
+    }
+}
+
+#[test]
+fn a_flipped_ciphertext_bit_is_bad_record_mac() {
+    let secrets = Arc::new(Secrets::default());
+    let (mut c, mut s) = pair(client13(|b| b), logging_server(&secrets));
+    transfer(&mut c, &mut s).unwrap();
+    let mut flight = drain(&mut s);
+    let n = flight.len();
+    flight[n - 3] ^= 0x80;
+    let got = feed(&mut c, &flight);
+    check_error(&mut c, got, &Error::BadRecordMac, A::BadRecordMac);
+}
+
+/// A minimal TLS 1.3 message of each type a server could send out of place.
+fn server_messages() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (
+            "EncryptedExtensions",
+            encode13(&Hs13::EncryptedExtensions(EncryptedExtensions {
+                extensions: Vec::new(),
+            })),
+        ),
+        (
+            "Certificate",
+            encode13(&Hs13::Certificate(Certificate {
+                certificate_request_context: &[],
+                certificate_list: Vec::new(),
+            })),
+        ),
+        (
+            "CertificateVerify",
+            encode13(&Hs13::CertificateVerify(CertificateVerify {
+                algorithm: SignatureScheme::EcdsaSecp256r1Sha256,
+                signature: &[0; 70],
+            })),
+        ),
+        (
+            "Finished",
+            encode13(&Hs13::Finished(Finished {
+                verify_data: &[0; 32],
+            })),
+        ),
+        (
+            "KeyUpdate",
+            encode13(&Hs13::KeyUpdate(KeyUpdate {
+                request_update: KeyUpdateRequest::UpdateNotRequested,
+            })),
+        ),
+        // A TLS 1.2 message: no TLS 1.3 state takes it.
+        ("ServerHelloDone", vec![14, 0, 0, 0]),
+    ]
+}
+
+#[test]
+fn every_out_of_place_server_message_is_unexpected_message_in_every_state() {
+    let table = spectls::internal::tables::client13_transitions();
+    let states = [
+        "ExpectEncryptedExtensions",
+        "ExpectCertificateOrCertificateRequest",
+        "ExpectCertificateVerify",
+        "ExpectFinished",
+    ];
+    let mut checked = 0;
+    for (at, state) in states.iter().enumerate() {
+        for (name, msg) in server_messages() {
+            let allowed = table
+                .iter()
+                .any(|t| t.from == *state && t.on.to_string() == name);
+            if allowed {
+                continue;
+            }
+            let secrets = Arc::new(Secrets::default());
+            let mut f = server_flight(|b| b, logging_server(&secrets), secrets.clone());
+            let mut msgs = f.messages[..at].to_vec();
+            msgs.push(msg);
+            let got = f.deliver(&msgs);
+            let err = got.clone().unwrap_err();
+            assert!(
+                matches!(&err, Error::UnexpectedMessage { state: s, .. } if s == state),
+                "{state} {name}: {err:?}"
+            );
+            check_error(&mut f.c, got, &err, A::UnexpectedMessage);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked}");
+}
+
+#[test]
+fn a_protected_change_cipher_spec_and_one_after_the_handshake_are_unexpected() {
+    // Inside the encryption (RFC 8446 5).
+    let secrets = Arc::new(Secrets::default());
+    let mut f = server_flight(|b| b, logging_server(&secrets), secrets.clone());
+    let mut bytes = f.hello.clone();
+    bytes.extend(f.epoch.seal(ContentType::ChangeCipherSpec, &[1]));
+    let got = feed(&mut f.c, &bytes);
+    let err = got.clone().unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedMessage { got, .. } if got == "protected ChangeCipherSpec")
+    );
+    check_error(&mut f.c, got, &err, A::UnexpectedMessage);
+    // In the clear once the handshake is over.
+    let (mut c, mut s) = connected13();
+    let got = feed(&mut c, &frame(ContentType::ChangeCipherSpec, &[1]));
+    let err = got.clone().unwrap_err();
+    assert!(matches!(err, Error::UnexpectedMessage { .. }), "{err:?}");
+    check_error(&mut c, got, &err, A::UnexpectedMessage);
+    // An unprotected alert once the handshake is over.
+    let got = feed(
+        &mut s,
+        &frame(ContentType::Alert, &[2, A::HandshakeFailure.value()]),
+    );
+    let err = got.clone().unwrap_err();
+    assert!(matches!(&err, Error::UnexpectedMessage { got, .. } if got == "unprotected alert"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client authentication (RFC 8446 4.3.2, 4.4.2)
+
+#[test]
+fn client_authentication_required_optional_and_refused() {
+    let (chain, key, roots) = client_identity();
+    // Required, presented.
+    let server = server13(false, |b| {
+        b.with_client_cert_verifier(client_verifier(roots.clone(), false))
+    });
+    let client = client13(|b| {
+        b.with_client_auth_cert(chain.clone(), key.clone_key())
+            .unwrap()
+    });
+    let (mut c, mut s) = pair(client, server);
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(s.peer_certificates().unwrap()[0], chain[0]);
+    exchange(&mut c, &mut s);
+    // Optional, none: an empty Certificate, and the handshake completes.
+    let server = server13(false, |b| {
+        b.with_client_cert_verifier(client_verifier(roots.clone(), true))
+    });
+    let (mut c, mut s) = pair(client13(|b| b), server);
+    handshake(&mut c, &mut s).unwrap();
+    assert!(s.peer_certificates().is_none());
+    exchange(&mut c, &mut s);
+    // Required, none: certificate_required.
+    let server = server13(false, |b| {
+        b.with_client_cert_verifier(client_verifier(roots, false))
+    });
+    let (mut c, mut s) = pair(client13(|b| b), server);
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    let got = feed(&mut s, &drain(&mut c));
+    check_error(
+        &mut s,
+        got,
+        &Error::PeerIncompatible(PeerIncompatible::CertificateRequired),
+        A::CertificateRequired,
+    );
+    receives_alert(&mut c, &drain(&mut s), A::CertificateRequired);
+}
+
+// ---------------------------------------------------------------------------------------------
+// After the handshake: KeyUpdate, exports, key log
+
+#[test]
+fn key_updates_both_ways_keep_data_flowing() {
+    let (mut c, mut s) = connected13();
+    for round in 0..3 {
+        c.refresh_traffic_keys().unwrap();
+        c.writer().write_all(b"after our update").unwrap();
+        transfer(&mut c, &mut s).unwrap();
+        assert_eq!(read_all(&mut s), b"after our update", "round {round}");
+        // The server answered update_requested with its own KeyUpdate.
+        s.writer().write_all(b"after its update").unwrap();
+        transfer(&mut s, &mut c).unwrap();
+        assert_eq!(read_all(&mut c), b"after its update");
+        s.refresh_traffic_keys().unwrap();
+        transfer(&mut s, &mut c).unwrap();
+        transfer(&mut c, &mut s).unwrap();
+        s.writer().write_all(b"x").unwrap();
+        transfer(&mut s, &mut c).unwrap();
+        assert_eq!(read_all(&mut c), b"x");
+    }
+    exchange(&mut c, &mut s);
+}
+
+#[test]
+fn a_key_update_is_answered_once_and_a_flood_is_refused() {
+    let secrets = Arc::new(Secrets::default());
+    let (mut c, mut s) = pair(client13(|b| b), logging_server(&secrets));
+    handshake(&mut c, &mut s).unwrap();
+    let suite = &suites::TLS13_AES_128_GCM_SHA256;
+    let mut server_secret = spectls::crypto::key_schedule::Secret::from_bytes(
+        suite.hash,
+        &secrets.get("SERVER_TRAFFIC_SECRET_0"),
+    );
+    let key_update = |request| {
+        encode13(&Hs13::KeyUpdate(KeyUpdate {
+            request_update: request,
+        }))
+    };
+    // One update_requested: the client answers with exactly one KeyUpdate.
+    let mut epoch = Epoch::new(suite, server_secret.as_bytes());
+    feed(
+        &mut c,
+        &epoch.seal(
+            ContentType::Handshake,
+            &key_update(KeyUpdateRequest::UpdateRequested),
+        ),
+    )
+    .unwrap();
+    let mut client_epoch = Epoch::new(suite, &secrets.get("CLIENT_TRAFFIC_SECRET_0"));
+    let answer = split_records(&drain(&mut c));
+    assert_eq!(answer.len(), 1);
+    let (typ, msg) = client_epoch.open(&answer[0].1);
+    assert_eq!(typ, ContentType::Handshake);
+    assert_eq!(msg, key_update(KeyUpdateRequest::UpdateNotRequested));
+    // Then 32 more without application data in between are taken, the next is refused.
+    let mut got = Err(Error::ConnectionClosed);
+    for i in 0..33 {
+        server_secret = server_secret.next_traffic_secret().unwrap();
+        let mut epoch = Epoch::new(suite, server_secret.as_bytes());
+        got = feed(
+            &mut c,
+            &epoch.seal(
+                ContentType::Handshake,
+                &key_update(KeyUpdateRequest::UpdateNotRequested),
+            ),
+        );
+        if i < 31 {
+            got.clone().unwrap_or_else(|e| panic!("update {i}: {e:?}"));
+        }
+    }
+    let want = Error::PeerMisbehaved(PeerMisbehaved::TooManyRenegotiationRequests);
+    check_error(&mut c, got, &want, A::UnexpectedMessage);
+}
+
+#[test]
+fn exports_agree_and_an_empty_context_is_no_context() {
+    let (c, s) = connected13();
+    let a = c
+        .export_keying_material([0u8; 32], b"EXPORTER-test", None)
+        .unwrap();
+    let b = s
+        .export_keying_material([0u8; 32], b"EXPORTER-test", None)
+        .unwrap();
+    assert_eq!(a, b);
+    let empty = c
+        .export_keying_material([0u8; 32], b"EXPORTER-test", Some(&[]))
+        .unwrap();
+    assert_eq!(a, empty, "RFC 8446 7.5: no context is an empty one");
+    let other = c
+        .export_keying_material([0u8; 32], b"EXPORTER-test", Some(b"ctx"))
+        .unwrap();
+    assert_ne!(a, other);
+    let (c2, _) = connected13();
+    assert_ne!(
+        a,
+        c2.export_keying_material([0u8; 32], b"EXPORTER-test", None)
+            .unwrap()
+    );
+}
+
+#[test]
+fn both_sides_log_the_five_tls13_secrets_and_agree() {
+    let (cs, ss) = (Arc::new(Secrets::default()), Arc::new(Secrets::default()));
+    let (mut c, mut s) = pair(
+        client13(|b| b.with_key_log(cs.clone())),
+        server13(false, |b| b.with_key_log(ss.clone())),
+    );
+    handshake(&mut c, &mut s).unwrap();
+    let labels = [
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+        "EXPORTER_SECRET",
+    ];
+    assert_eq!(cs.labels(), labels);
+    assert_eq!(ss.labels(), labels);
+    for l in labels {
+        assert_eq!(cs.get(l), ss.get(l), "{l}");
+        assert_eq!(cs.get(l).len(), 32, "SHA-256 suite");
+    }
+    // The logged secret opens what the client sends.
+    c.writer().write_all(b"secret").unwrap();
+    let records = split_records(&drain(&mut c));
+    let mut epoch = Epoch::new(
+        &suites::TLS13_AES_128_GCM_SHA256,
+        &cs.get("CLIENT_TRAFFIC_SECRET_0"),
+    );
+    assert_eq!(
+        epoch.open(&records[0].1),
+        (ContentType::ApplicationData, b"secret".to_vec())
+    );
+}
+
+#[test]
+fn alerts_other_than_close_notify_are_fatal_whatever_their_level() {
+    let secrets = Arc::new(Secrets::default());
+    let (mut c, mut s) = pair(client13(|b| b), logging_server(&secrets));
+    handshake(&mut c, &mut s).unwrap();
+    let mut epoch = Epoch::new(
+        &suites::TLS13_AES_128_GCM_SHA256,
+        &secrets.get("SERVER_TRAFFIC_SECRET_0"),
+    );
+    // A "warning" unrecognized_name (RFC 8446 6: the level is ignored).
+    let got = feed(
+        &mut c,
+        &epoch.seal(ContentType::Alert, &[1, A::UnrecognizedName.value()]),
+    );
+    assert_eq!(got.unwrap_err(), Error::AlertReceived(A::UnrecognizedName));
+    let _ = s;
+}
+
+#[test]
+fn the_tls13_transcript_of_a_real_handshake_decodes_message_by_message() {
+    // What the client received, opened with the logged secrets and decoded as TLS 1.3.
+    let secrets = Arc::new(Secrets::default());
+    let f = server_flight(|b| b, logging_server(&secrets), secrets.clone());
+    let decoded: Vec<String> = f
+        .messages
+        .iter()
+        .map(|m| format!("{:?}", decode13(m, 32).selector()))
+        .collect();
+    assert_eq!(
+        decoded,
+        [
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished"
+        ]
+    );
+    let Hs13::EncryptedExtensions(ee) = decode13(&f.messages[0], 32) else {
+        panic!()
+    };
+    // server_name acknowledged, record_size_limit answered.
+    assert_eq!(ee.extensions.len(), 2, "{ee:?}");
+}
