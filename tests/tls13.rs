@@ -450,7 +450,7 @@ fn client_hello13(edit: impl FnOnce(&mut spectls::wire::ClientHello<'_>)) -> Vec
     let mut c = spectls::ClientConnection::new(
         Arc::new(client13(|b| {
             b.with_protocol_versions(&[TLS13, TLS12])
-                .with_groups(&SUPPORTED_GROUPS)
+                .with_groups(SUPPORTED_GROUPS)
         })),
         "localhost".try_into().unwrap(),
     )
@@ -505,7 +505,8 @@ fn illegal_client_key_shares_are_illegal_parameter() {
     static X25519_LOW_ORDER: [u8; 32] = [0u8; 32];
     let mut off_curve = vec![4u8];
     off_curve.extend_from_slice(&[1u8; 64]);
-    let cases: Vec<(Box<dyn Fn(&mut spectls::wire::ClientHello<'_>)>, Error)> = vec![
+    type Edit = Box<dyn Fn(&mut spectls::wire::ClientHello<'_>)>;
+    let cases: Vec<(Edit, Error)> = vec![
         (
             Box::new(|ch| {
                 let s = shares(ch)[0].clone();
@@ -593,9 +594,6 @@ fn a_client_hello_with_only_other_groups_shares_gets_a_retry_and_no_group_is_han
         Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon),
         A::HandshakeFailure,
     );
-    let _ = KeyShareClientHello {
-        client_shares: Vec::new(),
-    };
 }
 
 // ---------------------------------------------------------------------------------------------
