@@ -16,9 +16,9 @@ use spectls::wire::tls13::{
     Certificate, CertificateVerify, EncryptedExtensions, Finished, Handshake as Hs13, KeyUpdate,
 };
 use spectls::wire::{
-    tls12::Handshake, AlertDescription as A, ContentType, Extension, KeyShare, KeyShareClientHello,
-    KeyShareEntry, KeyShareHelloRetryRequest, KeyShareServer, KeyUpdateRequest, NamedCurve,
-    ServerHello, SignatureScheme, SupportedVersions, HELLO_RETRY_REQUEST,
+    tls12::Handshake, AlertDescription as A, ContentType, Extension, KeyShare, KeyShareEntry,
+    KeyShareHelloRetryRequest, KeyShareServer, KeyUpdateRequest, NamedCurve, ServerHello,
+    SignatureScheme, SupportedVersions, HELLO_RETRY_REQUEST,
 };
 use spectls::{Error, PeerIncompatible, PeerMisbehaved};
 use std::io::Write;
