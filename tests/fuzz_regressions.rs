@@ -116,6 +116,36 @@ fn connection_seeds_do_not_panic() {
     }
 }
 
+/// The after-flight targets in their TLS 1.3 modes (a genuine TLS 1.3 handshake replayed up to
+/// record k, then the input, raw or XORed over the rest): every k, with and without a client
+/// certificate. The genuine stream itself (XOR with nothing) completes: `Ok`.
+#[test]
+fn tls13_after_flight_modes_run_genuine_and_mutated_streams() {
+    let garbage: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+    for k in 0..8u8 {
+        for cert in [0u8, 32] {
+            let genuine = spectls_fuzz::targets::client_after_flight(&[64 | 16 | cert | k]);
+            assert!(genuine.is_ok(), "client k={k} cert={cert}: {genuine:?}");
+            let mut input = vec![64 | 16 | cert | k];
+            input.extend_from_slice(&garbage);
+            assert!(spectls_fuzz::targets::client_after_flight(&input).is_err());
+            input[0] = 64 | cert | k;
+            let _ = spectls_fuzz::targets::client_after_flight(&input);
+        }
+    }
+    for k in 0..8u8 {
+        for cert in [0u8, 16] {
+            let genuine = spectls_fuzz::targets::server_after_hello(&[32 | 8 | cert | k]);
+            assert!(genuine.is_ok(), "server k={k} cert={cert}: {genuine:?}");
+            let mut input = vec![32 | 8 | cert | k];
+            input.extend_from_slice(&garbage);
+            let _ = spectls_fuzz::targets::server_after_hello(&input);
+            input[0] = 32 | cert | k;
+            let _ = spectls_fuzz::targets::server_after_hello(&input);
+        }
+    }
+}
+
 #[test]
 fn stream_seeds_replay() {
     // The `stream` target on its seeds: `Stream` over the in-memory transport, for a client or

@@ -11,7 +11,7 @@
 
 use spectls::capture::{Capture, Event, Flow};
 use spectls::codec::{Codec, Encode, Reader};
-use spectls::wire::{ContentType, Extension, tls12::Handshake, TLSPlaintext};
+use spectls::wire::{tls12::Handshake, ContentType, Extension, TLSPlaintext};
 use spectls_fuzz::{
     client_config, drain, feed, new_client_with, new_server, record, split_records,
 };

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use spectls::codec::Reader;
-use spectls::wire::{CipherType, tls12::TLSCiphertext};
+use spectls::wire::{tls12::TLSCiphertext, CipherType};
 use spectls_fuzz::assert_round_trip;
 
 fuzz_target!(|data: &[u8]| {

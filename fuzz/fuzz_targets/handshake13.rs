@@ -32,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
     ] {
         let mut r = Reader::new(data);
         if let Ok(msg) = Handshake::decode(&mut r, cert_type, hash_len) {
-            assert_round_trip("tls13::Handshake (other context)", &msg, &data[..r.offset()]);
+            assert_round_trip(
+                "tls13::Handshake (other context)",
+                &msg,
+                &data[..r.offset()],
+            );
         }
     }
 });

@@ -99,9 +99,11 @@ fn roots() -> Arc<RootCertStore> {
 pub fn make_client_config(
     with_cert: bool,
     store: Arc<dyn spectls::session::StoresClientSessions>,
+    versions: &[ProtocolVersion],
 ) -> Arc<ClientConfig> {
     let mut b = ClientConfig::builder()
         .with_root_certificates(roots())
+        .with_protocol_versions(versions)
         .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
         .with_session_storage(store);
     if with_cert {
@@ -115,11 +117,43 @@ pub fn make_client_config(
     Arc::new(b.build().expect("client config"))
 }
 
-/// The fuzz client: no client certificate (`with_cert` false) or the fuzz one; no sessions.
+/// The fuzz client: no client certificate (`with_cert` false) or the fuzz one; no sessions;
+/// TLS 1.3 and 1.2 offered (the defaults).
 pub fn client_config(with_cert: bool) -> Arc<ClientConfig> {
     static C: [OnceLock<Arc<ClientConfig>>; 2] = [OnceLock::new(), OnceLock::new()];
     C[with_cert as usize]
-        .get_or_init(|| make_client_config(with_cert, Arc::new(stores::FixedClientSessions(None))))
+        .get_or_init(|| {
+            make_client_config(
+                with_cert,
+                Arc::new(stores::FixedClientSessions(None)),
+                &[spectls::version::TLS13, spectls::version::TLS12],
+            )
+        })
+        .clone()
+}
+
+/// `client_config`, offering only TLS 1.3 (`tls13`) or only TLS 1.2: the targets that replay a
+/// genuine handshake pick its version with a mode bit.
+pub fn client_config_for(with_cert: bool, tls13: bool) -> Arc<ClientConfig> {
+    static C: [OnceLock<Arc<ClientConfig>>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let version = if tls13 {
+        spectls::version::TLS13
+    } else {
+        spectls::version::TLS12
+    };
+    C[with_cert as usize + 2 * tls13 as usize]
+        .get_or_init(|| {
+            make_client_config(
+                with_cert,
+                Arc::new(stores::FixedClientSessions(None)),
+                &[version],
+            )
+        })
         .clone()
 }
 

@@ -5,7 +5,7 @@
 //! error that stopped it, or `Ok` if the input ran out first. Input layouts are in README.md.
 
 use super::{
-    client_config, drain, feed, finish, make_client_config, new_client, new_client_with,
+    client_config_for, drain, feed, finish, make_client_config, new_client, new_client_with,
     new_server, record, split_records, stores, xor_overlay,
 };
 use spectls::session::ClientSessionValue;
@@ -125,11 +125,18 @@ pub fn reassembler(data: &[u8]) -> Result<(), Error> {
     result
 }
 
-/// One ClientHello per client configuration (without / with a client certificate), captured
-/// once: a ClientHello carries no per-connection secret, so any fresh server accepts it.
-fn captured_client_hello(with_cert: bool) -> &'static [u8] {
-    static CH: [OnceLock<Vec<u8>>; 2] = [OnceLock::new(), OnceLock::new()];
-    CH[with_cert as usize].get_or_init(|| drain(&mut new_client_with(client_config(with_cert))))
+/// One ClientHello per client configuration (without / with a client certificate, TLS 1.2 or
+/// 1.3), captured once: a ClientHello carries no per-connection secret, so any fresh server
+/// accepts it.
+fn captured_client_hello(with_cert: bool, tls13: bool) -> &'static [u8] {
+    static CH: [OnceLock<Vec<u8>>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    CH[with_cert as usize + 2 * tls13 as usize]
+        .get_or_init(|| drain(&mut new_client_with(client_config_for(with_cert, tls13))))
 }
 
 /// The records after the first `k` of `units`, with `tail` XORed over them (`xor`), or `tail`.
@@ -146,7 +153,9 @@ fn rest_of(units: &[&[u8]], k: usize, tail: &[u8], xor: bool) -> Vec<u8> {
 /// input raw or XORed over the rest of the genuine stream.
 ///
 /// `mode = data[0]`: `k = 1 + (mode & 7)` genuine records; bit 3: XOR; bit 4: the client has a
-/// certificate (the server always asks for one, optionally).
+/// certificate (the server always asks for one, optionally); bit 5: the genuine handshake is
+/// TLS 1.3 (ClientHello; then the client's [change_cipher_spec], [Certificate,
+/// CertificateVerify], Finished, protected), else TLS 1.2.
 pub fn server_after_hello(data: &[u8]) -> Result<(), Error> {
     let Some((&mode, tail)) = data.split_first() else {
         return Ok(());
@@ -154,11 +163,16 @@ pub fn server_after_hello(data: &[u8]) -> Result<(), Error> {
     let k = 1 + (mode & 7) as usize;
     let xor = mode & 8 != 0;
     let with_cert = mode & 16 != 0;
+    let tls13 = mode & 32 != 0;
     let mut server = new_server();
 
     if k == 1 && !xor {
-        feed(&mut server, captured_client_hello(with_cert), usize::MAX)
-            .expect("genuine ClientHello");
+        feed(
+            &mut server,
+            captured_client_hello(with_cert, tls13),
+            usize::MAX,
+        )
+        .expect("genuine ClientHello");
         let _flight = drain(&mut server);
         let result = feed(&mut server, tail, usize::MAX);
         finish(&mut server);
@@ -166,7 +180,7 @@ pub fn server_after_hello(data: &[u8]) -> Result<(), Error> {
     }
 
     // A real handshake up to the client's second flight.
-    let mut client = new_client_with(client_config(with_cert));
+    let mut client = new_client_with(client_config_for(with_cert, tls13));
     let hello = drain(&mut client);
     feed(&mut server, &hello, usize::MAX).expect("genuine ClientHello");
     let flight = drain(&mut server);
@@ -188,7 +202,9 @@ pub fn server_after_hello(data: &[u8]) -> Result<(), Error> {
 /// input raw or XORed over the rest.
 ///
 /// `mode = data[0]`: `k = mode & 15` genuine records; bit 4: XOR; bit 5: the client has a
-/// certificate.
+/// certificate; bit 6: the genuine handshake is TLS 1.3 (ServerHello, change_cipher_spec, then
+/// protected EncryptedExtensions, CertificateRequest, Certificate, CertificateVerify, Finished),
+/// else TLS 1.2.
 pub fn client_after_flight(data: &[u8]) -> Result<(), Error> {
     let Some((&mode, tail)) = data.split_first() else {
         return Ok(());
@@ -196,8 +212,9 @@ pub fn client_after_flight(data: &[u8]) -> Result<(), Error> {
     let k = (mode & 15) as usize;
     let xor = mode & 16 != 0;
     let with_cert = mode & 32 != 0;
+    let tls13 = mode & 64 != 0;
 
-    let mut client = new_client_with(client_config(with_cert));
+    let mut client = new_client_with(client_config_for(with_cert, tls13));
     let mut server = new_server();
     let hello = drain(&mut client);
     feed(&mut server, &hello, usize::MAX).expect("genuine ClientHello");
@@ -230,7 +247,12 @@ fn resuming_client_config(by_id: bool) -> Arc<ClientConfig> {
     static C: [OnceLock<Arc<ClientConfig>>; 2] = [OnceLock::new(), OnceLock::new()];
     let session = SESSION.get_or_init(|| {
         let store = Arc::new(stores::FirstClientSession::default());
-        let mut client = new_client_with(make_client_config(false, store.clone()));
+        // TLS 1.2: resumption of TLS 1.3 sessions is issue 14.
+        let mut client = new_client_with(make_client_config(
+            false,
+            store.clone(),
+            &[spectls::version::TLS12],
+        ));
         let mut server = new_server();
         for _ in 0..4 {
             let c = drain(&mut client);
@@ -247,7 +269,11 @@ fn resuming_client_config(by_id: bool) -> Arc<ClientConfig> {
             if by_id {
                 value.ticket = None;
             }
-            make_client_config(false, Arc::new(stores::FixedClientSessions(Some(value))))
+            make_client_config(
+                false,
+                Arc::new(stores::FixedClientSessions(Some(value))),
+                &[spectls::version::TLS12],
+            )
         })
         .clone()
 }
