@@ -1032,3 +1032,75 @@ fn the_tls13_transcript_of_a_real_handshake_decodes_message_by_message() {
     // server_name acknowledged, record_size_limit answered.
     assert_eq!(ee.extensions.len(), 2, "{ee:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Extensions answered in TLS 1.3's places: ALPN and server_name in EncryptedExtensions, the
+// stapled OCSP response in the leaf's CertificateEntry, record_size_limit counting the type.
+
+#[test]
+fn alpn_is_agreed_in_encrypted_extensions_or_refused() {
+    let server = server13(false, |b| {
+        b.with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+    });
+    let client = client13(|b| b.with_alpn_protocols(vec![b"http/1.1".to_vec()]));
+    let (mut c, mut s) = pair(client, server.clone());
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(c.alpn_protocol(), Some(&b"http/1.1"[..]));
+    assert_eq!(s.alpn_protocol(), Some(&b"http/1.1"[..]));
+    let client = client13(|b| b.with_alpn_protocols(vec![b"spdy/1".to_vec()]));
+    let (mut c, mut s) = pair(client, server);
+    let hello = drain(&mut c);
+    let got = feed(&mut s, &hello);
+    let alert = failed_in_clear(
+        &mut s,
+        got,
+        Error::PeerIncompatible(PeerIncompatible::NoApplicationProtocol),
+        A::NoApplicationProtocol,
+    );
+    receives_alert(&mut c, &alert, A::NoApplicationProtocol);
+}
+
+#[test]
+fn the_ocsp_response_is_stapled_to_the_leaf_entry() {
+    let server = ServerConfig::builder()
+        .with_protocol_versions(&[TLS13])
+        .with_single_cert_with_ocsp(
+            spectls::pki::certs_from_pem(ECDSA_CHAIN).unwrap(),
+            spectls::pki::private_key_from_pem(ECDSA_KEY).unwrap(),
+            OCSP_ECDSA.to_vec(),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client13(|b| b), server.clone());
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(c.ocsp_response(), Some(OCSP_ECDSA));
+    // Not asked for, not sent.
+    let (mut c, mut s) = pair(client13(|b| b.enable_ocsp_stapling(false)), server);
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(c.ocsp_response(), None);
+}
+
+#[test]
+fn a_small_record_size_limit_bounds_every_protected_record_the_server_sends() {
+    // The client asks for records of at most 64 bytes of inner plaintext (RFC 8449 4: content
+    // type included, so 63 bytes of content).
+    let record = client_hello13(|ch| {
+        exts(ch).iter_mut().for_each(|e| {
+            if let Extension::RecordSizeLimit(l) = e {
+                l.0 = 64;
+            }
+        })
+    });
+    let (mut s, got) = offer(server13(false, |b| b), &record);
+    got.unwrap();
+    s.writer().write_all(&[7u8; 1000]).unwrap();
+    let records = split_records(&drain(&mut s));
+    let tag = 16;
+    for (t, r) in &records[2..] {
+        assert_eq!(*t, ContentType::ApplicationData);
+        assert!(fragment_of(r).len() <= 64 + tag, "{}", fragment_of(r).len());
+    }
+    // The certificate alone takes more than one record at this size.
+    assert!(records.len() > 10, "{}", records.len());
+}

@@ -584,6 +584,7 @@ impl ConnectionCommon {
             self.early_out.extend_from_slice(data);
             return Ok(data.len());
         }
+        self.update_keys_if_due().map_err(io::Error::other)?;
         self.writer
             .write(ContentType::ApplicationData, data, &mut self.tx)
             .map_err(io::Error::other)?;
@@ -645,14 +646,27 @@ impl ConnectionCommon {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
+        self.update_keys(true)
+    }
+
+    fn update_keys(&mut self, request: bool) -> Result<(), Error> {
         let (mut machine, mut cx) = self.context();
         let result = match &mut machine {
-            Some(Machine::Client(_, s)) => s.update_keys(&mut cx),
-            Some(Machine::Server(_, s)) => s.update_keys(&mut cx),
+            Some(Machine::Client(_, s)) => s.update_keys(request, &mut cx),
+            Some(Machine::Server(_, s)) => s.update_keys(request, &mut cx),
             None => Err(Error::ConnectionClosed),
         };
         self.machine = machine;
         result
+    }
+
+    /// RFC 8446 5.5: before our sending key has sealed as many records as its AEAD safely can
+    /// (2^24.5 for AES-GCM), move to the next one with a KeyUpdate (not asking the peer to).
+    pub(crate) fn update_keys_if_due(&mut self) -> Result<(), Error> {
+        if self.writer.key_update_due() {
+            self.update_keys(false)?;
+        }
+        Ok(())
     }
 
     /// The negotiated cipher suite.

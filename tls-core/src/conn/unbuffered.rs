@@ -84,6 +84,7 @@ impl ConnectionCommon {
         if self.sent_close_notify {
             return Err(Error::ApiMisuse("write_tls_into after close_notify"));
         }
+        self.update_keys_if_due()?;
         if self.wants_write() {
             out.extend_from_slice(self.tx.get(self.tx_sent..).unwrap_or_default());
             self.tx.clear();

@@ -132,6 +132,15 @@ impl RecordWriter {
         Ok(())
     }
 
+    /// Whether the TLS 1.3 sending key is at its record limit (RFC 8446 5.5): one record is
+    /// left for the KeyUpdate that moves to the next key.
+    pub(crate) fn key_update_due(&self) -> bool {
+        match &self.encrypter {
+            Some(Sealer::Tls13(enc)) => self.seq.saturating_add(1) >= enc.key_update_limit(),
+            _ => false,
+        }
+    }
+
     /// Applies the peer's record_size_limit (RFC 8449, at least 64): TLS 1.2 fragments are at
     /// most `limit` bytes; TLS 1.3 inner plaintexts (content and type) at most `limit`.
     pub(crate) fn set_max_fragment(&mut self, limit: usize) {
@@ -554,6 +563,31 @@ mod tests {
             .unwrap()
             .is_none());
         assert!(RecordReader::new().read(&mut [22, 3]).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_tls13_key_is_due_for_update_one_record_before_its_limit() {
+        let aes = || Tls13Encrypter::new(AeadAlg::Aes128Gcm, &[1; 16], &[2; 12]).unwrap();
+        let mut w = RecordWriter::new();
+        assert!(!w.key_update_due(), "no keys");
+        w.set_encrypter(keys().0, 8);
+        w.seq = SEQ_LIMIT - 1;
+        assert!(!w.key_update_due(), "TLS 1.2 has no KeyUpdate");
+        w.set_encrypter13(aes()).unwrap();
+        let limit = aes().key_update_limit();
+        w.seq = limit - 2;
+        assert!(!w.key_update_due());
+        w.seq = limit - 1;
+        assert!(w.key_update_due());
+        w.set_encrypter13(aes()).unwrap();
+        assert!(!w.key_update_due(), "a new key starts at 0");
+        let chacha = Tls13Encrypter::new(AeadAlg::ChaCha20Poly1305, &[1; 32], &[2; 12]).unwrap();
+        w.set_encrypter13(chacha).unwrap();
+        w.seq = limit;
+        assert!(
+            !w.key_update_due(),
+            "ChaCha20-Poly1305 goes to the sequence limit"
+        );
     }
 
     #[test]

@@ -307,11 +307,12 @@ impl ClientHandshake {
         }
     }
 
-    /// Sends a KeyUpdate (TLS 1.3, after the handshake), asking the server for one in return.
-    pub(crate) fn update_keys(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+    /// Sends a KeyUpdate (TLS 1.3, after the handshake); `request`: ask the server for one in
+    /// return.
+    pub(crate) fn update_keys(&mut self, request: bool, cx: &mut Context<'_>) -> Result<(), Error> {
         match self {
             ClientHandshake::Tls13(tls13::ClientState::Connected(traffic)) => {
-                traffic.send_key_update(true, cx)
+                traffic.send_key_update(request, cx)
             }
             _ => Err(Error::ApiMisuse(
                 "key updates are for TLS 1.3 connections whose handshake is complete",

@@ -280,6 +280,12 @@ fn check_hello_basics(
     hello: &Hello,
     sh: &ServerHello<'_>,
 ) -> Result<&'static SupportedCipherSuite, Error> {
+    // 4.1.3: legacy_version is 0x0303 in TLS 1.3 (the version is in supported_versions).
+    if sh.server_version != crate::record::TLS12 {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "TLS 1.3 ServerHello legacy_version is not 0x0303",
+        )));
+    }
     if sh.session_id.0 != hello.session_id.as_slice() {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
             "legacy_session_id_echo is not our legacy_session_id",

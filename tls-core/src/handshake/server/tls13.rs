@@ -368,10 +368,8 @@ fn client_hello(
         session_id: SessionID(ch.session_id.0),
         cipher_suite: suite.suite,
         compression_method: CompressionMethod::Null,
+        // key_share first, as OpenSSL and RFC 8448's traces order them.
         extensions: Some(vec![
-            Extension::SupportedVersions(SupportedVersions::ServerHello {
-                selected_version: TLS13,
-            }),
             Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(
                 KeyShareServerHello {
                     server_share: KeyShareEntry {
@@ -380,6 +378,9 @@ fn client_hello(
                     },
                 },
             ))),
+            Extension::SupportedVersions(SupportedVersions::ServerHello {
+                selected_version: TLS13,
+            }),
         ]),
     }))?;
     cx.reader.set_version(crate::record::TLS12);
