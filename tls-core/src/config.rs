@@ -1,6 +1,6 @@
 //! Client and server configuration: built once, shared between connections via `Arc`.
 
-use crate::crypto::kx::SUPPORTED_GROUPS;
+use crate::crypto::kx::{Randomness, SUPPORTED_GROUPS};
 use crate::crypto::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 use crate::error::Error;
 use crate::keylog::{KeyLog, NoKeyLog};
@@ -33,6 +33,7 @@ pub const DEFAULT_MAX_CERTIFICATE_LIST_SIZE: usize = 100 * 1024;
 /// How a client connects: trusted roots (or a custom verifier), suites, groups, ALPN, sessions.
 #[derive(Clone)]
 pub struct ClientConfig {
+    pub(crate) randomness: Randomness,
     pub(crate) versions: Vec<ProtocolVersion>,
     pub(crate) cipher_suites: Vec<&'static SupportedCipherSuite>,
     pub(crate) groups: Vec<NamedCurve>,
@@ -76,6 +77,7 @@ impl ClientConfig {
     /// [`ClientConfigBuilder::with_root_certificates`] (or, dangerously, a custom one).
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
+            randomness: Randomness::System,
             versions: vec![TLS13, TLS12],
             cipher_suites: ALL_CIPHER_SUITES.to_vec(),
             groups: SUPPORTED_GROUPS.to_vec(),
@@ -96,6 +98,7 @@ impl ClientConfig {
 
 /// Builds a [`ClientConfig`].
 pub struct ClientConfigBuilder {
+    randomness: Randomness,
     versions: Vec<ProtocolVersion>,
     cipher_suites: Vec<&'static SupportedCipherSuite>,
     groups: Vec<NamedCurve>,
@@ -127,6 +130,18 @@ impl ClientConfigBuilder {
     /// Access to options that can make connections insecure.
     pub fn dangerous(self) -> DangerousClientConfigBuilder {
         DangerousClientConfigBuilder(self)
+    }
+
+    /// For tests that replay a published trace (RFC 8448): every random draw of a connection
+    /// made with this config returns the next of `draws`, in order, instead of the system's
+    /// randomness; a draw the script does not have fails the connection (`Error::Internal`).
+    /// A client draws 64 bytes (its random, then a session ID), then its key share's private
+    /// key (32 bytes for X25519), then one per HelloRetryRequest. Never for real connections:
+    /// every connection of the config gets the same secrets.
+    #[doc(hidden)]
+    pub fn with_scripted_randomness(mut self, draws: Vec<Vec<u8>>) -> Self {
+        self.randomness = Randomness::scripted(draws);
+        self
     }
 
     /// The protocol versions to offer ([`TLS13`](crate::version::TLS13) and
@@ -228,6 +243,7 @@ impl ClientConfigBuilder {
             &self.alpn_protocols,
         )?;
         Ok(ClientConfig {
+            randomness: self.randomness,
             versions: usable_versions(&self.versions, &self.cipher_suites),
             cipher_suites: self.cipher_suites,
             groups: self.groups,
@@ -310,6 +326,7 @@ fn check_common(
 /// authentication and session resumption.
 #[derive(Clone)]
 pub struct ServerConfig {
+    pub(crate) randomness: Randomness,
     pub(crate) versions: Vec<ProtocolVersion>,
     pub(crate) cipher_suites: Vec<&'static SupportedCipherSuite>,
     pub(crate) groups: Vec<NamedCurve>,
@@ -352,6 +369,7 @@ impl ServerConfig {
     /// client authentication, session-ID resumption from an in-memory cache, and no tickets.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
+            randomness: Randomness::System,
             versions: vec![TLS13, TLS12],
             cipher_suites: ALL_CIPHER_SUITES.to_vec(),
             groups: SUPPORTED_GROUPS.to_vec(),
@@ -374,6 +392,7 @@ impl ServerConfig {
 
 /// Builds a [`ServerConfig`].
 pub struct ServerConfigBuilder {
+    randomness: Randomness,
     versions: Vec<ProtocolVersion>,
     cipher_suites: Vec<&'static SupportedCipherSuite>,
     groups: Vec<NamedCurve>,
@@ -419,6 +438,15 @@ impl ServerConfigBuilder {
     pub fn with_cert_resolver(mut self, resolver: Arc<dyn ResolvesServerCert>) -> Self {
         self.resolver = Some(resolver);
         self.single_key_family = None;
+        self
+    }
+
+    /// For tests that replay a published trace (RFC 8448): as the client's (see
+    /// `ClientConfigBuilder::with_scripted_randomness`). A TLS 1.3 server draws its key share's
+    /// private key, then its 32-byte random. Never for real connections.
+    #[doc(hidden)]
+    pub fn with_scripted_randomness(mut self, draws: Vec<Vec<u8>>) -> Self {
+        self.randomness = Randomness::scripted(draws);
         self
     }
 
@@ -517,6 +545,7 @@ impl ServerConfigBuilder {
             }
         }
         Ok(ServerConfig {
+            randomness: self.randomness,
             versions: usable_versions(&self.versions, &self.cipher_suites),
             cipher_suites: self.cipher_suites,
             groups: self.groups,

@@ -6,7 +6,9 @@ use crate::wire::NamedCurve;
 use crate::Error;
 use ring::agreement;
 use ring::rand::{SecureRandom, SystemRandom};
+use std::collections::VecDeque;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
 /// The groups spectls offers and accepts, in default preference order: X25519 (fast,
@@ -41,10 +43,13 @@ impl KeyExchange {
     /// Generates a key pair for `group`. Groups other than X25519, secp256r1 and secp384r1 are
     /// [`PeerIncompatible::NoGroupInCommon`].
     pub fn start(group: NamedCurve) -> Result<Self, Error> {
+        Self::start_with(group, &SystemRandom::new())
+    }
+
+    fn start_with(group: NamedCurve, rng: &dyn SecureRandom) -> Result<Self, Error> {
         let alg =
             algorithm(group).ok_or(Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon))?;
-        let rng = SystemRandom::new();
-        let private = agreement::EphemeralPrivateKey::generate(alg, &rng)
+        let private = agreement::EphemeralPrivateKey::generate(alg, rng)
             .map_err(|_| Error::Internal("ECDHE key generation failed".into()))?;
         let public = private
             .compute_public_key()
@@ -103,9 +108,95 @@ pub fn random<const N: usize>() -> Result<[u8; N], Error> {
     Ok(out)
 }
 
+/// Where a connection's randomness comes from: the system, or (tests replaying a published
+/// trace, such as RFC 8448's) a script of the exact bytes each draw returns, in draw order.
+#[derive(Clone, Default)]
+pub(crate) enum Randomness {
+    #[default]
+    System,
+    Scripted(Arc<Mutex<VecDeque<Vec<u8>>>>),
+}
+
+impl Randomness {
+    /// A script: each draw takes the next entry, which must have the length drawn.
+    pub(crate) fn scripted(draws: Vec<Vec<u8>>) -> Self {
+        Randomness::Scripted(Arc::new(Mutex::new(draws.into())))
+    }
+
+    fn next(&self, len: usize) -> Result<Option<Vec<u8>>, Error> {
+        let Randomness::Scripted(script) = self else {
+            return Ok(None);
+        };
+        let mut script = script
+            .lock()
+            .map_err(|_| Error::Internal("randomness script poisoned".into()))?;
+        match script.pop_front() {
+            Some(draw) if draw.len() == len => Ok(Some(draw)),
+            _ => Err(Error::Internal(format!(
+                "randomness script has no {len}-byte draw next"
+            ))),
+        }
+    }
+
+    /// `N` random bytes.
+    pub(crate) fn bytes<const N: usize>(&self) -> Result<[u8; N], Error> {
+        match self.next(N)? {
+            None => random::<N>(),
+            Some(draw) => <[u8; N]>::try_from(draw.as_slice())
+                .map_err(|_| Error::Internal("randomness script length".into())),
+        }
+    }
+
+    /// A key pair for `group`: its private key is a draw of the group's scalar length (32
+    /// bytes for X25519).
+    pub(crate) fn key_exchange(&self, group: NamedCurve) -> Result<KeyExchange, Error> {
+        let len = match group {
+            NamedCurve::Secp384r1 => 48,
+            _ => 32,
+        };
+        match self.next(len)? {
+            None => KeyExchange::start(group),
+            Some(draw) => {
+                #[allow(deprecated)]
+                let fixed = ring::test::rand::FixedSliceRandom { bytes: &draw };
+                KeyExchange::start_with(group, &fixed)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Randomness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Randomness::System => "System",
+            Randomness::Scripted(_) => "Scripted",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scripted_randomness_returns_its_draws_in_order_then_refuses() {
+        let r = Randomness::scripted(vec![vec![7; 4], vec![9; 32]]);
+        assert_eq!(r.bytes::<4>().unwrap(), [7; 4]);
+        let kx = r.key_exchange(NamedCurve::X25519).unwrap();
+        // RFC 7748 5.2's first test: the public key of scalar 9...9 is fixed; another draw of the
+        // same bytes gives the same public key.
+        let again = Randomness::scripted(vec![vec![9; 32]])
+            .key_exchange(NamedCurve::X25519)
+            .unwrap();
+        assert_eq!(kx.public_key(), again.public_key());
+        assert!(
+            matches!(r.bytes::<4>(), Err(Error::Internal(_))),
+            "script used up"
+        );
+        let wrong = Randomness::scripted(vec![vec![1; 3]]);
+        assert!(matches!(wrong.bytes::<4>(), Err(Error::Internal(_))));
+        assert_ne!(Randomness::System.bytes::<32>().unwrap(), [0; 32]);
+    }
 
     /// (group, public value length, shared secret length) per RFC 8422 / RFC 7748.
     const GROUPS: [(NamedCurve, usize, usize); 3] = [

@@ -15,7 +15,7 @@ pub(crate) use tls12::{ClientState, ClientStateKind};
 
 use crate::codec::Encode;
 use crate::config::ClientConfig;
-use crate::crypto::kx::{self, KeyExchange};
+use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::algorithm_of;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -69,7 +69,7 @@ pub(crate) fn start(
         *cx.transcript = Transcript::new_buffering();
     }
     // One system call for both the client random and the session ID a ticket offer carries.
-    let randomness = kx::random::<64>()?;
+    let randomness = config.randomness.bytes::<64>()?;
     let (client_random, fresh_session_id) = randomness
         .split_first_chunk::<32>()
         .ok_or_else(|| Error::Internal("64 random bytes split at 32".into()))?;
@@ -109,7 +109,7 @@ pub(crate) fn start(
     };
     let ticket = resuming.as_ref().and_then(|v| v.ticket.clone());
     let key_share = match config.groups.first() {
-        Some(group) if offered_tls13 => Some(KeyExchange::start(*group)?),
+        Some(group) if offered_tls13 => Some(config.randomness.key_exchange(*group)?),
         _ => None,
     };
     let offered_server_name = config.enable_sni && matches!(server_name, ServerName::DnsName(_));

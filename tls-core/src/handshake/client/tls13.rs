@@ -18,7 +18,6 @@
 use super::{send_hello, Hello};
 use crate::config::ClientConfig;
 use crate::crypto::key_schedule::{EarlySecret, HandshakeSecret, Secret};
-use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign13::{self, Signer};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::error::{Error, PeerMisbehaved};
@@ -347,7 +346,7 @@ fn hello_retry_request(
     cx.reader.set_version(crate::record::TLS12);
     cx.writer.set_version(crate::record::TLS12);
     if let Some(g) = group {
-        hello.key_share = Some(KeyExchange::start(g)?);
+        hello.key_share = Some(config.randomness.key_exchange(g)?);
     }
     // D.4: our compatibility change_cipher_spec goes before the second ClientHello.
     cx.writer.write_plain_ccs(cx.tx);

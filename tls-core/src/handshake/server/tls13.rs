@@ -17,7 +17,6 @@
 use super::{choose_alpn, read_offer, Offer};
 use crate::config::ServerConfig;
 use crate::crypto::key_schedule::{EarlySecret, ExporterSecret, Secret};
-use crate::crypto::kx::{self, KeyExchange};
 use crate::crypto::sign13::{self, Signer};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -347,7 +346,7 @@ fn client_hello(
 
     // The key exchange: ring checks the client's point (off the curve, wrong length, an all-zero
     // X25519 result: illegal_parameter).
-    let kx = KeyExchange::start(share.group)?;
+    let kx = config.randomness.key_exchange(share.group)?;
     let our_public = kx.public_key().to_vec();
     let ecdhe = kx.complete(share.key_exchange)?;
     let n = &mut *cx.negotiated;
@@ -361,7 +360,7 @@ fn client_hello(
     if retry.is_none() {
         cx.transcript.start_hash(suite.hash)?;
     }
-    let server_random = kx::random::<32>()?;
+    let server_random = config.randomness.bytes::<32>()?;
     cx.send13(&Handshake::ServerHello(ServerHello {
         server_version: crate::record::TLS12,
         random: random_struct(&server_random),
