@@ -15,6 +15,7 @@
 //!   extensions spectls does not send (a session ticket extension, FFDHE groups, a
 //!   record_size_limit of 0x4001 with other extensions in another order), so the transcripts
 //!   differ from the first message.
+//!
 //! What the RFC prints that spectls cannot reproduce through a connection is checked directly:
 //! every secret of the key schedule (`crypto::key_schedule` tests) and every protected record
 //! (`tests/rfc8448_records.rs`).

@@ -71,4 +71,49 @@ fn handshake_trace_has_every_message_and_no_secret() {
             .trim_end_matches(']')
             .to_string()
     ));
+
+    // TLS 1.3: the protected messages are traced as they are decoded, and none of the five
+    // secrets appears. (One logger per process: the same test goes on.)
+    LOGGER.0.lock().unwrap().clear();
+    let secrets = Arc::new(Secrets::default());
+    let client = ClientConfig::builder()
+        .with_root_certificates(roots())
+        .with_protocol_versions(&[spectls::version::TLS13])
+        .with_key_log(secrets.clone())
+        .build()
+        .unwrap();
+    let server = server_builder(false)
+        .with_protocol_versions(&[spectls::version::TLS13])
+        .build()
+        .unwrap();
+    let (mut c, mut s) = pair(client, server);
+    handshake(&mut c, &mut s).unwrap();
+    c.refresh_traffic_keys().unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let lines = LOGGER.0.lock().unwrap().clone();
+    let trace = lines.join("\n");
+    for (who, what) in [
+        ("sent", "client_hello("),
+        ("server received", "client_hello("),
+        ("sent", "server_hello("),
+        ("sent", "encrypted_extensions("),
+        ("client received", "encrypted_extensions("),
+        ("client received", "certificate("),
+        ("client received", "certificate_verify("),
+        ("client received", "finished("),
+        ("server received", "finished("),
+        ("sent", "key_update("),
+        ("server received", "key_update("),
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(who) && l.contains(what)),
+            "no `{who} {what}` in:\n{trace}"
+        );
+    }
+    let logged = secrets.0.lock().unwrap().clone();
+    assert_eq!(logged.len(), 5);
+    for secret in logged {
+        let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!trace.contains(&hex[..16]), "secret in the trace");
+    }
 }
