@@ -402,6 +402,9 @@ fn server_hello(
     if retry_suite.is_none() {
         cx.transcript.start_hash(suite.hash)?;
     }
+    // TLS 1.3 signs transcript hashes, never the messages: the copy kept for a TLS 1.2 client
+    // certificate is not needed.
+    cx.transcript.stop_buffering();
     cx.transcript.add(bytes);
     let hello_hash = cx.transcript.current_hash()?;
     let secret = EarlySecret::new(suite.hash, None).handshake(Some(&ecdhe))?;
