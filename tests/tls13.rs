@@ -1104,3 +1104,39 @@ fn a_small_record_size_limit_bounds_every_protected_record_the_server_sends() {
     // The certificate alone takes more than one record at this size.
     assert!(records.len() > 10, "{}", records.len());
 }
+
+#[test]
+fn a_server_hello_after_a_retry_must_still_select_tls13() {
+    let client = client13(|b| b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1]));
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
+    let hello = drain(&mut c);
+    feed(
+        &mut c,
+        &hello_retry_request(&hello, Some(NamedCurve::Secp256r1)),
+    )
+    .unwrap();
+    let second = split_records(&drain(&mut c));
+    let Handshake::ClientHello(ch2) = decode_hs(fragment_of(&second[1].1)) else {
+        panic!()
+    };
+    let share = [4u8; 65];
+    let sh = hs_record(&Handshake::ServerHello(ServerHello {
+        server_version: TLS12,
+        random: ch2.random.clone(),
+        session_id: ch2.session_id.clone(),
+        cipher_suite: suites::TLS13_AES_128_GCM_SHA256.suite,
+        compression_method: spectls::wire::CompressionMethod::Null,
+        // key_share only: supported_versions is missing.
+        extensions: Some(vec![Extension::KeyShare(KeyShare::ServerHello(
+            KeyShareServer::False(spectls::wire::KeyShareServerHello {
+                server_share: KeyShareEntry {
+                    group: NamedCurve::Secp256r1,
+                    key_exchange: &share,
+                },
+            }),
+        ))]),
+    }));
+    let got = feed(&mut c, &sh);
+    failed_in_clear(&mut c, got, unoffered("version"), A::IllegalParameter);
+}

@@ -305,6 +305,23 @@ fn check_hello_basics(
         ))
 }
 
+/// 4.2.1: a TLS 1.3 ServerHello (or HelloRetryRequest) selects TLS 1.3 in supported_versions.
+/// The first one was routed here by it; one after a HelloRetryRequest is checked again.
+fn check_selected_version(sh: &ServerHello<'_>) -> Result<(), Error> {
+    let selected = sh.extensions.iter().flatten().find_map(|e| match e {
+        Extension::SupportedVersions(SupportedVersions::ServerHello { selected_version }) => {
+            Some(selected_version)
+        }
+        _ => None,
+    });
+    match selected {
+        Some(v) if *v == TLS13 => Ok(()),
+        _ => Err(Error::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedParameter("version"),
+        )),
+    }
+}
+
 fn hello_retry_request(
     config: &ClientConfig,
     mut hello: Hello,
@@ -313,6 +330,7 @@ fn hello_retry_request(
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
     let suite = check_hello_basics(config, &hello, hrr)?;
+    check_selected_version(hrr)?;
     let (mut group, mut cookie) = (None, None);
     for e in hrr.extensions.iter().flatten() {
         match e {
@@ -375,6 +393,7 @@ fn server_hello(
         )));
     }
     let mut share = None;
+    check_selected_version(sh)?;
     for e in sh.extensions.iter().flatten() {
         match e {
             Extension::SupportedVersions(_) => {}

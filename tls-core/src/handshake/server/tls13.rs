@@ -213,10 +213,15 @@ fn on_client_hello_after_retry(
     else {
         return Err(crate::handshake::table::misrouted(kind, on));
     };
-    // 4.1.2: the second hello repeats the first but for what the retry asked for.
-    if ch.random != retry.client_random || ch.session_id.0 != retry.session_id.as_slice() {
+    // 4.1.2: the second hello repeats the first but for what the retry asked for (and still
+    // offers TLS 1.3).
+    let still_tls13 = super::choose_version(config, ch).is_ok_and(|v| v == TLS13);
+    if !still_tls13
+        || ch.random != retry.client_random
+        || ch.session_id.0 != retry.session_id.as_slice()
+    {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-            "second ClientHello changed its random or session ID",
+            "second ClientHello changed its random, session ID or versions",
         )));
     }
     client_hello(config, ch, Some(retry), cx)
