@@ -103,8 +103,6 @@ pub(crate) struct Handshaking {
     secret: HandshakeSecret,
     client_secret: Secret,
     server_secret: Secret,
-    /// A change_cipher_spec went out already (before a second ClientHello).
-    sent_ccs: bool,
     request: Option<CertRequest>,
 }
 
@@ -421,6 +419,11 @@ fn server_hello(
     // Our alerts from here on are under our handshake key, which the server now reads with.
     cx.writer
         .set_encrypter13(encrypter(&client_secret, suite)?)?;
+    if !sent_ccs {
+        // D.4: middlebox compatibility, before our first protected record, which may be an
+        // alert about the server's flight rather than our Finished (as BoringSSL and rustls).
+        cx.writer.write_plain_ccs(cx.tx);
+    }
     if hello.resuming.is_some() {
         // A TLS 1.2 session offered, TLS 1.3 chosen: it will not be resumed.
         config
@@ -438,7 +441,6 @@ fn server_hello(
         secret,
         client_secret,
         server_secret,
-        sent_ccs,
         request: None,
     }))
 }
@@ -737,10 +739,6 @@ fn finished(
         exporter.secret(),
     );
     cx.reader.set_decrypter13(decrypter(&server_app, suite)?);
-    if !hs.sent_ccs {
-        // D.4: middlebox compatibility, before our first encrypted record.
-        cx.writer.write_plain_ccs(cx.tx);
-    }
     if let Some(request) = &hs.request {
         send_client_certificate(config, request, cx)?;
     }
