@@ -80,3 +80,63 @@ impl Concat for Vec<(ContentType, Vec<u8>)> {
         self.iter().flat_map(|(_, r)| r.clone()).collect()
     }
 }
+
+/// Replaces the first `from` in `bytes` with `to` (same length).
+fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the bytes to patch");
+    bytes[at..at + to.len()].copy_from_slice(to);
+}
+
+/// BoGo `ServerBogusVersion`: a TLS 1.3 ServerHello's legacy_version must be 0x0303 (RFC 8446
+/// 4.1.3); supported_versions selecting TLS 1.3 does not make another value acceptable.
+#[test]
+fn client_refuses_a_tls13_server_hello_with_a_bogus_legacy_version() {
+    let (mut c, mut s) = tls13_pair();
+    transfer(&mut c, &mut s).expect("ClientHello");
+    let mut flight = drain(&mut s);
+    // Record header (5), handshake header (4), then legacy_version.
+    assert_eq!(flight[9..11], [3, 3]);
+    flight[9..11].copy_from_slice(&[0x12, 0x34]);
+    assert_eq!(
+        feed(&mut c, &flight).err(),
+        Some(Error::PeerIncompatible(
+            spectls::PeerIncompatible::UnsupportedVersion
+        ))
+    );
+}
+
+/// BoGo `SecondServerHelloWrongVersion-TLS13` (and `-NoVersion`): the ServerHello after a
+/// HelloRetryRequest must keep the version the HelloRetryRequest selected (RFC 8446 4.1.4).
+#[test]
+fn client_refuses_a_second_server_hello_that_changes_the_version() {
+    use spectls::wire::NamedCurve;
+    let (mut c, mut s) = pair(
+        client_with(|b| {
+            b.with_protocol_versions(&[TLS13])
+                .with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1])
+        }),
+        ecdsa_server_with(|b| {
+            b.with_protocol_versions(&[TLS13])
+                .with_groups(&[NamedCurve::Secp256r1])
+        }),
+    );
+    transfer(&mut c, &mut s).expect("ClientHello");
+    transfer(&mut s, &mut c).expect("HelloRetryRequest");
+    transfer(&mut c, &mut s).expect("second ClientHello");
+    let mut flight = drain(&mut s);
+    // supported_versions (0x002b) selecting TLS 1.3, turned into one selecting 0x1234.
+    patch(
+        &mut flight,
+        &[0, 0x2b, 0, 2, 3, 4],
+        &[0, 0x2b, 0, 2, 0x12, 0x34],
+    );
+    assert_eq!(
+        feed(&mut c, &flight).err(),
+        Some(Error::PeerMisbehaved(spectls::PeerMisbehaved::Other(
+            "ServerHello version differs from the HelloRetryRequest's"
+        )))
+    );
+}

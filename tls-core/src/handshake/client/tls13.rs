@@ -271,13 +271,29 @@ fn is_retry_request(sh: &ServerHello<'_>) -> bool {
     crate::handshake::negotiation::random_bytes(&sh.random) == HELLO_RETRY_REQUEST
 }
 
-/// The checks every ServerHello and HelloRetryRequest gets (RFC 8446 4.1.3): our session ID
-/// echoed, a TLS 1.3 suite we offered, null compression.
+/// The checks every ServerHello and HelloRetryRequest gets (RFC 8446 4.1.3): legacy_version
+/// 0x0303, our session ID echoed, a TLS 1.3 suite we offered, null compression, and
+/// supported_versions selecting TLS 1.3 (a ServerHello after a HelloRetryRequest must keep its
+/// version, 4.1.4; the first hello's was checked before this machine was chosen).
 fn check_hello_basics(
     config: &ClientConfig,
     hello: &Hello,
     sh: &ServerHello<'_>,
 ) -> Result<&'static SupportedCipherSuite, Error> {
+    if sh.server_version != crate::record::TLS12 {
+        return Err(Error::PeerIncompatible(
+            crate::error::PeerIncompatible::UnsupportedVersion,
+        ));
+    }
+    let selects_tls13 = sh.extensions.iter().flatten().any(|e| {
+        matches!(e, Extension::SupportedVersions(SupportedVersions::ServerHello { selected_version })
+            if *selected_version == TLS13)
+    });
+    if !selects_tls13 {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "ServerHello version differs from the HelloRetryRequest's",
+        )));
+    }
     if sh.session_id.0 != hello.session_id.as_slice() {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
             "legacy_session_id_echo is not our legacy_session_id",
