@@ -683,9 +683,14 @@ fn tampered_finished_and_certificate_verify_are_decrypt_error() {
         let err = got.clone().unwrap_err();
         assert_eq!(err, want);
         check_error(&mut f.c, got, &want, A::DecryptError);
-        // The alert is protected under the client's handshake key: one sealed record.
+        // The compatibility CCS (sent once the ServerHello was read), then the alert,
+        // protected under the client's handshake key.
         let out = split_records(&drain(&mut f.c));
-        assert_eq!(types_of(&out), [ContentType::ApplicationData]);
+        assert_eq!(
+            types_of(&out),
+            [ContentType::ChangeCipherSpec, ContentType::ApplicationData]
+        );
+        let out = &out[1..];
         let mut client_epoch = Epoch::new(
             &suites::TLS13_AES_128_GCM_SHA256,
             &secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
@@ -1138,5 +1143,12 @@ fn a_server_hello_after_a_retry_must_still_select_tls13() {
         ))]),
     }));
     let got = feed(&mut c, &sh);
-    failed_in_clear(&mut c, got, unoffered("version"), A::IllegalParameter);
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "ServerHello version differs from the HelloRetryRequest's",
+        )),
+        A::IllegalParameter,
+    );
 }

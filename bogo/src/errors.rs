@@ -4,9 +4,23 @@
 use spectls::wire::AlertDescription as A;
 use spectls::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 
-/// The BoringSSL reason string (`:NAME:`) for an error.
-pub fn boringssl_reason(e: &Error) -> String {
+/// The BoringSSL reason string (`:NAME:`) for an error; `tls13` when TLS 1.3 was negotiated,
+/// where BoringSSL names a few of the same failures differently.
+pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
     let name = match e {
+        Error::PeerMisbehaved(p) if tls13 => match p {
+            // 1.3 has no renegotiation: the requests counted are KeyUpdates.
+            PeerMisbehaved::TooManyRenegotiationRequests => "TOO_MANY_KEY_UPDATES",
+            PeerMisbehaved::EmptyServerCertificate => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+            // A 1.3 ServerHello's legacy_compression_method is a fixed 0 (RFC 8446 4.1.3).
+            PeerMisbehaved::SelectedUnofferedParameter("compression method") => "DECODE_ERROR",
+            // TLS 1.2's extensions (extended_master_secret, session_ticket, ec_point_formats,
+            // renegotiation_info), offered for 1.2, in a 1.3 EncryptedExtensions.
+            PeerMisbehaved::UnsolicitedExtension(23 | 35 | 11 | 0xff01) => {
+                "ERROR_PARSING_EXTENSION"
+            }
+            _ => return boringssl_reason(e, false),
+        },
         Error::Decode(d) => decode_reason(d),
         Error::UnexpectedMessage { state, got, .. } => unexpected_reason(state, got),
         Error::BadRecordMac => "DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
@@ -22,6 +36,34 @@ pub fn boringssl_reason(e: &Error) -> String {
             }
             PeerMisbehaved::SelectedUnofferedParameter("compression method") => {
                 "UNSUPPORTED_COMPRESSION_ALGORITHM"
+            }
+            PeerMisbehaved::SelectedUnofferedParameter("key_share group")
+            | PeerMisbehaved::SelectedUnofferedParameter("HelloRetryRequest group")
+            | PeerMisbehaved::Other("second ClientHello without a share for the group asked for") => {
+                "WRONG_CURVE"
+            }
+            PeerMisbehaved::SelectedUnofferedParameter("version") => "UNEXPECTED_EXTENSION",
+            PeerMisbehaved::Other("ServerHello suite differs from the HelloRetryRequest's") => {
+                "WRONG_CIPHER_RETURNED"
+            }
+            PeerMisbehaved::Other("HelloRetryRequest that changes nothing") => {
+                "EMPTY_HELLO_RETRY_REQUEST"
+            }
+            PeerMisbehaved::Other("TLS 1.3 downgrade sentinel in a TLS 1.2 ServerHello") => {
+                "TLS13_DOWNGRADE"
+            }
+            PeerMisbehaved::Other("two key shares for one group") => "DUPLICATE_KEY_SHARE",
+            PeerMisbehaved::Other("ServerHello version differs from the HelloRetryRequest's") => {
+                "SECOND_SERVERHELLO_VERSION_MISMATCH"
+            }
+            PeerMisbehaved::MissingExtension("key_share") => "MISSING_KEY_SHARE",
+            // BoringSSL reads a missing list as an empty one.
+            PeerMisbehaved::MissingExtension("supported_groups") => "NO_SHARED_GROUP",
+            PeerMisbehaved::MissingExtension("signature_algorithms") => {
+                "NO_COMMON_SIGNATURE_ALGORITHMS"
+            }
+            PeerMisbehaved::Other("certificate_request_context not empty in the handshake") => {
+                "DECODE_ERROR"
             }
             PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol") => "INVALID_ALPN_PROTOCOL",
             PeerMisbehaved::SelectedUnofferedParameter(_) => "WRONG_CIPHER_RETURNED",
@@ -45,7 +87,10 @@ pub fn boringssl_reason(e: &Error) -> String {
             PeerMisbehaved::TooManyWarningAlerts => "TOO_MANY_WARNING_ALERTS",
             PeerMisbehaved::TooManyRenegotiationRequests => "NO_RENEGOTIATION",
             PeerMisbehaved::EmptyServerCertificate => "DECODE_ERROR",
-            PeerMisbehaved::Other("null compression not offered") => "INVALID_COMPRESSION_LIST",
+            PeerMisbehaved::Other("null compression not offered")
+            | PeerMisbehaved::Other("legacy_compression_methods is not exactly null") => {
+                "INVALID_COMPRESSION_LIST"
+            }
             PeerMisbehaved::Other("ec_point_formats without uncompressed") => {
                 "ERROR_PARSING_EXTENSION"
             }
@@ -65,6 +110,8 @@ pub fn boringssl_reason(e: &Error) -> String {
             PeerIncompatible::UnsupportedVersion => "UNSUPPORTED_PROTOCOL",
             PeerIncompatible::NoApplicationProtocol => "NO_APPLICATION_PROTOCOL",
             PeerIncompatible::UnrecognizedName => "UNRECOGNIZED_NAME",
+            PeerIncompatible::CertificateRequired => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+            PeerIncompatible::Other("ServerHello without key_share") => "MISSING_KEY_SHARE",
             _ => "HANDSHAKE_FAILURE_ON_CLIENT_HELLO",
         },
         Error::InvalidCertificate(c) => match c {
@@ -81,11 +128,15 @@ pub fn boringssl_reason(e: &Error) -> String {
 /// A message that does not decode: where it failed says which of BoringSSL's reasons it is.
 fn decode_reason(d: &spectls::codec::DecodeError) -> &'static str {
     let path = d.path();
-    if path.starts_with("Alert.level") && d.to_string().contains("unknown value") {
+    if path.starts_with("TLSInnerPlaintext") {
+        // A TLS 1.3 record with no content type (RFC 8446 5.4).
+        "DECRYPTION_FAILED_OR_BAD_RECORD_MAC"
+    } else if path.starts_with("Alert.level") && d.to_string().contains("unknown value") {
         "UNKNOWN_ALERT_TYPE"
     } else if path.starts_with("Alert") {
         "BAD_ALERT"
-    } else if path.contains(".extensions[") {
+    } else if path.contains(".protocol_name_list") {
+        // BoringSSL's extension parsers report only an empty ALPN name as PARSE_TLSEXT.
         "PARSE_TLSEXT"
     } else {
         "DECODE_ERROR"
@@ -107,6 +158,14 @@ fn not_tls_reason(version: u16) -> &'static str {
 /// handshake record where ChangeCipherSpec belongs) from a handshake message of the wrong type.
 fn unexpected_reason(state: &str, got: &str) -> &'static str {
     if got.starts_with("record of content type") {
+        "UNEXPECTED_RECORD"
+    } else if got.starts_with("unprotected record of content type") {
+        // TLS 1.3: a plaintext record where only protected ones may come.
+        "INVALID_OUTER_RECORD_TYPE"
+    } else if got.starts_with("handshake data in the record that changed the keys") {
+        // TLS 1.3: a key change must fall on a record boundary (RFC 8446 5.1).
+        "EXCESS_HANDSHAKE_DATA"
+    } else if got == "protected ChangeCipherSpec" {
         "UNEXPECTED_RECORD"
     } else if got.starts_with("ChangeCipherSpec that is not") {
         "BAD_CHANGE_CIPHER_SPEC"

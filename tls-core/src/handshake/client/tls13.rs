@@ -102,8 +102,6 @@ pub(crate) struct Handshaking {
     secret: HandshakeSecret,
     client_secret: Secret,
     server_secret: Secret,
-    /// A change_cipher_spec went out already (before a second ClientHello).
-    sent_ccs: bool,
     request: Option<CertRequest>,
 }
 
@@ -272,17 +270,27 @@ fn is_retry_request(sh: &ServerHello<'_>) -> bool {
     crate::handshake::negotiation::random_bytes(&sh.random) == HELLO_RETRY_REQUEST
 }
 
-/// The checks every ServerHello and HelloRetryRequest gets (RFC 8446 4.1.3): our session ID
-/// echoed, a TLS 1.3 suite we offered, null compression.
+/// The checks every ServerHello and HelloRetryRequest gets (RFC 8446 4.1.3): legacy_version
+/// 0x0303, our session ID echoed, a TLS 1.3 suite we offered, null compression, and
+/// supported_versions selecting TLS 1.3 (a ServerHello after a HelloRetryRequest must keep its
+/// version, 4.1.4; the first hello's was checked before this machine was chosen).
 fn check_hello_basics(
     config: &ClientConfig,
     hello: &Hello,
     sh: &ServerHello<'_>,
 ) -> Result<&'static SupportedCipherSuite, Error> {
-    // 4.1.3: legacy_version is 0x0303 in TLS 1.3 (the version is in supported_versions).
     if sh.server_version != crate::record::TLS12 {
+        return Err(Error::PeerIncompatible(
+            crate::error::PeerIncompatible::UnsupportedVersion,
+        ));
+    }
+    let selects_tls13 = sh.extensions.iter().flatten().any(|e| {
+        matches!(e, Extension::SupportedVersions(SupportedVersions::ServerHello { selected_version })
+            if *selected_version == TLS13)
+    });
+    if !selects_tls13 {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-            "TLS 1.3 ServerHello legacy_version is not 0x0303",
+            "ServerHello version differs from the HelloRetryRequest's",
         )));
     }
     if sh.session_id.0 != hello.session_id.as_slice() {
@@ -305,23 +313,6 @@ fn check_hello_basics(
         ))
 }
 
-/// 4.2.1: a TLS 1.3 ServerHello (or HelloRetryRequest) selects TLS 1.3 in supported_versions.
-/// The first one was routed here by it; one after a HelloRetryRequest is checked again.
-fn check_selected_version(sh: &ServerHello<'_>) -> Result<(), Error> {
-    let selected = sh.extensions.iter().flatten().find_map(|e| match e {
-        Extension::SupportedVersions(SupportedVersions::ServerHello { selected_version }) => {
-            Some(selected_version)
-        }
-        _ => None,
-    });
-    match selected {
-        Some(v) if *v == TLS13 => Ok(()),
-        _ => Err(Error::PeerMisbehaved(
-            PeerMisbehaved::SelectedUnofferedParameter("version"),
-        )),
-    }
-}
-
 fn hello_retry_request(
     config: &ClientConfig,
     mut hello: Hello,
@@ -330,7 +321,6 @@ fn hello_retry_request(
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
     let suite = check_hello_basics(config, &hello, hrr)?;
-    check_selected_version(hrr)?;
     let (mut group, mut cookie) = (None, None);
     for e in hrr.extensions.iter().flatten() {
         match e {
@@ -393,7 +383,6 @@ fn server_hello(
         )));
     }
     let mut share = None;
-    check_selected_version(sh)?;
     for e in sh.extensions.iter().flatten() {
         match e {
             Extension::SupportedVersions(_) => {}
@@ -448,6 +437,11 @@ fn server_hello(
     // Our alerts from here on are under our handshake key, which the server now reads with.
     cx.writer
         .set_encrypter13(encrypter(&client_secret, suite)?)?;
+    if !sent_ccs {
+        // D.4: middlebox compatibility, before our first protected record, which may be an
+        // alert about the server's flight rather than our Finished (as BoringSSL and rustls).
+        cx.writer.write_plain_ccs(cx.tx);
+    }
     if hello.resuming.is_some() {
         // A TLS 1.2 session offered, TLS 1.3 chosen: it will not be resumed.
         config
@@ -465,7 +459,6 @@ fn server_hello(
         secret,
         client_secret,
         server_secret,
-        sent_ccs,
         request: None,
     }))
 }
@@ -764,10 +757,6 @@ fn finished(
         exporter.secret(),
     );
     cx.reader.set_decrypter13(decrypter(&server_app, suite)?);
-    if !hs.sent_ccs {
-        // D.4: middlebox compatibility, before our first encrypted record.
-        cx.writer.write_plain_ccs(cx.tx);
-    }
     if let Some(request) = &hs.request {
         send_client_certificate(config, request, cx)?;
     }
