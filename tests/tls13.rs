@@ -914,7 +914,52 @@ fn a_key_update_is_answered_once_and_a_flood_is_refused() {
     let (typ, msg) = client_epoch.open(&answer[0].1);
     assert_eq!(typ, ContentType::Handshake);
     assert_eq!(msg, key_update(KeyUpdateRequest::UpdateNotRequested));
-    // Then 32 more without application data in between are taken, the next is refused.
+    // A second request before we sent any application data: answered by the first answer.
+    server_secret = server_secret.next_traffic_secret().unwrap();
+    let mut epoch = Epoch::new(suite, server_secret.as_bytes());
+    feed(
+        &mut c,
+        &epoch.seal(
+            ContentType::Handshake,
+            &key_update(KeyUpdateRequest::UpdateRequested),
+        ),
+    )
+    .unwrap();
+    assert!(drain(&mut c).is_empty(), "requests together get one answer");
+    // Application data from us, then a request: answered again, under our next key.
+    c.writer().write_all(b"data").unwrap();
+    let client_secret = spectls::crypto::key_schedule::Secret::from_bytes(
+        suite.hash,
+        &secrets.get("CLIENT_TRAFFIC_SECRET_0"),
+    )
+    .next_traffic_secret()
+    .unwrap();
+    let mut client_epoch = Epoch::new(suite, client_secret.as_bytes());
+    assert_eq!(
+        client_epoch.open(&split_records(&drain(&mut c))[0].1),
+        (ContentType::ApplicationData, b"data".to_vec())
+    );
+    server_secret = server_secret.next_traffic_secret().unwrap();
+    let mut epoch = Epoch::new(suite, server_secret.as_bytes());
+    feed(
+        &mut c,
+        &epoch.seal(
+            ContentType::Handshake,
+            &key_update(KeyUpdateRequest::UpdateRequested),
+        ),
+    )
+    .unwrap();
+    let answer = split_records(&drain(&mut c));
+    assert_eq!(answer.len(), 1);
+    assert_eq!(
+        client_epoch.open(&answer[0].1),
+        (
+            ContentType::Handshake,
+            key_update(KeyUpdateRequest::UpdateNotRequested)
+        )
+    );
+    // More without application data from the server in between: the 33rd post-handshake
+    // message in a row (3 above, 30 here) is refused.
     let mut got = Err(Error::ConnectionClosed);
     for i in 0..33 {
         server_secret = server_secret.next_traffic_secret().unwrap();
@@ -926,8 +971,11 @@ fn a_key_update_is_answered_once_and_a_flood_is_refused() {
                 &key_update(KeyUpdateRequest::UpdateNotRequested),
             ),
         );
-        if i < 31 {
+        if i < 29 {
             got.clone().unwrap_or_else(|e| panic!("update {i}: {e:?}"));
+        } else if i == 29 {
+            assert!(got.is_err(), "the 33rd in a row");
+            break;
         }
     }
     let want = Error::PeerMisbehaved(PeerMisbehaved::TooManyRenegotiationRequests);
@@ -1150,5 +1198,26 @@ fn a_server_hello_after_a_retry_must_still_select_tls13() {
             "ServerHello version differs from the HelloRetryRequest's",
         )),
         A::IllegalParameter,
+    );
+}
+
+#[test]
+fn handshake_data_after_a_retry_request_in_its_record_gets_only_the_alert() {
+    // RFC 8446 5.1 / 4.1.4: the client answers a HelloRetryRequest, so nothing may follow it
+    // in the flight; BoGo's PartialServerHelloWithHelloRetryRequest. No second ClientHello goes
+    // out, only the alert.
+    let client = client13(|b| b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1]));
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
+    let hello = drain(&mut c);
+    let hrr = hello_retry_request(&hello, Some(NamedCurve::Secp256r1));
+    let mut payload = fragment_of(&hrr).to_vec();
+    payload.extend_from_slice(&[2, 0, 0, 80, 3, 3]); // the start of a ServerHello
+    let got = feed(&mut c, &frame(ContentType::Handshake, &payload));
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::HandshakeFragmentation),
+        A::UnexpectedMessage,
     );
 }

@@ -120,6 +120,8 @@ pub struct ConnectionCommon {
     warnings_in_a_row: usize,
     /// Renegotiation requests refused since the last application data.
     renegotiations_refused_in_a_row: usize,
+    /// While a handshake message runs: more handshake data is buffered after it.
+    trailing_handshake: bool,
 }
 
 /// Counts from one `process_new_packets` call.
@@ -158,6 +160,7 @@ impl ConnectionCommon {
             empty_records_in_a_row: 0,
             warnings_in_a_row: 0,
             renegotiations_refused_in_a_row: 0,
+            trailing_handshake: false,
         }
     }
 
@@ -172,6 +175,7 @@ impl ConnectionCommon {
             pending_read: &mut self.pending_read,
             handshake_done: &mut self.handshake_done,
             exporter: &mut self.exporter,
+            trailing_handshake: self.trailing_handshake,
         };
         (machine, cx)
     }
@@ -472,6 +476,7 @@ impl ConnectionCommon {
                     let (answered_from, negotiating) = (self.tx.len(), !self.handshake_done);
                     let epoch = self.reader.epoch();
                     let joiner = std::mem::replace(&mut self.joiner, HandshakeJoiner::new(0));
+                    self.trailing_handshake = joiner.bytes().len() > n;
                     let bytes = joiner.bytes().get(..n).unwrap_or_default();
                     let result = if self.negotiated.version == Some(TLS13) {
                         let hash_len = self.negotiated.suite.map(|s| s.hash.output_len());

@@ -143,6 +143,9 @@ pub(crate) struct Context<'c> {
     pub handshake_done: &'c mut bool,
     /// Set with `handshake_done`: the master secret and randoms, kept for RFC 5705 exports.
     pub exporter: &'c mut Option<Exporter>,
+    /// More of the peer's handshake data follows the message being handled, in the same
+    /// record (or an earlier one).
+    pub trailing_handshake: bool,
 }
 
 impl Context<'_> {
@@ -159,6 +162,19 @@ impl Context<'_> {
     pub(crate) fn complete13(&mut self, exporter: ExporterSecret) {
         *self.exporter = Some(Exporter::Tls13(exporter));
         *self.handshake_done = true;
+    }
+
+    /// A message that ends the peer's flight (we answer it) must be the last handshake data
+    /// we hold: anything after it was sent before the peer could have seen our answer, or
+    /// straddles a key change (RFC 8446 5.1). Checked before we answer, so nothing but the
+    /// alert goes out.
+    pub(crate) fn check_flight_ends(&self) -> Result<(), Error> {
+        if self.trailing_handshake {
+            return Err(Error::PeerMisbehaved(
+                PeerMisbehaved::HandshakeFragmentation,
+            ));
+        }
+        Ok(())
     }
 
     /// Encodes, records in the transcript, and sends a handshake message.

@@ -357,6 +357,7 @@ mod tests {
             pending_read: &mut pending_read,
             handshake_done: &mut handshake_done,
             exporter: &mut exporter,
+            trailing_handshake: false,
         };
         dispatch(&Arc::new(()), state, Input::ChangeCipherSpec, &mut cx)
     }

@@ -91,8 +91,8 @@ impl Traffic {
     }
 
     /// The peer's KeyUpdate: its next records come under its next secret; if it asked, we
-    /// update ours too (once per request; a peer that floods them is bounded by the
-    /// connection's post-handshake message limit).
+    /// update ours too, once for requests that arrive before we send application data again
+    /// (a peer that floods them is bounded by the post-handshake message limit as well).
     pub(crate) fn on_key_update(
         &mut self,
         update: &KeyUpdate,
@@ -101,8 +101,10 @@ impl Traffic {
         self.theirs = self.theirs.next_traffic_secret()?;
         cx.reader
             .set_decrypter13(decrypter(&self.theirs, self.suite)?);
-        if update.request_update == KeyUpdateRequest::UpdateRequested && !cx.writer.is_closed() {
+        let requested = update.request_update == KeyUpdateRequest::UpdateRequested;
+        if requested && !cx.writer.is_closed() && !cx.writer.key_update_answered() {
             self.send_key_update(false, cx)?;
+            cx.writer.set_key_update_answered();
         }
         Ok(())
     }

@@ -82,6 +82,8 @@ pub(crate) struct RecordWriter {
     /// close_notify went out: RFC 5246 7.2.1 makes it our last word, so nothing (not even a
     /// fatal alert or a no_renegotiation warning) is written after it.
     closed: bool,
+    /// TLS 1.3: we answered a KeyUpdate request and have sent no application data since.
+    key_update_answered: bool,
 }
 
 impl RecordWriter {
@@ -93,6 +95,7 @@ impl RecordWriter {
             record_size_limit: (MAX_PLAINTEXT + 1) as u16,
             version: TLS12,
             closed: false,
+            key_update_answered: false,
         }
     }
 
@@ -132,6 +135,18 @@ impl RecordWriter {
         Ok(())
     }
 
+    /// TLS 1.3 (RFC 8446 4.6.3): whether a KeyUpdate request was answered already with no
+    /// application data sent since; requests that arrive together get one answer (as BoringSSL
+    /// does), so a peer cannot make us send KeyUpdates it did not wait for.
+    pub(crate) fn key_update_answered(&self) -> bool {
+        self.key_update_answered
+    }
+
+    /// A KeyUpdate request was just answered.
+    pub(crate) fn set_key_update_answered(&mut self) {
+        self.key_update_answered = true;
+    }
+
     /// Whether the TLS 1.3 sending key is at its record limit (RFC 8446 5.5): one record is
     /// left for the KeyUpdate that moves to the next key.
     pub(crate) fn key_update_due(&self) -> bool {
@@ -167,9 +182,12 @@ impl RecordWriter {
             Some(Sealer::Tls13(enc)) => enc.max_content(0).clamp(1, MAX_PLAINTEXT),
             _ => self.max_fragment,
         };
-        if data.is_empty() && typ == ContentType::ApplicationData {
-            // `chunks` yields nothing for no data: an empty write sends no record.
-            return Ok(());
+        if typ == ContentType::ApplicationData {
+            if data.is_empty() {
+                // `chunks` yields nothing for no data: an empty write sends no record.
+                return Ok(());
+            }
+            self.key_update_answered = false;
         }
         for chunk in data.chunks(max) {
             self.write_one(typ, chunk, out)?;

@@ -623,6 +623,16 @@ fn server_hello(
             );
         }
     }
+    // A session ID we sent only for TLS 1.3's middlebox compatibility (RFC 8446 D.4) names no
+    // session: a server echoing it claims to resume one we never had.
+    if hello.resuming.is_none()
+        && !hello.session_id.is_empty()
+        && sh.session_id.0 == hello.session_id.as_slice()
+    {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "server echoed a session ID that names no session",
+        )));
+    }
     if hello.resuming.is_some() {
         // Offered and refused: the old session is of no further use (RFC 5077 3.4).
         config

@@ -321,6 +321,7 @@ fn hello_retry_request(
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
     let suite = check_hello_basics(config, &hello, hrr)?;
+    cx.check_flight_ends()?;
     let (mut group, mut cookie) = (None, None);
     for e in hrr.extensions.iter().flatten() {
         match e {
@@ -376,6 +377,8 @@ fn server_hello(
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
     let suite = check_hello_basics(config, &hello, sh)?;
+    // The keys change after the ServerHello: its record must end with it (RFC 8446 5.1).
+    cx.check_flight_ends()?;
     if retry_suite.is_some_and(|r| r.suite != suite.suite) {
         // 4.1.4: the ServerHello's suite must be the HelloRetryRequest's.
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
@@ -728,6 +731,7 @@ fn finished(
     cx: &mut Context<'_>,
 ) -> Result<Traffic, Error> {
     let suite = hs.suite;
+    cx.check_flight_ends()?;
     hs.server_secret
         .finished_key()?
         .verify(&cx.transcript.current_hash()?, fin.verify_data)?;

@@ -425,8 +425,15 @@ fn client_hello(
     // RFC 5246 appendix E.1 and RFC 8446 appendix D: a client offering more than TLS 1.2
     // ({3,4}, or versions that do not exist yet such as {4,1} or {254,254}) gets TLS 1.2; only
     // a client that cannot do 1.2 is refused.
+    // With supported_versions, the extension chose TLS 1.2 and legacy_version means nothing
+    // (RFC 8446 4.2.1).
     let v = &ch.client_version;
-    if (v.major, v.minor) < (3, 3) {
+    let has_supported_versions = ch
+        .extensions
+        .iter()
+        .flatten()
+        .any(|e| matches!(e, Extension::SupportedVersions(_)));
+    if (v.major, v.minor) < (3, 3) && !has_supported_versions {
         return Err(Error::PeerIncompatible(
             PeerIncompatible::UnsupportedVersion,
         ));

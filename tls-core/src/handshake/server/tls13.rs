@@ -288,6 +288,7 @@ fn client_hello(
     retry: Option<Retry>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
+    cx.check_flight_ends()?;
     // 4.1.2: exactly one compression method, null.
     if ch.compression_methods.as_slice() != [CompressionMethod::Null] {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
@@ -692,6 +693,8 @@ fn on_finished(
         ServerState::ExpectFinished(p, _client),
         Handshake::Finished(fin)
     );
+    // The keys change after the client's Finished (RFC 8446 5.1).
+    cx.check_flight_ends()?;
     p.client_secret
         .finished_key()?
         .verify(&cx.transcript.current_hash()?, fin.verify_data)?;
