@@ -19,8 +19,10 @@ fn decode(name: &str) -> Vec<String> {
     let record_bytes: usize = events
         .iter()
         .map(|e| match e {
-            Event::Record { bytes, .. } | Event::Protected { bytes, .. } => bytes.len(),
-            Event::Message { .. } => 0,
+            Event::Record { bytes, .. }
+            | Event::Protected { bytes, .. }
+            | Event::Sealed { bytes, .. } => bytes.len(),
+            Event::Message { .. } | Event::Message13 { .. } => 0,
         })
         .sum();
     let total: usize = cap.chunks.iter().map(|(_, b)| b.len()).sum();
