@@ -119,7 +119,7 @@ fn connection(
     let server_config = Arc::new(
         ServerConfig::builder()
             .with_single_cert(certs_from_pem(chain)?, private_key_from_pem(key)?)?
-            .with_protocol_versions(&[version.clone()])
+            .with_protocol_versions(std::slice::from_ref(&version))
             .with_alpn_protocols(vec![b"http/1.1".to_vec()])
             .build()?,
     );
@@ -152,7 +152,7 @@ fn connection(
     let client_config = Arc::new(
         ClientConfig::builder()
             .with_root_certificates(roots)
-            .with_protocol_versions(&[version.clone()])
+            .with_protocol_versions(std::slice::from_ref(&version))
             .with_cipher_suites(&[suite])
             .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
             .with_key_log(key_log.clone())

@@ -289,14 +289,19 @@ pub struct MemoryKeyLog(Mutex<KeyLogSecrets>);
 
 impl fmt::Debug for MemoryKeyLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("MemoryKeyLog").field(&self.secrets()).finish()
+        f.debug_tuple("MemoryKeyLog")
+            .field(&self.secrets())
+            .finish()
     }
 }
 
 impl MemoryKeyLog {
     /// A copy of what was logged so far.
     pub fn secrets(&self) -> KeyLogSecrets {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -586,13 +591,12 @@ impl Flow {
             let bytes = &self.streams[dir.index()][start..end];
             let carries_handshake = match index.and_then(|i| self.opened.get(i)) {
                 Some(o) => {
-                    let record = tls13::TLSCiphertext::from_bytes(bytes).map_err(|error| {
-                        FlowError {
+                    let record =
+                        tls13::TLSCiphertext::from_bytes(bytes).map_err(|error| FlowError {
                             dir,
                             what: format!("protected record at offset {start}"),
                             error,
-                        }
-                    })?;
+                        })?;
                     let opened = match &o.result {
                         Ok((typ, content)) => Ok(Unsealed {
                             typ: *typ,
@@ -750,7 +754,10 @@ impl<'k> Keys13<'k> {
         }
         let name = match self.updates {
             0 => label.to_string(),
-            n => format!("{label} after {n} KeyUpdate{}", if n == 1 { "" } else { "s" }),
+            n => format!(
+                "{label} after {n} KeyUpdate{}",
+                if n == 1 { "" } else { "s" }
+            ),
         };
         let keys = secret.traffic_keys(suite.aead).map_err(|e| e.to_string())?;
         let opener =
@@ -921,5 +928,378 @@ fn render_content(out: &mut String, inner: &Unsealed<'_>) {
             _ => {}
         },
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{certs_from_pem, private_key_from_pem, RootCertStore};
+    use crate::version::TLS12;
+    use crate::wire::NamedCurve;
+    use crate::wire::HELLO_RETRY_REQUEST;
+    use crate::{ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection};
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    const CA: &[u8] = include_bytes!("../tests/data/certs/ca.pem");
+    const CHAIN: &[u8] = include_bytes!("../tests/data/certs/server-ecdsa.pem");
+    const KEY: &[u8] = include_bytes!("../tests/data/certs/server-ecdsa.key");
+
+    /// A client and server connection of `version`, the server taking only `groups`, and the
+    /// client's key log.
+    fn pair(
+        version: ProtocolVersion,
+        groups: &[NamedCurve],
+    ) -> (ClientConnection, ServerConnection, Arc<MemoryKeyLog>) {
+        let key_log = Arc::new(MemoryKeyLog::default());
+        let roots = RootCertStore::from_pem(CA).unwrap();
+        let client = ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_protocol_versions(std::slice::from_ref(&version))
+            .with_key_log(key_log.clone())
+            .build()
+            .unwrap();
+        let server = ServerConfig::builder()
+            .with_single_cert(
+                certs_from_pem(CHAIN).unwrap(),
+                private_key_from_pem(KEY).unwrap(),
+            )
+            .unwrap()
+            .with_protocol_versions(&[version])
+            .with_groups(groups)
+            .build()
+            .unwrap();
+        let c = ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
+        let s = ServerConnection::new(Arc::new(server)).unwrap();
+        (c, s, key_log)
+    }
+
+    /// Moves what `from` has queued to `to`, recording it as one chunk.
+    fn send(
+        cap: &mut Capture,
+        dir: Direction,
+        from: &mut ConnectionCommon,
+        to: &mut ConnectionCommon,
+    ) {
+        let mut bytes = Vec::new();
+        while from.wants_write() {
+            from.write_tls(&mut bytes).unwrap();
+        }
+        if bytes.is_empty() {
+            return;
+        }
+        let mut input = bytes.as_slice();
+        while !input.is_empty() {
+            to.read_tls(&mut input).unwrap();
+            to.process_new_packets().unwrap();
+        }
+        cap.chunks.push((dir, bytes));
+    }
+
+    /// Runs the handshake, one message each way, a KeyUpdate from the client if `key_update`,
+    /// and close_notify both ways; returns the recorded bytes.
+    fn converse(c: &mut ClientConnection, s: &mut ServerConnection, key_update: bool) -> Capture {
+        let mut cap = Capture::default();
+        for _ in 0..5 {
+            send(&mut cap, Direction::ClientToServer, c, s);
+            send(&mut cap, Direction::ServerToClient, s, c);
+        }
+        assert!(!c.is_handshaking() && !s.is_handshaking());
+        c.writer().write_all(b"ping").unwrap();
+        send(&mut cap, Direction::ClientToServer, c, s);
+        if key_update {
+            c.refresh_traffic_keys().unwrap();
+            c.writer().write_all(b"after the update").unwrap();
+            send(&mut cap, Direction::ClientToServer, c, s);
+            // The server answers update_requested with its own KeyUpdate.
+            s.writer().write_all(b"updated too").unwrap();
+            send(&mut cap, Direction::ServerToClient, s, c);
+        }
+        let mut got = Vec::new();
+        let _ = s.reader().read_to_end(&mut got);
+        s.writer().write_all(b"pong").unwrap();
+        send(&mut cap, Direction::ServerToClient, s, c);
+        c.send_close_notify();
+        send(&mut cap, Direction::ClientToServer, c, s);
+        s.send_close_notify();
+        send(&mut cap, Direction::ServerToClient, s, c);
+        cap
+    }
+
+    /// Opened records other than handshake: the secret, the content type, the content.
+    type Contents = Vec<(String, ContentType, Vec<u8>)>;
+
+    /// The handshake messages of a flow as `dir type`, and the opened non-handshake contents.
+    fn summary(events: &[Event<'_>]) -> (Vec<String>, Contents) {
+        let mut messages = Vec::new();
+        let mut contents = Vec::new();
+        for e in events {
+            match e {
+                Event::Message13 { dir, message, .. } => {
+                    messages.push(format!("{} {:?}", dir.arrow(), message.selector()))
+                }
+                Event::Sealed {
+                    opened: Ok(inner), ..
+                } if inner.typ != ContentType::Handshake => {
+                    contents.push((inner.secret.to_string(), inner.typ, inner.content.to_vec()))
+                }
+                _ => {}
+            }
+        }
+        (messages, contents)
+    }
+
+    const C2S: &str = "client -> server";
+    const S2C: &str = "server -> client";
+
+    #[test]
+    fn tls13_flow_is_opened_with_the_key_log() {
+        let (mut c, mut s, key_log) = pair(TLS13, &[NamedCurve::X25519]);
+        let cap = converse(&mut c, &mut s, false);
+        let mut flow = Flow::new(&cap).with_key_log(key_log.secrets());
+        assert_eq!(flow.negotiated_version(), Some(TLS13));
+        let events = flow.events().unwrap();
+        let n = check_round_trip(&events).unwrap();
+        // Every byte on the wire belongs to one record event.
+        let framed: usize = events
+            .iter()
+            .map(|e| match e {
+                Event::Record { bytes, .. } | Event::Sealed { bytes, .. } => bytes.len(),
+                _ => 0,
+            })
+            .sum();
+        let total: usize = cap.chunks.iter().map(|(_, b)| b.len()).sum();
+        assert_eq!(framed, total);
+        assert!(n > 10);
+        let (messages, contents) = summary(&events);
+        assert_eq!(
+            messages,
+            [
+                format!("{C2S} ClientHello"),
+                format!("{S2C} ServerHello"),
+                format!("{S2C} EncryptedExtensions"),
+                format!("{S2C} Certificate"),
+                format!("{S2C} CertificateVerify"),
+                format!("{S2C} Finished"),
+                format!("{C2S} Finished"),
+            ]
+        );
+        let close = Alert {
+            level: crate::wire::AlertLevel::Warning,
+            description: crate::wire::AlertDescription::CloseNotify,
+        }
+        .to_vec();
+        assert_eq!(
+            contents,
+            [
+                (
+                    "CLIENT_TRAFFIC_SECRET_0".into(),
+                    ContentType::ApplicationData,
+                    b"ping".to_vec()
+                ),
+                (
+                    "SERVER_TRAFFIC_SECRET_0".into(),
+                    ContentType::ApplicationData,
+                    b"pong".to_vec()
+                ),
+                (
+                    "CLIENT_TRAFFIC_SECRET_0".into(),
+                    ContentType::Alert,
+                    close.clone()
+                ),
+                ("SERVER_TRAFFIC_SECRET_0".into(), ContentType::Alert, close),
+            ]
+        );
+        // The decrypted Certificate is the server's chain, and Finished has the suite's hash length.
+        let chain = certs_from_pem(CHAIN).unwrap();
+        for e in &events {
+            if let Event::Message13 { message, .. } = e {
+                match message {
+                    tls13::Handshake::Certificate(cert) => {
+                        assert_eq!(cert.certificate_list.len(), chain.len());
+                    }
+                    tls13::Handshake::Finished(f) => assert_eq!(f.verify_data.len(), 32),
+                    _ => {}
+                }
+            }
+        }
+        let text = render(&events);
+        assert!(
+            text.contains("opened with SERVER_HANDSHAKE_TRAFFIC_SECRET: Handshake"),
+            "{text}"
+        );
+        assert!(text.contains("\"pong\""), "{text}");
+    }
+
+    #[test]
+    fn hello_retry_request_and_key_update_are_followed() {
+        // The client's one share is X25519; a server taking only P-256 asks for another.
+        let (mut c, mut s, key_log) = pair(TLS13, &[NamedCurve::Secp256r1]);
+        let cap = converse(&mut c, &mut s, true);
+        assert_eq!(c.negotiated_group(), Some(NamedCurve::Secp256r1));
+        let mut flow = Flow::new(&cap).with_key_log(key_log.secrets());
+        let events = flow.events().unwrap();
+        check_round_trip(&events).unwrap();
+        let hrr = events.iter().find_map(|e| match e {
+            Event::Message13 {
+                message: tls13::Handshake::ServerHello(sh),
+                ..
+            } => Some(sh.random.to_vec()),
+            _ => None,
+        });
+        assert_eq!(hrr.as_deref(), Some(&HELLO_RETRY_REQUEST[..]));
+        let (messages, contents) = summary(&events);
+        assert_eq!(
+            messages[..6],
+            [
+                format!("{C2S} ClientHello"),
+                format!("{S2C} ServerHello"),
+                format!("{C2S} ClientHello"),
+                format!("{S2C} ServerHello"),
+                format!("{S2C} EncryptedExtensions"),
+                format!("{S2C} Certificate"),
+            ]
+        );
+        assert!(
+            messages.contains(&format!("{C2S} KeyUpdate")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&format!("{S2C} KeyUpdate")),
+            "{messages:?}"
+        );
+        let data: Vec<(String, Vec<u8>)> = contents
+            .into_iter()
+            .filter(|(_, typ, _)| *typ == ContentType::ApplicationData)
+            .map(|(secret, _, content)| (secret, content))
+            .collect();
+        assert_eq!(
+            data,
+            [
+                ("CLIENT_TRAFFIC_SECRET_0".into(), b"ping".to_vec()),
+                (
+                    "CLIENT_TRAFFIC_SECRET_0 after 1 KeyUpdate".into(),
+                    b"after the update".to_vec()
+                ),
+                (
+                    "SERVER_TRAFFIC_SECRET_0 after 1 KeyUpdate".into(),
+                    b"updated too".to_vec()
+                ),
+                (
+                    "SERVER_TRAFFIC_SECRET_0 after 1 KeyUpdate".into(),
+                    b"pong".to_vec()
+                ),
+            ]
+        );
+    }
+
+    /// The reasons records were not opened for, in order.
+    fn failures(events: &[Event<'_>]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Sealed {
+                    opened: Err(why), ..
+                } => Some(why.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn without_the_right_secrets_records_stay_sealed() {
+        let (mut c, mut s, key_log) = pair(TLS13, &[NamedCurve::X25519]);
+        let cap = converse(&mut c, &mut s, false);
+
+        // No key log: only the hellos are decoded, every protected record says why.
+        let mut flow = Flow::new(&cap);
+        let events = flow.events().unwrap();
+        check_round_trip(&events).unwrap();
+        assert_eq!(
+            summary(&events).0,
+            [format!("{C2S} ClientHello"), format!("{S2C} ServerHello")]
+        );
+        let why = failures(&events);
+        assert!(
+            !why.is_empty() && why.iter().all(|w| w == "no key log"),
+            "{why:?}"
+        );
+
+        // A wrong secret: the first server record fails to authenticate, and so do the rest.
+        let real = key_log.secrets();
+        let mut wrong = KeyLogSecrets::default();
+        for (label, random, secret) in &real.entries {
+            let mut secret = secret.clone();
+            if label == "SERVER_HANDSHAKE_TRAFFIC_SECRET" {
+                secret[0] ^= 1;
+            }
+            wrong.add(label, random, &secret);
+        }
+        let mut flow = Flow::new(&cap).with_key_log(wrong);
+        let events = flow.events().unwrap();
+        let why = failures(&events);
+        assert!(
+            why.iter().all(|w| w
+                .starts_with("does not open under SERVER_HANDSHAKE_TRAFFIC_SECRET (record 0): ")),
+            "{why:?}"
+        );
+        // The client's records still open: its Finished is decoded.
+        assert!(summary(&events).0.contains(&format!("{C2S} Finished")));
+
+        // Another connection's key log: nothing for this client random.
+        let (mut c2, mut s2, other) = pair(TLS13, &[NamedCurve::X25519]);
+        converse(&mut c2, &mut s2, false);
+        let mut flow = Flow::new(&cap).with_key_log(other.secrets());
+        let why = failures(&flow.events().unwrap());
+        assert!(
+            why.contains(
+                &"no SERVER_HANDSHAKE_TRAFFIC_SECRET for this connection in the key log"
+                    .to_string()
+            ),
+            "{why:?}"
+        );
+    }
+
+    #[test]
+    fn tls12_flows_are_unchanged_by_a_key_log() {
+        let (mut c, mut s, key_log) = pair(TLS12, &[NamedCurve::X25519]);
+        let cap = converse(&mut c, &mut s, false);
+        let mut flow = Flow::new(&cap).with_key_log(key_log.secrets());
+        assert_eq!(flow.negotiated_version(), Some(TLS12));
+        let events = flow.events().unwrap();
+        check_round_trip(&events).unwrap();
+        assert!(events.iter().any(|e| matches!(e, Event::Protected { .. })));
+        assert!(!events
+            .iter()
+            .any(|e| matches!(e, Event::Sealed { .. } | Event::Message13 { .. })));
+    }
+
+    #[test]
+    fn key_log_text_round_trips_through_the_parser() {
+        let text =
+            "# a comment\n\nCLIENT_HANDSHAKE_TRAFFIC_SECRET 0102 a0b1\nEXPORTER_SECRET 0102 ff\n";
+        let secrets = KeyLogSecrets::parse(text).unwrap();
+        assert_eq!(secrets.len(), 2);
+        assert_eq!(
+            secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &[1, 2]),
+            Some(&[0xa0, 0xb1][..])
+        );
+        assert_eq!(
+            secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &[1, 3]),
+            None
+        );
+        // Debug names the labels, never the secrets.
+        assert_eq!(
+            format!("{secrets:?}"),
+            r#"["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "EXPORTER_SECRET"]"#
+        );
+        for bad in ["LABEL 0102", "LABEL 01 02 03", "LABEL 0g 00"] {
+            assert_eq!(
+                KeyLogSecrets::parse(bad).unwrap_err(),
+                FormatError("key log line 1: expected `LABEL HEX HEX`".into()),
+                "{bad}"
+            );
+        }
     }
 }
