@@ -6,12 +6,16 @@
 //! with an `SSLKEYLOGFILE`, so EncryptedExtensions, Certificate, CertificateVerify and Finished
 //! are decoded too.
 //!
-//! `cargo run --example demo [-- --suite chacha20|aes256|aes128] [--rsa]`
+//! `cargo run --example demo [-- --suite chacha20|aes256|aes128] [--rsa] [--save DIR]`
+//!
+//! `--save DIR` also writes each connection as `DIR/demo-tls13.trace` and `DIR/demo-tls12.trace`
+//! (the capture format of `tests/data/captures/`) with its key log beside it (`.keylog`), for
+//! the decode example: `cargo run --example decode -- DIR/demo-tls13.trace`.
 //!
 //! The server uses the certificate embedded from `tests/data/certs/` (a test CA and a
 //! `localhost` leaf); the client trusts that CA.
 
-use spectls::capture::{render, Capture, Direction, Flow, MemoryKeyLog};
+use spectls::capture::{render, Capture, Direction, Flow, KeyLogSecrets, MemoryKeyLog};
 use spectls::crypto::suites::{self, SupportedCipherSuite};
 use spectls::pki::RootCertStore;
 use spectls::pki::{certs_from_pem, private_key_from_pem};
@@ -102,20 +106,32 @@ fn main() -> Result<(), Box<dyn Error>> {
     } else {
         (ECDSA_CHAIN, ECDSA_KEY)
     };
+    let save = args
+        .iter()
+        .position(|a| a == "--save")
+        .map(|i| args.get(i + 1).ok_or("--save needs a directory"))
+        .transpose()?;
     println!("spectls loopback demo: a TLS 1.3 handshake, then a TLS 1.2 one\n");
-    for (version, suite) in [(TLS13, tls13), (TLS12, tls12)] {
-        connection(version, suite, chain, key)?;
+    for (version, suite, name) in [(TLS13, tls13, "demo-tls13"), (TLS12, tls12, "demo-tls12")] {
+        let (capture, secrets) = connection(version, suite, chain, key)?;
+        if let Some(dir) = save {
+            let path = std::path::Path::new(dir).join(name);
+            std::fs::write(path.with_extension("trace"), capture.to_text())?;
+            std::fs::write(path.with_extension("keylog"), secrets.to_text())?;
+            println!("saved as {}.trace and .keylog\n", path.display());
+        }
     }
     Ok(())
 }
 
-/// One connection over loopback with only `version` and `suite` configured, printed.
+/// One connection over loopback with only `version` and `suite` configured, printed; returns
+/// what crossed the wire and the client's key log.
 fn connection(
     version: ProtocolVersion,
     suite: &'static SupportedCipherSuite,
     chain: &[u8],
     key: &[u8],
-) -> Result<(), Box<dyn Error>> {
+) -> Result<(Capture, KeyLogSecrets), Box<dyn Error>> {
     let server_config = Arc::new(
         ServerConfig::builder()
             .with_single_cert(certs_from_pem(chain)?, private_key_from_pem(key)?)?
@@ -212,10 +228,17 @@ fn connection(
     } else {
         println!("message flow (decoded from the bytes on the wire):\n");
     }
-    let capture = log.borrow().clone();
-    let mut flow = Flow::new(&capture).with_key_log(secrets);
+    let mut capture = log.borrow().clone();
+    capture.header.push((
+        "scenario".into(),
+        format!(
+            "examples/demo.rs, {name}, {:?}, spectls client and server",
+            suite.suite
+        ),
+    ));
+    let mut flow = Flow::new(&capture).with_key_log(secrets.clone());
     let events = flow.events()?;
     print!("{}", render(&events));
     println!();
-    Ok(())
+    Ok((capture, secrets))
 }

@@ -107,6 +107,22 @@ impl Capture {
         Ok(cap)
     }
 
+    /// The `spectls capture v1` text of this capture, as [`Capture::parse`] reads it.
+    pub fn to_text(&self) -> String {
+        let mut out = String::from("# spectls capture v1\n");
+        for (k, v) in &self.header {
+            out.push_str(&format!("# {k}: {v}\n"));
+        }
+        for (dir, bytes) in &self.chunks {
+            let dir = match dir {
+                Direction::ClientToServer => "c2s",
+                Direction::ServerToClient => "s2c",
+            };
+            out.push_str(&format!("{dir} {}\n", hex(bytes)));
+        }
+        out
+    }
+
     /// A header value, e.g. `scenario`.
     pub fn header(&self, key: &str) -> Option<&str> {
         self.header
@@ -114,6 +130,10 @@ impl Capture {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -268,6 +288,14 @@ impl KeyLogSecrets {
             .rev()
             .find(|(l, r, _)| l == label && r == client_random)
             .map(|(_, _, secret)| secret.as_slice())
+    }
+
+    /// The key log text: one `LABEL <client_random hex> <secret hex>` line per secret.
+    pub fn to_text(&self) -> String {
+        self.entries
+            .iter()
+            .map(|(label, random, secret)| format!("{label} {} {}\n", hex(random), hex(secret)))
+            .collect()
     }
 
     /// How many secrets there are.
@@ -1273,6 +1301,26 @@ mod tests {
         assert!(!events
             .iter()
             .any(|e| matches!(e, Event::Sealed { .. } | Event::Message13 { .. })));
+    }
+
+    #[test]
+    fn captures_and_key_logs_written_as_text_decode_the_same() {
+        let (mut c, mut s, key_log) = pair(TLS13, &[NamedCurve::X25519]);
+        let mut cap = converse(&mut c, &mut s, false);
+        cap.header.push(("scenario".into(), "in memory".into()));
+        let secrets = key_log.secrets();
+        // TLS 1.3: five secrets (RFC 8446 7.1 and the NSS labels), all for one client random.
+        assert_eq!(secrets.len(), 5);
+        let text = cap.to_text();
+        assert!(text.starts_with("# spectls capture v1\n# scenario: in memory\nc2s 16"));
+        let reread = Capture::parse(&text).unwrap();
+        assert_eq!(reread.chunks, cap.chunks);
+        assert_eq!(reread.header("scenario"), Some("in memory"));
+        let rekeyed = KeyLogSecrets::parse(&secrets.to_text()).unwrap();
+        let original = render(&Flow::new(&cap).with_key_log(secrets).events().unwrap());
+        let again = render(&Flow::new(&reread).with_key_log(rekeyed).events().unwrap());
+        assert_eq!(original, again);
+        assert!(again.contains("certificate_verify("), "{again}");
     }
 
     #[test]
