@@ -411,13 +411,7 @@ impl Flow {
                     what: format!("record at offset {start}"),
                     error: error.root("TLSPlaintext"),
                 })?;
-                let chunk = self
-                    .order
-                    .iter()
-                    .filter(|(_, d, off)| *d == dir && *off <= start)
-                    .map(|(c, _, _)| *c)
-                    .next_back()
-                    .unwrap_or(0);
+                let chunk = self.chunk_of(dir, start);
                 plan.push((chunk, dir, start, r.offset(), protected));
                 if !protected && rec.type_ == ContentType::Handshake {
                     handshake[dir.index()].extend_from_slice(rec.fragment);
