@@ -1,16 +1,26 @@
-//! The main job: a spectls server and a spectls client complete a real TLS 1.2 handshake over
-//! 127.0.0.1, exchange a message each way, close with close_notify, and print what was negotiated
-//! and the decoded message flow as it crossed the wire.
+//! The main job: a spectls server and a spectls client complete a real TLS 1.3 handshake and
+//! then a real TLS 1.2 handshake over 127.0.0.1, exchange a message each way, close with
+//! close_notify, and print what was negotiated and the decoded message flow as it crossed the
+//! wire. TLS 1.3 encrypts everything after the ServerHello: the demo collects the client's key
+//! log in memory (`capture::MemoryKeyLog`) and opens those records with it, as Wireshark does
+//! with an `SSLKEYLOGFILE`, so EncryptedExtensions, Certificate, CertificateVerify and Finished
+//! are decoded too.
 //!
-//! `cargo run --example demo [-- --suite chacha20|aes256|aes128] [--rsa]`
+//! `cargo run --example demo [-- --suite chacha20|aes256|aes128] [--rsa] [--save DIR]`
+//!
+//! `--save DIR` also writes each connection as `DIR/demo-tls13.trace` and `DIR/demo-tls12.trace`
+//! (the capture format of `tests/data/captures/`) with its key log beside it (`.keylog`), for
+//! the decode example: `cargo run --example decode -- DIR/demo-tls13.trace`.
 //!
 //! The server uses the certificate embedded from `tests/data/certs/` (a test CA and a
 //! `localhost` leaf); the client trusts that CA.
 
-use spectls::capture::{render, Capture, Direction, Flow};
+use spectls::capture::{render, Capture, Direction, Flow, KeyLogSecrets, MemoryKeyLog};
 use spectls::crypto::suites::{self, SupportedCipherSuite};
 use spectls::pki::RootCertStore;
 use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::version::{TLS12, TLS13};
+use spectls::wire::ProtocolVersion;
 use spectls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, Stream};
 use std::cell::RefCell;
 use std::error::Error;
@@ -60,16 +70,30 @@ impl Write for Recorder {
     }
 }
 
+/// `TLSv1.3` / `TLSv1.2`, as OpenSSL prints versions.
+fn version_name(v: Option<ProtocolVersion>) -> String {
+    match v {
+        Some(v) if v == TLS13 => "TLSv1.3".into(),
+        Some(v) if v == TLS12 => "TLSv1.2".into(),
+        other => format!("{other:?}"),
+    }
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rsa = args.iter().any(|a| a == "--rsa");
-    let suite: &'static SupportedCipherSuite = match (
-        args.iter()
-            .position(|a| a == "--suite")
-            .and_then(|i| args.get(i + 1))
-            .map(String::as_str),
-        rsa,
-    ) {
+    let suite = args
+        .iter()
+        .position(|a| a == "--suite")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    // TLS 1.3 suites do not name the certificate's key type; TLS 1.2's do.
+    let tls13: &'static SupportedCipherSuite = match suite {
+        Some("chacha20") => &suites::TLS13_CHACHA20_POLY1305_SHA256,
+        Some("aes256") => &suites::TLS13_AES_256_GCM_SHA384,
+        _ => &suites::TLS13_AES_128_GCM_SHA256,
+    };
+    let tls12: &'static SupportedCipherSuite = match (suite, rsa) {
         (Some("chacha20"), false) => &suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
         (Some("chacha20"), true) => &suites::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
         (Some("aes256"), false) => &suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -82,10 +106,36 @@ fn main() -> Result<(), Box<dyn Error>> {
     } else {
         (ECDSA_CHAIN, ECDSA_KEY)
     };
+    let save = args
+        .iter()
+        .position(|a| a == "--save")
+        .map(|i| args.get(i + 1).ok_or("--save needs a directory"))
+        .transpose()?;
+    println!("spectls loopback demo: a TLS 1.3 handshake, then a TLS 1.2 one\n");
+    for (version, suite, name) in [(TLS13, tls13, "demo-tls13"), (TLS12, tls12, "demo-tls12")] {
+        let (capture, secrets) = connection(version, suite, chain, key)?;
+        if let Some(dir) = save {
+            let path = std::path::Path::new(dir).join(name);
+            std::fs::write(path.with_extension("trace"), capture.to_text())?;
+            std::fs::write(path.with_extension("keylog"), secrets.to_text())?;
+            println!("saved as {}.trace and .keylog\n", path.display());
+        }
+    }
+    Ok(())
+}
 
+/// One connection over loopback with only `version` and `suite` configured, printed; returns
+/// what crossed the wire and the client's key log.
+fn connection(
+    version: ProtocolVersion,
+    suite: &'static SupportedCipherSuite,
+    chain: &[u8],
+    key: &[u8],
+) -> Result<(Capture, KeyLogSecrets), Box<dyn Error>> {
     let server_config = Arc::new(
         ServerConfig::builder()
             .with_single_cert(certs_from_pem(chain)?, private_key_from_pem(key)?)?
+            .with_protocol_versions(std::slice::from_ref(&version))
             .with_alpn_protocols(vec![b"http/1.1".to_vec()])
             .build()?,
     );
@@ -113,11 +163,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     for ca in certs_from_pem(CA)? {
         roots.add(ca)?;
     }
+    // The client's secrets, kept to open the TLS 1.3 records afterwards.
+    let key_log = Arc::new(MemoryKeyLog::default());
     let client_config = Arc::new(
         ClientConfig::builder()
             .with_root_certificates(roots)
+            .with_protocol_versions(std::slice::from_ref(&version))
             .with_cipher_suites(&[suite])
             .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+            .with_key_log(key_log.clone())
             .build()?,
     );
     let log = Rc::new(RefCell::new(Capture::default()));
@@ -137,13 +191,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (server_got, sni) = server.join().map_err(|_| "server thread panicked")??;
 
     let c = &tls.conn;
-    println!("spectls loopback demo: client and server on {addr}\n");
+    let name = version_name(c.protocol_version());
+    println!("=== {name}: client and server on {addr}\n");
     println!("negotiated:");
-    println!(
-        "  protocol version   {:?}",
-        c.protocol_version()
-            .map(|v| format!("TLS {}.{}", v.major - 2, v.minor - 1))
-    );
+    println!("  protocol version   {name}");
     println!("  cipher suite       {:?}", c.negotiated_cipher_suite());
     println!("  key exchange group {:?}", c.negotiated_group());
     println!("  server signature   {:?}", c.negotiated_signature_scheme());
@@ -151,11 +202,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         "  ALPN               {:?}",
         c.alpn_protocol().map(String::from_utf8_lossy)
     );
-    println!("  extended master    {}", c.extended_master_secret());
-    println!(
-        "  secure renegotiation signalled {}",
-        c.secure_renegotiation()
-    );
+    if version == TLS12 {
+        // TLS 1.3 has both built in (RFC 8446 4.4, 4.1.2): nothing to negotiate.
+        println!("  extended master    {}", c.extended_master_secret());
+        println!(
+            "  secure renegotiation signalled {}",
+            c.secure_renegotiation()
+        );
+    }
     println!(
         "  server certificate chain: {} certificates",
         c.peer_certificates().map_or(0, |p| p.len())
@@ -164,10 +218,27 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("\nclient -> server: {server_got:?}");
     println!("server -> client: {:?}\n", String::from_utf8_lossy(&reply));
 
-    println!("message flow (decoded from the bytes on the wire):\n");
-    let capture = log.borrow().clone();
-    let mut flow = Flow::new(&capture);
+    let secrets = key_log.secrets();
+    if version == TLS13 {
+        println!(
+            "message flow (decoded from the bytes on the wire; records after the ServerHello \
+             opened with the {} secrets of the client's key log):\n",
+            secrets.len()
+        );
+    } else {
+        println!("message flow (decoded from the bytes on the wire):\n");
+    }
+    let mut capture = log.borrow().clone();
+    capture.header.push((
+        "scenario".into(),
+        format!(
+            "examples/demo.rs, {name}, {:?}, spectls client and server",
+            suite.suite
+        ),
+    ));
+    let mut flow = Flow::new(&capture).with_key_log(secrets.clone());
     let events = flow.events()?;
     print!("{}", render(&events));
-    Ok(())
+    println!();
+    Ok((capture, secrets))
 }

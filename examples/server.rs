@@ -1,19 +1,24 @@
-//! An `openssl s_server`-like TLS 1.2 server.
+//! An `openssl s_server`-like TLS 1.3 and TLS 1.2 server.
 //!
 //! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
-//! [--alpn http/1.1] [--echo] [--client-ca ca.pem [--require-client-cert]] [--tickets]
-//! [--sni-cert name=chain.pem,key.pem ...] [--timeout SECS] [--max-conns N]`
+//! [--alpn http/1.1] [--tls12 | --tls13] [--groups P-256,X25519] [--echo]
+//! [--client-ca ca.pem [--require-client-cert]] [--tickets] [--sni-cert name=chain.pem,key.pem ...]
+//! [--timeout SECS] [--max-conns N]`
 //!
-//! `--client-ca` asks clients for a certificate issued by that CA (connections without one are
-//! accepted unless `--require-client-cert`); `--tickets` issues RFC 5077 session tickets
-//! (session-ID resumption is always on); `--sni-cert` (repeatable) serves that chain to clients
-//! asking for `name`, the default certificate to the others.
+//! It speaks TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` accepts only that one.
+//! `--groups` (names `X25519`, `P-256`, `P-384`, comma-separated, in preference order) limits the
+//! key exchange groups: `--groups P-256` sends a HelloRetryRequest to TLS 1.3 clients whose key
+//! share is X25519, as spectls's is. `--client-ca` asks clients for a certificate issued by that
+//! CA (connections without one are accepted unless `--require-client-cert`); `--tickets` issues
+//! RFC 5077 session tickets (session-ID resumption is always on; both are TLS 1.2 only for now:
+//! TLS 1.3 resumption is issue 14); `--sni-cert` (repeatable) serves that chain to clients asking
+//! for `name`, the default certificate to the others.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
 //! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). It
 //! prints the address it listens on (`--addr 127.0.0.1:0` picks a free port). Each connection
 //! gets a thread: it reads an HTTP/1.x request up to the blank line and answers `HTTP/1.0 200 OK`
-//! naming the negotiated suite, then sends close_notify; a client that closes before a whole
+//! naming the negotiated version and suite, then sends close_notify; a client that closes before a whole
 //! request gets close_notify and no response. With `--echo` it sends back every byte it receives
 //! until the peer closes. A failed connection is logged and the server keeps serving.
 //!
@@ -32,6 +37,8 @@ use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use spectls::session::Ticketer;
+use spectls::version::{TLS12, TLS13};
+use spectls::wire::{NamedCurve, ProtocolVersion};
 use spectls::{ServerConfig, ServerConnection, Stream};
 use std::error::Error;
 use std::io::{self, Read, Write};
@@ -57,6 +64,22 @@ struct Args {
     sni_certs: Vec<(String, String, String)>,
     timeout: Duration,
     max_conns: usize,
+    /// The versions accepted: both unless `--tls12` or `--tls13`.
+    versions: Vec<ProtocolVersion>,
+    /// `--groups`, or the default list when empty.
+    groups: Vec<NamedCurve>,
+}
+
+/// A `--groups` name as OpenSSL's `-groups` spells it.
+fn group(name: &str) -> Result<NamedCurve, String> {
+    match name {
+        "X25519" | "x25519" => Ok(NamedCurve::X25519),
+        "P-256" | "prime256v1" | "secp256r1" => Ok(NamedCurve::Secp256r1),
+        "P-384" | "secp384r1" => Ok(NamedCurve::Secp384r1),
+        other => Err(format!(
+            "--groups: unknown group {other} (X25519, P-256, P-384)"
+        )),
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -72,7 +95,10 @@ fn parse_args() -> Result<Args, String> {
         sni_certs: Vec::new(),
         timeout: Duration::from_secs(10),
         max_conns: 1024,
+        versions: vec![TLS13, TLS12],
+        groups: Vec::new(),
     };
+    let mut only = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
@@ -82,6 +108,16 @@ fn parse_args() -> Result<Args, String> {
             "--key" => args.key = Some(value()?),
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--echo" => args.echo = true,
+            "--tls12" | "--tls13" => {
+                if only.is_some_and(|o| o != a) {
+                    return Err("--tls12 and --tls13 exclude each other".into());
+                }
+                args.versions = vec![if a == "--tls12" { TLS12 } else { TLS13 }];
+                only = Some(a.clone());
+            }
+            "--groups" => {
+                args.groups = value()?.split(',').map(group).collect::<Result<_, _>>()?;
+            }
             "--client-ca" => args.client_ca = Some(value()?),
             "--require-client-cert" => args.require_client_cert = true,
             "--tickets" => args.tickets = true,
@@ -218,8 +254,10 @@ fn serve(
     let mut tls = Stream::new(conn, sock);
     tls.handshake()?;
     let suite = tls.conn.negotiated_cipher_suite();
+    let version = version_name(tls.conn.protocol_version().as_ref());
     eprintln!(
-        "handshake done: {suite:?}, resumed {}, SNI {:?}, client certificate {}",
+        "handshake done: {version}, {suite:?}, group {:?}, resumed {}, SNI {:?}, client certificate {}",
+        tls.conn.negotiated_group(),
         tls.conn.is_resumed(),
         tls.conn.server_name(),
         if tls.conn.peer_certificates().is_some() {
@@ -261,7 +299,7 @@ fn serve(
             return Err("request head too long".into());
         }
     }
-    let body = format!("hello from spectls: {suite:?}\n");
+    let body = format!("hello from spectls: {version} {suite:?}\n");
     // One write, so the response goes out as one record rather than one per formatted piece.
     let response = format!(
         "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
@@ -272,6 +310,15 @@ fn serve(
     // Answer the client's close_notify if it sends one; a plain TCP close is fine too.
     let _ = tls.read(&mut buf);
     Ok(())
+}
+
+/// `TLSv1.3` / `TLSv1.2`, as OpenSSL prints versions.
+fn version_name(v: Option<&ProtocolVersion>) -> String {
+    match v {
+        Some(v) if *v == TLS13 => "TLSv1.3".into(),
+        Some(v) if *v == TLS12 => "TLSv1.2".into(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// Counts the connections being served, so that the accept loop can stop at `--max-conns`.
@@ -345,7 +392,12 @@ fn main() -> ExitCode {
             let resolver = resolver.with_default(CertifiedKey::from_der(chain, key)?);
             ServerConfig::builder().with_cert_resolver(Arc::new(resolver))
         };
-        builder = builder.with_alpn_protocols(args.alpn.clone());
+        builder = builder
+            .with_alpn_protocols(args.alpn.clone())
+            .with_protocol_versions(&args.versions);
+        if !args.groups.is_empty() {
+            builder = builder.with_groups(&args.groups);
+        }
         if let Some(ca) = &args.client_ca {
             let roots = RootCertStore::from_pem(&std::fs::read(ca)?)?;
             let verifier = WebPkiClientVerifier::builder(Arc::new(roots));
@@ -357,6 +409,9 @@ fn main() -> ExitCode {
             builder = builder.with_client_cert_verifier(verifier.build()?);
         }
         if args.tickets {
+            if args.versions.contains(&TLS13) {
+                eprintln!("--tickets: tickets are issued on TLS 1.2 connections only for now (TLS 1.3 resumption is issue 14)");
+            }
             builder = builder.with_ticketer(Ticketer::new(Duration::from_secs(6 * 60 * 60))?);
         }
         let config = builder.build()?;

@@ -1,12 +1,18 @@
 //! The example server (`examples/server.rs`) as a process: it answers only whole requests, drops
 //! idle and slow peers after `--timeout`, waits at `--max-conns`, backs off on accept errors,
-//! does not hold its close_notify back (TCP_NODELAY), and refuses to offer h2. `cargo test`
+//! does not hold its close_notify back (TCP_NODELAY), and refuses to offer h2. With the example
+//! client (`examples/client.rs`): TLS 1.3 by default, `--tls12`/`--tls13`, `--groups` forcing a
+//! HelloRetryRequest, `--reconnect` over each version. The demo (`examples/demo.rs`) and the
+//! decoder (`examples/decode.rs`): both flows, TLS 1.3's opened with the key log. `cargo test`
 //! builds the examples before it runs this.
 
 mod common;
 
 use common::peer::{cert_file, Peer, TIMEOUT};
-use spectls::{ClientConnection, Stream};
+use spectls::capture::{Capture, Direction, Flow};
+use spectls::version::TLS13;
+use spectls::wire::{tls13::Handshake, NamedCurve, HELLO_RETRY_REQUEST};
+use spectls::{ClientConfig, ClientConnection, Stream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -445,4 +451,399 @@ fn echo_peer_that_stops_reading_is_dropped() {
         ),
         "{error}"
     );
+}
+
+/// Runs an example to its end (within `TIMEOUT`); its exit code, stdout and stderr.
+fn run_example(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(example(name));
+    cmd.args(args);
+    let mut peer = Peer::spawn(cmd, 4000);
+    let status = peer.wait_exit(TIMEOUT);
+    assert!(
+        status.is_some(),
+        "{name} did not finish:\n{}",
+        peer.transcript()
+    );
+    (status.and_then(|s| s.code()), peer.stdout(), peer.stderr())
+}
+
+/// The example client against `server`, trusting the test CA, with `extra` flags.
+fn run_client(server: &Server, extra: &[&str]) -> (Option<i32>, String, String) {
+    let connect = format!("127.0.0.1:{}", server.port);
+    let ca = cert_file("ca.pem");
+    let mut args = vec![
+        "--connect",
+        &connect,
+        "--server-name",
+        "localhost",
+        "--ca",
+        ca.to_str().expect("UTF-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    run_example("client", &args)
+}
+
+/// The `connection N: ...` lines the client printed.
+fn connection_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("connection "))
+        .collect()
+}
+
+#[test]
+fn example_pair_negotiates_tls13_by_default_and_each_version_when_forced() {
+    let server = Server::start(&[]);
+    for (flags, version) in [
+        (&[][..], "TLSv1.3"),
+        (&["--tls13"][..], "TLSv1.3"),
+        (&["--tls12"][..], "TLSv1.2"),
+    ] {
+        let (code, stdout, stderr) = run_client(&server, flags);
+        assert_eq!(code, Some(0), "client {flags:?}:\n{stderr}");
+        let lines = connection_lines(&stderr);
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(
+            lines[0].starts_with(&format!("connection 0: {version}, ")),
+            "client {flags:?}: {}",
+            lines[0]
+        );
+        // The server saw the same version and says so in its response.
+        assert!(stdout.starts_with("HTTP/1.0 200 OK"), "{stdout}");
+        assert!(
+            stdout.contains(&format!("hello from spectls: {version} ")),
+            "{stdout}"
+        );
+    }
+    let log = server.stderr();
+    let done: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("handshake done: "))
+        .collect();
+    assert_eq!(done.len(), 3, "{log}");
+    for (line, version) in done.iter().zip(["TLSv1.3", "TLSv1.3", "TLSv1.2"]) {
+        assert!(
+            line.starts_with(&format!("handshake done: {version}, ")),
+            "{line}"
+        );
+    }
+    // The suites match the versions: TLS 1.3's name no key exchange.
+    assert!(done[0].contains("TLS_AES_128_GCM_SHA256"), "{}", done[0]);
+    assert!(done[2].contains("TLS_ECDHE_ECDSA_"), "{}", done[2]);
+}
+
+#[test]
+fn a_server_forced_to_one_version_refuses_the_other() {
+    let server = Server::start(&["--tls12"]);
+    let (code, _, stderr) = run_client(&server, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        connection_lines(&stderr)[0].starts_with("connection 0: TLSv1.2, "),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run_client(&server, &["--tls13"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("ProtocolVersion"), "{stderr}");
+
+    let server = Server::start(&["--tls13"]);
+    let (code, _, stderr) = run_client(&server, &["--tls12"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("ProtocolVersion"), "{stderr}");
+    assert!(
+        server.wait_stderr("UnsupportedVersion", TIMEOUT),
+        "{}",
+        server.log_tail()
+    );
+
+    let (code, _, stderr) = run_client(&server, &["--tls12", "--tls13"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("exclude each other"), "{stderr}");
+}
+
+/// A TLS 1.3 handshake with the example server by a spectls client offering one key share
+/// (X25519, the first default group); the bytes that crossed the wire, decoded.
+fn recorded_tls13_handshake(server: &Server) -> (Capture, Option<NamedCurve>) {
+    let client = ClientConfig::builder()
+        .with_root_certificates(common::roots())
+        .with_protocol_versions(&[TLS13])
+        .build()
+        .expect("client config");
+    let mut conn = ClientConnection::new(Arc::new(client), "localhost".try_into().expect("name"))
+        .expect("client connection");
+    let mut sock = common::peer::connect(server.port).expect("connect");
+    let mut cap = Capture::default();
+    while conn.is_handshaking() {
+        let mut out = Vec::new();
+        while conn.wants_write() {
+            conn.write_tls(&mut out).expect("write_tls");
+        }
+        if !out.is_empty() {
+            sock.write_all(&out).expect("send");
+            cap.chunks.push((Direction::ClientToServer, out));
+            continue;
+        }
+        let mut buf = [0u8; 16384];
+        let n = sock
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("read: {e}\n{}", server.log_tail()));
+        assert!(n > 0, "the server closed:\n{}", server.log_tail());
+        cap.chunks
+            .push((Direction::ServerToClient, buf[..n].to_vec()));
+        let mut input = &buf[..n];
+        while !input.is_empty() {
+            conn.read_tls(&mut input).expect("read_tls");
+            conn.process_new_packets()
+                .unwrap_or_else(|e| panic!("handshake: {e}\n{}", server.log_tail()));
+        }
+    }
+    assert_eq!(conn.protocol_version(), Some(TLS13));
+    (cap, conn.negotiated_group())
+}
+
+/// The randoms of the ServerHellos in a TLS 1.3 flow, in order.
+fn server_hello_randoms(cap: &Capture) -> Vec<Vec<u8>> {
+    let mut flow = Flow::new(cap);
+    let events = flow.events().expect("the flow decodes");
+    events
+        .iter()
+        .filter_map(|e| match e {
+            spectls::capture::Event::Message13 {
+                message: Handshake::ServerHello(sh),
+                ..
+            } => Some(spectls::codec::Encode::to_vec(&sh.random)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn server_groups_force_a_hello_retry_request() {
+    // X25519 allowed: the client's share is taken at once.
+    let server = Server::start(&["--groups", "X25519,P-256"]);
+    let (cap, group) = recorded_tls13_handshake(&server);
+    assert_eq!(group, Some(NamedCurve::X25519));
+    let randoms = server_hello_randoms(&cap);
+    assert_eq!(randoms.len(), 1);
+    assert_ne!(randoms[0], HELLO_RETRY_REQUEST);
+
+    // P-256 only: a HelloRetryRequest, then the ServerHello for the client's P-256 share.
+    let server = Server::start(&["--groups", "P-256"]);
+    let (cap, group) = recorded_tls13_handshake(&server);
+    assert_eq!(group, Some(NamedCurve::Secp256r1));
+    let randoms = server_hello_randoms(&cap);
+    assert_eq!(randoms.len(), 2, "{randoms:?}");
+    assert_eq!(randoms[0], HELLO_RETRY_REQUEST);
+    assert_ne!(randoms[1], HELLO_RETRY_REQUEST);
+    // The example client gets through it too, and says which group it ended with.
+    let (code, stdout, stderr) = run_client(&server, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("HTTP/1.0 200 OK"), "{stdout}");
+    assert!(
+        connection_lines(&stderr)[0]
+            .contains("TLSv1.3, Some(TLS_AES_128_GCM_SHA256), group Some(Secp256r1)"),
+        "{stderr}"
+    );
+
+    let mut cmd = Command::new(example("server"));
+    server_args(&mut cmd, &["--groups", "P-521"]);
+    let mut bad = Peer::spawn(cmd, 4000);
+    assert_eq!(bad.wait_exit(TIMEOUT).and_then(|s| s.code()), Some(2));
+    assert!(
+        bad.stderr().contains("unknown group P-521"),
+        "{}",
+        bad.transcript()
+    );
+}
+
+#[test]
+fn reconnect_resumes_over_tls12_and_says_tls13_cannot_yet() {
+    let server = Server::start(&["--tickets"]);
+    assert!(
+        server
+            .stderr()
+            .contains("--tickets: tickets are issued on TLS 1.2 connections only"),
+        "{}",
+        server.log_tail()
+    );
+    let (code, _, stderr) = run_client(&server, &["--tls12", "--reconnect", "2"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines = connection_lines(&stderr);
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].starts_with("connection 0: TLSv1.2, ") && lines[0].ends_with("resumed false"));
+    for line in &lines[1..] {
+        assert!(
+            line.contains(": TLSv1.2, ") && line.ends_with("resumed true"),
+            "{line}"
+        );
+    }
+    assert!(!stderr.contains("issue 14"), "{stderr}");
+
+    let (code, _, stderr) = run_client(&server, &["--reconnect", "1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--reconnect: resumption is TLS 1.2 only for now (TLS 1.3 resumption is issue 14)"
+        ),
+        "{stderr}"
+    );
+    let lines = connection_lines(&stderr);
+    assert_eq!(lines.len(), 2, "{stderr}");
+    for line in lines {
+        assert!(
+            line.contains(": TLSv1.3, ") && line.ends_with("resumed false"),
+            "{line}"
+        );
+    }
+}
+
+/// The lines of `text` from the one starting with `from` up to (not including) the next line
+/// starting with `until`, or the end.
+fn section<'a>(text: &'a str, from: &str, until: &str) -> Vec<&'a str> {
+    text.lines()
+        .skip_while(|l| !l.starts_with(from))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || !l.starts_with(until))
+        .map(|(_, l)| l)
+        .collect()
+}
+
+/// In `lines`, the record lines (`DIR: ... record ...`; the demo's plaintext summary lines are
+/// not) each with the first line under it.
+fn records_and_firsts<'a>(lines: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            (l.starts_with("client -> server: ") || l.starts_with("server -> client: "))
+                && l.contains(" record")
+        })
+        .map(|(i, l)| (*l, lines.get(i + 1).map_or("", |n| n.trim())))
+        .collect()
+}
+
+/// The TLS 1.3 flow's record lines as `(record line prefix, first line under it)`, checked in
+/// order against what RFC 8446 2 draws for a full handshake (compatibility ChangeCipherSpec
+/// records aside).
+fn check_tls13_flow(lines: &[&str]) {
+    let records: Vec<(&str, &str)> = records_and_firsts(lines)
+        .into_iter()
+        .filter(|(l, _)| !l.contains("ChangeCipherSpec record"))
+        .collect();
+    let expected = [
+        ("client -> server: Handshake record", "client_hello("),
+        ("server -> client: Handshake record", "server_hello("),
+        (
+            "server -> client: protected record",
+            "encrypted_extensions(",
+        ),
+        ("server -> client: protected record", "certificate("),
+        ("server -> client: protected record", "certificate_verify("),
+        ("server -> client: protected record", "finished("),
+        ("client -> server: protected record", "finished("),
+        (
+            "client -> server: protected record",
+            "\"hello from the spectls client\"",
+        ),
+        (
+            "server -> client: protected record",
+            "\"hello from the spectls server\"",
+        ),
+    ];
+    assert!(records.len() >= expected.len(), "{records:#?}");
+    for ((line, first), (prefix, want)) in records.iter().zip(expected) {
+        assert!(
+            line.starts_with(prefix) && *first == want,
+            "{line} / {first}: expected {prefix} / {want}\n{records:#?}"
+        );
+    }
+    // Each protected record says which secret opened it.
+    let secrets: Vec<&str> = records
+        .iter()
+        .filter_map(|(l, _)| l.split_once(", opened with ").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.split_once(':').map(|(secret, _)| secret))
+        .collect();
+    assert_eq!(
+        secrets[..6],
+        [
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+        ]
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("not opened")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn demo_prints_a_tls13_and_a_tls12_flow_with_tls13_opened() {
+    let dir = std::env::temp_dir().join(format!("spectls-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (code, stdout, stderr) =
+        run_example("demo", &["--save", dir.to_str().expect("UTF-8 path")]);
+    assert_eq!(code, Some(0), "{stderr}\n{stdout}");
+
+    let tls13 = section(&stdout, "=== TLSv1.3", "=== ");
+    let tls12 = section(&stdout, "=== TLSv1.2", "=== ");
+    assert!(tls13.contains(&"  protocol version   TLSv1.3"), "{stdout}");
+    assert!(
+        tls13.contains(&"  cipher suite       Some(TLS_AES_128_GCM_SHA256)"),
+        "{stdout}"
+    );
+    assert!(tls12.contains(&"  protocol version   TLSv1.2"), "{stdout}");
+    check_tls13_flow(&tls13);
+
+    // TLS 1.2: the classic flight, and its encrypted Finished stays sealed.
+    let firsts: Vec<&str> = records_and_firsts(&tls12)
+        .into_iter()
+        .map(|(_, first)| first)
+        .filter(|f| f.ends_with('('))
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "client_hello(",
+            "server_hello(",
+            "certificate(",
+            "server_key_exchange(",
+            "server_hello_done(",
+            "client_key_exchange(",
+        ]
+    );
+    assert!(
+        tls12
+            .iter()
+            .any(|l| l.starts_with("server -> client: protected Handshake record: aead(")),
+        "{tls12:#?}"
+    );
+
+    // The saved TLS 1.3 connection decodes the same with the decode example and its key log.
+    let trace = dir.join("demo-tls13.trace");
+    let (code, decoded, stderr) = run_example("decode", &[trace.to_str().expect("UTF-8 path")]);
+    assert_eq!(code, Some(0), "{stderr}\n{decoded}");
+    assert!(
+        decoded.contains("TLS 1.3: records opened with "),
+        "{decoded}"
+    );
+    let lines: Vec<&str> = decoded.lines().collect();
+    check_tls13_flow(&lines);
+    assert!(
+        decoded.contains("each re-encodes to its original bytes"),
+        "{decoded}"
+    );
+    // Without the key log the records stay sealed, and say so.
+    std::fs::remove_file(dir.join("demo-tls13.keylog")).expect("remove key log");
+    let (code, decoded, stderr) = run_example("decode", &[trace.to_str().expect("UTF-8 path")]);
+    assert_eq!(code, Some(0), "{stderr}\n{decoded}");
+    assert!(stderr.contains("protected records stay sealed"), "{stderr}");
+    assert!(
+        decoded.contains(": protected record, ") && decoded.contains(", not opened: no key log"),
+        "{decoded}"
+    );
+    assert!(!decoded.contains("encrypted_extensions("), "{decoded}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

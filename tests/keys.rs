@@ -275,6 +275,9 @@ fn check_capture(e: &Expect) -> Walk {
                     other => panic!("{name}: unexpected protected {other:?} record"),
                 }
             }
+            Event::Sealed { .. } | Event::Message13 { .. } => {
+                panic!("{name}: a TLS 1.3 event in a TLS 1.2 capture")
+            }
         }
     }
 

@@ -133,9 +133,11 @@ fn add_flow(
                 records.insert(bytes.to_vec());
                 records.insert(record.fragment.to_vec());
             }
-            Event::Protected { bytes, .. } => {
+            Event::Protected { bytes, .. } | Event::Sealed { bytes, .. } => {
                 protected.insert(bytes.to_vec());
             }
+            // The corpus is for the TLS 1.2 decoders (the captures are TLS 1.2).
+            Event::Message13 { .. } => {}
         }
     }
 }

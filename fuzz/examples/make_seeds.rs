@@ -102,9 +102,11 @@ fn from_capture(seeds: &mut Seeds, name: &str, text: &str) {
                     seeds.add("change_cipher_spec", "ccs", record.fragment);
                 }
             }
-            Event::Protected { bytes, .. } => {
+            Event::Protected { bytes, .. } | Event::Sealed { bytes, .. } => {
                 seeds.add("ciphertext", format!("{name}-{i:02}-protected"), *bytes);
             }
+            // The captures are TLS 1.2; TLS 1.3 messages would seed no target yet.
+            Event::Message13 { .. } => {}
             Event::Message { message, bytes, .. } => {
                 seeds.add("handshake", format!("{name}-{i:02}-message"), *bytes);
                 let exts = match message {
