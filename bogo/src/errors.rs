@@ -53,6 +53,9 @@ pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
                 "TLS13_DOWNGRADE"
             }
             PeerMisbehaved::Other("two key shares for one group") => "DUPLICATE_KEY_SHARE",
+            PeerMisbehaved::Other("server echoed a session ID that names no session") => {
+                "SERVER_ECHOED_INVALID_SESSION_ID"
+            }
             PeerMisbehaved::Other("ServerHello version differs from the HelloRetryRequest's") => {
                 "SECOND_SERVERHELLO_VERSION_MISMATCH"
             }
