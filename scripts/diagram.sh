@@ -3,7 +3,7 @@
 # pinned by an insta snapshot (tests/snapshots/engine__<side>_dot.snap, tests/engine.rs), becomes
 # docs/<side>-states.svg, which is committed.
 #
-#   scripts/diagram.sh           # (re)write docs/client-states.svg and docs/server-states.svg
+#   scripts/diagram.sh           # (re)write docs/{client,server}{,13}-states.svg (TLS 1.2, 1.3)
 #   scripts/diagram.sh --check   # draw into a temporary directory; fail if a committed SVG differs
 #
 # A snapshot that does not exist is an error. Needs Graphviz's `dot` (Debian:
@@ -28,7 +28,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 stale=0
-for side in client server; do
+for side in client server client13 server13; do
   snap=tests/snapshots/engine__${side}_dot.snap
   svg=docs/${side}-states.svg
   if [ ! -f "$snap" ]; then
