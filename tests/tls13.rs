@@ -1221,3 +1221,63 @@ fn handshake_data_after_a_retry_request_in_its_record_gets_only_the_alert() {
         A::UnexpectedMessage,
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The tables and progress: every 1.3 state ends on a close or end of stream
+
+#[test]
+fn the_tls13_tables_name_exactly_the_declared_states() {
+    use spectls::internal::tables::*;
+    for (table, declared) in [
+        (client13_transitions(), client13_states()),
+        (server13_transitions(), server13_states()),
+    ] {
+        let mut listed: Vec<&str> = Vec::new();
+        for t in &table {
+            for s in std::iter::once(&t.from).chain(&t.to) {
+                if !listed.contains(s) {
+                    listed.push(s);
+                }
+            }
+        }
+        let mut declared = declared;
+        listed.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(listed, declared);
+    }
+}
+
+#[test]
+fn every_tls13_client_state_ends_on_close_notify_or_end_of_stream() {
+    // After the ServerHello, and after each message of the protected flight but the last.
+    for at in 0..4 {
+        for eof in [false, true] {
+            let secrets = Arc::new(Secrets::default());
+            let mut f = server_flight(|b| b, logging_server(&secrets), secrets.clone());
+            let msgs = f.messages[..at].to_vec();
+            f.deliver(&msgs).unwrap();
+            assert!(f.c.is_handshaking());
+            let got = if eof {
+                assert_eq!(f.c.read_tls(&mut &[][..]).unwrap(), 0);
+                f.c.process_new_packets()
+            } else {
+                // A close_notify under the server's handshake key.
+                let alert = f.epoch.seal(ContentType::Alert, &[1, 0]);
+                feed(&mut f.c, &alert)
+            };
+            let want = if eof {
+                Error::UnexpectedEof
+            } else {
+                Error::AlertReceived(A::CloseNotify)
+            };
+            assert_eq!(got.unwrap_err(), want, "after {at} messages");
+            assert!(!f.c.wants_read(), "after {at}: no more reading");
+            assert!(f.c.is_handshaking());
+        }
+    }
+    // The server, after the ClientHello (waiting for the client's Finished).
+    let (mut c, mut s) = pair(client13(|b| b), server13(false, |b| b));
+    transfer(&mut c, &mut s).unwrap();
+    assert_eq!(s.read_tls(&mut &[][..]).unwrap(), 0);
+    assert_eq!(s.process_new_packets().unwrap_err(), Error::UnexpectedEof);
+}
