@@ -17,23 +17,30 @@
 //! client trusts). Each test checks the version (1.3) and the suite on both sides, more than
 //! one record of data each way compared byte for byte, and close_notify both ways.
 //!
-//! Beyond the suites (openssl unless named):
+//! Beyond the suites (OpenSSL unless named):
 //!
-//! | test                                   | what                                                      |
-//! |----------------------------------------|-----------------------------------------------------------|
-//! | `groups_*`                             | X25519, P-256, P-384 each way; the share fits: no retry   |
-//! | `hello_retry_*`                        | HelloRetryRequest each way, openssl and rustls: the group  |
-//! |                                        | retried to, the HRR seen on the wire and by the peer      |
-//! | `client_auth_*`                        | spectls server requiring / optional vs s_client with and  |
-//! |                                        | without `-cert`; spectls client with and without a cert   |
-//! |                                        | vs `s_server -Verify 1` / `-verify 1`; certificate_required |
-//! | `key_update_*`                         | s_client's `k` and `K` vs the spectls server;             |
-//! |                                        | `refresh_traffic_keys()` vs s_server and rustls (and      |
-//! |                                        | rustls's own KeyUpdate): data flows on after each         |
-//! | `tls12_fallback_*`                     | spectls with 1.3 and 1.2 vs a 1.2-only peer gets 1.2      |
-//! | `downgrade_sentinel_*`                 | a proxy strips supported_versions (and key_share) from the |
-//! |                                        | ClientHello: RFC 8446 4.1.3's DOWNGRD\x01 is set by the   |
-//! |                                        | 1.3-capable server and the 1.3 client aborts              |
+//! - `groups_*`: X25519, P-256 and P-384 each way, the client's share for that group, so no
+//!   HelloRetryRequest (checked on the wire).
+//! - `hello_retry_*`: HelloRetryRequest each way, with OpenSSL and rustls: spectls's X25519
+//!   share against a server taking only P-256 or P-384, and a client's X25519 share against a
+//!   spectls server `with_groups(&[Secp256r1])` (or P-384). Checked: the group retried to, the
+//!   HelloRetryRequest as the server's first message on the wire, and the peer's own view
+//!   (OpenSSL's `-msg`/`-trace`: two ClientHellos, the HRR random; rustls's `handshake_kind`).
+//! - `client_auth_*`: a spectls server requiring (or optionally taking) a client certificate
+//!   against s_client with `-cert/-key` (the server gets the chain), without one (optional:
+//!   completes; required: certificate_required, reported by s_client); the spectls client with
+//!   and without a certificate against `s_server -Verify 1` (required) / `-verify 1` (optional).
+//!   The client identity comes from rcgen.
+//! - `key_update_*`: s_client's typed `k` and `K` against the spectls server, and spectls's
+//!   `refresh_traffic_keys()` against s_server and rustls (and rustls's own KeyUpdate against
+//!   spectls): OpenSSL's message trace shows each KeyUpdate and its answer, and data keeps
+//!   flowing both ways after each.
+//! - `tls12_fallback_*`: spectls with 1.3 and 1.2 against a 1.2-only OpenSSL negotiates 1.2.
+//! - `downgrade_sentinel_*` (RFC 8446 4.1.3), through an in-test proxy that re-encodes the
+//!   ClientHello without supported_versions (and key_share) with the `spectls::wire` types: a
+//!   1.3-capable s_server then answers TLS 1.2 with DOWNGRD\x01 ending its random and the
+//!   spectls client aborts with illegal_parameter; the spectls server sets the sentinel and
+//!   s_client aborts ("inappropriate fallback").
 //!
 //! `curl` against the example server (TLS 1.3 by default) is in `examples_server.rs`.
 //!
@@ -377,53 +384,36 @@ fn spectls_client_session(
     let conn = ClientConnection::new(Arc::new(config), "localhost".try_into().expect("name"))
         .map_err(|e| format!("client: {e}"))?;
     let mut tls = Stream::new(conn, Tap::new(sock));
-    let fail = |tls: &Stream<ClientConnection, Tap>, what: String, e: io::Error| {
-        let mut seen = Seen::of(&tls.conn, &tls.sock);
-        seen.error = tls_error(&e);
-        (seen, format!("{what}: {e}"))
-    };
-    let session = (|| {
-        tls.handshake()
-            .map_err(|e| fail(&tls, "spectls client handshake".into(), e))?;
-        for (i, round) in run.rounds.iter().enumerate() {
-            if i > 0 && run.key_update {
-                tls.conn.refresh_traffic_keys().map_err(|e| {
-                    (
-                        Seen::of(&tls.conn, &tls.sock),
-                        format!("refresh_traffic_keys: {e}"),
-                    )
-                })?;
-            }
-            tls.write_all(round)
-                .map_err(|e| fail(&tls, format!("spectls client write {i}"), e))?;
-            let want = (run.answer)(round);
-            let mut got = vec![0u8; want.len()];
-            tls.read_exact(&mut got)
-                .map_err(|e| fail(&tls, format!("spectls client read {i}"), e))?;
-            if got != want {
-                return Err((
-                    Seen::of(&tls.conn, &tls.sock),
-                    format!("answer {i} differs: {}", first_difference(&got, &want)),
-                ));
-            }
+    tls.handshake()
+        .map_err(|e| format!("spectls client handshake: {e}"))?;
+    for (i, round) in run.rounds.iter().enumerate() {
+        if i > 0 && run.key_update {
+            tls.conn
+                .refresh_traffic_keys()
+                .map_err(|e| format!("refresh_traffic_keys: {e}"))?;
         }
-        tls.close()
-            .map_err(|e| fail(&tls, "spectls client close_notify".into(), e))?;
-        let mut rest = Vec::new();
-        match tls.read_to_end(&mut rest) {
-            Ok(_) if rest.is_empty() => Ok(Seen::of(&tls.conn, &tls.sock)),
-            Ok(_) => Err((
-                Seen::of(&tls.conn, &tls.sock),
-                format!("{} unexpected bytes after the answers", rest.len()),
-            )),
-            Err(e) => Err(fail(
-                &tls,
-                "no close_notify from the server after ours".into(),
-                e,
-            )),
-        }
-    })();
-    session.map_err(|(_, e)| e)
+        tls.write_all(round)
+            .map_err(|e| format!("spectls client write {i}: {e}"))?;
+        let want = (run.answer)(round);
+        let mut got = vec![0u8; want.len()];
+        tls.read_exact(&mut got)
+            .map_err(|e| format!("spectls client read {i}: {e}"))?;
+        ensure!(
+            got == want,
+            "answer {i} differs: {}",
+            first_difference(&got, &want)
+        );
+    }
+    tls.close()
+        .map_err(|e| format!("spectls client close_notify: {e}"))?;
+    let mut rest = Vec::new();
+    match tls.read_to_end(&mut rest) {
+        Ok(_) if rest.is_empty() => Ok(Seen::of(&tls.conn, &tls.sock)),
+        Ok(_) => Err(format!("{} unexpected bytes after the answers", rest.len())),
+        Err(e) => Err(format!(
+            "no close_notify from the server after ours (want a clean end of data): {e}"
+        )),
+    }
 }
 
 /// As `spectls_client_session`, but the failure keeps what was seen (for tests of failures).
@@ -454,6 +444,9 @@ enum Closer {
     Client,
 }
 
+/// What a spectls server thread saw; on failure, what went wrong too.
+type ServerResult = Result<Seen, (String, Box<Seen>)>;
+
 /// A spectls server thread for one connection on `listener`: for each of `rounds` (byte
 /// counts) reads that much and answers `server_reply(round, ...)`, then exchanges close_notify
 /// in the order `closer` says. Every step is bounded, so joining the thread is too. On failure
@@ -463,11 +456,11 @@ fn spawn_spectls_server(
     config: ServerConfig,
     rounds: Vec<usize>,
     closer: Closer,
-) -> JoinHandle<Result<Seen, (String, Seen)>> {
+) -> JoinHandle<ServerResult> {
     thread::spawn(move || {
-        let sock = accept(&listener).map_err(|e| (format!("accept: {e}"), Seen::default()))?;
+        let sock = accept(&listener).map_err(|e| (format!("accept: {e}"), Box::default()))?;
         let conn = ServerConnection::new(Arc::new(config))
-            .map_err(|e| (format!("server: {e}"), Seen::default()))?;
+            .map_err(|e| (format!("server: {e}"), Box::default()))?;
         let mut tls = Stream::new(conn, Tap::new(sock));
         let mut received = Vec::new();
         let result = serve(&mut tls, &rounds, closer, &mut received);
@@ -479,7 +472,7 @@ fn spawn_spectls_server(
             Err((what, e)) => {
                 seen.error = e.as_ref().and_then(tls_error);
                 let e = e.map_or_else(String::new, |e| e.to_string());
-                Err((format!("{what}: {e}"), seen))
+                Err((format!("{what}: {e}"), Box::new(seen)))
             }
         }
     })
@@ -1537,7 +1530,7 @@ fn key_update_spectls_client_vs_openssl_s_server() {
     );
 }
 
-/// One round of `n` bytes each way between spectls and rustls.
+/// One round of 20 000 bytes each way between spectls and rustls.
 fn rustls_round(
     s: &mut spectls::ConnectionCommon,
     r: &mut rustls::Connection,
