@@ -1346,10 +1346,21 @@ fn client_auth_spectls_client_without_cert_vs_openssl_s_server_optional() {
     };
     let id = ClientIdentity::new("spectls-client-optional");
     let ca = id.file("ca.pem");
-    let extra = ["-tls1_3", "-verify", "1", "-CAfile", &ca];
-    let (seen, _) = s_server_session(&openssl, client13(|b| b), &extra, false)
+    let extra = ["-tls1_3", "-verify", "1", "-CAfile", &ca, "-msg"];
+    let (seen, server) = s_server_session(&openssl, client13(|b| b), &extra, false)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(seen.version, Some(TLS13));
+    // s_server asked, and got an empty Certificate: no context, no certificates.
+    let out = server.stdout();
+    let asked = out
+        .lines()
+        .any(|l| l.starts_with(">>> TLS 1.3, Handshake [") && l.ends_with("], CertificateRequest"));
+    let empty = "<<< TLS 1.3, Handshake [length 0008], Certificate\n    0b 00 00 04 00 00 00 00\n";
+    assert!(
+        asked && out.contains(empty),
+        "s_server's -msg lacks its CertificateRequest or our empty Certificate\n{}",
+        server.transcript()
+    );
 }
 
 /// No certificate for `s_server -Verify 1` (required): s_server sends certificate_required,
@@ -1544,6 +1555,12 @@ fn rustls_round(
     check_received("spectls", rustls_to_spectls(r, s)?, &down, false)
 }
 
+/// Whether `wire` starts with a protected record of 22 bytes: a KeyUpdate (4-byte header and
+/// 1-byte body, the inner content type, a 16-byte tag). The data records here are far longer.
+fn starts_with_key_update(wire: &[u8]) -> bool {
+    wire.starts_with(&[23, 3, 3, 0, 22]) && wire.len() >= 5 + 22
+}
+
 /// KeyUpdate both ways with rustls, spectls as client and as server: spectls's
 /// `refresh_traffic_keys()` (rustls answers with its own), then rustls's, with data each way
 /// after each.
@@ -1568,17 +1585,40 @@ fn key_update_spectls_vs_rustls() {
             check_rustls_session(None, s, &r)?;
             rustls_round(s, &mut r, 31)?;
             s.refresh_traffic_keys().map_err(|e| e.to_string())?;
-            // Our KeyUpdate goes first; rustls answers it with its own ahead of its next data
-            // (RFC 8446 4.6.3 lets it wait), which spectls must then read under the new key.
-            check_received("rustls", spectls_to_rustls(s, &mut r)?, b"", false)?;
+            let ours = drain(s);
+            ensure!(
+                starts_with_key_update(&ours),
+                "spectls's KeyUpdate: {}",
+                hex(&ours)
+            );
+            feed_rustls(&mut r, &ours).map_err(|e| format!("rustls: {e}"))?;
+            // rustls answers update_requested ahead of its next data (RFC 8446 4.6.3 lets it
+            // wait); spectls must read what follows under rustls's next key.
+            r.writer().write_all(b"after").map_err(|e| e.to_string())?;
+            let theirs = rustls_out(&mut r);
+            ensure!(
+                starts_with_key_update(&theirs),
+                "rustls's answer: {}",
+                hex(&theirs)
+            );
+            let mut got = Received::default();
+            feed_each(s, &theirs, |s, processed| {
+                processed.map_err(|e| format!("spectls: {e}"))?;
+                got.read(&mut s.reader()).map_err(|e| e.to_string())
+            })?;
+            check_received("spectls", got, b"after", false)?;
+            ensure!(!s.wants_write(), "spectls answered an update_not_requested");
             rustls_round(s, &mut r, 41)?;
             r.refresh_traffic_keys().map_err(|e| e.to_string())?;
             check_received("spectls", rustls_to_spectls(&mut r, s)?, b"", false)?;
             // spectls answers update_requested at once.
+            let answer = drain(s);
             ensure!(
-                s.wants_write(),
-                "spectls did not answer rustls's update_requested"
+                starts_with_key_update(&answer),
+                "spectls's answer: {}",
+                hex(&answer)
             );
+            feed_rustls(&mut r, &answer).map_err(|e| format!("rustls: {e}"))?;
             rustls_round(s, &mut r, 51)?;
             rustls_session_data_and_close(s, &mut r, spectls_client)
         })();
