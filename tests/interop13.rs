@@ -21,6 +21,8 @@
 //!
 //! - `groups_*`: X25519, P-256 and P-384 each way, the client's share for that group, so no
 //!   HelloRetryRequest (checked on the wire).
+//! - `variants_*`: the RSA certificate (RSA-PSS, each hash), and s_server cutting its records
+//!   to 512 bytes, so that the encrypted Certificate arrives in pieces.
 //! - `hello_retry_*`: HelloRetryRequest each way, with OpenSSL and rustls: spectls's X25519
 //!   share against a server taking only P-256 or P-384, and a client's X25519 share against a
 //!   spectls server `with_groups(&[Secp256r1])` (or P-384). Checked: the group retried to, the
@@ -65,7 +67,7 @@ use spectls::version::{TLS12, TLS13};
 use spectls::wire::tls13::Handshake;
 use spectls::wire::{
     AlertDescription, CertificateType, ContentType, Extension, KeyShare, KeyShareServer,
-    NamedCurve, ProtocolVersion, TLSPlaintext, HELLO_RETRY_REQUEST,
+    NamedCurve, ProtocolVersion, SignatureScheme, TLSPlaintext, HELLO_RETRY_REQUEST,
 };
 use spectls::{
     ClientConfig, ClientConfigBuilder, ClientConnection, Error, PeerIncompatible, ServerConfig,
@@ -206,6 +208,19 @@ fn server13(edit: impl FnOnce(ServerConfigBuilder) -> ServerConfigBuilder) -> Se
     .expect("server config")
 }
 
+/// A spectls server with the RSA test certificate, TLS 1.3 only.
+fn rsa_server13() -> ServerConfig {
+    ServerConfig::builder()
+        .with_protocol_versions(&[TLS13])
+        .with_single_cert(
+            certs_from_pem(RSA_CHAIN).expect("chain"),
+            private_key_from_pem(RSA_KEY).expect("key"),
+        )
+        .expect("cert")
+        .build()
+        .expect("server config")
+}
+
 /// 3 lines of 7000 bytes: more than one 16 KiB record, lines short enough for s_server's
 /// 16 KiB line buffer.
 fn payload(seed: u64) -> Vec<u8> {
@@ -325,6 +340,7 @@ struct Seen {
     version: Option<ProtocolVersion>,
     suite: Option<spectls::wire::CipherSuite>,
     group: Option<NamedCurve>,
+    scheme: Option<SignatureScheme>,
     peer_certificates: Vec<CertificateDer<'static>>,
     sni: Option<String>,
     /// Every byte the peer sent, and every byte we sent.
@@ -342,6 +358,7 @@ impl Seen {
             version: conn.protocol_version(),
             suite: conn.negotiated_cipher_suite(),
             group: conn.negotiated_group(),
+            scheme: conn.negotiated_signature_scheme(),
             peer_certificates: conn.peer_certificates().unwrap_or_default().to_vec(),
             wire_in: tap.read.clone(),
             wire_out: tap.written.clone(),
@@ -1028,6 +1045,91 @@ fn groups_openssl_s_client_vs_spectls_server() {
         if let Err(e) = checked {
             panic!("{name}: {e}");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures and fragmentation
+
+/// The RSA certificate (TLS 1.3 signs with RSA-PSS only, RFC 8446 4.2.3), with each RSA-PSS
+/// hash s_server can be held to, and s_server cutting every record to 512 bytes (its encrypted
+/// Certificate message, over 1 KB with the RSA chain, arrives in pieces).
+#[test]
+fn variants_spectls_client_vs_openssl_s_server() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    use SignatureScheme as S;
+    let (rsa_cert, rsa_key) = (cert_file("server-rsa.pem"), cert_file("server-rsa.key"));
+    let rsa = |extra: &[&str]| -> Vec<String> {
+        [
+            "-tls1_3",
+            "-cert",
+            &rsa_cert.to_string_lossy(),
+            "-key",
+            &rsa_key.to_string_lossy(),
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .chain(extra.iter().map(|a| a.to_string()))
+        .collect()
+    };
+    let variants: [(Vec<String>, &[S]); 5] = [
+        (
+            rsa(&[]),
+            &[
+                S::RsaPssRsaeSha256,
+                S::RsaPssRsaeSha384,
+                S::RsaPssRsaeSha512,
+            ],
+        ),
+        (rsa(&["-sigalgs", "RSA-PSS+SHA256"]), &[S::RsaPssRsaeSha256]),
+        (rsa(&["-sigalgs", "RSA-PSS+SHA384"]), &[S::RsaPssRsaeSha384]),
+        (rsa(&["-sigalgs", "RSA-PSS+SHA512"]), &[S::RsaPssRsaeSha512]),
+        (
+            rsa(&["-max_send_frag", "512"]),
+            &[
+                S::RsaPssRsaeSha256,
+                S::RsaPssRsaeSha384,
+                S::RsaPssRsaeSha512,
+            ],
+        ),
+    ];
+    for (extra, schemes) in variants {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let (seen, _) = s_server_session(&openssl, client13(|b| b), &extra, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(seen.version, Some(TLS13), "{extra:?}");
+        assert!(
+            seen.scheme.is_some_and(|s| schemes.contains(&s)),
+            "{extra:?}: signature scheme {:?}, want one of {schemes:?}",
+            seen.scheme
+        );
+    }
+}
+
+/// The spectls server with the RSA certificate, s_client held to each RSA-PSS hash.
+#[test]
+fn variants_openssl_s_client_vs_spectls_server() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    use SignatureScheme as S;
+    for (sigalgs, digest, scheme) in [
+        ("RSA-PSS+SHA256", "SHA256", S::RsaPssRsaeSha256),
+        ("RSA-PSS+SHA384", "SHA384", S::RsaPssRsaeSha384),
+        ("RSA-PSS+SHA512", "SHA512", S::RsaPssRsaeSha512),
+    ] {
+        let extra = ["-tls1_3", "-sigalgs", sigalgs];
+        let want = [
+            "Peer signature type: RSA-PSS".to_string(),
+            format!("Peer signing digest: {digest}"),
+        ];
+        let want: Vec<&str> = want.iter().map(String::as_str).collect();
+        let (seen, _) = s_client_session(&openssl, rsa_server13(), &extra, &want)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(seen.version, Some(TLS13), "{sigalgs}");
+        assert_eq!(seen.scheme, Some(scheme), "{sigalgs}");
     }
 }
 
