@@ -32,7 +32,11 @@
 //!   against s_client with `-cert/-key` (the server gets the chain), without one (optional:
 //!   completes; required: certificate_required, reported by s_client); the spectls client with
 //!   and without a certificate against `s_server -Verify 1` (required) / `-verify 1` (optional).
-//!   The client identity comes from rcgen.
+//!   `client_auth_with_rustls_both_ways`: a certificate each way with rustls. The client
+//!   identity comes from rcgen.
+//! - `secrets_and_exporter_match_openssl_s_client`: the spectls server's key log and s_client's
+//!   `-keylogfile` hold the same five secrets, and keying material exported with no context is
+//!   the same on both sides. `alpn_with_openssl_both_ways`: ALPN in EncryptedExtensions.
 //! - `key_update_*`: s_client's typed `k` and `K` against the spectls server, and spectls's
 //!   `refresh_traffic_keys()` against s_server and rustls (and rustls's own KeyUpdate against
 //!   spectls): OpenSSL's message trace shows each KeyUpdate and its answer, and data keeps
@@ -246,6 +250,9 @@ fn tls_error(e: &io::Error) -> Option<Error> {
 // ---------------------------------------------------------------------------------------------
 // The wire, as the peers exchanged it
 
+/// The exporter label the sessions' keying material is compared under.
+const EXPORTER_LABEL: &[u8] = b"EXPORTER-spectls-interop13";
+
 /// A transport keeping a copy of every byte it reads and writes: the records as they went over
 /// the wire, for checks on the plaintext part of the handshake (HelloRetryRequest, randoms).
 struct Tap {
@@ -341,6 +348,9 @@ struct Seen {
     suite: Option<spectls::wire::CipherSuite>,
     group: Option<NamedCurve>,
     scheme: Option<SignatureScheme>,
+    alpn: Option<Vec<u8>>,
+    /// 32 bytes exported with `EXPORTER_LABEL` and no context, once the handshake is done.
+    exported: Option<[u8; 32]>,
     peer_certificates: Vec<CertificateDer<'static>>,
     sni: Option<String>,
     /// Every byte the peer sent, and every byte we sent.
@@ -359,6 +369,10 @@ impl Seen {
             suite: conn.negotiated_cipher_suite(),
             group: conn.negotiated_group(),
             scheme: conn.negotiated_signature_scheme(),
+            alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
+            exported: conn
+                .export_keying_material([0u8; 32], EXPORTER_LABEL, None)
+                .ok(),
             peer_certificates: conn.peer_certificates().unwrap_or_default().to_vec(),
             wire_in: tap.read.clone(),
             wire_out: tap.written.clone(),
@@ -1289,6 +1303,7 @@ impl Drop for TempDir {
 struct ClientIdentity {
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
+    ca: CertificateDer<'static>,
     roots: RootCertStore,
     dir: TempDir,
 }
@@ -1318,6 +1333,7 @@ impl ClientIdentity {
         ClientIdentity {
             chain: vec![cert.der().clone()],
             key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            ca: ca.der().clone(),
             roots,
             dir,
         }
@@ -1496,6 +1512,142 @@ fn client_auth_spectls_client_without_cert_vs_openssl_s_server_requiring() {
         "s_server's reason\n{}",
         server.transcript()
     );
+}
+
+/// rustls requiring a client certificate, the spectls client presenting one; then rustls
+/// presenting one to a spectls server requiring it. Each side has the other's chain.
+#[test]
+fn client_auth_with_rustls_both_ways() {
+    let id = ClientIdentity::new("rustls");
+    // spectls client -> rustls server
+    let config = client13(|b| {
+        b.with_client_auth_cert(id.chain.clone(), id.key.clone_key())
+            .expect("client certificate")
+    });
+    let mut c = ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap();
+    let server = RustlsServer {
+        tls13: true,
+        client_ca: Some(&id.ca),
+        ..RustlsServer::default()
+    };
+    let mut r = rustls_server_with(&Arc::new(server.config()));
+    rustls_session_handshake(&mut c, &mut r)
+        .and_then(|()| check_rustls_session(None, &c, &r))
+        .and_then(|()| rustls_session_data_and_close(&mut c, &mut r, true))
+        .unwrap_or_else(|e| panic!("spectls client: {e}"));
+    assert_eq!(r.peer_certificates(), Some(&id.chain[..]));
+
+    // rustls client -> spectls server
+    let config =
+        server13(|b| b.with_client_cert_verifier(client_verifier(id.roots.clone(), false)));
+    let mut s = ServerConnection::new(Arc::new(config)).unwrap();
+    let client = RustlsClient {
+        tls13: true,
+        identity: Some((id.chain.clone(), id.key.clone_key())),
+        ..RustlsClient::default()
+    };
+    let mut r = rustls_client_with(&Arc::new(client.config()));
+    rustls_session_handshake(&mut s, &mut r)
+        .and_then(|()| check_rustls_session(None, &s, &r))
+        .and_then(|()| rustls_session_data_and_close(&mut s, &mut r, false))
+        .unwrap_or_else(|e| panic!("spectls server: {e}"));
+    assert_eq!(s.peer_certificates(), Some(&id.chain[..]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets, exporter, ALPN
+
+/// Every secret a key log gets, as `LABEL client_random secret` lines (NSS key log format).
+#[derive(Debug, Default)]
+struct KeyLogLines(std::sync::Mutex<Vec<String>>);
+
+impl spectls::KeyLog for KeyLogLines {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let line = format!("{label} {} {}", hex(client_random), hex(secret));
+        self.0.lock().expect("lock").push(line);
+    }
+}
+
+/// The spectls server's key log and s_client's `-keylogfile` hold the same five TLS 1.3
+/// secrets (both handshake and both application traffic secrets, the exporter secret), and
+/// keying material exported under one label with no context (RFC 8446 7.5: an empty one) is
+/// the same on both sides (s_client's `-keymatexport`).
+#[test]
+fn secrets_and_exporter_match_openssl_s_client() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let dir = TempDir::new("keylog");
+    let keylog = dir.file("keylog.txt");
+    let ours = Arc::new(KeyLogLines::default());
+    let config = server13(|b| b.with_key_log(ours.clone()));
+    let label = String::from_utf8_lossy(EXPORTER_LABEL).into_owned();
+    let extra = [
+        "-tls1_3",
+        "-keylogfile",
+        &keylog,
+        "-keymatexport",
+        &label,
+        "-keymatexportlen",
+        "32",
+    ];
+    let (seen, out) =
+        s_client_session(&openssl, config, &extra, &[]).unwrap_or_else(|e| panic!("{e}"));
+    // `LABEL client_random secret`; OpenSSL may write the hex in either case.
+    let mut theirs: Vec<String> = std::fs::read_to_string(&keylog)
+        .expect("s_client's key log")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| match l.split_once(' ') {
+            Some((label, hex)) => format!("{label} {}", hex.to_ascii_lowercase()),
+            None => l.to_string(),
+        })
+        .collect();
+    let mut ours = ours.0.lock().expect("lock").clone();
+    theirs.sort();
+    ours.sort();
+    let labels: Vec<&str> = ours.iter().filter_map(|l| l.split(' ').next()).collect();
+    assert_eq!(
+        labels,
+        [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "EXPORTER_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_TRAFFIC_SECRET_0",
+        ]
+    );
+    assert_eq!(ours, theirs, "the key logs differ");
+    let exported = seen.exported.expect("exported keying material");
+    let want = format!("Keying material: {}", hex(&exported).to_uppercase());
+    assert!(
+        out.contains(&want),
+        "s_client exported other keying material than {want:?}:\n{out}"
+    );
+}
+
+/// ALPN each way: the server's choice (from the client's list) on both sides.
+#[test]
+fn alpn_with_openssl_both_ways() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let config = client13(|b| b.with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()]));
+    let (seen, mut server) =
+        s_server_session(&openssl, config, &["-tls1_3", "-alpn", "http/1.1"], false)
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen.alpn.as_deref(), Some(&b"http/1.1"[..]));
+    assert!(
+        server.wait_output("ALPN protocols selected: http/1.1", TIMEOUT),
+        "{}",
+        server.transcript()
+    );
+
+    let config = server13(|b| b.with_alpn_protocols(vec![b"http/1.1".to_vec()]));
+    let extra = ["-tls1_3", "-alpn", "h2,http/1.1"];
+    let (seen, _) = s_client_session(&openssl, config, &extra, &["ALPN protocol: http/1.1"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen.alpn.as_deref(), Some(&b"http/1.1"[..]));
 }
 
 // ---------------------------------------------------------------------------------------------
