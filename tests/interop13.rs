@@ -37,6 +37,8 @@
 //! - `secrets_and_exporter_match_openssl_s_client`: the spectls server's key log and s_client's
 //!   `-keylogfile` hold the same five secrets, and keying material exported with no context is
 //!   the same on both sides. `alpn_with_openssl_both_ways`: ALPN in EncryptedExtensions.
+//! - `gnutls_cli_hello_retry_and_key_update_vs_spectls_server`: both with GnuTLS too (its
+//!   `^rekey^` and `^rekey1^` inline commands).
 //! - `key_update_*`: s_client's typed `k` and `K` against the spectls server, and spectls's
 //!   `refresh_traffic_keys()` against s_server and rustls (and rustls's own KeyUpdate against
 //!   spectls): OpenSSL's message trace shows each KeyUpdate and its answer, and data keeps
@@ -815,6 +817,106 @@ fn gnutls_cli_vs_spectls_server(case: &'static Case) {
     };
     if let Err(e) = checks() {
         panic!("{}: {e}\n{}", case.name, client.transcript());
+    }
+}
+
+/// gnutls-cli sends its share for P-256 (GnuTLS sends one per kind of group: P-256 and P-384
+/// are one kind); the spectls server takes only P-384 and retries.
+/// Then gnutls-cli's inline commands `^rekey^` (KeyUpdate, update_requested: we answer with
+/// ours) and `^rekey1^` (update_not_requested) between rounds of data, each answered in full.
+#[test]
+fn gnutls_cli_hello_retry_and_key_update_vs_spectls_server() {
+    let Some(gnutls_cli) = require("gnutls-cli") else {
+        return;
+    };
+    let rounds = [payload(71), payload(72), payload(73)];
+    let (listener, port) = listen();
+    let config = server13(|b| b.with_groups(&[NamedCurve::Secp384r1]));
+    let server = spawn_spectls_server(
+        listener,
+        config,
+        rounds.iter().map(Vec::len).collect(),
+        Closer::Client,
+    );
+    let mut cmd = Command::new(gnutls_cli);
+    cmd.arg("--x509cafile")
+        .arg(cert_file("ca.pem"))
+        .args(["-p", &port.to_string()])
+        .args(["--sni-hostname", "localhost"])
+        .args(["--verify-hostname", "localhost"])
+        .args([
+            "--priority",
+            "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-SECP256R1:+GROUP-SECP384R1",
+        ])
+        .arg("--inline-commands")
+        .arg("127.0.0.1");
+    let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
+    let mut problems = Vec::new();
+    for (i, round) in rounds.iter().enumerate() {
+        if i > 0 {
+            client.write_stdin(if i == 1 { b"^rekey^\n" } else { b"^rekey1^\n" });
+            let deadline = std::time::Instant::now() + TIMEOUT;
+            while client.stdout().matches("- Rekey was completed").count() < i
+                && std::time::Instant::now() < deadline
+            {
+                thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        client.write_stdin(round);
+        if !client.wait_output(reply_end(i), TIMEOUT) {
+            problems.push(format!("no reply to round {i}"));
+            break;
+        }
+    }
+    client.close_stdin();
+    let report = server.join().expect("server thread");
+    let status = client.wait_exit(TIMEOUT);
+    let out = client.stdout_bytes();
+    let checks = || {
+        let seen = report.map_err(|(e, _)| e)?;
+        ensure!(problems.is_empty(), "{problems:?}");
+        ensure!(
+            hello_retry_group(&seen.wire_out)? == Some(NamedCurve::Secp384r1),
+            "our first message is not a HelloRetryRequest for P-384"
+        );
+        ensure!(
+            seen.group == Some(NamedCurve::Secp384r1),
+            "{:?}",
+            seen.group
+        );
+        let all: Vec<u8> = rounds.concat();
+        ensure!(
+            seen.received == all,
+            "the server received other data: {}",
+            first_difference(&seen.received, &all)
+        );
+        for (i, round) in rounds.iter().enumerate() {
+            ensure!(
+                contains(&out, &server_reply(i, round)),
+                "gnutls-cli's output lacks reply {i}"
+            );
+        }
+        let rekeys = String::from_utf8_lossy(&out)
+            .matches("- Rekey was completed")
+            .count();
+        ensure!(rekeys == 2, "gnutls-cli completed {rekeys} rekeys, want 2");
+        for want in [
+            "- Description: (TLS1.3-X.509)-(ECDHE-SECP384R1)-",
+            "- Peer has closed the GnuTLS connection",
+        ] {
+            ensure!(
+                contains(&out, want.as_bytes()),
+                "gnutls-cli did not print {want:?}"
+            );
+        }
+        ensure!(
+            status.is_some_and(|s| s.success()),
+            "gnutls-cli did not exit successfully"
+        );
+        Ok(())
+    };
+    if let Err(e) = checks() {
+        panic!("{e}\n{}", client.transcript());
     }
 }
 
