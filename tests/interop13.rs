@@ -23,6 +23,8 @@
 //!   HelloRetryRequest (checked on the wire).
 //! - `variants_*`: the RSA certificate (RSA-PSS, each hash), and s_server cutting its records
 //!   to 512 bytes, so that the encrypted Certificate arrives in pieces.
+//! - `p384_and_ed25519_server_keys_with_openssl`: a P-384 key signs with
+//!   ecdsa_secp384r1_sha384 (TLS 1.3 ties ECDSA schemes to curves), and an Ed25519 key, both ways.
 //! - `hello_retry_*`: HelloRetryRequest each way, with OpenSSL and rustls: spectls's X25519
 //!   share against a server taking only P-256 or P-384, and a client's X25519 share against a
 //!   spectls server `with_groups(&[Secp256r1])` (or P-384). Checked: the group retried to, the
@@ -1246,6 +1248,124 @@ fn variants_openssl_s_client_vs_spectls_server() {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(seen.version, Some(TLS13), "{sigalgs}");
         assert_eq!(seen.scheme, Some(scheme), "{sigalgs}");
+    }
+}
+
+/// A server certificate for localhost from a fresh rcgen CA, its key of `alg`, and the files
+/// OpenSSL takes (`ca.pem`, `server.pem`, `server.key`).
+struct ServerIdentity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    roots: RootCertStore,
+    dir: TempDir,
+}
+
+impl ServerIdentity {
+    /// `key` (PEM) if given, else a fresh one.
+    fn new(
+        test: &str,
+        alg: &'static rcgen::SignatureAlgorithm,
+        key: Option<&str>,
+    ) -> ServerIdentity {
+        let ca = rcgen_ca("spectls interop13 server CA");
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        let key = match key {
+            Some(pem) => rcgen::KeyPair::from_pem_and_sign_algo(pem, alg).expect("key"),
+            None => rcgen::KeyPair::generate_for(alg).expect("key"),
+        };
+        let cert = params.signed_by(&key, &ca).expect("server certificate");
+        let dir = TempDir::new(test);
+        for (name, pem) in [
+            ("ca.pem", ca.pem()),
+            ("server.pem", cert.pem()),
+            ("server.key", key.serialize_pem()),
+        ] {
+            std::fs::write(dir.0.join(name), pem).expect("write a PEM file");
+        }
+        let mut roots = RootCertStore::empty();
+        roots.add(ca.der().clone()).expect("root");
+        ServerIdentity {
+            chain: vec![cert.der().clone()],
+            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            roots,
+            dir,
+        }
+    }
+}
+
+/// TLS 1.3 ties each ECDSA scheme to its curve (RFC 8446 4.2.3): a P-384 key signs with
+/// ecdsa_secp384r1_sha384 only. And Ed25519. A server key of each, both ways with OpenSSL.
+#[test]
+fn p384_and_ed25519_server_keys_with_openssl() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    for (alg, scheme, openssl_type) in [
+        (
+            &rcgen::PKCS_ECDSA_P384_SHA384,
+            SignatureScheme::EcdsaSecp384r1Sha384,
+            "Peer signature type: ECDSA",
+        ),
+        (
+            &rcgen::PKCS_ED25519,
+            SignatureScheme::Ed25519,
+            "Peer signature type: ed25519",
+        ),
+    ] {
+        // ring writes Ed25519 keys as PKCS#8 v2 (with the public key), which OpenSSL 3.0
+        // cannot read: OpenSSL makes that one (v1), and both sides use it.
+        let generated = (scheme == SignatureScheme::Ed25519).then(|| {
+            let out = Command::new(&openssl)
+                .args(["genpkey", "-algorithm", "ed25519"])
+                .output()
+                .expect("openssl genpkey");
+            String::from_utf8(out.stdout).expect("PEM")
+        });
+        let id = ServerIdentity::new(&format!("server-key-{scheme:?}"), alg, generated.as_deref());
+        // spectls client -> s_server with that key
+        let (cert, key) = (id.dir.file("server.pem"), id.dir.file("server.key"));
+        let extra = ["-tls1_3", "-cert", &cert, "-key", &key];
+        let config = ClientConfig::builder()
+            .with_root_certificates(id.roots.clone())
+            .with_protocol_versions(&[TLS13])
+            .build()
+            .expect("client config");
+        let (seen, _) = s_server_session(&openssl, config, &extra, false)
+            .unwrap_or_else(|e| panic!("{scheme:?}: {e}"));
+        assert_eq!(seen.scheme, Some(scheme), "spectls client");
+
+        // s_client -> spectls server with that key
+        let config = ServerConfig::builder()
+            .with_protocol_versions(&[TLS13])
+            .with_single_cert(id.chain.clone(), id.key.clone_key())
+            .expect("cert")
+            .build()
+            .expect("server config");
+        let (listener, port) = listen();
+        let data = payload(81);
+        let server = spawn_spectls_server(listener, config, vec![data.len()], Closer::Server);
+        let mut cmd = Command::new(&openssl);
+        cmd.arg("s_client")
+            .args(["-connect", &format!("127.0.0.1:{port}")])
+            .args(["-tls1_3", "-CAfile", &id.dir.file("ca.pem")])
+            .args(["-servername", "localhost", "-verify_hostname", "localhost"])
+            .args(["-verify_return_error", "-nocommands"]);
+        let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
+        client.write_stdin(&data);
+        let report = server.join().expect("server thread");
+        client.wait_exit(TIMEOUT);
+        let out = client.stdout();
+        match report {
+            Ok(seen) => assert_eq!(seen.scheme, Some(scheme), "spectls server"),
+            Err((e, _)) => panic!("{scheme:?}: {e}\n{}", client.transcript()),
+        }
+        for want in [openssl_type, "Verify return code: 0 (ok)", "\nclosed\n"] {
+            assert!(
+                out.contains(want),
+                "{scheme:?}: s_client did not print {want:?}\n{}",
+                client.transcript()
+            );
+        }
     }
 }
 
