@@ -34,8 +34,9 @@
 //!   against s_client with `-cert/-key` (the server gets the chain), without one (optional:
 //!   completes; required: certificate_required, reported by s_client); the spectls client with
 //!   and without a certificate against `s_server -Verify 1` (required) / `-verify 1` (optional).
+//!   `client_auth_key_types_with_openssl`: RSA, P-384 and Ed25519 client keys both ways.
 //!   `client_auth_with_rustls_both_ways`: a certificate each way with rustls. The client
-//!   identity comes from rcgen.
+//!   identities come from rcgen.
 //! - `secrets_and_exporter_match_openssl_s_client`: the spectls server's key log and s_client's
 //!   `-keylogfile` hold the same five secrets, and keying material exported with no context is
 //!   the same on both sides. `alpn_with_openssl_both_ways`: ALPN in EncryptedExtensions.
@@ -1532,7 +1533,11 @@ struct ClientIdentity {
 
 impl ClientIdentity {
     fn new(test: &str) -> ClientIdentity {
-        use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair};
+        Self::with_key(test, rcgen::KeyPair::generate().expect("key"))
+    }
+
+    fn with_key(test: &str, key: rcgen::KeyPair) -> ClientIdentity {
+        use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose};
         let ca = rcgen_ca("spectls interop13 client CA");
         let mut params =
             CertificateParams::new(vec!["client.test".to_string()]).expect("client params");
@@ -1540,7 +1545,6 @@ impl ClientIdentity {
             .distinguished_name
             .push(DnType::CommonName, "spectls interop13 client");
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        let key = KeyPair::generate().expect("key");
         let cert = params.signed_by(&key, &ca).expect("client certificate");
         let dir = TempDir::new(test);
         for (name, pem) in [
@@ -1734,6 +1738,66 @@ fn client_auth_spectls_client_without_cert_vs_openssl_s_server_requiring() {
         "s_server's reason\n{}",
         server.transcript()
     );
+}
+
+/// Client keys other than P-256, both ways with OpenSSL: RSA (the test RSA key: CertificateVerify
+/// with RSA-PSS), P-384 and Ed25519 (made by OpenSSL: see `p384_and_ed25519_server_keys...`).
+#[test]
+fn client_auth_key_types_with_openssl() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let ed25519 = Command::new(&openssl)
+        .args(["genpkey", "-algorithm", "ed25519"])
+        .output()
+        .expect("openssl genpkey");
+    let keys = [
+        (
+            "rsa",
+            rcgen::KeyPair::from_pem_and_sign_algo(
+                &String::from_utf8_lossy(RSA_KEY),
+                &rcgen::PKCS_RSA_SHA256,
+            ),
+        ),
+        (
+            "p384",
+            rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
+        ),
+        (
+            "ed25519",
+            rcgen::KeyPair::from_pem_and_sign_algo(
+                &String::from_utf8_lossy(&ed25519.stdout),
+                &rcgen::PKCS_ED25519,
+            ),
+        ),
+    ];
+    for (name, key) in keys {
+        let id = ClientIdentity::with_key(&format!("client-key-{name}"), key.expect("key"));
+        // The spectls client -> s_server -Verify 1
+        let ca = id.file("ca.pem");
+        let config = client13(|b| {
+            b.with_client_auth_cert(id.chain.clone(), id.key.clone_key())
+                .expect("client certificate")
+        });
+        let extra = ["-tls1_3", "-Verify", "1", "-CAfile", &ca];
+        let (_, server) = s_server_session(&openssl, config, &extra, false)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let err = server.stderr();
+        assert!(
+            err.contains("depth=0 CN = spectls interop13 client")
+                && err.contains("verify return:1"),
+            "{name}: s_server did not verify our certificate\n{}",
+            server.transcript()
+        );
+        // s_client -cert/-key -> a spectls server requiring a certificate
+        let config =
+            server13(|b| b.with_client_cert_verifier(client_verifier(id.roots.clone(), false)));
+        let (cert, key) = (id.file("client.pem"), id.file("client.key"));
+        let extra = ["-tls1_3", "-cert", &cert, "-key", &key];
+        let (seen, _) = s_client_session(&openssl, config, &extra, &["New, TLSv1.3, Cipher is "])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(seen.peer_certificates, id.chain, "{name}");
+    }
 }
 
 /// rustls requiring a client certificate, the spectls client presenting one; then rustls
