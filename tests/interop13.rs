@@ -21,8 +21,9 @@
 //!
 //! - `groups_*`: X25519, P-256 and P-384 each way, the client's share for that group, so no
 //!   HelloRetryRequest (checked on the wire).
-//! - `variants_*`: the RSA certificate (RSA-PSS, each hash), and s_server cutting its records
-//!   to 512 bytes, so that the encrypted Certificate arrives in pieces.
+//! - `variants_*`: record padding and no middlebox compatibility each way; the RSA certificate
+//!   (RSA-PSS, each hash); s_server cutting its records to 512 bytes, so that the encrypted
+//!   Certificate arrives in pieces.
 //! - `p384_and_ed25519_server_keys_with_openssl`: a P-384 key signs with
 //!   ecdsa_secp384r1_sha384 (TLS 1.3 ties ECDSA schemes to curves), and an Ed25519 key, both ways.
 //! - `hello_retry_*`: HelloRetryRequest each way, with OpenSSL and rustls: spectls's X25519
@@ -1170,7 +1171,17 @@ fn groups_openssl_s_client_vs_spectls_server() {
 // ---------------------------------------------------------------------------------------------
 // Signatures and fragmentation
 
-/// The RSA certificate (TLS 1.3 signs with RSA-PSS only, RFC 8446 4.2.3), with each RSA-PSS
+/// The length of every protected record in `wire` (its header left out).
+fn protected_lengths(wire: &[u8]) -> Vec<usize> {
+    split_records(wire)
+        .iter()
+        .filter(|(t, _)| *t == ContentType::ApplicationData)
+        .map(|(_, r)| r.len() - 5)
+        .collect()
+}
+
+/// s_server padding its records and without middlebox compatibility; the RSA certificate
+/// (TLS 1.3 signs with RSA-PSS only, RFC 8446 4.2.3), with each RSA-PSS
 /// hash s_server can be held to, and s_server cutting every record to 512 bytes (its encrypted
 /// Certificate message, over 1 KB with the RSA chain, arrives in pieces).
 #[test]
@@ -1193,7 +1204,20 @@ fn variants_spectls_client_vs_openssl_s_server() {
         .chain(extra.iter().map(|a| a.to_string()))
         .collect()
     };
-    let variants: [(Vec<String>, &[S]); 5] = [
+    let ecdsa = |extra: &[&str]| -> Vec<String> {
+        std::iter::once("-tls1_3")
+            .chain(extra.iter().copied())
+            .map(String::from)
+            .collect()
+    };
+    let variants: [(Vec<String>, &[S]); 7] = [
+        // Every record padded to a multiple of 512 bytes (RFC 8446 5.4): we strip the zeros.
+        (
+            ecdsa(&["-record_padding", "512"]),
+            &[S::EcdsaSecp256r1Sha256],
+        ),
+        // No middlebox compatibility (RFC 8446 D.4): no ChangeCipherSpec from s_server.
+        (ecdsa(&["-no_middlebox"]), &[S::EcdsaSecp256r1Sha256]),
         (
             rsa(&[]),
             &[
@@ -1218,6 +1242,19 @@ fn variants_spectls_client_vs_openssl_s_server() {
         let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
         let (seen, _) = s_server_session(&openssl, client13(|b| b), &extra, false)
             .unwrap_or_else(|e| panic!("{e}"));
+        if extra.contains(&"-record_padding") {
+            // Protected records: inner plaintext padded to 512-byte blocks, plus the 16-byte tag.
+            let lengths = protected_lengths(&seen.wire_in);
+            assert!(
+                !lengths.is_empty() && lengths.iter().all(|n| n % 512 == 16),
+                "s_server's protected records are not padded: {lengths:?}"
+            );
+        }
+        if extra.contains(&"-no_middlebox") {
+            let ccs =
+                types_of(&split_records(&seen.wire_in)).contains(&ContentType::ChangeCipherSpec);
+            assert!(!ccs, "s_server sent ChangeCipherSpec with -no_middlebox");
+        }
         assert_eq!(seen.version, Some(TLS13), "{extra:?}");
         assert!(
             seen.scheme.is_some_and(|s| schemes.contains(&s)),
@@ -1227,12 +1264,36 @@ fn variants_spectls_client_vs_openssl_s_server() {
     }
 }
 
-/// The spectls server with the RSA certificate, s_client held to each RSA-PSS hash.
+/// The spectls server against s_client padding its records or without middlebox
+/// compatibility; then with the RSA certificate, s_client held to each RSA-PSS hash.
 #[test]
 fn variants_openssl_s_client_vs_spectls_server() {
     let Some(openssl) = require("openssl") else {
         return;
     };
+    // s_client padding its records, and without middlebox compatibility (an empty
+    // legacy_session_id, which we echo, and no ChangeCipherSpec).
+    for extra in [
+        &["-tls1_3", "-record_padding", "512"][..],
+        &["-tls1_3", "-no_middlebox"],
+    ] {
+        let want = ["New, TLSv1.3, Cipher is "];
+        let (seen, _) = s_client_session(&openssl, server13(|b| b), extra, &want)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(seen.version, Some(TLS13), "{extra:?}");
+        if extra.contains(&"-record_padding") {
+            // Protected records: inner plaintext padded to 512-byte blocks, plus the 16-byte tag.
+            let lengths = protected_lengths(&seen.wire_in);
+            assert!(
+                !lengths.is_empty() && lengths.iter().all(|n| n % 512 == 16),
+                "s_client's protected records are not padded: {lengths:?}"
+            );
+        } else {
+            let ccs =
+                types_of(&split_records(&seen.wire_in)).contains(&ContentType::ChangeCipherSpec);
+            assert!(!ccs, "s_client sent ChangeCipherSpec with -no_middlebox");
+        }
+    }
     use SignatureScheme as S;
     for (sigalgs, digest, scheme) in [
         ("RSA-PSS+SHA256", "SHA256", S::RsaPssRsaeSha256),
