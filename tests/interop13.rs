@@ -47,6 +47,9 @@
 //!   `refresh_traffic_keys()` against s_server and rustls (and rustls's own KeyUpdate against
 //!   spectls): OpenSSL's message trace shows each KeyUpdate and its answer, and data keeps
 //!   flowing both ways after each.
+//! - `half_close_*`: close_notify closes one direction only (RFC 8446 6.1): the spectls client
+//!   reads s_server's answer after sending its close_notify, and the spectls server answers
+//!   gnutls-cli after receiving its close_notify.
 //! - `tls12_fallback_*`: spectls with 1.3 and 1.2 against a 1.2-only OpenSSL negotiates 1.2.
 //! - `downgrade_sentinel_*` (RFC 8446 4.1.3), through an in-test proxy that re-encodes the
 //!   ClientHello without supported_versions (and key_share) with the `spectls::wire` types: a
@@ -2226,6 +2229,98 @@ fn key_update_spectls_vs_rustls() {
         if let Err(e) = result {
             panic!("spectls client: {spectls_client}: {e}");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// close_notify is a half close (RFC 8446 6.1)
+
+/// The spectls client sends its data and close_notify at once, then reads: s_server's answer
+/// (sent after our close_notify reached it) must still arrive, then its close_notify.
+#[test]
+fn half_close_spectls_client_vs_openssl_s_server() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let (mut server, port) = start_s_server(&openssl, &["-tls1_3"]);
+    let data = payload(91);
+    let result = (|| {
+        let sock = connect(port).map_err(|e| e.to_string())?;
+        let conn =
+            ClientConnection::new(Arc::new(client13(|b| b)), "localhost".try_into().unwrap())
+                .map_err(|e| e.to_string())?;
+        let mut tls = Stream::new(conn, sock);
+        tls.write_all(&data).map_err(|e| format!("write: {e}"))?;
+        tls.close().map_err(|e| format!("close_notify: {e}"))?;
+        let mut got = Vec::new();
+        tls.read_to_end(&mut got)
+            .map_err(|e| format!("read after our close_notify: {e}"))?;
+        let want = reverse_lines(&data);
+        ensure!(got == want, "answer: {}", first_difference(&got, &want));
+        Ok(())
+    })();
+    server.wait_exit(TIMEOUT);
+    if let Err(e) = result {
+        panic!("{e}\n{}", server.transcript());
+    }
+}
+
+/// gnutls-cli sends its data and, at the end of its input, close_notify (a write shutdown),
+/// and keeps reading: the spectls server reads to that close_notify, then answers and closes.
+#[test]
+fn half_close_gnutls_cli_vs_spectls_server() {
+    let Some(gnutls_cli) = require("gnutls-cli") else {
+        return;
+    };
+    let (listener, port) = listen();
+    let data = payload(93);
+    let reply = server_reply(0, &data);
+    let answer = reply.clone();
+    let server = thread::spawn(move || -> Result<Vec<u8>, String> {
+        let sock = accept(&listener).map_err(|e| format!("accept: {e}"))?;
+        let conn = ServerConnection::new(Arc::new(server13(|b| b))).map_err(|e| e.to_string())?;
+        let mut tls = Stream::new(conn, sock);
+        let mut received = Vec::new();
+        tls.read_to_end(&mut received)
+            .map_err(|e| format!("read to close_notify: {e}"))?;
+        tls.write_all(&answer)
+            .map_err(|e| format!("write after the client's close_notify: {e}"))?;
+        tls.close().map_err(|e| format!("close_notify: {e}"))?;
+        Ok(received)
+    });
+    let mut cmd = Command::new(gnutls_cli);
+    cmd.arg("--x509cafile")
+        .arg(cert_file("ca.pem"))
+        .args(["-p", &port.to_string()])
+        .args(["--sni-hostname", "localhost"])
+        .args(["--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3"])
+        .arg("127.0.0.1");
+    let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
+    client.write_stdin(&data);
+    client.close_stdin();
+    let received = server.join().expect("server thread");
+    let status = client.wait_exit(TIMEOUT);
+    let out = client.stdout_bytes();
+    let checks = || {
+        let received = received?;
+        ensure!(
+            received == data,
+            "the server received other data: {}",
+            first_difference(&received, &data)
+        );
+        ensure!(
+            contains(&out, &reply),
+            "gnutls-cli's output lacks the reply"
+        );
+        ensure!(
+            contains(&out, b"- Peer has closed the GnuTLS connection"),
+            "gnutls-cli saw no close_notify"
+        );
+        ensure!(status.is_some_and(|s| s.success()), "gnutls-cli failed");
+        Ok(())
+    };
+    if let Err(e) = checks() {
+        panic!("{e}\n{}", client.transcript());
     }
 }
 
