@@ -1,10 +1,11 @@
 //! The example server (`examples/server.rs`) as a process: it answers only whole requests, drops
 //! idle and slow peers after `--timeout`, waits at `--max-conns`, backs off on accept errors,
-//! does not hold its close_notify back (TCP_NODELAY), and refuses to offer h2. With the example
-//! client (`examples/client.rs`): TLS 1.3 by default, `--tls12`/`--tls13`, `--groups` forcing a
-//! HelloRetryRequest, `--reconnect` over each version. The demo (`examples/demo.rs`) and the
-//! decoder (`examples/decode.rs`): both flows, TLS 1.3's opened with the key log. `cargo test`
-//! builds the examples before it runs this.
+//! does not hold its close_notify back (TCP_NODELAY), and refuses to offer h2; and `curl` gets
+//! TLS 1.3 from it (skipped with a `SKIPPED` line without curl, as the interop peers are). With
+//! the example client (`examples/client.rs`): TLS 1.3 by default, `--tls12`/`--tls13`, `--groups`
+//! forcing a HelloRetryRequest, `--reconnect` over each version. The demo (`examples/demo.rs`)
+//! and the decoder (`examples/decode.rs`): both flows, TLS 1.3's opened with the key log.
+//! `cargo test` builds the examples before it runs this.
 
 mod common;
 
@@ -846,4 +847,43 @@ fn demo_prints_a_tls13_and_a_tls12_flow_with_tls13_opened() {
     );
     assert!(!decoded.contains("encrypted_extensions("), "{decoded}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+/// curl (OpenSSL or GnuTLS underneath, its defaults) gets TLS 1.3 from the example server: its
+/// `-v` output names the version and the suite, and the response (which names the suite the
+/// server negotiated) arrives. `--resolve` keeps it on 127.0.0.1.
+#[test]
+fn curl_negotiates_tls13() {
+    let Some(curl) = common::peer::require("curl") else {
+        return;
+    };
+    let server = Server::start(&[]);
+    let mut cmd = Command::new(curl);
+    cmd.args(["-v", "--silent", "--show-error", "--max-time", "10"])
+        .arg("--cacert")
+        .arg(cert_file("ca.pem"))
+        .arg("--resolve")
+        .arg(format!("localhost:{}:127.0.0.1", server.port))
+        .arg(format!("https://localhost:{}/", server.port));
+    let mut client = Peer::spawn(cmd, 4000);
+    let status = client.wait_exit(TIMEOUT);
+    let (out, err) = (client.stdout(), client.stderr());
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "curl failed\n{}\n--- server:\n{}",
+        client.transcript(),
+        server.log_tail()
+    );
+    // "SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384" (OpenSSL-backed curl).
+    let suite = err
+        .lines()
+        .find_map(|l| l.split_once("SSL connection using TLSv1.3 / "))
+        .map(|(_, suite)| suite.trim().to_string());
+    let Some(suite) = suite else {
+        panic!("curl did not report TLSv1.3\n{}", client.transcript());
+    };
+    assert!(
+        out.starts_with("hello from spectls") && out.contains(&suite),
+        "the response does not name {suite}\n{}",
+        client.transcript()
+    );
 }

@@ -45,15 +45,15 @@
 mod common;
 
 use common::peer::{
-    accept, cert_file, connect, contains, find, free_port, locate, require,
-    start_s_server_on_free_port, verifying_s_client, Peer, TIMEOUT,
+    accept, cert_file, connect, contains, find, free_port, locate, loopback_only_namespace,
+    require, run_in_private_netns, start_s_server_on_free_port, verifying_s_client, Peer, TIMEOUT,
 };
 use common::*;
 use spectls::crypto::suites::{self, SignatureFamily, SupportedCipherSuite};
 use spectls::pki_types::ServerName;
 use spectls::wire::{NamedCurve, SignatureScheme};
 use spectls::{ClientConnection, ConnectionCommon, ServerConnection, Stream};
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -206,35 +206,6 @@ per_suite!(
 // ---------------------------------------------------------------------------------------------
 // Small helpers: payloads and comparisons
 
-/// `lines` lines of `width` pseudo-random letters and digits, each ending in `\n`: text every
-/// peer passes through untouched (no `\r`, no `*` for gnutls-serv's commands, no command words).
-fn text(seed: u64, lines: usize, width: usize) -> Vec<u8> {
-    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(lines * (width + 1));
-    for _ in 0..lines {
-        for _ in 0..width {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.push(ALNUM[(x % ALNUM.len() as u64) as usize]);
-        }
-        out.push(b'\n');
-    }
-    out
-}
-
-/// Every line reversed, as `openssl s_server -rev` answers.
-fn reverse_lines(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        out.extend(body.iter().rev());
-        out.push(b'\n');
-    }
-    out
-}
-
 /// 3 lines of 7000 bytes: more than one 16 KiB record, lines short enough for s_server's
 /// 16 KiB line buffer.
 fn client_payload(case: &Case) -> Vec<u8> {
@@ -248,19 +219,6 @@ fn server_reply(payload: &[u8]) -> Vec<u8> {
     let mut reply = reverse_lines(payload);
     reply.extend_from_slice(REPLY_END);
     reply
-}
-
-/// Where two byte strings first differ, for failure messages.
-fn first_difference(got: &[u8], want: &[u8]) -> String {
-    match got.iter().zip(want).position(|(a, b)| a != b) {
-        Some(i) => format!(
-            "first difference at byte {i} of {} (got {:?}, want {:?})",
-            want.len(),
-            String::from_utf8_lossy(&got[i..got.len().min(i + 16)]),
-            String::from_utf8_lossy(&want[i..want.len().min(i + 16)])
-        ),
-        None => format!("got {} bytes, want {}", got.len(), want.len()),
-    }
 }
 
 macro_rules! ensure {
@@ -888,23 +846,8 @@ fn spectls_client_vs_gnutls_serv(case: &'static Case) {
     else {
         return;
     };
-    let exe = std::env::current_exe().expect("current test binary");
-    let mut cmd = Command::new(unshare);
-    cmd.args(["--net", "--pid", "--fork", "--kill-child", "--"])
-        .arg(exe)
-        .args([NETNS_CHILD, "--exact", "--ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env(NETNS_ENV, case.name);
-    let mut child = Peer::spawn(cmd, TRANSCRIPT_CHARS);
-    // The child bounds each of its own steps; this covers start-up on a loaded machine too.
-    let status = child.wait_exit(3 * TIMEOUT);
     let marker = format!("{NETNS_OK} {}", case.name);
-    assert!(
-        status.is_some_and(|s| s.success()) && contains(&child.stdout_bytes(), marker.as_bytes()),
-        "{}: the namespace child failed (or never ran {NETNS_CHILD}):\n{}",
-        case.name,
-        child.transcript()
-    );
+    run_in_private_netns(&unshare, NETNS_CHILD, (NETNS_ENV, case.name), &marker);
 }
 
 #[test]
@@ -922,26 +865,8 @@ fn gnutls_serv_netns_child() {
     let ip = locate("ip").expect("ip: found by the outer test");
     let gnutls_serv = locate("gnutls-serv").expect("gnutls-serv: found by the outer test");
 
-    let up = Command::new(&ip)
-        .args(["link", "set", "lo", "up"])
-        .status()
-        .expect("run ip");
-    assert!(up.success(), "`ip link set lo up` failed: {up}");
     // gnutls-serv binds every interface: refuse to start it anywhere but here.
-    let links = Command::new(&ip)
-        .args(["-o", "link", "show"])
-        .output()
-        .expect("run ip");
-    let links = String::from_utf8_lossy(&links.stdout);
-    let names: Vec<&str> = links
-        .lines()
-        .filter_map(|l| l.split(':').nth(1).map(str::trim))
-        .collect();
-    assert_eq!(
-        names,
-        ["lo"],
-        "not in a private network namespace (interfaces: {links}); refusing to run gnutls-serv"
-    );
+    loopback_only_namespace(&ip);
 
     let port = free_port(); // nothing else runs in this namespace: no race for it
     let (chain, key) = case.chain_and_key();
@@ -1000,68 +925,6 @@ fn rustls_server(case: &Case) -> rustls::Connection {
     rustls_server_with(&Arc::new(config.config()))
 }
 
-/// Plaintext that arrived in one transfer, and whether close_notify followed it.
-#[derive(Default)]
-struct Received {
-    data: Vec<u8>,
-    closed: bool,
-}
-
-impl Received {
-    /// Reads all available plaintext (`read_plaintext`), until close_notify.
-    fn read(&mut self, reader: &mut dyn Read) -> io::Result<()> {
-        if !self.closed {
-            self.closed = read_plaintext(reader, &mut self.data)?;
-        }
-        Ok(())
-    }
-}
-
-/// Moves every pending byte from spectls to rustls, which processes it; rustls's plaintext is
-/// read as it arrives (rustls stops reading TLS while 16 KiB of it are unread).
-fn spectls_to_rustls(
-    s: &mut ConnectionCommon,
-    r: &mut rustls::Connection,
-) -> Result<Received, String> {
-    let mut got = Received::default();
-    feed_each(r, &drain(s), |r, processed| {
-        processed.map_err(|e| format!("rustls rejected spectls's bytes: {e}"))?;
-        got.read(&mut r.reader())
-            .map_err(|e| format!("rustls read: {e}"))
-    })?;
-    Ok(got)
-}
-
-/// Moves every pending byte from rustls to spectls, which processes it; spectls's plaintext
-/// is read as it arrives.
-fn rustls_to_spectls(
-    r: &mut rustls::Connection,
-    s: &mut ConnectionCommon,
-) -> Result<Received, String> {
-    let mut got = Received::default();
-    feed_each(s, &rustls_out(r), |s, processed| {
-        processed.map_err(|e| format!("spectls rejected rustls's bytes: {e}"))?;
-        got.read(&mut s.reader())
-            .map_err(|e| format!("spectls read: {e}"))
-    })?;
-    Ok(got)
-}
-
-/// Checks one transfer delivered `want` and (if `close`) then close_notify.
-fn check_received(who: &str, got: Received, want: &[u8], close: bool) -> Result<(), String> {
-    ensure!(
-        got.data == want,
-        "{who} received other data: {}",
-        first_difference(&got.data, want)
-    );
-    ensure!(
-        got.closed == close,
-        "{who}: close_notify {}",
-        if close { "missing" } else { "too early" }
-    );
-    Ok(())
-}
-
 /// A full session between a spectls and a rustls connection over memory: handshake, 40 000
 /// bytes each way, then close_notify from `spectls_closes_first`'s side, answered by the other.
 fn spectls_rustls_session(
@@ -1070,17 +933,7 @@ fn spectls_rustls_session(
     r: &mut rustls::Connection,
     spectls_closes_first: bool,
 ) -> Result<(), String> {
-    for _ in 0..10 {
-        if !s.is_handshaking() && !r.is_handshaking() && !s.wants_write() && !r.wants_write() {
-            break;
-        }
-        check_received("rustls", spectls_to_rustls(s, r)?, b"", false)?;
-        check_received("spectls", rustls_to_spectls(r, s)?, b"", false)?;
-    }
-    ensure!(
-        !s.is_handshaking() && !r.is_handshaking(),
-        "handshake did not finish in 10 rounds"
-    );
+    rustls_session_handshake(s, r)?;
     ensure!(
         s.negotiated_cipher_suite() == Some(case.suite.suite),
         "spectls negotiated {:?}, want {:?}",
@@ -1103,27 +956,7 @@ fn spectls_rustls_session(
         s.extended_master_secret(),
         "spectls: no extended master secret"
     );
-
-    // 40 000 bytes each way: three records.
-    let up = text(1, 8, 4999);
-    s.writer().write_all(&up).map_err(|e| e.to_string())?;
-    check_received("rustls", spectls_to_rustls(s, r)?, &up, false)?;
-    let down = text(2, 8, 4999);
-    r.writer().write_all(&down).map_err(|e| e.to_string())?;
-    check_received("spectls", rustls_to_spectls(r, s)?, &down, false)?;
-
-    if spectls_closes_first {
-        s.send_close_notify();
-        check_received("rustls", spectls_to_rustls(s, r)?, b"", true)?;
-        r.send_close_notify();
-        check_received("spectls", rustls_to_spectls(r, s)?, b"", true)?;
-    } else {
-        r.send_close_notify();
-        check_received("spectls", rustls_to_spectls(r, s)?, b"", true)?;
-        s.send_close_notify();
-        check_received("rustls", spectls_to_rustls(s, r)?, b"", true)?;
-    }
-    Ok(())
+    rustls_session_data_and_close(s, r, spectls_closes_first)
 }
 
 fn spectls_client_vs_rustls_server(case: &'static Case) {

@@ -45,6 +45,52 @@ pub const RSA_KEY: &[u8] = include_bytes!("../data/certs/server-rsa.key");
 /// The OCSP response for the ECDSA test certificate.
 pub const OCSP_ECDSA: &[u8] = include_bytes!("../data/certs/ocsp-ecdsa.der");
 
+// ------------------------------------------------------------------------------------------
+// Payloads for the interop tests, and comparing them
+// ------------------------------------------------------------------------------------------
+
+/// `lines` lines of `width` pseudo-random letters and digits, each ending in `\n`: text every
+/// peer passes through untouched (no `\r`, no `*` for gnutls-serv's commands, no command words).
+pub fn text(seed: u64, lines: usize, width: usize) -> Vec<u8> {
+    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(lines * (width + 1));
+    for _ in 0..lines {
+        for _ in 0..width {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push(ALNUM[(x % ALNUM.len() as u64) as usize]);
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Every line reversed, as `openssl s_server -rev` answers.
+pub fn reverse_lines(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        out.extend(body.iter().rev());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Where two byte strings first differ, for failure messages.
+pub fn first_difference(got: &[u8], want: &[u8]) -> String {
+    match got.iter().zip(want).position(|(a, b)| a != b) {
+        Some(i) => format!(
+            "first difference at byte {i} of {} (got {:?}, want {:?})",
+            want.len(),
+            String::from_utf8_lossy(&got[i..got.len().min(i + 16)]),
+            String::from_utf8_lossy(&want[i..want.len().min(i + 16)])
+        ),
+        None => format!("got {} bytes, want {}", got.len(), want.len()),
+    }
+}
+
 /// Lowercase hex.
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

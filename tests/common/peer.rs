@@ -353,3 +353,56 @@ pub fn verifying_s_client(openssl: &Path, port: u16, protocol: &[&str], extra: &
         .args(extra);
     cmd
 }
+
+// ---------------------------------------------------------------------------------------------
+// A private network namespace (for gnutls-serv, which cannot be told to bind only 127.0.0.1)
+
+/// Runs the `#[ignore]`d test `child_test` of the running test binary inside a fresh network
+/// and PID namespace (`unshare --net --pid --fork --kill-child`), with `env` set, and requires
+/// it to pass and to print `marker` (a name filter matching nothing would also exit 0). The
+/// new PID namespace plus `--kill-child` means killing `unshare` (timeout, drop) kills
+/// everything inside it: nothing outlives the test. `unshare` comes from the caller's
+/// [`require`].
+pub fn run_in_private_netns(unshare: &Path, child_test: &str, env: (&str, &str), marker: &str) {
+    let exe = std::env::current_exe().expect("current test binary");
+    let mut cmd = Command::new(unshare);
+    cmd.args(["--net", "--pid", "--fork", "--kill-child", "--"])
+        .arg(exe)
+        .args([child_test, "--exact", "--ignored", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env(env.0, env.1);
+    let mut child = Peer::spawn(cmd, 6000);
+    // The child bounds each of its own steps; this covers start-up on a loaded machine too.
+    let status = child.wait_exit(3 * TIMEOUT);
+    assert!(
+        status.is_some_and(|s| s.success()) && contains(&child.stdout_bytes(), marker.as_bytes()),
+        "{}: the namespace child failed (or never ran {child_test}):\n{}",
+        env.1,
+        child.transcript()
+    );
+}
+
+/// Inside [`run_in_private_netns`]: brings `lo` up and refuses to go on (a panic) unless `lo`
+/// is the only interface, so that a server binding every interface is reachable from nowhere
+/// else.
+pub fn loopback_only_namespace(ip: &Path) {
+    let up = Command::new(ip)
+        .args(["link", "set", "lo", "up"])
+        .status()
+        .expect("run ip");
+    assert!(up.success(), "`ip link set lo up` failed: {up}");
+    let links = Command::new(ip)
+        .args(["-o", "link", "show"])
+        .output()
+        .expect("run ip");
+    let links = String::from_utf8_lossy(&links.stdout);
+    let names: Vec<&str> = links
+        .lines()
+        .filter_map(|l| l.split(':').nth(1).map(str::trim))
+        .collect();
+    assert_eq!(
+        names,
+        ["lo"],
+        "not in a private network namespace (interfaces: {links}); refusing to go on"
+    );
+}

@@ -60,6 +60,20 @@ pub fn rustls_provider_for(suite: CipherSuite) -> Arc<CryptoProvider> {
     Arc::new(provider)
 }
 
+/// `provider` cut down to the one key exchange group `group` (unchanged if `None`).
+fn with_group(
+    provider: Arc<CryptoProvider>,
+    group: Option<rustls::NamedGroup>,
+) -> Arc<CryptoProvider> {
+    let Some(group) = group else {
+        return provider;
+    };
+    let mut provider = (*provider).clone();
+    provider.kx_groups.retain(|g| g.name() == group);
+    assert_eq!(provider.kx_groups.len(), 1, "rustls lacks {group:?}");
+    Arc::new(provider)
+}
+
 /// rustls roots holding `cas`.
 pub fn rustls_roots(cas: &[CertificateDer<'static>]) -> Arc<rustls::RootCertStore> {
     let mut roots = rustls::RootCertStore::empty();
@@ -79,11 +93,16 @@ pub struct RustlsClient {
     pub tls13: bool,
     /// Presents this chain and key when a server asks for a certificate.
     pub identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    /// Offers (and sends a key share for) only this group; ring's defaults if `None`.
+    pub group: Option<rustls::NamedGroup>,
 }
 
 impl RustlsClient {
     pub fn config(self) -> rustls::ClientConfig {
-        let provider = self.suite.map_or_else(rustls_provider, rustls_provider_for);
+        let provider = with_group(
+            self.suite.map_or_else(rustls_provider, rustls_provider_for),
+            self.group,
+        );
         let versions: &[&rustls::SupportedProtocolVersion] = if self.tls13 {
             &[&rustls::version::TLS13, &rustls::version::TLS12]
         } else {
@@ -102,7 +121,7 @@ impl RustlsClient {
     }
 }
 
-/// A rustls TLS 1.2 server with the ECDSA (or RSA) test certificate, rustls's defaults otherwise
+/// A rustls TLS 1.2 (or 1.3 too) server with the ECDSA (or RSA) test certificate, rustls's defaults otherwise
 /// (its session-ID cache lives in the config: connections made from one config resume each
 /// other).
 #[derive(Default)]
@@ -115,14 +134,26 @@ pub struct RustlsServer<'a> {
     pub ocsp: bool,
     /// Requires a client certificate issued by this CA.
     pub client_ca: Option<&'a CertificateDer<'static>>,
+    /// Speaks TLS 1.3 as well as TLS 1.2 (preferring 1.3).
+    pub tls13: bool,
+    /// Accepts only this group (a client's share for another one gets a HelloRetryRequest).
+    pub group: Option<rustls::NamedGroup>,
 }
 
 impl RustlsServer<'_> {
     pub fn config(self) -> rustls::ServerConfig {
-        let provider = self.suite.map_or_else(rustls_provider, rustls_provider_for);
+        let provider = with_group(
+            self.suite.map_or_else(rustls_provider, rustls_provider_for),
+            self.group,
+        );
+        let versions: &[&rustls::SupportedProtocolVersion] = if self.tls13 {
+            &[&rustls::version::TLS13, &rustls::version::TLS12]
+        } else {
+            &[&rustls::version::TLS12]
+        };
         let builder = rustls::ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS12])
-            .expect("TLS 1.2");
+            .with_protocol_versions(versions)
+            .expect("rustls protocol versions");
         let builder = match self.client_ca {
             Some(ca) => builder.with_client_cert_verifier(
                 rustls::server::WebPkiClientVerifier::builder_with_provider(
@@ -256,4 +287,119 @@ pub fn rustls_handshake(peer: &mut rustls::Connection, victim: &mut ConnectionCo
         }
     }
     panic!("the handshake with rustls did not finish in 10 rounds");
+}
+
+// ------------------------------------------------------------------------------------------
+// Sessions between spectls and rustls (the interop tests): data as it arrives, close_notify
+// ------------------------------------------------------------------------------------------
+
+/// Plaintext that arrived in one transfer, and whether close_notify followed it.
+#[derive(Default)]
+pub struct Received {
+    pub data: Vec<u8>,
+    pub closed: bool,
+}
+
+impl Received {
+    /// Reads all available plaintext (`read_plaintext`), until close_notify.
+    pub fn read(&mut self, reader: &mut dyn io::Read) -> io::Result<()> {
+        if !self.closed {
+            self.closed = read_plaintext(reader, &mut self.data)?;
+        }
+        Ok(())
+    }
+}
+
+/// Moves every pending byte from spectls to rustls, which processes it; rustls's plaintext is
+/// read as it arrives (rustls stops reading TLS while 16 KiB of it are unread).
+pub fn spectls_to_rustls(
+    s: &mut ConnectionCommon,
+    r: &mut rustls::Connection,
+) -> Result<Received, String> {
+    let mut got = Received::default();
+    feed_each(r, &drain(s), |r, processed| {
+        processed.map_err(|e| format!("rustls rejected spectls's bytes: {e}"))?;
+        got.read(&mut r.reader())
+            .map_err(|e| format!("rustls read: {e}"))
+    })?;
+    Ok(got)
+}
+
+/// Moves every pending byte from rustls to spectls, which processes it; spectls's plaintext
+/// is read as it arrives.
+pub fn rustls_to_spectls(
+    r: &mut rustls::Connection,
+    s: &mut ConnectionCommon,
+) -> Result<Received, String> {
+    let mut got = Received::default();
+    feed_each(s, &rustls_out(r), |s, processed| {
+        processed.map_err(|e| format!("spectls rejected rustls's bytes: {e}"))?;
+        got.read(&mut s.reader())
+            .map_err(|e| format!("spectls read: {e}"))
+    })?;
+    Ok(got)
+}
+
+/// Checks one transfer delivered `want` and (if `close`) then close_notify.
+pub fn check_received(who: &str, got: Received, want: &[u8], close: bool) -> Result<(), String> {
+    if got.data != want {
+        return Err(format!(
+            "{who} received other data: {}",
+            first_difference(&got.data, want)
+        ));
+    }
+    if got.closed != close {
+        return Err(format!(
+            "{who}: close_notify {}",
+            if close { "missing" } else { "too early" }
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the handshake between a spectls and a rustls connection (either may be the client),
+/// failing on any plaintext before it completes.
+pub fn rustls_session_handshake(
+    s: &mut ConnectionCommon,
+    r: &mut rustls::Connection,
+) -> Result<(), String> {
+    for _ in 0..10 {
+        if !s.is_handshaking() && !r.is_handshaking() && !s.wants_write() && !r.wants_write() {
+            break;
+        }
+        check_received("rustls", spectls_to_rustls(s, r)?, b"", false)?;
+        check_received("spectls", rustls_to_spectls(r, s)?, b"", false)?;
+    }
+    if s.is_handshaking() || r.is_handshaking() {
+        return Err("handshake did not finish in 10 rounds".into());
+    }
+    Ok(())
+}
+
+/// After the handshake: 40 000 bytes each way (three records), compared byte for byte, then
+/// close_notify from `spectls_closes_first`'s side, answered by the other.
+pub fn rustls_session_data_and_close(
+    s: &mut ConnectionCommon,
+    r: &mut rustls::Connection,
+    spectls_closes_first: bool,
+) -> Result<(), String> {
+    let up = text(1, 8, 4999);
+    io::Write::write_all(&mut s.writer(), &up).map_err(|e| e.to_string())?;
+    check_received("rustls", spectls_to_rustls(s, r)?, &up, false)?;
+    let down = text(2, 8, 4999);
+    io::Write::write_all(&mut r.writer(), &down).map_err(|e| e.to_string())?;
+    check_received("spectls", rustls_to_spectls(r, s)?, &down, false)?;
+
+    if spectls_closes_first {
+        s.send_close_notify();
+        check_received("rustls", spectls_to_rustls(s, r)?, b"", true)?;
+        r.send_close_notify();
+        check_received("spectls", rustls_to_spectls(r, s)?, b"", true)?;
+    } else {
+        r.send_close_notify();
+        check_received("spectls", rustls_to_spectls(r, s)?, b"", true)?;
+        s.send_close_notify();
+        check_received("rustls", spectls_to_rustls(s, r)?, b"", true)?;
+    }
+    Ok(())
 }
