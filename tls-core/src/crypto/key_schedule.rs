@@ -61,13 +61,29 @@ pub fn hkdf_expand_label(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), Error> {
+    expand_label_with(&prk(hash, secret), hash, label, context, out)
+}
+
+/// ring's PRK for `secret`: its HMAC key, whose setup hashes two blocks. Made once for all the
+/// labels expanded from one secret together.
+fn prk(hash: HashAlg, secret: &[u8]) -> hkdf::Prk {
+    hkdf::Prk::new_less_safe(hkdf_algorithm(hash), secret)
+}
+
+/// [`hkdf_expand_label`] from `prk`, made by [`prk`] from the secret with `hash`.
+fn expand_label_with(
+    prk: &hkdf::Prk,
+    hash: HashAlg,
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) -> Result<(), Error> {
     let info = hkdf_label(label, context, out.len())?;
     if out.len() > 255 * hash.output_len() {
         return Err(Error::ApiMisuse(
             "HKDF-Expand-Label output is over 255 hash blocks",
         ));
     }
-    let prk = hkdf::Prk::new_less_safe(hkdf_algorithm(hash), secret);
     prk.expand(&[&info], Len(out.len()))
         .and_then(|okm| okm.fill(out))
         .map_err(|_| Error::Internal("HKDF-Expand failed".into()))
@@ -88,13 +104,24 @@ fn hkdf_label(label: &[u8], context: &[u8], len: usize) -> Result<Vec<u8>, Error
             "HKDF-Expand-Label context is over 255 bytes",
         ));
     }
-    let full_label = [LABEL_PREFIX, label].concat();
-    Ok(HkdfLabel {
+    // "tls13 " + label, on the stack (at most 255 bytes, checked above): a handshake encodes
+    // about 17 labels per side. `info` is sized up front (uint16 + two one-byte length
+    // prefixes), where `to_vec` would grow it 2 or 3 times.
+    let mut buf = [0u8; 255];
+    for (to, from) in buf.iter_mut().zip(LABEL_PREFIX.iter().chain(label)) {
+        *to = *from;
+    }
+    let full_label = buf
+        .get(..LABEL_PREFIX.len() + label.len())
+        .unwrap_or_default();
+    let mut info = Vec::with_capacity(2 + 1 + full_label.len() + 1 + context.len());
+    HkdfLabel {
         length,
-        label: &full_label,
+        label: full_label,
         context,
     }
-    .to_vec())
+    .encode(&mut info);
+    Ok(info)
 }
 
 /// `HKDF-Extract(salt, IKM)` (RFC 5869 section 2.2): HMAC-Hash with the salt as key. Done with
@@ -176,10 +203,11 @@ impl Secret {
     /// `HKDF-Expand-Label(secret, "key", "", key_length)` and
     /// `HKDF-Expand-Label(secret, "iv", "", 12)`.
     pub fn traffic_keys(&self, aead: AeadAlg) -> Result<TrafficKeys, Error> {
+        let prk = prk(self.hash, &self.bytes);
         let mut key = Zeroizing::new(vec![0u8; aead.key_len()]);
-        self.expand_label(b"key", &[], &mut key)?;
+        expand_label_with(&prk, self.hash, b"key", &[], &mut key)?;
         let mut iv = Zeroizing::new([0u8; IV_LEN]);
-        self.expand_label(b"iv", &[], iv.as_mut_slice())?;
+        expand_label_with(&prk, self.hash, b"iv", &[], iv.as_mut_slice())?;
         Ok(TrafficKeys { key, iv })
     }
 
