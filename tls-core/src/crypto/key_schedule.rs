@@ -182,12 +182,34 @@ impl Secret {
     /// `Derive-Secret(self, label, Messages)` (RFC 8446 section 7.1), given
     /// `Transcript-Hash(Messages)`; it must be a hash of this secret's algorithm.
     fn derive_secret(&self, label: &[u8], transcript_hash: &[u8]) -> Result<Secret, Error> {
+        self.derive_secret_with(&self.prk(), label, transcript_hash)
+    }
+
+    /// [`derive_secret`](Self::derive_secret) from this secret's [`prk`](Self::prk), made once
+    /// for the several secrets one stage derives from the same transcript.
+    fn derive_secret_with(
+        &self,
+        prk: &hkdf::Prk,
+        label: &[u8],
+        transcript_hash: &[u8],
+    ) -> Result<Secret, Error> {
         if transcript_hash.len() != self.hash.output_len() {
             return Err(Error::Internal(
                 "transcript hash length does not match the key schedule's hash".into(),
             ));
         }
-        self.expand_secret(label, transcript_hash)
+        let mut bytes = Zeroizing::new(vec![0u8; self.hash.output_len()]);
+        expand_label_with(prk, self.hash, label, transcript_hash, &mut bytes)?;
+        Ok(Secret {
+            hash: self.hash,
+            bytes,
+        })
+    }
+
+    /// ring's PRK (keyed HMAC) for this secret. Kept only as long as one derivation needs it:
+    /// ring does not wipe it.
+    fn prk(&self) -> hkdf::Prk {
+        prk(self.hash, &self.bytes)
     }
 
     /// `HKDF-Extract(salt = Derive-Secret(self, "derived", ""), ikm)`: the next stage's secret.
@@ -203,7 +225,7 @@ impl Secret {
     /// `HKDF-Expand-Label(secret, "key", "", key_length)` and
     /// `HKDF-Expand-Label(secret, "iv", "", 12)`.
     pub fn traffic_keys(&self, aead: AeadAlg) -> Result<TrafficKeys, Error> {
-        let prk = prk(self.hash, &self.bytes);
+        let prk = self.prk();
         let mut key = Zeroizing::new(vec![0u8; aead.key_len()]);
         expand_label_with(&prk, self.hash, b"key", &[], &mut key)?;
         let mut iv = Zeroizing::new([0u8; IV_LEN]);
@@ -390,6 +412,20 @@ impl HandshakeSecret {
         self.0.derive_secret(b"s hs traffic", hello_hash)
     }
 
+    /// Both handshake traffic secrets, `(client, server)`: what
+    /// [`client_handshake_traffic_secret`](Self::client_handshake_traffic_secret) and
+    /// [`server_handshake_traffic_secret`](Self::server_handshake_traffic_secret) return, with
+    /// one HMAC key setup for the two.
+    pub fn traffic_secrets(&self, hello_hash: &[u8]) -> Result<(Secret, Secret), Error> {
+        let prk = self.0.prk();
+        Ok((
+            self.0
+                .derive_secret_with(&prk, b"c hs traffic", hello_hash)?,
+            self.0
+                .derive_secret_with(&prk, b"s hs traffic", hello_hash)?,
+        ))
+    }
+
     /// The Master Secret: `HKDF-Extract(Derive-Secret(., "derived", ""), 0)`.
     pub fn master(self) -> Result<MasterSecret, Error> {
         let zeros = [0u8; 48];
@@ -425,6 +461,21 @@ impl MasterSecret {
         server_finished_hash: &[u8],
     ) -> Result<Secret, Error> {
         self.0.derive_secret(b"s ap traffic", server_finished_hash)
+    }
+
+    /// `(client_application_traffic_secret_0, server_application_traffic_secret_0,
+    /// exporter_master_secret)`: what the three methods return, with one HMAC key setup.
+    pub fn application_secrets(
+        &self,
+        server_finished_hash: &[u8],
+    ) -> Result<(Secret, Secret, ExporterSecret), Error> {
+        let prk = self.0.prk();
+        let derive = |label: &[u8]| self.0.derive_secret_with(&prk, label, server_finished_hash);
+        Ok((
+            derive(b"c ap traffic")?,
+            derive(b"s ap traffic")?,
+            derive(b"exp master").map(ExporterSecret)?,
+        ))
     }
 
     /// `exporter_master_secret = Derive-Secret(., "exp master", ClientHello...server Finished)`.
@@ -733,6 +784,9 @@ mod tests {
         );
         let c_hs = hs.client_handshake_traffic_secret(&hello).unwrap();
         let s_hs = hs.server_handshake_traffic_secret(&hello).unwrap();
+        let (c_both, s_both) = hs.traffic_secrets(&hello).unwrap();
+        assert_eq!(c_both.as_bytes(), c_hs.as_bytes());
+        assert_eq!(s_both.as_bytes(), s_hs.as_bytes());
         assert_eq!(
             c_hs.as_bytes(),
             r("server", "derive secret \"tls13 c hs traffic\"", "expanded")
@@ -778,6 +832,10 @@ mod tests {
             .server_application_traffic_secret(&server_fin)
             .unwrap();
         let exp = master.exporter_master_secret(&server_fin).unwrap();
+        let (c_all, s_all, exp_all) = master.application_secrets(&server_fin).unwrap();
+        assert_eq!(c_all.as_bytes(), c_ap.as_bytes());
+        assert_eq!(s_all.as_bytes(), s_ap.as_bytes());
+        assert_eq!(exp_all.secret().as_bytes(), exp.secret().as_bytes());
         assert_eq!(
             c_ap.as_bytes(),
             r("server", "derive secret \"tls13 c ap traffic\"", "expanded")
