@@ -1,25 +1,38 @@
-//! spectls against rustls 0.23 (ring provider, TLS 1.2 only) in one process over memory buffers,
-//! with ring itself as the floor: handshakes, bulk throughput, memory per connection, decode.
+//! spectls against rustls 0.23 (ring provider), TLS 1.2 and TLS 1.3, in one process over memory
+//! buffers, with ring itself as the floor: handshakes, bulk throughput, memory per connection,
+//! decode.
 //!
-//! `cargo bench --bench tls` (about 25 s), `cargo bench --bench tls -- --quick` (smoke run, a few
+//! `cargo bench --bench tls` (about 50 s), `cargo bench --bench tls -- --quick` (smoke run, a few
 //! seconds). Without `--bench` (which `cargo bench` always passes), e.g. under
 //! `cargo test --benches`, it runs as `--quick`.
 //!
 //! Arguments: any word that does not start with `--` filters the timed jobs: a job runs if every
-//! word is a substring of its id (`hs-ecdsa/spectls`, `bulk-aes128/rustls`, `floor/x25519`,
-//! `decode/spectls`, ...; `--list` prints them). `--profile N` runs each selected job once for
-//! N iterations and prints only the elapsed time (for `valgrind --tool=callgrind`), e.g.
+//! word is a substring of its id (`hs-ecdsa/spectls`, `hs13-rsa/rustls`, `bulk-aes128/rustls`,
+//! `bulk13-chacha/spectls-inplace`, `floor/x25519`, `decode/spectls`, ...; `--list` prints them;
+//! the memory tables answer to `memory` (both) and `memory13`). `--profile N` runs each selected
+//! job once for N iterations and prints only the elapsed time (for `valgrind --tool=callgrind`;
+//! the difference between two N is the cost of N2 - N1 iterations, setup cancelled out), e.g.
 //! `target/release/deps/tls-* --bench --profile 200 hs-ecdsa/spectls`.
+//!
+//! Versions: every config, both libraries, both sides, is pinned to its suite's version
+//! (`with_protocol_versions(&[TLS12])` or `&[TLS13]`; both libraries would otherwise offer 1.3
+//! and 1.2), and every job's check before timing asserts the version both ends negotiated. Jobs
+//! whose id has `13` (`hs13-*`, `bulk13-*`, `memory13`) are TLS 1.3 (`TLS13_*` suites), the
+//! others TLS 1.2 (`TLS_ECDHE_*`).
 //!
 //! Same certificates (`tests/data/certs/server-{ecdsa,rsa}.pem` and `.key`, `ca.pem` as the only
 //! root), same suite, same group (clients offer X25519 and secp256r1, as an ECDHE_ECDSA server
 //! with a P-256 certificate needs; servers take X25519 only), same signature scheme (rustls's
 //! client offers only `ecdsa_secp256r1_sha256` and `rsa_pss_rsae_sha256`, as spectls's server
 //! picks them: left alone, rustls pairs would sign with RSA-PSS-SHA512), extended master secret
-//! on both. Full handshakes run with resumption off on both sides (no client cache, no server
-//! cache, no tickets); resumed ones by session ID (server cache, no tickets) or by ticket (no
-//! server cache), primed by one full handshake. Every job is checked once before timing
-//! (handshake full or resumed as intended, with the expected parameters; bulk data arrives
+//! on both (TLS 1.2). Full handshakes run with resumption off on both sides (no client cache, no
+//! server cache, no tickets); resumed ones (TLS 1.2 only) by session ID (server cache, no
+//! tickets) or by ticket (no server cache), primed by one full handshake. In TLS 1.3 both clients
+//! send one key share, X25519 (their first group), so there is no HelloRetryRequest; the rustls
+//! server's default of 2 NewSessionTickets after every handshake is turned off
+//! (`send_tls13_tickets = 0`, checked: the client received none), as spectls's server sends none
+//! (TLS 1.3 resumption is issue 14). Every job is checked once before timing (version;
+//! handshake full or resumed as intended, with the expected parameters; bulk data arrives
 //! intact).
 //!
 //! * handshakes: a fresh client and server, records pumped between them until both are done,
@@ -36,23 +49,36 @@
 //!   `UnbufferedClientConnection`/`UnbufferedServerConnection` (`support/rustls_unbuffered.rs`).
 //!   The plaintext is handed to a sink as slices (copied and compared once before timing,
 //!   only `black_box`ed while timed), as a consumer of in-place data would use it.
-//! * bulk, TLS 1.3 records (`bulk-*/spectls13-records`): `crypto::cipher13` alone, which the
-//!   connections do not use yet (issue 13): the 1 MiB sealed into a buffer as 64 records of
-//!   2^14 bytes of content (`Tls13Encrypter::seal`: header, inner plaintext, tag), then each
-//!   opened in place (`Tls13Decrypter::open`), the content `black_box`ed. Set against ring's
-//!   AEAD alone, as the other bulk rows.
+//! * bulk, TLS 1.3 (`bulk13-*`): the same four jobs (buffered, unbuffered, both libraries) over
+//!   TLS 1.3 connections, against the same ring floors as the TLS 1.2 rows (ring AEAD alone and
+//!   the API floor, 16 KiB records with a 13-byte AAD): a 1.3 record seals one byte more (its
+//!   content type) under a 5-byte AAD, well under 0.1% of the work. They supersede the former
+//!   `bulk-*/spectls13-records` job, which timed `crypto::cipher13` alone from before the engine
+//!   spoke TLS 1.3.
 //! * floor: ring alone. X25519 key generation + agreement (one side), ECDSA P-256 SHA-256
 //!   sign/verify, RSA-2048 PSS-SHA256 sign/verify, and AEAD seal+open of 16 KiB records. A full
 //!   ECDSA handshake cannot cost less than 2 x X25519 + 1 ECDSA sign + 2 ECDSA verifies (the
 //!   ServerKeyExchange signature and the CA's signature on the leaf: `ca.pem` is a P-256 CA);
-//!   an RSA one 2 x X25519 + RSA sign + RSA verify + 1 ECDSA verify (the chain). Hashing, PRF
-//!   and certificate parsing are left out of the floor.
+//!   an RSA one 2 x X25519 + RSA sign + RSA verify + 1 ECDSA verify (the chain). A full TLS 1.3
+//!   handshake has the same floor, its CertificateVerify signature in place of the
+//!   ServerKeyExchange one. Hashing, the TLS 1.2 PRF and the TLS 1.3 HKDF key schedule (about 20
+//!   HMAC-SHA-256 per side) and certificate parsing are left out of the floor.
 //! * memory: a counting global allocator (below). Bytes still allocated once the handshake is
 //!   over, attributable to one client + server pair (configs are shared and excluded), the peak
 //!   above that baseline during the handshake, what is left after a 1 MiB transfer, and
-//!   allocation counts.
+//!   allocation counts; one table for a TLS 1.2 pair, one for a TLS 1.3 pair (ECDSA certificate,
+//!   AES-128-GCM).
 //! * decode: the first ClientHello of `tests/data/captures/ecdsa-aes128gcm.trace`, as in
 //!   `benches/decode.rs` (spectls's generated decoder vs rustls's borrowed `Message`).
+//!
+//! Measured at e311e4d (README.md's benchmark section has the tables): TLS 1.3 full handshakes
+//! take 3,720,161 (ECDSA) and 13,240,308 (RSA) instructions per client + server pair under
+//! callgrind, rustls 3,695,998 and 13,212,094, the ring floor 3,071,388 and 12,544,670; wall
+//! clock on the shared 2-core machine puts them level (per-run ratios 0.92-1.10). Bulk TLS 1.3,
+//! buffered: 1.13 / 1.06 / 1.01 x rustls (AES-128-GCM / AES-256-GCM / ChaCha20-Poly1305, medians
+//! of 3 runs); unbuffered: 84% / 94% / 94% of ring's AEAD alone, 1.20 / 1.14 / 1.07 x rustls's
+//! unbuffered API. A TLS 1.3 pair holds 6349 bytes after the handshake (rustls 13496), peaks at
+//! 11790 above baseline (15555) and makes 154 allocations per handshake (130).
 //!
 //! Timing: `std::time::Instant`, medians of samples; the samples of the jobs compared in one row
 //! are interleaved (rotating order). The counting allocator's atomic adds are on every
