@@ -26,8 +26,8 @@ use rustls::unbuffered::{
     UnbufferedStatus, WriteTraffic,
 };
 
-/// A client and server pair of rustls unbuffered connections that completed a TLS 1.2 handshake
-/// in memory.
+/// A client and server pair of rustls unbuffered connections that completed a handshake (TLS 1.2
+/// or 1.3, as the configs allow) in memory.
 pub struct UnbufferedPair {
     client: UnbufferedClientConnection,
     server: UnbufferedServerConnection,
@@ -45,7 +45,7 @@ impl UnbufferedPair {
         };
         let mut c2s = Vec::new();
         let mut s2c = Vec::new();
-        // A TLS 1.2 full handshake takes two round trips; bound the loop well above that.
+        // A TLS 1.2 full handshake takes two round trips, 1.3 one; bound the loop well above.
         for _ in 0..8 {
             let client_ready = client_step(&mut pair.client, &mut s2c, &mut c2s);
             let server_ready = server_step(&mut pair.server, &mut c2s, &mut s2c);
@@ -59,6 +59,14 @@ impl UnbufferedPair {
     /// The negotiated cipher suite, as the client sees it (`None` before the handshake).
     pub fn suite(&self) -> Option<rustls::CipherSuite> {
         self.client.negotiated_cipher_suite().map(|s| s.suite())
+    }
+
+    /// The negotiated protocol version as on the wire (0x0303, 0x0304): (client, server).
+    pub fn versions(&self) -> (Option<u16>, Option<u16>) {
+        (
+            self.client.protocol_version().map(u16::from),
+            self.server.protocol_version().map(u16::from),
+        )
     }
 
     /// The client encrypts `data` as application data records of up to 16 KiB each (one

@@ -61,13 +61,29 @@ pub fn hkdf_expand_label(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), Error> {
+    expand_label_with(&prk(hash, secret), hash, label, context, out)
+}
+
+/// ring's PRK for `secret`: its HMAC key, whose setup hashes two blocks. Made once for all the
+/// labels expanded from one secret together.
+fn prk(hash: HashAlg, secret: &[u8]) -> hkdf::Prk {
+    hkdf::Prk::new_less_safe(hkdf_algorithm(hash), secret)
+}
+
+/// [`hkdf_expand_label`] from `prk`, made by [`prk`] from the secret with `hash`.
+fn expand_label_with(
+    prk: &hkdf::Prk,
+    hash: HashAlg,
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) -> Result<(), Error> {
     let info = hkdf_label(label, context, out.len())?;
     if out.len() > 255 * hash.output_len() {
         return Err(Error::ApiMisuse(
             "HKDF-Expand-Label output is over 255 hash blocks",
         ));
     }
-    let prk = hkdf::Prk::new_less_safe(hkdf_algorithm(hash), secret);
     prk.expand(&[&info], Len(out.len()))
         .and_then(|okm| okm.fill(out))
         .map_err(|_| Error::Internal("HKDF-Expand failed".into()))
@@ -88,13 +104,24 @@ fn hkdf_label(label: &[u8], context: &[u8], len: usize) -> Result<Vec<u8>, Error
             "HKDF-Expand-Label context is over 255 bytes",
         ));
     }
-    let full_label = [LABEL_PREFIX, label].concat();
-    Ok(HkdfLabel {
+    // "tls13 " + label, on the stack (at most 255 bytes, checked above): a handshake encodes
+    // about 17 labels per side. `info` is sized up front (uint16 + two one-byte length
+    // prefixes), where `to_vec` would grow it 2 or 3 times.
+    let mut buf = [0u8; 255];
+    for (to, from) in buf.iter_mut().zip(LABEL_PREFIX.iter().chain(label)) {
+        *to = *from;
+    }
+    let full_label = buf
+        .get(..LABEL_PREFIX.len() + label.len())
+        .unwrap_or_default();
+    let mut info = Vec::with_capacity(2 + 1 + full_label.len() + 1 + context.len());
+    HkdfLabel {
         length,
-        label: &full_label,
+        label: full_label,
         context,
     }
-    .to_vec())
+    .encode(&mut info);
+    Ok(info)
 }
 
 /// `HKDF-Extract(salt, IKM)` (RFC 5869 section 2.2): HMAC-Hash with the salt as key. Done with
@@ -155,12 +182,34 @@ impl Secret {
     /// `Derive-Secret(self, label, Messages)` (RFC 8446 section 7.1), given
     /// `Transcript-Hash(Messages)`; it must be a hash of this secret's algorithm.
     fn derive_secret(&self, label: &[u8], transcript_hash: &[u8]) -> Result<Secret, Error> {
+        self.derive_secret_with(&self.prk(), label, transcript_hash)
+    }
+
+    /// [`derive_secret`](Self::derive_secret) from this secret's [`prk`](Self::prk), made once
+    /// for the several secrets one stage derives from the same transcript.
+    fn derive_secret_with(
+        &self,
+        prk: &hkdf::Prk,
+        label: &[u8],
+        transcript_hash: &[u8],
+    ) -> Result<Secret, Error> {
         if transcript_hash.len() != self.hash.output_len() {
             return Err(Error::Internal(
                 "transcript hash length does not match the key schedule's hash".into(),
             ));
         }
-        self.expand_secret(label, transcript_hash)
+        let mut bytes = Zeroizing::new(vec![0u8; self.hash.output_len()]);
+        expand_label_with(prk, self.hash, label, transcript_hash, &mut bytes)?;
+        Ok(Secret {
+            hash: self.hash,
+            bytes,
+        })
+    }
+
+    /// ring's PRK (keyed HMAC) for this secret. Kept only as long as one derivation needs it:
+    /// ring does not wipe it.
+    fn prk(&self) -> hkdf::Prk {
+        prk(self.hash, &self.bytes)
     }
 
     /// `HKDF-Extract(salt = Derive-Secret(self, "derived", ""), ikm)`: the next stage's secret.
@@ -176,10 +225,11 @@ impl Secret {
     /// `HKDF-Expand-Label(secret, "key", "", key_length)` and
     /// `HKDF-Expand-Label(secret, "iv", "", 12)`.
     pub fn traffic_keys(&self, aead: AeadAlg) -> Result<TrafficKeys, Error> {
+        let prk = self.prk();
         let mut key = Zeroizing::new(vec![0u8; aead.key_len()]);
-        self.expand_label(b"key", &[], &mut key)?;
+        expand_label_with(&prk, self.hash, b"key", &[], &mut key)?;
         let mut iv = Zeroizing::new([0u8; IV_LEN]);
-        self.expand_label(b"iv", &[], iv.as_mut_slice())?;
+        expand_label_with(&prk, self.hash, b"iv", &[], iv.as_mut_slice())?;
         Ok(TrafficKeys { key, iv })
     }
 
@@ -362,6 +412,20 @@ impl HandshakeSecret {
         self.0.derive_secret(b"s hs traffic", hello_hash)
     }
 
+    /// Both handshake traffic secrets, `(client, server)`: what
+    /// [`client_handshake_traffic_secret`](Self::client_handshake_traffic_secret) and
+    /// [`server_handshake_traffic_secret`](Self::server_handshake_traffic_secret) return, with
+    /// one HMAC key setup for the two.
+    pub fn traffic_secrets(&self, hello_hash: &[u8]) -> Result<(Secret, Secret), Error> {
+        let prk = self.0.prk();
+        Ok((
+            self.0
+                .derive_secret_with(&prk, b"c hs traffic", hello_hash)?,
+            self.0
+                .derive_secret_with(&prk, b"s hs traffic", hello_hash)?,
+        ))
+    }
+
     /// The Master Secret: `HKDF-Extract(Derive-Secret(., "derived", ""), 0)`.
     pub fn master(self) -> Result<MasterSecret, Error> {
         let zeros = [0u8; 48];
@@ -397,6 +461,21 @@ impl MasterSecret {
         server_finished_hash: &[u8],
     ) -> Result<Secret, Error> {
         self.0.derive_secret(b"s ap traffic", server_finished_hash)
+    }
+
+    /// `(client_application_traffic_secret_0, server_application_traffic_secret_0,
+    /// exporter_master_secret)`: what the three methods return, with one HMAC key setup.
+    pub fn application_secrets(
+        &self,
+        server_finished_hash: &[u8],
+    ) -> Result<(Secret, Secret, ExporterSecret), Error> {
+        let prk = self.0.prk();
+        let derive = |label: &[u8]| self.0.derive_secret_with(&prk, label, server_finished_hash);
+        Ok((
+            derive(b"c ap traffic")?,
+            derive(b"s ap traffic")?,
+            derive(b"exp master").map(ExporterSecret)?,
+        ))
     }
 
     /// `exporter_master_secret = Derive-Secret(., "exp master", ClientHello...server Finished)`.
@@ -705,6 +784,9 @@ mod tests {
         );
         let c_hs = hs.client_handshake_traffic_secret(&hello).unwrap();
         let s_hs = hs.server_handshake_traffic_secret(&hello).unwrap();
+        let (c_both, s_both) = hs.traffic_secrets(&hello).unwrap();
+        assert_eq!(c_both.as_bytes(), c_hs.as_bytes());
+        assert_eq!(s_both.as_bytes(), s_hs.as_bytes());
         assert_eq!(
             c_hs.as_bytes(),
             r("server", "derive secret \"tls13 c hs traffic\"", "expanded")
@@ -750,6 +832,10 @@ mod tests {
             .server_application_traffic_secret(&server_fin)
             .unwrap();
         let exp = master.exporter_master_secret(&server_fin).unwrap();
+        let (c_all, s_all, exp_all) = master.application_secrets(&server_fin).unwrap();
+        assert_eq!(c_all.as_bytes(), c_ap.as_bytes());
+        assert_eq!(s_all.as_bytes(), s_ap.as_bytes());
+        assert_eq!(exp_all.secret().as_bytes(), exp.secret().as_bytes());
         assert_eq!(
             c_ap.as_bytes(),
             r("server", "derive secret \"tls13 c ap traffic\"", "expanded")

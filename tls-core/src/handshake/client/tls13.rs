@@ -419,8 +419,7 @@ fn server_hello(
     cx.transcript.add(bytes);
     let hello_hash = cx.transcript.current_hash()?;
     let secret = EarlySecret::new(suite.hash, None).handshake(Some(&ecdhe))?;
-    let client_secret = secret.client_handshake_traffic_secret(&hello_hash)?;
-    let server_secret = secret.server_handshake_traffic_secret(&hello_hash)?;
+    let (client_secret, server_secret) = secret.traffic_secrets(&hello_hash)?;
     let random = &hello.client_random;
     log_secret(
         &*config.key_log,
@@ -738,9 +737,7 @@ fn finished(
     cx.transcript.add(bytes);
     let server_finished_hash = cx.transcript.current_hash()?;
     let master = hs.secret.master()?;
-    let client_app = master.client_application_traffic_secret(&server_finished_hash)?;
-    let server_app = master.server_application_traffic_secret(&server_finished_hash)?;
-    let exporter = master.exporter_master_secret(&server_finished_hash)?;
+    let (client_app, server_app, exporter) = master.application_secrets(&server_finished_hash)?;
     let random = &hs.hello.client_random;
     log_secret(
         &*config.key_log,

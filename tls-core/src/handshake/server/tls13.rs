@@ -396,8 +396,7 @@ fn client_hello(
     }
     let hello_hash = cx.transcript.current_hash()?;
     let secret = EarlySecret::new(suite.hash, None).handshake(Some(&ecdhe))?;
-    let client_secret = secret.client_handshake_traffic_secret(&hello_hash)?;
-    let server_secret = secret.server_handshake_traffic_secret(&hello_hash)?;
+    let (client_secret, server_secret) = secret.traffic_secrets(&hello_hash)?;
     let client_random = crate::handshake::negotiation::random_bytes(&ch.random);
     let log = &*config.key_log;
     log_secret(
@@ -437,9 +436,7 @@ fn client_hello(
 
     let server_finished_hash = cx.transcript.current_hash()?;
     let master = secret.master()?;
-    let client_app = master.client_application_traffic_secret(&server_finished_hash)?;
-    let server_app = master.server_application_traffic_secret(&server_finished_hash)?;
-    let exporter = master.exporter_master_secret(&server_finished_hash)?;
+    let (client_app, server_app, exporter) = master.application_secrets(&server_finished_hash)?;
     log_secret(log, "CLIENT_TRAFFIC_SECRET_0", &client_random, &client_app);
     log_secret(log, "SERVER_TRAFFIC_SECRET_0", &client_random, &server_app);
     log_secret(log, "EXPORTER_SECRET", &client_random, exporter.secret());
