@@ -404,6 +404,22 @@ pub fn put_prefixed(out: &mut Vec<u8>, prefix: u8, body: impl FnOnce(&mut Vec<u8
     }
 }
 
+/// Writes `bytes` behind a big-endian length prefix of `prefix` bytes (1 to 3 in the generated
+/// code): an `opaque` vector. The length fits the prefix: the schema's ceilings say so, and
+/// a longer value is the caller's bug (the prefix then holds the low bytes, as
+/// [`put_prefixed`] writes them).
+#[inline]
+pub fn put_opaque(out: &mut Vec<u8>, prefix: u8, bytes: &[u8]) {
+    let len = (bytes.len() as u64).to_be_bytes();
+    if let Some(src) = 8usize
+        .checked_sub(prefix as usize)
+        .and_then(|from| len.get(from..))
+    {
+        out.extend_from_slice(src);
+    }
+    out.extend_from_slice(bytes);
+}
+
 /// Writes a `uint24`, big-endian (the top byte of `v` is dropped).
 pub fn put_u24(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_be_bytes()[1..]);
@@ -746,6 +762,16 @@ mod tests {
         let mut out = Vec::new();
         put_u24(&mut out, 0x010203);
         assert_eq!(out, [1, 2, 3]);
+        // An opaque vector: the same bytes as `put_prefixed` writes, for each prefix width.
+        for prefix in 1..=3u8 {
+            for len in [0usize, 1, 255, 256, 70_000] {
+                let body = vec![0xab; len];
+                let (mut a, mut b) = (vec![0x99], vec![0x99]);
+                put_opaque(&mut a, prefix, &body);
+                put_prefixed(&mut b, prefix, |out| out.extend_from_slice(&body));
+                assert_eq!(a, b, "prefix {prefix}, {len} bytes");
+            }
+        }
     }
 
     #[test]

@@ -107,6 +107,7 @@ pub(super) fn prelude(items: &TokenStream) -> TokenStream {
         "Encode",
         "Hex",
         "Reader",
+        "put_opaque",
         "put_prefixed",
         "put_u24",
     ]

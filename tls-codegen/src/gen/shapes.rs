@@ -397,6 +397,13 @@ impl Gen<'_> {
                 let x = v.recv();
                 Code::expr(quote!(out.extend_from_slice(#x)))
             }
+            Wire::Vector { elem, prefix, .. } if *prefix > 0 && matches!(**elem, Wire::UInt(1)) => {
+                // Opaque bytes: the length is known before writing, so it goes first, with no
+                // placeholder to patch afterwards (`put_prefixed`'s way).
+                let x = v.recv();
+                let p = lit(*prefix);
+                Code::expr(quote!(put_opaque(out, #p, #x)))
+            }
             Wire::Vector { elem, prefix, .. } => {
                 let body = if matches!(**elem, Wire::UInt(1)) {
                     let x = v.recv();

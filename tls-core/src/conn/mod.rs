@@ -69,7 +69,6 @@ const MAX_RENEGOTIATIONS_REFUSED_IN_A_ROW: usize = 8;
 /// the next one is `TooManyRenegotiationRequests` (`unexpected_message`).
 const MAX_POST_HANDSHAKE_MESSAGES_IN_A_ROW: usize = 32;
 
-/// The side's state machine. Boxed: the states differ a lot in size.
 /// The configuration a connection was made with, kept for cleanup when the state machine is
 /// not around (it is taken out while it runs).
 enum SideConfig {
@@ -78,8 +77,8 @@ enum SideConfig {
 }
 
 enum Machine {
-    Client(Arc<ClientConfig>, Box<ClientHandshake>),
-    Server(Arc<ServerConfig>, Box<ServerHandshake>),
+    Client(Arc<ClientConfig>, ClientHandshake),
+    Server(Arc<ServerConfig>, ServerHandshake),
 }
 
 /// What both sides have: the record layer, buffers, negotiated parameters. `ClientConnection`
@@ -548,16 +547,13 @@ impl ConnectionCommon {
         let was_done = self.handshake_done;
         let (machine, mut cx) = self.context();
         let machine = match machine {
-            // The box is reused: a state change costs no allocation. (`Connected` only holds
-            // the place while the handler runs; on error the machine is dropped anyway.)
-            Some(Machine::Client(config, mut state)) => {
-                let current = std::mem::replace(&mut *state, ClientHandshake::placeholder());
-                *state = client::handle(&config, current, input, &mut cx)?;
+            // The machine was taken out of `self` for the handler; on error it is dropped.
+            Some(Machine::Client(config, state)) => {
+                let state = client::handle(&config, state, input, &mut cx)?;
                 Machine::Client(config, state)
             }
-            Some(Machine::Server(config, mut state)) => {
-                let current = std::mem::replace(&mut *state, ServerHandshake::placeholder());
-                *state = server::handle(&config, current, input, &mut cx)?;
+            Some(Machine::Server(config, state)) => {
+                let state = server::handle(&config, state, input, &mut cx)?;
                 Machine::Server(config, state)
             }
             None => return Err(Error::ConnectionClosed),

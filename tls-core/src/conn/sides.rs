@@ -10,7 +10,7 @@ use pki_types::ServerName;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-/// A TLS 1.2 client connection.
+/// A TLS client connection (TLS 1.3 or 1.2, as the config and the server decide).
 pub struct ClientConnection {
     common: ConnectionCommon,
 }
@@ -20,7 +20,7 @@ impl ClientConnection {
     /// ClientHello is queued for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Result<Self, Error> {
         let mut common = ConnectionCommon::new(
-            Machine::Client(config.clone(), Box::new(ClientHandshake::placeholder())),
+            Machine::Client(config.clone(), ClientHandshake::placeholder()),
             config.max_certificate_list_size,
         );
         common.machine_config = Some(SideConfig::Client(
@@ -29,12 +29,12 @@ impl ClientConnection {
         ));
         let (_, mut cx) = common.context();
         let state = client::start(&config, server_name, &mut cx)?;
-        common.machine = Some(Machine::Client(config, Box::new(state)));
+        common.machine = Some(Machine::Client(config, state));
         Ok(ClientConnection { common })
     }
 }
 
-/// A TLS 1.2 server connection.
+/// A TLS server connection (TLS 1.3 or 1.2, as the ClientHello and the config decide).
 pub struct ServerConnection {
     common: ConnectionCommon,
 }
@@ -43,7 +43,7 @@ impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let mut common = ConnectionCommon::new(
-            Machine::Server(config.clone(), Box::new(ServerHandshake::new())),
+            Machine::Server(config.clone(), ServerHandshake::new()),
             config.max_certificate_list_size,
         );
         common.machine_config = Some(SideConfig::Server(config));

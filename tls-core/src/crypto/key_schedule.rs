@@ -78,20 +78,44 @@ fn expand_label_with(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), Error> {
-    let info = hkdf_label(label, context, out.len())?;
     if out.len() > 255 * hash.output_len() {
         return Err(Error::ApiMisuse(
             "HKDF-Expand-Label output is over 255 hash blocks",
         ));
     }
-    prk.expand(&[&info], Len(out.len()))
-        .and_then(|okm| okm.fill(out))
-        .map_err(|_| Error::Internal("HKDF-Expand failed".into()))
+    // The encoded HkdfLabel goes into a buffer kept per thread: a handshake expands about 17
+    // labels per side, and the label and context are public (no secret is left behind).
+    INFO.with(|info| {
+        let mut info = info.borrow_mut();
+        info.clear();
+        hkdf_label_into(label, context, out.len(), &mut info)?;
+        prk.expand(&[&info], Len(out.len()))
+            .and_then(|okm| okm.fill(out))
+            .map_err(|_| Error::Internal("HKDF-Expand failed".into()))
+    })
+}
+
+thread_local! {
+    /// The HkdfLabel buffer of [`expand_label_with`]: at most 2 + 1 + 255 + 1 + 255 bytes.
+    static INFO: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(514));
 }
 
 /// The encoded `HkdfLabel` for these arguments, checked against the schema's bounds first (the
 /// encoder writes whatever it is given).
+#[cfg(test)]
 fn hkdf_label(label: &[u8], context: &[u8], len: usize) -> Result<Vec<u8>, Error> {
+    let mut info = Vec::new();
+    hkdf_label_into(label, context, len, &mut info)?;
+    Ok(info)
+}
+
+/// [`hkdf_label`], appended to `info`.
+fn hkdf_label_into(
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+    info: &mut Vec<u8>,
+) -> Result<(), Error> {
     let length = u16::try_from(len)
         .map_err(|_| Error::ApiMisuse("HKDF-Expand-Label output is over 65535 bytes"))?;
     if label.is_empty() || label.len() > 255 - LABEL_PREFIX.len() {
@@ -114,22 +138,22 @@ fn hkdf_label(label: &[u8], context: &[u8], len: usize) -> Result<Vec<u8>, Error
     let full_label = buf
         .get(..LABEL_PREFIX.len() + label.len())
         .unwrap_or_default();
-    let mut info = Vec::with_capacity(2 + 1 + full_label.len() + 1 + context.len());
+    info.reserve(2 + 1 + full_label.len() + 1 + context.len());
     HkdfLabel {
         length,
         label: full_label,
         context,
     }
-    .encode(&mut info);
-    Ok(info)
+    .encode(info);
+    Ok(())
 }
 
 /// `HKDF-Extract(salt, IKM)` (RFC 5869 section 2.2): HMAC-Hash with the salt as key. Done with
 /// ring's HMAC because the schedule needs the extracted secret's bytes (the next stage's salt
 /// comes from it, and the key logs and tests print it), which ring's `hkdf::Prk` keeps private.
-fn hkdf_extract(hash: HashAlg, salt: &[u8], ikm: &[u8]) -> Zeroizing<Vec<u8>> {
+fn hkdf_extract(hash: HashAlg, salt: &[u8], ikm: &[u8]) -> Secret {
     let tag = hmac::sign(&hmac::Key::new(hash.hmac_algorithm(), salt), ikm);
-    Zeroizing::new(tag.as_ref().to_vec())
+    Secret::from_bytes(hash, tag.as_ref())
 }
 
 /// `Hash("")`, the transcript hash of no messages.
@@ -141,22 +165,42 @@ fn empty_hash(hash: HashAlg) -> digest::Digest {
 /// hash it was made with. Wiped when dropped; not `Clone`; its `Debug` shows only the hash.
 pub struct Secret {
     hash: HashAlg,
-    bytes: Zeroizing<Vec<u8>>,
+    /// In place, not on the heap: a handshake makes about a dozen of them.
+    bytes: Zeroizing<[u8; MAX_SECRET_LEN]>,
+    len: usize,
 }
+
+/// The longest secret: a SHA-384 output.
+const MAX_SECRET_LEN: usize = 48;
 
 impl Secret {
     /// A secret from its bytes (a stored ticket's PSK, a test vector). They are copied; the
-    /// caller wipes its own copy.
+    /// caller wipes its own copy. Secrets are hash outputs: bytes past 48 are not kept.
     pub fn from_bytes(hash: HashAlg, bytes: &[u8]) -> Self {
+        let mut s = Secret::zeroed(hash, bytes.len());
+        s.bytes
+            .iter_mut()
+            .zip(bytes)
+            .for_each(|(to, from)| *to = *from);
+        s
+    }
+
+    /// A secret of `len` zero bytes (at most 48), to be filled.
+    fn zeroed(hash: HashAlg, len: usize) -> Self {
         Secret {
             hash,
-            bytes: Zeroizing::new(bytes.to_vec()),
+            bytes: Zeroizing::new([0u8; MAX_SECRET_LEN]),
+            len: len.min(MAX_SECRET_LEN),
         }
     }
 
     /// The secret's bytes (for the key log: `CLIENT_HANDSHAKE_TRAFFIC_SECRET` and the rest).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    fn as_mut_bytes(&mut self) -> &mut [u8] {
+        self.bytes.get_mut(..self.len).unwrap_or_default()
     }
 
     /// The hash it was made with (the suite's).
@@ -166,17 +210,14 @@ impl Secret {
 
     /// `HKDF-Expand-Label(self, label, context, out.len())`.
     fn expand_label(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
-        hkdf_expand_label(self.hash, &self.bytes, label, context, out)
+        hkdf_expand_label(self.hash, self.as_bytes(), label, context, out)
     }
 
     /// `HKDF-Expand-Label(self, label, context, Hash.length)` as a new secret.
     fn expand_secret(&self, label: &[u8], context: &[u8]) -> Result<Secret, Error> {
-        let mut bytes = Zeroizing::new(vec![0u8; self.hash.output_len()]);
-        self.expand_label(label, context, &mut bytes)?;
-        Ok(Secret {
-            hash: self.hash,
-            bytes,
-        })
+        let mut out = Secret::zeroed(self.hash, self.hash.output_len());
+        self.expand_label(label, context, out.as_mut_bytes())?;
+        Ok(out)
     }
 
     /// `Derive-Secret(self, label, Messages)` (RFC 8446 section 7.1), given
@@ -198,27 +239,21 @@ impl Secret {
                 "transcript hash length does not match the key schedule's hash".into(),
             ));
         }
-        let mut bytes = Zeroizing::new(vec![0u8; self.hash.output_len()]);
-        expand_label_with(prk, self.hash, label, transcript_hash, &mut bytes)?;
-        Ok(Secret {
-            hash: self.hash,
-            bytes,
-        })
+        let mut out = Secret::zeroed(self.hash, self.hash.output_len());
+        expand_label_with(prk, self.hash, label, transcript_hash, out.as_mut_bytes())?;
+        Ok(out)
     }
 
     /// ring's PRK (keyed HMAC) for this secret. Kept only as long as one derivation needs it:
     /// ring does not wipe it.
     fn prk(&self) -> hkdf::Prk {
-        prk(self.hash, &self.bytes)
+        prk(self.hash, self.as_bytes())
     }
 
     /// `HKDF-Extract(salt = Derive-Secret(self, "derived", ""), ikm)`: the next stage's secret.
     fn next_stage(&self, ikm: &[u8]) -> Result<Secret, Error> {
         let salt = self.derive_secret(b"derived", empty_hash(self.hash).as_ref())?;
-        Ok(Secret {
-            hash: self.hash,
-            bytes: hkdf_extract(self.hash, &salt.bytes, ikm),
-        })
+        Ok(hkdf_extract(self.hash, salt.as_bytes(), ikm))
     }
 
     /// The record protection key and IV of a traffic secret for `aead` (RFC 8446 section 7.3):
@@ -243,11 +278,12 @@ impl Secret {
     /// `HKDF-Expand-Label(self, "finished", "", Hash.length)`. From a binder key it is the key
     /// of the PSK binder (section 4.2.11.2).
     pub fn finished_key(&self) -> Result<FinishedKey, Error> {
-        let mut bytes = Zeroizing::new(vec![0u8; self.hash.output_len()]);
-        self.expand_label(b"finished", &[], &mut bytes)?;
+        let mut bytes = Zeroizing::new([0u8; MAX_SECRET_LEN]);
+        let bytes = bytes.get_mut(..self.hash.output_len()).unwrap_or_default();
+        self.expand_label(b"finished", &[], bytes)?;
         Ok(FinishedKey {
             hash: self.hash,
-            key: hmac::Key::new(self.hash.hmac_algorithm(), &bytes),
+            key: hmac::Key::new(self.hash.hmac_algorithm(), bytes),
         })
     }
 }
@@ -340,10 +376,7 @@ impl EarlySecret {
     pub fn new(hash: HashAlg, psk: Option<&[u8]>) -> Self {
         let zeros = [0u8; 48];
         let zeros = zeros.get(..hash.output_len()).unwrap_or_default();
-        EarlySecret(Secret {
-            hash,
-            bytes: hkdf_extract(hash, zeros, psk.unwrap_or(zeros)),
-        })
+        EarlySecret(hkdf_extract(hash, zeros, psk.unwrap_or(zeros)))
     }
 
     /// The Early Secret itself.
@@ -689,7 +722,7 @@ mod tests {
             if let Some(ikm) = get("IKM") {
                 let salt = get("salt").unwrap_or_else(|| vec![0; 32]);
                 let secret = hkdf_extract(HashAlg::Sha256, &salt, &ikm);
-                assert_eq!(secret[..], get("secret").unwrap()[..], "{what}");
+                assert_eq!(secret.as_bytes(), &get("secret").unwrap()[..], "{what}");
                 extracts += 1;
             }
             for (info, out) in [

@@ -78,9 +78,9 @@ impl Transcript {
     /// The hash of everything added so far; the transcript can keep growing afterwards.
     ///
     /// An internal error before [`Transcript::start_hash`]: there is no hash to report yet.
-    pub fn current_hash(&self) -> Result<Vec<u8>, Error> {
+    pub fn current_hash(&self) -> Result<TranscriptHash, Error> {
         match &self.hash {
-            Some((_, ctx)) => Ok(ctx.clone().finish().as_ref().to_vec()),
+            Some((_, ctx)) => Ok(TranscriptHash(ctx.clone().finish())),
             None => Err(Error::Internal(
                 "transcript hash requested before the hash algorithm is known".into(),
             )),
@@ -134,6 +134,39 @@ impl Transcript {
     }
 }
 
+/// A transcript hash, in place (no allocation: a handshake takes about ten); it reads as the
+/// hash's bytes.
+#[derive(Clone, Copy)]
+pub struct TranscriptHash(digest::Digest);
+
+impl std::ops::Deref for TranscriptHash {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_ref()
+    }
+}
+
+impl AsRef<[u8]> for TranscriptHash {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_ref()
+    }
+}
+
+/// Transcript hashes are public values: an ordinary comparison.
+impl PartialEq for TranscriptHash {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_ref() == other.as_ref()
+    }
+}
+
+impl Eq for TranscriptHash {}
+
+impl fmt::Debug for TranscriptHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TranscriptHash").field(&self.0).finish()
+    }
+}
+
 impl Default for Transcript {
     fn default() -> Self {
         Transcript::new()
@@ -173,19 +206,19 @@ mod tests {
             all.extend_from_slice(msgs[0]);
             all.extend_from_slice(msgs[1]);
             assert_eq!(
-                t.current_hash().unwrap(),
+                &*t.current_hash().unwrap(),
                 digest::digest(h.digest_algorithm(), &all).as_ref()
             );
             // current_hash is not destructive: the transcript keeps growing.
             t.add(msgs[2]);
             all.extend_from_slice(msgs[2]);
             let want = digest::digest(h.digest_algorithm(), &all);
-            assert_eq!(t.current_hash().unwrap(), want.as_ref());
-            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            assert_eq!(&*t.current_hash().unwrap(), want.as_ref());
+            assert_eq!(&*t.current_hash().unwrap(), want.as_ref());
             assert_eq!(t.current_hash().unwrap().len(), h.output_len());
             // Restarting with the same hash is a no-op; another hash cannot be reconstructed.
             t.start_hash(h).unwrap();
-            assert_eq!(t.current_hash().unwrap(), want.as_ref());
+            assert_eq!(&*t.current_hash().unwrap(), want.as_ref());
             let other = match h {
                 HashAlg::Sha256 => HashAlg::Sha384,
                 HashAlg::Sha384 => HashAlg::Sha256,
@@ -202,20 +235,20 @@ mod tests {
         t.add(b"two");
         assert_eq!(t.buffered(), Some(&b"onetwo"[..]));
         assert_eq!(
-            t.current_hash().unwrap(),
+            &*t.current_hash().unwrap(),
             digest::digest(&digest::SHA256, b"onetwo").as_ref()
         );
         // With every byte kept, the hash can still be switched.
         t.start_hash(HashAlg::Sha384).unwrap();
         assert_eq!(
-            t.current_hash().unwrap(),
+            &*t.current_hash().unwrap(),
             digest::digest(&digest::SHA384, b"onetwo").as_ref()
         );
         t.stop_buffering();
         assert_eq!(t.buffered(), None);
         t.add(b"three");
         assert_eq!(
-            t.current_hash().unwrap(),
+            &*t.current_hash().unwrap(),
             digest::digest(&digest::SHA384, b"onetwothree").as_ref()
         );
     }

@@ -113,7 +113,9 @@ pub(crate) fn start(
         _ => None,
     };
     let offered_server_name = config.enable_sni && matches!(server_name, ServerName::DnsName(_));
-    let hello = Hello {
+    // Boxed: it travels through the states until the handshake is over, and moving a state
+    // (each step moves one) then moves a pointer, not the whole hello.
+    let hello = Box::new(Hello {
         client_random,
         server_name,
         offered_schemes,
@@ -125,12 +127,12 @@ pub(crate) fn start(
         session_id,
         ticket,
         offered_tls12,
-    };
+    });
     cx.writer
         .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
     send_hello(config, &hello, None, cx)?;
-    Ok(ClientHandshake::Tls12(ClientState::ExpectServerHello(
-        hello,
+    Ok(ClientHandshake::Tls12(Box::new(
+        ClientState::ExpectServerHello(hello),
     )))
 }
 
@@ -272,19 +274,22 @@ fn send_hello(
     cx.send_encoded(&msg, &bytes)
 }
 
-/// Whichever machine runs: TLS 1.2's until a ServerHello chooses TLS 1.3.
-// The connection boxes it and reuses the box at every step, so the size difference costs
-// nothing per state change.
+/// Whichever machine runs: TLS 1.2's until a ServerHello chooses TLS 1.3. TLS 1.2's states
+/// are boxed (its largest holds a key block's record keys, about a kilobyte): every step moves
+/// the state, and a TLS 1.3 connection then moves only its own, smaller, states. The box is
+/// reused from step to step. (So the TLS 1.3 variant is the large one, on purpose.)
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum ClientHandshake {
-    Tls12(ClientState),
+    Tls12(Box<ClientState>),
     Tls13(tls13::ClientState),
+    /// Holds the place while `start` makes the first state (never seen after).
+    Starting,
 }
 
 impl ClientHandshake {
-    /// A state to hold the place while the real one is being run.
+    /// What the connection holds while `start` makes the first state.
     pub(crate) fn placeholder() -> Self {
-        ClientHandshake::Tls12(ClientState::Connected)
+        ClientHandshake::Starting
     }
 
     /// The row that allows `kind` now, or `unexpected_message`.
@@ -294,6 +299,7 @@ impl ClientHandshake {
             ClientHandshake::Tls13(s) => {
                 table::allowed::<tls13::ClientState>(s.kind(), kind).map(drop)
             }
+            ClientHandshake::Starting => Err(running()),
         }
     }
 
@@ -304,6 +310,7 @@ impl ClientHandshake {
             ClientHandshake::Tls13(s) => {
                 table::unexpected::<tls13::ClientState>(s.kind(), got.into())
             }
+            ClientHandshake::Starting => running(),
         }
     }
 
@@ -321,6 +328,11 @@ impl ClientHandshake {
     }
 }
 
+/// The state was asked for before `start` made it: a bug of ours.
+fn running() -> Error {
+    Error::Internal("handshake state used before the ClientHello was sent".into())
+}
+
 /// Feeds one input to the client: the first ServerHello chooses the version (see the module
 /// documentation), then that version's table runs.
 pub(crate) fn handle(
@@ -329,30 +341,34 @@ pub(crate) fn handle(
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ClientHandshake, Error> {
-    match state {
-        ClientHandshake::Tls12(ClientState::ExpectServerHello(hello)) => {
-            if let Input::Handshake {
-                msg: Handshake::ServerHello(sh),
-                ..
-            } = &input
-            {
-                if choose_version(&hello, sh)? == TLS13 {
-                    cx.negotiated.version = Some(TLS13);
-                    let state = tls13::ClientState::ExpectServerHello(hello);
-                    return tls13::handle(config, state, input, cx).map(ClientHandshake::Tls13);
-                }
-                cx.negotiated.version = Some(TLS12);
-            }
-            let state = ClientState::ExpectServerHello(hello);
-            tls12::handle(config, state, input, cx).map(ClientHandshake::Tls12)
-        }
-        ClientHandshake::Tls12(state) => {
-            tls12::handle(config, state, input, cx).map(ClientHandshake::Tls12)
-        }
+    let mut boxed = match state {
+        ClientHandshake::Tls12(boxed) => boxed,
         ClientHandshake::Tls13(state) => {
-            tls13::handle(config, state, input, cx).map(ClientHandshake::Tls13)
+            return tls13::handle(config, state, input, cx).map(ClientHandshake::Tls13)
         }
+        ClientHandshake::Starting => return Err(running()),
+    };
+    let current = std::mem::replace(&mut *boxed, ClientState::Connected);
+    if let (
+        ClientState::ExpectServerHello(hello),
+        Input::Handshake {
+            msg: Handshake::ServerHello(sh),
+            ..
+        },
+    ) = (&current, &input)
+    {
+        if choose_version(hello, sh)? == TLS13 {
+            cx.negotiated.version = Some(TLS13);
+            let ClientState::ExpectServerHello(hello) = current else {
+                return Err(Error::Internal("the hello vanished while choosing".into()));
+            };
+            let state = tls13::ClientState::ExpectServerHello(hello);
+            return tls13::handle(config, state, input, cx).map(ClientHandshake::Tls13);
+        }
+        cx.negotiated.version = Some(TLS12);
     }
+    *boxed = tls12::handle(config, current, input, cx)?;
+    Ok(ClientHandshake::Tls12(boxed))
 }
 
 /// The version a ServerHello selects (RFC 8446 4.2.1): supported_versions' one, which must be

@@ -122,7 +122,7 @@ pub(crate) static CLIENT_TRANSITIONS: &[Row<ClientState>] = &[
 
 /// The server's choices, checked against what we offered.
 pub(crate) struct ServerChoice {
-    hello: Hello,
+    hello: Box<Hello>,
     server_random: [u8; 32],
     suite: &'static SupportedCipherSuite,
     session_id: Vec<u8>,
@@ -160,7 +160,7 @@ pub(crate) struct CertRequest {
 
 /// The client's states. Each holds what later steps need, and only that.
 pub(crate) enum ClientState {
-    ExpectServerHello(Hello),
+    ExpectServerHello(Box<Hello>),
     ExpectCertificate(ServerChoice),
     ExpectCertificateStatus(ServerChoice, UnverifiedChain),
     ExpectServerKeyExchange(ServerChoice, VerifiedChain),
@@ -503,7 +503,7 @@ fn keep_ticket(secrets: &mut Secrets, t: &NewSessionTicket<'_>) {
 }
 fn server_hello(
     config: &ClientConfig,
-    mut hello: Hello,
+    mut hello: Box<Hello>,
     sh: ServerHello<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {

@@ -98,7 +98,7 @@ pub(crate) struct CertRequest {
 /// The handshake so far, once the ServerHello gave us handshake keys.
 pub(crate) struct Handshaking {
     suite: &'static SupportedCipherSuite,
-    hello: Hello,
+    hello: Box<Hello>,
     secret: HandshakeSecret,
     client_secret: Secret,
     server_secret: Secret,
@@ -119,13 +119,13 @@ pub(crate) struct ServerAuthenticated {
 
 /// After a HelloRetryRequest: the second ClientHello's hello and what the retry fixed.
 pub(crate) struct Retried {
-    hello: Hello,
+    hello: Box<Hello>,
     suite: &'static SupportedCipherSuite,
 }
 
 /// The TLS 1.3 client's states.
 pub(crate) enum ClientState {
-    ExpectServerHello(Hello),
+    ExpectServerHello(Box<Hello>),
     ExpectServerHelloAfterRetry(Retried),
     ExpectEncryptedExtensions(Handshaking),
     ExpectCertificateOrCertificateRequest(Handshaking),
@@ -315,7 +315,7 @@ fn check_hello_basics(
 
 fn hello_retry_request(
     config: &ClientConfig,
-    mut hello: Hello,
+    mut hello: Box<Hello>,
     hrr: &ServerHello<'_>,
     bytes: &[u8],
     cx: &mut Context<'_>,
@@ -369,7 +369,7 @@ fn hello_retry_request(
 
 fn server_hello(
     config: &ClientConfig,
-    mut hello: Hello,
+    mut hello: Box<Hello>,
     retry_suite: Option<&'static SupportedCipherSuite>,
     sh: &ServerHello<'_>,
     bytes: &[u8],

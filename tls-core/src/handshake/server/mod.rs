@@ -22,24 +22,20 @@ use crate::version::{TLS12, TLS13};
 use crate::wire::*;
 use std::sync::Arc;
 
-/// Whichever machine runs: TLS 1.2's until a ClientHello chooses TLS 1.3.
-// The connection boxes it and reuses the box at every step, so the size difference costs
-// nothing per state change.
+/// Whichever machine runs: TLS 1.2's until a ClientHello chooses TLS 1.3. TLS 1.2's states
+/// are boxed (its largest hold record keys, about a kilobyte): every step moves the state, and
+/// a TLS 1.3 connection then moves only its own, smaller, states. The box is reused from step
+/// to step. (So the TLS 1.3 variant is the large one, on purpose.)
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum ServerHandshake {
-    Tls12(ServerState),
+    Tls12(Box<ServerState>),
     Tls13(tls13::ServerState),
 }
 
 impl ServerHandshake {
     /// The first state.
     pub(crate) fn new() -> Self {
-        ServerHandshake::Tls12(ServerState::ExpectClientHello)
-    }
-
-    /// A state to hold the place while the real one is being run.
-    pub(crate) fn placeholder() -> Self {
-        ServerHandshake::Tls12(ServerState::Connected)
+        ServerHandshake::Tls12(Box::new(ServerState::ExpectClientHello))
     }
 
     /// The row that allows `kind` now, or `unexpected_message`.
@@ -84,30 +80,30 @@ pub(crate) fn handle(
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ServerHandshake, Error> {
-    match state {
-        ServerHandshake::Tls12(ServerState::ExpectClientHello) => {
-            if let Input::Handshake {
-                msg: crate::wire::tls12::Handshake::ClientHello(ch),
-                ..
-            } = &input
-            {
-                if choose_version(config, ch)? == TLS13 {
-                    cx.negotiated.version = Some(TLS13);
-                    let state = tls13::ServerState::ExpectClientHello;
-                    return tls13::handle(config, state, input, cx).map(ServerHandshake::Tls13);
-                }
-                cx.negotiated.version = Some(TLS12);
-            }
-            tls12::handle(config, ServerState::ExpectClientHello, input, cx)
-                .map(ServerHandshake::Tls12)
-        }
-        ServerHandshake::Tls12(state) => {
-            tls12::handle(config, state, input, cx).map(ServerHandshake::Tls12)
-        }
+    let mut boxed = match state {
+        ServerHandshake::Tls12(boxed) => boxed,
         ServerHandshake::Tls13(state) => {
-            tls13::handle(config, state, input, cx).map(ServerHandshake::Tls13)
+            return tls13::handle(config, state, input, cx).map(ServerHandshake::Tls13)
         }
+    };
+    let current = std::mem::replace(&mut *boxed, ServerState::Connected);
+    if let (
+        ServerState::ExpectClientHello,
+        Input::Handshake {
+            msg: crate::wire::tls12::Handshake::ClientHello(ch),
+            ..
+        },
+    ) = (&current, &input)
+    {
+        if choose_version(config, ch)? == TLS13 {
+            cx.negotiated.version = Some(TLS13);
+            let state = tls13::ServerState::ExpectClientHello;
+            return tls13::handle(config, state, input, cx).map(ServerHandshake::Tls13);
+        }
+        cx.negotiated.version = Some(TLS12);
     }
+    *boxed = tls12::handle(config, current, input, cx)?;
+    Ok(ServerHandshake::Tls12(boxed))
 }
 
 /// The version for a ClientHello (see the module documentation).
