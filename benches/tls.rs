@@ -71,14 +71,9 @@
 //! * decode: the first ClientHello of `tests/data/captures/ecdsa-aes128gcm.trace`, as in
 //!   `benches/decode.rs` (spectls's generated decoder vs rustls's borrowed `Message`).
 //!
-//! Measured at e311e4d (README.md's benchmark section has the tables): TLS 1.3 full handshakes
-//! take 3,720,161 (ECDSA) and 13,240,308 (RSA) instructions per client + server pair under
-//! callgrind, rustls 3,695,998 and 13,212,094, the ring floor 3,071,388 and 12,544,670; wall
-//! clock on the shared 2-core machine puts them level (per-run ratios 0.92-1.10). Bulk TLS 1.3,
-//! buffered: 1.13 / 1.06 / 1.01 x rustls (AES-128-GCM / AES-256-GCM / ChaCha20-Poly1305, medians
-//! of 3 runs); unbuffered: 84% / 94% / 94% of ring's AEAD alone, 1.20 / 1.14 / 1.07 x rustls's
-//! unbuffered API. A TLS 1.3 pair holds 6349 bytes after the handshake (rustls 13496), peaks at
-//! 11790 above baseline (15555) and makes 154 allocations per handshake (130).
+//! The measured numbers are in README.md's benchmark section (TLS 1.3 full handshakes level
+//! with rustls by instruction count: 3,683,652 against 3,680,208 for ECDSA, 13,191,098 against
+//! 13,180,451 for RSA; 86 allocations per handshake pair against 130).
 //!
 //! Timing: `std::time::Instant`, medians of samples; the samples of the jobs compared in one row
 //! are interleaved (rotating order). The counting allocator's atomic adds are on every
