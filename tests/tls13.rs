@@ -1281,3 +1281,54 @@ fn every_tls13_client_state_ends_on_close_notify_or_end_of_stream() {
     assert_eq!(s.read_tls(&mut &[][..]).unwrap(), 0);
     assert_eq!(s.process_new_packets().unwrap_err(), Error::UnexpectedEof);
 }
+
+#[test]
+fn the_second_client_hello_echoes_the_retry_cookie() {
+    // RFC 8446 4.2.2: a HelloRetryRequest's cookie comes back in the second ClientHello.
+    let mut c = spectls::ClientConnection::new(
+        Arc::new(client13(|b| {
+            b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1])
+        })),
+        "localhost".try_into().unwrap(),
+    )
+    .unwrap();
+    let hello = drain(&mut c);
+    let payload = handshake_payload(&hello_retry_request(&hello, None));
+    let Handshake::ServerHello(mut hrr) = decode_hs(&payload).clone() else {
+        panic!()
+    };
+    let cookie = [0x5a; 40];
+    hrr.extensions
+        .as_mut()
+        .unwrap()
+        .push(Extension::Cookie(spectls::wire::Cookie { cookie: &cookie }));
+    feed(&mut c, &hs_record(&Handshake::ServerHello(hrr))).unwrap();
+    let second = split_records(&drain(&mut c));
+    let Handshake::ClientHello(ch2) = decode_hs(fragment_of(&second[1].1)) else {
+        panic!()
+    };
+    let echoed = ch2
+        .extensions
+        .as_deref()
+        .unwrap()
+        .iter()
+        .find_map(|e| match e {
+            Extension::Cookie(c) => Some(c.cookie.to_vec()),
+            _ => None,
+        });
+    assert_eq!(echoed, Some(cookie.to_vec()));
+    // The key share did not change: the retry asked only for the cookie.
+    let shares: Vec<_> = ch2
+        .extensions
+        .as_deref()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Extension::KeyShare(KeyShare::ClientHello(k)) => {
+                Some(k.client_shares.iter().map(|s| s.group).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shares, [vec![NamedCurve::X25519]]);
+}
