@@ -1332,3 +1332,113 @@ fn the_second_client_hello_echoes_the_retry_cookie() {
         .collect();
     assert_eq!(shares, [vec![NamedCurve::X25519]]);
 }
+
+#[test]
+fn every_out_of_place_client_message_is_unexpected_message_in_every_server_state() {
+    let table = spectls::internal::tables::server13_transitions();
+    let suite = &suites::TLS13_AES_128_GCM_SHA256;
+    let (chain, key, roots) = client_identity();
+    let client_messages = || {
+        let mut msgs = server_messages();
+        msgs.push((
+            "NewSessionTicket",
+            encode13(&Hs13::NewSessionTicket(
+                spectls::wire::tls13::NewSessionTicket {
+                    ticket_lifetime: 1,
+                    ticket_age_add: 2,
+                    ticket_nonce: &[],
+                    ticket: &[1],
+                    extensions: Vec::new(),
+                },
+            )),
+        ));
+        msgs.push(("ClientHello", handshake_payload(&client_hello13(|_| {}))));
+        msgs
+    };
+    let mut checked = 0;
+    // (the server state, client auth asked, how many genuine client messages first)
+    for (state, auth, genuine) in [
+        ("ExpectFinished", false, 0),
+        ("ExpectCertificate", true, 0),
+        ("ExpectCertificateVerify", true, 1),
+        ("ExpectFinished", true, 2),
+    ] {
+        for (name, msg) in client_messages() {
+            let allowed = table
+                .iter()
+                .any(|t| t.from == state && t.on.to_string() == name);
+            if allowed {
+                continue;
+            }
+            let secrets = Arc::new(Secrets::default());
+            let server = server13(false, |b| {
+                let b = b.with_key_log(secrets.clone());
+                if auth {
+                    b.with_client_cert_verifier(client_verifier(roots.clone(), false))
+                } else {
+                    b
+                }
+            });
+            let client = client13(|b| {
+                b.with_client_auth_cert(chain.clone(), key.clone_key())
+                    .unwrap()
+            });
+            let (mut c, mut s) = pair(client, server);
+            transfer(&mut c, &mut s).unwrap();
+            transfer(&mut s, &mut c).unwrap();
+            // The client's genuine flight: CCS, then [Certificate, CertificateVerify], Finished.
+            let flight = split_records(&drain(&mut c));
+            let mut open = Epoch::new(suite, &secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+            let mut msgs = Vec::new();
+            for (t, r) in &flight[1..] {
+                assert_eq!(*t, ContentType::ApplicationData);
+                msgs.extend(messages13(&open.open(r).1));
+            }
+            let mut seal = Epoch::new(suite, &secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+            let mut bytes = Vec::new();
+            for m in msgs.iter().take(genuine).chain(std::iter::once(&msg)) {
+                bytes.extend(seal.seal(ContentType::Handshake, m));
+            }
+            let got = feed(&mut s, &bytes);
+            let err = got.clone().unwrap_err();
+            assert!(
+                matches!(&err, Error::UnexpectedMessage { state: st, .. } if st == &state),
+                "{state} {name}: {err:?}"
+            );
+            check_error(&mut s, got, &err, A::UnexpectedMessage);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+}
+
+#[test]
+fn a_tls13_server_hello_without_key_share_is_missing_extension() {
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client13(|b| b)), "localhost".try_into().unwrap())
+            .unwrap();
+    let hello = drain(&mut c);
+    let payload = handshake_payload(&hello);
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!()
+    };
+    let sh = hs_record(&Handshake::ServerHello(ServerHello {
+        server_version: TLS12,
+        random: ch.random.clone(),
+        session_id: ch.session_id.clone(),
+        cipher_suite: suites::TLS13_AES_128_GCM_SHA256.suite,
+        compression_method: spectls::wire::CompressionMethod::Null,
+        extensions: Some(vec![Extension::SupportedVersions(
+            SupportedVersions::ServerHello {
+                selected_version: TLS13,
+            },
+        )]),
+    }));
+    let got = feed(&mut c, &sh);
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::MissingExtension("key_share")),
+        A::MissingExtension,
+    );
+}

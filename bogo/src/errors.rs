@@ -114,7 +114,6 @@ pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
             PeerIncompatible::NoApplicationProtocol => "NO_APPLICATION_PROTOCOL",
             PeerIncompatible::UnrecognizedName => "UNRECOGNIZED_NAME",
             PeerIncompatible::CertificateRequired => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
-            PeerIncompatible::Other("ServerHello without key_share") => "MISSING_KEY_SHARE",
             _ => "HANDSHAKE_FAILURE_ON_CLIENT_HELLO",
         },
         Error::InvalidCertificate(c) => match c {

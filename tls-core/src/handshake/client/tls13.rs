@@ -396,9 +396,10 @@ fn server_hello(
             other => return Err(misplaced(other, false)),
         }
     }
-    let share = share.ok_or(Error::PeerIncompatible(
-        crate::error::PeerIncompatible::Other("ServerHello without key_share"),
-    ))?;
+    // 9.2: we offered no PSK, so the key exchange is the ServerHello's key_share.
+    let share = share.ok_or(Error::PeerMisbehaved(PeerMisbehaved::MissingExtension(
+        "key_share",
+    )))?;
     let kx = hello
         .key_share
         .take()
