@@ -50,6 +50,15 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// The debug trace line of a received message (`side` is who received it).
+    pub(crate) fn log(&self, side: &str) {
+        match self {
+            Input::Handshake { msg, .. } => log::debug!("{side} received {msg:?}"),
+            Input::Handshake13 { msg, .. } => log::debug!("{side} received {msg:?}"),
+            Input::ChangeCipherSpec => {}
+        }
+    }
+
     pub(crate) fn kind(&self) -> InputKind {
         match self {
             Input::Handshake { msg, .. } => InputKind::Handshake(msg.selector()),

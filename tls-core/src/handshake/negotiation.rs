@@ -111,3 +111,22 @@ pub(crate) fn check_point_formats(formats: &[ECPointFormat]) -> Result<(), Error
     }
     Ok(())
 }
+
+/// The protocol a server's ALPN answer names (RFC 7301 3.1): exactly one, and one we offered
+/// (`offered`, not empty: an answer to no offer is the caller's unsolicited extension).
+pub(crate) fn alpn_answer(
+    offered: &[Vec<u8>],
+    answer: &crate::wire::ProtocolNameList<'_>,
+) -> Result<Vec<u8>, Error> {
+    let [chosen] = answer.protocol_name_list.as_slice() else {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "ALPN answer must name one protocol",
+        )));
+    };
+    if !offered.iter().any(|o| o.as_slice() == chosen.0) {
+        return Err(Error::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol"),
+        ));
+    }
+    Ok(chosen.0.to_vec())
+}

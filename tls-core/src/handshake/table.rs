@@ -275,6 +275,19 @@ macro_rules! take {
 }
 pub(crate) use take;
 
+/// [`take!`] for a TLS 1.3 machine: the message is one that the TLS 1.3 decoder read.
+macro_rules! take13 {
+    ($state:expr, $input:expr, $state_pat:pat, $msg_pat:pat) => {
+        let (kind, on) = ($state.kind(), $input.kind());
+        let ($state_pat, $crate::handshake::Input::Handshake13 { msg: $msg_pat, .. }) =
+            ($state, $input)
+        else {
+            return Err($crate::handshake::table::misrouted(kind, on));
+        };
+    };
+}
+pub(crate) use take13;
+
 #[cfg(test)]
 mod tests {
     use super::*;

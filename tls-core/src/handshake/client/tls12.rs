@@ -31,8 +31,8 @@ use crate::crypto::sign::{algorithm_of, scheme_of};
 use crate::crypto::suites::{SignatureFamily, SupportedCipherSuite};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{
-    check_chain_len, check_initial_renegotiation_info, check_point_formats, random_bytes,
-    record_size_limit, verify_equal,
+    alpn_answer, check_chain_len, check_initial_renegotiation_info, check_point_formats,
+    random_bytes, record_size_limit, verify_equal,
 };
 use crate::handshake::table::{state_kinds, take, Machine, Row, To};
 use crate::handshake::{self, Context, Input, InputKind, WriteKeys};
@@ -550,21 +550,7 @@ fn server_hello(
                 return Err(unsolicited(e));
             }
             Extension::ApplicationLayerProtocolNegotiation(p) => {
-                let [chosen] = p.protocol_name_list.as_slice() else {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                        "ALPN answer must name one protocol",
-                    )));
-                };
-                if !config
-                    .alpn_protocols
-                    .iter()
-                    .any(|o| o.as_slice() == chosen.0)
-                {
-                    return Err(Error::PeerMisbehaved(
-                        PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol"),
-                    ));
-                }
-                cx.negotiated.alpn = Some(chosen.0.to_vec());
+                cx.negotiated.alpn = Some(alpn_answer(&config.alpn_protocols, p)?);
             }
             // RFC 6066 3: an empty server_name acknowledges the one we sent; without ours it is
             // unsolicited.

@@ -21,8 +21,8 @@ use crate::crypto::key_schedule::{EarlySecret, HandshakeSecret, Secret};
 use crate::crypto::sign13::{self, Signer};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::error::{Error, PeerMisbehaved};
-use crate::handshake::negotiation::{check_chain_len, record_size_limit};
-use crate::handshake::table::{state_kinds, Machine, Row, To};
+use crate::handshake::negotiation::{alpn_answer, check_chain_len, record_size_limit};
+use crate::handshake::table::{state_kinds, take13, Machine, Row, To};
 use crate::handshake::tls13::{decrypter, encrypter, log_secret, misplaced, Traffic};
 use crate::handshake::{ignore, Context, Input, InputKind};
 use crate::pki::key::check_signing_key_usage;
@@ -170,11 +170,7 @@ pub(crate) fn handle(
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
     let kind = input.kind();
-    match &input {
-        Input::Handshake { msg, .. } => log::debug!("client received {msg:?}"),
-        Input::Handshake13 { msg, .. } => log::debug!("client received {msg:?}"),
-        Input::ChangeCipherSpec => {}
-    }
+    input.log("client");
     let in_transcript = !matches!(
         kind,
         Hs(H::ServerHello
@@ -204,17 +200,6 @@ fn server_hello_of<'a>(input: &'a Input<'a>) -> Option<&'a ServerHello<'a>> {
         } => Some(sh),
         _ => None,
     }
-}
-
-/// In a handler: destructures the state its row names and the TLS 1.3 message, or returns the
-/// `misrouted` error (which `dispatch` makes impossible).
-macro_rules! take13 {
-    ($state:expr, $input:expr, $state_pat:pat, $msg_pat:pat) => {
-        let (kind, on) = ($state.kind(), $input.kind());
-        let ($state_pat, Input::Handshake13 { msg: $msg_pat, .. }) = ($state, $input) else {
-            return Err(crate::handshake::table::misrouted(kind, on));
-        };
-    };
 }
 
 fn on_server_hello(
@@ -493,21 +478,7 @@ fn encrypted_extensions(
             Extension::ApplicationLayerProtocolNegotiation(p)
                 if !config.alpn_protocols.is_empty() =>
             {
-                let [chosen] = p.protocol_name_list.as_slice() else {
-                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
-                        "ALPN answer must name one protocol",
-                    )));
-                };
-                if !config
-                    .alpn_protocols
-                    .iter()
-                    .any(|o| o.as_slice() == chosen.0)
-                {
-                    return Err(Error::PeerMisbehaved(
-                        PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol"),
-                    ));
-                }
-                cx.negotiated.alpn = Some(chosen.0.to_vec());
+                cx.negotiated.alpn = Some(alpn_answer(&config.alpn_protocols, p)?);
             }
             Extension::ServerName(ServerNameExtension::EncryptedExtensions)
                 if hs.hello.offered_server_name => {}

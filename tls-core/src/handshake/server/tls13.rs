@@ -21,7 +21,7 @@ use crate::crypto::sign13::{self, Signer};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{check_chain_len, random_struct};
-use crate::handshake::table::{state_kinds, Machine, Row, To};
+use crate::handshake::table::{state_kinds, take13, Machine, Row, To};
 use crate::handshake::tls13::{decrypter, encrypter, log_secret, Traffic};
 use crate::handshake::{ignore, Context, Input, InputKind};
 use crate::pki::key::check_signing_key_usage;
@@ -147,11 +147,7 @@ pub(crate) fn handle(
     input: Input<'_>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
-    match &input {
-        Input::Handshake { msg, .. } => log::debug!("server received {msg:?}"),
-        Input::Handshake13 { msg, .. } => log::debug!("server received {msg:?}"),
-        Input::ChangeCipherSpec => {}
-    }
+    input.log("server");
     if !matches!(
         input.kind(),
         Hs(H::CertificateVerify | H::Finished | H::KeyUpdate) | InputKind::ChangeCipherSpec
@@ -175,17 +171,6 @@ fn client_hello_of<'a>(input: &'a Input<'a>) -> Option<&'a ClientHello<'a>> {
         } => Some(ch),
         _ => None,
     }
-}
-
-/// In a handler: destructures the state its row names and the TLS 1.3 message, or returns the
-/// `misrouted` error (which `dispatch` makes impossible).
-macro_rules! take13 {
-    ($state:expr, $input:expr, $state_pat:pat, $msg_pat:pat) => {
-        let (kind, on) = ($state.kind(), $input.kind());
-        let ($state_pat, Input::Handshake13 { msg: $msg_pat, .. }) = ($state, $input) else {
-            return Err(crate::handshake::table::misrouted(kind, on));
-        };
-    };
 }
 
 fn on_client_hello(
