@@ -404,16 +404,44 @@ fn versions_with_nothing_in_common_are_protocol_version() {
         Error::PeerIncompatible(PeerIncompatible::UnsupportedVersion),
         A::ProtocolVersion,
     );
-    // A 1.3-only client answered with a TLS 1.2 ServerHello.
-    let (mut c, mut s) = pair(
-        client13(|b| b),
-        server_builder(false)
-            .with_protocol_versions(&[TLS13, TLS12])
-            .build()
-            .unwrap(),
-    );
+    // A 1.3-only client answered with a TLS 1.2 ServerHello (no supported_versions).
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client13(|b| b)), "localhost".try_into().unwrap())
+            .unwrap();
     let hello = drain(&mut c);
-    feed(&mut s, &strip_tls13(&hello)).unwrap_err();
+    let sh = server_hello_to(
+        &hello,
+        suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256.suite,
+        vec![],
+    );
+    let got = feed(&mut c, &sh);
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerIncompatible(PeerIncompatible::UnsupportedVersion),
+        A::ProtocolVersion,
+    );
+}
+
+/// A ServerHello record answering the ClientHello record `hello`: its random and session ID
+/// echoed, `suite`, `extensions`.
+fn server_hello_to(
+    hello: &[u8],
+    suite: spectls::wire::CipherSuite,
+    extensions: Vec<Extension<'_>>,
+) -> Vec<u8> {
+    let payload = handshake_payload(hello);
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!("ClientHello")
+    };
+    hs_record(&Handshake::ServerHello(ServerHello {
+        server_version: TLS12,
+        random: ch.random.clone(),
+        session_id: ch.session_id.clone(),
+        cipher_suite: suite,
+        compression_method: spectls::wire::CompressionMethod::Null,
+        extensions: Some(extensions),
+    }))
 }
 
 #[test]
@@ -422,22 +450,15 @@ fn a_server_hello_selecting_tls12_in_supported_versions_is_illegal_parameter() {
         spectls::ClientConnection::new(Arc::new(client13(|b| b)), "localhost".try_into().unwrap())
             .unwrap();
     let hello = drain(&mut c);
-    let payload = handshake_payload(&hello);
-    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
-        panic!()
-    };
-    let sh = hs_record(&Handshake::ServerHello(ServerHello {
-        server_version: TLS12,
-        random: ch.random.clone(),
-        session_id: ch.session_id.clone(),
-        cipher_suite: suites::TLS13_AES_128_GCM_SHA256.suite,
-        compression_method: spectls::wire::CompressionMethod::Null,
-        extensions: Some(vec![Extension::SupportedVersions(
+    let sh = server_hello_to(
+        &hello,
+        suites::TLS13_AES_128_GCM_SHA256.suite,
+        vec![Extension::SupportedVersions(
             SupportedVersions::ServerHello {
                 selected_version: TLS12,
             },
-        )]),
-    }));
+        )],
+    );
     let got = feed(&mut c, &sh);
     failed_in_clear(&mut c, got, unoffered("version"), A::IllegalParameter);
 }
@@ -1418,22 +1439,15 @@ fn a_tls13_server_hello_without_key_share_is_missing_extension() {
         spectls::ClientConnection::new(Arc::new(client13(|b| b)), "localhost".try_into().unwrap())
             .unwrap();
     let hello = drain(&mut c);
-    let payload = handshake_payload(&hello);
-    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
-        panic!()
-    };
-    let sh = hs_record(&Handshake::ServerHello(ServerHello {
-        server_version: TLS12,
-        random: ch.random.clone(),
-        session_id: ch.session_id.clone(),
-        cipher_suite: suites::TLS13_AES_128_GCM_SHA256.suite,
-        compression_method: spectls::wire::CompressionMethod::Null,
-        extensions: Some(vec![Extension::SupportedVersions(
+    let sh = server_hello_to(
+        &hello,
+        suites::TLS13_AES_128_GCM_SHA256.suite,
+        vec![Extension::SupportedVersions(
             SupportedVersions::ServerHello {
                 selected_version: TLS13,
             },
-        )]),
-    }));
+        )],
+    );
     let got = feed(&mut c, &sh);
     failed_in_clear(
         &mut c,
