@@ -72,8 +72,8 @@
 //!   `benches/decode.rs` (spectls's generated decoder vs rustls's borrowed `Message`).
 //!
 //! The measured numbers are in README.md's benchmark section (TLS 1.3 full handshakes level
-//! with rustls by instruction count: 3,683,652 against 3,680,208 for ECDSA, 13,191,098 against
-//! 13,180,451 for RSA; 86 allocations per handshake pair against 130).
+//! with rustls by instruction count: 3,676,284 against 3,680,305 for ECDSA, 13,179,046 against
+//! 13,180,864 for RSA; 89 allocations per handshake pair against 130).
 //!
 //! Timing: `std::time::Instant`, medians of samples; the samples of the jobs compared in one row
 //! are interleaved (rotating order). The counting allocator's atomic adds are on every

@@ -113,12 +113,16 @@ fn defaults_negotiate_tls13_and_say_so_in_the_first_flights() {
         .all(|s| suites::lookup(*s).unwrap().is_tls13()));
     feed(&mut s, &hello).unwrap();
     let flight = split_records(&drain(&mut s));
-    // ServerHello in the clear, the compatibility CCS, then protected records only.
-    assert_eq!(flight[0].0, ContentType::Handshake);
-    assert_eq!(flight[1].0, ContentType::ChangeCipherSpec);
-    assert!(flight[2..]
-        .iter()
-        .all(|(t, _)| *t == ContentType::ApplicationData));
+    // ServerHello in the clear, the compatibility CCS, then EncryptedExtensions, Certificate,
+    // CertificateVerify and Finished sealed together in one record.
+    assert_eq!(
+        types_of(&flight),
+        [
+            ContentType::Handshake,
+            ContentType::ChangeCipherSpec,
+            ContentType::ApplicationData
+        ]
+    );
     let Handshake::ServerHello(sh) = decode_hs(fragment_of(&flight[0].1)) else {
         panic!("ServerHello")
     };

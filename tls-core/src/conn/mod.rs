@@ -285,6 +285,8 @@ impl ConnectionCommon {
 
     fn fail(&mut self, e: Error) {
         self.forget_session();
+        // Half a flight is not sent: only the alert.
+        self.writer.discard_pending();
         if let Some(desc) = e.alert() {
             let alert = Alert {
                 level: AlertLevel::Fatal,
@@ -559,6 +561,8 @@ impl ConnectionCommon {
             None => return Err(Error::ConnectionClosed),
         };
         self.machine = Some(machine);
+        // The handler's TLS 1.3 handshake messages, sealed together.
+        self.writer.flush(&mut self.tx)?;
         if self.handshake_done && !was_done {
             if let Some(limit) = self.negotiated.peer_record_size_limit {
                 self.writer.set_max_fragment(limit as usize);

@@ -87,7 +87,7 @@ impl Traffic {
         cx.send13_after_handshake(&Handshake::KeyUpdate(KeyUpdate { request_update }))?;
         self.ours = self.ours.next_traffic_secret()?;
         cx.writer
-            .set_encrypter13(encrypter(&self.ours, self.suite)?)
+            .set_encrypter13(encrypter(&self.ours, self.suite)?, cx.tx)
     }
 
     /// The peer's KeyUpdate: its next records come under its next secret; if it asked, we

@@ -84,6 +84,10 @@ pub(crate) struct RecordWriter {
     closed: bool,
     /// TLS 1.3: we answered a KeyUpdate request and have sent no application data since.
     key_update_answered: bool,
+    /// TLS 1.3 handshake messages waiting to be sealed together: a flight under one key goes
+    /// out in as few records as fit (one AEAD seal and one open for EncryptedExtensions to
+    /// Finished, not one each). Written before anything else is, and before the key changes.
+    pending_handshake: Vec<u8>,
 }
 
 impl RecordWriter {
@@ -96,6 +100,7 @@ impl RecordWriter {
             version: TLS12,
             closed: false,
             key_update_answered: false,
+            pending_handshake: Vec::new(),
         }
     }
 
@@ -125,7 +130,13 @@ impl RecordWriter {
 
     /// Starts protecting records with a TLS 1.3 traffic key (each epoch, RFC 8446 7.3): the
     /// sequence number starts again at 0. The peer's record_size_limit, if any, applies to it.
-    pub(crate) fn set_encrypter13(&mut self, mut enc: Tls13Encrypter) -> Result<(), Error> {
+    pub(crate) fn set_encrypter13(
+        &mut self,
+        mut enc: Tls13Encrypter,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        // What was queued under the old key goes out under it.
+        self.flush(out)?;
         if usize::from(self.record_size_limit) <= MAX_PLAINTEXT {
             // RFC 8449 4: in TLS 1.3 the limit counts the content type and padding too.
             enc.set_record_size_limit(self.record_size_limit)?;
@@ -178,6 +189,30 @@ impl RecordWriter {
         if self.closed {
             return Ok(());
         }
+        if typ == ContentType::Handshake && matches!(self.encrypter, Some(Sealer::Tls13(_))) {
+            self.pending_handshake.extend_from_slice(data);
+            return Ok(());
+        }
+        self.flush(out)?;
+        self.write_now(typ, data, out)
+    }
+
+    /// Writes the queued TLS 1.3 handshake messages (see `pending_handshake`).
+    pub(crate) fn flush(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.pending_handshake.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending_handshake);
+        self.write_now(ContentType::Handshake, &pending, out)
+    }
+
+    /// Drops the queued handshake messages: the connection failed before they could go.
+    pub(crate) fn discard_pending(&mut self) {
+        self.pending_handshake = Vec::new();
+    }
+
+    /// Frames `data` as records of `typ` at once.
+    fn write_now(&mut self, typ: ContentType, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         let max = match &self.encrypter {
             Some(Sealer::Tls13(enc)) => enc.max_content(0).clamp(1, MAX_PLAINTEXT),
             _ => self.max_fragment,
@@ -591,16 +626,16 @@ mod tests {
         w.set_encrypter(keys().0, 8);
         w.seq = SEQ_LIMIT - 1;
         assert!(!w.key_update_due(), "TLS 1.2 has no KeyUpdate");
-        w.set_encrypter13(aes()).unwrap();
+        w.set_encrypter13(aes(), &mut Vec::new()).unwrap();
         let limit = aes().key_update_limit();
         w.seq = limit - 2;
         assert!(!w.key_update_due());
         w.seq = limit - 1;
         assert!(w.key_update_due());
-        w.set_encrypter13(aes()).unwrap();
+        w.set_encrypter13(aes(), &mut Vec::new()).unwrap();
         assert!(!w.key_update_due(), "a new key starts at 0");
         let chacha = Tls13Encrypter::new(AeadAlg::ChaCha20Poly1305, &[1; 32], &[2; 12]).unwrap();
-        w.set_encrypter13(chacha).unwrap();
+        w.set_encrypter13(chacha, &mut Vec::new()).unwrap();
         w.seq = limit;
         assert!(
             !w.key_update_due(),

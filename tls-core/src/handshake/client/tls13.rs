@@ -424,7 +424,7 @@ fn server_hello(
     cx.reader.set_decrypter13(decrypter(&server_secret, suite)?);
     // Our alerts from here on are under our handshake key, which the server now reads with.
     cx.writer
-        .set_encrypter13(encrypter(&client_secret, suite)?)?;
+        .set_encrypter13(encrypter(&client_secret, suite)?, cx.tx)?;
     if !sent_ccs {
         // D.4: middlebox compatibility, before our first protected record, which may be an
         // alert about the server's flight rather than our Finished (as BoringSSL and rustls).
@@ -740,7 +740,8 @@ fn finished(
     cx.send13(&Handshake::Finished(Finished {
         verify_data: &verify_data,
     }))?;
-    cx.writer.set_encrypter13(encrypter(&client_app, suite)?)?;
+    cx.writer
+        .set_encrypter13(encrypter(&client_app, suite)?, cx.tx)?;
     cx.complete13(exporter);
     Ok(Traffic {
         suite,

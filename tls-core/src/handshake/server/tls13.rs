@@ -397,7 +397,7 @@ fn client_hello(
         &server_secret,
     );
     cx.writer
-        .set_encrypter13(encrypter(&server_secret, suite)?)?;
+        .set_encrypter13(encrypter(&server_secret, suite)?, cx.tx)?;
     cx.reader.set_decrypter13(decrypter(&client_secret, suite)?);
 
     send_encrypted_extensions(&offer, cx)?;
@@ -425,7 +425,8 @@ fn client_hello(
     log_secret(log, "CLIENT_TRAFFIC_SECRET_0", &client_random, &client_app);
     log_secret(log, "SERVER_TRAFFIC_SECRET_0", &client_random, &server_app);
     log_secret(log, "EXPORTER_SECRET", &client_random, exporter.secret());
-    cx.writer.set_encrypter13(encrypter(&server_app, suite)?)?;
+    cx.writer
+        .set_encrypter13(encrypter(&server_app, suite)?, cx.tx)?;
     let pending = Pending {
         suite,
         client_secret,
