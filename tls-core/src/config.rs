@@ -144,8 +144,8 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// The protocol versions to offer ([`TLS13`](crate::version::TLS13) and
-    /// [`TLS12`](crate::version::TLS12) by default, as rustls). A client offering both picks
+    /// The protocol versions to offer ([`TLS13`] and
+    /// [`TLS12`] by default, as rustls). A client offering both picks
     /// whichever the server chooses and checks TLS 1.3's downgrade sentinel (RFC 8446 4.1.3).
     pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
         self.versions = versions.to_vec();
