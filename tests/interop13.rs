@@ -247,6 +247,33 @@ fn server_reply(round: usize, data: &[u8]) -> Vec<u8> {
     reply
 }
 
+/// Types `rounds` into `client`, each answered before the next; before every round but the
+/// first, the key-update command `rekey(i)` (alone in its write), waiting (bounded) until
+/// `done(client)` counts `i` of them performed. What went wrong, if anything.
+fn rekeyed_rounds(
+    client: &mut Peer,
+    rounds: &[Vec<u8>],
+    rekey: impl Fn(usize) -> &'static [u8],
+    done: impl Fn(&Peer) -> usize,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, round) in rounds.iter().enumerate() {
+        if i > 0 {
+            client.write_stdin(rekey(i));
+            let deadline = std::time::Instant::now() + TIMEOUT;
+            while done(client) < i && std::time::Instant::now() < deadline {
+                thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        client.write_stdin(round);
+        if !client.wait_output(reply_end(i), TIMEOUT) {
+            problems.push(format!("no reply to round {i}"));
+            break;
+        }
+    }
+    problems
+}
+
 fn reply_end(round: usize) -> String {
     format!("END-OF-SPECTLS-REPLY-{round}\n")
 }
@@ -858,23 +885,12 @@ fn gnutls_cli_hello_retry_and_key_update_vs_spectls_server() {
         .arg("--inline-commands")
         .arg("127.0.0.1");
     let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
-    let mut problems = Vec::new();
-    for (i, round) in rounds.iter().enumerate() {
-        if i > 0 {
-            client.write_stdin(if i == 1 { b"^rekey^\n" } else { b"^rekey1^\n" });
-            let deadline = std::time::Instant::now() + TIMEOUT;
-            while client.stdout().matches("- Rekey was completed").count() < i
-                && std::time::Instant::now() < deadline
-            {
-                thread::sleep(std::time::Duration::from_millis(10));
-            }
-        }
-        client.write_stdin(round);
-        if !client.wait_output(reply_end(i), TIMEOUT) {
-            problems.push(format!("no reply to round {i}"));
-            break;
-        }
-    }
+    let mut problems = rekeyed_rounds(
+        &mut client,
+        &rounds,
+        |i| if i == 1 { b"^rekey^\n" } else { b"^rekey1^\n" },
+        |c| c.stdout().matches("- Rekey was completed").count(),
+    );
     client.close_stdin();
     let report = server.join().expect("server thread");
     let status = client.wait_exit(TIMEOUT);
@@ -2056,24 +2072,14 @@ fn key_update_openssl_s_client_commands_vs_spectls_server() {
         ),
         TRANSCRIPT_CHARS,
     );
-    let mut problems = Vec::new();
-    for (i, round) in rounds.iter().enumerate() {
-        if i > 0 {
-            // Alone in its write: s_client looks at the first byte of what one read returned.
-            client.write_stdin(if i == 1 { b"k\n" } else { b"K\n" });
-            let deadline = std::time::Instant::now() + TIMEOUT;
-            while client.stderr().matches("KEYUPDATE").count() < i
-                && std::time::Instant::now() < deadline
-            {
-                thread::sleep(std::time::Duration::from_millis(10));
-            }
-        }
-        client.write_stdin(round);
-        if !client.wait_output(reply_end(i), TIMEOUT) {
-            problems.push(format!("no reply to round {i}"));
-            break;
-        }
-    }
+    // Each command alone in its write: s_client looks at the first byte of what one read
+    // returned.
+    let mut problems = rekeyed_rounds(
+        &mut client,
+        &rounds,
+        |i| if i == 1 { b"k\n" } else { b"K\n" },
+        |c| c.stderr().matches("KEYUPDATE").count(),
+    );
     let report = server.join().expect("server thread");
     let status = client.wait_exit(TIMEOUT);
     let out = client.stdout_bytes();
