@@ -885,7 +885,7 @@ fn gnutls_cli_hello_retry_and_key_update_vs_spectls_server() {
         .arg("--inline-commands")
         .arg("127.0.0.1");
     let mut client = Peer::spawn(cmd, TRANSCRIPT_CHARS);
-    let mut problems = rekeyed_rounds(
+    let problems = rekeyed_rounds(
         &mut client,
         &rounds,
         |i| if i == 1 { b"^rekey^\n" } else { b"^rekey1^\n" },
