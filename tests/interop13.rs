@@ -2569,3 +2569,44 @@ fn downgrade_sentinel_spectls_server_sets_it() {
         client.transcript()
     );
 }
+
+/// The spectls client resumes with the tickets `openssl s_server` sends after a TLS 1.3
+/// handshake (PSK with (EC)DHE, RFC 8446 2.2; the server side of resumption is issue 14): three
+/// connections from one config, the second and third resumed, each taking one ticket. s_server's
+/// `-www` page says so from its side ("Reused").
+#[test]
+fn spectls_client_resumes_with_openssl_s_server_tickets() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let (server, port) = start_s_server_on_free_port(&openssl, TRANSCRIPT_CHARS, |cmd| {
+        cmd.args(["-naccept", "3", "-www"])
+            .arg("-cert")
+            .arg(cert_file("server-ecdsa.pem"))
+            .arg("-key")
+            .arg(cert_file("server-ecdsa.key"))
+            .arg("-cert_chain")
+            .arg(cert_file("ca.pem"));
+    });
+    let config = Arc::new(client13(|b| b));
+    for round in 0..3 {
+        let sock = connect(port).expect("connect");
+        let conn =
+            ClientConnection::new(config.clone(), "localhost".try_into().expect("name")).unwrap();
+        let mut tls = Stream::new(conn, sock);
+        tls.handshake()
+            .unwrap_or_else(|e| panic!("round {round}: {e}\n{}", server.transcript()));
+        tls.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut page = Vec::new();
+        tls.read_to_end(&mut page).unwrap();
+        let page = String::from_utf8_lossy(&page);
+        assert_eq!(tls.conn.protocol_version(), Some(spectls::version::TLS13));
+        assert_eq!(tls.conn.is_resumed(), round > 0, "round {round}");
+        let from_server = if round > 0 {
+            "Reused, TLSv1.3"
+        } else {
+            "New, TLSv1.3"
+        };
+        assert!(page.contains(from_server), "round {round}: {page}");
+    }
+}

@@ -1460,3 +1460,100 @@ fn a_tls13_server_hello_without_key_share_is_missing_extension() {
         A::MissingExtension,
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Resumption, the client side (issue 14 in progress): tickets from a rustls server
+
+/// A rustls TLS 1.3 server (ECDSA certificate), issuing its default tickets.
+fn rustls_tls13_server() -> Arc<rustls::ServerConfig> {
+    let mut config = RustlsServer {
+        tls13: true,
+        ..RustlsServer::default()
+    }
+    .config();
+    config.max_early_data_size = 0;
+    Arc::new(config)
+}
+
+/// A spectls client connection and a rustls server connection through one handshake and a
+/// little data each way (the tickets rustls sends after its Finished arrive with it).
+fn connect_to_rustls(
+    client: &Arc<ClientConfig>,
+    server: &Arc<rustls::ServerConfig>,
+) -> (spectls::ClientConnection, rustls::Connection) {
+    let mut c =
+        spectls::ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).unwrap();
+    let mut s = rustls_server_with(server);
+    rustls_handshake(&mut s, &mut c);
+    s.writer().write_all(b"ticket time").unwrap();
+    feed(&mut c, &rustls_out(&mut s)).unwrap();
+    assert_eq!(read_all(&mut c), b"ticket time");
+    (c, s)
+}
+
+/// A session store that counts the TLS 1.3 tickets put in and taken out.
+#[derive(Debug)]
+struct CountingStore {
+    inner: Arc<spectls::session::ClientSessionMemoryCache>,
+    puts: std::sync::atomic::AtomicUsize,
+    takes: std::sync::atomic::AtomicUsize,
+}
+
+impl spectls::session::StoresClientSessions for CountingStore {
+    fn put(&self, name: &str, value: spectls::session::ClientSessionValue) {
+        self.inner.put(name, value)
+    }
+    fn get(&self, name: &str) -> Option<spectls::session::ClientSessionValue> {
+        self.inner.get(name)
+    }
+    fn remove(&self, name: &str) {
+        self.inner.remove(name)
+    }
+    fn put_tls13(&self, name: &str, ticket: spectls::session::Tls13Ticket) {
+        self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.put_tls13(name, ticket)
+    }
+    fn take_tls13(&self, name: &str) -> Option<spectls::session::Tls13Ticket> {
+        let t = self.inner.take_tls13(name);
+        if t.is_some() {
+            self.takes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        t
+    }
+}
+
+#[test]
+fn tickets_from_a_rustls_server_are_kept_offered_once_and_resume() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let store = Arc::new(CountingStore {
+        inner: spectls::session::ClientSessionMemoryCache::new(16),
+        puts: Default::default(),
+        takes: Default::default(),
+    });
+    let client = Arc::new(client13(|b| b.with_session_storage(store.clone())));
+    let server = rustls_tls13_server();
+    let (c, s) = connect_to_rustls(&client, &server);
+    assert!(!c.is_resumed());
+    let rustls::Connection::Server(s) = s else {
+        panic!()
+    };
+    assert_eq!(s.handshake_kind(), Some(rustls::HandshakeKind::Full));
+    let tickets = store.puts.load(SeqCst);
+    assert!(tickets >= 1, "rustls sends tickets after its Finished");
+    assert_eq!(store.takes.load(SeqCst), 0);
+    // Each connection takes one ticket out (single use, RFC 8446 C.4), resumes with it, and
+    // keeps the fresh ones the server sends.
+    for round in 1..=3 {
+        let (c, s) = connect_to_rustls(&client, &server);
+        let rustls::Connection::Server(s) = s else {
+            panic!()
+        };
+        assert!(c.is_resumed(), "round {round}");
+        assert_eq!(s.handshake_kind(), Some(rustls::HandshakeKind::Resumed));
+        assert_eq!(c.protocol_version(), Some(TLS13));
+        assert_eq!(store.takes.load(SeqCst), round);
+        assert_eq!(store.puts.load(SeqCst), tickets * (round + 1));
+        // The resumed connection reports the chain of the one the ticket came from.
+        assert_eq!(c.peer_certificates().unwrap().len(), 2, "round {round}");
+    }
+}

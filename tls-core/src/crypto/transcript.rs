@@ -87,6 +87,27 @@ impl Transcript {
         }
     }
 
+    /// The hash of everything added so far followed by `more`, without adding `more`: a PSK
+    /// binder covers the ClientHello being built (RFC 8446 4.2.11.2). Before the hash is
+    /// started (a first ClientHello), `hash` says which to use over the buffered messages.
+    pub fn hash_with(&self, hash: HashAlg, more: &[u8]) -> Result<TranscriptHash, Error> {
+        let mut ctx = match &self.hash {
+            Some((h, ctx)) if *h == hash => ctx.clone(),
+            Some(_) => {
+                return Err(Error::Internal(
+                    "a binder's hash differs from the transcript's".into(),
+                ))
+            }
+            None => {
+                let mut ctx = digest::Context::new(hash.digest_algorithm());
+                ctx.update(&self.buffer);
+                ctx
+            }
+        };
+        ctx.update(more);
+        Ok(TranscriptHash(ctx.finish()))
+    }
+
     /// RFC 8446 4.4.1: after a HelloRetryRequest the first ClientHello is replaced by the
     /// synthetic `message_hash` message (type 254, a 3-byte length, the hash of ClientHello1).
     /// The hash must have been started (the HelloRetryRequest names the suite).

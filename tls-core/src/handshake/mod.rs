@@ -135,8 +135,6 @@ pub(crate) struct Negotiated {
     pub ocsp_response: Option<Vec<u8>>,
     /// Server: the session ID this connection's session is (or would be) cached under.
     pub session_id: Vec<u8>,
-    /// Client, TLS 1.3: the tickets the server sent (the latest few; resumption is issue 14).
-    pub tls13_tickets: Vec<Vec<u8>>,
 }
 
 /// What the handlers act on: the outgoing records, the transcript, the negotiated parameters.

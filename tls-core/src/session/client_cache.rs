@@ -2,9 +2,12 @@
 
 use super::{lock, Session};
 use crate::codec::Hex;
+use crate::crypto::suites::SupportedCipherSuite;
+use pki_types::CertificateDer;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
 
 /// What a client keeps about a server to resume with it: the session ID and, if the server
 /// issued one (RFC 5077 section 3.3), the ticket with its lifetime hint.
@@ -33,8 +36,44 @@ impl fmt::Debug for ClientSessionValue {
     }
 }
 
+/// A TLS 1.3 ticket (RFC 8446 4.6.1) with what resuming with it needs. Offered once: taken
+/// out of the store when a ClientHello offers it.
+#[derive(Clone)]
+pub struct Tls13Ticket {
+    /// The opaque ticket, sent back as the PSK identity.
+    pub ticket: Vec<u8>,
+    /// The PSK: `HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, ..)`.
+    pub psk: Zeroizing<Vec<u8>>,
+    /// The suite of the connection the ticket came from: a resumption must use its hash.
+    pub suite: &'static SupportedCipherSuite,
+    /// ticket_lifetime, in seconds (at most 7 days).
+    pub lifetime: u32,
+    /// ticket_age_add: added to the ticket's age in milliseconds, modulo 2^32, when offered.
+    pub age_add: u32,
+    /// When it arrived, in milliseconds since the Unix epoch.
+    pub received_ms: u64,
+    /// The server's chain in the connection the ticket came from (a resumed connection reports
+    /// it as its peer's).
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+}
+
+impl fmt::Debug for Tls13Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tls13Ticket")
+            .field("ticket", &Hex(&self.ticket))
+            .field("psk", &format_args!("<redacted>"))
+            .field("suite", &self.suite.suite)
+            .field("lifetime", &self.lifetime)
+            .field("received_ms", &self.received_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The TLS 1.3 tickets kept per server name at most (the newest replace the oldest).
+pub const MAX_TLS13_TICKETS_PER_SERVER: usize = 8;
+
 /// Where a client keeps the sessions it may resume, by server name. As rustls's
-/// `ClientSessionStore`, reduced to what TLS 1.2 needs.
+/// `ClientSessionStore`: a TLS 1.2 session per server, and TLS 1.3 tickets, each offered once.
 pub trait StoresClientSessions: fmt::Debug + Send + Sync {
     /// Stores `value` for `server_name`, replacing what was there.
     fn put(&self, server_name: &str, value: ClientSessionValue);
@@ -44,6 +83,15 @@ pub trait StoresClientSessions: fmt::Debug + Send + Sync {
 
     /// Forgets what is stored for `server_name` (after a failed resumption, say).
     fn remove(&self, server_name: &str);
+
+    /// Keeps a TLS 1.3 ticket for `server_name`. The default keeps none.
+    fn put_tls13(&self, _server_name: &str, _ticket: Tls13Ticket) {}
+
+    /// Takes out the newest TLS 1.3 ticket for `server_name` (a ticket is offered once,
+    /// RFC 8446 C.4). The default has none.
+    fn take_tls13(&self, _server_name: &str) -> Option<Tls13Ticket> {
+        None
+    }
 }
 
 /// A [`StoresClientSessions`] that keeps nothing: every handshake is a full one (as rustls's
@@ -74,6 +122,9 @@ pub(super) struct ClientCacheInner {
     pub(super) map: HashMap<String, Box<ClientSessionValue>>,
     /// The keys of `map`, oldest first.
     pub(super) order: VecDeque<String>,
+    /// TLS 1.3 tickets by server name, oldest first; the names, oldest first.
+    pub(super) tickets: HashMap<String, VecDeque<Tls13Ticket>>,
+    pub(super) ticket_order: VecDeque<String>,
 }
 
 impl ClientSessionMemoryCache {
@@ -120,6 +171,40 @@ impl StoresClientSessions for ClientSessionMemoryCache {
         if inner.map.remove(&key).is_some() {
             inner.order.retain(|k| *k != key);
         }
+    }
+
+    fn put_tls13(&self, server_name: &str, ticket: Tls13Ticket) {
+        if self.capacity == 0 {
+            return;
+        }
+        let key = server_name.to_ascii_lowercase();
+        let mut inner = lock(&self.inner);
+        if !inner.tickets.contains_key(&key) {
+            while inner.tickets.len() >= self.capacity {
+                match inner.ticket_order.pop_front() {
+                    Some(oldest) => inner.tickets.remove(&oldest),
+                    None => break,
+                };
+            }
+            inner.ticket_order.push_back(key.clone());
+        }
+        let tickets = inner.tickets.entry(key).or_default();
+        if tickets.len() == MAX_TLS13_TICKETS_PER_SERVER {
+            tickets.pop_front();
+        }
+        tickets.push_back(ticket);
+    }
+
+    fn take_tls13(&self, server_name: &str) -> Option<Tls13Ticket> {
+        let key = server_name.to_ascii_lowercase();
+        let mut inner = lock(&self.inner);
+        let tickets = inner.tickets.get_mut(&key)?;
+        let newest = tickets.pop_back();
+        if tickets.is_empty() {
+            inner.tickets.remove(&key);
+            inner.ticket_order.retain(|k| *k != key);
+        }
+        newest
     }
 }
 

@@ -16,6 +16,7 @@ mod ticketer;
 
 pub use client_cache::{
     ClientSessionMemoryCache, ClientSessionValue, NoClientSessionStorage, StoresClientSessions,
+    Tls13Ticket, MAX_TLS13_TICKETS_PER_SERVER,
 };
 pub use server_cache::{NoServerSessionStorage, ServerSessionMemoryCache, StoresServerSessions};
 pub use ticketer::{ProducesTickets, Ticketer};
@@ -30,6 +31,14 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The only version a [`Session`] is encoded with: TLS 1.2.
 const TLS12: ProtocolVersion = ProtocolVersion { major: 3, minor: 3 };
+
+/// Milliseconds since the Unix epoch (TLS 1.3 ticket ages are in milliseconds).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
 
 /// The current time in seconds since the Unix epoch (0 if the system clock is before 1970).
 pub fn now() -> u64 {

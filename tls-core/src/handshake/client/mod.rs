@@ -15,6 +15,7 @@ pub(crate) use tls12::{ClientState, ClientStateKind};
 
 use crate::codec::Encode;
 use crate::config::ClientConfig;
+use crate::crypto::key_schedule::EarlySecret;
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::algorithm_of;
 use crate::crypto::transcript::Transcript;
@@ -22,7 +23,7 @@ use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::random_struct;
 use crate::handshake::table::{self, Machine};
 use crate::handshake::{Context, Input, InputKind};
-use crate::session::{self, ClientSessionValue};
+use crate::session::{self, ClientSessionValue, Tls13Ticket};
 use crate::version::{TLS12, TLS13};
 use crate::wire::tls12::*;
 use crate::wire::*;
@@ -43,6 +44,8 @@ pub(crate) struct Hello {
     /// TLS 1.3 offered: our key share (one group's), and the legacy_session_id we sent (echoed
     /// by a TLS 1.3 server, RFC 8446 4.1.3).
     key_share: Option<KeyExchange>,
+    /// A TLS 1.3 ticket offered as a PSK (psk_dhe_ke), taken out of the store for this hello.
+    psk: Option<Tls13Ticket>,
     session_id: Vec<u8>,
     /// The 1.2 session ticket we offered, sent again in a second ClientHello.
     ticket: Option<Vec<u8>>,
@@ -108,6 +111,16 @@ pub(crate) fn start(
         None => Vec::new(),
     };
     let ticket = resuming.as_ref().and_then(|v| v.ticket.clone());
+    // A TLS 1.3 ticket for this server, still alive, of a suite we offer (RFC 8446 4.6.1:
+    // a ticket is used once, so it leaves the store now).
+    let psk = config
+        .session_storage
+        .take_tls13(&cache_key(&server_name))
+        .filter(|t| offered_tls13 && config.cipher_suites.contains(&t.suite))
+        .filter(|t| {
+            let age = session::now_ms().saturating_sub(t.received_ms);
+            age < u64::from(t.lifetime) * 1000
+        });
     let key_share = match config.groups.first() {
         Some(group) if offered_tls13 => Some(config.randomness.key_exchange(*group)?),
         _ => None,
@@ -127,6 +140,7 @@ pub(crate) fn start(
         session_id,
         ticket,
         offered_tls12,
+        psk,
     });
     cx.writer
         .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
@@ -241,6 +255,17 @@ fn send_hello(
             )),
         ));
     }
+    // RFC 8446 4.2.11: the PSK goes last, with a binder of its hash's length filled in below;
+    // after a HelloRetryRequest only if the suite it chose has the ticket's hash.
+    let psk = hello
+        .psk
+        .as_ref()
+        .filter(|t| cx.transcript.hash_alg().is_none_or(|h| h == t.suite.hash));
+    let binder;
+    if let Some(t) = psk {
+        let age = session::now_ms().saturating_sub(t.received_ms);
+        extensions.push(psk_offer(t, age, &PSK_BINDER_PLACEHOLDER));
+    }
     let suites = config
         .cipher_suites
         .iter()
@@ -271,7 +296,64 @@ fn send_hello(
             msg.encode(&mut bytes);
         }
     }
+    if let Some(t) = psk {
+        // 4.2.11.2: the binder covers the transcript up to this hello, truncated before the
+        // binders list, under the ticket's PSK.
+        bytes.clear();
+        let offset = msg
+            .encode_find(&mut bytes, BINDERS)
+            .ok_or_else(|| Error::Internal("no binders in our ClientHello".into()))?;
+        let truncated = bytes.get(..offset).unwrap_or_default();
+        let hash = cx.transcript.hash_with(t.suite.hash, truncated)?;
+        binder = EarlySecret::new(t.suite.hash, Some(&t.psk))
+            .res_binder_key()?
+            .finished_key()?
+            .verify_data(&hash);
+        if let Handshake::ClientHello(ClientHello {
+            extensions: Some(extensions),
+            ..
+        }) = &mut msg
+        {
+            if let Some(Extension::PreSharedKey(PreSharedKeyExtension::ClientHello(offer))) =
+                extensions.last_mut()
+            {
+                offer.binders = vec![PskBinderEntry(&binder)];
+            }
+        }
+        bytes.clear();
+        msg.encode(&mut bytes);
+    }
     cx.send_encoded(&msg, &bytes)
+}
+
+/// Where the PSK binders are in a Handshake holding a ClientHello (RFC 8446 4.2.11.2).
+const BINDERS: &[&str] = &[
+    "client_hello",
+    "extensions",
+    "pre_shared_key",
+    "client_hello",
+    "binders",
+];
+
+/// The binder's place while the hello is encoded to find where the binders go: as long as the
+/// longest binder (SHA-384's), cut to the ticket's hash length.
+static PSK_BINDER_PLACEHOLDER: [u8; 48] = [0; 48];
+
+/// The pre_shared_key extension offering ticket `t`, `age` milliseconds old (obfuscated with
+/// its ticket_age_add, 4.2.11.1), with a placeholder binder of its hash's length.
+fn psk_offer<'a>(t: &'a Tls13Ticket, age: u64, placeholder: &'a [u8]) -> Extension<'a> {
+    let obfuscated_ticket_age = (age as u32).wrapping_add(t.age_add);
+    Extension::PreSharedKey(PreSharedKeyExtension::ClientHello(OfferedPsks {
+        identities: vec![PskIdentity {
+            identity: &t.ticket,
+            obfuscated_ticket_age,
+        }],
+        binders: vec![PskBinderEntry(
+            placeholder
+                .get(..t.suite.hash.output_len())
+                .unwrap_or(placeholder),
+        )],
+    }))
 }
 
 /// Whichever machine runs: TLS 1.2's until a ServerHello chooses TLS 1.3. TLS 1.2's states
@@ -318,7 +400,7 @@ impl ClientHandshake {
     /// return.
     pub(crate) fn update_keys(&mut self, request: bool, cx: &mut Context<'_>) -> Result<(), Error> {
         match self {
-            ClientHandshake::Tls13(tls13::ClientState::Connected(traffic)) => {
+            ClientHandshake::Tls13(tls13::ClientState::Connected(traffic, _)) => {
                 traffic.send_key_update(request, cx)
             }
             _ => Err(Error::ApiMisuse(
@@ -410,7 +492,12 @@ fn pad(hello: &mut ClientHello<'_>, len: usize) -> bool {
     let body = (512 - len).saturating_sub(4).max(1);
     match (hello.extensions.as_mut(), PADDING.get(..body)) {
         (Some(extensions), Some(zeros)) => {
-            extensions.push(Extension::Padding(PaddingExtension { zeros }));
+            // pre_shared_key stays last (RFC 8446 4.2.11).
+            let at = match extensions.last() {
+                Some(Extension::PreSharedKey(_)) => extensions.len() - 1,
+                _ => extensions.len(),
+            };
+            extensions.insert(at, Extension::Padding(PaddingExtension { zeros }));
             true
         }
         _ => false,

@@ -17,7 +17,7 @@
 
 use super::{send_hello, Hello};
 use crate::config::ClientConfig;
-use crate::crypto::key_schedule::{EarlySecret, HandshakeSecret, Secret};
+use crate::crypto::key_schedule::{EarlySecret, HandshakeSecret, ResumptionMasterSecret, Secret};
 use crate::crypto::sign13::{self, Signer};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::error::{Error, PeerMisbehaved};
@@ -28,6 +28,7 @@ use crate::handshake::{ignore, Context, Input, InputKind};
 use crate::pki::key::check_signing_key_usage;
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ServerCertVerified, SignatureVerified};
+use crate::session::Tls13Ticket;
 use crate::version::TLS13;
 use crate::wire::tls13::{
     Certificate, CertificateEntry, CertificateEntryBody, CertificateRequest, CertificateVerify,
@@ -79,7 +80,7 @@ const MAY_SEE_CCS: &[K] = &[
 pub(crate) static CLIENT13_TRANSITIONS: &[Row<ClientState>] = &[
     Row { from: &[K::ExpectServerHello], on: Hs(H::ServerHello), to: To::States(&[K::ExpectEncryptedExtensions, K::ExpectServerHelloAfterRetry]), handler: on_server_hello, note: "4.1.3; handshake keys, or 4.1.4 HelloRetryRequest: a second ClientHello" },
     Row { from: &[K::ExpectServerHelloAfterRetry], on: Hs(H::ServerHello), to: To::States(&[K::ExpectEncryptedExtensions]), handler: on_server_hello_after_retry, note: "4.1.4; same suite, the group asked for; a second HelloRetryRequest is unexpected" },
-    Row { from: &[K::ExpectEncryptedExtensions], on: Hs(H::EncryptedExtensions), to: To::States(&[K::ExpectCertificateOrCertificateRequest]), handler: on_encrypted_extensions, note: "4.3.1; ALPN, server_name, record_size_limit" },
+    Row { from: &[K::ExpectEncryptedExtensions], on: Hs(H::EncryptedExtensions), to: To::States(&[K::ExpectCertificateOrCertificateRequest, K::ExpectFinished]), handler: on_encrypted_extensions, note: "4.3.1; ALPN, server_name, record_size_limit; resumed with our PSK: Finished next (2.2)" },
     Row { from: &[K::ExpectCertificateOrCertificateRequest], on: Hs(H::CertificateRequest), to: To::States(&[K::ExpectCertificate]), handler: on_certificate_request, note: "4.3.2; we answer with our certificate, or an empty one" },
     Row { from: &[K::ExpectCertificateOrCertificateRequest, K::ExpectCertificate], on: Hs(H::Certificate), to: To::States(&[K::ExpectCertificateVerify]), handler: on_certificate, note: "4.4.2; chain (and stapled OCSP) verified" },
     Row { from: &[K::ExpectCertificateVerify], on: Hs(H::CertificateVerify), to: To::States(&[K::ExpectFinished]), handler: on_certificate_verify, note: "4.4.3; signature over the transcript verified" },
@@ -103,6 +104,9 @@ pub(crate) struct Handshaking {
     client_secret: Secret,
     server_secret: Secret,
     request: Option<CertRequest>,
+    /// The server accepted our ticket's PSK: it authenticated in the connection the ticket
+    /// came from, and sends no Certificate now (RFC 8446 2.2).
+    resumed: bool,
 }
 
 /// The server's chain, verified.
@@ -111,10 +115,14 @@ pub(crate) struct VerifiedChain {
     _verified: ServerCertVerified,
 }
 
-/// The server's identity, proven: its chain and its CertificateVerify.
-pub(crate) struct ServerAuthenticated {
-    _chain: VerifiedChain,
-    _signature: SignatureVerified,
+/// The server's identity, proven: its chain and its CertificateVerify, or the PSK of a ticket
+/// from a connection where they were.
+pub(crate) enum ServerAuthenticated {
+    Certificate {
+        _chain: VerifiedChain,
+        _signature: SignatureVerified,
+    },
+    Psk,
 }
 
 /// After a HelloRetryRequest: the second ClientHello's hello and what the retry fixed.
@@ -132,7 +140,7 @@ pub(crate) enum ClientState {
     ExpectCertificate(Handshaking),
     ExpectCertificateVerify(Handshaking, VerifiedChain),
     ExpectFinished(Handshaking, ServerAuthenticated),
-    Connected(Traffic),
+    Connected(Traffic, Tickets),
 }
 
 impl Machine for ClientState {
@@ -150,7 +158,7 @@ impl Machine for ClientState {
             ClientState::ExpectCertificate(_) => K::ExpectCertificate,
             ClientState::ExpectCertificateVerify(..) => K::ExpectCertificateVerify,
             ClientState::ExpectFinished(..) => K::ExpectFinished,
-            ClientState::Connected(_) => K::Connected,
+            ClientState::Connected(..) => K::Connected,
         }
     }
 
@@ -370,14 +378,29 @@ fn server_hello(
             "ServerHello suite differs from the HelloRetryRequest's",
         )));
     }
-    let mut share = None;
+    // The ticket we offered in this hello (after a retry, only if its hash is the suite's).
+    let offered = hello
+        .psk
+        .take()
+        .filter(|t| retry_suite.is_none_or(|r| r.hash == t.suite.hash));
+    let (mut share, mut accepted) = (None, None);
     for e in sh.extensions.iter().flatten() {
         match e {
             Extension::SupportedVersions(_) => {}
             Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(k))) => {
                 share = Some(&k.server_share)
             }
-            // Offered only with resumption (issue 14): we offered no PSK.
+            Extension::PreSharedKey(PreSharedKeyExtension::ServerHello { selected_identity })
+                if offered.is_some() =>
+            {
+                // 4.2.11: the one identity we offered, and a suite of the ticket's hash.
+                let ticket = offered
+                    .as_ref()
+                    .filter(|t| *selected_identity == 0 && t.suite.hash == suite.hash);
+                accepted = Some(ticket.ok_or(Error::PeerMisbehaved(
+                    PeerMisbehaved::SelectedUnofferedParameter("pre_shared_key"),
+                ))?);
+            }
             other => return Err(misplaced(other, false)),
         }
     }
@@ -404,7 +427,9 @@ fn server_hello(
     cx.transcript.stop_buffering();
     cx.transcript.add(bytes);
     let hello_hash = cx.transcript.current_hash()?;
-    let secret = EarlySecret::new(suite.hash, None).handshake(Some(&ecdhe))?;
+    let resumed = accepted.is_some();
+    let psk = accepted.map(|t| t.psk.as_slice());
+    let secret = EarlySecret::new(suite.hash, psk).handshake(Some(&ecdhe))?;
     let (client_secret, server_secret) = secret.traffic_secrets(&hello_hash)?;
     let random = &hello.client_random;
     log_secret(
@@ -441,6 +466,10 @@ fn server_hello(
     n.suite = Some(suite);
     n.group = Some(group);
     n.extended_master_secret = false;
+    n.resumed = resumed;
+    if let Some(t) = accepted {
+        n.peer_certificates = t.peer_certificates.clone();
+    }
     Ok(ClientState::ExpectEncryptedExtensions(Handshaking {
         suite,
         hello,
@@ -448,6 +477,7 @@ fn server_hello(
         client_secret,
         server_secret,
         request: None,
+        resumed,
     }))
 }
 
@@ -464,6 +494,9 @@ fn on_encrypted_extensions(
         Handshake::EncryptedExtensions(ee)
     );
     encrypted_extensions(config, &hs, &ee, cx)?;
+    if hs.resumed {
+        return Ok(ClientState::ExpectFinished(hs, ServerAuthenticated::Psk));
+    }
     Ok(ClientState::ExpectCertificateOrCertificateRequest(hs))
 }
 
@@ -646,7 +679,7 @@ fn on_certificate_verify(
     cx.transcript.add(bytes);
     Ok(ClientState::ExpectFinished(
         hs,
-        ServerAuthenticated {
+        ServerAuthenticated::Certificate {
             _chain: chain,
             _signature: signature,
         },
@@ -689,7 +722,8 @@ fn on_finished(
         ClientState::ExpectFinished(hs, _authenticated),
         Handshake::Finished(fin)
     );
-    finished(config, hs, &fin, bytes, cx).map(ClientState::Connected)
+    let (traffic, tickets) = finished(config, hs, &fin, bytes, cx)?;
+    Ok(ClientState::Connected(traffic, tickets))
 }
 
 /// The server's Finished checks out: the application secrets come from the transcript up to
@@ -700,7 +734,7 @@ fn finished(
     fin: &Finished<'_>,
     bytes: &[u8],
     cx: &mut Context<'_>,
-) -> Result<Traffic, Error> {
+) -> Result<(Traffic, Tickets), Error> {
     let suite = hs.suite;
     cx.check_flight_ends()?;
     hs.server_secret
@@ -742,12 +776,27 @@ fn finished(
     }))?;
     cx.writer
         .set_encrypter13(encrypter(&client_app, suite)?, cx.tx)?;
+    // 7.1: the tickets' PSKs come from the whole handshake, our Finished included.
+    let resumption = master.resumption_master_secret(&cx.transcript.current_hash()?)?;
     cx.complete13(exporter);
-    Ok(Traffic {
-        suite,
-        ours: client_app,
-        theirs: server_app,
-    })
+    Ok((
+        Traffic {
+            suite,
+            ours: client_app,
+            theirs: server_app,
+        },
+        Tickets {
+            resumption,
+            server: super::cache_key(&hs.hello.server_name),
+        },
+    ))
+}
+
+/// What turns a NewSessionTicket into a resumable ticket: the resumption master secret and
+/// the name the tickets are kept under.
+pub(crate) struct Tickets {
+    resumption: ResumptionMasterSecret,
+    server: String,
 }
 
 /// 4.4.2 and 4.4.3: our chain and its signature, or an empty Certificate when we have no
@@ -789,12 +838,8 @@ fn send_client_certificate(
     Ok(())
 }
 
-/// Tickets we keep per connection at most (resumption itself is issue 14): a server that
-/// sends more replaces the oldest.
-const MAX_TICKETS: usize = 8;
-
 fn on_new_session_ticket(
-    _config: &Arc<ClientConfig>,
+    config: &Arc<ClientConfig>,
     state: ClientState,
     input: Input<'_>,
     cx: &mut Context<'_>,
@@ -802,16 +847,23 @@ fn on_new_session_ticket(
     take13!(
         state,
         input,
-        ClientState::Connected(traffic),
+        ClientState::Connected(traffic, tickets),
         Handshake::NewSessionTicket(t)
     );
-    new_session_ticket(&t, cx)?;
-    Ok(ClientState::Connected(traffic))
+    new_session_ticket(config, &traffic, &tickets, &t, cx)?;
+    Ok(ClientState::Connected(traffic, tickets))
 }
 
-/// 4.6.1: a ticket is kept with its lifetime (at most 7 days) and nonce; only early_data may
-/// come with it.
-fn new_session_ticket(t: &NewSessionTicket<'_>, cx: &mut Context<'_>) -> Result<(), Error> {
+/// 4.6.1: a ticket is kept, with its PSK, for the server it came from (at most
+/// `MAX_TLS13_TICKETS_PER_SERVER`, the newest first); its lifetime is at most 7 days, 0 means
+/// "do not keep", and only early_data may come with it.
+fn new_session_ticket(
+    config: &ClientConfig,
+    traffic: &Traffic,
+    tickets: &Tickets,
+    t: &NewSessionTicket<'_>,
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
     if t.ticket_lifetime > 604_800 {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
             "ticket_lifetime over 7 days",
@@ -822,11 +874,22 @@ fn new_session_ticket(t: &NewSessionTicket<'_>, cx: &mut Context<'_>) -> Result<
             return Err(misplaced(e, true));
         }
     }
-    let tickets = &mut cx.negotiated.tls13_tickets;
-    if tickets.len() == MAX_TICKETS {
-        tickets.remove(0);
+    if t.ticket_lifetime == 0 || tickets.server.is_empty() {
+        return Ok(());
     }
-    tickets.push(t.ticket.to_vec());
+    let psk = tickets.resumption.psk(t.ticket_nonce)?;
+    config.session_storage.put_tls13(
+        &tickets.server,
+        Tls13Ticket {
+            ticket: t.ticket.to_vec(),
+            psk: zeroize::Zeroizing::new(psk.as_bytes().to_vec()),
+            suite: traffic.suite,
+            lifetime: t.ticket_lifetime,
+            age_add: t.ticket_age_add,
+            received_ms: crate::session::now_ms(),
+            peer_certificates: cx.negotiated.peer_certificates.clone(),
+        },
+    );
     Ok(())
 }
 
@@ -839,9 +902,9 @@ fn on_key_update(
     take13!(
         state,
         input,
-        ClientState::Connected(mut traffic),
+        ClientState::Connected(mut traffic, tickets),
         Handshake::KeyUpdate(ku)
     );
     traffic.on_key_update(&ku, cx)?;
-    Ok(ClientState::Connected(traffic))
+    Ok(ClientState::Connected(traffic, tickets))
 }
