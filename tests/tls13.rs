@@ -1557,3 +1557,112 @@ fn tickets_from_a_rustls_server_are_kept_offered_once_and_resume() {
         assert_eq!(c.peer_certificates().unwrap().len(), 2, "round {round}");
     }
 }
+
+/// A ServerHello record answering `hello` with TLS 1.3, a fresh X25519 share and `extra`.
+fn tls13_server_hello_with(hello: &[u8], extra: Vec<Extension<'static>>) -> Vec<u8> {
+    let kx = spectls::internal::KeyExchange::start(NamedCurve::X25519).unwrap();
+    let share: &'static [u8] = Box::leak(kx.public_key().to_vec().into_boxed_slice());
+    let mut exts = vec![
+        Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(
+            spectls::wire::KeyShareServerHello {
+                server_share: KeyShareEntry {
+                    group: NamedCurve::X25519,
+                    key_exchange: share,
+                },
+            },
+        ))),
+        Extension::SupportedVersions(SupportedVersions::ServerHello {
+            selected_version: TLS13,
+        }),
+    ];
+    exts.extend(extra);
+    server_hello_to(hello, suites::TLS13_AES_128_GCM_SHA256.suite, exts)
+}
+
+#[test]
+fn a_server_hello_choosing_a_psk_we_did_not_offer_is_refused() {
+    use spectls::session::StoresClientSessions;
+    use spectls::wire::PreSharedKeyExtension;
+    let psk = |i| {
+        Extension::PreSharedKey(PreSharedKeyExtension::ServerHello {
+            selected_identity: i,
+        })
+    };
+    // No ticket offered: the extension is unsolicited.
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client13(|b| b)), "localhost".try_into().unwrap())
+            .unwrap();
+    let hello = drain(&mut c);
+    let got = feed(&mut c, &tls13_server_hello_with(&hello, vec![psk(0)]));
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(41)),
+        A::UnsupportedExtension,
+    );
+    // One ticket offered, identity 1 chosen.
+    let store = spectls::session::ClientSessionMemoryCache::new(4);
+    store.put_tls13(
+        "localhost",
+        spectls::session::Tls13Ticket {
+            ticket: vec![7; 40],
+            psk: vec![9; 32].into(),
+            suite: &suites::TLS13_AES_128_GCM_SHA256,
+            lifetime: 3600,
+            age_add: 12345,
+            received_ms: spectls::internal::now() * 1000,
+            peer_certificates: Vec::new(),
+        },
+    );
+    let client = client13(|b| b.with_session_storage(store.clone()));
+    let mut c =
+        spectls::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap()).unwrap();
+    let hello = drain(&mut c);
+    let payload = handshake_payload(&hello);
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!()
+    };
+    assert!(
+        matches!(
+            ch.extensions.as_deref().unwrap().last(),
+            Some(Extension::PreSharedKey(_))
+        ),
+        "the ticket is offered, last"
+    );
+    assert!(store.take_tls13("localhost").is_none(), "and taken out");
+    let got = feed(&mut c, &tls13_server_hello_with(&hello, vec![psk(1)]));
+    failed_in_clear(
+        &mut c,
+        got,
+        unoffered("pre_shared_key"),
+        A::IllegalParameter,
+    );
+}
+
+#[test]
+fn resumption_across_a_hello_retry_request_recomputes_the_binder() {
+    // rustls takes only P-256; our share is X25519: every handshake has a HelloRetryRequest, so
+    // the binder of the second ClientHello covers ClientHello1's hash and the retry (4.2.11.2).
+    let mut config = RustlsServer {
+        tls13: true,
+        group: Some(rustls::NamedGroup::secp256r1),
+        ..RustlsServer::default()
+    }
+    .config();
+    config.max_early_data_size = 0;
+    let server = Arc::new(config);
+    let client = Arc::new(client13(|b| {
+        b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1])
+    }));
+    let (c, _) = connect_to_rustls(&client, &server);
+    assert!(!c.is_resumed());
+    assert_eq!(c.negotiated_group(), Some(NamedCurve::Secp256r1));
+    let (c, s) = connect_to_rustls(&client, &server);
+    let rustls::Connection::Server(s) = s else {
+        panic!()
+    };
+    assert!(c.is_resumed());
+    assert_eq!(s.handshake_kind(), Some(rustls::HandshakeKind::Resumed));
+    // The retry happened: our first share was X25519.
+    assert_eq!(c.negotiated_group(), Some(NamedCurve::Secp256r1));
+}
