@@ -7,8 +7,8 @@
 //! It offers TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` offers only that one.
 //! `--cert`/`--key` is the certificate presented when the server asks for one; `--reconnect N`
 //! makes N more connections that try to resume, printing whether each did (over TLS 1.3 with
-//! the tickets the server sent; the spectls server sends none yet, issue 14, and the client says
-//! so when a TLS 1.3 reconnection was a full handshake); `--keylog` writes secrets to the file named by
+//! the tickets the server sent, and saying so when it sent none); `--keylog` writes secrets to
+//! the file named by
 //! `SSLKEYLOGFILE` (NSS key log format; TLS 1.3's five secrets per connection, TLS 1.2's one).
 //!
 //! Verifies the server against `--ca` (or Mozilla's roots from webpki-roots), sends
@@ -149,8 +149,8 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         );
         if attempt > 0 && version == Some(TLS13) && !c.is_resumed() {
             eprintln!(
-                "--reconnect: no TLS 1.3 ticket to resume with (the server sent none; the spectls \
-                 server issues none yet, issue 14: --tls12 to resume with it)"
+                "--reconnect: no TLS 1.3 ticket to resume with (the server sent none; the example \
+                 server sends them with --tickets)"
             );
         }
         tls.write_all(b"GET / HTTP/1.0\r\n\r\n")?;

@@ -10,8 +10,8 @@
 //! key exchange groups: `--groups P-256` sends a HelloRetryRequest to TLS 1.3 clients whose key
 //! share is X25519, as spectls's is. `--client-ca` asks clients for a certificate issued by that
 //! CA (connections without one are accepted unless `--require-client-cert`); `--tickets` issues
-//! RFC 5077 session tickets (session-ID resumption is always on; both are TLS 1.2 only for now:
-//! TLS 1.3 resumption is issue 14); `--sni-cert` (repeatable) serves that chain to clients asking
+//! session tickets (RFC 5077 in TLS 1.2, two NewSessionTickets after each TLS 1.3 handshake) and
+//! resumes with them (TLS 1.2 session-ID resumption is always on); `--sni-cert` (repeatable) serves that chain to clients asking
 //! for `name`, the default certificate to the others.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
@@ -409,9 +409,6 @@ fn main() -> ExitCode {
             builder = builder.with_client_cert_verifier(verifier.build()?);
         }
         if args.tickets {
-            if args.versions.contains(&TLS13) {
-                eprintln!("--tickets: tickets are issued on TLS 1.2 connections only for now (TLS 1.3 resumption is issue 14)");
-            }
             builder = builder.with_ticketer(Ticketer::new(Duration::from_secs(6 * 60 * 60))?);
         }
         let config = builder.build()?;

@@ -2610,3 +2610,61 @@ fn spectls_client_resumes_with_openssl_s_server_tickets() {
         assert!(page.contains(from_server), "round {round}: {page}");
     }
 }
+
+/// `openssl s_client` resumes with a ticket of the spectls server (`-sess_out`, then
+/// `-sess_in`): the second connection is "Reused" on OpenSSL's side and resumed on ours.
+#[test]
+fn openssl_s_client_resumes_with_a_spectls_server_ticket() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let (listener, port) = listen();
+    let config = Arc::new(server13(|b| {
+        b.with_ticketer(
+            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600))
+                .expect("ticketer"),
+        )
+    }));
+    let server = thread::spawn(move || {
+        let mut resumed = Vec::new();
+        for _ in 0..2 {
+            let sock = accept(&listener).expect("accept");
+            let conn = ServerConnection::new(config.clone()).expect("server");
+            let mut tls = Stream::new(conn, sock);
+            tls.handshake().expect("handshake");
+            resumed.push(tls.conn.is_resumed());
+            tls.write_all(b"hello\n").expect("write");
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+            let mut rest = Vec::new();
+            let _ = tls.read_to_end(&mut rest);
+        }
+        resumed
+    });
+    let dir = TempDir::new("s-client-resume");
+    let session = dir.file("session.pem");
+    for (round, flag) in [(0, "-sess_out"), (1, "-sess_in")] {
+        let mut client = Peer::spawn(
+            s_client(&openssl, port, false, &["-tls1_3", flag, &session]),
+            TRANSCRIPT_CHARS,
+        );
+        assert!(
+            client.wait_output("hello", TIMEOUT),
+            "round {round}: {}",
+            client.transcript()
+        );
+        client.close_stdin();
+        client.wait_exit(TIMEOUT);
+        let want = if round == 0 {
+            "New, TLSv1.3"
+        } else {
+            "Reused, TLSv1.3"
+        };
+        assert!(
+            client.stdout().contains(want),
+            "round {round}: {}",
+            client.transcript()
+        );
+    }
+    assert_eq!(server.join().expect("server thread"), [false, true]);
+}

@@ -1666,3 +1666,124 @@ fn resumption_across_a_hello_retry_request_recomputes_the_binder() {
     // The retry happened: our first share was X25519.
     assert_eq!(c.negotiated_group(), Some(NamedCurve::Secp256r1));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Resumption, both sides spectls (issue 14 in progress): tickets from our server
+
+fn ticketing_server() -> ServerConfig {
+    server13(false, |b| {
+        b.with_ticketer(
+            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600)).unwrap(),
+        )
+    })
+}
+
+/// A handshake and a little data each way, so the tickets our server sends after the client's
+/// Finished reach the client.
+fn connect_pair(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+) -> (spectls::ClientConnection, spectls::ServerConnection) {
+    let mut c =
+        spectls::ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).unwrap();
+    let mut s = spectls::ServerConnection::new(server.clone()).unwrap();
+    handshake(&mut c, &mut s).unwrap();
+    s.writer().write_all(b"tickets").unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    assert_eq!(read_all(&mut c), b"tickets");
+    (c, s)
+}
+
+#[test]
+fn our_server_issues_two_tickets_and_resumes_with_them() {
+    let client = Arc::new(client13(|b| b));
+    let server = Arc::new(ticketing_server());
+    let (c, s) = connect_pair(&client, &server);
+    assert!(!c.is_resumed() && !s.is_resumed());
+    for round in 1..=3 {
+        let (mut c, mut s) = connect_pair(&client, &server);
+        assert!(c.is_resumed() && s.is_resumed(), "round {round}");
+        assert_eq!(c.protocol_version(), Some(TLS13));
+        // No certificate this time; the chain of the first connection is still reported.
+        assert_eq!(c.negotiated_signature_scheme(), None);
+        assert_eq!(c.peer_certificates().unwrap().len(), 2);
+        exchange(&mut c, &mut s);
+    }
+    // No ticketer, no tickets: every connection is a full one.
+    let server = Arc::new(server13(false, |b| b));
+    let client = Arc::new(client13(|b| b));
+    for _ in 0..2 {
+        let (c, s) = connect_pair(&client, &server);
+        assert!(!c.is_resumed() && !s.is_resumed());
+    }
+}
+
+#[test]
+fn a_bad_binder_is_decrypt_error_and_an_unknown_ticket_a_full_handshake() {
+    use spectls::session::StoresClientSessions;
+    let store = spectls::session::ClientSessionMemoryCache::new(4);
+    let client = Arc::new(client13(|b| b.with_session_storage(store.clone())));
+    let server = Arc::new(ticketing_server());
+    connect_pair(&client, &server);
+    // A ticket of ours with a PSK that is not its own: the binder cannot verify.
+    let mut ticket = store.take_tls13("localhost").expect("a ticket");
+    ticket.psk = vec![0x42; 32].into();
+    store.put_tls13("localhost", ticket);
+    let mut c =
+        spectls::ClientConnection::new(client.clone(), "localhost".try_into().unwrap()).unwrap();
+    let mut s = spectls::ServerConnection::new(server.clone()).unwrap();
+    let hello = drain(&mut c);
+    let got = feed(&mut s, &hello);
+    failed_in_clear(
+        &mut s,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::BadBinder),
+        A::DecryptError,
+    );
+    // A ticket another server sealed: not ours, so a full handshake.
+    let other = Arc::new(ticketing_server());
+    let (c, s) = connect_pair(&client, &other);
+    assert!(!c.is_resumed() && !s.is_resumed());
+}
+
+#[test]
+fn a_ticket_is_not_taken_under_another_server_name() {
+    let client = Arc::new(client13(|b| b));
+    let server = Arc::new(ticketing_server());
+    connect_pair(&client, &server);
+    // The client keeps tickets by name: a connection to another name offers none.
+    let mut c =
+        spectls::ClientConnection::new(client.clone(), "127.0.0.1".try_into().unwrap()).unwrap();
+    let hello = drain(&mut c);
+    let payload = handshake_payload(&hello);
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!()
+    };
+    assert!(!ch
+        .extensions
+        .as_deref()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, Extension::PreSharedKey(_))));
+}
+
+#[test]
+fn no_tickets_for_a_client_that_cannot_resume_with_them() {
+    use spectls::session::StoresClientSessions;
+    // Without psk_key_exchange_modes (tickets off) the client could not use a ticket: none is
+    // sent (RFC 8446 4.2.9; BoGo's TLS13-ExpectNoSessionTicketOnBadKEMode-Server).
+    let store = spectls::session::ClientSessionMemoryCache::new(4);
+    let client = Arc::new(client13(|b| {
+        b.enable_tickets(false).with_session_storage(store.clone())
+    }));
+    let server = Arc::new(ticketing_server());
+    let (mut c, _) = connect_pair(&client, &server);
+    assert!(store.take_tls13("localhost").is_none());
+    assert!(drain(&mut c).is_empty());
+    // With them, two.
+    let client = Arc::new(client13(|b| b.with_session_storage(store.clone())));
+    connect_pair(&client, &server);
+    assert!(store.take_tls13("localhost").is_some());
+    assert!(store.take_tls13("localhost").is_some());
+    assert!(store.take_tls13("localhost").is_none());
+}

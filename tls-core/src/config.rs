@@ -22,6 +22,10 @@ use std::time::Duration;
 
 /// How many sessions the default caches hold.
 const DEFAULT_CACHE_SIZE: usize = 256;
+/// TLS 1.3 tickets a server sends after each handshake by default (as rustls).
+const DEFAULT_TLS13_TICKETS: usize = 2;
+/// The most it sends: each is a ticket nonce of one byte.
+const MAX_TLS13_TICKETS: usize = 255;
 /// How long the default server cache keeps a session, and how old a resumed session may be.
 const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -337,6 +341,7 @@ pub struct ServerConfig {
     pub(crate) session_storage: Arc<dyn StoresServerSessions>,
     pub(crate) session_lifetime: Duration,
     pub(crate) ticketer: Option<Arc<dyn ProducesTickets>>,
+    pub(crate) tls13_tickets: usize,
     pub(crate) key_log: Arc<dyn KeyLog>,
     pub(crate) max_certificate_list_size: usize,
 }
@@ -384,6 +389,7 @@ impl ServerConfig {
             ),
             session_lifetime: DEFAULT_SESSION_LIFETIME,
             ticketer: None,
+            tls13_tickets: DEFAULT_TLS13_TICKETS,
             key_log: Arc::new(NoKeyLog),
             max_certificate_list_size: DEFAULT_MAX_CERTIFICATE_LIST_SIZE,
         }
@@ -404,6 +410,7 @@ pub struct ServerConfigBuilder {
     session_storage: Arc<dyn StoresServerSessions>,
     session_lifetime: Duration,
     ticketer: Option<Arc<dyn ProducesTickets>>,
+    tls13_tickets: usize,
     key_log: Arc<dyn KeyLog>,
     max_certificate_list_size: usize,
 }
@@ -501,6 +508,14 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// How many NewSessionTickets a TLS 1.3 connection gets after its handshake when a ticketer
+    /// is set (default 2, as rustls: a client can then resume twice, or in parallel); 0 sends
+    /// none.
+    pub fn with_tls13_tickets(mut self, count: usize) -> Self {
+        self.tls13_tickets = count;
+        self
+    }
+
     /// Issues and accepts session tickets (RFC 5077) sealed by `ticketer`
     /// (`session::Ticketer::new(lifetime)`).
     pub fn with_ticketer(mut self, ticketer: Arc<dyn ProducesTickets>) -> Self {
@@ -556,6 +571,7 @@ impl ServerConfigBuilder {
             session_storage: self.session_storage,
             session_lifetime: self.session_lifetime,
             ticketer: self.ticketer,
+            tls13_tickets: self.tls13_tickets.min(MAX_TLS13_TICKETS),
             key_log: self.key_log,
             max_certificate_list_size: self.max_certificate_list_size,
         })

@@ -116,6 +116,9 @@ pub enum PeerMisbehaved {
     /// A TLS 1.3 message lacks an extension the RFC makes mandatory (RFC 8446 9.2):
     /// `missing_extension`.
     MissingExtension(&'static str),
+    /// The binder of the PSK we would resume with does not verify (RFC 8446 4.2.11.2):
+    /// `decrypt_error`.
+    BadBinder,
     /// Anything else, described.
     Other(&'static str),
 }
@@ -201,6 +204,7 @@ impl Error {
                 | PeerMisbehaved::TooManyWarningAlerts
                 | PeerMisbehaved::TooManyRenegotiationRequests => A::UnexpectedMessage,
                 PeerMisbehaved::MissingExtension(_) => A::MissingExtension,
+                PeerMisbehaved::BadBinder => A::DecryptError,
                 PeerMisbehaved::Other(_) => A::IllegalParameter,
             },
             Error::PeerIncompatible(p) => match p {

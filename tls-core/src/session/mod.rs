@@ -113,6 +113,7 @@ impl Session {
                 .iter()
                 .map(|c| ASN1Cert(c.as_ref()))
                 .collect(),
+            ticket_age_add: 0,
         }
         .to_vec()
     }
@@ -209,3 +210,106 @@ impl fmt::Debug for Session {
 
 #[cfg(test)]
 mod tests;
+
+/// The state a TLS 1.3 ticket seals (RFC 8446 4.6.1): the PSK and what the server checks
+/// before it resumes with it. Encoded as the generated `SessionState` with version { 3, 4 }
+/// (see `schema/rfc5077.tls`); wiped on drop.
+pub struct Session13 {
+    /// The suite of the connection that issued the ticket: a resumption uses its hash.
+    pub cipher_suite: CipherSuite,
+    /// The PSK, `Hash.length` bytes (at most 48).
+    pub psk: Zeroizing<Vec<u8>>,
+    /// The ticket's ticket_age_add.
+    pub age_add: u32,
+    /// The SNI host_name of the connection, if any.
+    pub server_name: Option<String>,
+    /// When the ticket was issued, in seconds since the Unix epoch.
+    pub created: u64,
+    /// The client's chain, if it authenticated.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+}
+
+/// TLS 1.3 on the wire: the version of a [`Session13`]'s encoding.
+const TLS13: ProtocolVersion = ProtocolVersion { major: 3, minor: 4 };
+
+impl Session13 {
+    /// The encoded state (the PSK in the clear: seal it, or wipe it).
+    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let mut psk = Zeroizing::new([0u8; 48]);
+        psk.iter_mut()
+            .zip(self.psk.iter())
+            .for_each(|(to, from)| *to = *from);
+        Zeroizing::new(
+            SessionState {
+                protocol_version: TLS13,
+                cipher_suite: self.cipher_suite,
+                master_secret: *psk,
+                extended_master_secret: 0,
+                server_name: self.server_name.as_deref().unwrap_or_default().as_bytes(),
+                created: self.created,
+                peer_certificates: self
+                    .peer_certificates
+                    .iter()
+                    .map(|c| ASN1Cert(c.as_ref()))
+                    .collect(),
+                ticket_age_add: self.age_add,
+            }
+            .to_vec(),
+        )
+    }
+
+    /// The state of an encoding, if it is a TLS 1.3 one of a suite spectls knows.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let state = SessionState::from_bytes(bytes).ok()?;
+        let suite = crate::crypto::suites::lookup(state.cipher_suite)?;
+        if state.protocol_version != TLS13 || !suite.is_tls13() {
+            return None;
+        }
+        let server_name = match state.server_name {
+            [] => None,
+            name => Some(String::from_utf8(name.to_vec()).ok()?),
+        };
+        let psk = Zeroizing::new(state.master_secret.get(..suite.hash.output_len())?.to_vec());
+        let mut master = state.master_secret;
+        master.zeroize();
+        Some(Session13 {
+            cipher_suite: state.cipher_suite,
+            psk,
+            age_add: state.ticket_age_add,
+            server_name,
+            created: state.created,
+            peer_certificates: state
+                .peer_certificates
+                .iter()
+                .map(|c| CertificateDer::from(c.0.to_vec()))
+                .collect(),
+        })
+    }
+
+    /// The ticket: the encoded state sealed by `tickets`, or `None` if they are off.
+    pub fn seal(&self, tickets: &dyn ProducesTickets) -> Option<Vec<u8>> {
+        if !tickets.enabled() {
+            return None;
+        }
+        tickets.encrypt(&self.encode())
+    }
+
+    /// The state a ticket holds, if `tickets` opens it and it is a TLS 1.3 one.
+    pub fn open(tickets: &dyn ProducesTickets, ticket: &[u8]) -> Option<Self> {
+        if !tickets.enabled() {
+            return None;
+        }
+        Session13::decode(&Zeroizing::new(tickets.decrypt(ticket)?))
+    }
+}
+
+impl fmt::Debug for Session13 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session13")
+            .field("cipher_suite", &self.cipher_suite)
+            .field("psk", &format_args!("<redacted>"))
+            .field("server_name", &self.server_name)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
+}

@@ -57,7 +57,8 @@ fn session_encodes_to_the_schema_layout_and_back() {
         "01
          000b 6578616d706c652e636f6d
          0102030405060708
-         00000c 000005 3003020105 000001 aa",
+         00000c 000005 3003020105 000001 aa
+         00000000",
     ));
     assert_eq!(bytes, want);
     assert_eq!(Session::decode(&bytes), Some(s));
@@ -67,7 +68,7 @@ fn session_encodes_to_the_schema_layout_and_back() {
     let bytes = a.encode();
     let mut want = unhex("0303 cca8");
     want.extend([7u8; 48]);
-    want.extend(unhex("00 0000 0000000000000007 000000"));
+    want.extend(unhex("00 0000 0000000000000007 000000 00000000"));
     assert_eq!(bytes, want);
     assert_eq!(Session::decode(&bytes), Some(a));
 
@@ -543,4 +544,43 @@ fn sessions_travel_in_tickets() {
     }
     assert_eq!(sample().seal(&Disabled), None);
     assert_eq!(Session::open(&Disabled, &sample().encode()), None);
+}
+
+#[test]
+fn a_tls13_ticket_state_seals_opens_and_is_never_a_tls12_session() {
+    use crate::session::Session13;
+    let t = Ticketer::new(std::time::Duration::from_secs(60)).unwrap();
+    let s = Session13 {
+        cipher_suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+        psk: zeroize::Zeroizing::new(vec![5; 48]),
+        age_add: 0xdead_beef,
+        server_name: Some("example.com".into()),
+        created: 1_700_000_000,
+        peer_certificates: vec![CertificateDer::from(vec![0xaa])],
+    };
+    let encoded = s.encode();
+    // Version { 3, 4 }, the suite, the PSK in the 48 bytes, no EMS, ..., ticket_age_add last.
+    assert_eq!(encoded.get(..4), Some(&[3, 4, 0x13, 0x02][..]));
+    assert_eq!(
+        encoded.get(encoded.len() - 4..),
+        Some(&[0xde, 0xad, 0xbe, 0xef][..])
+    );
+    let ticket = s.seal(&*t).unwrap();
+    let opened = Session13::open(&*t, &ticket).unwrap();
+    assert_eq!(&opened.psk[..], &[5; 48][..]);
+    assert_eq!(opened.age_add, 0xdead_beef);
+    assert_eq!(opened.server_name.as_deref(), Some("example.com"));
+    assert_eq!(opened.peer_certificates.len(), 1);
+    // A TLS 1.3 state never resumes a TLS 1.2 session, nor the other way round.
+    assert!(Session::open(&*t, &ticket).is_none());
+    let twelve = sample().seal(&*t).unwrap();
+    assert!(Session13::open(&*t, &twelve).is_none());
+    // A SHA-256 suite keeps 32 bytes of the PSK.
+    let short = Session13 {
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        psk: zeroize::Zeroizing::new(vec![6; 32]),
+        ..opened
+    };
+    let reopened = Session13::decode(&short.encode()).unwrap();
+    assert_eq!(&reopened.psk[..], &[6; 32][..]);
 }

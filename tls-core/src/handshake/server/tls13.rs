@@ -16,7 +16,7 @@
 
 use super::{choose_alpn, read_offer, Offer};
 use crate::config::ServerConfig;
-use crate::crypto::key_schedule::{EarlySecret, ExporterSecret, Secret};
+use crate::crypto::key_schedule::{EarlySecret, ExporterSecret, MasterSecret, Secret};
 use crate::crypto::sign13::{self, Signer};
 use crate::crypto::suites::SupportedCipherSuite;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -35,6 +35,8 @@ use crate::wire::tls13::{
 use crate::wire::*;
 use pki_types::{CertificateDer, UnixTime};
 use std::sync::Arc;
+
+mod psk;
 
 use HandshakeType as H;
 use InputKind::Handshake as Hs;
@@ -94,6 +96,11 @@ pub(crate) struct Pending {
     client_app: Secret,
     server_app: Secret,
     exporter: ExporterSecret,
+    /// For the resumption master secret, once the client's Finished is in the transcript.
+    master: MasterSecret,
+    /// The client can resume the way we would (psk_dhe_ke in its psk_key_exchange_modes,
+    /// 4.2.9): tickets are worth sending.
+    wants_tickets: bool,
 }
 
 /// A client chain that verified.
@@ -139,8 +146,9 @@ impl Machine for ServerState {
 }
 
 /// Feeds one input to the TLS 1.3 server. Handshake messages go into the transcript before their
-/// handler runs, except CertificateVerify and Finished (checked against the hash before them)
-/// and KeyUpdate (in no transcript).
+/// handler runs, except ClientHello (a PSK binder is checked against the hash before it),
+/// CertificateVerify and Finished (checked against the hash before them) and KeyUpdate (in no
+/// transcript).
 pub(crate) fn handle(
     config: &Arc<ServerConfig>,
     state: ServerState,
@@ -148,9 +156,11 @@ pub(crate) fn handle(
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
     input.log("server");
+    // A ClientHello goes in by its handler: a PSK binder covers the transcript before it.
     if !matches!(
         input.kind(),
-        Hs(H::CertificateVerify | H::Finished | H::KeyUpdate) | InputKind::ChangeCipherSpec
+        Hs(H::ClientHello | H::CertificateVerify | H::Finished | H::KeyUpdate)
+            | InputKind::ChangeCipherSpec
     ) {
         cx.transcript.add(input.bytes());
     }
@@ -183,7 +193,7 @@ fn on_client_hello(
     let (ServerState::ExpectClientHello, Some(ch)) = (state, client_hello_of(&input)) else {
         return Err(crate::handshake::table::misrouted(kind, on));
     };
-    client_hello(config, ch, None, cx)
+    client_hello(config, ch, input.bytes(), None, cx)
 }
 
 fn on_client_hello_after_retry(
@@ -209,7 +219,7 @@ fn on_client_hello_after_retry(
             "second ClientHello changed its random, session ID or versions",
         )));
     }
-    client_hello(config, ch, Some(retry), cx)
+    client_hello(config, ch, input.bytes(), Some(retry), cx)
 }
 
 /// What the TLS 1.3 extensions of a ClientHello offer, beyond TLS 1.2's [`Offer`].
@@ -270,6 +280,7 @@ fn read_offer13<'a>(exts: &'a [Extension<'a>], offer: &Offer<'_>) -> Result<Offe
 fn client_hello(
     config: &ServerConfig,
     ch: &ClientHello<'_>,
+    bytes: &[u8],
     retry: Option<Retry>,
     cx: &mut Context<'_>,
 ) -> Result<ServerState, Error> {
@@ -323,16 +334,26 @@ fn client_hello(
                 .find(|g| offer.groups.is_some_and(|theirs| theirs.contains(g)))
                 .copied()
                 .ok_or(Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon))?;
+            cx.transcript.add(bytes);
             return hello_retry_request(ch, suite, group, cx);
         }
     };
-    let ck = config
-        .cert_resolver
-        .resolve(offer.sni.as_deref())
-        .ok_or(Error::PeerIncompatible(PeerIncompatible::UnrecognizedName))?;
-    let scheme = sign13::choose_scheme(&ck.key, &offer.schemes).ok_or(Error::PeerIncompatible(
-        PeerIncompatible::NoSignatureSchemeInCommon,
-    ))?;
+    // A ticket of ours to resume with (its binder checked), else a full handshake.
+    let resumption = psk::accept(config, ch, exts, &offer, suite, cx)?;
+    cx.transcript.add(bytes);
+    let certified = match &resumption {
+        Some(_) => None,
+        None => {
+            let ck = config
+                .cert_resolver
+                .resolve(offer.sni.as_deref())
+                .ok_or(Error::PeerIncompatible(PeerIncompatible::UnrecognizedName))?;
+            let scheme = sign13::choose_scheme(&ck.key, &offer.schemes).ok_or(
+                Error::PeerIncompatible(PeerIncompatible::NoSignatureSchemeInCommon),
+            )?;
+            Some((ck, scheme))
+        }
+    };
     let alpn = choose_alpn(config, &offer)?;
 
     // The key exchange: ring checks the client's point (off the curve, wrong length, an all-zero
@@ -344,7 +365,11 @@ fn client_hello(
     n.version = Some(TLS13);
     n.suite = Some(suite);
     n.group = Some(share.group);
-    n.signature_scheme = Some(scheme);
+    n.signature_scheme = certified.as_ref().map(|(_, scheme)| *scheme);
+    n.resumed = resumption.is_some();
+    if let Some((_, session)) = &resumption {
+        n.peer_certificates = session.peer_certificates.clone();
+    }
     n.alpn = alpn;
     n.sni = offer.sni.clone();
     n.peer_record_size_limit = offer.record_size_limit;
@@ -359,19 +384,28 @@ fn client_hello(
         cipher_suite: suite.suite,
         compression_method: CompressionMethod::Null,
         // key_share first, as OpenSSL and RFC 8448's traces order them.
-        extensions: Some(vec![
-            Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(
-                KeyShareServerHello {
-                    server_share: KeyShareEntry {
-                        group: share.group,
-                        key_exchange: &our_public,
+        extensions: Some(
+            [
+                Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(
+                    KeyShareServerHello {
+                        server_share: KeyShareEntry {
+                            group: share.group,
+                            key_exchange: &our_public,
+                        },
                     },
-                },
-            ))),
-            Extension::SupportedVersions(SupportedVersions::ServerHello {
-                selected_version: TLS13,
-            }),
-        ]),
+                ))),
+                Extension::SupportedVersions(SupportedVersions::ServerHello {
+                    selected_version: TLS13,
+                }),
+            ]
+            .into_iter()
+            .chain(resumption.as_ref().map(|(selected_identity, _)| {
+                Extension::PreSharedKey(PreSharedKeyExtension::ServerHello {
+                    selected_identity: *selected_identity,
+                })
+            }))
+            .collect(),
+        ),
     }))?;
     cx.reader.set_version(crate::record::TLS12);
     if retry.is_none() && !ch.session_id.0.is_empty() {
@@ -380,7 +414,10 @@ fn client_hello(
         cx.writer.write_plain_ccs(cx.tx);
     }
     let hello_hash = cx.transcript.current_hash()?;
-    let secret = EarlySecret::new(suite.hash, None).handshake(Some(&ecdhe))?;
+    let psk = resumption
+        .as_ref()
+        .map(|(_, session)| session.psk.as_slice());
+    let secret = EarlySecret::new(suite.hash, psk).handshake(Some(&ecdhe))?;
     let (client_secret, server_secret) = secret.traffic_secrets(&hello_hash)?;
     let client_random = crate::handshake::negotiation::random_bytes(&ch.random);
     let log = &*config.key_log;
@@ -401,17 +438,20 @@ fn client_hello(
     cx.reader.set_decrypter13(decrypter(&client_secret, suite)?);
 
     send_encrypted_extensions(&offer, cx)?;
-    let ask_client = config.client_verifier.offer_client_auth();
+    // 4.3.2: a server authenticating with a PSK asks for no certificate.
+    let ask_client = certified.is_some() && config.client_verifier.offer_client_auth();
     if ask_client {
         send_certificate_request(config, cx)?;
     }
-    send_certificate(&ck, offer.status_request, cx)?;
-    let hash = cx.transcript.current_hash()?;
-    let signature = sign13::sign(&ck.key, scheme, Signer::Server, &hash)?;
-    cx.send13(&Handshake::CertificateVerify(CertificateVerify {
-        algorithm: scheme,
-        signature: &signature,
-    }))?;
+    if let Some((ck, scheme)) = &certified {
+        send_certificate(ck, offer.status_request, cx)?;
+        let hash = cx.transcript.current_hash()?;
+        let signature = sign13::sign(&ck.key, *scheme, Signer::Server, &hash)?;
+        cx.send13(&Handshake::CertificateVerify(CertificateVerify {
+            algorithm: *scheme,
+            signature: &signature,
+        }))?;
+    }
     let verify_data = server_secret
         .finished_key()?
         .verify_data(&cx.transcript.current_hash()?);
@@ -433,6 +473,8 @@ fn client_hello(
         client_app,
         server_app,
         exporter,
+        master,
+        wants_tickets: psk::client_takes_tickets(exts),
     };
     Ok(if ask_client {
         ServerState::ExpectCertificate(pending)
@@ -664,7 +706,7 @@ fn on_certificate_verify(
 }
 
 fn on_finished(
-    _config: &Arc<ServerConfig>,
+    config: &Arc<ServerConfig>,
     state: ServerState,
     input: Input<'_>,
     cx: &mut Context<'_>,
@@ -684,7 +726,13 @@ fn on_finished(
     cx.transcript.add(bytes);
     cx.reader
         .set_decrypter13(decrypter(&p.client_app, p.suite)?);
+    let resumption = p
+        .master
+        .resumption_master_secret(&cx.transcript.current_hash()?)?;
     cx.complete13(p.exporter);
+    if p.wants_tickets {
+        psk::send_tickets(config, p.suite, &resumption, cx)?;
+    }
     Ok(ServerState::Connected(Traffic {
         suite: p.suite,
         ours: p.server_app,

@@ -1,0 +1,160 @@
+//! TLS 1.3 resumption on the server (RFC 8446 2.2, 4.2.11, 4.6.1): the tickets it issues after
+//! a handshake, sealed by the config's ticketer, and the check of a ticket a client offers
+//! back, binder first.
+
+use crate::codec::Encode;
+use crate::config::ServerConfig;
+use crate::crypto::key_schedule::{EarlySecret, ResumptionMasterSecret};
+use crate::crypto::suites::{lookup, SupportedCipherSuite};
+use crate::error::{Error, PeerMisbehaved};
+use crate::handshake::server::Offer;
+use crate::handshake::Context;
+use crate::session::{self, Session13};
+use crate::wire::tls13::{Handshake, NewSessionTicket};
+use crate::wire::{ClientHello, Extension, PreSharedKeyExtension, PskKeyExchangeMode};
+
+/// Where the PSK binders are in a Handshake holding a ClientHello (RFC 8446 4.2.11.2).
+const BINDERS: &[&str] = &[
+    "client_hello",
+    "extensions",
+    "pre_shared_key",
+    "client_hello",
+    "binders",
+];
+
+/// RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds".
+const MAX_TICKET_LIFETIME: u32 = 604_800;
+
+/// How far the ticket age the client reports may be from ours (RFC 8446 8.3 leaves the window
+/// to the server; a few seconds cover clock rates and the round trip).
+const AGE_WINDOW_SECS: u64 = 10;
+
+/// The ticket the client offers that we resume with, and its index in the offer: the first one
+/// our ticketer opens that fits this connection (the suite's hash, the server name, alive, its
+/// age as the client reports it close to ours). Its binder must verify over the transcript up
+/// to this ClientHello truncated before the binders: a binder that does not is `decrypt_error`
+/// (4.2.11.2). `None`: a full handshake (no offer, no usable ticket).
+pub(super) fn accept(
+    config: &ServerConfig,
+    ch: &ClientHello<'_>,
+    exts: &[Extension<'_>],
+    offer: &Offer<'_>,
+    suite: &'static SupportedCipherSuite,
+    cx: &Context<'_>,
+) -> Result<Option<(u16, Session13)>, Error> {
+    let Some(offered) = exts.iter().find_map(|e| match e {
+        Extension::PreSharedKey(PreSharedKeyExtension::ClientHello(o)) => Some(o),
+        _ => None,
+    }) else {
+        return Ok(None);
+    };
+    let Some(modes) = exts.iter().find_map(|e| match e {
+        Extension::PskKeyExchangeModes(m) => Some(&m.ke_modes),
+        _ => None,
+    }) else {
+        // 4.2.9: a PSK offer needs psk_key_exchange_modes.
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::MissingExtension(
+            "psk_key_exchange_modes",
+        )));
+    };
+    if offered.identities.len() != offered.binders.len() {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "as many PSK binders as identities",
+        )));
+    }
+    // We resume only with (EC)DHE: forward secrecy for the resumed connection.
+    let ticketer = config.ticketer.as_deref().filter(|t| t.enabled());
+    let (Some(ticketer), true) = (ticketer, modes.contains(&PskKeyExchangeMode::PskDheKe)) else {
+        return Ok(None);
+    };
+    let lifetime = u64::from(ticketer.lifetime().min(MAX_TICKET_LIFETIME));
+    let now = session::now();
+    for (i, (identity, binder)) in offered.identities.iter().zip(&offered.binders).enumerate() {
+        let Some(session) = Session13::open(ticketer, identity.identity) else {
+            continue;
+        };
+        let fits = lookup(session.cipher_suite).is_some_and(|s| s.hash == suite.hash)
+            && session.server_name == offer.sni;
+        let Some(our_age) = now.checked_sub(session.created) else {
+            continue;
+        };
+        let their_age =
+            u64::from(identity.obfuscated_ticket_age.wrapping_sub(session.age_add)) / 1000;
+        if !fits || our_age >= lifetime || our_age.abs_diff(their_age) > AGE_WINDOW_SECS {
+            continue;
+        }
+        let index = u16::try_from(i).map_err(|_| Error::Internal("PSK index".into()))?;
+        check_binder(ch, suite, &session, binder.0, cx)?;
+        return Ok(Some((index, session)));
+    }
+    Ok(None)
+}
+
+/// The binder of the PSK we resume with, over the transcript so far and this ClientHello up to
+/// its binders.
+fn check_binder(
+    ch: &ClientHello<'_>,
+    suite: &SupportedCipherSuite,
+    session: &Session13,
+    binder: &[u8],
+    cx: &Context<'_>,
+) -> Result<(), Error> {
+    let mut encoded = Vec::new();
+    let offset = crate::wire::tls12::Handshake::ClientHello(ch.clone())
+        .encode_find(&mut encoded, BINDERS)
+        .ok_or_else(|| Error::Internal("no binders in the ClientHello".into()))?;
+    let truncated = encoded.get(..offset).unwrap_or_default();
+    let hash = cx.transcript.hash_with(suite.hash, truncated)?;
+    EarlySecret::new(suite.hash, Some(&session.psk))
+        .res_binder_key()?
+        .finished_key()?
+        .verify(&hash, binder)
+        .map_err(|_| Error::PeerMisbehaved(PeerMisbehaved::BadBinder))
+}
+
+/// Whether the client can use our tickets: it offered psk_dhe_ke, the one mode we resume with
+/// (4.2.9: tickets a client cannot use are not sent).
+pub(super) fn client_takes_tickets(exts: &[Extension<'_>]) -> bool {
+    exts.iter().any(|e| {
+        matches!(e, Extension::PskKeyExchangeModes(m)
+            if m.ke_modes.contains(&PskKeyExchangeMode::PskDheKe))
+    })
+}
+
+/// After the client's Finished: the config's number of tickets, each with its own nonce and
+/// ticket_age_add, sealing the PSK the ticket stands for (4.6.1). Nothing without a ticketer.
+pub(super) fn send_tickets(
+    config: &ServerConfig,
+    suite: &SupportedCipherSuite,
+    resumption: &ResumptionMasterSecret,
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    let Some(ticketer) = config.ticketer.as_deref().filter(|t| t.enabled()) else {
+        return Ok(());
+    };
+    let lifetime = ticketer.lifetime().min(MAX_TICKET_LIFETIME);
+    for i in 0..config.tls13_tickets {
+        let nonce = [u8::try_from(i).unwrap_or(u8::MAX)];
+        let psk = resumption.psk(&nonce)?;
+        let age_add = u32::from_be_bytes(config.randomness.bytes::<4>()?);
+        let state = Session13 {
+            cipher_suite: suite.suite,
+            psk: zeroize::Zeroizing::new(psk.as_bytes().to_vec()),
+            age_add,
+            server_name: cx.negotiated.sni.clone(),
+            created: session::now(),
+            peer_certificates: cx.negotiated.peer_certificates.clone(),
+        };
+        let Some(ticket) = state.seal(ticketer) else {
+            break;
+        };
+        cx.send13_after_handshake(&Handshake::NewSessionTicket(NewSessionTicket {
+            ticket_lifetime: lifetime,
+            ticket_age_add: age_add,
+            ticket_nonce: &nonce,
+            ticket: &ticket,
+            extensions: Vec::new(),
+        }))?;
+    }
+    Ok(())
+}
