@@ -1787,3 +1787,37 @@ fn no_tickets_for_a_client_that_cannot_resume_with_them() {
     assert!(store.take_tls13("localhost").is_some());
     assert!(store.take_tls13("localhost").is_none());
 }
+
+#[test]
+fn a_rustls_client_resumes_with_our_tickets() {
+    let rustls_config = Arc::new(
+        RustlsClient {
+            tls13: true,
+            ..RustlsClient::default()
+        }
+        .config(),
+    );
+    let server = Arc::new(ticketing_server());
+    for round in 0..3 {
+        let mut r = rustls_client_with(&rustls_config);
+        let mut s = spectls::ServerConnection::new(server.clone()).unwrap();
+        rustls_handshake(&mut r, &mut s);
+        // Our tickets follow the client's Finished: let them reach rustls.
+        s.writer().write_all(b"tickets").unwrap();
+        rustls_in(&mut r, &drain(&mut s));
+        let rustls::Connection::Client(r) = r else {
+            panic!()
+        };
+        assert_eq!(s.protocol_version(), Some(TLS13));
+        assert_eq!(s.is_resumed(), round > 0, "round {round}");
+        assert_eq!(
+            r.handshake_kind(),
+            Some(if round > 0 {
+                rustls::HandshakeKind::Resumed
+            } else {
+                rustls::HandshakeKind::Full
+            })
+        );
+        assert!(r.tls13_tickets_received() >= 2, "round {round}");
+    }
+}
