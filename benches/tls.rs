@@ -322,8 +322,8 @@ impl Spectls {
         use spectls::session;
         let roots = spectls::pki::RootCertStore::from_pem(CA).expect("ca.pem");
         assert!(
-            resume == Resume::Off || !suite.is_tls13(),
-            "TLS 1.3 resumption is issue 14"
+            resume != Resume::SessionId || !suite.is_tls13(),
+            "TLS 1.3 resumes with tickets only"
         );
         let versions = [version_of(suite)];
         let mut client = spectls::ClientConfig::builder()
@@ -439,7 +439,7 @@ impl Rustls {
                 client.resumption = rustls::client::Resumption::disabled();
                 server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
                 // A TLS 1.3 rustls server sends 2 tickets after every handshake by default,
-                // whatever the client does with them; spectls's sends none (issue 14).
+                // whatever the client does with them; spectls's sends them only with a ticketer.
                 server.send_tls13_tickets = 0;
             }
             Resume::SessionId => {
@@ -1055,8 +1055,11 @@ fn check_spectls(lib: &Spectls, cert: Cert, suite: &SupportedCipherSuite, resume
 fn check_rustls(lib: &Rustls, suite: &SupportedCipherSuite, resumed: bool) {
     let (c, s) = handshake(lib, &mut Vec::new(), &mut [Duration::ZERO; 2]);
     check_version(&c, &s, &version_of(suite));
-    // Full TLS 1.3 handshakes do the same work on both sides: no tickets issued.
-    assert_eq!(c.tls13_tickets_received(), 0, "rustls sent TLS 1.3 tickets");
+    // Full TLS 1.3 handshakes do the same work on both sides: no tickets issued (resumed ones:
+    // both servers issue two).
+    if !resumed || !suite.is_tls13() {
+        assert_eq!(c.tls13_tickets_received(), 0, "rustls sent TLS 1.3 tickets");
+    }
     let want = if resumed {
         rustls::HandshakeKind::Resumed
     } else {
@@ -1070,12 +1073,13 @@ fn check_rustls(lib: &Rustls, suite: &SupportedCipherSuite, resumed: bool) {
             Some(suite.suite.value())
         );
     }
-    // A resumed TLS 1.2 handshake has no key exchange.
+    // A resumed TLS 1.2 handshake has no key exchange; a resumed TLS 1.3 one (PSK with ECDHE)
+    // has.
     for g in [
         c.negotiated_key_exchange_group(),
         s.negotiated_key_exchange_group(),
     ] {
-        let want = (!resumed).then_some(rustls::NamedGroup::X25519);
+        let want = (!resumed || suite.is_tls13()).then_some(rustls::NamedGroup::X25519);
         assert_eq!(g.map(|g| g.name()), want);
     }
 }
@@ -1346,8 +1350,9 @@ fn main() {
             });
         }
     }
-    // TLS 1.3: full handshakes only (its resumption is issue 14); same certificates, group and
-    // schemes, so the same floor (see the module doc).
+    // TLS 1.3: full handshakes (same certificates, group and schemes, so the same floor; see
+    // the module doc) and resumed ones (PSK with ECDHE, each side's server issuing its default
+    // two tickets per connection).
     for (k, (id, cert, _, _)) in hs_setups.iter().enumerate() {
         let name = match cert {
             Cert::Ecdsa => "ECDSA P-256",
@@ -1360,6 +1365,14 @@ fn main() {
             mode: Resume::Off,
             label: format!("TLS 1.3 full {name}: handshakes/s"),
             floor: Some(k),
+        });
+        hs_rows.push(HsRow {
+            id: format!("resumed13-{id}"),
+            cert: *cert,
+            suite: &ss::TLS13_AES_128_GCM_SHA256,
+            mode: Resume::Ticket,
+            label: format!("TLS 1.3 resumed (ticket, PSK with ECDHE) {name}: handshakes/s"),
+            floor: None,
         });
     }
     let mut hs_results = Vec::new();
