@@ -1821,3 +1821,23 @@ fn a_rustls_client_resumes_with_our_tickets() {
         assert!(r.tls13_tickets_received() >= 2, "round {round}");
     }
 }
+
+#[test]
+fn our_server_resumes_across_its_own_hello_retry_request() {
+    // The server takes only P-256; the client's share is X25519: a retry each time, and the
+    // second ClientHello's binder (over message_hash, the retry and itself) must verify.
+    let server = Arc::new(server13(false, |b| {
+        b.with_groups(&[NamedCurve::Secp256r1]).with_ticketer(
+            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600)).unwrap(),
+        )
+    }));
+    let client = Arc::new(client13(|b| {
+        b.with_groups(&[NamedCurve::X25519, NamedCurve::Secp256r1])
+    }));
+    let (c, _) = connect_pair(&client, &server);
+    assert!(!c.is_resumed());
+    let (mut c, mut s) = connect_pair(&client, &server);
+    assert!(c.is_resumed() && s.is_resumed());
+    assert_eq!(s.negotiated_group(), Some(NamedCurve::Secp256r1));
+    exchange(&mut c, &mut s);
+}

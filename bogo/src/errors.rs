@@ -53,6 +53,9 @@ pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
                 "TLS13_DOWNGRADE"
             }
             PeerMisbehaved::Other("two key shares for one group") => "DUPLICATE_KEY_SHARE",
+            PeerMisbehaved::Other("resumed with a suite of another hash than the ticket's") => {
+                "OLD_SESSION_PRF_HASH_MISMATCH"
+            }
             PeerMisbehaved::Other("server echoed a session ID that names no session") => {
                 "SERVER_ECHOED_INVALID_SESSION_ID"
             }

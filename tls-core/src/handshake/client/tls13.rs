@@ -394,12 +394,17 @@ fn server_hello(
                 if offered.is_some() =>
             {
                 // 4.2.11: the one identity we offered, and a suite of the ticket's hash.
-                let ticket = offered
-                    .as_ref()
-                    .filter(|t| *selected_identity == 0 && t.suite.hash == suite.hash);
-                accepted = Some(ticket.ok_or(Error::PeerMisbehaved(
-                    PeerMisbehaved::SelectedUnofferedParameter("pre_shared_key"),
-                ))?);
+                let ticket = offered.as_ref().filter(|_| *selected_identity == 0).ok_or(
+                    Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedParameter(
+                        "pre_shared_key",
+                    )),
+                )?;
+                if ticket.suite.hash != suite.hash {
+                    return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+                        "resumed with a suite of another hash than the ticket's",
+                    )));
+                }
+                accepted = Some(ticket);
             }
             other => return Err(misplaced(other, false)),
         }
