@@ -41,6 +41,8 @@ fn session_state_master_secret_is_redacted() {
         created: 1_700_000_000,
         peer_certificates: Vec::new(),
         ticket_age_add: 0,
+        alpn: &[],
+        max_early_data_size: 0,
     };
     // Decoded from bytes, as a session cache or a ticket holds it.
     let bytes = state.to_vec();

@@ -1612,6 +1612,8 @@ fn a_server_hello_choosing_a_psk_we_did_not_offer_is_refused() {
             age_add: 12345,
             received_ms: spectls::internal::now() * 1000,
             peer_certificates: Vec::new(),
+            max_early_data: 0,
+            alpn: None,
         },
     );
     let client = client13(|b| b.with_session_storage(store.clone()));

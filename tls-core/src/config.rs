@@ -10,8 +10,8 @@ use crate::pki::verify::{
     ClientCertVerifier, NoClientAuth, ServerCertVerifier, WebPkiServerVerifier,
 };
 use crate::session::{
-    ClientSessionMemoryCache, ProducesTickets, ServerSessionMemoryCache, StoresClientSessions,
-    StoresServerSessions,
+    AntiReplay, ClientSessionMemoryCache, ProducesTickets, ServerSessionMemoryCache,
+    StoresClientSessions, StoresServerSessions,
 };
 use crate::version::{TLS12, TLS13};
 use crate::wire::{NamedCurve, ProtocolVersion};
@@ -28,6 +28,12 @@ const DEFAULT_TLS13_TICKETS: usize = 2;
 const MAX_TLS13_TICKETS: usize = 255;
 /// How long the default server cache keeps a session, and how old a resumed session may be.
 const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long an accepted 0-RTT ClientHello is remembered: twice the 10 s by which a ticket's
+/// reported age may differ from ours, so a replay is refused by one check or the other.
+const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(20);
+/// How many accepted 0-RTT ClientHellos are remembered at most (a few MiB at the most).
+const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
 
 /// The default largest Certificate message body accepted from a peer: 100 KiB, OpenSSL's
 /// default `max_cert_list`, which deployed chains stay far below (a few KiB) while it bounds
@@ -47,6 +53,7 @@ pub struct ClientConfig {
     pub(crate) enable_sni: bool,
     pub(crate) session_storage: Arc<dyn StoresClientSessions>,
     pub(crate) enable_tickets: bool,
+    pub(crate) enable_early_data: bool,
     pub(crate) enable_ocsp_stapling: bool,
     pub(crate) client_auth_cert: Option<Arc<CertifiedKey>>,
     pub(crate) key_log: Arc<dyn KeyLog>,
@@ -70,6 +77,7 @@ impl fmt::Debug for ClientConfig {
             .field("alpn_protocols", &self.alpn_protocols)
             .field("require_ems", &self.require_ems)
             .field("enable_tickets", &self.enable_tickets)
+            .field("enable_early_data", &self.enable_early_data)
             .field("client_auth", &self.client_auth_cert.is_some())
             .finish()
     }
@@ -92,6 +100,7 @@ impl ClientConfig {
             empty_roots: false,
             session_storage: ClientSessionMemoryCache::new(DEFAULT_CACHE_SIZE),
             enable_tickets: true,
+            enable_early_data: false,
             enable_ocsp_stapling: true,
             client_auth_cert: None,
             key_log: Arc::new(NoKeyLog),
@@ -113,6 +122,7 @@ pub struct ClientConfigBuilder {
     empty_roots: bool,
     session_storage: Arc<dyn StoresClientSessions>,
     enable_tickets: bool,
+    enable_early_data: bool,
     enable_ocsp_stapling: bool,
     client_auth_cert: Option<Arc<CertifiedKey>>,
     key_log: Arc<dyn KeyLog>,
@@ -200,6 +210,17 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Whether to send 0-RTT data (RFC 8446 2.3) when resuming with a TLS 1.3 ticket that
+    /// allows it. Off by default: early data can be replayed by an attacker (RFC 8446 8), so
+    /// only an application whose first request is safe to repeat should turn it on. With it on,
+    /// `ClientConnection::early_data` takes the data to send, and
+    /// `ClientConnection::is_early_data_accepted` tells whether the server took it; rejected
+    /// early data is not sent again by the library.
+    pub fn enable_early_data(mut self, enable: bool) -> Self {
+        self.enable_early_data = enable;
+        self
+    }
+
     /// Whether to ask for a stapled OCSP response (status_request, RFC 6066 8). On by default;
     /// a stapled response is handed to the verifier and exposed on the connection.
     pub fn enable_ocsp_stapling(mut self, enable: bool) -> Self {
@@ -257,6 +278,7 @@ impl ClientConfigBuilder {
             enable_sni: self.enable_sni,
             session_storage: self.session_storage,
             enable_tickets: self.enable_tickets,
+            enable_early_data: self.enable_early_data,
             enable_ocsp_stapling: self.enable_ocsp_stapling,
             client_auth_cert: self.client_auth_cert,
             key_log: self.key_log,
@@ -342,6 +364,9 @@ pub struct ServerConfig {
     pub(crate) session_lifetime: Duration,
     pub(crate) ticketer: Option<Arc<dyn ProducesTickets>>,
     pub(crate) tls13_tickets: usize,
+    /// 0-RTT: the max_early_data_size our tickets allow (0: off) and the replay defence.
+    pub(crate) max_early_data: u32,
+    pub(crate) anti_replay: Option<Arc<AntiReplay>>,
     pub(crate) key_log: Arc<dyn KeyLog>,
     pub(crate) max_certificate_list_size: usize,
 }
@@ -365,6 +390,7 @@ impl fmt::Debug for ServerConfig {
             .field("client_verifier", &self.client_verifier)
             .field("session_storage", &self.session_storage)
             .field("tickets", &self.ticketer.is_some())
+            .field("max_early_data", &self.max_early_data)
             .finish()
     }
 }
@@ -390,6 +416,8 @@ impl ServerConfig {
             session_lifetime: DEFAULT_SESSION_LIFETIME,
             ticketer: None,
             tls13_tickets: DEFAULT_TLS13_TICKETS,
+            max_early_data: 0,
+            anti_replay: None,
             key_log: Arc::new(NoKeyLog),
             max_certificate_list_size: DEFAULT_MAX_CERTIFICATE_LIST_SIZE,
         }
@@ -411,6 +439,8 @@ pub struct ServerConfigBuilder {
     session_lifetime: Duration,
     ticketer: Option<Arc<dyn ProducesTickets>>,
     tls13_tickets: usize,
+    max_early_data: u32,
+    anti_replay: Option<Arc<AntiReplay>>,
     key_log: Arc<dyn KeyLog>,
     max_certificate_list_size: usize,
 }
@@ -516,6 +546,30 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Accepts 0-RTT data (RFC 8446 2.3, 4.2.10): our TLS 1.3 tickets allow `max_size` bytes
+    /// of early data (their max_early_data_size), and a client resuming with one may send that
+    /// much before the handshake completes. 0 (the default) turns it off.
+    ///
+    /// Early data is accepted only from a ticket of ours whose suite, ALPN protocol and server
+    /// name are this connection's, whose reported age is within 10 seconds of its real one, and
+    /// whose ClientHello has not been seen before: every accepted hello is recorded (by its
+    /// binder) for 20 seconds, in a record of at most 100,000 hellos, shared by every
+    /// connection of this config (RFC 8446 8.2; [`with_anti_replay`](Self::with_anti_replay)
+    /// sets another). The application reads early data apart from the rest
+    /// (`ServerConnection::early_data`): it may be a replay from another server of a fleet
+    /// that shares ticket keys, so act on it only if doing so twice is harmless.
+    pub fn with_early_data(mut self, max_size: u32) -> Self {
+        self.max_early_data = max_size;
+        self
+    }
+
+    /// The record of ClientHellos whose early data was accepted (see
+    /// [`with_early_data`](Self::with_early_data)); one record can serve several configs.
+    pub fn with_anti_replay(mut self, record: Arc<AntiReplay>) -> Self {
+        self.anti_replay = Some(record);
+        self
+    }
+
     /// Issues and accepts session tickets (RFC 5077) sealed by `ticketer`
     /// (`session::Ticketer::new(lifetime)`).
     pub fn with_ticketer(mut self, ticketer: Arc<dyn ProducesTickets>) -> Self {
@@ -572,6 +626,15 @@ impl ServerConfigBuilder {
             session_lifetime: self.session_lifetime,
             ticketer: self.ticketer,
             tls13_tickets: self.tls13_tickets.min(MAX_TLS13_TICKETS),
+            anti_replay: match (self.max_early_data, self.anti_replay) {
+                (0, _) => None,
+                (_, Some(record)) => Some(record),
+                (_, None) => Some(Arc::new(AntiReplay::new(
+                    DEFAULT_REPLAY_WINDOW,
+                    DEFAULT_REPLAY_CAPACITY,
+                ))),
+            },
+            max_early_data: self.max_early_data,
             key_log: self.key_log,
             max_certificate_list_size: self.max_certificate_list_size,
         })

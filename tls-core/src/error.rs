@@ -119,6 +119,9 @@ pub enum PeerMisbehaved {
     /// The binder of the PSK we would resume with does not verify (RFC 8446 4.2.11.2):
     /// `decrypt_error`.
     BadBinder,
+    /// More 0-RTT data than the ticket's max_early_data_size, accepted or skipped (RFC 8446
+    /// 4.2.10): `unexpected_message`.
+    TooMuchEarlyData,
     /// Anything else, described.
     Other(&'static str),
 }
@@ -202,7 +205,8 @@ impl Error {
                 }
                 PeerMisbehaved::TooManyEmptyRecords
                 | PeerMisbehaved::TooManyWarningAlerts
-                | PeerMisbehaved::TooManyRenegotiationRequests => A::UnexpectedMessage,
+                | PeerMisbehaved::TooManyRenegotiationRequests
+                | PeerMisbehaved::TooMuchEarlyData => A::UnexpectedMessage,
                 PeerMisbehaved::MissingExtension(_) => A::MissingExtension,
                 PeerMisbehaved::BadBinder => A::DecryptError,
                 PeerMisbehaved::Other(_) => A::IllegalParameter,

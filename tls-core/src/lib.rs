@@ -43,8 +43,8 @@ pub mod version;
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
 pub use conn::stream::Stream;
 pub use conn::{
-    ClientConnection, ConnectionCommon, InPlaceRead, IoState, Reader, ServerConnection, Writer,
-    MAX_FRAGMENT_LEN,
+    ClientConnection, ConnectionCommon, InPlaceRead, IoState, ReadEarlyData, Reader,
+    ServerConnection, WriteEarlyData, Writer, MAX_FRAGMENT_LEN,
 };
 pub use error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};

@@ -4,12 +4,14 @@
 //! All input is parsed by generated code before any state changes; the first error is sticky:
 //! it is returned from then on, and the alert it calls for is queued for `write_tls`.
 
+mod early;
 mod plaintext;
 mod recv_buf;
 mod sides;
 pub(crate) mod stream;
 mod unbuffered;
 
+pub use early::{ReadEarlyData, WriteEarlyData};
 pub(crate) use plaintext::io_error;
 pub use plaintext::{Reader, Writer};
 use recv_buf::RecvBuf;
@@ -22,7 +24,7 @@ use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::client::{self, ClientHandshake};
 use crate::handshake::server::{self, ServerHandshake};
-use crate::handshake::{Context, Exporter, Input, InputKind, Negotiated};
+use crate::handshake::{Context, EarlyData, EarlyState, Exporter, Input, InputKind, Negotiated};
 use crate::record::{HandshakeJoiner, RecordReader, RecordWriter, MAX_CIPHERTEXT, MAX_PLAINTEXT};
 use crate::version::TLS13;
 use crate::wire::{
@@ -121,6 +123,8 @@ pub struct ConnectionCommon {
     renegotiations_refused_in_a_row: usize,
     /// While a handshake message runs: more handshake data is buffered after it.
     trailing_handshake: bool,
+    /// 0-RTT data, sent (client) or received (server).
+    early: EarlyData,
 }
 
 /// Counts from one `process_new_packets` call.
@@ -160,6 +164,7 @@ impl ConnectionCommon {
             warnings_in_a_row: 0,
             renegotiations_refused_in_a_row: 0,
             trailing_handshake: false,
+            early: EarlyData::default(),
         }
     }
 
@@ -175,6 +180,7 @@ impl ConnectionCommon {
             handshake_done: &mut self.handshake_done,
             exporter: &mut self.exporter,
             trailing_handshake: self.trailing_handshake,
+            early: &mut self.early,
         };
         (machine, cx)
     }
@@ -319,6 +325,9 @@ impl ConnectionCommon {
             };
             let base = pos;
             pos += rec.consumed;
+            if rec.skipped {
+                continue;
+            }
             let range = base + rec.plaintext.start..base + rec.plaintext.end;
             let data = rx.data().get(range.clone()).unwrap_or_default();
             match self.handle_record(rec.typ, data, rec.unprotected) {
@@ -358,6 +367,11 @@ impl ConnectionCommon {
         match typ {
             ContentType::ApplicationData => {
                 if !self.handshake_done {
+                    if self.early.state == EarlyState::Receiving {
+                        // 0-RTT data (RFC 8446 4.2.10), kept apart from the 1-RTT data.
+                        self.early.receive(data)?;
+                        return Ok(false);
+                    }
                     return Err(self.unexpected("application data"));
                 }
                 // Empty application data records are allowed (RFC 5246 6.2.1) and carry nothing;

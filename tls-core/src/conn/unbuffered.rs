@@ -39,6 +39,9 @@ impl ConnectionCommon {
             };
             let range = pos + rec.plaintext.start..pos + rec.plaintext.end;
             pos += rec.consumed;
+            if rec.skipped {
+                continue;
+            }
             let data = buf.get(range.clone()).unwrap_or_default();
             match self.handle_record(rec.typ, data, rec.unprotected) {
                 Ok(true) => break Ok(Some(range)),

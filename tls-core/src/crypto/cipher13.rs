@@ -41,6 +41,10 @@ pub const MAX_CIPHERTEXT: usize = (1 << 14) + 256;
 /// section 4).
 pub const MAX_INNER_PLAINTEXT: usize = (1 << 14) + 1;
 
+/// What protection adds to a record's content at the least: the AEAD tag (16 bytes for every
+/// TLS 1.3 suite) and the content type byte.
+pub const RECORD_OVERHEAD: usize = 16 + 1;
+
 /// RFC 8446 section 5.5: "up to 2^24.5 full-size records (about 24 million)" per AES-GCM key;
 /// 2^24.5 = 23,726,566.4.
 const AES_GCM_RECORD_LIMIT: u64 = 23_726_566;

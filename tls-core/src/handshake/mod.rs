@@ -137,6 +137,56 @@ pub(crate) struct Negotiated {
     pub session_id: Vec<u8>,
 }
 
+/// Where 0-RTT data (RFC 8446 2.3, 4.2.10) stands in a connection.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EarlyState {
+    /// None offered (client) or none coming (server).
+    #[default]
+    Disabled,
+    /// Client: offered with the ClientHello; writable under the early key, no answer yet.
+    Offered,
+    /// Client: the server's EncryptedExtensions accepted it; writable until EndOfEarlyData.
+    Accepted,
+    /// Client: accepted, and EndOfEarlyData sent.
+    Sent,
+    /// The server did not take it (client: not resent; server: skipped unread).
+    Rejected,
+    /// Server: accepted; early data records come until EndOfEarlyData.
+    Receiving,
+    /// Server: accepted, and EndOfEarlyData received.
+    Received,
+}
+
+/// 0-RTT data: where it stands, how much more may pass, and (server) what came.
+#[derive(Debug, Default)]
+pub(crate) struct EarlyData {
+    pub state: EarlyState,
+    /// Client: bytes it may still send; server: bytes it may still receive.
+    pub left: usize,
+    /// Server: early data received and not yet read by the application.
+    pub received: Vec<u8>,
+}
+
+impl EarlyData {
+    /// The server accepted it (either side's view).
+    pub(crate) fn accepted(&self) -> bool {
+        matches!(
+            self.state,
+            EarlyState::Accepted | EarlyState::Sent | EarlyState::Receiving | EarlyState::Received
+        )
+    }
+
+    /// Server: an early data record's content, within the ticket's max_early_data_size.
+    pub(crate) fn receive(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.left = self
+            .left
+            .checked_sub(data.len())
+            .ok_or(Error::PeerMisbehaved(PeerMisbehaved::TooMuchEarlyData))?;
+        self.received.extend_from_slice(data);
+        Ok(())
+    }
+}
+
 /// What the handlers act on: the outgoing records, the transcript, the negotiated parameters.
 pub(crate) struct Context<'c> {
     pub writer: &'c mut RecordWriter,
@@ -153,6 +203,8 @@ pub(crate) struct Context<'c> {
     /// More of the peer's handshake data follows the message being handled, in the same
     /// record (or an earlier one).
     pub trailing_handshake: bool,
+    /// 0-RTT data.
+    pub early: &'c mut EarlyData,
 }
 
 impl Context<'_> {

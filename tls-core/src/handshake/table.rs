@@ -361,6 +361,7 @@ mod tests {
         let mut transcript = Transcript::new();
         let mut negotiated = Negotiated::default();
         let (mut pending_read, mut handshake_done, mut exporter) = (None, false, None);
+        let mut early = crate::handshake::EarlyData::default();
         let mut cx = Context {
             writer: &mut writer,
             reader: &mut reader,
@@ -371,6 +372,7 @@ mod tests {
             handshake_done: &mut handshake_done,
             exporter: &mut exporter,
             trailing_handshake: false,
+            early: &mut early,
         };
         dispatch(&Arc::new(()), state, Input::ChangeCipherSpec, &mut cx)
     }

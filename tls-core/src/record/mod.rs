@@ -146,6 +146,16 @@ impl RecordWriter {
         Ok(())
     }
 
+    /// Back to records in the clear: a client whose 0-RTT keys were set for its first
+    /// ClientHello's early data, answered with a HelloRetryRequest (RFC 8446 4.1.4: the second
+    /// ClientHello is in the clear, and no early data follows it).
+    pub(crate) fn clear_encrypter(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.flush(out)?;
+        self.encrypter = None;
+        self.seq = 0;
+        Ok(())
+    }
+
     /// TLS 1.3 (RFC 8446 4.6.3): whether a KeyUpdate request was answered already with no
     /// application data sent since; requests that arrive together get one answer (as BoringSSL
     /// does), so a peer cannot make us send KeyUpdates it did not wait for.
@@ -301,6 +311,8 @@ pub(crate) struct InboundRecord {
     pub consumed: usize,
     /// It came in the clear although TLS 1.3 keys were set (change_cipher_spec, or an alert).
     pub unprotected: bool,
+    /// 0-RTT data the server does not take, dropped unread (RFC 8446 4.2.10): nothing to handle.
+    pub skipped: bool,
 }
 
 /// Reads records: deframes, removes protection once keys are set, enforces size limits.
@@ -314,6 +326,10 @@ pub(crate) struct RecordReader {
     version: Option<ProtocolVersion>,
     /// Reused for each record's nonce and additional data.
     scratch: Vec<u8>,
+    /// TLS 1.3 server that rejected the client's 0-RTT data: how much more of it may be
+    /// skipped (see `skip_early_data`); `None` once the first record opens, or if none was
+    /// offered.
+    early_skip: Option<usize>,
 }
 
 impl RecordReader {
@@ -324,7 +340,35 @@ impl RecordReader {
             seq: 0,
             version: None,
             scratch: Vec::new(),
+            early_skip: None,
         }
+    }
+
+    /// RFC 8446 4.2.10: the client sent 0-RTT data that we do not take. Its records (outer type
+    /// application_data) are dropped unread, up to `budget` bytes of the plaintext they could
+    /// hold: in the clear after a HelloRetryRequest, or those that do not open under the
+    /// handshake key. The first record that opens ends the skipping; more than `budget` is
+    /// `PeerMisbehaved::TooMuchEarlyData`.
+    pub(crate) fn skip_early_data(&mut self, budget: usize) {
+        self.early_skip = Some(budget);
+    }
+
+    /// Drops a 0-RTT record of `len` bytes, if the skipping budget allows.
+    fn skip(&mut self, len: usize, consumed: usize) -> Result<Option<InboundRecord>, Error> {
+        // The most plaintext such a record can carry: all but the AEAD tag and content type.
+        let plain = len.saturating_sub(crate::crypto::cipher13::RECORD_OVERHEAD);
+        let left = self.early_skip.unwrap_or(0);
+        self.early_skip = Some(
+            left.checked_sub(plain)
+                .ok_or(Error::PeerMisbehaved(PeerMisbehaved::TooMuchEarlyData))?,
+        );
+        Ok(Some(InboundRecord {
+            typ: ContentType::ApplicationData,
+            plaintext: consumed..consumed,
+            consumed,
+            unprotected: false,
+            skipped: true,
+        }))
     }
 
     /// From here on every record must carry `version`: called when the ServerHello that fixes
@@ -416,6 +460,9 @@ impl RecordReader {
         let (dec, nonce_len) = match &self.decrypter {
             Some(Opener::Tls12(dec, n)) => (dec, *n),
             Some(Opener::Tls13(_)) => return self.open13(typ, len, consumed, buf),
+            None if self.early_skip.is_some() && typ == ContentType::ApplicationData => {
+                return self.skip(len, consumed);
+            }
             None => {
                 if len > MAX_PLAINTEXT {
                     return Err(Error::RecordOverflow { ciphertext: false });
@@ -425,6 +472,7 @@ impl RecordReader {
                     plaintext: start..consumed,
                     consumed,
                     unprotected: false,
+                    skipped: false,
                 }));
             }
         };
@@ -446,6 +494,7 @@ impl RecordReader {
             plaintext: plain_start..plain_start + plain_len,
             consumed,
             unprotected: false,
+            skipped: false,
         }))
     }
 
@@ -472,6 +521,7 @@ impl RecordReader {
                     plaintext: start..consumed,
                     consumed,
                     unprotected: true,
+                    skipped: false,
                 }));
             }
             ContentType::ApplicationData => {}
@@ -492,13 +542,20 @@ impl RecordReader {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::SequenceExhausted));
         }
         let record = buf.get_mut(..consumed).ok_or(Error::BadRecordMac)?;
-        let opened = dec.open(self.seq, record, &mut self.scratch)?;
+        let opened = match dec.open(self.seq, record, &mut self.scratch) {
+            Ok(opened) => opened,
+            // Trial decryption (4.2.10): 0-RTT data under a key we do not have.
+            Err(_) if self.early_skip.is_some() => return self.skip(len, consumed),
+            Err(e) => return Err(e),
+        };
+        self.early_skip = None;
         self.seq += 1;
         Ok(Some(InboundRecord {
             typ: opened.typ,
             plaintext: opened.content,
             consumed,
             unprotected: false,
+            skipped: false,
         }))
     }
 }

@@ -55,6 +55,12 @@ pub struct Tls13Ticket {
     /// The server's chain in the connection the ticket came from (a resumed connection reports
     /// it as its peer's).
     pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// The ticket's max_early_data_size (RFC 8446 4.2.10): how much 0-RTT data a connection
+    /// resuming with it may send; 0: none.
+    pub max_early_data: u32,
+    /// The ALPN protocol of the connection the ticket came from: 0-RTT data is sent only
+    /// when it is one this connection offers, and accepted only if the server chooses it again.
+    pub alpn: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for Tls13Ticket {
@@ -65,6 +71,8 @@ impl fmt::Debug for Tls13Ticket {
             .field("suite", &self.suite.suite)
             .field("lifetime", &self.lifetime)
             .field("received_ms", &self.received_ms)
+            .field("max_early_data", &self.max_early_data)
+            .field("alpn", &self.alpn)
             .finish_non_exhaustive()
     }
 }

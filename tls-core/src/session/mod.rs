@@ -10,10 +10,12 @@
 //!
 //! [`SealedTicket`]: crate::wire::SealedTicket
 
+mod anti_replay;
 mod client_cache;
 mod server_cache;
 mod ticketer;
 
+pub use anti_replay::AntiReplay;
 pub use client_cache::{
     ClientSessionMemoryCache, ClientSessionValue, NoClientSessionStorage, StoresClientSessions,
     Tls13Ticket, MAX_TLS13_TICKETS_PER_SERVER,
@@ -114,6 +116,8 @@ impl Session {
                 .map(|c| ASN1Cert(c.as_ref()))
                 .collect(),
             ticket_age_add: 0,
+            alpn: &[],
+            max_early_data_size: 0,
         }
         .to_vec()
     }
@@ -227,6 +231,11 @@ pub struct Session13 {
     pub created: u64,
     /// The client's chain, if it authenticated.
     pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// The ALPN protocol the connection chose, if any: a resumption that chooses another is a
+    /// full handshake, and 0-RTT needs the same (RFC 8446 4.2.10).
+    pub alpn: Option<Vec<u8>>,
+    /// The ticket's max_early_data_size: how much 0-RTT data it allows (0: none).
+    pub max_early_data: u32,
 }
 
 /// TLS 1.3 on the wire: the version of a [`Session13`]'s encoding.
@@ -253,6 +262,8 @@ impl Session13 {
                     .map(|c| ASN1Cert(c.as_ref()))
                     .collect(),
                 ticket_age_add: self.age_add,
+                alpn: self.alpn.as_deref().unwrap_or_default(),
+                max_early_data_size: self.max_early_data,
             }
             .to_vec(),
         )
@@ -270,6 +281,7 @@ impl Session13 {
             name => Some(String::from_utf8(name.to_vec()).ok()?),
         };
         let psk = Zeroizing::new(state.master_secret.get(..suite.hash.output_len())?.to_vec());
+        let alpn = (!state.alpn.is_empty()).then(|| state.alpn.to_vec());
         let mut master = state.master_secret;
         master.zeroize();
         Some(Session13 {
@@ -283,6 +295,8 @@ impl Session13 {
                 .iter()
                 .map(|c| CertificateDer::from(c.0.to_vec()))
                 .collect(),
+            alpn,
+            max_early_data: state.max_early_data_size,
         })
     }
 
@@ -310,6 +324,8 @@ impl fmt::Debug for Session13 {
             .field("psk", &format_args!("<redacted>"))
             .field("server_name", &self.server_name)
             .field("created", &self.created)
+            .field("alpn", &self.alpn)
+            .field("max_early_data", &self.max_early_data)
             .finish_non_exhaustive()
     }
 }

@@ -58,7 +58,8 @@ fn session_encodes_to_the_schema_layout_and_back() {
          000b 6578616d706c652e636f6d
          0102030405060708
          00000c 000005 3003020105 000001 aa
-         00000000",
+         00000000
+         00 00000000",
     ));
     assert_eq!(bytes, want);
     assert_eq!(Session::decode(&bytes), Some(s));
@@ -68,7 +69,9 @@ fn session_encodes_to_the_schema_layout_and_back() {
     let bytes = a.encode();
     let mut want = unhex("0303 cca8");
     want.extend([7u8; 48]);
-    want.extend(unhex("00 0000 0000000000000007 000000 00000000"));
+    want.extend(unhex(
+        "00 0000 0000000000000007 000000 00000000 00 00000000",
+    ));
     assert_eq!(bytes, want);
     assert_eq!(Session::decode(&bytes), Some(a));
 
@@ -557,13 +560,16 @@ fn a_tls13_ticket_state_seals_opens_and_is_never_a_tls12_session() {
         server_name: Some("example.com".into()),
         created: 1_700_000_000,
         peer_certificates: vec![CertificateDer::from(vec![0xaa])],
+        alpn: Some(b"h2".to_vec()),
+        max_early_data: 0x4000,
     };
     let encoded = s.encode();
-    // Version { 3, 4 }, the suite, the PSK in the 48 bytes, no EMS, ..., ticket_age_add last.
+    // Version { 3, 4 }, the suite, the PSK in the 48 bytes, no EMS, ..., ticket_age_add, then
+    // the ALPN protocol and max_early_data_size.
     assert_eq!(encoded.get(..4), Some(&[3, 4, 0x13, 0x02][..]));
     assert_eq!(
-        encoded.get(encoded.len() - 4..),
-        Some(&[0xde, 0xad, 0xbe, 0xef][..])
+        encoded.get(encoded.len() - 11..),
+        Some(&[0xde, 0xad, 0xbe, 0xef, 2, b'h', b'2', 0, 0, 0x40, 0][..])
     );
     let ticket = s.seal(&*t).unwrap();
     let opened = Session13::open(&*t, &ticket).unwrap();
@@ -571,6 +577,8 @@ fn a_tls13_ticket_state_seals_opens_and_is_never_a_tls12_session() {
     assert_eq!(opened.age_add, 0xdead_beef);
     assert_eq!(opened.server_name.as_deref(), Some("example.com"));
     assert_eq!(opened.peer_certificates.len(), 1);
+    assert_eq!(opened.alpn.as_deref(), Some(&b"h2"[..]));
+    assert_eq!(opened.max_early_data, 0x4000);
     // A TLS 1.3 state never resumes a TLS 1.2 session, nor the other way round.
     assert!(Session::open(&*t, &ticket).is_none());
     let twelve = sample().seal(&*t).unwrap();

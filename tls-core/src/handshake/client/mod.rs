@@ -46,6 +46,11 @@ pub(crate) struct Hello {
     key_share: Option<KeyExchange>,
     /// A TLS 1.3 ticket offered as a PSK (psk_dhe_ke), taken out of the store for this hello.
     psk: Option<Tls13Ticket>,
+    /// 0-RTT data offered with it (early_data, RFC 8446 4.2.10): the first hello only.
+    offered_early_data: bool,
+    /// Our compatibility change_cipher_spec went out (RFC 8446 D.4: once, after the first
+    /// ClientHello when 0-RTT data follows it, else before our next flight).
+    ccs_sent: bool,
     session_id: Vec<u8>,
     /// The 1.2 session ticket we offered, sent again in a second ClientHello.
     ticket: Option<Vec<u8>>,
@@ -126,9 +131,18 @@ pub(crate) fn start(
         _ => None,
     };
     let offered_server_name = config.enable_sni && matches!(server_name, ServerName::DnsName(_));
+    // 4.2.10: 0-RTT under the ticket's PSK, if it allows some and its ALPN protocol is one we
+    // offer again (the server must choose the same to accept).
+    let offered_early_data = config.enable_early_data
+        && psk.as_ref().is_some_and(|t| {
+            t.max_early_data > 0
+                && t.alpn
+                    .as_ref()
+                    .is_none_or(|p| config.alpn_protocols.contains(p))
+        });
     // Boxed: it travels through the states until the handshake is over, and moving a state
     // (each step moves one) then moves a pointer, not the whole hello.
-    let hello = Box::new(Hello {
+    let mut hello = Box::new(Hello {
         client_random,
         server_name,
         offered_schemes,
@@ -141,10 +155,16 @@ pub(crate) fn start(
         ticket,
         offered_tls12,
         psk,
+        offered_early_data,
+        ccs_sent: false,
     });
     cx.writer
         .set_version(crate::record::INITIAL_CLIENT_RECORD_VERSION);
     send_hello(config, &hello, None, cx)?;
+    if let Some(t) = hello.psk.as_ref().filter(|_| hello.offered_early_data) {
+        tls13::start_early_data(config, t, &hello.client_random, cx)?;
+        hello.ccs_sent = true;
+    }
     Ok(ClientHandshake::Tls12(Box::new(
         ClientState::ExpectServerHello(hello),
     )))
@@ -254,6 +274,11 @@ fn send_hello(
                 },
             )),
         ));
+    }
+    if hello.offered_early_data {
+        extensions.push(Extension::EarlyData(EarlyDataIndication::ClientHello(
+            Empty {},
+        )));
     }
     // RFC 8446 4.2.11: the PSK goes last, with a binder of its hash's length filled in below;
     // after a HelloRetryRequest only if the suite it chose has the ticket's hash.
@@ -448,6 +473,12 @@ pub(crate) fn handle(
             return tls13::handle(config, state, input, cx).map(ClientHandshake::Tls13);
         }
         cx.negotiated.version = Some(TLS12);
+        if cx.early.state == crate::handshake::EarlyState::Offered {
+            // RFC 8446 D.3: a TLS 1.2 server cannot skip the 0-RTT data we sent, and will most
+            // likely fail on it; our own records go back to the clear whatever it does.
+            cx.early.state = crate::handshake::EarlyState::Rejected;
+            cx.writer.clear_encrypter(cx.tx)?;
+        }
     }
     *boxed = tls12::handle(config, current, input, cx)?;
     Ok(ClientHandshake::Tls12(boxed))

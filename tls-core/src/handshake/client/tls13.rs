@@ -2,16 +2,19 @@
 //!
 //! ```text
 //! ClientHello + key_share     -->
+//! (0-RTT: application data)   -->
 //!                             <--  [HelloRetryRequest + cookie, key_share group]
 //! [ClientHello + key_share]   -->
 //!                             <--  ServerHello + key_share
 //!                                  {EncryptedExtensions} {CertificateRequest}
 //!                                  {Certificate} {CertificateVerify} {Finished}
+//! (0-RTT accepted: EndOfEarlyData)  -->
 //! {Certificate} {CertificateVerify} {Finished}  -->
 //!                             <--  [NewSessionTicket] [KeyUpdate]
 //! ```
 //!
-//! `{}` is under the handshake traffic keys, everything after under the application keys.
+//! `{}` is under the handshake traffic keys, everything after under the application keys;
+//! 0-RTT data and EndOfEarlyData under the client_early_traffic_secret of the ticket's PSK.
 //! [`CLIENT13_TRANSITIONS`] is the machine. The state before Finished holds the verified chain
 //! and the verified CertificateVerify, so the machine cannot complete without both.
 
@@ -24,6 +27,7 @@ use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::negotiation::{alpn_answer, check_chain_len, record_size_limit};
 use crate::handshake::table::{state_kinds, take13, Machine, Row, To};
 use crate::handshake::tls13::{decrypter, encrypter, log_secret, misplaced, Traffic};
+use crate::handshake::EarlyState;
 use crate::handshake::{ignore, Context, Input, InputKind};
 use crate::pki::key::check_signing_key_usage;
 use crate::pki::resolve::CertifiedKey;
@@ -32,7 +36,7 @@ use crate::session::Tls13Ticket;
 use crate::version::TLS13;
 use crate::wire::tls13::{
     Certificate, CertificateEntry, CertificateEntryBody, CertificateRequest, CertificateVerify,
-    EncryptedExtensions, Finished, Handshake, NewSessionTicket,
+    EncryptedExtensions, EndOfEarlyData, Finished, Handshake, NewSessionTicket,
 };
 use crate::wire::*;
 use pki_types::{CertificateDer, UnixTime};
@@ -107,6 +111,9 @@ pub(crate) struct Handshaking {
     /// The server accepted our ticket's PSK: it authenticated in the connection the ticket
     /// came from, and sends no Certificate now (RFC 8446 2.2).
     resumed: bool,
+    /// We sent 0-RTT data with the ticket: the suite and ALPN protocol the server must keep to
+    /// accept it (4.2.10).
+    early: Option<(CipherSuite, Option<Vec<u8>>)>,
 }
 
 /// The server's chain, verified.
@@ -223,7 +230,7 @@ fn on_server_hello(
     if is_retry_request(sh) {
         return hello_retry_request(config, hello, sh, input.bytes(), cx);
     }
-    server_hello(config, hello, None, sh, input.bytes(), false, cx)
+    server_hello(config, hello, None, sh, input.bytes(), cx)
 }
 
 fn on_server_hello_after_retry(
@@ -253,9 +260,34 @@ fn on_server_hello_after_retry(
         Some(retried.suite),
         sh,
         input.bytes(),
-        true,
         cx,
     )
+}
+
+/// 4.2.10: after a first ClientHello that offers 0-RTT data with ticket `t`: our compatibility
+/// change_cipher_spec, then the early data's key (7.1: over that ClientHello alone). The
+/// application's early data is sealed under it until the server answers.
+pub(super) fn start_early_data(
+    config: &ClientConfig,
+    t: &Tls13Ticket,
+    client_random: &[u8; 32],
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    let hello_hash = cx.transcript.hash_with(t.suite.hash, &[])?;
+    let secret =
+        EarlySecret::new(t.suite.hash, Some(&t.psk)).client_early_traffic_secret(&hello_hash)?;
+    log_secret(
+        &*config.key_log,
+        "CLIENT_EARLY_TRAFFIC_SECRET",
+        client_random,
+        &secret,
+    );
+    cx.writer.write_plain_ccs(cx.tx);
+    cx.writer
+        .set_encrypter13(encrypter(&secret, t.suite)?, cx.tx)?;
+    cx.early.state = EarlyState::Offered;
+    cx.early.left = usize::try_from(t.max_early_data).unwrap_or(usize::MAX);
+    Ok(())
 }
 
 /// RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello whose random is the constant.
@@ -350,8 +382,17 @@ fn hello_retry_request(
     if let Some(g) = group {
         hello.key_share = Some(config.randomness.key_exchange(g)?);
     }
-    // D.4: our compatibility change_cipher_spec goes before the second ClientHello.
-    cx.writer.write_plain_ccs(cx.tx);
+    if cx.early.state == EarlyState::Offered {
+        // 4.1.4: a retry refuses 0-RTT data; the second hello is in the clear and offers none.
+        cx.early.state = EarlyState::Rejected;
+        cx.writer.clear_encrypter(cx.tx)?;
+        hello.offered_early_data = false;
+    }
+    if !hello.ccs_sent {
+        // D.4: our compatibility change_cipher_spec goes before the second ClientHello.
+        cx.writer.write_plain_ccs(cx.tx);
+        hello.ccs_sent = true;
+    }
     send_hello(config, &hello, cookie, cx)?;
     cx.negotiated.version = Some(TLS13);
     Ok(ClientState::ExpectServerHelloAfterRetry(Retried {
@@ -366,7 +407,6 @@ fn server_hello(
     retry_suite: Option<&'static SupportedCipherSuite>,
     sh: &ServerHello<'_>,
     bytes: &[u8],
-    sent_ccs: bool,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
     let suite = check_hello_basics(config, &hello, sh)?;
@@ -452,10 +492,18 @@ fn server_hello(
     cx.reader.set_version(crate::record::TLS12);
     cx.writer.set_version(crate::record::TLS12);
     cx.reader.set_decrypter13(decrypter(&server_secret, suite)?);
-    // Our alerts from here on are under our handshake key, which the server now reads with.
-    cx.writer
-        .set_encrypter13(encrypter(&client_secret, suite)?, cx.tx)?;
-    if !sent_ccs {
+    if cx.early.state != EarlyState::Offered {
+        // Our alerts from here on are under our handshake key, which the server now reads
+        // with. (With 0-RTT data offered, the server's EncryptedExtensions says which key it
+        // reads with: the early one if it took the data.)
+        cx.writer
+            .set_encrypter13(encrypter(&client_secret, suite)?, cx.tx)?;
+    }
+    let early = match (&accepted, cx.early.state) {
+        (Some(t), EarlyState::Offered) => Some((t.suite.suite, t.alpn.clone())),
+        _ => None,
+    };
+    if !hello.ccs_sent {
         // D.4: middlebox compatibility, before our first protected record, which may be an
         // alert about the server's flight rather than our Finished (as BoringSSL and rustls).
         cx.writer.write_plain_ccs(cx.tx);
@@ -483,6 +531,7 @@ fn server_hello(
         server_secret,
         request: None,
         resumed,
+        early,
     }))
 }
 
@@ -499,6 +548,7 @@ fn on_encrypted_extensions(
         Handshake::EncryptedExtensions(ee)
     );
     encrypted_extensions(config, &hs, &ee, cx)?;
+    early_data_answer(&hs, &ee, cx)?;
     if hs.resumed {
         return Ok(ClientState::ExpectFinished(hs, ServerAuthenticated::Psk));
     }
@@ -527,6 +577,9 @@ fn encrypted_extensions(
                 cx.negotiated.peer_record_size_limit = Some(limit);
                 cx.writer.set_max_fragment(usize::from(limit));
             }
+            // Read by `early_data_answer`.
+            Extension::EarlyData(EarlyDataIndication::EncryptedExtensions(_))
+                if cx.early.state == EarlyState::Offered => {}
             // Extensions of the ClientHello that a server answers elsewhere in TLS 1.3
             // (key_share, supported_versions in ServerHello; status_request in Certificate).
             Extension::KeyShare(_)
@@ -538,6 +591,49 @@ fn encrypted_extensions(
             other => return Err(misplaced(other, false)),
         }
     }
+    Ok(())
+}
+
+/// 4.2.10: whether the server took our 0-RTT data. Accepted, it must have resumed with our
+/// ticket under the ticket's own suite and ALPN protocol (else `illegal_parameter`), and the
+/// data goes on under the early key until our EndOfEarlyData; refused, our handshake key is
+/// what the server reads from now on.
+fn early_data_answer(
+    hs: &Handshaking,
+    ee: &EncryptedExtensions<'_>,
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
+    if cx.early.state != EarlyState::Offered {
+        return Ok(());
+    }
+    let accepted = ee.extensions.iter().any(|e| {
+        matches!(
+            e,
+            Extension::EarlyData(EarlyDataIndication::EncryptedExtensions(_))
+        )
+    });
+    if !accepted {
+        cx.early.state = EarlyState::Rejected;
+        return cx
+            .writer
+            .set_encrypter13(encrypter(&hs.client_secret, hs.suite)?, cx.tx);
+    }
+    let Some((suite, alpn)) = &hs.early else {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "early data accepted without resuming with our ticket",
+        )));
+    };
+    if *suite != hs.suite.suite {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "early data accepted under another cipher suite than the ticket's",
+        )));
+    }
+    if *alpn != cx.negotiated.alpn {
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "early data accepted with another ALPN protocol than the ticket's",
+        )));
+    }
+    cx.early.state = EarlyState::Accepted;
     Ok(())
 }
 
@@ -769,6 +865,13 @@ fn finished(
         exporter.secret(),
     );
     cx.reader.set_decrypter13(decrypter(&server_app, suite)?);
+    if cx.early.state == EarlyState::Accepted {
+        // 4.5: the end of our 0-RTT data, under its key; the rest under the handshake key.
+        cx.send13(&Handshake::EndOfEarlyData(EndOfEarlyData {}))?;
+        cx.writer
+            .set_encrypter13(encrypter(&hs.client_secret, suite)?, cx.tx)?;
+        cx.early.state = EarlyState::Sent;
+    }
     if let Some(request) = &hs.request {
         send_client_certificate(config, request, cx)?;
     }
@@ -883,6 +986,16 @@ fn new_session_ticket(
         return Ok(());
     }
     let psk = tickets.resumption.psk(t.ticket_nonce)?;
+    let max_early_data = t
+        .extensions
+        .iter()
+        .find_map(|e| match e {
+            Extension::EarlyData(EarlyDataIndication::NewSessionTicket {
+                max_early_data_size,
+            }) => Some(*max_early_data_size),
+            _ => None,
+        })
+        .unwrap_or(0);
     config.session_storage.put_tls13(
         &tickets.server,
         Tls13Ticket {
@@ -893,6 +1006,8 @@ fn new_session_ticket(
             age_add: t.ticket_age_add,
             received_ms: crate::session::now_ms(),
             peer_certificates: cx.negotiated.peer_certificates.clone(),
+            max_early_data,
+            alpn: cx.negotiated.alpn.clone(),
         },
     );
     Ok(())

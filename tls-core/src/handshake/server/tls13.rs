@@ -4,11 +4,17 @@
 //!                             <--  ClientHello + key_share
 //! [HelloRetryRequest]         -->  (no share for a group we take)
 //!                             <--  [ClientHello + key_share]
+//!                             <--  (0-RTT: application data)
 //! ServerHello + key_share
 //! {EncryptedExtensions} {CertificateRequest}
 //! {Certificate} {CertificateVerify} {Finished}  -->
+//!                             <--  (0-RTT: EndOfEarlyData)
 //!                             <--  {Certificate} {CertificateVerify} {Finished}
 //! ```
+//!
+//! Resumed with a ticket's PSK (2.2), we send no CertificateRequest, Certificate or
+//! CertificateVerify; and if we took the client's 0-RTT data (2.3, 4.2.10) it comes under the
+//! client_early_traffic_secret until its EndOfEarlyData.
 //!
 //! [`SERVER13_TRANSITIONS`] is the machine. Negotiation is by server preference, as in TLS 1.2:
 //! our suites and groups in our order; among the groups, one the client sent a share for wins
@@ -23,7 +29,7 @@ use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::negotiation::{check_chain_len, random_struct};
 use crate::handshake::table::{state_kinds, take13, Machine, Row, To};
 use crate::handshake::tls13::{decrypter, encrypter, log_secret, Traffic};
-use crate::handshake::{ignore, Context, Input, InputKind};
+use crate::handshake::{ignore, Context, EarlyState, Input, InputKind};
 use crate::pki::key::check_signing_key_usage;
 use crate::pki::resolve::CertifiedKey;
 use crate::pki::verify::{ClientCertVerified, SignatureVerified};
@@ -49,6 +55,8 @@ state_kinds! {
         ExpectClientHello,
         /// A HelloRetryRequest went out: the second ClientHello comes next.
         ExpectClientHelloAfterRetry,
+        /// Our flight sent, accepting the client's 0-RTT data: early data until EndOfEarlyData.
+        ExpectEndOfEarlyData,
         /// Our flight sent with a CertificateRequest.
         ExpectCertificate,
         /// The client's chain verified.
@@ -64,6 +72,7 @@ state_kinds! {
 /// after its first ClientHello, until its Finished).
 const MAY_SEE_CCS: &[K] = &[
     K::ExpectClientHelloAfterRetry,
+    K::ExpectEndOfEarlyData,
     K::ExpectCertificate,
     K::ExpectCertificateVerify,
     K::ExpectFinished,
@@ -72,8 +81,9 @@ const MAY_SEE_CCS: &[K] = &[
 /// Every step the TLS 1.3 server may take.
 #[rustfmt::skip]
 pub(crate) static SERVER13_TRANSITIONS: &[Row<ServerState>] = &[
-    Row { from: &[K::ExpectClientHello], on: Hs(H::ClientHello), to: To::States(&[K::ExpectClientHelloAfterRetry, K::ExpectCertificate, K::ExpectFinished]), handler: on_client_hello, note: "4.1.2; our flight, or 4.1.4 HelloRetryRequest for a group we take" },
-    Row { from: &[K::ExpectClientHelloAfterRetry], on: Hs(H::ClientHello), to: To::States(&[K::ExpectCertificate, K::ExpectFinished]), handler: on_client_hello_after_retry, note: "4.1.2; only the key share (for our group) and cookie may change" },
+    Row { from: &[K::ExpectClientHello], on: Hs(H::ClientHello), to: To::States(&[K::ExpectClientHelloAfterRetry, K::ExpectEndOfEarlyData, K::ExpectCertificate, K::ExpectFinished]), handler: on_client_hello, note: "4.1.2; our flight (0-RTT data taken or skipped, 4.2.10), or 4.1.4 HelloRetryRequest for a group we take" },
+    Row { from: &[K::ExpectClientHelloAfterRetry], on: Hs(H::ClientHello), to: To::States(&[K::ExpectCertificate, K::ExpectFinished]), handler: on_client_hello_after_retry, note: "4.1.2; only the key share (for our group) and cookie may change; no early_data" },
+    Row { from: &[K::ExpectEndOfEarlyData], on: Hs(H::EndOfEarlyData), to: To::States(&[K::ExpectFinished]), handler: on_end_of_early_data, note: "4.5; the 0-RTT data ends, client handshake keys" },
     Row { from: &[K::ExpectCertificate], on: Hs(H::Certificate), to: To::States(&[K::ExpectCertificateVerify, K::ExpectFinished]), handler: on_certificate, note: "4.4.2; chain verified, or empty if optional" },
     Row { from: &[K::ExpectCertificateVerify], on: Hs(H::CertificateVerify), to: To::States(&[K::ExpectFinished]), handler: on_certificate_verify, note: "4.4.3; the client proves it holds its key" },
     Row { from: &[K::ExpectFinished], on: Hs(H::Finished), to: To::States(&[K::Connected]), handler: on_finished, note: "4.4.4; client Finished checked, application keys" },
@@ -119,6 +129,7 @@ pub(crate) struct ClientAuthenticated {
 pub(crate) enum ServerState {
     ExpectClientHello,
     ExpectClientHelloAfterRetry(Retry),
+    ExpectEndOfEarlyData(Pending),
     ExpectCertificate(Pending),
     ExpectCertificateVerify(Pending, ClientIdentity),
     ExpectFinished(Pending, Option<ClientAuthenticated>),
@@ -133,6 +144,7 @@ impl Machine for ServerState {
         match self {
             ServerState::ExpectClientHello => K::ExpectClientHello,
             ServerState::ExpectClientHelloAfterRetry(_) => K::ExpectClientHelloAfterRetry,
+            ServerState::ExpectEndOfEarlyData(_) => K::ExpectEndOfEarlyData,
             ServerState::ExpectCertificate(_) => K::ExpectCertificate,
             ServerState::ExpectCertificateVerify(..) => K::ExpectCertificateVerify,
             ServerState::ExpectFinished(..) => K::ExpectFinished,
@@ -335,11 +347,29 @@ fn client_hello(
                 .copied()
                 .ok_or(Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon))?;
             cx.transcript.add(bytes);
+            if psk::offers_early_data(exts) {
+                // 4.2.10: the client's 0-RTT records, in the clear to us, are skipped until
+                // its second ClientHello.
+                cx.reader.skip_early_data(early_skip_budget(config));
+            }
             return hello_retry_request(ch, suite, group, cx);
         }
     };
+    let early_offered = psk::offers_early_data(exts);
+    if early_offered && retry.is_some() {
+        // 4.2.10: "A client MUST NOT include the "early_data" extension in its followup
+        // ClientHello."
+        return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
+            "early_data in the ClientHello after a HelloRetryRequest",
+        )));
+    }
+    let alpn = choose_alpn(config, &offer)?;
     // A ticket of ours to resume with (its binder checked), else a full handshake.
-    let resumption = psk::accept(config, ch, exts, &offer, suite, cx)?;
+    let resumption = psk::accept(config, ch, exts, &offer, alpn.as_deref(), suite, cx)?;
+    let early_accepted = early_offered
+        && resumption
+            .as_ref()
+            .is_some_and(|r| psk::accept_early_data(config, r, suite));
     cx.transcript.add(bytes);
     let certified = match &resumption {
         Some(_) => None,
@@ -354,7 +384,6 @@ fn client_hello(
             Some((ck, scheme))
         }
     };
-    let alpn = choose_alpn(config, &offer)?;
 
     // The key exchange: ring checks the client's point (off the curve, wrong length, an all-zero
     // X25519 result: illegal_parameter).
@@ -367,8 +396,8 @@ fn client_hello(
     n.group = Some(share.group);
     n.signature_scheme = certified.as_ref().map(|(_, scheme)| *scheme);
     n.resumed = resumption.is_some();
-    if let Some((_, session)) = &resumption {
-        n.peer_certificates = session.peer_certificates.clone();
+    if let Some(r) = &resumption {
+        n.peer_certificates = r.session.peer_certificates.clone();
     }
     n.alpn = alpn;
     n.sni = offer.sni.clone();
@@ -376,6 +405,20 @@ fn client_hello(
     if retry.is_none() {
         cx.transcript.start_hash(suite.hash)?;
     }
+    let psk = resumption.as_ref().map(|r| r.session.psk.as_slice());
+    let early_secret = EarlySecret::new(suite.hash, psk);
+    let client_random = crate::handshake::negotiation::random_bytes(&ch.random);
+    let log = &*config.key_log;
+    let early_key = match (&resumption, early_accepted) {
+        (Some(r), true) => {
+            // 7.1: the early traffic secret is over the ClientHello alone.
+            let secret =
+                early_secret.client_early_traffic_secret(&cx.transcript.current_hash()?)?;
+            log_secret(log, "CLIENT_EARLY_TRAFFIC_SECRET", &client_random, &secret);
+            Some((decrypter(&secret, suite)?, r.session.max_early_data))
+        }
+        _ => None,
+    };
     let server_random = config.randomness.bytes::<32>()?;
     cx.send13(&Handshake::ServerHello(ServerHello {
         server_version: crate::record::TLS12,
@@ -399,9 +442,9 @@ fn client_hello(
                 }),
             ]
             .into_iter()
-            .chain(resumption.as_ref().map(|(selected_identity, _)| {
+            .chain(resumption.as_ref().map(|r| {
                 Extension::PreSharedKey(PreSharedKeyExtension::ServerHello {
-                    selected_identity: *selected_identity,
+                    selected_identity: r.index,
                 })
             }))
             .collect(),
@@ -414,13 +457,8 @@ fn client_hello(
         cx.writer.write_plain_ccs(cx.tx);
     }
     let hello_hash = cx.transcript.current_hash()?;
-    let psk = resumption
-        .as_ref()
-        .map(|(_, session)| session.psk.as_slice());
-    let secret = EarlySecret::new(suite.hash, psk).handshake(Some(&ecdhe))?;
+    let secret = early_secret.handshake(Some(&ecdhe))?;
     let (client_secret, server_secret) = secret.traffic_secrets(&hello_hash)?;
-    let client_random = crate::handshake::negotiation::random_bytes(&ch.random);
-    let log = &*config.key_log;
     log_secret(
         log,
         "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
@@ -435,9 +473,20 @@ fn client_hello(
     );
     cx.writer
         .set_encrypter13(encrypter(&server_secret, suite)?, cx.tx)?;
-    cx.reader.set_decrypter13(decrypter(&client_secret, suite)?);
+    if let Some((early, max)) = early_key {
+        cx.reader.set_decrypter13(early);
+        cx.early.state = EarlyState::Receiving;
+        cx.early.left = usize::try_from(max).unwrap_or(usize::MAX);
+    } else {
+        cx.reader.set_decrypter13(decrypter(&client_secret, suite)?);
+        if early_offered {
+            // 4.2.10: what does not open under the handshake key is the 0-RTT data we refuse.
+            cx.reader.skip_early_data(early_skip_budget(config));
+            cx.early.state = EarlyState::Rejected;
+        }
+    }
 
-    send_encrypted_extensions(&offer, cx)?;
+    send_encrypted_extensions(&offer, cx.early.state == EarlyState::Receiving, cx)?;
     // 4.3.2: a server authenticating with a PSK asks for no certificate.
     let ask_client = certified.is_some() && config.client_verifier.offer_client_auth();
     if ask_client {
@@ -476,12 +525,26 @@ fn client_hello(
         master,
         wants_tickets: psk::client_takes_tickets(exts),
     };
-    Ok(if ask_client {
+    Ok(if cx.early.state == EarlyState::Receiving {
+        ServerState::ExpectEndOfEarlyData(pending)
+    } else if ask_client {
         ServerState::ExpectCertificate(pending)
     } else {
         ServerState::ExpectFinished(pending, None)
     })
 }
+
+/// How much refused 0-RTT data we skip (4.2.10: up to our max_early_data_size): at least 16 KiB,
+/// so a client holding a ticket from when early data was on here (or from a server sharing our
+/// ticket keys) gets a 1-RTT handshake, not an error.
+fn early_skip_budget(config: &ServerConfig) -> usize {
+    usize::try_from(config.max_early_data)
+        .unwrap_or(usize::MAX)
+        .max(MIN_EARLY_SKIP)
+}
+
+/// See [`early_skip_budget`].
+const MIN_EARLY_SKIP: usize = 16 * 1024;
 
 /// 4.1.4: asks for a share of `group`. We keep no cookie: the retry state is in the connection.
 fn hello_retry_request(
@@ -524,8 +587,17 @@ fn hello_retry_request(
 }
 
 /// 4.3.1: the answers to the client's extensions that are not about the key exchange.
-fn send_encrypted_extensions(offer: &Offer<'_>, cx: &mut Context<'_>) -> Result<(), Error> {
+fn send_encrypted_extensions(
+    offer: &Offer<'_>,
+    early_data: bool,
+    cx: &mut Context<'_>,
+) -> Result<(), Error> {
     let mut extensions = Vec::new();
+    if early_data {
+        extensions.push(Extension::EarlyData(
+            EarlyDataIndication::EncryptedExtensions(Empty {}),
+        ));
+    }
     if offer.sni.is_some() {
         extensions.push(Extension::ServerName(
             ServerNameExtension::EncryptedExtensions,
@@ -738,6 +810,25 @@ fn on_finished(
         ours: p.server_app,
         theirs: p.client_app,
     }))
+}
+
+fn on_end_of_early_data(
+    _config: &Arc<ServerConfig>,
+    state: ServerState,
+    input: Input<'_>,
+    cx: &mut Context<'_>,
+) -> Result<ServerState, Error> {
+    take13!(
+        state,
+        input,
+        ServerState::ExpectEndOfEarlyData(p),
+        Handshake::EndOfEarlyData(_)
+    );
+    // 4.5: the rest of the client's flight is under its handshake key.
+    cx.reader
+        .set_decrypter13(decrypter(&p.client_secret, p.suite)?);
+    cx.early.state = EarlyState::Received;
+    Ok(ServerState::ExpectFinished(p, None))
 }
 
 fn on_key_update(

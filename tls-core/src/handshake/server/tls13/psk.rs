@@ -11,7 +11,9 @@ use crate::handshake::server::Offer;
 use crate::handshake::Context;
 use crate::session::{self, Session13};
 use crate::wire::tls13::{Handshake, NewSessionTicket};
-use crate::wire::{ClientHello, Extension, PreSharedKeyExtension, PskKeyExchangeMode};
+use crate::wire::{
+    ClientHello, EarlyDataIndication, Extension, PreSharedKeyExtension, PskKeyExchangeMode,
+};
 
 /// Where the PSK binders are in a Handshake holding a ClientHello (RFC 8446 4.2.11.2).
 const BINDERS: &[&str] = &[
@@ -29,19 +31,29 @@ const MAX_TICKET_LIFETIME: u32 = 604_800;
 /// to the server; a few seconds cover clock rates and the round trip).
 const AGE_WINDOW_SECS: u64 = 10;
 
-/// The ticket the client offers that we resume with, and its index in the offer: the first one
-/// our ticketer opens that fits this connection (the suite's hash, the server name, alive, its
-/// age as the client reports it close to ours). Its binder must verify over the transcript up
-/// to this ClientHello truncated before the binders: a binder that does not is `decrypt_error`
+/// The ticket we resume with.
+pub(super) struct Resumed {
+    /// Its index in the client's offer (ServerHello.selected_identity).
+    pub index: u16,
+    pub session: Session13,
+    /// Its binder, which names this ClientHello for the 0-RTT replay record.
+    binder: Vec<u8>,
+}
+
+/// The ticket the client offers that we resume with: the first one our ticketer opens that
+/// fits this connection (the suite's hash, the server name and ALPN protocol, alive, its age
+/// as the client reports it close to ours). Its binder must verify over the transcript up to
+/// this ClientHello truncated before the binders: a binder that does not is `decrypt_error`
 /// (4.2.11.2). `None`: a full handshake (no offer, no usable ticket).
 pub(super) fn accept(
     config: &ServerConfig,
     ch: &ClientHello<'_>,
     exts: &[Extension<'_>],
     offer: &Offer<'_>,
+    alpn: Option<&[u8]>,
     suite: &'static SupportedCipherSuite,
     cx: &Context<'_>,
-) -> Result<Option<(u16, Session13)>, Error> {
+) -> Result<Option<Resumed>, Error> {
     let Some(offered) = exts.iter().find_map(|e| match e {
         Extension::PreSharedKey(PreSharedKeyExtension::ClientHello(o)) => Some(o),
         _ => None,
@@ -74,7 +86,8 @@ pub(super) fn accept(
             continue;
         };
         let fits = lookup(session.cipher_suite).is_some_and(|s| s.hash == suite.hash)
-            && session.server_name == offer.sni;
+            && session.server_name == offer.sni
+            && session.alpn.as_deref() == alpn;
         let Some(our_age) = now.checked_sub(session.created) else {
             continue;
         };
@@ -85,9 +98,39 @@ pub(super) fn accept(
         }
         let index = u16::try_from(i).map_err(|_| Error::Internal("PSK index".into()))?;
         check_binder(ch, suite, &session, binder.0, cx)?;
-        return Ok(Some((index, session)));
+        return Ok(Some(Resumed {
+            index,
+            session,
+            binder: binder.0.to_vec(),
+        }));
     }
     Ok(None)
+}
+
+/// Whether the ClientHello offers 0-RTT data (4.2.10).
+pub(super) fn offers_early_data(exts: &[Extension<'_>]) -> bool {
+    exts.iter()
+        .any(|e| matches!(e, Extension::EarlyData(EarlyDataIndication::ClientHello(_))))
+}
+
+/// RFC 4.2.10 and 8: whether we take the 0-RTT data the client offers, resuming with
+/// `resumed`: 0-RTT is on, the PSK is the first one offered, its ticket allows early data and
+/// was issued with this very suite (its ALPN protocol and server name were checked by
+/// `accept`), and this ClientHello was not seen before. Recorded then, so that a replay of it
+/// is refused.
+pub(super) fn accept_early_data(
+    config: &ServerConfig,
+    resumed: &Resumed,
+    suite: &SupportedCipherSuite,
+) -> bool {
+    let Some(record) = &config.anti_replay else {
+        return false;
+    };
+    config.max_early_data > 0
+        && resumed.index == 0
+        && resumed.session.max_early_data > 0
+        && resumed.session.cipher_suite == suite.suite
+        && record.check_and_record(&resumed.binder)
 }
 
 /// The binder of the PSK we resume with, over the transcript so far and this ClientHello up to
@@ -144,6 +187,8 @@ pub(super) fn send_tickets(
             server_name: cx.negotiated.sni.clone(),
             created: session::now(),
             peer_certificates: cx.negotiated.peer_certificates.clone(),
+            alpn: cx.negotiated.alpn.clone(),
+            max_early_data: config.max_early_data,
         };
         let Some(ticket) = state.seal(ticketer) else {
             break;
@@ -153,7 +198,14 @@ pub(super) fn send_tickets(
             ticket_age_add: age_add,
             ticket_nonce: &nonce,
             ticket: &ticket,
-            extensions: Vec::new(),
+            extensions: (config.max_early_data > 0)
+                .then_some(Extension::EarlyData(
+                    EarlyDataIndication::NewSessionTicket {
+                        max_early_data_size: config.max_early_data,
+                    },
+                ))
+                .into_iter()
+                .collect(),
         }))?;
     }
     Ok(())
