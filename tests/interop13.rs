@@ -2668,3 +2668,141 @@ fn openssl_s_client_resumes_with_a_spectls_server_ticket() {
     }
     assert_eq!(server.join().expect("server thread"), [false, true]);
 }
+
+/// 0-RTT (RFC 8446 2.3) from `openssl s_client`: a ticket of ours (`-sess_out`), then a
+/// resumption that sends `-early_data` with it. We read the early data apart from the rest and
+/// echo it back as 1-RTT data; s_client says "Early data was accepted".
+#[test]
+fn openssl_s_client_sends_early_data_that_we_accept() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let (listener, port) = listen();
+    let config = Arc::new(server13(|b| {
+        b.with_ticketer(
+            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600))
+                .expect("ticketer"),
+        )
+        .with_early_data(16384)
+    }));
+    let server = thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let sock = accept(&listener).expect("accept");
+            let conn = ServerConnection::new(config.clone()).expect("server");
+            let mut tls = Stream::new(conn, sock);
+            tls.handshake().expect("handshake");
+            let mut early = Vec::new();
+            if let Some(mut e) = tls.conn.early_data() {
+                e.read_to_end(&mut early).expect("early data");
+            }
+            tls.write_all(b"early: ").expect("write");
+            tls.write_all(&early).expect("write");
+            tls.write_all(b"\nhello\n").expect("write");
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+            let mut rest = Vec::new();
+            let _ = tls.read_to_end(&mut rest);
+            seen.push((
+                tls.conn.is_resumed(),
+                tls.conn.is_early_data_accepted(),
+                early,
+            ));
+        }
+        seen
+    });
+    let dir = TempDir::new("s-client-early");
+    let session = dir.file("session.pem");
+    let early = dir.file("early.txt");
+    std::fs::write(&early, b"GET /zero-rtt").expect("early data file");
+    for (round, extra) in [
+        (0, vec!["-sess_out", &session]),
+        (1, vec!["-sess_in", &session, "-early_data", &early]),
+    ] {
+        let mut args = vec!["-tls1_3"];
+        args.extend(extra);
+        let mut client = Peer::spawn(s_client(&openssl, port, false, &args), TRANSCRIPT_CHARS);
+        assert!(
+            client.wait_output("hello", TIMEOUT),
+            "round {round}: {}",
+            client.transcript()
+        );
+        client.close_stdin();
+        client.wait_exit(TIMEOUT);
+        if round == 1 {
+            assert!(
+                client.stdout().contains("Early data was accepted")
+                    && client.stdout().contains("early: GET /zero-rtt"),
+                "{}",
+                client.transcript()
+            );
+        }
+    }
+    assert_eq!(
+        server.join().expect("server thread"),
+        [
+            (false, false, Vec::new()),
+            (true, true, b"GET /zero-rtt".to_vec())
+        ]
+    );
+}
+
+/// 0-RTT to `openssl s_server -early_data`: its tickets (a first connection, whose data we
+/// read so that the tickets before it are processed), then early data with the next one;
+/// s_server prints what it received as early data, and accepted it.
+#[test]
+fn spectls_client_sends_early_data_to_openssl_s_server() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let (mut server, port) = start_s_server_on_free_port(&openssl, TRANSCRIPT_CHARS, |cmd| {
+        cmd.args(["-naccept", "2", "-early_data", "-tls1_3"])
+            .arg("-cert")
+            .arg(cert_file("server-ecdsa.pem"))
+            .arg("-key")
+            .arg(cert_file("server-ecdsa.key"))
+            .arg("-cert_chain")
+            .arg(cert_file("ca.pem"));
+    });
+    let config = Arc::new(client13(|b| b.enable_early_data(true)));
+    // Round 0: the tickets.
+    let sock = connect(port).expect("connect");
+    let conn =
+        ClientConnection::new(config.clone(), "localhost".try_into().expect("name")).unwrap();
+    let mut tls = Stream::new(conn, sock);
+    tls.handshake()
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.transcript()));
+    assert!(tls.conn.early_data().is_none(), "no ticket yet");
+    server.write_stdin(b"tickets\n");
+    let mut line = [0u8; 8];
+    tls.read_exact(&mut line).expect("s_server's line");
+    assert_eq!(&line, b"tickets\n");
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+    drop(tls);
+    // Round 1: early data.
+    let sock = connect(port).expect("connect");
+    let mut conn =
+        ClientConnection::new(config.clone(), "localhost".try_into().expect("name")).unwrap();
+    let mut early = conn
+        .early_data()
+        .expect("s_server's ticket allows early data");
+    early.write_all(b"zero round trips\n").expect("early data");
+    let mut tls = Stream::new(conn, sock);
+    tls.handshake()
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.transcript()));
+    assert!(tls.conn.is_resumed());
+    assert!(tls.conn.is_early_data_accepted(), "{}", server.transcript());
+    assert!(
+        server.wait_output("zero round trips", TIMEOUT),
+        "{}",
+        server.transcript()
+    );
+    assert!(
+        server.stdout().contains("Early data received"),
+        "{}",
+        server.transcript()
+    );
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+}
