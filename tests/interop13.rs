@@ -2806,3 +2806,69 @@ fn spectls_client_sends_early_data_to_openssl_s_server() {
     tls.conn.send_close_notify();
     let _ = tls.flush();
 }
+
+/// PSK-only resumption (psk_ke, RFC 8446 4.2.9) with `openssl s_client -allow_no_dhe_kex`,
+/// which offers it: our server, configured to take it, resumes without a key exchange.
+#[test]
+fn openssl_s_client_resumes_psk_only_when_both_allow_it() {
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let (listener, port) = listen();
+    let config = Arc::new(server13(|b| {
+        b.with_ticketer(
+            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600))
+                .expect("ticketer"),
+        )
+        .enable_psk_ke(true)
+    }));
+    let server = thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let sock = accept(&listener).expect("accept");
+            let conn = ServerConnection::new(config.clone()).expect("server");
+            let mut tls = Stream::new(conn, sock);
+            tls.handshake().expect("handshake");
+            seen.push((tls.conn.is_resumed(), tls.conn.negotiated_group()));
+            tls.write_all(b"hello\n").expect("write");
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+            let mut rest = Vec::new();
+            let _ = tls.read_to_end(&mut rest);
+        }
+        seen
+    });
+    let dir = TempDir::new("s-client-psk-ke");
+    let session = dir.file("session.pem");
+    for (round, flag) in [(0, "-sess_out"), (1, "-sess_in")] {
+        let mut client = Peer::spawn(
+            s_client(
+                &openssl,
+                port,
+                false,
+                &["-tls1_3", "-allow_no_dhe_kex", flag, &session],
+            ),
+            TRANSCRIPT_CHARS,
+        );
+        assert!(
+            client.wait_output("hello", TIMEOUT),
+            "round {round}: {}",
+            client.transcript()
+        );
+        client.close_stdin();
+        client.wait_exit(TIMEOUT);
+        assert!(
+            client.stdout().contains(if round == 0 {
+                "New, TLSv1.3"
+            } else {
+                "Reused, TLSv1.3"
+            }),
+            "round {round}: {}",
+            client.transcript()
+        );
+    }
+    assert_eq!(
+        server.join().expect("server thread"),
+        [(false, Some(NamedCurve::X25519)), (true, None)]
+    );
+}

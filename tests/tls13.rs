@@ -1843,3 +1843,87 @@ fn our_server_resumes_across_its_own_hello_retry_request() {
     assert_eq!(s.negotiated_group(), Some(NamedCurve::Secp256r1));
     exchange(&mut c, &mut s);
 }
+
+#[test]
+fn psk_only_resumption_happens_only_when_both_sides_allow_it() {
+    // (client offers psk_ke, server resumes with it) -> no key exchange on resumption.
+    for (client_psk_ke, server_psk_ke) in [(true, true), (true, false), (false, true)] {
+        let client = Arc::new(client13(|b| b.enable_psk_ke(client_psk_ke)));
+        let server = Arc::new(server13(false, |b| {
+            b.with_ticketer(
+                spectls::session::Ticketer::new(std::time::Duration::from_secs(3600)).unwrap(),
+            )
+            .enable_psk_ke(server_psk_ke)
+        }));
+        let (c, _) = connect_pair(&client, &server);
+        assert_eq!(c.negotiated_group(), Some(NamedCurve::X25519));
+        let mut c = spectls::ClientConnection::new(client.clone(), "localhost".try_into().unwrap())
+            .unwrap();
+        let mut s = spectls::ServerConnection::new(server.clone()).unwrap();
+        let hello = drain(&mut c);
+        feed(&mut s, &hello).unwrap();
+        let flight = drain(&mut s);
+        let sh_record = &split_records(&flight)[0].1;
+        let Handshake::ServerHello(sh) = decode_hs(&sh_record[5..]) else {
+            panic!("a ServerHello")
+        };
+        let has_share = sh
+            .extensions
+            .iter()
+            .flatten()
+            .any(|e| matches!(e, Extension::KeyShare(_)));
+        let psk_only = client_psk_ke && server_psk_ke;
+        assert_eq!(has_share, !psk_only, "{client_psk_ke} {server_psk_ke}");
+        feed(&mut c, &flight).unwrap();
+        handshake(&mut c, &mut s).unwrap();
+        assert!(c.is_resumed() && s.is_resumed());
+        let group = (!psk_only).then_some(NamedCurve::X25519);
+        assert_eq!(c.negotiated_group(), group);
+        assert_eq!(s.negotiated_group(), group);
+        exchange(&mut c, &mut s);
+    }
+}
+
+#[test]
+fn a_server_hello_without_key_share_is_psk_only_only_if_we_offered_it() {
+    // A client that does not offer psk_ke, facing a server that resumes with the PSK alone (the
+    // ServerHello of a psk_ke server to a psk_ke client, replayed to one that is not).
+    let store = spectls::session::ClientSessionMemoryCache::new(4);
+    let offering = Arc::new(client13(|b| {
+        b.enable_psk_ke(true).with_session_storage(store.clone())
+    }));
+    let server = Arc::new(server13(false, |b| {
+        b.with_ticketer(
+            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600)).unwrap(),
+        )
+        .enable_psk_ke(true)
+    }));
+    connect_pair(&offering, &server);
+    let strict = Arc::new(client13(|b| b.with_session_storage(store.clone())));
+    let mut c = spectls::ClientConnection::new(strict, "localhost".try_into().unwrap()).unwrap();
+    let hello = drain(&mut c);
+    // The server resumes with psk_dhe_ke for this client (no psk_ke offered); rebuild its
+    // ServerHello without the key_share to play a server that ignores the client's modes.
+    let mut s = spectls::ServerConnection::new(server).unwrap();
+    feed(&mut s, &hello).unwrap();
+    let flight = drain(&mut s);
+    let sh_record = &split_records(&flight)[0].1;
+    let Handshake::ServerHello(mut sh) = decode_hs(&sh_record[5..]) else {
+        panic!("a ServerHello")
+    };
+    sh.extensions
+        .as_mut()
+        .unwrap()
+        .retain(|e| !matches!(e, Extension::KeyShare(_)));
+    let mut record = vec![22, 3, 3, 0, 0];
+    Handshake::ServerHello(sh).encode(&mut record);
+    let len = (record.len() - 5) as u16;
+    record[3..5].copy_from_slice(&len.to_be_bytes());
+    let got = feed(&mut c, &record);
+    failed_in_clear(
+        &mut c,
+        got,
+        Error::PeerMisbehaved(PeerMisbehaved::MissingExtension("key_share")),
+        A::MissingExtension,
+    );
+}

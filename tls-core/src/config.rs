@@ -54,6 +54,7 @@ pub struct ClientConfig {
     pub(crate) session_storage: Arc<dyn StoresClientSessions>,
     pub(crate) enable_tickets: bool,
     pub(crate) enable_early_data: bool,
+    pub(crate) enable_psk_ke: bool,
     pub(crate) enable_ocsp_stapling: bool,
     pub(crate) client_auth_cert: Option<Arc<CertifiedKey>>,
     pub(crate) key_log: Arc<dyn KeyLog>,
@@ -101,6 +102,7 @@ impl ClientConfig {
             session_storage: ClientSessionMemoryCache::new(DEFAULT_CACHE_SIZE),
             enable_tickets: true,
             enable_early_data: false,
+            enable_psk_ke: false,
             enable_ocsp_stapling: true,
             client_auth_cert: None,
             key_log: Arc::new(NoKeyLog),
@@ -123,6 +125,7 @@ pub struct ClientConfigBuilder {
     session_storage: Arc<dyn StoresClientSessions>,
     enable_tickets: bool,
     enable_early_data: bool,
+    enable_psk_ke: bool,
     enable_ocsp_stapling: bool,
     client_auth_cert: Option<Arc<CertifiedKey>>,
     key_log: Arc<dyn KeyLog>,
@@ -221,6 +224,15 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Whether to let a server resume a TLS 1.3 session with the ticket's PSK alone, without a
+    /// new (EC)DHE exchange (psk_ke, RFC 8446 4.2.9), as well as with one (psk_dhe_ke, always
+    /// offered first). Off by default: a PSK-only connection saves the key exchange but has no
+    /// forward secrecy of its own (its keys fall with the ticket's PSK).
+    pub fn enable_psk_ke(mut self, enable: bool) -> Self {
+        self.enable_psk_ke = enable;
+        self
+    }
+
     /// Whether to ask for a stapled OCSP response (status_request, RFC 6066 8). On by default;
     /// a stapled response is handed to the verifier and exposed on the connection.
     pub fn enable_ocsp_stapling(mut self, enable: bool) -> Self {
@@ -279,6 +291,7 @@ impl ClientConfigBuilder {
             session_storage: self.session_storage,
             enable_tickets: self.enable_tickets,
             enable_early_data: self.enable_early_data,
+            enable_psk_ke: self.enable_psk_ke,
             enable_ocsp_stapling: self.enable_ocsp_stapling,
             client_auth_cert: self.client_auth_cert,
             key_log: self.key_log,
@@ -367,6 +380,8 @@ pub struct ServerConfig {
     /// 0-RTT: the max_early_data_size our tickets allow (0: off) and the replay defence.
     pub(crate) max_early_data: u32,
     pub(crate) anti_replay: Option<Arc<AntiReplay>>,
+    /// Resume with the PSK alone (psk_ke) when the client allows it.
+    pub(crate) psk_ke: bool,
     pub(crate) key_log: Arc<dyn KeyLog>,
     pub(crate) max_certificate_list_size: usize,
 }
@@ -418,6 +433,7 @@ impl ServerConfig {
             tls13_tickets: DEFAULT_TLS13_TICKETS,
             max_early_data: 0,
             anti_replay: None,
+            psk_ke: false,
             key_log: Arc::new(NoKeyLog),
             max_certificate_list_size: DEFAULT_MAX_CERTIFICATE_LIST_SIZE,
         }
@@ -441,6 +457,7 @@ pub struct ServerConfigBuilder {
     tls13_tickets: usize,
     max_early_data: u32,
     anti_replay: Option<Arc<AntiReplay>>,
+    psk_ke: bool,
     key_log: Arc<dyn KeyLog>,
     max_certificate_list_size: usize,
 }
@@ -563,6 +580,14 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Whether to resume TLS 1.3 sessions with the ticket's PSK alone (psk_ke, RFC 8446 4.2.9)
+    /// when the client offers that mode: no (EC)DHE exchange, so a faster handshake, but no
+    /// forward secrecy of its own. Off by default: we resume only with psk_dhe_ke.
+    pub fn enable_psk_ke(mut self, enable: bool) -> Self {
+        self.psk_ke = enable;
+        self
+    }
+
     /// The record of ClientHellos whose early data was accepted (see
     /// [`with_early_data`](Self::with_early_data)); one record can serve several configs.
     pub fn with_anti_replay(mut self, record: Arc<AntiReplay>) -> Self {
@@ -635,6 +660,7 @@ impl ServerConfigBuilder {
                 ))),
             },
             max_early_data: self.max_early_data,
+            psk_ke: self.psk_ke,
             key_log: self.key_log,
             max_certificate_list_size: self.max_certificate_list_size,
         })

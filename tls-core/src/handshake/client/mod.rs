@@ -210,7 +210,11 @@ fn send_hello(
         if config.enable_tickets {
             // Without it a TLS 1.3 server sends no tickets (RFC 8446 4.2.9).
             extensions.push(Extension::PskKeyExchangeModes(PskKeyExchangeModes {
-                ke_modes: vec![PskKeyExchangeMode::PskDheKe],
+                ke_modes: if config.enable_psk_ke {
+                    vec![PskKeyExchangeMode::PskDheKe, PskKeyExchangeMode::PskKe]
+                } else {
+                    vec![PskKeyExchangeMode::PskDheKe]
+                },
             }));
         }
         if let Some(cookie) = cookie {

@@ -450,20 +450,26 @@ fn server_hello(
         }
     }
     // 9.2: we offered no PSK, so the key exchange is the ServerHello's key_share.
-    let share = share.ok_or(Error::PeerMisbehaved(PeerMisbehaved::MissingExtension(
-        "key_share",
-    )))?;
     let kx = hello
         .key_share
         .take()
         .ok_or_else(|| Error::Internal("TLS 1.3 chosen without a key share offered".into()))?;
-    if share.group != kx.group() {
-        return Err(Error::PeerMisbehaved(
-            PeerMisbehaved::SelectedUnofferedParameter("key_share group"),
-        ));
-    }
-    let group = kx.group();
-    let ecdhe = kx.complete(share.key_exchange)?;
+    let (group, ecdhe) = match share {
+        Some(share) if share.group != kx.group() => {
+            return Err(Error::PeerMisbehaved(
+                PeerMisbehaved::SelectedUnofferedParameter("key_share group"),
+            ))
+        }
+        Some(share) => (Some(kx.group()), Some(kx.complete(share.key_exchange)?)),
+        // 4.2.9: resumed with the PSK alone (psk_ke), which we offered.
+        None if accepted.is_some() && config.enable_psk_ke => (None, None),
+        // 9.2: otherwise the key exchange is the ServerHello's key_share.
+        None => {
+            return Err(Error::PeerMisbehaved(PeerMisbehaved::MissingExtension(
+                "key_share",
+            )))
+        }
+    };
     if retry_suite.is_none() {
         cx.transcript.start_hash(suite.hash)?;
     }
@@ -474,7 +480,7 @@ fn server_hello(
     let hello_hash = cx.transcript.current_hash()?;
     let resumed = accepted.is_some();
     let psk = accepted.map(|t| t.psk.as_slice());
-    let secret = EarlySecret::new(suite.hash, psk).handshake(Some(&ecdhe))?;
+    let secret = EarlySecret::new(suite.hash, psk).handshake(ecdhe.as_deref().map(|e| &e[..]))?;
     let (client_secret, server_secret) = secret.traffic_secrets(&hello_hash)?;
     let random = &hello.client_random;
     log_secret(
@@ -517,7 +523,7 @@ fn server_hello(
     let n = &mut *cx.negotiated;
     n.version = Some(TLS13);
     n.suite = Some(suite);
-    n.group = Some(group);
+    n.group = group;
     n.extended_master_secret = false;
     n.resumed = resumed;
     if let Some(t) = accepted {

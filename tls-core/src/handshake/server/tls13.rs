@@ -387,13 +387,19 @@ fn client_hello(
 
     // The key exchange: ring checks the client's point (off the curve, wrong length, an all-zero
     // X25519 result: illegal_parameter).
-    let kx = config.randomness.key_exchange(share.group)?;
-    let our_public = kx.public_key().to_vec();
-    let ecdhe = kx.complete(share.key_exchange)?;
+    // Resumed with the PSK alone (psk_ke), there is none.
+    let exchange = match &resumption {
+        Some(r) if r.psk_only => None,
+        _ => {
+            let kx = config.randomness.key_exchange(share.group)?;
+            let our_public = kx.public_key().to_vec();
+            Some((our_public, kx.complete(share.key_exchange)?))
+        }
+    };
     let n = &mut *cx.negotiated;
     n.version = Some(TLS13);
     n.suite = Some(suite);
-    n.group = Some(share.group);
+    n.group = exchange.as_ref().map(|_| share.group);
     n.signature_scheme = certified.as_ref().map(|(_, scheme)| *scheme);
     n.resumed = resumption.is_some();
     if let Some(r) = &resumption {
@@ -428,26 +434,30 @@ fn client_hello(
         compression_method: CompressionMethod::Null,
         // key_share first, as OpenSSL and RFC 8448's traces order them.
         extensions: Some(
-            [
-                Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(
-                    KeyShareServerHello {
-                        server_share: KeyShareEntry {
-                            group: share.group,
-                            key_exchange: &our_public,
+            exchange
+                .as_ref()
+                .map(|(our_public, _)| {
+                    Extension::KeyShare(KeyShare::ServerHello(KeyShareServer::False(
+                        KeyShareServerHello {
+                            server_share: KeyShareEntry {
+                                group: share.group,
+                                key_exchange: our_public,
+                            },
                         },
-                    },
-                ))),
-                Extension::SupportedVersions(SupportedVersions::ServerHello {
-                    selected_version: TLS13,
-                }),
-            ]
-            .into_iter()
-            .chain(resumption.as_ref().map(|r| {
-                Extension::PreSharedKey(PreSharedKeyExtension::ServerHello {
-                    selected_identity: r.index,
+                    )))
                 })
-            }))
-            .collect(),
+                .into_iter()
+                .chain([Extension::SupportedVersions(
+                    SupportedVersions::ServerHello {
+                        selected_version: TLS13,
+                    },
+                )])
+                .chain(resumption.as_ref().map(|r| {
+                    Extension::PreSharedKey(PreSharedKeyExtension::ServerHello {
+                        selected_identity: r.index,
+                    })
+                }))
+                .collect(),
         ),
     }))?;
     cx.reader.set_version(crate::record::TLS12);
@@ -457,7 +467,7 @@ fn client_hello(
         cx.writer.write_plain_ccs(cx.tx);
     }
     let hello_hash = cx.transcript.current_hash()?;
-    let secret = early_secret.handshake(Some(&ecdhe))?;
+    let secret = early_secret.handshake(exchange.as_ref().map(|(_, e)| &e[..]))?;
     let (client_secret, server_secret) = secret.traffic_secrets(&hello_hash)?;
     log_secret(
         log,
@@ -523,7 +533,7 @@ fn client_hello(
         server_app,
         exporter,
         master,
-        wants_tickets: psk::client_takes_tickets(exts),
+        wants_tickets: psk::client_takes_tickets(config, exts),
     };
     Ok(if cx.early.state == EarlyState::Receiving {
         ServerState::ExpectEndOfEarlyData(pending)

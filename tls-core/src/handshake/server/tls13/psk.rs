@@ -36,6 +36,8 @@ pub(super) struct Resumed {
     /// Its index in the client's offer (ServerHello.selected_identity).
     pub index: u16,
     pub session: Session13,
+    /// With the PSK alone (psk_ke: both sides allow it), no (EC)DHE exchange.
+    pub psk_only: bool,
     /// Its binder, which names this ClientHello for the 0-RTT replay record.
     binder: Vec<u8>,
 }
@@ -74,9 +76,12 @@ pub(super) fn accept(
             "as many PSK binders as identities",
         )));
     }
-    // We resume only with (EC)DHE: forward secrecy for the resumed connection.
+    // We resume with (EC)DHE (forward secrecy for the resumed connection), or with the PSK
+    // alone if we are configured to and the client allows it.
+    let psk_only = config.psk_ke && modes.contains(&PskKeyExchangeMode::PskKe);
     let ticketer = config.ticketer.as_deref().filter(|t| t.enabled());
-    let (Some(ticketer), true) = (ticketer, modes.contains(&PskKeyExchangeMode::PskDheKe)) else {
+    let usable_mode = psk_only || modes.contains(&PskKeyExchangeMode::PskDheKe);
+    let (Some(ticketer), true) = (ticketer, usable_mode) else {
         return Ok(None);
     };
     let lifetime = u64::from(ticketer.lifetime().min(MAX_TICKET_LIFETIME));
@@ -101,6 +106,7 @@ pub(super) fn accept(
         return Ok(Some(Resumed {
             index,
             session,
+            psk_only,
             binder: binder.0.to_vec(),
         }));
     }
@@ -155,12 +161,13 @@ fn check_binder(
         .map_err(|_| Error::PeerMisbehaved(PeerMisbehaved::BadBinder))
 }
 
-/// Whether the client can use our tickets: it offered psk_dhe_ke, the one mode we resume with
-/// (4.2.9: tickets a client cannot use are not sent).
-pub(super) fn client_takes_tickets(exts: &[Extension<'_>]) -> bool {
+/// Whether the client can use our tickets: it offered psk_dhe_ke, or psk_ke when we resume
+/// with it too (4.2.9: tickets a client cannot use are not sent).
+pub(super) fn client_takes_tickets(config: &ServerConfig, exts: &[Extension<'_>]) -> bool {
     exts.iter().any(|e| {
         matches!(e, Extension::PskKeyExchangeModes(m)
-            if m.ke_modes.contains(&PskKeyExchangeMode::PskDheKe))
+            if m.ke_modes.contains(&PskKeyExchangeMode::PskDheKe)
+                || (config.psk_ke && m.ke_modes.contains(&PskKeyExchangeMode::PskKe)))
     })
 }
 
