@@ -2,8 +2,9 @@
 //!
 //! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
 //! [--alpn http/1.1] [--tls12 | --tls13] [--groups P-256,X25519] [--echo]
-//! [--client-ca ca.pem [--require-client-cert]] [--tickets] [--sni-cert name=chain.pem,key.pem ...]
-//! [--timeout SECS] [--max-conns N]`
+//! [--client-ca ca.pem [--require-client-cert]] [--tickets | --ticket-keys FILE]
+//! [--sni-cert name=chain.pem,key.pem ...] [--timeout SECS] [--max-conns N]`, or
+//! `cargo run --example server -- --new-ticket-key` to print a line for a ticket key file.
 //!
 //! It speaks TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` accepts only that one.
 //! `--groups` (names `X25519`, `P-256`, `P-384`, comma-separated, in preference order) limits the
@@ -11,8 +12,14 @@
 //! share is X25519, as spectls's is. `--client-ca` asks clients for a certificate issued by that
 //! CA (connections without one are accepted unless `--require-client-cert`); `--tickets` issues
 //! session tickets (RFC 5077 in TLS 1.2, two NewSessionTickets after each TLS 1.3 handshake) and
-//! resumes with them (TLS 1.2 session-ID resumption is always on); `--sni-cert` (repeatable) serves that chain to clients asking
-//! for `name`, the default certificate to the others.
+//! resumes with them (TLS 1.2 session-ID resumption is always on), under keys of its own;
+//! `--ticket-keys FILE` does the same under the keys of a ticket key file (implies `--tickets`),
+//! so that servers started with the same file resume each other's sessions, as behind a load
+//! balancer. The file has one base64 key per line, the first one sealing, all of them opening
+//! (the format is `spectls::session::KeyFileTicketer`'s); it is read again within a second of
+//! changing, and a bad new version is ignored with a `WARN` line on stderr. `--new-ticket-key` prints a fresh key
+//! line (`openssl rand -base64 48` makes one too). `--sni-cert` (repeatable) serves that chain
+//! to clients asking for `name`, the default certificate to the others.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
 //! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). It
@@ -36,7 +43,7 @@ use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use spectls::session::Ticketer;
+use spectls::session::{KeyFileTicketer, Ticketer};
 use spectls::version::{TLS12, TLS13};
 use spectls::wire::{NamedCurve, ProtocolVersion};
 use spectls::{ServerConfig, ServerConnection, Stream};
@@ -47,6 +54,25 @@ use std::process::ExitCode;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// spectls's warnings (a ticket key file that changed into a bad one, say) on stderr.
+struct StderrLog;
+
+impl log::Log for StderrLog {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!("{}: {}", record.level(), record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOG: StderrLog = StderrLog;
 
 /// How long the accept loop sleeps after an accept error: the failed connection stays queued,
 /// so retrying at once would spin until a descriptor frees up.
@@ -61,6 +87,10 @@ struct Args {
     client_ca: Option<String>,
     require_client_cert: bool,
     tickets: bool,
+    /// `--ticket-keys`: a ticket key file shared with other servers.
+    ticket_keys: Option<String>,
+    /// `--new-ticket-key`: print a key line and exit.
+    new_ticket_key: bool,
     sni_certs: Vec<(String, String, String)>,
     timeout: Duration,
     max_conns: usize,
@@ -92,6 +122,8 @@ fn parse_args() -> Result<Args, String> {
         client_ca: None,
         require_client_cert: false,
         tickets: false,
+        ticket_keys: None,
+        new_ticket_key: false,
         sni_certs: Vec::new(),
         timeout: Duration::from_secs(10),
         max_conns: 1024,
@@ -121,6 +153,8 @@ fn parse_args() -> Result<Args, String> {
             "--client-ca" => args.client_ca = Some(value()?),
             "--require-client-cert" => args.require_client_cert = true,
             "--tickets" => args.tickets = true,
+            "--ticket-keys" => args.ticket_keys = Some(value()?),
+            "--new-ticket-key" => args.new_ticket_key = true,
             "--sni-cert" => {
                 let v = value()?;
                 let (name, files) = v
@@ -370,6 +404,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if log::set_logger(&LOG).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
+    if args.new_ticket_key {
+        return match KeyFileTicketer::generate_line() {
+            Ok(line) => {
+                println!("{}", *line);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let setup = || -> Result<(Arc<ServerConfig>, TcpListener), Box<dyn Error>> {
         let (chain, key) = match (&args.cert, &args.key) {
             (Some(c), Some(k)) => (
@@ -408,8 +457,11 @@ fn main() -> ExitCode {
             };
             builder = builder.with_client_cert_verifier(verifier.build()?);
         }
-        if args.tickets {
-            builder = builder.with_ticketer(Ticketer::new(Duration::from_secs(6 * 60 * 60))?);
+        let ticket_lifetime = Duration::from_secs(6 * 60 * 60);
+        if let Some(file) = &args.ticket_keys {
+            builder = builder.with_ticketer(KeyFileTicketer::new(file, ticket_lifetime)?);
+        } else if args.tickets {
+            builder = builder.with_ticketer(Ticketer::new(ticket_lifetime)?);
         }
         let config = builder.build()?;
         Ok((Arc::new(config), TcpListener::bind(&args.addr)?))

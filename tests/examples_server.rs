@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::example_bin::{example, server_args, Server};
 use common::peer::{cert_file, Peer, TIMEOUT};
 use spectls::capture::{Capture, Direction, Flow};
 use spectls::version::TLS13;
@@ -16,7 +17,6 @@ use spectls::wire::{tls13::Handshake, NamedCurve, HELLO_RETRY_REQUEST};
 use spectls::{ClientConfig, ClientConnection, Stream};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::thread;
@@ -24,103 +24,6 @@ use std::time::{Duration, Instant};
 
 const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 const OK: &[u8] = b"HTTP/1.0 200 OK";
-
-/// An example binary: tests run from `<target>/debug/deps/`, examples are in `../examples/`.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("path of the test binary");
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("examples").join(name));
-    let Some(path) = path.filter(|p| p.is_file()) else {
-        panic!(
-            "example `{name}` not found in ../examples/ from {} (`cargo test` builds it; \
-             `cargo build --examples` does too)",
-            exe.display()
-        )
-    };
-    // `cargo test --test examples_server` alone does not rebuild examples: never test an old one.
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}.rs"));
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    if let (Some(built), Some(edited)) = (modified(&path), modified(&source)) {
-        assert!(
-            built >= edited,
-            "{} is older than {}: run `cargo build --examples` (or the whole `cargo test`)",
-            path.display(),
-            source.display()
-        );
-    }
-    path
-}
-
-/// The server's certificate and an ephemeral port, then `extra`.
-fn server_args(cmd: &mut Command, extra: &[&str]) {
-    cmd.args(["--addr", "127.0.0.1:0", "--cert"])
-        .arg(cert_file("server-ecdsa.pem"))
-        .arg("--key")
-        .arg(cert_file("server-ecdsa.key"))
-        .args(extra);
-}
-
-/// The example server as a child process (a `Peer`: killed on drop, its output collected), and
-/// the port it listens on.
-struct Server {
-    peer: Peer,
-    port: u16,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        let mut cmd = Command::new(example("server"));
-        server_args(&mut cmd, extra);
-        Server::spawn(cmd)
-    }
-
-    /// Starts `cmd` and waits for its `listening on 127.0.0.1:PORT` line.
-    fn spawn(cmd: Command) -> Server {
-        let mut peer = Peer::spawn(cmd, 4000);
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let log = peer.stderr();
-            let port = log
-                .split_once("listening on 127.0.0.1:")
-                // Only a whole line: a partly written port number would parse too.
-                .and_then(|(_, rest)| rest.split_once('\n'))
-                .map(|(port, _)| port)
-                .and_then(|p| p.trim().parse().ok());
-            if let Some(port) = port {
-                return Server { peer, port };
-            }
-            let exited = peer.wait_exit(Duration::ZERO);
-            if exited.is_some() || Instant::now() > deadline {
-                panic!("did not start listening:\n{}", peer.transcript());
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.peer.stderr()
-    }
-
-    /// The last lines of stderr, for failure messages (a thousand timed-out peers are long).
-    fn log_tail(&self) -> String {
-        let log = self.stderr();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    fn wait_stderr(&self, needle: &str, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while !self.stderr().contains(needle) {
-            if Instant::now() > deadline {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        true
-    }
-}
 
 /// A spectls client trusting the test CA, connected (sockets time out after `TIMEOUT`).
 fn tls_client(port: u16) -> Stream<ClientConnection, TcpStream> {

@@ -4,7 +4,8 @@
 //! between two spectls connections. Submodules: `records` (framing, splitting, hand-built
 //! messages), `checks` (what a failed connection must look like), `rustls_peer` (rustls as the
 //! in-memory peer, with a key log), `pki` (rcgen certificates), `states` (connections driven to
-//! every state of the handshake tables), `peer` (openssl and gnutls as child processes, TCP).
+//! every state of the handshake tables), `peer` (openssl and gnutls as child processes, TCP),
+//! `example_bin` (the example binaries, the example server as a child process).
 //! Everything but `states` and `peer` is re-exported here, so `use common::*;` is enough.
 //
 // Each test binary compiles this whole tree but calls only part of it, so the rest is dead code
@@ -14,6 +15,7 @@
 #![allow(dead_code)]
 
 pub mod checks;
+pub mod example_bin;
 pub mod peer;
 pub mod pki;
 pub mod records;

@@ -1,6 +1,7 @@
 //! Session resumption building blocks: the state a resumable session carries, the server's
 //! session-ID cache (RFC 5246 section 7.4.1.2), the client's session cache and the ticket
-//! sealer of RFC 5077 section 4.
+//! sealer of RFC 5077 section 4, with keys of its own ([`Ticketer`]) or from a key file that
+//! a fleet of servers shares ([`KeyFileTicketer`]).
 //!
 //! The conventions follow rustls (`StoresServerSessions`, `ServerSessionMemoryCache`,
 //! `ClientSessionMemoryCache`, `ProducesTickets`, `Ticketer`). Both byte formats here come from
@@ -12,6 +13,7 @@
 
 mod anti_replay;
 mod client_cache;
+mod keyfile;
 mod server_cache;
 mod ticketer;
 
@@ -20,6 +22,7 @@ pub use client_cache::{
     ClientSessionMemoryCache, ClientSessionValue, NoClientSessionStorage, StoresClientSessions,
     Tls13Ticket, MAX_TLS13_TICKETS_PER_SERVER,
 };
+pub use keyfile::{KeyFileTicketer, MAX_TICKET_KEYS};
 pub use server_cache::{NoServerSessionStorage, ServerSessionMemoryCache, StoresServerSessions};
 pub use ticketer::{ProducesTickets, Ticketer};
 

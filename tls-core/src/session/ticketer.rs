@@ -54,15 +54,28 @@ pub(super) struct TicketKey {
 
 impl TicketKey {
     pub(super) fn generate(rng: &SystemRandom) -> Option<TicketKey> {
-        let mut material = Zeroizing::new([0u8; 16 + 32 + 12]);
+        let mut material = Zeroizing::new([0u8; 16 + 32]);
         rng.fill(material.as_mut_slice()).ok()?;
-        let (name, rest) = material.split_first_chunk::<16>()?;
-        let (key, nonce_mask) = rest.split_first_chunk::<32>()?;
+        let (name, key) = material.split_first_chunk::<16>()?;
+        Self::from_secret(*name, key.try_into().ok()?, rng)
+    }
+
+    /// The key named `name` with the ChaCha20-Poly1305 key `key` (the caller wipes `key`),
+    /// and a fresh random nonce mask from `rng`: the mask is never derived from `key`, so
+    /// every `TicketKey` made from the same secret (in other processes sharing a key file, or
+    /// after a reload) counts from a mask of its own (see [`TicketKey::nonce_mask`]).
+    pub(super) fn from_secret(
+        name: [u8; 16],
+        key: &[u8; 32],
+        rng: &SystemRandom,
+    ) -> Option<TicketKey> {
+        let mut nonce_mask = [0u8; 12];
+        rng.fill(&mut nonce_mask).ok()?;
         let unbound = aead::UnboundKey::new(TICKET_AEAD, key).ok()?;
         Some(TicketKey {
-            name: *name,
+            name,
             key: aead::LessSafeKey::new(unbound),
-            nonce_mask: nonce_mask.try_into().ok()?,
+            nonce_mask,
             sealed: AtomicU64::new(0),
         })
     }
@@ -122,11 +135,7 @@ impl Ticketer {
 
     /// As [`Ticketer::new`], reading time from `clock`.
     pub(crate) fn with_clock(lifetime: Duration, clock: Clock) -> Result<Arc<Self>, Error> {
-        if lifetime.as_secs() == 0 || lifetime.as_secs() > u64::from(u32::MAX) {
-            return Err(Error::Config(format!(
-                "ticket lifetime {lifetime:?} is outside 1 second ..= 2^32-1 seconds"
-            )));
-        }
+        check_lifetime(lifetime)?;
         let rng = SystemRandom::new();
         let current = TicketKey::generate(&rng)
             .ok_or_else(|| Error::Internal("ticket key generation failed".into()))?;
@@ -174,52 +183,80 @@ impl ProducesTickets for Ticketer {
     }
 
     fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
-        if plain.len() > MAX_TICKET_LEN - TICKET_OVERHEAD {
-            return None;
-        }
         let (current, _) = self.keys()?;
-        let nonce = current.next_nonce()?;
-        let mut sealed = Vec::with_capacity(plain.len() + TAG_LEN);
-        sealed.extend_from_slice(plain);
-        let tag = current
-            .key
-            .seal_in_place_separate_tag(
-                aead::Nonce::assume_unique_for_key(nonce),
-                aead::Aad::from(&current.name),
-                &mut sealed,
-            )
-            .ok()?;
-        sealed.extend_from_slice(tag.as_ref());
-        Some(
-            SealedTicket {
-                key_name: current.name,
-                nonce,
-                encrypted_state: &sealed,
-            }
-            .to_vec(),
-        )
+        seal(&current, plain)
     }
 
     fn decrypt(&self, ticket: &[u8]) -> Option<Vec<u8>> {
-        let sealed = SealedTicket::from_bytes(ticket).ok()?;
         let (current, previous) = self.keys()?;
-        // key_name is not secret (it is sent in the clear), so a plain comparison is fine.
-        let key = std::iter::once(&current)
-            .chain(previous.as_ref())
-            .find(|k| k.name == sealed.key_name)?;
-        let mut plain = sealed.encrypted_state.to_vec();
-        let len = key
-            .key
-            .open_in_place(
-                aead::Nonce::assume_unique_for_key(sealed.nonce),
-                aead::Aad::from(&sealed.key_name),
-                &mut plain,
-            )
-            .ok()?
-            .len();
-        plain.truncate(len);
-        Some(plain)
+        open(
+            std::iter::once(current.as_ref()).chain(previous.as_deref()),
+            ticket,
+        )
     }
+}
+
+/// A ticket lifetime must be at least one second and fit ticket_lifetime_hint (2^32-1 seconds).
+pub(super) fn check_lifetime(lifetime: Duration) -> Result<(), Error> {
+    if lifetime.as_secs() == 0 || lifetime.as_secs() > u64::from(u32::MAX) {
+        return Err(Error::Config(format!(
+            "ticket lifetime {lifetime:?} is outside 1 second ..= 2^32-1 seconds"
+        )));
+    }
+    Ok(())
+}
+
+/// Seals `plain` under `key` as a [`SealedTicket`]: ChaCha20-Poly1305 with the key's next
+/// nonce and its key_name as the additional data. `None` if the ticket would not fit
+/// NewSessionTicket.ticket or the key's nonces are used up. The one ticket layout of every
+/// ticketer here ([`Ticketer`] and [`KeyFileTicketer`](super::KeyFileTicketer)).
+pub(super) fn seal(key: &TicketKey, plain: &[u8]) -> Option<Vec<u8>> {
+    if plain.len() > MAX_TICKET_LEN - TICKET_OVERHEAD {
+        return None;
+    }
+    let nonce = key.next_nonce()?;
+    let mut sealed = Vec::with_capacity(plain.len() + TAG_LEN);
+    sealed.extend_from_slice(plain);
+    let tag = key
+        .key
+        .seal_in_place_separate_tag(
+            aead::Nonce::assume_unique_for_key(nonce),
+            aead::Aad::from(&key.name),
+            &mut sealed,
+        )
+        .ok()?;
+    sealed.extend_from_slice(tag.as_ref());
+    Some(
+        SealedTicket {
+            key_name: key.name,
+            nonce,
+            encrypted_state: &sealed,
+        }
+        .to_vec(),
+    )
+}
+
+/// Opens a ticket made by [`seal`] under whichever of `keys` has its key_name. `None` for
+/// anything else.
+pub(super) fn open<'k>(
+    mut keys: impl Iterator<Item = &'k TicketKey>,
+    ticket: &[u8],
+) -> Option<Vec<u8>> {
+    let sealed = SealedTicket::from_bytes(ticket).ok()?;
+    // key_name is not secret (it is sent in the clear), so a plain comparison is fine.
+    let key = keys.find(|k| k.name == sealed.key_name)?;
+    let mut plain = sealed.encrypted_state.to_vec();
+    let len = key
+        .key
+        .open_in_place(
+            aead::Nonce::assume_unique_for_key(sealed.nonce),
+            aead::Aad::from(&sealed.key_name),
+            &mut plain,
+        )
+        .ok()?
+        .len();
+    plain.truncate(len);
+    Some(plain)
 }
 
 impl fmt::Debug for Ticketer {
