@@ -2,12 +2,15 @@
 //!
 //! `cargo run --release --example client -- --connect 127.0.0.1:8443 [--server-name localhost]
 //! [--ca ca.pem] [--alpn h2,http/1.1] [--tls12 | --tls13] [--cert chain.pem --key key.pem]
-//! [--reconnect N] [--keylog]`
+//! [--reconnect N [--early-data]] [--keylog]`
 //!
 //! It offers TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` offers only that one.
 //! `--cert`/`--key` is the certificate presented when the server asks for one; `--reconnect N`
 //! makes N more connections that try to resume, printing whether each did (over TLS 1.3 with
-//! the tickets the server sent, and saying so when it sent none); `--keylog` writes secrets to
+//! the tickets the server sent, and saying so when it sent none); with `--early-data`, a
+//! resuming connection sends its request as 0-RTT data when the ticket allows it (the example
+//! server does with `--early-data N`) and says whether the server accepted it (if not, the
+//! request is sent again after the handshake); `--keylog` writes secrets to
 //! the file named by
 //! `SSLKEYLOGFILE` (NSS key log format; TLS 1.3's five secrets per connection, TLS 1.2's one).
 //!
@@ -36,6 +39,7 @@ struct Args {
     cert: Option<String>,
     key: Option<String>,
     reconnect: usize,
+    early_data: bool,
     keylog: bool,
     /// The versions offered: both unless `--tls12` or `--tls13`.
     versions: Vec<ProtocolVersion>,
@@ -50,6 +54,7 @@ fn parse_args() -> Result<Args, String> {
         cert: None,
         key: None,
         reconnect: 0,
+        early_data: false,
         keylog: false,
         versions: vec![TLS13, TLS12],
     };
@@ -68,6 +73,7 @@ fn parse_args() -> Result<Args, String> {
                 args.reconnect = value()?.parse().map_err(|e| format!("--reconnect: {e}"))?
             }
             "--keylog" => args.keylog = true,
+            "--early-data" => args.early_data = true,
             "--tls12" | "--tls13" => {
                 if only.is_some_and(|o| o != a) {
                     return Err("--tls12 and --tls13 exclude each other".into());
@@ -84,7 +90,8 @@ fn parse_args() -> Result<Args, String> {
     if args.connect.is_empty() {
         return Err(
             "usage: client --connect HOST:PORT [--server-name NAME] [--ca ca.pem] [--alpn a,b] \
-             [--tls12 | --tls13] [--cert chain.pem --key key.pem] [--reconnect N] [--keylog]"
+             [--tls12 | --tls13] [--cert chain.pem --key key.pem] [--reconnect N [--early-data]] \
+             [--keylog]"
                 .into(),
         );
     }
@@ -104,7 +111,8 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let mut builder = ClientConfig::builder()
         .with_root_certificates(roots)
         .with_protocol_versions(&args.versions)
-        .with_alpn_protocols(args.alpn.clone());
+        .with_alpn_protocols(args.alpn.clone())
+        .enable_early_data(args.early_data);
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         builder = builder.with_client_auth_cert(
             certs_from_pem(&std::fs::read(cert)?)?,
@@ -127,7 +135,12 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         let sock = TcpStream::connect(&args.connect)?;
         // Each flight and the final close_notify go out at once rather than after an ACK.
         sock.set_nodelay(true)?;
-        let conn = ClientConnection::new(config.clone(), server_name.clone())?;
+        let mut conn = ClientConnection::new(config.clone(), server_name.clone())?;
+        // 0-RTT: the request goes with the ClientHello (a GET, safe to replay).
+        let sent_early = match conn.early_data() {
+            Some(mut early) => early.write(REQUEST)? == REQUEST.len(),
+            None => false,
+        };
         let mut tls = Stream::new(conn, sock);
         tls.handshake()?;
         let c = &tls.conn;
@@ -153,7 +166,20 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
                  server sends them with --tickets)"
             );
         }
-        tls.write_all(b"GET / HTTP/1.0\r\n\r\n")?;
+        let early_accepted = sent_early && tls.conn.is_early_data_accepted();
+        if sent_early {
+            eprintln!(
+                "0-RTT request on connection {attempt}: {}",
+                if early_accepted {
+                    "accepted"
+                } else {
+                    "rejected: sent again after the handshake"
+                }
+            );
+        }
+        if !early_accepted {
+            tls.write_all(REQUEST)?;
+        }
         let mut response = Vec::new();
         tls.read_to_end(&mut response)?;
         if attempt == 0 {
@@ -163,6 +189,9 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     }
     Ok(())
 }
+
+/// What we ask the server for.
+const REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
 /// `TLSv1.3` / `TLSv1.2`, as OpenSSL prints versions.
 fn version_name(v: Option<&ProtocolVersion>) -> String {

@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
 //! [--alpn http/1.1] [--tls12 | --tls13] [--groups P-256,X25519] [--echo]
-//! [--client-ca ca.pem [--require-client-cert]] [--tickets | --ticket-keys FILE]
+//! [--client-ca ca.pem [--require-client-cert]] [--tickets | --ticket-keys FILE] [--early-data N]
 //! [--sni-cert name=chain.pem,key.pem ...] [--timeout SECS] [--max-conns N]`, or
 //! `cargo run --example server -- --new-ticket-key` to print a line for a ticket key file.
 //!
@@ -19,7 +19,10 @@
 //! (the format is `spectls::session::KeyFileTicketer`'s); it is read again within a second of
 //! changing, and a bad new version is ignored with a `WARN` line on stderr. `--new-ticket-key` prints a fresh key
 //! line (`openssl rand -base64 48` makes one too). `--sni-cert` (repeatable) serves that chain
-//! to clients asking for `name`, the default certificate to the others.
+//! to clients asking for `name`, the default certificate to the others. `--early-data N`
+//! (implies `--tickets`) lets TLS 1.3 clients resuming with our tickets send up to N bytes of
+//! 0-RTT data: a request that arrives that way is answered as any other (this server's only
+//! answer is a page that changes nothing, so a replay is harmless), and its log line says so.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
 //! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). It
@@ -87,6 +90,7 @@ struct Args {
     client_ca: Option<String>,
     require_client_cert: bool,
     tickets: bool,
+    early_data: u32,
     /// `--ticket-keys`: a ticket key file shared with other servers.
     ticket_keys: Option<String>,
     /// `--new-ticket-key`: print a key line and exit.
@@ -122,6 +126,7 @@ fn parse_args() -> Result<Args, String> {
         client_ca: None,
         require_client_cert: false,
         tickets: false,
+        early_data: 0,
         ticket_keys: None,
         new_ticket_key: false,
         sni_certs: Vec::new(),
@@ -153,6 +158,13 @@ fn parse_args() -> Result<Args, String> {
             "--client-ca" => args.client_ca = Some(value()?),
             "--require-client-cert" => args.require_client_cert = true,
             "--tickets" => args.tickets = true,
+            "--early-data" => {
+                let v = value()?;
+                args.early_data = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("--early-data takes a positive number of bytes, not {v}")
+                })?;
+                args.tickets = true;
+            }
             "--ticket-keys" => args.ticket_keys = Some(value()?),
             "--new-ticket-key" => args.new_ticket_key = true,
             "--sni-cert" => {
@@ -287,12 +299,22 @@ fn serve(
     let conn = ServerConnection::new(config)?;
     let mut tls = Stream::new(conn, sock);
     tls.handshake()?;
+    // 0-RTT data is the start of what the client sends (here, its request).
+    let mut request = Vec::new();
+    if let Some(mut early) = tls.conn.early_data() {
+        early.read_to_end(&mut request)?;
+    }
     let suite = tls.conn.negotiated_cipher_suite();
     let version = version_name(tls.conn.protocol_version().as_ref());
     eprintln!(
-        "handshake done: {version}, {suite:?}, group {:?}, resumed {}, SNI {:?}, client certificate {}",
+        "handshake done: {version}, {suite:?}, group {:?}, resumed {}, 0-RTT {}, SNI {:?}, client certificate {}",
         tls.conn.negotiated_group(),
         tls.conn.is_resumed(),
+        if tls.conn.is_early_data_accepted() {
+            format!("{} bytes", request.len())
+        } else {
+            "none".into()
+        },
         tls.conn.server_name(),
         if tls.conn.peer_certificates().is_some() {
             "verified"
@@ -303,6 +325,7 @@ fn serve(
     if echo {
         // An echo session lasts as long as the peer keeps talking (and reading).
         tls.sock.deadline = None;
+        tls.write_all(&request)?;
         let mut buf = [0u8; 16384];
         loop {
             let n = tls.read(&mut buf)?;
@@ -314,7 +337,6 @@ fn serve(
         tls.close()?;
         return Ok(());
     }
-    let mut request = Vec::new();
     let mut buf = [0u8; 4096];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") && !request.windows(2).any(|w| w == b"\n\n")
     {
@@ -463,6 +485,7 @@ fn main() -> ExitCode {
         } else if args.tickets {
             builder = builder.with_ticketer(Ticketer::new(ticket_lifetime)?);
         }
+        builder = builder.with_early_data(args.early_data);
         let config = builder.build()?;
         Ok((Arc::new(config), TcpListener::bind(&args.addr)?))
     };

@@ -802,3 +802,150 @@ fn curl_negotiates_tls13() {
         client.transcript()
     );
 }
+
+/// The lines of the server's log that say how a handshake went.
+fn handshake_lines(server: &Server) -> Vec<String> {
+    server
+        .stderr()
+        .lines()
+        .filter(|l| l.starts_with("handshake done: "))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_example_pair_sends_its_request_as_early_data_when_the_server_allows_it() {
+    let server = Server::start(&["--early-data", "4096"]);
+    let (code, stdout, stderr) = run_client(&server, &["--reconnect", "2", "--early-data"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("HTTP/1.0 200 OK"), "{stdout}");
+    let early: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("0-RTT request on connection "))
+        .collect();
+    assert_eq!(
+        early,
+        [
+            "0-RTT request on connection 1: accepted",
+            "0-RTT request on connection 2: accepted"
+        ],
+        "{stderr}"
+    );
+    assert!(server.wait_stderr("0-RTT 18 bytes", TIMEOUT));
+    let lines = handshake_lines(&server);
+    assert_eq!(lines.len(), 3, "{}", server.log_tail());
+    assert!(
+        lines[0].contains("resumed false, 0-RTT none"),
+        "{}",
+        lines[0]
+    );
+    for line in &lines[1..] {
+        assert!(line.contains("resumed true, 0-RTT 18 bytes"), "{line}");
+    }
+    // Tickets without early data: the client resumes and sends its request after the handshake.
+    let server = Server::start(&["--tickets"]);
+    let (code, _, stderr) = run_client(&server, &["--reconnect", "1", "--early-data"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("0-RTT request"), "{stderr}");
+    assert!(
+        connection_lines(&stderr)[1].ends_with("resumed true"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn openssl_s_client_sends_early_data_to_the_example_server() {
+    let Some(openssl) = common::peer::require("openssl") else {
+        return;
+    };
+    let server = Server::start(&["--early-data", "4096"]);
+    let dir = std::env::temp_dir().join(format!("spectls-example-early-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let session = dir.join("session.pem");
+    let early = dir.join("early.txt");
+    std::fs::write(&early, GET).expect("early data file");
+    for round in 0..2 {
+        let mut cmd = Command::new(&openssl);
+        cmd.arg("s_client")
+            .args(["-connect", &format!("127.0.0.1:{}", server.port)])
+            .arg("-CAfile")
+            .arg(cert_file("ca.pem"))
+            .args(["-servername", "localhost", "-tls1_3", "-ign_eof"])
+            .arg(if round == 0 { "-sess_out" } else { "-sess_in" })
+            .arg(&session);
+        if round == 1 {
+            cmd.arg("-early_data").arg(&early);
+        }
+        let mut client = Peer::spawn(cmd, 64 * 1024);
+        if round == 0 {
+            client.write_stdin(GET);
+        }
+        client.close_stdin();
+        assert!(
+            client.wait_output("hello from spectls", TIMEOUT),
+            "round {round}: {}\n{}",
+            client.transcript(),
+            server.log_tail()
+        );
+        client.wait_exit(TIMEOUT);
+        if round == 1 {
+            assert!(
+                client.stdout().contains("Early data was accepted"),
+                "{}",
+                client.transcript()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let lines = handshake_lines(&server);
+    assert_eq!(lines.len(), 2, "{}", server.log_tail());
+    assert!(
+        lines[1].contains("resumed true, 0-RTT 18 bytes"),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn a_rustls_client_sends_early_data_to_the_example_server() {
+    let server = Server::start(&["--early-data", "4096"]);
+    let mut config = common::RustlsClient {
+        tls13: true,
+        ..common::RustlsClient::default()
+    }
+    .config();
+    config.enable_early_data = true;
+    let config = Arc::new(config);
+    let mut accepted = Vec::new();
+    for _ in 0..2 {
+        let mut conn =
+            rustls::ClientConnection::new(config.clone(), "localhost".try_into().expect("name"))
+                .expect("rustls client");
+        let sent_early = match conn.early_data() {
+            Some(mut early) => early.write(GET).expect("early data") == GET.len(),
+            None => false,
+        };
+        let mut sock = common::peer::connect(server.port).expect("connect");
+        let mut tls = rustls::Stream::new(&mut conn, &mut sock);
+        tls.flush().expect("handshake");
+        if !(sent_early && tls.conn.is_early_data_accepted()) {
+            tls.write_all(GET).expect("request");
+        }
+        let mut reply = Vec::new();
+        let _ = tls.read_to_end(&mut reply);
+        assert!(
+            reply.starts_with(OK),
+            "{}\n{}",
+            String::from_utf8_lossy(&reply),
+            server.log_tail()
+        );
+        accepted.push((sent_early, conn.is_early_data_accepted()));
+    }
+    assert_eq!(accepted, [(false, false), (true, true)]);
+    let lines = handshake_lines(&server);
+    assert!(
+        lines[1].contains("resumed true, 0-RTT 18 bytes"),
+        "{}",
+        lines[1]
+    );
+}
