@@ -179,6 +179,9 @@ enum Resume {
     Off,
     SessionId,
     Ticket,
+    /// TLS 1.3 tickets resumed with the PSK alone (psk_ke) where the library can: spectls on
+    /// both sides; rustls has no psk_ke and resumes as with `Ticket` (PSK with ECDHE).
+    PskOnly,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -331,7 +334,8 @@ impl Spectls {
             .with_protocol_versions(&versions)
             .with_cipher_suites(&[suite])
             .with_groups(CLIENT_GROUPS)
-            .enable_tickets(resume == Resume::Ticket);
+            .enable_tickets(matches!(resume, Resume::Ticket | Resume::PskOnly))
+            .enable_psk_ke(resume == Resume::PskOnly);
         if resume == Resume::Off {
             client = client.with_session_storage(session::ClientSessionMemoryCache::new(0));
         }
@@ -349,10 +353,12 @@ impl Spectls {
         if resume != Resume::SessionId {
             server = server.with_session_storage(Arc::new(session::NoServerSessionStorage));
         }
-        if resume == Resume::Ticket {
-            server = server.with_ticketer(
-                session::Ticketer::new(Duration::from_secs(12 * 3600)).expect("ticketer"),
-            );
+        if matches!(resume, Resume::Ticket | Resume::PskOnly) {
+            server = server
+                .with_ticketer(
+                    session::Ticketer::new(Duration::from_secs(12 * 3600)).expect("ticketer"),
+                )
+                .enable_psk_ke(resume == Resume::PskOnly);
         }
         let server = server.build().expect("spectls server config");
         Spectls {
@@ -446,7 +452,7 @@ impl Rustls {
                 client.resumption = rustls::client::Resumption::default()
                     .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
             }
-            Resume::Ticket => {
+            Resume::Ticket | Resume::PskOnly => {
                 server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
                 server.ticketer = rustls::crypto::ring::Ticketer::new().expect("ticketer");
             }
@@ -1035,7 +1041,13 @@ fn rustls_decode(rec: &'static [u8]) {
 // ---------------------------------------------------------------------------------------------
 // Checks before timing.
 
-fn check_spectls(lib: &Spectls, cert: Cert, suite: &SupportedCipherSuite, resumed: bool) {
+fn check_spectls(
+    lib: &Spectls,
+    cert: Cert,
+    suite: &SupportedCipherSuite,
+    resumed: bool,
+    psk_only: bool,
+) {
     let (c, s) = handshake(lib, &mut Vec::new(), &mut [Duration::ZERO; 2]);
     check_version(&c, &s, &version_of(suite));
     for conn in [&*c, &*s] {
@@ -1045,6 +1057,13 @@ fn check_spectls(lib: &Spectls, cert: Cert, suite: &SupportedCipherSuite, resume
         assert_eq!(conn.extended_master_secret(), !suite.is_tls13());
         if !resumed {
             assert_eq!(conn.negotiated_group(), Some(NamedCurve::X25519));
+        }
+        if psk_only {
+            assert_eq!(
+                conn.negotiated_group(),
+                None,
+                "resumed without a key exchange"
+            );
         }
     }
     if !resumed {
@@ -1374,6 +1393,17 @@ fn main() {
             label: format!("TLS 1.3 resumed (ticket, PSK with ECDHE) {name}: handshakes/s"),
             floor: None,
         });
+        hs_rows.push(HsRow {
+            id: format!("resumed13-psk-only-{id}"),
+            cert: *cert,
+            suite: &ss::TLS13_AES_128_GCM_SHA256,
+            mode: Resume::PskOnly,
+            label: format!(
+                "TLS 1.3 resumed, spectls PSK only (psk_ke; rustls has none: PSK with ECDHE) \
+                 {name}: handshakes/s"
+            ),
+            floor: None,
+        });
     }
     let mut hs_results = Vec::new();
     for hs in &hs_rows {
@@ -1386,7 +1416,7 @@ fn main() {
             handshake(&rl, &mut Vec::new(), &mut [Duration::ZERO; 2]);
         }
         if !bench.quiet() {
-            check_spectls(&sp, hs.cert, hs.suite, resumed);
+            check_spectls(&sp, hs.cert, hs.suite, resumed, hs.mode == Resume::PskOnly);
             check_rustls(&rl, hs.suite, resumed);
         }
         let r = bench.measure(vec![
