@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
 //! [--alpn http/1.1] [--tls12 | --tls13] [--groups P-256,X25519] [--echo]
-//! [--client-ca ca.pem [--require-client-cert]] [--tickets] [--sni-cert name=chain.pem,key.pem ...]
+//! [--client-ca ca.pem [--require-client-cert]] [--tickets] [--no-cache] [--sni-cert name=chain.pem,key.pem ...]
 //! [--timeout SECS] [--max-conns N]`
 //!
 //! It speaks TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` accepts only that one.
@@ -11,8 +11,11 @@
 //! share is X25519, as spectls's is. `--client-ca` asks clients for a certificate issued by that
 //! CA (connections without one are accepted unless `--require-client-cert`); `--tickets` issues
 //! session tickets (RFC 5077 in TLS 1.2, two NewSessionTickets after each TLS 1.3 handshake) and
-//! resumes with them (TLS 1.2 session-ID resumption is always on); `--sni-cert` (repeatable) serves that chain to clients asking
-//! for `name`, the default certificate to the others.
+//! resumes with them. Without `--tickets` the session cache resumes TLS 1.2 by session ID and
+//! TLS 1.3 with stateful tickets (random IDs, each resuming once); `--no-cache` turns the cache
+//! off (`openssl s_server -no_cache`), so without `--tickets` nothing resumes. `--sni-cert`
+//! (repeatable) serves that chain to clients asking for `name`, the default certificate to the
+//! others.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
 //! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). It
@@ -36,7 +39,7 @@ use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use spectls::session::Ticketer;
+use spectls::session::{NoServerSessionStorage, Ticketer};
 use spectls::version::{TLS12, TLS13};
 use spectls::wire::{NamedCurve, ProtocolVersion};
 use spectls::{ServerConfig, ServerConnection, Stream};
@@ -61,6 +64,7 @@ struct Args {
     client_ca: Option<String>,
     require_client_cert: bool,
     tickets: bool,
+    no_cache: bool,
     sni_certs: Vec<(String, String, String)>,
     timeout: Duration,
     max_conns: usize,
@@ -92,6 +96,7 @@ fn parse_args() -> Result<Args, String> {
         client_ca: None,
         require_client_cert: false,
         tickets: false,
+        no_cache: false,
         sni_certs: Vec::new(),
         timeout: Duration::from_secs(10),
         max_conns: 1024,
@@ -121,6 +126,7 @@ fn parse_args() -> Result<Args, String> {
             "--client-ca" => args.client_ca = Some(value()?),
             "--require-client-cert" => args.require_client_cert = true,
             "--tickets" => args.tickets = true,
+            "--no-cache" => args.no_cache = true,
             "--sni-cert" => {
                 let v = value()?;
                 let (name, files) = v
@@ -407,6 +413,9 @@ fn main() -> ExitCode {
                 verifier.allow_unauthenticated()
             };
             builder = builder.with_client_cert_verifier(verifier.build()?);
+        }
+        if args.no_cache {
+            builder = builder.with_session_storage(Arc::new(NoServerSessionStorage));
         }
         if args.tickets {
             builder = builder.with_ticketer(Ticketer::new(Duration::from_secs(6 * 60 * 60))?);
