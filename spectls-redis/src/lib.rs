@@ -4,7 +4,7 @@
 //! they stand for in its session store).
 //!
 //! [`RedisSessionStore`] implements spectls's
-//! [`StoresServerSessions`](spectls::session::StoresServerSessions) on the synchronous client of
+//! [`StoresServerSessions`] on the synchronous client of
 //! the [`redis`] crate:
 //!
 //! - keys are a prefix (default [`DEFAULT_PREFIX`], `spectls:`), then `tls12:` or `tls13:`,
