@@ -31,10 +31,10 @@ const MAX_TICKET_LIFETIME: u32 = 604_800;
 const AGE_WINDOW_SECS: u64 = 10;
 
 /// The ticket the client offers that we resume with, and its index in the offer: the first one
-/// we open ([`open_identity`]) that fits this connection (the suite's hash, the server name, alive, its
-/// age as the client reports it close to ours). Its binder must verify over the transcript up
-/// to this ClientHello truncated before the binders: a binder that does not is `decrypt_error`
-/// (4.2.11.2). `None`: a full handshake (no offer, no usable ticket).
+/// we open ([`open_identity`]) that fits this connection (the suite's hash, the server name,
+/// alive, its age as the client reports it close to ours). Its binder must verify over the
+/// transcript up to this ClientHello truncated before the binders: a binder that does not is
+/// `decrypt_error` (4.2.11.2). `None`: a full handshake (no offer, no usable ticket).
 pub(super) fn accept(
     config: &ServerConfig,
     ch: &ClientHello<'_>,
