@@ -162,8 +162,8 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         );
         if attempt > 0 && version == Some(TLS13) && !c.is_resumed() {
             eprintln!(
-                "--reconnect: no TLS 1.3 ticket to resume with (the server sent none; the example \
-                 server sends them with --tickets)"
+                "--reconnect: no TLS 1.3 ticket to resume with (the server sent none, or did not \
+                 take it back)"
             );
         }
         let early_accepted = sent_early && tls.conn.is_early_data_accepted();

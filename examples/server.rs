@@ -3,7 +3,7 @@
 //! `cargo run --release --example server -- --addr 127.0.0.1:8443 [--cert chain.pem --key key.pem]
 //! [--alpn http/1.1] [--tls12 | --tls13] [--groups P-256,X25519] [--echo]
 //! [--client-ca ca.pem [--require-client-cert]] [--tickets | --ticket-keys FILE] [--early-data N]
-//! [--sni-cert name=chain.pem,key.pem ...] [--timeout SECS] [--max-conns N]`, or
+//! [--no-cache] [--sni-cert name=chain.pem,key.pem ...] [--timeout SECS] [--max-conns N]`, or
 //! `cargo run --example server -- --new-ticket-key` to print a line for a ticket key file.
 //!
 //! It speaks TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` accepts only that one.
@@ -12,17 +12,20 @@
 //! share is X25519, as spectls's is. `--client-ca` asks clients for a certificate issued by that
 //! CA (connections without one are accepted unless `--require-client-cert`); `--tickets` issues
 //! session tickets (RFC 5077 in TLS 1.2, two NewSessionTickets after each TLS 1.3 handshake) and
-//! resumes with them (TLS 1.2 session-ID resumption is always on), under keys of its own;
-//! `--ticket-keys FILE` does the same under the keys of a ticket key file (implies `--tickets`),
-//! so that servers started with the same file resume each other's sessions, as behind a load
-//! balancer. The file has one base64 key per line, the first one sealing, all of them opening
-//! (the format is `spectls::session::KeyFileTicketer`'s); it is read again within a second of
-//! changing, and a bad new version is ignored with a `WARN` line on stderr. `--new-ticket-key` prints a fresh key
-//! line (`openssl rand -base64 48` makes one too). `--sni-cert` (repeatable) serves that chain
-//! to clients asking for `name`, the default certificate to the others. `--early-data N`
-//! (implies `--tickets`) lets TLS 1.3 clients resuming with our tickets send up to N bytes of
-//! 0-RTT data: a request that arrives that way is answered as any other (this server's only
-//! answer is a page that changes nothing, so a replay is harmless), and its log line says so.
+//! resumes with them, under keys of its own; `--ticket-keys FILE` does the same under the keys
+//! of a ticket key file (implies `--tickets`), so that servers started with the same file resume
+//! each other's sessions, as behind a load balancer. The file has one base64 key per line, the
+//! first one sealing, all of them opening (the format is `spectls::session::KeyFileTicketer`'s);
+//! it is read again within a second of changing, and a bad new version is ignored with a `WARN`
+//! line on stderr. `--new-ticket-key` prints a fresh key line (`openssl rand -base64 48` makes
+//! one too). Without tickets the session cache resumes TLS 1.2 by session ID and TLS 1.3 with
+//! stateful tickets (random IDs, each resuming once); `--no-cache` turns the cache off
+//! (`openssl s_server -no_cache`), so without tickets nothing resumes. `--early-data N` (implies
+//! `--tickets`) lets TLS 1.3 clients resuming with our tickets send up to N bytes of 0-RTT data:
+//! a request that arrives that way is answered as any other (this server's only answer is a page
+//! that changes nothing, so a replay is harmless), and its log line says so. `--sni-cert`
+//! (repeatable) serves that chain to clients asking for `name`, the default certificate to the
+//! others.
 //!
 //! Without `--cert`/`--key` it makes a self-signed ECDSA certificate for `localhost` and
 //! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). It
@@ -46,7 +49,7 @@ use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use spectls::session::{KeyFileTicketer, Ticketer};
+use spectls::session::{KeyFileTicketer, NoServerSessionStorage, Ticketer};
 use spectls::version::{TLS12, TLS13};
 use spectls::wire::{NamedCurve, ProtocolVersion};
 use spectls::{ServerConfig, ServerConnection, Stream};
@@ -95,6 +98,7 @@ struct Args {
     ticket_keys: Option<String>,
     /// `--new-ticket-key`: print a key line and exit.
     new_ticket_key: bool,
+    no_cache: bool,
     sni_certs: Vec<(String, String, String)>,
     timeout: Duration,
     max_conns: usize,
@@ -129,6 +133,7 @@ fn parse_args() -> Result<Args, String> {
         early_data: 0,
         ticket_keys: None,
         new_ticket_key: false,
+        no_cache: false,
         sni_certs: Vec::new(),
         timeout: Duration::from_secs(10),
         max_conns: 1024,
@@ -167,6 +172,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--ticket-keys" => args.ticket_keys = Some(value()?),
             "--new-ticket-key" => args.new_ticket_key = true,
+            "--no-cache" => args.no_cache = true,
             "--sni-cert" => {
                 let v = value()?;
                 let (name, files) = v
@@ -478,6 +484,9 @@ fn main() -> ExitCode {
                 verifier.allow_unauthenticated()
             };
             builder = builder.with_client_cert_verifier(verifier.build()?);
+        }
+        if args.no_cache {
+            builder = builder.with_session_storage(Arc::new(NoServerSessionStorage));
         }
         let ticket_lifetime = Duration::from_secs(6 * 60 * 60);
         if let Some(file) = &args.ticket_keys {

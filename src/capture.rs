@@ -1105,6 +1105,9 @@ mod tests {
                 format!("{S2C} CertificateVerify"),
                 format!("{S2C} Finished"),
                 format!("{C2S} Finished"),
+                // The default server's two stateful tickets, from its session cache.
+                format!("{S2C} NewSessionTicket"),
+                format!("{S2C} NewSessionTicket"),
             ]
         );
         let close = Alert {

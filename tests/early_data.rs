@@ -430,3 +430,25 @@ fn rustls_accepts_our_early_data() {
     rustls_handshake(&mut r, &mut c);
     assert!(c.is_early_data_accepted() && c.is_resumed());
 }
+
+#[test]
+fn stateful_tickets_carry_early_data_once() {
+    // No ticketer: the session cache keeps each ticket's state, taken out when it is offered.
+    let store = ClientSessionMemoryCache::new(8);
+    let client = early_client(&store, &[]);
+    let server = Arc::new(server13(false, |b| b.with_early_data(1024)));
+    get_tickets(&client, &server);
+    let mut c = with_early(&client, REQUEST);
+    let first_flight = drain(&mut c);
+    let mut s = ServerConnection::new(server.clone()).unwrap();
+    feed(&mut s, &first_flight).unwrap();
+    assert_eq!(read_early(&mut s), REQUEST);
+    // A replay of that flight finds no ticket any more: a full handshake, its early data
+    // skipped.
+    let mut replay = ServerConnection::new(server.clone()).unwrap();
+    feed(&mut replay, &first_flight).unwrap();
+    assert!(!replay.is_early_data_accepted() && replay.early_data().is_none());
+    transfer(&mut s, &mut c).unwrap();
+    finish(&mut c, &mut s);
+    assert!(c.is_early_data_accepted() && c.is_resumed());
+}

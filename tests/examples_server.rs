@@ -582,8 +582,17 @@ fn reconnect_resumes_over_each_version_with_tickets_and_says_when_there_was_none
         }
         assert!(!stderr.contains("no TLS 1.3 ticket"), "{stderr}");
     }
-    // Without --tickets a TLS 1.3 server sends none: the client says so.
+    // Without --tickets the TLS 1.3 tickets are stateful, from the session cache.
     let server = Server::start(&[]);
+    let (code, _, stderr) = run_client(&server, &["--reconnect", "1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines = connection_lines(&stderr);
+    assert!(
+        lines.len() == 2 && lines[1].contains(": TLSv1.3, ") && lines[1].ends_with("resumed true"),
+        "{stderr}"
+    );
+    // Without the cache either, a TLS 1.3 server sends none: the client says so.
+    let server = Server::start(&["--no-cache"]);
     let (code, _, stderr) = run_client(&server, &["--reconnect", "1"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
@@ -663,6 +672,8 @@ fn check_tls13_flow(lines: &[&str]) {
             "client -> server: protected record",
             "\"hello from the spectls client\"",
         ),
+        // The default server's stateful tickets (its session cache), in one record.
+        ("server -> client: protected record", "new_session_ticket("),
         (
             "server -> client: protected record",
             "\"hello from the spectls server\"",

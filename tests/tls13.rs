@@ -661,8 +661,12 @@ fn server_flight(
     }
 }
 
+/// No tickets: the tests that seal records under the server's traffic secret count them from
+/// the handshake on.
 fn logging_server(secrets: &Arc<Secrets>) -> ServerConfig {
-    server13(false, |b| b.with_key_log(secrets.clone()))
+    server13(false, |b| {
+        b.with_key_log(secrets.clone()).with_tls13_tickets(0)
+    })
 }
 
 impl ServerFlight {
@@ -1711,8 +1715,11 @@ fn our_server_issues_two_tickets_and_resumes_with_them() {
         assert_eq!(c.peer_certificates().unwrap().len(), 2);
         exchange(&mut c, &mut s);
     }
-    // No ticketer, no tickets: every connection is a full one.
-    let server = Arc::new(server13(false, |b| b));
+    // No ticketer and no session store, no tickets: every connection is a full one. (With the
+    // default session cache the tickets are stateful: tests/stateful13.rs.)
+    let server = Arc::new(server13(false, |b| {
+        b.with_session_storage(Arc::new(spectls::session::NoServerSessionStorage))
+    }));
     let client = Arc::new(client13(|b| b));
     for _ in 0..2 {
         let (c, s) = connect_pair(&client, &server);

@@ -204,7 +204,11 @@ fn server_config(o: &Options) -> Result<ServerConfig, Failure> {
         Some(ocsp) => b.with_single_cert_with_ocsp(chain, key, ocsp.clone())?,
         None => b.with_single_cert(chain, key)?,
     };
-    if !o.no_ticket {
+    if o.no_ticket {
+        // SSL_OP_NO_TICKET: no RFC 5077 tickets, and in TLS 1.3 no tickets at all (without a
+        // ticketer the session cache would issue stateful ones; TLS13-NoTicket-NoMint).
+        b = b.with_tls13_tickets(0);
+    } else {
         b = b.with_ticketer(Ticketer::new(Duration::from_secs(3600))?);
     }
     if !o.curves.is_empty() {

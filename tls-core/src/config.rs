@@ -412,7 +412,8 @@ impl fmt::Debug for ServerConfig {
 
 impl ServerConfig {
     /// Starts a configuration with the default suites (server preference order) and groups, no
-    /// client authentication, session-ID resumption from an in-memory cache, and no tickets.
+    /// client authentication, and resumption from an in-memory session cache: TLS 1.2 by session
+    /// ID (no RFC 5077 tickets), TLS 1.3 with stateful tickets (two per handshake).
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             randomness: Randomness::System,
@@ -543,7 +544,9 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Where sessions are kept for session-ID resumption.
+    /// Where sessions are kept: TLS 1.2 sessions by session ID and, without a ticketer, the state
+    /// of stateful TLS 1.3 tickets ([`StoresServerSessions::put_tls13`]). The default is a
+    /// [`ServerSessionMemoryCache`]; `session::NoServerSessionStorage` turns both off.
     pub fn with_session_storage(mut self, storage: Arc<dyn StoresServerSessions>) -> Self {
         self.session_storage = storage;
         self
@@ -555,9 +558,10 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// How many NewSessionTickets a TLS 1.3 connection gets after its handshake when a ticketer
-    /// is set (default 2, as rustls: a client can then resume twice, or in parallel); 0 sends
-    /// none.
+    /// How many NewSessionTickets a TLS 1.3 connection gets after its handshake (default 2, as
+    /// rustls: a client can then resume twice, or in parallel); 0 sends none. They are sealed by
+    /// the ticketer if there is one, else stateful: a random 32-byte ID under which the session
+    /// store keeps the ticket's state, used once (none if the store keeps no TLS 1.3 state).
     pub fn with_tls13_tickets(mut self, count: usize) -> Self {
         self.tls13_tickets = count;
         self
@@ -595,8 +599,8 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Issues and accepts session tickets (RFC 5077) sealed by `ticketer`
-    /// (`session::Ticketer::new(lifetime)`).
+    /// Issues and accepts session tickets (RFC 5077, and TLS 1.3's) sealed by `ticketer`
+    /// (`session::Ticketer::new(lifetime)`) instead of stateful ones.
     pub fn with_ticketer(mut self, ticketer: Arc<dyn ProducesTickets>) -> Self {
         self.ticketer = Some(ticketer);
         self

@@ -221,6 +221,9 @@ mod tests;
 /// The state a TLS 1.3 ticket seals (RFC 8446 4.6.1): the PSK and what the server checks
 /// before it resumes with it. Encoded as the generated `SessionState` with version { 3, 4 }
 /// (see `schema/rfc5077.tls`); wiped on drop.
+///
+/// `Clone` for the session stores, as [`Session`]; every copy wipes its PSK.
+#[derive(Clone)]
 pub struct Session13 {
     /// The suite of the connection that issued the ticket: a resumption uses its hash.
     pub cipher_suite: CipherSuite,

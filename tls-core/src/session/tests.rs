@@ -592,3 +592,94 @@ fn a_tls13_ticket_state_seals_opens_and_is_never_a_tls12_session() {
     let reopened = Session13::decode(&short.encode()).unwrap();
     assert_eq!(&reopened.psk[..], &[6; 32][..]);
 }
+
+fn state13(n: u8) -> Session13 {
+    Session13 {
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        psk: Zeroizing::new(vec![n; 32]),
+        age_add: u32::from(n),
+        server_name: None,
+        created: u64::from(n),
+        peer_certificates: Vec::new(),
+        alpn: None,
+        max_early_data: 0,
+    }
+}
+
+#[test]
+fn server_cache_hands_out_tls13_state_once() {
+    let cache = ServerSessionMemoryCache::new(10, Duration::from_secs(3600));
+    assert!(cache.put_tls13(b"t".to_vec(), state13(1)));
+    let taken = cache.take_tls13(b"t").expect("stored");
+    assert_eq!(&taken.psk[..], &[1; 32][..]);
+    assert_eq!(taken.age_add, 1);
+    // Single use: the second take finds nothing, and the entry is gone.
+    assert!(cache.take_tls13(b"t").is_none());
+    assert!(lock(&cache.inner).map.is_empty());
+    assert!(lock(&cache.inner).order.is_empty());
+    // Empty IDs are never stored; a zero capacity stores nothing.
+    assert!(!cache.put_tls13(Vec::new(), state13(2)));
+    assert!(cache.take_tls13(b"").is_none());
+    let none = ServerSessionMemoryCache::new(0, Duration::from_secs(3600));
+    assert!(!none.put_tls13(b"t".to_vec(), state13(1)));
+    assert!(none.take_tls13(b"t").is_none());
+}
+
+#[test]
+fn server_cache_keeps_the_versions_apart_under_one_capacity() {
+    let cache = ServerSessionMemoryCache::new(2, Duration::from_secs(3600));
+    assert!(cache.put(b"a".to_vec(), anonymous(1)));
+    assert!(cache.put_tls13(b"b".to_vec(), state13(2)));
+    // An ID finds only its own version's entry, and a miss leaves the other version's alone.
+    assert!(cache.take_tls13(b"a").is_none());
+    assert_eq!(cache.get(b"b"), None);
+    assert_eq!(cache.get(b"a"), Some(anonymous(1)));
+    // One capacity for both: a third entry evicts the oldest, whatever its version.
+    assert!(cache.put_tls13(b"c".to_vec(), state13(3)));
+    assert_eq!(cache.get(b"a"), None);
+    assert!(cache.put(b"d".to_vec(), anonymous(4)));
+    assert!(cache.take_tls13(b"b").is_none(), "evicted");
+    assert_eq!(cache.take_tls13(b"c").map(|s| s.age_add), Some(3));
+    assert_eq!(lock(&cache.inner).map.len(), 1);
+    assert_eq!(lock(&cache.inner).order.len(), 1);
+    // An ID holds one entry: storing the other version replaces it.
+    assert!(cache.put_tls13(b"d".to_vec(), state13(5)));
+    assert_eq!(cache.get(b"d"), None);
+    // `remove` (a fatal alert) forgets either.
+    cache.remove(b"d");
+    assert!(cache.take_tls13(b"d").is_none());
+    assert!(lock(&cache.inner).order.is_empty());
+}
+
+#[test]
+fn server_cache_expires_tls13_state() {
+    let (t, clock) = manual_clock();
+    let cache = ServerSessionMemoryCache::with_clock(10, Duration::from_secs(10), clock);
+    cache.put_tls13(b"a".to_vec(), state13(1));
+    cache.put_tls13(b"b".to_vec(), state13(2));
+    set(&t, 9.999);
+    assert!(cache.take_tls13(b"a").is_some());
+    set(&t, 10.0);
+    assert!(cache.take_tls13(b"b").is_none());
+    assert!(lock(&cache.inner).map.is_empty());
+}
+
+#[test]
+fn stores_without_tls13_support_keep_no_tls13_state() {
+    // NoServerSessionStorage, and any store that implements only the TLS 1.2 methods.
+    assert!(!NoServerSessionStorage.put_tls13(b"a".to_vec(), state13(1)));
+    assert!(NoServerSessionStorage.take_tls13(b"a").is_none());
+    #[derive(Debug)]
+    struct Only12;
+    impl StoresServerSessions for Only12 {
+        fn put(&self, _: Vec<u8>, _: Session) -> bool {
+            true
+        }
+        fn get(&self, _: &[u8]) -> Option<Session> {
+            None
+        }
+        fn remove(&self, _: &[u8]) {}
+    }
+    assert!(!Only12.put_tls13(b"a".to_vec(), state13(1)));
+    assert!(Only12.take_tls13(b"a").is_none());
+}

@@ -1,5 +1,6 @@
 //! TLS 1.3 resumption on the server (RFC 8446 2.2, 4.2.11, 4.6.1): the tickets it issues after
-//! a handshake, sealed by the config's ticketer, and the check of a ticket a client offers
+//! a handshake, sealed by the config's ticketer or, without one, stateful (a random ID whose
+//! state the session store keeps, taken out once), and the check of a ticket a client offers
 //! back, binder first.
 
 use crate::codec::Encode;
@@ -9,7 +10,7 @@ use crate::crypto::suites::{lookup, SupportedCipherSuite};
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::server::Offer;
 use crate::handshake::Context;
-use crate::session::{self, Session13};
+use crate::session::{self, ProducesTickets, Session13};
 use crate::wire::tls13::{Handshake, NewSessionTicket};
 use crate::wire::{
     ClientHello, EarlyDataIndication, Extension, PreSharedKeyExtension, PskKeyExchangeMode,
@@ -42,11 +43,11 @@ pub(super) struct Resumed {
     binder: Vec<u8>,
 }
 
-/// The ticket the client offers that we resume with: the first one our ticketer opens that
-/// fits this connection (the suite's hash, the server name and ALPN protocol, alive, its age
-/// as the client reports it close to ours). Its binder must verify over the transcript up to
-/// this ClientHello truncated before the binders: a binder that does not is `decrypt_error`
-/// (4.2.11.2). `None`: a full handshake (no offer, no usable ticket).
+/// The ticket the client offers that we resume with: the first one we open
+/// ([`open_identity`]) that fits this connection (the suite's hash, the server name and ALPN
+/// protocol, alive, its age as the client reports it close to ours). Its binder must verify
+/// over the transcript up to this ClientHello truncated before the binders: a binder that does
+/// not is `decrypt_error` (4.2.11.2). `None`: a full handshake (no offer, no usable ticket).
 pub(super) fn accept(
     config: &ServerConfig,
     ch: &ClientHello<'_>,
@@ -79,15 +80,13 @@ pub(super) fn accept(
     // We resume with (EC)DHE (forward secrecy for the resumed connection), or with the PSK
     // alone if we are configured to and the client allows it.
     let psk_only = config.psk_ke && modes.contains(&PskKeyExchangeMode::PskKe);
-    let ticketer = config.ticketer.as_deref().filter(|t| t.enabled());
-    let usable_mode = psk_only || modes.contains(&PskKeyExchangeMode::PskDheKe);
-    let (Some(ticketer), true) = (ticketer, usable_mode) else {
+    if !psk_only && !modes.contains(&PskKeyExchangeMode::PskDheKe) {
         return Ok(None);
-    };
-    let lifetime = u64::from(ticketer.lifetime().min(MAX_TICKET_LIFETIME));
+    }
+    let lifetime = u64::from(ticket_lifetime(config));
     let now = session::now();
     for (i, (identity, binder)) in offered.identities.iter().zip(&offered.binders).enumerate() {
-        let Some(session) = Session13::open(ticketer, identity.identity) else {
+        let Some(session) = open_identity(config, identity.identity) else {
             continue;
         };
         let fits = lookup(session.cipher_suite).is_some_and(|s| s.hash == suite.hash)
@@ -139,6 +138,45 @@ pub(super) fn accept_early_data(
         && record.check_and_record(&resumed.binder)
 }
 
+/// The config's ticketer, if it issues tickets.
+fn ticketer(config: &ServerConfig) -> Option<&dyn ProducesTickets> {
+    config.ticketer.as_deref().filter(|t| t.enabled())
+}
+
+/// The state an offered PSK identity stands for: a ticket our ticketer opens, or, without a
+/// ticketer, the state the session store kept under that ticket, taken out (a stateful ticket
+/// is used once: RFC 8446 8.1). `None`: not ours, no longer there, or not TLS 1.3 state.
+fn open_identity(config: &ServerConfig, identity: &[u8]) -> Option<Session13> {
+    match ticketer(config) {
+        Some(ticketer) => Session13::open(ticketer, identity),
+        None => config.session_storage.take_tls13(identity),
+    }
+}
+
+/// The ticket for `state`: sealed by our ticketer, or, without one, a random 32-byte ID under
+/// which the session store keeps `state`. `None` if neither can be made (no ticketer, a store
+/// that does not keep TLS 1.3 state, or one that failed).
+fn issue(config: &ServerConfig, state: &Session13) -> Option<Vec<u8>> {
+    if let Some(ticketer) = ticketer(config) {
+        return state.seal(ticketer);
+    }
+    let id = config.randomness.bytes::<32>().ok()?.to_vec();
+    config
+        .session_storage
+        .put_tls13(id.clone(), state.clone())
+        .then_some(id)
+}
+
+/// How long our tickets live, in seconds: the ticketer's lifetime, or the session lifetime for
+/// stateful tickets; at most 7 days (4.6.1).
+fn ticket_lifetime(config: &ServerConfig) -> u32 {
+    match ticketer(config) {
+        Some(ticketer) => ticketer.lifetime(),
+        None => u32::try_from(config.session_lifetime.as_secs()).unwrap_or(u32::MAX),
+    }
+    .min(MAX_TICKET_LIFETIME)
+}
+
 /// The binder of the PSK we resume with, over the transcript so far and this ClientHello up to
 /// its binders.
 fn check_binder(
@@ -172,17 +210,19 @@ pub(super) fn client_takes_tickets(config: &ServerConfig, exts: &[Extension<'_>]
 }
 
 /// After the client's Finished: the config's number of tickets, each with its own nonce and
-/// ticket_age_add, sealing the PSK the ticket stands for (4.6.1). Nothing without a ticketer.
+/// ticket_age_add, for the PSK the ticket stands for (4.6.1), made by [`issue`]. Nothing when
+/// there is neither a ticketer nor a session store that keeps anything; the first ticket that
+/// cannot be made ends the sending.
 pub(super) fn send_tickets(
     config: &ServerConfig,
     suite: &SupportedCipherSuite,
     resumption: &ResumptionMasterSecret,
     cx: &mut Context<'_>,
 ) -> Result<(), Error> {
-    let Some(ticketer) = config.ticketer.as_deref().filter(|t| t.enabled()) else {
+    if ticketer(config).is_none() && !config.session_storage.can_cache() {
         return Ok(());
-    };
-    let lifetime = ticketer.lifetime().min(MAX_TICKET_LIFETIME);
+    }
+    let lifetime = ticket_lifetime(config);
     for i in 0..config.tls13_tickets {
         let nonce = [u8::try_from(i).unwrap_or(u8::MAX)];
         let psk = resumption.psk(&nonce)?;
@@ -197,7 +237,7 @@ pub(super) fn send_tickets(
             alpn: cx.negotiated.alpn.clone(),
             max_early_data: config.max_early_data,
         };
-        let Some(ticket) = state.seal(ticketer) else {
+        let Some(ticket) = issue(config, &state) else {
             break;
         };
         cx.send13_after_handshake(&Handshake::NewSessionTicket(NewSessionTicket {
