@@ -304,20 +304,42 @@ fn serve(
     };
     let conn = ServerConnection::new(config)?;
     let mut tls = Stream::new(conn, sock);
-    tls.handshake()?;
-    // 0-RTT data is the start of what the client sends (here, its request).
+    // The client's first flight, and with it any 0-RTT data: the start of what it sends (here,
+    // its request). A whole request that comes that way is answered at once, in our first
+    // flight (0.5-RTT data), before the handshake completes.
+    tls.conn.read_tls(&mut tls.sock)?;
     let mut request = Vec::new();
-    if let Some(mut early) = tls.conn.early_data() {
-        early.read_to_end(&mut request)?;
+    if tls.conn.process_new_packets().is_ok() {
+        if let Some(mut early) = tls.conn.early_data() {
+            early.read_to_end(&mut request)?;
+        }
     }
+    let early_bytes = request.len();
     let suite = tls.conn.negotiated_cipher_suite();
     let version = version_name(tls.conn.protocol_version().as_ref());
+    let answered_early = !echo && is_whole_request(&request);
+    if answered_early {
+        tls.conn
+            .writer()
+            .write_all(response(&version, suite).as_bytes())?;
+    } else if echo {
+        tls.conn.writer().write_all(&request)?;
+    }
+    // Completes the handshake (or reports what failed in the first flight, with its alert).
+    tls.handshake()?;
     eprintln!(
         "handshake done: {version}, {suite:?}, group {:?}, resumed {}, 0-RTT {}, SNI {:?}, client certificate {}",
         tls.conn.negotiated_group(),
         tls.conn.is_resumed(),
         if tls.conn.is_early_data_accepted() {
-            format!("{} bytes", request.len())
+            format!(
+                "{early_bytes} bytes{}",
+                if answered_early {
+                    ", answered in our first flight"
+                } else {
+                    ""
+                }
+            )
         } else {
             "none".into()
         },
@@ -331,7 +353,6 @@ fn serve(
     if echo {
         // An echo session lasts as long as the peer keeps talking (and reading).
         tls.sock.deadline = None;
-        tls.write_all(&request)?;
         let mut buf = [0u8; 16384];
         loop {
             let n = tls.read(&mut buf)?;
@@ -344,8 +365,12 @@ fn serve(
         return Ok(());
     }
     let mut buf = [0u8; 4096];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") && !request.windows(2).any(|w| w == b"\n\n")
-    {
+    if answered_early {
+        tls.close()?;
+        let _ = tls.read(&mut buf);
+        return Ok(());
+    }
+    while !is_whole_request(&request) {
         let n = tls.read(&mut buf)?;
         if n == 0 {
             // close_notify before a whole request: there is nothing to answer.
@@ -361,17 +386,25 @@ fn serve(
             return Err("request head too long".into());
         }
     }
-    let body = format!("hello from spectls: {version} {suite:?}\n");
-    // One write, so the response goes out as one record rather than one per formatted piece.
-    let response = format!(
-        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    tls.write_all(response.as_bytes())?;
+    tls.write_all(response(&version, suite).as_bytes())?;
     tls.close()?;
     // Answer the client's close_notify if it sends one; a plain TCP close is fine too.
     let _ = tls.read(&mut buf);
     Ok(())
+}
+
+/// Whether `request` holds a whole HTTP/1.x request head.
+fn is_whole_request(request: &[u8]) -> bool {
+    request.windows(4).any(|w| w == b"\r\n\r\n") || request.windows(2).any(|w| w == b"\n\n")
+}
+
+/// Our one answer, naming what was negotiated; one string, so it goes out as one record.
+fn response(version: &str, suite: Option<spectls::wire::CipherSuite>) -> String {
+    let body = format!("hello from spectls: {version} {suite:?}\n");
+    format!(
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 /// `TLSv1.3` / `TLSv1.2`, as OpenSSL prints versions.

@@ -452,3 +452,37 @@ fn stateful_tickets_carry_early_data_once() {
     finish(&mut c, &mut s);
     assert!(c.is_early_data_accepted() && c.is_resumed());
 }
+
+#[test]
+fn the_server_answers_early_data_in_its_first_flight() {
+    // 0-RTT request, 0.5-RTT answer: the client has the answer one round trip after it began.
+    let store = ClientSessionMemoryCache::new(8);
+    let client = early_client(&store, &[]);
+    let server = early_server(&ticketer(), 1024, |b| b);
+    get_tickets(&client, &server);
+    let mut c = with_early(&client, REQUEST);
+    let mut s = ServerConnection::new(server).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    assert_eq!(read_early(&mut s), REQUEST);
+    s.writer()
+        .write_all(b"HTTP/1.1 200 OK\r\n\r\nearly answer")
+        .unwrap();
+    assert!(s.is_handshaking());
+    transfer(&mut s, &mut c).unwrap();
+    assert!(!c.is_handshaking());
+    assert_eq!(read_all(&mut c), b"HTTP/1.1 200 OK\r\n\r\nearly answer");
+    // The handshake then completes as usual.
+    finish(&mut c, &mut s);
+    // Without accepted early data, a server's writes wait for the handshake.
+    let store = ClientSessionMemoryCache::new(8);
+    let client = early_client(&store, &[]);
+    let off = early_server(&ticketer(), 0, |b| b);
+    let mut c = ClientConnection::new(client, "localhost".try_into().unwrap()).unwrap();
+    let mut s = ServerConnection::new(off).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    s.writer().write_all(b"too soon").unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    assert!(read_all(&mut c).is_empty());
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(read_all(&mut c), b"too soon");
+}

@@ -94,6 +94,13 @@ impl ServerConnection {
     /// The 0-RTT data the client sent and we accepted (see `ServerConfigBuilder::with_early_data`),
     /// while some is waiting to be read. It is never mixed into `reader()`: it may be a replay
     /// (RFC 8446 8), so the application decides what it is safe to do with it.
+    ///
+    /// Once early data is accepted, what the application writes (`writer()`) goes out at once,
+    /// before the handshake completes, under our application traffic key (0.5-RTT data, RFC
+    /// 8446 2.3): an answer to an early request reaches the client with our first flight. The
+    /// client is not yet authenticated by its Finished then (it was, by its ticket's PSK); an
+    /// attacker replaying its ClientHello cannot read the answer, which is under keys from the
+    /// client's fresh (EC)DHE share.
     pub fn early_data(&mut self) -> Option<ReadEarlyData<'_>> {
         (!self.early.received.is_empty()).then_some(ReadEarlyData { conn: self })
     }

@@ -588,7 +588,8 @@ impl ConnectionCommon {
         Ok(())
     }
 
-    /// Application data to send. Before the handshake completes it is buffered.
+    /// Application data to send. Before the handshake completes it is buffered, except on a
+    /// server that accepted 0-RTT data (see below).
     fn write_plaintext(&mut self, data: &[u8]) -> io::Result<usize> {
         if let Some(e) = &self.error {
             return Err(io::Error::other(e.clone()));
@@ -599,7 +600,14 @@ impl ConnectionCommon {
                 "close_notify already sent",
             ));
         }
-        if !self.handshake_done {
+        // A TLS 1.3 server that took the client's 0-RTT data may answer it at once, under its
+        // application key (0.5-RTT data, RFC 8446 2.3): the answer reaches the client with our
+        // flight instead of a round trip later.
+        let half_rtt = matches!(
+            self.early.state,
+            EarlyState::Receiving | EarlyState::Received
+        );
+        if !self.handshake_done && !half_rtt {
             self.early_out.extend_from_slice(data);
             return Ok(data.len());
         }
