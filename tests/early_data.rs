@@ -486,3 +486,35 @@ fn the_server_answers_early_data_in_its_first_flight() {
     handshake(&mut c, &mut s).unwrap();
     assert_eq!(read_all(&mut c), b"too soon");
 }
+
+#[test]
+fn a_server_that_chooses_tls12_fails_on_the_early_data_and_says_so() {
+    // RFC 8446 D.3: a server that does not know 0-RTT cannot skip it. The client's ticket is
+    // from a TLS 1.3 server; the same name now answers with a TLS 1.2-only one.
+    let store = ClientSessionMemoryCache::new(8);
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .enable_early_data(true)
+            .with_session_storage(store.clone())
+            .build()
+            .unwrap(),
+    );
+    get_tickets(&client, &early_server(&ticketer(), 1024, |b| b));
+    let mut c = with_early(&client, REQUEST);
+    let tls12 = Arc::new(
+        server_builder(false)
+            .with_protocol_versions(&[spectls::version::TLS12])
+            .build()
+            .unwrap(),
+    );
+    let mut s = ServerConnection::new(tls12).unwrap();
+    let got = feed(&mut s, &drain(&mut c));
+    let err = got.expect_err("the early data is no TLS 1.2 record it can take");
+    assert_eq!(err.alert(), Some(A::UnexpectedMessage), "{err:?}");
+    // The client gets the server's hello and the alert: an error, no panic, nothing sent
+    // under the early key any more.
+    let got = feed(&mut c, &drain(&mut s));
+    assert!(got.is_err(), "{got:?}");
+    assert!(c.early_data().is_none());
+}
