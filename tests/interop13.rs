@@ -2611,6 +2611,74 @@ fn spectls_client_resumes_with_openssl_s_server_tickets() {
     }
 }
 
+/// Our server on a fresh port for `rounds` connections: each completes its handshake, runs
+/// `serve` (whose results are returned in order), sends "hello\n" and close_notify, and reads
+/// what is left. Each round's `openssl s_client` waits for that "hello".
+fn serve_s_client_rounds<T: Send + 'static>(
+    config: ServerConfig,
+    rounds: usize,
+    serve: impl Fn(&mut Stream<ServerConnection, TcpStream>) -> T + Send + 'static,
+) -> (u16, JoinHandle<Vec<T>>) {
+    let (listener, port) = listen();
+    let config = Arc::new(config);
+    let server = thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..rounds {
+            let sock = accept(&listener).expect("accept");
+            let conn = ServerConnection::new(config.clone()).expect("server");
+            let mut tls = Stream::new(conn, sock);
+            tls.handshake().expect("handshake");
+            seen.push(serve(&mut tls));
+            tls.write_all(b"hello\n").expect("write");
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+            let mut rest = Vec::new();
+            let _ = tls.read_to_end(&mut rest);
+        }
+        seen
+    });
+    (port, server)
+}
+
+/// One `openssl s_client -tls1_3 extra` connection to our server on `port`, until it printed
+/// the server's "hello" and exited; its stdout.
+fn s_client_round(openssl: &Path, port: u16, round: usize, extra: &[&str]) -> String {
+    let mut args = vec!["-tls1_3"];
+    args.extend_from_slice(extra);
+    let mut client = Peer::spawn(s_client(openssl, port, false, &args), TRANSCRIPT_CHARS);
+    assert!(
+        client.wait_output("hello", TIMEOUT),
+        "round {round}: {}",
+        client.transcript()
+    );
+    client.close_stdin();
+    client.wait_exit(TIMEOUT);
+    client.stdout()
+}
+
+/// A TLS 1.3 server sealing tickets with a ticketer of its own, edited by `edit`.
+fn ticketing_server13(
+    edit: impl FnOnce(ServerConfigBuilder) -> ServerConfigBuilder,
+) -> ServerConfig {
+    server13(|b| {
+        edit(
+            b.with_ticketer(
+                spectls::session::Ticketer::new(std::time::Duration::from_secs(3600))
+                    .expect("ticketer"),
+            ),
+        )
+    })
+}
+
+/// OpenSSL's word for a first and a resumed TLS 1.3 session.
+fn new_or_reused(round: usize) -> &'static str {
+    if round == 0 {
+        "New, TLSv1.3"
+    } else {
+        "Reused, TLSv1.3"
+    }
+}
+
 /// `openssl s_client` resumes with a ticket of the spectls server (`-sess_out`, then
 /// `-sess_in`): the second connection is "Reused" on OpenSSL's side and resumed on ours.
 #[test]
@@ -2618,53 +2686,13 @@ fn openssl_s_client_resumes_with_a_spectls_server_ticket() {
     let Some(openssl) = require("openssl") else {
         return;
     };
-    let (listener, port) = listen();
-    let config = Arc::new(server13(|b| {
-        b.with_ticketer(
-            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600))
-                .expect("ticketer"),
-        )
-    }));
-    let server = thread::spawn(move || {
-        let mut resumed = Vec::new();
-        for _ in 0..2 {
-            let sock = accept(&listener).expect("accept");
-            let conn = ServerConnection::new(config.clone()).expect("server");
-            let mut tls = Stream::new(conn, sock);
-            tls.handshake().expect("handshake");
-            resumed.push(tls.conn.is_resumed());
-            tls.write_all(b"hello\n").expect("write");
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
-            let mut rest = Vec::new();
-            let _ = tls.read_to_end(&mut rest);
-        }
-        resumed
-    });
+    let (port, server) =
+        serve_s_client_rounds(ticketing_server13(|b| b), 2, |tls| tls.conn.is_resumed());
     let dir = TempDir::new("s-client-resume");
     let session = dir.file("session.pem");
     for (round, flag) in [(0, "-sess_out"), (1, "-sess_in")] {
-        let mut client = Peer::spawn(
-            s_client(&openssl, port, false, &["-tls1_3", flag, &session]),
-            TRANSCRIPT_CHARS,
-        );
-        assert!(
-            client.wait_output("hello", TIMEOUT),
-            "round {round}: {}",
-            client.transcript()
-        );
-        client.close_stdin();
-        client.wait_exit(TIMEOUT);
-        let want = if round == 0 {
-            "New, TLSv1.3"
-        } else {
-            "Reused, TLSv1.3"
-        };
-        assert!(
-            client.stdout().contains(want),
-            "round {round}: {}",
-            client.transcript()
-        );
+        let out = s_client_round(&openssl, port, round, &[flag, &session]);
+        assert!(out.contains(new_or_reused(round)), "round {round}: {out}");
     }
     assert_eq!(server.join().expect("server thread"), [false, true]);
 }
@@ -2677,67 +2705,36 @@ fn openssl_s_client_sends_early_data_that_we_accept() {
     let Some(openssl) = require("openssl") else {
         return;
     };
-    let (listener, port) = listen();
-    let config = Arc::new(server13(|b| {
-        b.with_ticketer(
-            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600))
-                .expect("ticketer"),
-        )
-        .with_early_data(16384)
-    }));
-    let server = thread::spawn(move || {
-        let mut seen = Vec::new();
-        for _ in 0..2 {
-            let sock = accept(&listener).expect("accept");
-            let conn = ServerConnection::new(config.clone()).expect("server");
-            let mut tls = Stream::new(conn, sock);
-            tls.handshake().expect("handshake");
-            let mut early = Vec::new();
-            if let Some(mut e) = tls.conn.early_data() {
-                e.read_to_end(&mut early).expect("early data");
-            }
-            tls.write_all(b"early: ").expect("write");
-            tls.write_all(&early).expect("write");
-            tls.write_all(b"\nhello\n").expect("write");
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
-            let mut rest = Vec::new();
-            let _ = tls.read_to_end(&mut rest);
-            seen.push((
-                tls.conn.is_resumed(),
-                tls.conn.is_early_data_accepted(),
-                early,
-            ));
+    let config = ticketing_server13(|b| b.with_early_data(16384));
+    let (port, server) = serve_s_client_rounds(config, 2, |tls| {
+        let mut early = Vec::new();
+        if let Some(mut e) = tls.conn.early_data() {
+            e.read_to_end(&mut early).expect("early data");
         }
-        seen
+        tls.write_all(b"early: ").expect("write");
+        tls.write_all(&early).expect("write");
+        tls.write_all(b"\n").expect("write");
+        (
+            tls.conn.is_resumed(),
+            tls.conn.is_early_data_accepted(),
+            early,
+        )
     });
     let dir = TempDir::new("s-client-early");
     let session = dir.file("session.pem");
     let early = dir.file("early.txt");
     std::fs::write(&early, b"GET /zero-rtt").expect("early data file");
-    for (round, extra) in [
-        (0, vec!["-sess_out", &session]),
-        (1, vec!["-sess_in", &session, "-early_data", &early]),
-    ] {
-        let mut args = vec!["-tls1_3"];
-        args.extend(extra);
-        let mut client = Peer::spawn(s_client(&openssl, port, false, &args), TRANSCRIPT_CHARS);
-        assert!(
-            client.wait_output("hello", TIMEOUT),
-            "round {round}: {}",
-            client.transcript()
-        );
-        client.close_stdin();
-        client.wait_exit(TIMEOUT);
-        if round == 1 {
-            assert!(
-                client.stdout().contains("Early data was accepted")
-                    && client.stdout().contains("early: GET /zero-rtt"),
-                "{}",
-                client.transcript()
-            );
-        }
-    }
+    s_client_round(&openssl, port, 0, &["-sess_out", &session]);
+    let out = s_client_round(
+        &openssl,
+        port,
+        1,
+        &["-sess_in", &session, "-early_data", &early],
+    );
+    assert!(
+        out.contains("Early data was accepted") && out.contains("early: GET /zero-rtt"),
+        "{out}"
+    );
     assert_eq!(
         server.join().expect("server thread"),
         [
@@ -2814,58 +2811,20 @@ fn openssl_s_client_resumes_psk_only_when_both_allow_it() {
     let Some(openssl) = require("openssl") else {
         return;
     };
-    let (listener, port) = listen();
-    let config = Arc::new(server13(|b| {
-        b.with_ticketer(
-            spectls::session::Ticketer::new(std::time::Duration::from_secs(3600))
-                .expect("ticketer"),
-        )
-        .enable_psk_ke(true)
-    }));
-    let server = thread::spawn(move || {
-        let mut seen = Vec::new();
-        for _ in 0..2 {
-            let sock = accept(&listener).expect("accept");
-            let conn = ServerConnection::new(config.clone()).expect("server");
-            let mut tls = Stream::new(conn, sock);
-            tls.handshake().expect("handshake");
-            seen.push((tls.conn.is_resumed(), tls.conn.negotiated_group()));
-            tls.write_all(b"hello\n").expect("write");
-            tls.conn.send_close_notify();
-            let _ = tls.flush();
-            let mut rest = Vec::new();
-            let _ = tls.read_to_end(&mut rest);
-        }
-        seen
+    let config = ticketing_server13(|b| b.enable_psk_ke(true));
+    let (port, server) = serve_s_client_rounds(config, 2, |tls| {
+        (tls.conn.is_resumed(), tls.conn.negotiated_group())
     });
     let dir = TempDir::new("s-client-psk-ke");
     let session = dir.file("session.pem");
     for (round, flag) in [(0, "-sess_out"), (1, "-sess_in")] {
-        let mut client = Peer::spawn(
-            s_client(
-                &openssl,
-                port,
-                false,
-                &["-tls1_3", "-allow_no_dhe_kex", flag, &session],
-            ),
-            TRANSCRIPT_CHARS,
+        let out = s_client_round(
+            &openssl,
+            port,
+            round,
+            &["-allow_no_dhe_kex", flag, &session],
         );
-        assert!(
-            client.wait_output("hello", TIMEOUT),
-            "round {round}: {}",
-            client.transcript()
-        );
-        client.close_stdin();
-        client.wait_exit(TIMEOUT);
-        assert!(
-            client.stdout().contains(if round == 0 {
-                "New, TLSv1.3"
-            } else {
-                "Reused, TLSv1.3"
-            }),
-            "round {round}: {}",
-            client.transcript()
-        );
+        assert!(out.contains(new_or_reused(round)), "round {round}: {out}");
     }
     assert_eq!(
         server.join().expect("server thread"),
