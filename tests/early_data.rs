@@ -485,7 +485,11 @@ fn a_client_that_sent_early_data_fails_on_a_tls12_server_hello() {
     let out = drain(&mut c);
     let records = split_records(&out);
     assert_eq!(types_of(&records), [ContentType::Alert], "unprotected");
-    assert_eq!(fragment_of(&records[0].1), [2, 40], "fatal handshake_failure");
+    assert_eq!(
+        fragment_of(&records[0].1),
+        [2, 40],
+        "fatal handshake_failure"
+    );
     assert!(c.early_data().is_none() && !c.is_early_data_accepted());
 }
 
