@@ -518,3 +518,89 @@ fn a_server_that_chooses_tls12_fails_on_the_early_data_and_says_so() {
     assert!(got.is_err(), "{got:?}");
     assert!(c.early_data().is_none());
 }
+
+/// RFC 8446 D.3: "A client that attempts to send 0-RTT data MUST fail a connection if it
+/// receives a ServerHello with TLS 1.2 or older." (BoGo's EarlyDataVersionDowngrade-Client.)
+/// The alert goes in the clear, where a TLS 1.2 server can read it.
+#[test]
+fn a_client_that_sent_early_data_fails_on_a_tls12_server_hello() {
+    let store = ClientSessionMemoryCache::new(8);
+    let both = |b: spectls::ClientConfigBuilder| {
+        b.enable_early_data(true)
+            .with_session_storage(store.clone())
+            .with_protocol_versions(&[spectls::version::TLS13, spectls::version::TLS12])
+    };
+    let client = Arc::new(client13(both));
+    get_tickets(&client, &early_server(&ticketer(), 1024, |b| b));
+    let mut c = with_early(&client, REQUEST);
+    // A server that speaks only TLS 1.2 now.
+    let mut s = ServerConnection::new(Arc::new(server_builder(false).build().unwrap())).unwrap();
+    let flight = drain(&mut c);
+    let hello_record = 5 + usize::from(u16::from_be_bytes([flight[3], flight[4]]));
+    feed(&mut s, &flight[..hello_record]).unwrap();
+    let server_flight = drain(&mut s);
+    let got = feed(&mut c, &server_flight);
+    check_error(
+        &mut c,
+        got,
+        &Error::PeerIncompatible(spectls::PeerIncompatible::Other(
+            "a TLS 1.2 ServerHello to a ClientHello that sent 0-RTT data",
+        )),
+        A::HandshakeFailure,
+    );
+    let out = drain(&mut c);
+    let records = split_records(&out);
+    assert_eq!(types_of(&records), [ContentType::Alert], "unprotected");
+    assert_eq!(
+        fragment_of(&records[0].1),
+        [2, 40],
+        "fatal handshake_failure"
+    );
+    assert!(c.early_data().is_none() && !c.is_early_data_accepted());
+}
+
+/// RFC 8446 5.1: no other record between the fragments of a handshake message. 0-RTT data
+/// the server skips after its HelloRetryRequest (BoGo's SkipEarlyData-HRR-Interleaved) is no
+/// exception: unexpected_message.
+#[test]
+fn skipped_early_data_inside_a_fragmented_client_hello_is_unexpected_message() {
+    let store = ClientSessionMemoryCache::new(8);
+    let client = early_client(&store, &[]);
+    let keys = ticketer();
+    get_tickets(&client, &early_server(&keys, 1024, |b| b));
+    let p256 = early_server(&keys, 1024, |b| b.with_groups(&[NamedCurve::Secp256r1]));
+    let mut c = with_early(&client, REQUEST);
+    let mut s = ServerConnection::new(p256).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    // The second ClientHello in two records, a (skippable) 0-RTT record between them.
+    let second = drain(&mut c);
+    let payload = handshake_payload(&second);
+    let fake_early = frame(ContentType::ApplicationData, &[0xaa; 40]);
+    let mut bytes = frame(ContentType::Handshake, &payload[..16]);
+    bytes.extend_from_slice(&fake_early);
+    bytes.extend_from_slice(&frame(ContentType::Handshake, &payload[16..]));
+    let got = feed(&mut s, &bytes);
+    let err = got.expect_err("interleaved");
+    assert!(
+        matches!(&err, Error::UnexpectedMessage { got, .. } if got.contains("inside a fragmented handshake message")),
+        "{err:?}"
+    );
+    assert_eq!(err.alert(), Some(A::UnexpectedMessage));
+    // Before any fragment, the same record is skipped, as RFC 8446 4.2.10 asks.
+    let mut s = ServerConnection::new(early_server(&keys, 1024, |b| {
+        b.with_groups(&[NamedCurve::Secp256r1])
+    }))
+    .unwrap();
+    let mut c = with_early(&client, REQUEST);
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    let second = drain(&mut c);
+    let mut bytes = fake_early.clone();
+    bytes.extend_from_slice(&second);
+    feed(&mut s, &bytes).unwrap();
+    // After the second ClientHello no 0-RTT data may come (4.2.10): a record that does not
+    // open under the handshake key is bad_record_mac, no longer skipped.
+    let got = feed(&mut s, &frame(ContentType::ApplicationData, &[0xbb; 40]));
+    check_error(&mut s, got, &Error::BadRecordMac, A::BadRecordMac);
+}

@@ -53,6 +53,19 @@ pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
                 "TLS13_DOWNGRADE"
             }
             PeerMisbehaved::Other("two key shares for one group") => "DUPLICATE_KEY_SHARE",
+            PeerMisbehaved::Other("as many PSK binders as identities") => {
+                "PSK_IDENTITY_BINDER_COUNT_MISMATCH"
+            }
+            // The server's EncryptedExtensions accepted 0-RTT data it could not take.
+            PeerMisbehaved::Other("early data accepted without resuming with our ticket") => {
+                "UNEXPECTED_EXTENSION"
+            }
+            PeerMisbehaved::Other(
+                "early data accepted under another cipher suite than the ticket's",
+            ) => "CIPHER_MISMATCH_ON_EARLY_DATA",
+            PeerMisbehaved::Other(
+                "early data accepted with another ALPN protocol than the ticket's",
+            ) => "ALPN_MISMATCH_ON_EARLY_DATA",
             PeerMisbehaved::Other("resumed with a suite of another hash than the ticket's") => {
                 "OLD_SESSION_PRF_HASH_MISMATCH"
             }
@@ -90,6 +103,7 @@ pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
             PeerMisbehaved::WrongRecordVersion(v) => not_tls_reason(*v),
             PeerMisbehaved::TooLarge(_) => "EXCESSIVE_MESSAGE_SIZE",
             PeerMisbehaved::TooManyEmptyRecords => "TOO_MANY_EMPTY_FRAGMENTS",
+            PeerMisbehaved::TooMuchEarlyData => "TOO_MUCH_READ_EARLY_DATA",
             PeerMisbehaved::TooManyWarningAlerts => "TOO_MANY_WARNING_ALERTS",
             PeerMisbehaved::TooManyRenegotiationRequests => "NO_RENEGOTIATION",
             PeerMisbehaved::EmptyServerCertificate => "DECODE_ERROR",
@@ -117,6 +131,9 @@ pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
             PeerIncompatible::NoApplicationProtocol => "NO_APPLICATION_PROTOCOL",
             PeerIncompatible::UnrecognizedName => "UNRECOGNIZED_NAME",
             PeerIncompatible::CertificateRequired => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+            PeerIncompatible::Other(
+                "a TLS 1.2 ServerHello to a ClientHello that sent 0-RTT data",
+            ) => "WRONG_VERSION_ON_EARLY_DATA",
             _ => "HANDSHAKE_FAILURE_ON_CLIENT_HELLO",
         },
         Error::InvalidCertificate(c) => match c {
@@ -125,6 +142,9 @@ pub fn boringssl_reason(e: &Error, tls13: bool) -> String {
             CertificateError::KeyUsage => "KEY_USAGE_BIT_INCORRECT",
             _ => "CERTIFICATE_VERIFY_FAILED",
         },
+        Error::ApiMisuse("keying material can only be exported once the handshake is complete") => {
+            "HANDSHAKE_NOT_COMPLETE"
+        }
         _ => "INTERNAL_ERROR",
     };
     format!(":{name}:")
@@ -178,6 +198,14 @@ fn unexpected_reason(state: &str, got: &str) -> &'static str {
         "UNEXPECTED_RECORD"
     } else if got == "application data" && state.ends_with("ExpectFinished") {
         // After the peer's ChangeCipherSpec only its Finished may come.
+        "UNEXPECTED_RECORD"
+    } else if got == "application data"
+        && (state.ends_with("ExpectClientHelloAfterRetry")
+            || state.ends_with("ExpectClientKeyExchange"))
+    {
+        // BoringSSL names APPLICATION_DATA_INSTEAD_OF_HANDSHAKE a server's first record (where
+        // it also spots HTTP requests); an application data record later in the client's
+        // flights, such as 0-RTT data it cannot skip there, is UNEXPECTED_RECORD.
         "UNEXPECTED_RECORD"
     } else if got == "application data" {
         "APPLICATION_DATA_INSTEAD_OF_HANDSHAKE"

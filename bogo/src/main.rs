@@ -11,14 +11,17 @@
 mod errors;
 mod options;
 
-use options::{Options, Unimplemented};
+use options::{Options, Phases, Unimplemented, MAX_EARLY_DATA};
 use spectls::crypto::suites::ALL_CIPHER_SUITES;
 use spectls::pki::{
     certs_from_pem, private_key_from_pem, ClientCertVerified, ClientCertVerifier, RootCertStore,
     ServerCertVerified, ServerCertVerifier, SignatureVerified, WebPkiServerVerifier,
 };
 use spectls::pki_types::{CertificateDer, ServerName, UnixTime};
-use spectls::session::{ClientSessionMemoryCache, ServerSessionMemoryCache, Ticketer};
+use spectls::session::{
+    AntiReplay, ClientSessionMemoryCache, ClientSessionValue, ServerSessionMemoryCache,
+    StoresClientSessions, Ticketer, Tls13Ticket,
+};
 use spectls::version::{TLS12, TLS13};
 use spectls::wire::{AlertDescription, NamedCurve, ProtocolVersion, SignatureScheme};
 use spectls::{
@@ -28,6 +31,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::ops::DerefMut;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,7 +45,7 @@ fn main() -> ExitCode {
         println!("No");
         return ExitCode::SUCCESS;
     }
-    let options = match Options::parse(&args).and_then(check_scope) {
+    let options = match Phases::parse(&args).and_then(check_scope) {
         Ok(o) => o,
         Err(u) => return unimplemented(&u),
     };
@@ -101,9 +105,16 @@ impl From<Error> for Failure {
 }
 
 /// Refuses, as unimplemented, what only a version spectls does not speak could do: the
-/// versions the flags allow must include TLS 1.2 or TLS 1.3.
-fn check_scope(o: Options) -> Result<Options, Unimplemented> {
-    if versions(&o).is_empty() {
+/// versions the flags allow, for each connection, must include TLS 1.2 or TLS 1.3.
+fn check_scope(p: Phases) -> Result<Phases, Unimplemented> {
+    for o in [&p.initial, &p.resume, &p.retry] {
+        check_versions(o)?;
+    }
+    Ok(p)
+}
+
+fn check_versions(o: &Options) -> Result<(), Unimplemented> {
+    if versions(o).is_empty() {
         return Err(Unimplemented(
             "no version spectls speaks (TLS 1.2, 1.3)".into(),
         ));
@@ -113,7 +124,7 @@ fn check_scope(o: Options) -> Result<Options, Unimplemented> {
     {
         return Err(Unimplemented("a version other than TLS 1.2 or 1.3".into()));
     }
-    Ok(o)
+    Ok(())
 }
 
 fn wire(v: &ProtocolVersion) -> u16 {
@@ -133,28 +144,148 @@ fn versions(o: &Options) -> Vec<ProtocolVersion> {
         .collect()
 }
 
-fn run(o: &Options) -> Result<(), Failure> {
-    // One config for every round: the session cache (and ticket keys) carry over, so the
-    // resumption rounds can resume.
-    if o.server {
-        let config = Arc::new(server_config(o)?);
-        for round in 0..=o.resume_count {
+/// What the connections of one test share, so that the resumption rounds can resume: the
+/// session caches, the ticket keys, and the server's record of accepted 0-RTT ClientHellos.
+struct Shared {
+    ticketer: Arc<Ticketer>,
+    server_sessions: Arc<ServerSessionMemoryCache>,
+    anti_replay: Arc<AntiReplay>,
+    client_sessions: Arc<TicketLog>,
+}
+
+fn run(p: &Phases) -> Result<(), Failure> {
+    let shared = Shared {
+        ticketer: Ticketer::new(Duration::from_secs(3600))?,
+        server_sessions: ServerSessionMemoryCache::new(64, Duration::from_secs(3600)),
+        anti_replay: Arc::new(AntiReplay::new(Duration::from_secs(20), 1000)),
+        client_sessions: Arc::new(TicketLog {
+            inner: ClientSessionMemoryCache::new(8),
+            early_data_ticket: AtomicBool::new(false),
+        }),
+    };
+    let rounds = p.initial.resume_count;
+    // One config for the first connection and one for the resumption rounds (the `-on-initial-`
+    // and `-on-resume-` flags), over the same caches and keys.
+    if p.initial.server {
+        let initial = Arc::new(server_config(&p.initial, &shared)?);
+        let resume = Arc::new(server_config(&p.resume, &shared)?);
+        for round in 0..=rounds {
+            let (o, config) = match round {
+                0 => (&p.initial, &initial),
+                _ => (&p.resume, &resume),
+            };
             let conn = ServerConnection::new(config.clone())?;
-            exchange(o, conn, round > 0)?;
+            exchange(o, None, conn, round > 0, None)?;
         }
     } else {
-        let config = Arc::new(client_config(o)?);
-        let name = match &o.host_name {
+        let initial = Arc::new(client_config(&p.initial, &shared)?);
+        let resume = Arc::new(client_config(&p.resume, &shared)?);
+        let name = match &p.initial.host_name {
             Some(h) => ServerName::try_from(h.clone())
                 .map_err(|_| Failure::Other(format!("bad -host-name {h}")))?,
             None => ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
         };
-        for round in 0..=o.resume_count {
-            let conn = ClientConnection::new(config.clone(), name.clone())?;
-            exchange(o, conn, round > 0)?;
+        for round in 0..=rounds {
+            let (o, config) = match round {
+                0 => (&p.initial, &initial),
+                _ => (&p.resume, &resume),
+            };
+            let mut conn = ClientConnection::new(config.clone(), name.clone())?;
+            // The ClientHello offered 0-RTT data: as BoringSSL's shim, the message it writes
+            // first goes out as early data, as much of it as the ticket allows.
+            let early = match conn.early_data() {
+                Some(mut w) if o.shim_writes_first => Some(w.write(SHIM_FIRST_WRITE)?),
+                Some(_) => Some(0),
+                None => None,
+            };
+            if early.is_some() && o.export_keying_material > 0 {
+                // BoringSSL's shim exports as soon as its handshake call returns, which for a
+                // client sending 0-RTT data is before the handshake completes: no keys yet.
+                export(o, &conn)?;
+            }
+            shared
+                .client_sessions
+                .early_data_ticket
+                .store(false, Ordering::Relaxed);
+            exchange(o, Some(&p.retry), conn, round > 0, early)?;
+            if o.expect_ticket_supports_early_data
+                && !shared
+                    .client_sessions
+                    .early_data_ticket
+                    .load(Ordering::Relaxed)
+            {
+                return Err(Failure::Other("no ticket that allows early data".into()));
+            }
         }
     }
     Ok(())
+}
+
+/// What the runner expects a shim to write first (`-shim-writes-first`).
+const SHIM_FIRST_WRITE: &[u8] = b"hello";
+
+/// The client's session cache, noting whether a TLS 1.3 ticket that allows early data arrived
+/// (`-expect-ticket-supports-early-data`).
+#[derive(Debug)]
+struct TicketLog {
+    inner: Arc<ClientSessionMemoryCache>,
+    early_data_ticket: AtomicBool,
+}
+
+impl StoresClientSessions for TicketLog {
+    fn put(&self, server_name: &str, value: ClientSessionValue) {
+        self.inner.put(server_name, value)
+    }
+
+    fn get(&self, server_name: &str) -> Option<ClientSessionValue> {
+        self.inner.get(server_name)
+    }
+
+    fn remove(&self, server_name: &str) {
+        self.inner.remove(server_name)
+    }
+
+    fn put_tls13(&self, server_name: &str, ticket: Tls13Ticket) {
+        if ticket.max_early_data > 0 {
+            self.early_data_ticket.store(true, Ordering::Relaxed);
+        }
+        self.inner.put_tls13(server_name, ticket)
+    }
+
+    fn take_tls13(&self, server_name: &str) -> Option<Tls13Ticket> {
+        self.inner.take_tls13(server_name)
+    }
+}
+
+/// 0-RTT data on either side of a connection.
+trait Early: DerefMut<Target = ConnectionCommon> {
+    fn early_data_accepted(&self) -> bool;
+    /// The early data received (a server), taken.
+    fn take_early_data(&mut self) -> Result<Vec<u8>, Failure>;
+}
+
+impl Early for ClientConnection {
+    fn early_data_accepted(&self) -> bool {
+        self.is_early_data_accepted()
+    }
+
+    fn take_early_data(&mut self) -> Result<Vec<u8>, Failure> {
+        Ok(Vec::new())
+    }
+}
+
+impl Early for ServerConnection {
+    fn early_data_accepted(&self) -> bool {
+        self.is_early_data_accepted()
+    }
+
+    fn take_early_data(&mut self) -> Result<Vec<u8>, Failure> {
+        let mut data = Vec::new();
+        if let Some(mut early) = self.early_data() {
+            early.read_to_end(&mut data)?;
+        }
+        Ok(data)
+    }
 }
 
 fn groups(o: &Options) -> Result<Vec<NamedCurve>, Failure> {
@@ -192,13 +323,13 @@ fn read_file(path: &Option<String>, what: &str) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Other(format!("{path}: {e}")))
 }
 
-fn server_config(o: &Options) -> Result<ServerConfig, Failure> {
+fn server_config(o: &Options, shared: &Shared) -> Result<ServerConfig, Failure> {
     let chain = certs_from_pem(&read_file(&o.cert_file, "certificate")?)?;
     let key = private_key_from_pem(&read_file(&o.key_file, "key")?)?;
     usable_key(&key)?;
     let mut b = ServerConfig::builder()
         .with_protocol_versions(&versions(o))
-        .with_session_storage(ServerSessionMemoryCache::new(64, Duration::from_secs(3600)))
+        .with_session_storage(shared.server_sessions.clone())
         .with_alpn_protocols(o.select_alpn.iter().cloned().collect());
     b = match &o.ocsp_response {
         Some(ocsp) => b.with_single_cert_with_ocsp(chain, key, ocsp.clone())?,
@@ -209,7 +340,12 @@ fn server_config(o: &Options) -> Result<ServerConfig, Failure> {
         // ticketer the session cache would issue stateful ones; TLS13-NoTicket-NoMint).
         b = b.with_tls13_tickets(0);
     } else {
-        b = b.with_ticketer(Ticketer::new(Duration::from_secs(3600))?);
+        b = b.with_ticketer(shared.ticketer.clone());
+    }
+    if o.enable_early_data {
+        b = b
+            .with_early_data(MAX_EARLY_DATA)
+            .with_anti_replay(shared.anti_replay.clone());
     }
     if !o.curves.is_empty() {
         b = b.with_groups(&groups(o)?);
@@ -223,10 +359,11 @@ fn server_config(o: &Options) -> Result<ServerConfig, Failure> {
     Ok(b.build()?)
 }
 
-fn client_config(o: &Options) -> Result<ClientConfig, Failure> {
+fn client_config(o: &Options, shared: &Shared) -> Result<ClientConfig, Failure> {
     let mut b = ClientConfig::builder()
         .with_root_certificates(RootCertStore::empty())
-        .with_session_storage(ClientSessionMemoryCache::new(8))
+        .with_session_storage(shared.client_sessions.clone())
+        .enable_early_data(o.enable_early_data)
         .with_alpn_protocols(o.advertise_alpn.clone())
         .enable_tickets(!o.no_ticket)
         .enable_ocsp_stapling(o.enable_ocsp_stapling)
@@ -253,20 +390,21 @@ fn client_config(o: &Options) -> Result<ClientConfig, Failure> {
 }
 
 /// Runs one connection: handshake, expectations, then the echo until the runner closes.
-/// Returns the version the connection negotiated.
-fn exchange<C>(
+/// Returns the version the connection negotiated. `early`: a client's ClientHello offered 0-RTT
+/// data, and this much of `SHIM_FIRST_WRITE` went as early data; if the server refuses it, the
+/// connection goes on with the `retry` options (`-on-retry-`), as BoringSSL's shim does.
+fn exchange<C: Early>(
     o: &Options,
+    retry: Option<&Options>,
     conn: C,
     resumed_round: bool,
-) -> Result<Option<ProtocolVersion>, Failure>
-where
-    C: DerefMut<Target = ConnectionCommon>,
-{
+    early: Option<usize>,
+) -> Result<Option<ProtocolVersion>, Failure> {
     let sock = TcpStream::connect(("127.0.0.1", o.port))
         .map_err(|e| Failure::Other(format!("connect: {e}")))?;
     sock.set_nodelay(true).ok();
     let mut tls = spectls::Stream::new(conn, sock);
-    let result = exchange_on(o, &mut tls, resumed_round);
+    let result = exchange_on(o, retry, &mut tls, resumed_round, early);
     let version = tls.conn.protocol_version();
     match result {
         Ok(()) => Ok(version),
@@ -275,14 +413,13 @@ where
     }
 }
 
-fn exchange_on<C>(
+fn exchange_on<C: Early>(
     o: &Options,
+    retry: Option<&Options>,
     tls: &mut spectls::Stream<C, TcpStream>,
     resumed_round: bool,
-) -> Result<(), Failure>
-where
-    C: DerefMut<Target = ConnectionCommon>,
-{
+    early: Option<usize>,
+) -> Result<(), Failure> {
     if let Err(e) = tls.handshake() {
         return Err(match Failure::from(e) {
             // BoringSSL names a handshake_failure that answers the ClientHello itself.
@@ -294,20 +431,36 @@ where
             other => other,
         });
     }
+    let accepted = tls.conn.early_data_accepted();
+    if o.expect_accept_early_data && !accepted {
+        return Err(Failure::Other("early data was not accepted".into()));
+    }
+    if o.expect_reject_early_data && accepted {
+        return Err(Failure::Other("early data was accepted".into()));
+    }
+    // What went as early data is not written again; what the server refused is not resent.
+    let (o, sent_early) = match (early, retry) {
+        (Some(n), _) if accepted => (o, n),
+        (Some(_), Some(retry)) => (retry, 0),
+        _ => (o, 0),
+    };
     check_expectations(o, &tls.conn, resumed_round)?;
+    // A server echoes the 0-RTT data it took, as the rest.
+    let received_early: Vec<u8> = tls
+        .conn
+        .take_early_data()?
+        .iter()
+        .map(|b| b ^ 0xff)
+        .collect();
+    tls.write_all(&received_early)?;
     if o.export_keying_material > 0 {
         // As BoringSSL's shim: the exported bytes are the first application data sent, and
         // the runner compares them with its own export.
-        let context = o.use_export_context.then_some(o.export_context.as_bytes());
-        let material = tls.conn.export_keying_material(
-            vec![0u8; o.export_keying_material],
-            o.export_label.as_bytes(),
-            context,
-        )?;
+        let material = export(o, &tls.conn)?;
         tls.write_all(&material)?;
     }
     if o.shim_writes_first {
-        tls.write_all(b"hello")?;
+        tls.write_all(SHIM_FIRST_WRITE.get(sent_early..).unwrap_or_default())?;
     }
     if o.shim_shuts_down {
         match tls.close() {
@@ -358,6 +511,16 @@ where
         let reply: Vec<u8> = buf.iter().take(n).map(|b| b ^ 0xff).collect();
         tls.write_all(&reply)?;
     }
+}
+
+/// `-export-keying-material`: the bytes to export.
+fn export(o: &Options, c: &ConnectionCommon) -> Result<Vec<u8>, Failure> {
+    let context = o.use_export_context.then_some(o.export_context.as_bytes());
+    Ok(c.export_keying_material(
+        vec![0u8; o.export_keying_material],
+        o.export_label.as_bytes(),
+        context,
+    )?)
 }
 
 fn check_expectations(

@@ -326,6 +326,17 @@ impl ConnectionCommon {
             let base = pos;
             pos += rec.consumed;
             if rec.skipped {
+                if !self.joiner.is_empty() {
+                    // RFC 8446 5.1: no other record between the fragments of a handshake
+                    // message, skipped 0-RTT data no more than any other.
+                    break Err(Error::UnexpectedMessage {
+                        state: "record layer",
+                        got: "record of content type 23 (0-RTT data) inside a fragmented \
+                              handshake message"
+                            .into(),
+                        expected: "the rest of the handshake message".into(),
+                    });
+                }
                 continue;
             }
             let range = base + rec.plaintext.start..base + rec.plaintext.end;

@@ -353,6 +353,13 @@ impl RecordReader {
         self.early_skip = Some(budget);
     }
 
+    /// The client's 0-RTT data, if any, is over: from here on a record that does not open is
+    /// an error, not skipped (its second ClientHello came after our HelloRetryRequest, RFC 8446
+    /// 4.2.10: no early data follows it).
+    pub(crate) fn end_early_data_skip(&mut self) {
+        self.early_skip = None;
+    }
+
     /// Drops a 0-RTT record of `len` bytes, if the skipping budget allows.
     fn skip(&mut self, len: usize, consumed: usize) -> Result<Option<InboundRecord>, Error> {
         // The most plaintext such a record can carry: all but the AEAD tag and content type.

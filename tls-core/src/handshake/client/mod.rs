@@ -478,10 +478,14 @@ pub(crate) fn handle(
         }
         cx.negotiated.version = Some(TLS12);
         if cx.early.state == crate::handshake::EarlyState::Offered {
-            // RFC 8446 D.3: a TLS 1.2 server cannot skip the 0-RTT data we sent, and will most
-            // likely fail on it; our own records go back to the clear whatever it does.
+            // RFC 8446 D.3: "A client that attempts to send 0-RTT data MUST fail a connection
+            // if it receives a ServerHello with TLS 1.2 or older." (A TLS 1.2 server cannot
+            // skip the 0-RTT data.) Our alert goes in the clear, which it can read.
             cx.early.state = crate::handshake::EarlyState::Rejected;
             cx.writer.clear_encrypter(cx.tx)?;
+            return Err(Error::PeerIncompatible(PeerIncompatible::Other(
+                "a TLS 1.2 ServerHello to a ClientHello that sent 0-RTT data",
+            )));
         }
     }
     *boxed = tls12::handle(config, current, input, cx)?;

@@ -220,6 +220,9 @@ fn on_client_hello_after_retry(
     else {
         return Err(crate::handshake::table::misrouted(kind, on));
     };
+    // 4.2.10: the 0-RTT records we skipped after our HelloRetryRequest come before this hello;
+    // none may follow it.
+    cx.reader.end_early_data_skip();
     // 4.1.2: the second hello repeats the first but for what the retry asked for (and still
     // offers TLS 1.3).
     let still_tls13 = super::choose_version(config, ch).is_ok_and(|v| v == TLS13);
