@@ -288,6 +288,36 @@ impl Early for ServerConnection {
     }
 }
 
+/// A server that may take 0-RTT data echoes it as it comes, before the handshake completes:
+/// spectls sends a server's writes at once (0.5-RTT data, RFC 8446 2.3) once it accepted early
+/// data, and the runner waits for the echo before it sends the rest of its flight, as
+/// BoringSSL's shim does. Stops when the handshake is over, early data was not accepted, or a
+/// read ends or fails (the handshake that follows then reports it).
+fn echo_early_data<C: Early>(tls: &mut spectls::Stream<C, TcpStream>) -> Result<(), Failure> {
+    while tls.conn.is_handshaking() {
+        while tls.conn.wants_write() {
+            if tls.conn.write_tls(&mut tls.sock)? == 0 {
+                return Ok(());
+            }
+        }
+        match tls.conn.read_tls(&mut tls.sock) {
+            Ok(0) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+        if tls.conn.process_new_packets().is_err() || !tls.conn.early_data_accepted() {
+            return Ok(());
+        }
+        let echo: Vec<u8> = tls
+            .conn
+            .take_early_data()?
+            .iter()
+            .map(|b| b ^ 0xff)
+            .collect();
+        tls.conn.writer().write_all(&echo)?;
+    }
+    Ok(())
+}
+
 fn groups(o: &Options) -> Result<Vec<NamedCurve>, Failure> {
     o.curves
         .iter()
@@ -420,6 +450,9 @@ fn exchange_on<C: Early>(
     resumed_round: bool,
     early: Option<usize>,
 ) -> Result<(), Failure> {
+    if o.server && o.enable_early_data {
+        echo_early_data(tls)?;
+    }
     if let Err(e) = tls.handshake() {
         return Err(match Failure::from(e) {
             // BoringSSL names a handshake_failure that answers the ClientHello itself.
@@ -445,7 +478,7 @@ fn exchange_on<C: Early>(
         _ => (o, 0),
     };
     check_expectations(o, &tls.conn, resumed_round)?;
-    // A server echoes the 0-RTT data it took, as the rest.
+    // A server echoes the 0-RTT data it took, as the rest (what is left: see `echo_early_data`).
     let received_early: Vec<u8> = tls
         .conn
         .take_early_data()?
