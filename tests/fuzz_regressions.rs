@@ -146,6 +146,34 @@ fn tls13_after_flight_modes_run_genuine_and_mutated_streams() {
     }
 }
 
+/// The `resumption` target's TLS 1.3 modes (mode bit 6: a ticket from a full handshake made
+/// once, resumed with (EC)DHE or with the PSK alone (bit 1), with or without 0-RTT data (bit
+/// 7)), both sides, every k: the genuine stream itself (XOR with nothing) completes, garbage
+/// XORed over it fails, and raw garbage runs. The harness asserts that each genuine hello
+/// resumes, that 0-RTT data is accepted exactly in the 0-RTT modes, and that the server reads
+/// it as written.
+#[test]
+fn tls13_resumption_modes_run_genuine_and_mutated_streams() {
+    let garbage: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+    for variant in [0u8, 2, 128, 130] {
+        for side in [0u8, 1] {
+            for k in 0..8u8 {
+                let mode = 64 | variant | side | (k << 2);
+                let genuine = spectls_fuzz::targets::resumption(&[mode | 32]);
+                assert!(genuine.is_ok(), "mode {mode}: {genuine:?}");
+                let mut input = vec![mode | 32];
+                input.extend_from_slice(&garbage);
+                assert!(
+                    spectls_fuzz::targets::resumption(&input).is_err(),
+                    "mode {mode}: garbage over the genuine records"
+                );
+                input[0] = mode;
+                let _ = spectls_fuzz::targets::resumption(&input);
+            }
+        }
+    }
+}
+
 #[test]
 fn stream_seeds_replay() {
     // The `stream` target on its seeds: `Stream` over the in-memory transport, for a client or

@@ -328,6 +328,63 @@ fn resumption_seeds(seeds: &mut Seeds) {
             with_mode(mode, &ccs),
         );
     }
+    // TLS 1.3 (bit 6): every variant (bit 1 psk_ke, bit 7 0-RTT), side, k <= 4, raw or XOR.
+    for variant in [0u8, 2, 128, 130] {
+        let name = match variant {
+            0 => "dhe",
+            2 => "psk_ke",
+            128 => "0rtt-dhe",
+            _ => "0rtt-psk_ke",
+        };
+        for side in [0u8, 1] {
+            for k in 0..=4u8 {
+                for xor in [0u8, 32] {
+                    let mode = 64 | variant | side | xor | (k << 2);
+                    let to = if side == 1 { "server" } else { "client" };
+                    let how = if xor == 32 { "-xor" } else { "" };
+                    seeds.add(
+                        "resumption",
+                        format!("tls13-{name}-{to}-k{k}{how}"),
+                        vec![mode],
+                    );
+                }
+            }
+        }
+    }
+    // A second change_cipher_spec: to the client after its ServerHello and change_cipher_spec
+    // (k = 2), to the server after the client's (k = 1; with 0-RTT, where early data is due).
+    for (mode, name) in [
+        (64 | 8, "tls13-dhe-client-k2-ccs"),
+        (64 | 1 | 4, "tls13-dhe-server-k1-ccs"),
+        (64 | 128 | 1 | 4, "tls13-0rtt-dhe-server-k1-ccs"),
+    ] {
+        seeds.add("resumption", name, with_mode(mode, &ccs));
+    }
+    // One byte changed by XOR: in the early data record (0-RTT, to the server, k = 1: a bad
+    // record MAC), in EndOfEarlyData's record (k = 2), in the client's Finished record (k = 1
+    // without 0-RTT), and in the server's EncryptedExtensions + Finished record (to the client,
+    // k = 2).
+    let flip = |at: usize| {
+        let mut t = vec![0u8; at + 1];
+        t[at] = 1;
+        t
+    };
+    for (mode, name, at) in [
+        (
+            64 | 128 | 32 | 1 | 4,
+            "tls13-0rtt-dhe-server-k1-xor-early",
+            20,
+        ),
+        (
+            64 | 128 | 2 | 32 | 1 | 8,
+            "tls13-0rtt-psk_ke-server-k2-xor-eoed",
+            10,
+        ),
+        (64 | 32 | 1 | 4, "tls13-dhe-server-k1-xor-finished", 10),
+        (64 | 2 | 32 | 8, "tls13-psk_ke-client-k2-xor-finished", 30),
+    ] {
+        seeds.add("resumption", name, with_mode(mode, &flip(at)));
+    }
 }
 
 /// For the registry target: every seed of the other decoder targets that decodes as some

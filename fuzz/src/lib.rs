@@ -36,7 +36,7 @@ pub const CLIENT_KEY: &[u8] = include_bytes!("../data/client.key");
 /// fatal alerts (which most executions end with).
 pub mod stores {
     use spectls::session::{
-        ClientSessionValue, Session, StoresClientSessions, StoresServerSessions,
+        ClientSessionValue, Session, StoresClientSessions, StoresServerSessions, Tls13Ticket,
     };
     use std::sync::{Mutex, OnceLock};
 
@@ -64,6 +64,41 @@ pub mod stores {
             self.0.get().cloned()
         }
         fn remove(&self, _server_name: &str) {}
+    }
+
+    /// A client store that hands out the same TLS 1.3 ticket (or nothing) on every
+    /// `take_tls13` and ignores updates: a real store gives a ticket out once (RFC 8446 C.4),
+    /// which would make every execution after the first a full handshake. It has no TLS 1.2
+    /// session.
+    #[derive(Debug, Default)]
+    pub struct FixedTls13Ticket(pub Option<Tls13Ticket>);
+
+    impl StoresClientSessions for FixedTls13Ticket {
+        fn put(&self, _server_name: &str, _value: ClientSessionValue) {}
+        fn get(&self, _server_name: &str) -> Option<ClientSessionValue> {
+            None
+        }
+        fn remove(&self, _server_name: &str) {}
+        fn put_tls13(&self, _server_name: &str, _ticket: Tls13Ticket) {}
+        fn take_tls13(&self, _server_name: &str) -> Option<Tls13Ticket> {
+            self.0.clone()
+        }
+    }
+
+    /// A client store that keeps the first TLS 1.3 ticket put into it (to capture one), then is
+    /// fixed; it offers nothing itself.
+    #[derive(Debug, Default)]
+    pub struct FirstTls13Ticket(pub OnceLock<Tls13Ticket>);
+
+    impl StoresClientSessions for FirstTls13Ticket {
+        fn put(&self, _server_name: &str, _value: ClientSessionValue) {}
+        fn get(&self, _server_name: &str) -> Option<ClientSessionValue> {
+            None
+        }
+        fn remove(&self, _server_name: &str) {}
+        fn put_tls13(&self, _server_name: &str, ticket: Tls13Ticket) {
+            let _ = self.0.set(ticket);
+        }
     }
 
     /// A server store that keeps the first session put into it, then is fixed (session IDs are
@@ -175,26 +210,71 @@ pub fn ticketer() -> Arc<dyn spectls::session::ProducesTickets> {
 /// P-256 signature is ~20x cheaper than an RSA-2048 one.
 pub fn server_config() -> Arc<ServerConfig> {
     static S: OnceLock<Arc<ServerConfig>> = OnceLock::new();
-    S.get_or_init(|| {
-        let verifier = spectls::pki::WebPkiClientVerifier::builder(roots())
-            .allow_unauthenticated()
-            .build()
-            .expect("client verifier");
-        Arc::new(
-            ServerConfig::builder()
-                .with_single_cert_with_ocsp(
-                    certs_from_pem(ECDSA_CHAIN).expect("chain"),
-                    private_key_from_pem(ECDSA_KEY).expect("key"),
-                    ECDSA_OCSP.to_vec(),
-                )
-                .expect("certificate")
-                .with_alpn_protocols(vec![b"http/1.1".to_vec()])
-                .with_client_cert_verifier(verifier)
-                .with_ticketer(ticketer())
-                .with_session_storage(Arc::new(stores::FirstServerSession::default()))
-                .build()
-                .expect("server config"),
+    S.get_or_init(|| make_server_config(|b| b)).clone()
+}
+
+/// `server_config()`'s settings, then `edit`'s.
+pub fn make_server_config(
+    edit: impl FnOnce(spectls::ServerConfigBuilder) -> spectls::ServerConfigBuilder,
+) -> Arc<ServerConfig> {
+    let verifier = spectls::pki::WebPkiClientVerifier::builder(roots())
+        .allow_unauthenticated()
+        .build()
+        .expect("client verifier");
+    let builder = ServerConfig::builder()
+        .with_single_cert_with_ocsp(
+            certs_from_pem(ECDSA_CHAIN).expect("chain"),
+            private_key_from_pem(ECDSA_KEY).expect("key"),
+            ECDSA_OCSP.to_vec(),
         )
+        .expect("certificate")
+        .with_alpn_protocols(vec![b"http/1.1".to_vec()])
+        .with_client_cert_verifier(verifier)
+        .with_ticketer(ticketer())
+        .with_session_storage(Arc::new(stores::FirstServerSession::default()));
+    Arc::new(edit(builder).build().expect("server config"))
+}
+
+/// The most 0-RTT data the `resumption` target's 0-RTT servers take (their tickets' and
+/// configs' max_early_data_size).
+pub const MAX_EARLY_DATA: u32 = 4096;
+
+/// The fuzz server for TLS 1.3 resumption: `server_config()` (`psk_ke` and `early` false), or
+/// the same resuming with the PSK alone when the client allows it (`psk_ke`) and/or taking 0-RTT
+/// data (`early`: `with_early_data(MAX_EARLY_DATA)`, and a replay record that accepts every
+/// hello, see below). Each config is made once per process; all share `ticketer()`, so any of
+/// them opens a ticket another sealed.
+pub fn resumption13_server_config(psk_ke: bool, early: bool) -> Arc<ServerConfig> {
+    static S: [OnceLock<Arc<ServerConfig>>; 3] = [const { OnceLock::new() }; 3];
+    let i = match (psk_ke, early) {
+        (false, false) => return server_config(),
+        (true, false) => 0,
+        (false, true) => 1,
+        (true, true) => 2,
+    };
+    S[i].get_or_init(|| {
+        make_server_config(|mut b| {
+            if psk_ke {
+                b = b.enable_psk_ke(true);
+            }
+            if early {
+                // `AntiReplay::check_and_record` first drops every hello whose time is up
+                // (recorded at `t` with window `w`: dropped once the monotonic clock reads
+                // `t + w` or later), then refuses a hello it still holds or when it holds
+                // `capacity`. With a zero window a hello is dropped at the very next check
+                // (the clock never goes back), so every check finds the record empty and
+                // accepts: capacity 1 is enough, and whether an execution's early data is
+                // accepted never depends on earlier executions, nor on how fast they come (the
+                // default, 20 s and 100,000 hellos, holds every hello of the last 20 s and
+                // refuses all 0-RTT data past 5,000 executions a second). Nothing is hidden
+                // from the fuzzer by this: the ClientHello is always a genuine, fresh one (a
+                // fresh random, so a fresh binder), so no execution replays one anyway.
+                b = b.with_early_data(MAX_EARLY_DATA).with_anti_replay(Arc::new(
+                    spectls::session::AntiReplay::new(std::time::Duration::ZERO, 1),
+                ));
+            }
+            b
+        })
     })
     .clone()
 }

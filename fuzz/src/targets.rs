@@ -6,9 +6,9 @@
 
 use super::{
     client_config_for, drain, feed, finish, make_client_config, new_client, new_client_with,
-    new_server, record, split_records, stores, xor_overlay,
+    new_server, record, resumption13_server_config, split_records, stores, xor_overlay,
 };
-use spectls::session::ClientSessionValue;
+use spectls::session::{ClientSessionValue, Tls13Ticket};
 use spectls::wire::ContentType;
 use spectls::{ClientConfig, ClientConnection, ConnectionCommon, Error, ServerConnection};
 use std::io::Read;
@@ -247,7 +247,7 @@ fn resuming_client_config(by_id: bool) -> Arc<ClientConfig> {
     static C: [OnceLock<Arc<ClientConfig>>; 2] = [OnceLock::new(), OnceLock::new()];
     let session = SESSION.get_or_init(|| {
         let store = Arc::new(stores::FirstClientSession::default());
-        // TLS 1.2: resumption of TLS 1.3 sessions is issue 14.
+        // TLS 1.2 (the TLS 1.3 modes resume `tls13_ticket` instead).
         let mut client = new_client_with(make_client_config(
             false,
             store.clone(),
@@ -278,18 +278,39 @@ fn resuming_client_config(by_id: bool) -> Arc<ClientConfig> {
         .clone()
 }
 
-/// `resumption`: an abbreviated handshake (RFC 5246 7.3) resuming a session made earlier in the
-/// process, by ticket or by session ID, with the fuzz input going to one side after k genuine
-/// records of the other.
+/// `resumption`: an abbreviated handshake resuming a session made earlier in the process, with
+/// the fuzz input going to one side after k genuine records of the other. TLS 1.2 (RFC 5246
+/// 7.3): by ticket or by session ID; TLS 1.3 (RFC 8446 2.2, 2.3): by ticket, with (EC)DHE, with
+/// the PSK alone, with 0-RTT data.
 ///
-/// `mode = data[0]`: bit 0: the input goes to the client (0) or the server (1); bit 1: resume by
-/// session ID instead of ticket; `k = (mode >> 2) & 7` genuine records first (to the client:
-/// ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished; to the server: ChangeCipherSpec,
-/// Finished); bit 5: XOR over the rest of the genuine records instead of raw bytes.
+/// `mode = data[0]`:
+///
+/// * bit 0: the input goes to the client (0) or the server (1);
+/// * `k = (mode >> 2) & 7` genuine records of the other side first;
+/// * bit 5: the rest of the input is XORed over the rest of the genuine records (longer input is
+///   appended), instead of following them raw;
+/// * bit 6 clear: TLS 1.2 (the layout before TLS 1.3 modes; bit 7 is ignored). Bit 1: resume by
+///   session ID (the ticket is withheld). Records to the client: ServerHello,
+///   [NewSessionTicket], ChangeCipherSpec, Finished; to the server (after its ClientHello):
+///   ChangeCipherSpec, Finished.
+/// * bit 6 set: TLS 1.3, resuming a ticket from a genuine full handshake made once per process
+///   (`tls13_ticket`). Bit 1: psk_ke, the PSK alone (client and server both enable it; the
+///   server then makes no key share and no signature); else psk_dhe_ke. Bit 7: 0-RTT (the
+///   client enables early data and writes `EARLY_DATA` through `early_data()` before its first
+///   flight; the server takes up to `MAX_EARLY_DATA` bytes). Records to the client: ServerHello,
+///   change_cipher_spec, one protected record with EncryptedExtensions and Finished, then (after
+///   the client's genuine second flight reached the server) one with both NewSessionTickets: 4,
+///   so k = 4..7 is the whole genuine stream; to the server, after its ClientHello: the client's
+///   change_cipher_spec, [the early data record, EndOfEarlyData], Finished (2, or 4 with 0-RTT).
+///   Every execution checks that the genuine hello resumes, with a key exchange exactly without
+///   psk_ke, and that the early data is accepted exactly in the 0-RTT modes and read as written.
 pub fn resumption(data: &[u8]) -> Result<(), Error> {
     let Some((&mode, tail)) = data.split_first() else {
         return Ok(());
     };
+    if mode & 64 != 0 {
+        return resumption13(mode, tail);
+    }
     let to_server = mode & 1 != 0;
     let by_id = mode & 2 != 0;
     let k = ((mode >> 2) & 7) as usize;
@@ -316,6 +337,178 @@ pub fn resumption(data: &[u8]) -> Result<(), Error> {
     feed(&mut server, &units[..j].concat(), usize::MAX).expect("genuine client Finished");
     let _ = drain(&mut server);
     let result = feed(&mut server, &rest_of(&units, j, tail, xor), usize::MAX);
+    finish(&mut server);
+    result
+}
+
+/// What the `resumption` target's 0-RTT clients write as early data.
+pub const EARLY_DATA: &[u8] = b"GET /0rtt HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+/// A TLS 1.3 ticket from one genuine full handshake made once per process against
+/// `resumption13_server_config(false, early)`: `server_config()`, whose tickets allow no early
+/// data, or the 0-RTT server, whose tickets allow `MAX_EARLY_DATA` bytes. The first of the
+/// server's tickets is kept.
+fn tls13_ticket(early: bool) -> &'static Tls13Ticket {
+    static T: [OnceLock<Tls13Ticket>; 2] = [const { OnceLock::new() }; 2];
+    T[early as usize].get_or_init(|| {
+        let store = Arc::new(stores::FirstTls13Ticket::default());
+        let mut client = new_client_with(make_client_config(
+            false,
+            store.clone(),
+            &[spectls::version::TLS13],
+        ));
+        let mut server =
+            ServerConnection::new(resumption13_server_config(false, early)).expect("server");
+        handshake(&mut client, &mut server, false);
+        let ticket = store.0.get().cloned().expect("a TLS 1.3 ticket");
+        assert_eq!(
+            ticket.max_early_data > 0,
+            early,
+            "0-RTT tickets allow early data"
+        );
+        ticket
+    })
+}
+
+/// Whether `ticket` is still good for another minute: tickets live as long as the ticketer's
+/// keys (a day), and a fuzzing process that runs longer resumes nothing after that. The
+/// harness checks that a genuine resumption resumes only while this holds.
+fn fresh(ticket: &Tls13Ticket) -> bool {
+    let age = spectls::session::now_ms().saturating_sub(ticket.received_ms);
+    age + 60_000 < u64::from(ticket.lifetime) * 1000
+}
+
+/// The TLS 1.3 client resuming `tls13_ticket(early)` (handed out again on every connection),
+/// offering psk_ke as well as psk_dhe_ke (`psk_ke`), sending 0-RTT data (`early`).
+fn resuming13_client_config(psk_ke: bool, early: bool) -> Arc<ClientConfig> {
+    static C: [OnceLock<Arc<ClientConfig>>; 4] = [const { OnceLock::new() }; 4];
+    C[psk_ke as usize + 2 * early as usize]
+        .get_or_init(|| {
+            let store = stores::FixedTls13Ticket(Some(tls13_ticket(early).clone()));
+            Arc::new(
+                ClientConfig::builder()
+                    .with_root_certificates(super::roots())
+                    .with_protocol_versions(&[spectls::version::TLS13])
+                    .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+                    .with_session_storage(Arc::new(store))
+                    .enable_psk_ke(psk_ke)
+                    .enable_early_data(early)
+                    .build()
+                    .expect("client config"),
+            )
+        })
+        .clone()
+}
+
+/// All the 0-RTT data `server` has for the application.
+fn read_early_data(server: &mut ServerConnection) -> Vec<u8> {
+    let mut got = Vec::new();
+    if let Some(mut early) = server.early_data() {
+        let _ = early.read_to_end(&mut got);
+    }
+    got
+}
+
+/// `resumption` with `mode` bit 6 set: TLS 1.3 (layout above).
+fn resumption13(mode: u8, tail: &[u8]) -> Result<(), Error> {
+    let to_server = mode & 1 != 0;
+    let psk_ke = mode & 2 != 0;
+    let k = ((mode >> 2) & 7) as usize;
+    let xor = mode & 32 != 0;
+    let early = mode & 128 != 0;
+    let fresh = fresh(tls13_ticket(early));
+
+    let mut client = new_client_with(resuming13_client_config(psk_ke, early));
+    let mut server =
+        ServerConnection::new(resumption13_server_config(psk_ke, early)).expect("server");
+    if early {
+        match client.early_data() {
+            Some(mut w) => {
+                use std::io::Write;
+                let n = w.write(EARLY_DATA).expect("early data");
+                assert_eq!(n, EARLY_DATA.len(), "the ticket allows this much");
+            }
+            None => assert!(
+                !fresh,
+                "a client with a fresh 0-RTT ticket offers early data"
+            ),
+        }
+    }
+    // ClientHello, then with 0-RTT: change_cipher_spec and the early data record.
+    let first = drain(&mut client);
+    let first = split_records(&first);
+    let (hello, after_hello) = first.split_first().expect("a ClientHello");
+    feed(&mut server, hello, usize::MAX).expect("genuine resuming ClientHello");
+    if fresh {
+        assert!(server.is_resumed(), "a genuine ticket resumes");
+        assert_eq!(
+            server.is_early_data_accepted(),
+            early,
+            "0-RTT data is accepted in the 0-RTT modes (every hello is new to the record)"
+        );
+        assert_eq!(
+            server.negotiated_group().is_none(),
+            psk_ke,
+            "no key exchange exactly with psk_ke"
+        );
+    }
+    let flight = drain(&mut server);
+
+    if !to_server {
+        let units = split_records(&flight);
+        let last;
+        let (units, j) = if k <= units.len() {
+            feed(&mut client, &units[..k].concat(), usize::MAX).expect("genuine resumed flight");
+            (units, k)
+        } else {
+            feed(&mut client, &flight, usize::MAX).expect("genuine resumed flight");
+            let second = drain(&mut client);
+            let to_server = [after_hello.concat(), second].concat();
+            feed(&mut server, &to_server, usize::MAX).expect("genuine client records");
+            last = drain(&mut server);
+            let tickets = split_records(&last);
+            let j = (k - units.len()).min(tickets.len());
+            feed(&mut client, &tickets[..j].concat(), usize::MAX).expect("genuine tickets");
+            (tickets, j)
+        };
+        let _ = drain(&mut client);
+        let result = feed(&mut client, &rest_of(&units, j, tail, xor), usize::MAX);
+        let _ = client.is_early_data_accepted();
+        if let Some(mut w) = client.early_data() {
+            use std::io::Write;
+            let _ = w.write(b"more");
+        }
+        finish(&mut client);
+        return result;
+    }
+
+    feed(&mut client, &flight, usize::MAX).expect("genuine resumed flight");
+    if fresh {
+        assert!(client.is_resumed(), "the client resumed");
+        assert_eq!(client.is_early_data_accepted(), early, "0-RTT accepted");
+    }
+    // [EndOfEarlyData], Finished.
+    let second = drain(&mut client);
+    let units: Vec<&[u8]> = after_hello
+        .iter()
+        .copied()
+        .chain(split_records(&second))
+        .collect();
+    let j = k.min(units.len());
+    feed(&mut server, &units[..j].concat(), usize::MAX).expect("genuine client records");
+    let got = read_early_data(&mut server);
+    if fresh && early && j >= after_hello.len() {
+        assert_eq!(got, EARLY_DATA, "the early data arrives as written");
+    } else {
+        assert!(
+            got.is_empty() || got == EARLY_DATA,
+            "early data whole or not at all"
+        );
+    }
+    let _ = drain(&mut server);
+    let result = feed(&mut server, &rest_of(&units, j, tail, xor), usize::MAX);
+    let _ = read_early_data(&mut server);
+    let _ = server.is_early_data_accepted();
     finish(&mut server);
     result
 }
