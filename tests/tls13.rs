@@ -1934,3 +1934,27 @@ fn a_server_hello_without_key_share_is_psk_only_only_if_we_offered_it() {
         A::MissingExtension,
     );
 }
+
+#[test]
+fn a_client_with_tickets_off_leaves_a_shared_stores_tickets_alone() {
+    use spectls::session::StoresClientSessions;
+    let store = spectls::session::ClientSessionMemoryCache::new(4);
+    let with = Arc::new(client13(|b| b.with_session_storage(store.clone())));
+    connect_pair(&with, &Arc::new(ticketing_server()));
+    // A config sharing the store but with tickets off offers no PSK (it would have no
+    // psk_key_exchange_modes to go with it, RFC 8446 4.2.9) and takes none out.
+    let without = Arc::new(client13(|b| {
+        b.enable_tickets(false).with_session_storage(store.clone())
+    }));
+    let mut c = spectls::ClientConnection::new(without, "localhost".try_into().unwrap()).unwrap();
+    let payload = handshake_payload(&drain(&mut c));
+    let Handshake::ClientHello(ch) = decode_hs(&payload) else {
+        panic!()
+    };
+    assert!(!ch.extensions.as_deref().unwrap().iter().any(|e| matches!(
+        e,
+        Extension::PreSharedKey(_) | Extension::PskKeyExchangeModes(_)
+    )));
+    assert!(store.take_tls13("localhost").is_some());
+    assert!(store.take_tls13("localhost").is_some());
+}

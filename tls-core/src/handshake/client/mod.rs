@@ -118,10 +118,12 @@ pub(crate) fn start(
     let ticket = resuming.as_ref().and_then(|v| v.ticket.clone());
     // A TLS 1.3 ticket for this server, still alive, of a suite we offer (RFC 8446 4.6.1:
     // a ticket is used once, so it leaves the store now).
-    let psk = config
-        .session_storage
-        .take_tls13(&cache_key(&server_name))
-        .filter(|t| offered_tls13 && config.cipher_suites.contains(&t.suite))
+    // Without tickets enabled we send no psk_key_exchange_modes, which a PSK offer needs
+    // (RFC 8446 4.2.9): a store shared with another config is left alone.
+    let psk = (offered_tls13 && config.enable_tickets)
+        .then(|| config.session_storage.take_tls13(&cache_key(&server_name)))
+        .flatten()
+        .filter(|t| config.cipher_suites.contains(&t.suite))
         .filter(|t| {
             let age = session::now_ms().saturating_sub(t.received_ms);
             age < u64::from(t.lifetime) * 1000
