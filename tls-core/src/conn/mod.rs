@@ -326,18 +326,10 @@ impl ConnectionCommon {
             let base = pos;
             pos += rec.consumed;
             if rec.skipped {
-                if !self.joiner.is_empty() {
-                    // RFC 8446 5.1: no other record between the fragments of a handshake
-                    // message, skipped 0-RTT data no more than any other.
-                    break Err(Error::UnexpectedMessage {
-                        state: "record layer",
-                        got: "record of content type 23 (0-RTT data) inside a fragmented \
-                              handshake message"
-                            .into(),
-                        expected: "the rest of the handshake message".into(),
-                    });
+                match self.check_skipped_record() {
+                    Ok(()) => continue,
+                    Err(e) => break Err(e),
                 }
-                continue;
             }
             let range = base + rec.plaintext.start..base + rec.plaintext.end;
             let data = rx.data().get(range.clone()).unwrap_or_default();
@@ -359,6 +351,21 @@ impl ConnectionCommon {
         }
         self.rx = rx;
         result
+    }
+
+    /// A 0-RTT record the record layer skipped (refused early data) is dropped, but not between
+    /// the fragments of a handshake message: RFC 8446 5.1 allows no other record there, skipped
+    /// 0-RTT data no more than any other.
+    fn check_skipped_record(&self) -> Result<(), Error> {
+        if self.joiner.is_empty() {
+            return Ok(());
+        }
+        Err(Error::UnexpectedMessage {
+            state: "record layer",
+            got: "record of content type 23 (0-RTT data) inside a fragmented handshake message"
+                .into(),
+            expected: "the rest of the handshake message".into(),
+        })
     }
 
     /// Handles one record's plaintext. `Ok(true)`: it is application data for the reader.

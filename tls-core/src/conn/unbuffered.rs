@@ -40,7 +40,10 @@ impl ConnectionCommon {
             let range = pos + rec.plaintext.start..pos + rec.plaintext.end;
             pos += rec.consumed;
             if rec.skipped {
-                continue;
+                match self.check_skipped_record() {
+                    Ok(()) => continue,
+                    Err(e) => break Err(e),
+                }
             }
             let data = buf.get(range.clone()).unwrap_or_default();
             match self.handle_record(rec.typ, data, rec.unprotected) {
