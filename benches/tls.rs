@@ -30,8 +30,8 @@
 //! tickets) or by ticket (no server cache), primed by one full handshake. In TLS 1.3 both clients
 //! send one key share, X25519 (their first group), so there is no HelloRetryRequest; the rustls
 //! server's default of 2 NewSessionTickets after every handshake is turned off
-//! (`send_tls13_tickets = 0`, checked: the client received none), as spectls's server sends none
-//! (TLS 1.3 resumption is issue 14). Every job is checked once before timing (version;
+//! (`send_tls13_tickets = 0`, checked: the client received none), as spectls's server, with no
+//! session store and no ticketer, sends none. Every job is checked once before timing (version;
 //! handshake full or resumed as intended, with the expected parameters; bulk data arrives
 //! intact).
 //!
