@@ -26,8 +26,9 @@
 //! client offers only `ecdsa_secp256r1_sha256` and `rsa_pss_rsae_sha256`, as spectls's server
 //! picks them: left alone, rustls pairs would sign with RSA-PSS-SHA512), extended master secret
 //! on both (TLS 1.2). Full handshakes run with resumption off on both sides (no client cache, no
-//! server cache, no tickets); resumed ones (TLS 1.2 only) by session ID (server cache, no
-//! tickets) or by ticket (no server cache), primed by one full handshake. In TLS 1.3 both clients
+//! server cache, no tickets); resumed ones, TLS 1.2 by session ID (server cache, no tickets) or
+//! by ticket (no server cache), TLS 1.3 by ticket with ECDHE (`resumed13-*`) or, spectls only,
+//! with the PSK alone (`resumed13-psk-only-*`), primed by one full handshake. In TLS 1.3 both clients
 //! send one key share, X25519 (their first group), so there is no HelloRetryRequest; the rustls
 //! server's default of 2 NewSessionTickets after every handshake is turned off
 //! (`send_tls13_tickets = 0`, checked: the client received none), as spectls's server, with no
