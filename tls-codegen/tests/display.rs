@@ -34,15 +34,27 @@ fn every_wire_enum_prints_its_schema_names() {
          CipherSuite TLS_AES_128_GCM_SHA256 = { 0x13, 0x01 };\n",
     );
     let hs = display_of(&out, "HandshakeType");
-    assert!(hs.contains(r#"Self::ClientHello => f.pad("client_hello")"#), "{hs}");
-    assert!(!hs.contains("unknown"), "a closed enum has no unknown arm: {hs}");
+    assert!(
+        hs.contains(r#"Self::ClientHello => f.pad("client_hello")"#),
+        "{hs}"
+    );
+    assert!(
+        !hs.contains("unknown"),
+        "a closed enum has no unknown arm: {hs}"
+    );
     let nc = display_of(&out, "NamedCurve");
     assert!(nc.contains(r#"Self::X25519 => f.pad("x25519")"#), "{nc}");
     // Two-byte values in hex, as the Debug form and the registries print them.
-    assert!(nc.contains(r#"f.pad(&format!("unknown({value:#06x})"))"#), "{nc}");
+    assert!(
+        nc.contains(r#"f.pad(&format!("unknown({value:#06x})"))"#),
+        "{nc}"
+    );
     // One-byte values in decimal, as the RFCs number alerts.
     let ad = display_of(&out, "AlertDescription");
-    assert!(ad.contains(r#"f.pad(&format!("unknown({value})"))"#), "{ad}");
+    assert!(
+        ad.contains(r#"f.pad(&format!("unknown({value})"))"#),
+        "{ad}"
+    );
     let cs = display_of(&out, "CipherSuite");
     assert!(
         cs.contains(r#"Self::TLS_AES_128_GCM_SHA256 => f.pad("TLS_AES_128_GCM_SHA256")"#),
@@ -77,7 +89,13 @@ fn display_errors() {
         &format!("/*@ display(z = y) */ {e}"),
         "`display` names `z`, which is not a value of `E`",
     );
-    for bad in ["display", "display()", "display(a)", "display(a = )", "display(a = \"x\")"] {
+    for bad in [
+        "display",
+        "display()",
+        "display(a)",
+        "display(a = )",
+        "display(a = \"x\")",
+    ] {
         assert_error(
             &format!("/*@ {bad} */ {e}"),
             "`display` takes `value = name` pairs",

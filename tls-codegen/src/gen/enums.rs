@@ -77,7 +77,8 @@ impl Gen<'_> {
         };
         if e.open {
             let debug = debug(quote!(Self::Unknown(value) => write!(f, #unknown_fmt),));
-            let display = display(quote!(Self::Unknown(value) => f.pad(&format!(#unknown_display)),));
+            let display =
+                display(quote!(Self::Unknown(value) => f.pad(&format!(#unknown_display)),));
             let unknown_doc = Doc::of("A value this schema does not name.").render(4);
             quote! {
                 #doc

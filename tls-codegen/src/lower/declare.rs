@@ -215,7 +215,8 @@ impl Lowerer {
                         let (v, t) = (v.trim(), t.trim());
                         let word = |s: &str| {
                             !s.is_empty()
-                                && s.chars().all(|c| c.is_ascii_graphic() && c != '=' && c != '"')
+                                && s.chars()
+                                    .all(|c| c.is_ascii_graphic() && c != '=' && c != '"')
                         };
                         (word(v) && word(t)).then_some((v, t))
                     })
