@@ -15,8 +15,9 @@
 //! `SSLKEYLOGFILE` (NSS key log format; TLS 1.3's five secrets per connection, TLS 1.2's one).
 //!
 //! Verifies the server against `--ca` (or Mozilla's roots from webpki-roots), sends
-//! `GET / HTTP/1.0`, prints what was negotiated (the version as `TLSv1.3` / `TLSv1.2`) and the
-//! response. A failed handshake exits non-zero with the error.
+//! `GET / HTTP/1.0`, prints what was negotiated under the names OpenSSL and the IANA registries
+//! use (`connection 0: TLSv1.3, TLS_AES_128_GCM_SHA256, group x25519, signature
+//! ecdsa_secp256r1_sha256, ...`, the wire types' `Display`) and the response. A failed handshake exits non-zero with the error.
 
 use spectls::keylog::KeyLogFile;
 use spectls::pki::RootCertStore;
@@ -152,12 +153,12 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
             String::new()
         };
         eprintln!(
-            "connection {attempt}: {}, {:?}, group {:?}, signature {:?}, ALPN {:?}{ems}, resumed {}",
-            version_name(version.as_ref()),
-            c.negotiated_cipher_suite(),
-            c.negotiated_group(),
-            c.negotiated_signature_scheme(),
-            c.alpn_protocol().map(String::from_utf8_lossy),
+            "connection {attempt}: {}, {}, group {}, signature {}, ALPN {}{ems}, resumed {}",
+            shown(version.as_ref()),
+            shown(c.negotiated_cipher_suite()),
+            shown(c.negotiated_group()),
+            shown(c.negotiated_signature_scheme()),
+            shown(c.alpn_protocol().map(String::from_utf8_lossy)),
             c.is_resumed()
         );
         if attempt > 0 && version == Some(TLS13) && !c.is_resumed() {
@@ -193,13 +194,9 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
 /// What we ask the server for.
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
-/// `TLSv1.3` / `TLSv1.2`, as OpenSSL prints versions.
-fn version_name(v: Option<&ProtocolVersion>) -> String {
-    match v {
-        Some(v) if *v == TLS13 => "TLSv1.3".into(),
-        Some(v) if *v == TLS12 => "TLSv1.2".into(),
-        other => format!("{other:?}"),
-    }
+/// A negotiated value as people read it (`TLSv1.3`, `x25519`), or `none`.
+fn shown<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "none".into(), |v| v.to_string())
 }
 
 fn main() -> ExitCode {

@@ -60,14 +60,14 @@ fn main() -> ExitCode {
     let events = match flow.events() {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("{path}: {e} (alert: {:?})", e.error.alert());
+            eprintln!("{path}: {e} (alert: {})", e.error.alert());
             return ExitCode::FAILURE;
         }
     };
     print!("{}", render(&events));
     println!();
     if let Some(s) = suite {
-        println!("negotiated cipher suite: {s:?}");
+        println!("negotiated cipher suite: {s}");
     }
     match check_round_trip(&events) {
         Ok(n) => {

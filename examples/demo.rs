@@ -70,13 +70,9 @@ impl Write for Recorder {
     }
 }
 
-/// `TLSv1.3` / `TLSv1.2`, as OpenSSL prints versions.
-fn version_name(v: Option<ProtocolVersion>) -> String {
-    match v {
-        Some(v) if v == TLS13 => "TLSv1.3".into(),
-        Some(v) if v == TLS12 => "TLSv1.2".into(),
-        other => format!("{other:?}"),
-    }
+/// A negotiated value as people read it (`TLSv1.3`, `x25519`), or `none`.
+fn shown<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "none".into(), |v| v.to_string())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -191,16 +187,22 @@ fn connection(
     let (server_got, sni) = server.join().map_err(|_| "server thread panicked")??;
 
     let c = &tls.conn;
-    let name = version_name(c.protocol_version());
+    let name = shown(c.protocol_version());
     println!("=== {name}: client and server on {addr}\n");
     println!("negotiated:");
     println!("  protocol version   {name}");
-    println!("  cipher suite       {:?}", c.negotiated_cipher_suite());
-    println!("  key exchange group {:?}", c.negotiated_group());
-    println!("  server signature   {:?}", c.negotiated_signature_scheme());
     println!(
-        "  ALPN               {:?}",
-        c.alpn_protocol().map(String::from_utf8_lossy)
+        "  cipher suite       {}",
+        shown(c.negotiated_cipher_suite())
+    );
+    println!("  key exchange group {}", shown(c.negotiated_group()));
+    println!(
+        "  server signature   {}",
+        shown(c.negotiated_signature_scheme())
+    );
+    println!(
+        "  ALPN               {}",
+        shown(c.alpn_protocol().map(String::from_utf8_lossy))
     );
     if version == TLS12 {
         // TLS 1.3 has both built in (RFC 8446 4.4, 4.1.2): nothing to negotiate.
@@ -214,7 +216,7 @@ fn connection(
         "  server certificate chain: {} certificates",
         c.peer_certificates().map_or(0, |p| p.len())
     );
-    println!("  SNI seen by server {sni:?}");
+    println!("  SNI seen by server {}", shown(sni.as_deref()));
     println!("\nclient -> server: {server_got:?}");
     println!("server -> client: {:?}\n", String::from_utf8_lossy(&reply));
 
@@ -232,7 +234,7 @@ fn connection(
     capture.header.push((
         "scenario".into(),
         format!(
-            "examples/demo.rs, {name}, {:?}, spectls client and server",
+            "examples/demo.rs, {name}, {}, spectls client and server",
             suite.suite
         ),
     ));

@@ -31,7 +31,7 @@
 //! 127.0.0.1 at start-up and says where its PEM was written (pass it to `curl --cacert`). It
 //! prints the address it listens on (`--addr 127.0.0.1:0` picks a free port). Each connection
 //! gets a thread: it reads an HTTP/1.x request up to the blank line and answers `HTTP/1.0 200 OK`
-//! naming the negotiated version and suite, then sends close_notify; a client that closes before a whole
+//! naming the negotiated version and suite (`TLSv1.3 TLS_AES_128_GCM_SHA256`), then sends close_notify; a client that closes before a whole
 //! request gets close_notify and no response. With `--echo` it sends back every byte it receives
 //! until the peer closes. A failed connection is logged and the server keeps serving.
 //!
@@ -316,7 +316,7 @@ fn serve(
     }
     let early_bytes = request.len();
     let suite = tls.conn.negotiated_cipher_suite();
-    let version = version_name(tls.conn.protocol_version().as_ref());
+    let version = shown(tls.conn.protocol_version());
     let answered_early = !echo && is_whole_request(&request);
     if answered_early {
         tls.conn
@@ -328,8 +328,9 @@ fn serve(
     // Completes the handshake (or reports what failed in the first flight, with its alert).
     tls.handshake()?;
     eprintln!(
-        "handshake done: {version}, {suite:?}, group {:?}, resumed {}, 0-RTT {}, SNI {:?}, client certificate {}",
-        tls.conn.negotiated_group(),
+        "handshake done: {version}, {}, group {}, resumed {}, 0-RTT {}, SNI {}, client certificate {}",
+        shown(suite),
+        shown(tls.conn.negotiated_group()),
         tls.conn.is_resumed(),
         if tls.conn.is_early_data_accepted() {
             format!(
@@ -343,7 +344,7 @@ fn serve(
         } else {
             "none".into()
         },
-        tls.conn.server_name(),
+        shown(tls.conn.server_name()),
         if tls.conn.peer_certificates().is_some() {
             "verified"
         } else {
@@ -400,20 +401,16 @@ fn is_whole_request(request: &[u8]) -> bool {
 
 /// Our one answer, naming what was negotiated; one string, so it goes out as one record.
 fn response(version: &str, suite: Option<spectls::wire::CipherSuite>) -> String {
-    let body = format!("hello from spectls: {version} {suite:?}\n");
+    let body = format!("hello from spectls: {version} {}\n", shown(suite));
     format!(
         "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
 }
 
-/// `TLSv1.3` / `TLSv1.2`, as OpenSSL prints versions.
-fn version_name(v: Option<&ProtocolVersion>) -> String {
-    match v {
-        Some(v) if *v == TLS13 => "TLSv1.3".into(),
-        Some(v) if *v == TLS12 => "TLSv1.2".into(),
-        other => format!("{other:?}"),
-    }
+/// A negotiated value as people read it (`TLSv1.3`, `x25519`), or `none`.
+fn shown<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "none".into(), |v| v.to_string())
 }
 
 /// Counts the connections being served, so that the accept loop can stop at `--max-conns`.

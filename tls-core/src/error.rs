@@ -283,7 +283,7 @@ impl fmt::Display for Error {
             Error::AlertReceived(AlertDescription::CloseNotify) => {
                 f.write_str("peer sent close_notify before the handshake completed")
             }
-            Error::AlertReceived(a) => write!(f, "received fatal alert: {a:?}"),
+            Error::AlertReceived(a) => write!(f, "received fatal alert: {a}"),
             Error::UnexpectedEof => f.write_str("peer closed the connection without close_notify"),
             Error::ConnectionClosed => f.write_str("connection already closed"),
             Error::Config(s) => write!(f, "configuration error: {s}"),

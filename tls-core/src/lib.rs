@@ -100,6 +100,9 @@ mod wire_gen_test {
 #[cfg(test)]
 mod gen_feature_tests;
 
+#[cfg(test)]
+mod display_tests;
+
 /// Helpers the unit tests of several modules share.
 #[cfg(test)]
 mod test_support {

@@ -51,6 +51,21 @@ impl Gen<'_> {
             1 => "Unknown({value})".to_string(),
             w => format!("Unknown({{value:#0{}x}})", 2 + 2 * w as usize),
         };
+        // What people read: the RFC's (or IANA's, `display`) name; `f.pad`, so `{:<20}` aligns.
+        let shown = e.values.iter().map(|v| v.display.as_str());
+        let unknown_display = match e.width {
+            1 => "unknown({value})".to_string(),
+            w => format!("unknown({{value:#0{}x}})", 2 + 2 * w as usize),
+        };
+        let display = |unknown: TokenStream| {
+            quote! {
+                impl fmt::Display for #n {
+                    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        match self { #( Self::#vs => f.pad(#shown), )* #unknown }
+                    }
+                }
+            }
+        };
         let debug = |unknown: TokenStream| {
             quote! {
                 impl fmt::Debug for #n {
@@ -62,6 +77,8 @@ impl Gen<'_> {
         };
         if e.open {
             let debug = debug(quote!(Self::Unknown(value) => write!(f, #unknown_fmt),));
+            let display =
+                display(quote!(Self::Unknown(value) => f.pad(&format!(#unknown_display)),));
             let unknown_doc = Doc::of("A value this schema does not name.").render(4);
             quote! {
                 #doc
@@ -88,9 +105,11 @@ impl Gen<'_> {
                     fn encode(&self, out: &mut Vec<u8>) { #write }
                 }
                 #debug
+                #display
             }
         } else {
             let debug = debug(quote!());
+            let display = display(quote!());
             quote! {
                 #doc
                 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,6 +137,7 @@ impl Gen<'_> {
                     fn encode(&self, out: &mut Vec<u8>) { #write }
                 }
                 #debug
+                #display
             }
         }
     }

@@ -176,8 +176,76 @@ impl Lowerer {
                 }
             },
         };
+        let mut kind = kind;
+        self.display_names(d, &name, &mut kind);
         self.model.defs[idx].kind = kind;
         self.in_partial = false;
         self.cur_ns = None;
+    }
+
+    /// `display(value = text, ...)`: what `Display` prints for those values of an enum, where
+    /// the name users know is not the RFC's (IANA's `supported_groups` for RFC 8422's
+    /// `elliptic_curves`). Every other value prints its schema name.
+    fn display_names(&mut self, d: &Decl, name: &str, kind: &mut DefKind) {
+        let anns: Vec<Annotation> = d
+            .annotations
+            .iter()
+            .filter(|a| a.name == "display")
+            .cloned()
+            .collect();
+        if anns.is_empty() {
+            return;
+        }
+        let DefKind::Enum(e) = kind else {
+            for a in &anns {
+                self.err(
+                    a.loc,
+                    format!("`display` names values of an enum on the wire; `{name}` is not one"),
+                );
+            }
+            return;
+        };
+        let mut given: BTreeMap<String, Loc> = BTreeMap::new();
+        for a in &anns {
+            let pairs: Vec<Option<(&str, &str)>> = match a.arg.as_deref() {
+                Some(arg) if !arg.is_empty() => arg
+                    .split(',')
+                    .map(|p| {
+                        let (v, t) = p.split_once('=')?;
+                        let (v, t) = (v.trim(), t.trim());
+                        let word = |s: &str| {
+                            !s.is_empty()
+                                && s.chars()
+                                    .all(|c| c.is_ascii_graphic() && c != '=' && c != '"')
+                        };
+                        (word(v) && word(t)).then_some((v, t))
+                    })
+                    .collect(),
+                _ => vec![None],
+            };
+            for pair in pairs {
+                let Some((value, text)) = pair else {
+                    self.err(
+                        a.loc,
+                        "`display` takes `value = name` pairs, e.g. `display(elliptic_curves = supported_groups)`",
+                    );
+                    continue;
+                };
+                if given.insert(value.to_string(), a.loc).is_some() {
+                    self.err(
+                        a.loc,
+                        format!("`display` gives `{value}` of `{name}` two names"),
+                    );
+                    continue;
+                }
+                match e.values.iter_mut().find(|v| v.name == value) {
+                    Some(v) => v.display = text.to_string(),
+                    None => self.err(
+                        a.loc,
+                        format!("`display` names `{value}`, which is not a value of `{name}`"),
+                    ),
+                }
+            }
+        }
     }
 }

@@ -28,6 +28,7 @@ impl Lowerer {
                             name: v.name.text.clone(),
                             rust: camel(&v.name.text),
                             value: n,
+                            display: v.name.text.clone(),
                         });
                     }
                     None => self.err(
@@ -201,6 +202,7 @@ impl Lowerer {
                         name: n.clone(),
                         rust: n.clone(),
                         value: *v,
+                        display: n.clone(),
                     })
                     .collect()
             })

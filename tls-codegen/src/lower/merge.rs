@@ -29,6 +29,13 @@ impl Lowerer {
                 );
                 continue;
             };
+            // `display` names values the extension may add: it goes with them to the base.
+            target.annotations.extend(
+                e.annotations
+                    .iter()
+                    .filter(|a| a.name == "display")
+                    .cloned(),
+            );
             match (&mut target.ty, e.ty) {
                 (TypeExpr::Enum(b), TypeExpr::Enum(x)) => {
                     for v in x.values {

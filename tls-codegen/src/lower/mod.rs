@@ -41,6 +41,7 @@ const ANNOTATIONS: &[&str] = &[
     "partial",
     "allow",
     "in",
+    "display",
 ];
 
 /// Lowers every file's declarations (in file order) into one checked model (warnings dropped;

@@ -233,6 +233,7 @@ impl Lowerer {
                     "`last` names a selector value, e.g. `last(pre_shared_key)`",
                 ),
                 ("padded", _) => self.err(a.loc, "`padded` goes on a struct definition"),
+                ("display", _) => self.err(a.loc, "`display` goes on an enum definition"),
                 _ => {}
             }
         }

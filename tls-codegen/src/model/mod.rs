@@ -128,6 +128,9 @@ pub struct EnumVal {
     pub rust: String,
     /// The number on the wire.
     pub value: u64,
+    /// What `Display` prints: the schema name, or the one a `display(name = text)` annotation
+    /// gives (`supported_groups` for RFC 8422's `elliptic_curves`).
+    pub display: String,
 }
 
 /// A struct on the wire.

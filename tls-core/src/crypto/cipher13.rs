@@ -222,7 +222,7 @@ impl Tls13Encrypter {
             }
             ContentType::Handshake | ContentType::Alert if content.is_empty() => {
                 return Err(Error::Internal(format!(
-                    "an empty {typ:?} record must not be sent (RFC 8446 section 5.1)"
+                    "an empty {typ} record must not be sent (RFC 8446 section 5.1)"
                 )))
             }
             _ => {}

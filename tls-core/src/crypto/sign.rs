@@ -234,7 +234,7 @@ impl SigningKey {
     pub fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error> {
         if !self.schemes().contains(&scheme) {
             return Err(Error::Internal(format!(
-                "{} key cannot sign with {scheme:?}",
+                "{} key cannot sign with {scheme}",
                 self.algorithm()
             )));
         }
@@ -253,7 +253,7 @@ impl SigningKey {
                     SignatureScheme::RsaPkcs1Sha256 => &ring_sig::RSA_PKCS1_SHA256,
                     SignatureScheme::RsaPkcs1Sha384 => &ring_sig::RSA_PKCS1_SHA384,
                     SignatureScheme::RsaPkcs1Sha512 => &ring_sig::RSA_PKCS1_SHA512,
-                    _ => return Err(Error::Internal(format!("no RSA padding for {scheme:?}"))),
+                    _ => return Err(Error::Internal(format!("no RSA padding for {scheme}"))),
                 };
                 let mut sig = vec![0; pair.public().modulus_len()];
                 pair.sign(padding, &rng, message, &mut sig)

@@ -116,7 +116,7 @@ pub fn sign(
 ) -> Result<Vec<u8>, Error> {
     if !is_tls13_scheme(scheme) {
         return Err(Error::Internal(format!(
-            "{scheme:?} is not a TLS 1.3 CertificateVerify scheme"
+            "{scheme} is not a TLS 1.3 CertificateVerify scheme"
         )));
     }
     key.sign(scheme, &signed_content(signer, transcript_hash))
