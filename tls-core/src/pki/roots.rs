@@ -99,12 +99,19 @@ impl RootCertStore {
             .map(|e| Error::Config(format!("system trust store: {e}")))
             .collect();
         let mut store = Self::empty();
-        for (i, cert) in found.certs.into_iter().enumerate() {
+        for cert in found.certs {
+            // Named by its fingerprint, as `openssl x509 -noout -fingerprint -sha256` prints
+            // it, to find it in the store.
+            let fingerprint = ring::digest::digest(&ring::digest::SHA256, cert.as_ref())
+                .as_ref()
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(":");
             if store.add(cert).is_err() {
                 problems.push(Error::Config(format!(
-                    "system trust store: certificate {} (of those found) skipped: webpki \
-                     cannot parse it",
-                    i + 1
+                    "system trust store: certificate with SHA-256 fingerprint {fingerprint} \
+                     skipped: webpki cannot parse it"
                 )));
             }
         }
