@@ -1,7 +1,7 @@
 //! An `openssl s_client`-like TLS 1.3 and TLS 1.2 client.
 //!
 //! `cargo run --release --example client -- --connect 127.0.0.1:8443 [--server-name localhost]
-//! [--ca ca.pem] [--alpn h2,http/1.1] [--tls12 | --tls13] [--cert chain.pem --key key.pem]
+//! [--ca ca.pem | --mozilla-roots] [--alpn h2,http/1.1] [--tls12 | --tls13] [--cert chain.pem --key key.pem]
 //! [--reconnect N [--early-data]] [--keylog]`
 //!
 //! It offers TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` offers only that one.
@@ -14,14 +14,19 @@
 //! the file named by
 //! `SSLKEYLOGFILE` (NSS key log format; TLS 1.3's five secrets per connection, TLS 1.2's one).
 //!
-//! Verifies the server against `--ca` (or Mozilla's roots from webpki-roots), sends
-//! `GET / HTTP/1.0`, prints what was negotiated under the names OpenSSL and the IANA registries
-//! use (`connection 0: TLSv1.3, TLS_AES_128_GCM_SHA256, group x25519, signature
-//! ecdsa_secp256r1_sha256, ...`, the wire types' `Display`) and the response. A failed handshake exits non-zero with the error.
+//! Verifies the server against the operating system's trust store by default
+//! (`RootCertStore::from_system`, rustls-native-certs: `/etc/ssl/certs` on Debian, or
+//! `SSL_CERT_FILE`/`SSL_CERT_DIR`), against the CA certificates in a PEM file with `--ca FILE`,
+//! or against Mozilla's roots compiled in (webpki-roots) with `--mozilla-roots`; its first line
+//! (`roots: ...`, on stderr) says which, how many, and any system store entry it skipped. It
+//! sends `GET / HTTP/1.0`, prints what was negotiated under the names OpenSSL and the IANA
+//! registries use (`connection 0: TLSv1.3, TLS_AES_128_GCM_SHA256, group x25519, signature
+//! ecdsa_secp256r1_sha256, ...`, the wire types' `Display`) and the response. A failed handshake
+//! exits non-zero with the error. Certificate and key files are read with `pki::load_identity`,
+//! whose errors name the file and what is wrong with it.
 
 use spectls::keylog::KeyLogFile;
 use spectls::pki::RootCertStore;
-use spectls::pki::{certs_from_pem, private_key_from_pem};
 use spectls::pki_types::ServerName;
 use spectls::version::{TLS12, TLS13};
 use spectls::wire::ProtocolVersion;
@@ -36,6 +41,7 @@ struct Args {
     connect: String,
     server_name: Option<String>,
     ca: Option<String>,
+    mozilla_roots: bool,
     alpn: Vec<Vec<u8>>,
     cert: Option<String>,
     key: Option<String>,
@@ -51,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
         connect: String::new(),
         server_name: None,
         ca: None,
+        mozilla_roots: false,
         alpn: Vec::new(),
         cert: None,
         key: None,
@@ -67,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
             "--connect" => args.connect = value()?,
             "--server-name" => args.server_name = Some(value()?),
             "--ca" => args.ca = Some(value()?),
+            "--mozilla-roots" => args.mozilla_roots = true,
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--cert" => args.cert = Some(value()?),
             "--key" => args.key = Some(value()?),
@@ -88,9 +96,13 @@ fn parse_args() -> Result<Args, String> {
     if args.cert.is_some() != args.key.is_some() {
         return Err("--cert and --key go together".into());
     }
+    if args.ca.is_some() && args.mozilla_roots {
+        return Err("--ca and --mozilla-roots exclude each other".into());
+    }
     if args.connect.is_empty() {
         return Err(
-            "usage: client --connect HOST:PORT [--server-name NAME] [--ca ca.pem] [--alpn a,b] \
+            "usage: client --connect HOST:PORT [--server-name NAME] [--ca ca.pem | --mozilla-roots] \
+             [--alpn a,b] \
              [--tls12 | --tls13] [--cert chain.pem --key key.pem] [--reconnect N [--early-data]] \
              [--keylog]"
                 .into(),
@@ -100,25 +112,14 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn run(args: Args) -> Result<(), Box<dyn Error>> {
-    let mut roots = RootCertStore::empty();
-    match &args.ca {
-        Some(path) => {
-            for cert in certs_from_pem(&std::fs::read(path)?)? {
-                roots.add(cert)?;
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
+    let roots = trust_store(&args)?;
     let mut builder = ClientConfig::builder()
         .with_root_certificates(roots)
         .with_protocol_versions(&args.versions)
         .with_alpn_protocols(args.alpn.clone())
         .enable_early_data(args.early_data);
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        builder = builder.with_client_auth_cert(
-            certs_from_pem(&std::fs::read(cert)?)?,
-            private_key_from_pem(&std::fs::read(key)?)?,
-        )?;
+        builder = builder.with_client_auth_files(cert, key)?;
     }
     if args.keylog {
         builder = builder.with_key_log(Arc::new(KeyLogFile::new()));
@@ -189,6 +190,41 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         tls.close()?;
     }
     Ok(())
+}
+
+/// The roots the server is verified against: `--ca`'s file, Mozilla's with `--mozilla-roots`,
+/// or the system's; a `roots:` line on stderr says which (and what the system store skipped).
+fn trust_store(args: &Args) -> Result<RootCertStore, Box<dyn Error>> {
+    if let Some(path) = &args.ca {
+        let roots = RootCertStore::from_pem_file(path)?;
+        eprintln!(
+            "roots: {} CA certificate(s) from {path} (--ca)",
+            roots.len()
+        );
+        return Ok(roots);
+    }
+    if args.mozilla_roots {
+        let roots = RootCertStore::mozilla();
+        eprintln!(
+            "roots: Mozilla's, compiled in (webpki-roots), {} certificates (--mozilla-roots)",
+            roots.len()
+        );
+        return Ok(roots);
+    }
+    let (roots, skipped) = RootCertStore::from_system()?;
+    eprintln!(
+        "roots: the system trust store, {} certificates{}",
+        roots.len(),
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} problem(s), below)", skipped.len())
+        }
+    );
+    for problem in &skipped {
+        eprintln!("roots: skipped: {problem}");
+    }
+    Ok(roots)
 }
 
 /// What we ask the server for.

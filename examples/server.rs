@@ -45,7 +45,7 @@
 //! latest after `--timeout`). Accept errors such as EMFILE (out of file descriptors) are logged
 //! and retried every 100 ms rather than in a busy loop.
 
-use spectls::pki::{certs_from_pem, private_key_from_pem};
+use spectls::pki::load_identity;
 use spectls::pki::{CertifiedKey, ResolvesServerCertUsingSni};
 use spectls::pki::{RootCertStore, WebPkiClientVerifier};
 use spectls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -478,25 +478,32 @@ fn main() -> ExitCode {
         };
     }
     let setup = || -> Result<(Arc<ServerConfig>, TcpListener), Box<dyn Error>> {
-        let (chain, key) = match (&args.cert, &args.key) {
-            (Some(c), Some(k)) => (
-                certs_from_pem(&std::fs::read(c)?)?,
-                private_key_from_pem(&std::fs::read(k)?)?,
-            ),
-            _ => default_cert()?,
+        // --cert/--key and --sni-cert are loaded by with_cert_files / pki::load_identity: a
+        // missing file, no certificate, no key, an encrypted key or a key that is not the
+        // certificate's is an error naming the file.
+        let identity = || -> Result<CertifiedKey, Box<dyn Error>> {
+            Ok(match (&args.cert, &args.key) {
+                (Some(c), Some(k)) => load_identity(c, k)?,
+                _ => {
+                    let (chain, key) = default_cert()?;
+                    CertifiedKey::from_der(chain, key)?
+                }
+            })
         };
         let mut builder = if args.sni_certs.is_empty() {
-            ServerConfig::builder().with_single_cert(chain, key)?
+            match (&args.cert, &args.key) {
+                (Some(c), Some(k)) => ServerConfig::builder().with_cert_files(c, k)?,
+                _ => {
+                    let (chain, key) = default_cert()?;
+                    ServerConfig::builder().with_single_cert(chain, key)?
+                }
+            }
         } else {
             let mut resolver = ResolvesServerCertUsingSni::new();
             for (name, chain_file, key_file) in &args.sni_certs {
-                let ck = CertifiedKey::from_der(
-                    certs_from_pem(&std::fs::read(chain_file)?)?,
-                    private_key_from_pem(&std::fs::read(key_file)?)?,
-                )?;
-                resolver.add(name, ck)?;
+                resolver.add(name, load_identity(chain_file, key_file)?)?;
             }
-            let resolver = resolver.with_default(CertifiedKey::from_der(chain, key)?);
+            let resolver = resolver.with_default(identity()?);
             ServerConfig::builder().with_cert_resolver(Arc::new(resolver))
         };
         builder = builder
@@ -506,7 +513,7 @@ fn main() -> ExitCode {
             builder = builder.with_groups(&args.groups);
         }
         if let Some(ca) = &args.client_ca {
-            let roots = RootCertStore::from_pem(&std::fs::read(ca)?)?;
+            let roots = RootCertStore::from_pem_file(ca)?;
             let verifier = WebPkiClientVerifier::builder(Arc::new(roots));
             let verifier = if args.require_client_cert {
                 verifier

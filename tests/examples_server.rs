@@ -963,3 +963,72 @@ fn a_rustls_client_sends_early_data_to_the_example_server() {
         lines[1]
     );
 }
+
+/// The examples load their files through `pki::load_identity` and friends, and the client's
+/// roots are the system store unless `--ca` (or `--mozilla-roots`) says otherwise: an
+/// encrypted `--key` stops the server with the file named and the command that decrypts it,
+/// and the client says which roots it used (the system's and Mozilla's do not hold the test
+/// CA, so the handshake fails verification with them).
+#[test]
+fn examples_name_bad_files_and_say_which_roots() {
+    let chain = cert_file("server-ecdsa.pem");
+    let encrypted = cert_file("../keys/encrypted-pkcs8.pem");
+    let (code, _, stderr) = run_example(
+        "server",
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--cert",
+            chain.to_str().expect("UTF-8 path"),
+            "--key",
+            encrypted.to_str().expect("UTF-8 path"),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: configuration error: private key file {}: the key is encrypted",
+            encrypted.display()
+        )) && stderr.contains("openssl pkey -in"),
+        "{stderr}"
+    );
+
+    let server = Server::start(&[]);
+    let (code, _, stderr) = run_client(&server, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "roots: 1 CA certificate(s) from {} (--ca)",
+            cert_file("ca.pem").display()
+        )),
+        "{stderr}"
+    );
+    let connect = format!("127.0.0.1:{}", server.port);
+    let (code, _, stderr) = run_example(
+        "client",
+        &["--connect", &connect, "--server-name", "localhost"],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        (stderr.contains("roots: the system trust store, ")
+            && stderr.contains("invalid peer certificate: UnknownIssuer"))
+            || stderr.contains("no usable root certificate in the system trust store"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run_example(
+        "client",
+        &[
+            "--connect",
+            &connect,
+            "--server-name",
+            "localhost",
+            "--mozilla-roots",
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("roots: Mozilla's, compiled in (webpki-roots), ")
+            && stderr.contains("invalid peer certificate: UnknownIssuer"),
+        "{stderr}"
+    );
+}

@@ -250,6 +250,20 @@ impl ClientConfigBuilder {
         Ok(self)
     }
 
+    /// [`ClientConfigBuilder::with_client_auth_cert`] from PEM files: the chain (leaf first) in
+    /// `chain_path`, its key in `key_path`, loaded and checked by
+    /// [`pki::load_identity`](crate::pki::load_identity), whose errors name the file and what
+    /// is wrong (missing, no certificate, no key, an encrypted key, a key that is not the
+    /// certificate's).
+    pub fn with_client_auth_files(
+        mut self,
+        chain_path: impl AsRef<std::path::Path>,
+        key_path: impl AsRef<std::path::Path>,
+    ) -> Result<Self, Error> {
+        self.client_auth_cert = Some(Arc::new(crate::pki::load_identity(chain_path, key_path)?));
+        Ok(self)
+    }
+
     /// The largest Certificate message body we accept from the peer, in bytes (default
     /// [`DEFAULT_MAX_CERTIFICATE_LIST_SIZE`],
     /// 100 KiB, OpenSSL's `max_cert_list`). A larger one is refused at its 4-byte header,
@@ -471,6 +485,19 @@ impl ServerConfigBuilder {
         key: PrivateKeyDer<'static>,
     ) -> Result<Self, Error> {
         self.with_certified_key(CertifiedKey::from_der(chain, key)?)
+    }
+
+    /// [`ServerConfigBuilder::with_single_cert`] from PEM files: the chain (leaf first) in
+    /// `chain_path`, its key in `key_path`, loaded and checked by
+    /// [`pki::load_identity`](crate::pki::load_identity), whose errors name the file and what
+    /// is wrong (missing, no certificate, no key, an encrypted key, a key that is not the
+    /// certificate's).
+    pub fn with_cert_files(
+        self,
+        chain_path: impl AsRef<std::path::Path>,
+        key_path: impl AsRef<std::path::Path>,
+    ) -> Result<Self, Error> {
+        self.with_certified_key(crate::pki::load_identity(chain_path, key_path)?)
     }
 
     /// One certificate for every connection, with an OCSP response to staple (RFC 6066 8).

@@ -286,7 +286,19 @@ impl SigningKey {
             })
     }
 
-    fn algorithm(&self) -> &'static str {
+    /// The public key, as a certificate's SubjectPublicKeyInfo carries it in its BIT STRING:
+    /// the uncompressed EC point, the 32 Ed25519 bytes, or the DER RSAPublicKey.
+    pub(crate) fn public_key(&self) -> &[u8] {
+        use ring::signature::KeyPair;
+        match &self.kind {
+            KeyKind::Ecdsa { pair, .. } => pair.public_key().as_ref(),
+            KeyKind::Ed25519(pair) => pair.public_key().as_ref(),
+            KeyKind::Rsa(pair) => pair.public_key().as_ref(),
+        }
+    }
+
+    /// The key's algorithm, e.g. `ECDSA P-256` or `RSA`.
+    pub(crate) fn algorithm(&self) -> &'static str {
         match &self.kind {
             KeyKind::Ecdsa { curve, .. } => curve,
             KeyKind::Ed25519(_) => "Ed25519",

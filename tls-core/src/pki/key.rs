@@ -47,6 +47,18 @@ impl CertifiedKeyKind {
         .map_or(CertifiedKeyKind::Other, |(_, kind)| kind))
     }
 
+    /// The algorithm's name, as [`SigningKey`](crate::pki::SigningKey) names its own (so that
+    /// a key and a certificate can be compared by it).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CertifiedKeyKind::Rsa => "RSA",
+            CertifiedKeyKind::EcdsaP256 => "ECDSA P-256",
+            CertifiedKeyKind::EcdsaP384 => "ECDSA P-384",
+            CertifiedKeyKind::Ed25519 => "Ed25519",
+            CertifiedKeyKind::Other => "of an algorithm spectls does not sign with",
+        }
+    }
+
     /// The suites' authentication this key can do.
     pub(crate) fn family(self) -> Option<SignatureFamily> {
         match self {
@@ -78,6 +90,29 @@ impl CertifiedKeyKind {
             CertifiedKeyKind::Ed25519 => scheme == SignatureScheme::Ed25519,
             CertifiedKeyKind::Other => false,
         }
+    }
+}
+
+/// The key `cert` certifies: its kind and the contents of its SubjectPublicKeyInfo's
+/// `subjectPublicKey` BIT STRING (an EC point, 32 Ed25519 bytes, or the DER RSAPublicKey: what
+/// ring's key pairs give as their public key). A certificate webpki cannot parse, or an SPKI
+/// that is not a SEQUENCE of an AlgorithmIdentifier and a whole-byte BIT STRING, is
+/// `BadEncoding`.
+pub(crate) fn subject_public_key(
+    cert: &CertificateDer<'_>,
+) -> Result<(CertifiedKeyKind, Vec<u8>), Error> {
+    let bad = || Error::InvalidCertificate(CertificateError::BadEncoding);
+    let kind = CertifiedKeyKind::of(cert)?;
+    let parsed = webpki::EndEntityCert::try_from(cert).map_err(|_| bad())?;
+    let spki = parsed.subject_public_key_info();
+    let fields = sequence_contents(spki.as_ref()).ok_or_else(bad)?;
+    let (_algorithm_tag, _algorithm, rest) = tlv(fields).ok_or_else(bad)?;
+    match tlv(rest).ok_or_else(bad)? {
+        (0x03, bits, []) => match bits.split_first() {
+            Some((0, key)) => Ok((kind, key.to_vec())),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
     }
 }
 
