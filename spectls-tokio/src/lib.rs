@@ -1,0 +1,211 @@
+//! Asynchronous TLS for [tokio] on [spectls], as `tokio-rustls` is for rustls.
+//!
+//! A [`TlsConnector`] (from an `Arc<ClientConfig>`) and a [`TlsAcceptor`] (from an
+//! `Arc<ServerConfig>`) run the handshake over any `AsyncRead + AsyncWrite + Unpin` transport
+//! (usually a `tokio::net::TcpStream`) and give a [`client::TlsStream`] or a
+//! [`server::TlsStream`], which are `AsyncRead + AsyncWrite` themselves:
+//!
+//! ```no_run
+//! use spectls::{pki::RootCertStore, ClientConfig};
+//! use spectls_tokio::TlsConnector;
+//! use std::sync::Arc;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! use tokio::net::TcpStream;
+//!
+//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+//! let roots = RootCertStore::from_pem(&std::fs::read("ca.pem")?)?;
+//! let config = ClientConfig::builder().with_root_certificates(roots).build()?;
+//! let connector = TlsConnector::from(Arc::new(config));
+//!
+//! let tcp = TcpStream::connect("127.0.0.1:8443").await?;
+//! let mut tls = connector.connect("localhost".try_into()?, tcp).await?;
+//! println!("{:?}", tls.get_ref().1.protocol_version());
+//! tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await?;
+//! let mut response = Vec::new();
+//! tls.read_to_end(&mut response).await?; // ends at the server's close_notify
+//! tls.shutdown().await?; // our close_notify
+//! # Ok(()) }
+//! ```
+//!
+//! And a server:
+//!
+//! ```no_run
+//! use spectls::pki::{certs_from_pem, private_key_from_pem};
+//! use spectls::ServerConfig;
+//! use spectls_tokio::TlsAcceptor;
+//! use std::sync::Arc;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! use tokio::net::TcpListener;
+//!
+//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ServerConfig::builder()
+//!     .with_single_cert(
+//!         certs_from_pem(&std::fs::read("server.pem")?)?,
+//!         private_key_from_pem(&std::fs::read("server.key")?)?,
+//!     )?
+//!     .build()?;
+//! let acceptor = TlsAcceptor::from(Arc::new(config));
+//! let listener = TcpListener::bind("127.0.0.1:8443").await?;
+//! loop {
+//!     let (tcp, _) = listener.accept().await?;
+//!     let acceptor = acceptor.clone();
+//!     tokio::spawn(async move {
+//!         let mut tls = acceptor.accept(tcp).await?;
+//!         let (mut reader, mut writer) = tokio::io::split(tls);
+//!         tokio::io::copy(&mut reader, &mut writer).await?; // echo until close_notify
+//!         writer.shutdown().await
+//!     });
+//! }
+//! # }
+//! ```
+//!
+//! # How the streams behave
+//!
+//! - **Closing.** `shutdown()` sends close_notify, then shuts the transport's write side down.
+//!   A read returns end of data (`Ok(0)`) only after the peer's close_notify; a transport that
+//!   ends without one is an error of kind `io::ErrorKind::UnexpectedEof` (a possible truncation
+//!   attack), as with spectls's blocking `Stream`. TLS errors are `io::ErrorKind::InvalidData`
+//!   (or `UnexpectedEof` for a handshake cut short) with the [`spectls::Error`] as their source.
+//! - **No busy loop, no blocking.** A future or a `poll_*` call returns `Pending` only when the
+//!   transport did, so the task is woken by the transport; every step moves bytes or returns.
+//! - **Back-pressure.** A read takes TLS from the transport only when the connection holds no
+//!   plaintext for the application; a write takes at most 64 KiB and first sends what an earlier
+//!   write queued, so neither side buffers without bound for a peer or an application that does
+//!   not keep up.
+//! - **Cancellation.** Reads are cancellation-safe: a read future dropped before it completes
+//!   (in `tokio::select!`, under a timeout) loses nothing; the data stays in the connection for
+//!   the next read. A write future that completed took its bytes; one dropped before took none.
+//! - **Split.** `tokio::io::split` works. Reads never write to the transport (two tasks over
+//!   one transport would otherwise take each other's wakers), so what a read makes the
+//!   connection send (a fatal alert after a bad record, the answer to a TLS 1.3 KeyUpdate that
+//!   asks for one) goes out with the next write, `flush()` or `shutdown()`.
+//! - **0-RTT** is not supported by this crate yet: the connector does not send early data and
+//!   the acceptor's handshake completes before anything is read (a server config that accepts
+//!   early data still takes it; it is in the connection's `early_data()` reader, reachable
+//!   through `get_mut()`).
+//!
+//! The handshake futures ([`Connect`], [`Accept`]) can be dropped at any point; the transport
+//! goes with them.
+//!
+//! [tokio]: https://docs.rs/tokio
+//! [spectls]: https://docs.rs/spectls
+#![forbid(unsafe_code)]
+// Peer data must never panic us, as in tls-core.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+pub mod client;
+mod common;
+pub mod server;
+
+/// The spectls this crate is built on, for its configuration and connection types.
+pub use spectls;
+
+use common::{Inner, MidHandshake};
+use spectls::pki_types::ServerName;
+use spectls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Makes TLS client connections over async transports with one [`ClientConfig`]. Cheap to
+/// clone (the config is shared).
+#[derive(Clone)]
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl From<Arc<ClientConfig>> for TlsConnector {
+    fn from(config: Arc<ClientConfig>) -> Self {
+        TlsConnector { config }
+    }
+}
+
+impl TlsConnector {
+    /// The configuration the connections are made with.
+    pub fn config(&self) -> &Arc<ClientConfig> {
+        &self.config
+    }
+
+    /// Runs a TLS handshake with the server `domain` (a DNS name, checked against its
+    /// certificate and sent as SNI, or an IP address) over `stream`. The future gives the
+    /// stream once the handshake is complete, or the error that ended it.
+    pub fn connect<IO>(&self, domain: ServerName<'static>, stream: IO) -> Connect<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        Connect(
+            match ClientConnection::new(Arc::clone(&self.config), domain) {
+                Ok(conn) => MidHandshake::Handshaking(Inner { io: stream, conn }),
+                Err(e) => MidHandshake::Error(common::io_error(e)),
+            },
+        )
+    }
+}
+
+/// Accepts TLS connections over async transports with one [`ServerConfig`]. Cheap to clone
+/// (the config is shared).
+#[derive(Clone)]
+pub struct TlsAcceptor {
+    config: Arc<ServerConfig>,
+}
+
+impl From<Arc<ServerConfig>> for TlsAcceptor {
+    fn from(config: Arc<ServerConfig>) -> Self {
+        TlsAcceptor { config }
+    }
+}
+
+impl TlsAcceptor {
+    /// The configuration the connections are accepted with.
+    pub fn config(&self) -> &Arc<ServerConfig> {
+        &self.config
+    }
+
+    /// Runs a TLS handshake as the server over `stream` (a client that just connected). The
+    /// future gives the stream once the handshake is complete, or the error that ended it.
+    pub fn accept<IO>(&self, stream: IO) -> Accept<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        Accept(match ServerConnection::new(Arc::clone(&self.config)) {
+            Ok(conn) => MidHandshake::Handshaking(Inner { io: stream, conn }),
+            Err(e) => MidHandshake::Error(common::io_error(e)),
+        })
+    }
+}
+
+/// The client handshake in progress: [`TlsConnector::connect`]'s future.
+pub struct Connect<IO>(MidHandshake<IO, ClientConnection>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Connect<IO> {
+    type Output = io::Result<client::TlsStream<IO>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut()
+            .0
+            .poll(cx)
+            .map_ok(|inner| client::TlsStream { inner })
+    }
+}
+
+/// The server handshake in progress: [`TlsAcceptor::accept`]'s future.
+pub struct Accept<IO>(MidHandshake<IO, ServerConnection>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Accept<IO> {
+    type Output = io::Result<server::TlsStream<IO>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut()
+            .0
+            .poll(cx)
+            .map_ok(|inner| server::TlsStream { inner })
+    }
+}
