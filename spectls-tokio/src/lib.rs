@@ -87,6 +87,14 @@
 //! The handshake futures ([`Connect`], [`Accept`]) can be dropped at any point; the transport
 //! goes with them.
 //!
+//! # HTTP
+//!
+//! With the cargo feature `hyper`, [`http::HttpsConnector`] is the connector of hyper-util's
+//! legacy `Client` (HTTP/2 when the server's ALPN picks `h2`, HTTP/1.1 otherwise). Servers need
+//! no glue: hyper-util's `TokioIo` makes a [`server::TlsStream`] hyper's I/O, and its ALPN
+//! protocol (`get_ref().1.alpn_protocol()`) says which of hyper's builders to serve it with;
+//! `examples/https_server.rs` does that.
+//!
 //! [tokio]: https://docs.rs/tokio
 //! [spectls]: https://docs.rs/spectls
 #![forbid(unsafe_code)]
@@ -100,6 +108,8 @@
 
 pub mod client;
 mod common;
+#[cfg(feature = "hyper")]
+pub mod http;
 pub mod server;
 
 /// The spectls this crate is built on, for its configuration and connection types.
