@@ -7,6 +7,10 @@
 //! (`Connected::negotiated_h2`) and the `Client` speaks HTTP/2 on it; otherwise HTTP/1.1. What
 //! the handshake negotiated reaches every response as a [`TlsInfo`] in its extensions.
 //!
+//! A failed handshake (a certificate the roots do not vouch for, say) is a [`spectls::Error`]
+//! among the causes of the `Client`'s error (`std::error::Error::source`), so
+//! `downcast_ref::<spectls::Error>()` on them finds it; a refused URL is a [`UrlRefused`].
+//!
 //! Only `https://` URLs are served: an `http://` one is refused with an error saying so, unless
 //! [`HttpsConnectorBuilder::https_or_http`] allows plain HTTP.
 //!
@@ -356,7 +360,10 @@ where
             if !https {
                 return Ok(MaybeHttpsStream::Http(io));
             }
-            let stream = tls.connect(name, TokioIo::new(io)).await?;
+            let stream = tls
+                .connect(name, TokioIo::new(io))
+                .await
+                .map_err(handshake_error)?;
             Ok(MaybeHttpsStream::Https(TokioIo::new(stream)))
         })
     }
@@ -371,6 +378,21 @@ fn server_name(host: &str) -> Result<ServerName<'static>, String> {
         .unwrap_or(host);
     ServerName::try_from(bare.to_string())
         .map_err(|e| format!("host {host} is not a DNS name or IP address: {e}"))
+}
+
+/// A failed handshake as the [`spectls::Error`] itself when there is one (hyper-util's error
+/// then has it among its sources, where `downcast_ref` finds it; an `io::Error` would hide it
+/// from `source()`), else the transport's error.
+fn handshake_error(e: io::Error) -> BoxError {
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<spectls::Error>())
+    {
+        if let Some(inner) = e.into_inner() {
+            return inner;
+        }
+        return Box::new(io::Error::other("TLS handshake failed"));
+    }
+    Box::new(e)
 }
 
 fn refused<T: 'static>(why: String) -> Connecting<T> {

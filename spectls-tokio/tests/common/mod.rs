@@ -3,6 +3,11 @@
 //! polled, and `peer` (openssl and gnutls as child processes).
 #![allow(dead_code)]
 
+/// The example binaries as child processes: the root crate's helper (`example`, `Server`),
+/// shared rather than copied; its `super::peer` is ours.
+#[allow(unreachable_pub)]
+#[path = "../../../tests/common/example_bin.rs"]
+pub(crate) mod example_bin;
 pub(crate) mod peer;
 
 use spectls::pki::{certs_from_pem, private_key_from_pem, RootCertStore};
