@@ -2,7 +2,7 @@
 //! legacy `Client`, as hyper-rustls's is for rustls.
 //!
 //! The connector opens TCP with an inner connector (hyper-util's `HttpConnector` unless you
-//! give another), runs the TLS handshake over it with a [`TlsConnector`](crate::TlsConnector),
+//! give another), runs the TLS handshake over it with a [`TlsConnector`],
 //! and offers ALPN `h2` and `http/1.1`. When the server picks `h2`, the connection says so
 //! (`Connected::negotiated_h2`) and the `Client` speaks HTTP/2 on it; otherwise HTTP/1.1. What
 //! the handshake negotiated reaches every response as a [`TlsInfo`] in its extensions.
@@ -207,8 +207,9 @@ impl fmt::Display for TlsInfo {
 pub enum MaybeHttpsStream<T> {
     /// Plain TCP (an allowed `http://` URL).
     Http(T),
-    /// TLS over the transport, its handshake complete.
-    Https(TokioIo<client::TlsStream<TokioIo<T>>>),
+    /// TLS over the transport, its handshake complete (boxed: a connection's state is a few
+    /// KiB, which the plain variant need not carry).
+    Https(Box<TokioIo<client::TlsStream<TokioIo<T>>>>),
 }
 
 impl<T> MaybeHttpsStream<T> {
@@ -255,7 +256,7 @@ impl<T: Read + Write + Unpin> Read for MaybeHttpsStream<T> {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             MaybeHttpsStream::Http(io) => Pin::new(io).poll_read(cx, buf),
-            MaybeHttpsStream::Https(tls) => Pin::new(tls).poll_read(cx, buf),
+            MaybeHttpsStream::Https(tls) => Pin::new(&mut **tls).poll_read(cx, buf),
         }
     }
 }
@@ -268,7 +269,7 @@ impl<T: Read + Write + Unpin> Write for MaybeHttpsStream<T> {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             MaybeHttpsStream::Http(io) => Pin::new(io).poll_write(cx, buf),
-            MaybeHttpsStream::Https(tls) => Pin::new(tls).poll_write(cx, buf),
+            MaybeHttpsStream::Https(tls) => Pin::new(&mut **tls).poll_write(cx, buf),
         }
     }
 
@@ -279,7 +280,7 @@ impl<T: Read + Write + Unpin> Write for MaybeHttpsStream<T> {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             MaybeHttpsStream::Http(io) => Pin::new(io).poll_write_vectored(cx, bufs),
-            MaybeHttpsStream::Https(tls) => Pin::new(tls).poll_write_vectored(cx, bufs),
+            MaybeHttpsStream::Https(tls) => Pin::new(&mut **tls).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -293,14 +294,14 @@ impl<T: Read + Write + Unpin> Write for MaybeHttpsStream<T> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             MaybeHttpsStream::Http(io) => Pin::new(io).poll_flush(cx),
-            MaybeHttpsStream::Https(tls) => Pin::new(tls).poll_flush(cx),
+            MaybeHttpsStream::Https(tls) => Pin::new(&mut **tls).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             MaybeHttpsStream::Http(io) => Pin::new(io).poll_shutdown(cx),
-            MaybeHttpsStream::Https(tls) => Pin::new(tls).poll_shutdown(cx),
+            MaybeHttpsStream::Https(tls) => Pin::new(&mut **tls).poll_shutdown(cx),
         }
     }
 }
@@ -364,7 +365,7 @@ where
                 .connect(name, TokioIo::new(io))
                 .await
                 .map_err(handshake_error)?;
-            Ok(MaybeHttpsStream::Https(TokioIo::new(stream)))
+            Ok(MaybeHttpsStream::Https(Box::new(TokioIo::new(stream))))
         })
     }
 }

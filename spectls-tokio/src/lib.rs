@@ -89,7 +89,7 @@
 //!
 //! # HTTP
 //!
-//! With the cargo feature `hyper`, [`http::HttpsConnector`] is the connector of hyper-util's
+//! With the cargo feature `hyper`, `http::HttpsConnector` is the connector of hyper-util's
 //! legacy `Client` (HTTP/2 when the server's ALPN picks `h2`, HTTP/1.1 otherwise). Servers need
 //! no glue: hyper-util's `TokioIo` makes a [`server::TlsStream`] hyper's I/O, and its ALPN
 //! protocol (`get_ref().1.alpn_protocol()`) says which of hyper's builders to serve it with;

@@ -437,8 +437,16 @@ fn spki_pin(pem: &[u8]) -> String {
     base64(ring::digest::digest(&ring::digest::SHA256, spki).as_ref())
 }
 
-/// One DER element at the start of `der`: its tag, its whole encoding, and what follows.
-fn der_element(der: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
+/// One DER element: its tag, its whole encoding, its content, and what follows it.
+struct Element<'a> {
+    tag: u8,
+    whole: &'a [u8],
+    content: &'a [u8],
+    after: &'a [u8],
+}
+
+/// The DER element at the start of `der`.
+fn der_element(der: &[u8]) -> Option<Element<'_>> {
     let (&tag, rest) = der.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, rest) = if first < 0x80 {
@@ -458,32 +466,33 @@ fn der_element(der: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
         return None;
     }
     let (content, after) = rest.split_at(len);
-    let whole = &der[..der.len() - after.len()];
-    Some((tag, whole, content, after))
+    Some(Element {
+        tag,
+        whole: &der[..der.len() - after.len()],
+        content,
+        after,
+    })
 }
 
 /// The SubjectPublicKeyInfo of an X.509 certificate (RFC 5280 4.1): Certificate is a SEQUENCE
 /// whose first element, tbsCertificate, is a SEQUENCE of an optional `[0]` version, then
 /// serialNumber, signature, issuer, validity, subject and subjectPublicKeyInfo.
 fn subject_public_key_info(cert: &[u8]) -> Option<&[u8]> {
-    let (0x30, _, certificate, _) = der_element(cert)? else {
-        return None;
-    };
-    let (0x30, _, tbs, _) = der_element(certificate)? else {
-        return None;
-    };
-    let mut rest = tbs;
-    let (tag, _, _, after) = der_element(rest)?;
-    if tag == 0xa0 {
-        rest = after;
+    const SEQUENCE: u8 = 0x30;
+    const VERSION: u8 = 0xa0;
+    let certificate = der_element(cert).filter(|e| e.tag == SEQUENCE)?;
+    let tbs = der_element(certificate.content).filter(|e| e.tag == SEQUENCE)?;
+    let mut rest = tbs.content;
+    let first = der_element(rest)?;
+    if first.tag == VERSION {
+        rest = first.after;
     }
     for _ in 0..5 {
-        rest = der_element(rest)?.3;
+        rest = der_element(rest)?.after;
     }
-    match der_element(rest)? {
-        (0x30, whole, _, _) => Some(whole),
-        _ => None,
-    }
+    der_element(rest)
+        .filter(|e| e.tag == SEQUENCE)
+        .map(|e| e.whole)
 }
 
 fn base64(data: &[u8]) -> String {
