@@ -4,7 +4,7 @@
 //!
 //! `cargo bench -p spectls-tokio --bench http` (about 5 minutes), or `scripts/bench-http.sh`
 //! (the same, after `ulimit -n` is raised as far as the shell allows). Arguments after `--`:
-//! `--duration S` (seconds per wrk run, default 5), `--rounds R` (default 3), `--connections C`
+//! `--duration S` (seconds per wrk run, default 5), `--rounds R` (default 5), `--connections C`
 //! (wrk's, default 32), `--idle N` (idle connections, default 10000), `--no-load`, `--no-idle`,
 //! `--quick` (1 s runs, 1 round, 500 idle connections: a smoke run).
 //!
@@ -29,10 +29,19 @@
 //! close_notify: a full handshake per request). Each (version, mode) runs `rounds` times for
 //! each stack, the two stacks alternating and the order swapped every round, a fresh server
 //! process per run; the table has the medians of requests/s, p50 and p99 latency (wrk's
-//! `--latency` distribution). Without `wrk` (Debian package `wrk`) the load part is skipped.
+//! `--latency` distribution: from sending a request to its answer, so in `close` mode the
+//! handshake before it is not in the latency, only in requests/s) and of the server's CPU time
+//! per request (user + system from `/proc/<pid>/stat`, over the steady middle of the run, from
+//! 0.5 s after the start to 0.5 s before the end, divided by the requests the server answered
+//! meanwhile). Each run's line also has wrk's CPU share over that window: near 100% means the
+//! client, not the server, set the pace. On a shared machine the CPU time per request is the
+//! steadier number; p99 moves with whatever else runs. Without `wrk` (Debian package `wrk`) the
+//! load part is skipped.
 //!
-//! **Idle**: a server child per stack and version; this process is the client (tokio-rustls on
-//! ring, the same client for both servers, 32 handshakes in flight). One warm-up connection
+//! **Idle**: a server child per stack and version, and one without TLS (`plain`: the same hyper
+//! server on the bare TCP stream, to tell the TLS layer's share from hyper's and tokio's); this
+//! process is the client (tokio-rustls on ring, the same client for both servers, 32
+//! handshakes in flight). One warm-up connection
 //! (handshake, one request, closed), then the server's VmRSS from `/proc/<pid>/status` (the
 //! baseline: listening, idle, its one-time setup done), then N connections each do a handshake
 //! and one request (`GET /`, the answer read whole), so the server's buffers are in the state a
@@ -414,13 +423,7 @@ impl Server {
 
     /// The child's CPU time so far (user + system), in seconds.
     fn cpu(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).expect("stat");
-        // After the command name in parentheses: state is field 3, utime 14, stime 15.
-        let rest = stat.rsplit_once(')').expect("stat format").1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 =
-            fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-        ticks as f64 / clock_ticks()
+        cpu_of(self.pid()).expect("the server's /proc/<pid>/stat")
     }
 
     fn stats(&mut self) -> Stats {
@@ -482,6 +485,8 @@ struct WrkResult {
     rps: f64,
     /// The server's CPU time per request answered, microseconds.
     cpu: f64,
+    /// wrk's CPU time over wall-clock time (1.0: one core's worth).
+    wrk_cpu: f64,
     /// Microseconds.
     p50: f64,
     p99: f64,
@@ -530,6 +535,7 @@ fn parse_wrk(out: &str) -> Option<WrkResult> {
     Some(WrkResult {
         rps: rps?,
         cpu: 0.0,
+        wrk_cpu: 0.0,
         p50: p50?,
         p99: p99?,
         errors,
@@ -543,7 +549,21 @@ struct LoadOpts {
     connections: usize,
 }
 
-fn run_wrk(port: u16, mode: Mode, opts: &LoadOpts) -> (WrkResult, String) {
+/// A process's CPU time so far (user + system), in seconds; None once it is gone.
+fn cpu_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / clock_ticks())
+}
+
+/// One wrk run against `server`. The server's CPU time per request and wrk's CPU share are
+/// taken over the steady middle of the run (from 0.5 s after the start to 0.5 s before the
+/// end), between two counts of the requests the server answered.
+fn run_wrk(server: &mut Server, mode: Mode, opts: &LoadOpts) -> (WrkResult, String) {
+    let port = server.port;
     let mut cmd = Command::new("wrk");
     cmd.args([
         "-t1",
@@ -554,11 +574,39 @@ fn run_wrk(port: u16, mode: Mode, opts: &LoadOpts) -> (WrkResult, String) {
     if mode == Mode::Close {
         cmd.args(["-H", "Connection: close"]);
     }
-    cmd.arg(format!("https://localhost:{port}/"));
-    let out = cmd.output().expect("run wrk");
+    cmd.arg(format!("https://localhost:{port}/"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("run wrk");
+    let wrk_pid = child.id();
+    let edge = Duration::from_millis(500);
+    let window = Duration::from_secs(opts.duration).saturating_sub(2 * edge);
+    std::thread::sleep(edge);
+    let (t0, s0, cpu0, wrk0) = (
+        Instant::now(),
+        server.stats(),
+        server.cpu(),
+        cpu_of(wrk_pid),
+    );
+    std::thread::sleep(window);
+    let (t1, s1, cpu1, wrk1) = (
+        Instant::now(),
+        server.stats(),
+        server.cpu(),
+        cpu_of(wrk_pid),
+    );
+    let out = child.wait_with_output().expect("wrk's output");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     match parse_wrk(&text) {
-        Some(r) => (r, text),
+        Some(mut r) => {
+            let requests = s1.requests.saturating_sub(s0.requests).max(1);
+            r.cpu = (cpu1 - cpu0) * 1e6 / requests as f64;
+            r.wrk_cpu = match (wrk0, wrk1) {
+                (Some(a), Some(b)) => (b - a) / (t1 - t0).as_secs_f64(),
+                _ => f64::NAN,
+            };
+            (r, text)
+        }
         None => panic!(
             "cannot read wrk's output:\n{text}\n{}",
             String::from_utf8_lossy(&out.stderr)
@@ -614,18 +662,15 @@ fn load(opts: &LoadOpts, wrk: &str) {
                 for stack in order {
                     let i = stack as usize;
                     let mut server = Server::start(stack, version);
-                    let cpu0 = server.cpu();
-                    let (mut r, text) = run_wrk(server.port, mode, opts);
-                    let cpu = server.cpu() - cpu0;
+                    let (r, text) = run_wrk(&mut server, mode, opts);
                     let s = server.stats();
-                    r.cpu = cpu * 1e6 / s.requests.max(1) as f64;
                     if r.non2xx > 0 || s.handshakes == 0 {
                         eprintln!("{text}");
                     }
                     println!(
                         "  TLS {} {:<10} {:<7} round {}: {:>9.0} req/s  p50 {:>9}  p99 {:>9}  \
-                         server CPU {:.0} us/req  handshakes {} (resumed {}, failed {}), \
-                         wrk socket errors {}",
+                         server CPU {:.1} us/req  wrk CPU {:.0}%  handshakes {} (resumed {}, \
+                         failed {}), wrk socket errors {}",
                         version.name(),
                         mode.name(),
                         stack.name(),
@@ -634,6 +679,7 @@ fn load(opts: &LoadOpts, wrk: &str) {
                         fmt_us(r.p50),
                         fmt_us(r.p99),
                         r.cpu,
+                        r.wrk_cpu * 100.0,
                         s.handshakes,
                         s.resumed,
                         s.failed,
@@ -957,7 +1003,7 @@ fn main() {
     }
     let mut opts = LoadOpts {
         duration: 5,
-        rounds: 3,
+        rounds: 5,
         connections: 32,
     };
     let mut idle_n = 10_000;
