@@ -2,7 +2,7 @@
 //! tokio-rustls (rustls 0.23, ring provider), driven by `wrk`, and the memory each holds per idle
 //! connection. One run does both parts, TLS 1.3 and TLS 1.2:
 //!
-//! `cargo bench -p spectls-tokio --bench http` (about 5 minutes), or `scripts/bench-http.sh`
+//! `cargo bench -p spectls-tokio --bench http` (about 6 minutes), or `scripts/bench-http.sh`
 //! (the same, after `ulimit -n` is raised as far as the shell allows). Arguments after `--`:
 //! `--duration S` (seconds per wrk run, default 5), `--rounds R` (default 5), `--connections C`
 //! (wrk's, default 32), `--idle N` (idle connections, default 10000), `--no-load`, `--no-idle`,
