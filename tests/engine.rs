@@ -27,6 +27,53 @@ fn state_tables() {
     insta::assert_snapshot!("server13_dot", render_dot("server13", &server));
 }
 
+/// `Reader` as `BufRead` (what the async adapter reads through): `fill_buf` gives the received
+/// plaintext a record at a time without a copy, `consume` takes part or all of it, and with
+/// none buffered it answers as `read` does (`WouldBlock`, then an empty slice after
+/// close_notify).
+#[test]
+fn reader_fill_buf_gives_records_in_place() {
+    use spectls::crypto::suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    use std::io::BufRead;
+    let pairs = [
+        connected(&TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
+        common::tls13::connected13(),
+    ];
+    for (mut c, mut s) in pairs {
+        let err = s.reader().fill_buf().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        // Three records: 16384 + 16384 + 7232 bytes.
+        let big: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+        c.writer().write_all(&big).unwrap();
+        transfer(&mut c, &mut s).unwrap();
+        let first = s.reader().fill_buf().unwrap().to_vec();
+        assert_eq!(first.len(), 16384, "one record's plaintext at a time");
+        assert_eq!(first, big[..16384]);
+        s.reader().consume(100);
+        assert_eq!(s.reader().fill_buf().unwrap(), &big[100..16384]);
+        let mut got = big[..100].to_vec();
+        loop {
+            let mut reader = s.reader();
+            let chunk = match reader.fill_buf() {
+                Ok(chunk) => chunk.to_vec(),
+                Err(e) => {
+                    assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+                    break;
+                }
+            };
+            got.extend_from_slice(&chunk);
+            // More than there is counts as all of it.
+            reader.consume(chunk.len() + 7);
+        }
+        assert_eq!(got, big);
+        c.send_close_notify();
+        transfer(&mut c, &mut s).unwrap();
+        assert_eq!(s.reader().fill_buf().unwrap(), b"");
+        let mut buf = [0u8; 16];
+        assert_eq!(s.reader().read(&mut buf).unwrap(), 0);
+    }
+}
+
 #[test]
 fn every_suite_and_group_completes_and_carries_data() {
     for suite in TLS12_CIPHER_SUITES {

@@ -16,7 +16,7 @@
 
 use spectls::wire::AlertDescription;
 use spectls::ConnectionCommon;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, BufRead, IoSlice, Read, Write};
 use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -198,16 +198,8 @@ where
             return Poll::Ready(Ok(()));
         }
         loop {
-            // Plaintext first: what was decrypted before an error or the end is delivered
-            // before them. `Ok(0)` is the peer's close_notify; the transport ending without one
-            // is `UnexpectedEof`; an error is the connection's (sticky) error.
-            match self.conn.reader().read(buf.initialize_unfilled()) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
+            if let Some(result) = self.take_plaintext(buf) {
+                return Poll::Ready(result);
             }
             // Nothing to give: read more TLS. The reader said nothing is buffered and there is
             // no error nor end, so the connection wants input (its plaintext buffer is empty).
@@ -227,6 +219,35 @@ where
                 }
             }
         }
+    }
+
+    /// Plaintext the connection holds, copied into `buf` (which is not zero-filled first: only
+    /// the bytes delivered are written), across records until `buf` is full or none is left.
+    /// `None` when there is none yet and no end nor error: more TLS is needed. What was
+    /// decrypted before an error or the end is delivered before them; an empty read is the
+    /// peer's close_notify; the transport ending without one is `UnexpectedEof`; an error is
+    /// the connection's (sticky: a read after data delivered reports it).
+    fn take_plaintext(&mut self, buf: &mut ReadBuf<'_>) -> Option<io::Result<()>> {
+        let mut reader = self.conn.reader();
+        let mut delivered = false;
+        while buf.remaining() > 0 {
+            match reader.fill_buf() {
+                Ok(data) => {
+                    if data.is_empty() {
+                        // The end (after what was delivered).
+                        break;
+                    }
+                    let n = data.len().min(buf.remaining());
+                    buf.put_slice(data.get(..n).unwrap_or_default());
+                    reader.consume(n);
+                    delivered = true;
+                }
+                Err(_) if delivered => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(()))
     }
 
     pub(crate) fn poll_write(

@@ -641,6 +641,22 @@ impl ConnectionCommon {
         if n > 0 || (buf.is_empty() && self.rx.unread_len() > 0) {
             return Ok(n);
         }
+        self.no_plaintext().map(|()| 0)
+    }
+
+    /// `Reader::fill_buf`: the next run of received plaintext, without copying it; or what
+    /// `read_plaintext` says when there is none (an empty slice at the clean end).
+    fn fill_plaintext(&mut self) -> io::Result<&[u8]> {
+        if self.rx.unread_len() == 0 {
+            self.no_plaintext()?;
+        }
+        Ok(self.rx.first_unread())
+    }
+
+    /// What a read finds when no plaintext is buffered: `Ok` at the clean end (close_notify),
+    /// the connection's error, `UnexpectedEof` at a close without close_notify, or
+    /// `WouldBlock`.
+    fn no_plaintext(&self) -> io::Result<()> {
         // The error first: a close_notify before the handshake completed is one
         // (`AlertReceived(CloseNotify)`), and a connection that never got going did not end
         // cleanly. (Once close_notify arrived nothing more is processed, so no later error
@@ -649,7 +665,7 @@ impl ConnectionCommon {
             return Err(io_error(e.clone()));
         }
         if self.peer_closed {
-            return Ok(0);
+            return Ok(());
         }
         if self.transport_eof {
             // RFC 5246 7.2.1: a close without close_notify may be a truncation attack.

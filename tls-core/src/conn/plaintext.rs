@@ -43,6 +43,21 @@ impl io::Read for Reader<'_> {
     }
 }
 
+/// Received plaintext without a copy into a caller's buffer: `fill_buf` gives the next run of
+/// it (at most one record's), `consume` takes what was used. With none buffered, `fill_buf`
+/// answers as `read` does: an empty slice at the clean end, `WouldBlock` while more is to come,
+/// or the error. (The async adapter copies from it straight into the caller's `ReadBuf`, so it
+/// need not zero-fill that buffer first.)
+impl io::BufRead for Reader<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.conn.fill_plaintext()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.conn.rx.consume_unread(amt);
+    }
+}
+
 /// Writes plaintext for the peer; it is encrypted into records for `write_tls`.
 pub struct Writer<'c> {
     conn: &'c mut ConnectionCommon,

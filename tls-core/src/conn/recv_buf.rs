@@ -114,6 +114,27 @@ impl RecvBuf {
         n
     }
 
+    /// The first run of unread plaintext (one record's, or what is left of it); empty when
+    /// there is none.
+    pub(super) fn first_unread(&self) -> &[u8] {
+        self.unread
+            .front()
+            .and_then(|r| self.buf.get(r.clone()))
+            .unwrap_or_default()
+    }
+
+    /// `n` bytes at the front of `first_unread()` were used (more than it holds counts as all of
+    /// it).
+    pub(super) fn consume_unread(&mut self, n: usize) {
+        if let Some(r) = self.unread.front_mut() {
+            r.start += n.min(r.end - r.start);
+            if r.start == r.end {
+                self.unread.pop_front();
+            }
+        }
+        self.settle();
+    }
+
     /// Moves `start` up to the first byte still needed; resets to the front when nothing is.
     pub(super) fn settle(&mut self) {
         self.start = self.unread.front().map_or(self.proc, |r| r.start);
