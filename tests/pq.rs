@@ -172,6 +172,35 @@ fn the_default_client_offers_x25519mlkem768_with_an_x25519_share_beside_it() {
         })
         .unwrap();
     assert_ne!(&ext[0].key_exchange[1184..], ext[1].key_exchange);
+    // The second share is the hybrid's classical half, and only when that group is listed.
+    for (groups, want) in [
+        (
+            &[NamedCurve::X25519MLKEM768, NamedCurve::Secp256r1][..],
+            &[(NamedCurve::X25519MLKEM768, 1216)][..],
+        ),
+        (
+            &[
+                NamedCurve::SecP256r1MLKEM768,
+                NamedCurve::X25519,
+                NamedCurve::Secp256r1,
+            ],
+            &[
+                (NamedCurve::SecP256r1MLKEM768, 1249),
+                (NamedCurve::Secp256r1, 65),
+            ],
+        ),
+    ] {
+        let mut c = spectls::ClientConnection::new(
+            Arc::new(client13(|b| b.with_groups(groups))),
+            "localhost".try_into().unwrap(),
+        )
+        .unwrap();
+        let hello = handshake_payload(&drain(&mut c));
+        let Handshake::ClientHello(ch) = decode_hs(&hello) else {
+            panic!("ClientHello")
+        };
+        assert_eq!(shares_of(&ch), want);
+    }
 }
 
 #[test]

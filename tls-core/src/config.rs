@@ -178,8 +178,9 @@ impl ClientConfigBuilder {
     /// The groups to offer in supported_groups, in preference order (default
     /// [`crate::crypto::SUPPORTED_GROUPS`]: X25519MLKEM768, X25519, secp256r1, secp384r1). A TLS
     /// 1.3 hello carries a key share for the first group and, when that is a post-quantum hybrid
-    /// (X25519MLKEM768, SecP256r1MLKEM768), one for the first classical group as well, with its
-    /// own fresh key. Without a hybrid in the list the key exchange is classical only.
+    /// (X25519MLKEM768, SecP256r1MLKEM768) whose classical half (X25519, secp256r1) is in the
+    /// list too, one for that group as well, with its own fresh key. Without a hybrid in the
+    /// list the key exchange is classical only.
     pub fn with_groups(mut self, groups: &[NamedCurve]) -> Self {
         self.groups = groups.to_vec();
         self

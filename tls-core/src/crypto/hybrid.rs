@@ -39,8 +39,8 @@ pub fn is_hybrid(group: NamedCurve) -> bool {
     )
 }
 
-/// The ECDHE half of a hybrid group.
-fn classical_half(group: NamedCurve) -> Option<NamedCurve> {
+/// The ECDHE half of a hybrid group (`None` for other groups).
+pub(crate) fn classical_half(group: NamedCurve) -> Option<NamedCurve> {
     match group {
         NamedCurve::X25519MLKEM768 => Some(NamedCurve::X25519),
         NamedCurve::SecP256r1MLKEM768 => Some(NamedCurve::Secp256r1),

@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 /// The groups a client offers by default (supported_groups), in preference order:
 /// X25519MLKEM768 (post-quantum hybrid, TLS 1.3 only: draft-ietf-tls-ecdhe-mlkem), then X25519
 /// (fast, constant-time by design), secp256r1, secp384r1. A TLS 1.3 client sends key shares for
-/// the first group and, when that is a hybrid, for the first classical one too (one round trip
-/// with servers that know either). SecP256r1MLKEM768 is implemented but not offered by default,
+/// the first group and, when that is a hybrid whose classical half is listed, for that half too
+/// (X25519 here: one round trip with servers that know either). SecP256r1MLKEM768 is implemented but not offered by default,
 /// as browsers and rustls do: [`ALL_GROUPS`] has it, for `with_groups`.
 pub static SUPPORTED_GROUPS: &[NamedCurve] = &[
     NamedCurve::X25519MLKEM768,

@@ -15,7 +15,7 @@ pub(crate) use tls12::{ClientState, ClientStateKind};
 
 use crate::codec::Encode;
 use crate::config::ClientConfig;
-use crate::crypto::hybrid::{is_hybrid, ClientKeyShare};
+use crate::crypto::hybrid::{classical_half, ClientKeyShare};
 use crate::crypto::key_schedule::EarlySecret;
 use crate::crypto::sign::algorithm_of;
 use crate::crypto::transcript::Transcript;
@@ -174,18 +174,18 @@ pub(crate) fn start(
 }
 
 /// The key shares of a first ClientHello: one for our first group and, when that is a
-/// post-quantum hybrid, one for our first classical group too, so that a server that knows
-/// either answers in one round trip. The classical share has a key of its own (Chrome reuses the
-/// hybrid's X25519 key for it; independent keys are simpler and cost one X25519 key generation).
+/// post-quantum hybrid whose classical half we also offer (X25519 for X25519MLKEM768, as in the
+/// default list), one for that group too, so that a server that knows either answers in one
+/// round trip (rustls does the same). The classical share has a key of its own (Chrome reuses
+/// the hybrid's X25519 key for it; independent keys are simpler and cost one X25519 key
+/// generation).
 fn first_key_shares(config: &ClientConfig) -> Result<Vec<ClientKeyShare>, Error> {
     let Some(&first) = config.groups.first() else {
         return Ok(Vec::new());
     };
     let mut shares = vec![config.randomness.client_key_share(first)?];
-    if is_hybrid(first) {
-        if let Some(&classical) = config.groups.iter().find(|g| !is_hybrid(**g)) {
-            shares.push(config.randomness.client_key_share(classical)?);
-        }
+    if let Some(classical) = classical_half(first).filter(|g| config.groups.contains(g)) {
+        shares.push(config.randomness.client_key_share(classical)?);
     }
     Ok(shares)
 }
