@@ -64,6 +64,14 @@
 //!   handshake has the same floor, its CertificateVerify signature in place of the
 //!   ServerKeyExchange one. Hashing, the TLS 1.2 PRF and the TLS 1.3 HKDF key schedule (about 20
 //!   HMAC-SHA-256 per side) and certificate parsing are left out of the floor.
+//! * post-quantum (`pq-*`): full TLS 1.3 handshakes (ECDSA P-256, AES-128-GCM, no tickets) with
+//!   one group on both sides, X25519 (`pq-x25519/*`) or X25519MLKEM768 (`pq-x25519mlkem768/*`),
+//!   spectls against rustls on its aws-lc-rs provider (ring has no ML-KEM; both of rustls's rows
+//!   use aws-lc-rs, so its own cost of the hybrid is measured on one provider); the cost of the
+//!   hybrid is the difference between the two rows. `pq-kx/*`: spectls's key exchange alone
+//!   (the client's share, the server's answer, the client's secret) for each group. The checks
+//!   assert the group both ends negotiated; the table also prints the key share sizes and the
+//!   bytes each handshake puts on the wire each way.
 //! * memory: a counting global allocator (below). Bytes still allocated once the handshake is
 //!   over, attributable to one client + server pair (configs are shared and excluded), the peak
 //!   above that baseline during the handshake, what is left after a 1 MiB transfer, and
@@ -323,6 +331,18 @@ struct Spectls {
 
 impl Spectls {
     fn new(suite: &'static SupportedCipherSuite, cert: Cert, resume: Resume) -> Self {
+        Self::with_groups(suite, cert, resume, CLIENT_GROUPS, &[NamedCurve::X25519])
+    }
+
+    /// `new` with other groups: the client offers `client_groups` (a key share for the first),
+    /// the server takes `server_groups`.
+    fn with_groups(
+        suite: &'static SupportedCipherSuite,
+        cert: Cert,
+        resume: Resume,
+        client_groups: &[NamedCurve],
+        server_groups: &[NamedCurve],
+    ) -> Self {
         use spectls::session;
         let roots = spectls::pki::RootCertStore::from_pem(CA).expect("ca.pem");
         assert!(
@@ -334,7 +354,7 @@ impl Spectls {
             .with_root_certificates(roots)
             .with_protocol_versions(&versions)
             .with_cipher_suites(&[suite])
-            .with_groups(CLIENT_GROUPS)
+            .with_groups(client_groups)
             .enable_tickets(matches!(resume, Resume::Ticket | Resume::PskOnly))
             .enable_psk_ke(resume == Resume::PskOnly);
         if resume == Resume::Off {
@@ -350,7 +370,7 @@ impl Spectls {
             .expect("spectls cert")
             .with_protocol_versions(&versions)
             .with_cipher_suites(&[suite])
-            .with_groups(&[NamedCurve::X25519]);
+            .with_groups(server_groups);
         if resume != Resume::SessionId {
             server = server.with_session_storage(Arc::new(session::NoServerSessionStorage));
         }
@@ -388,18 +408,35 @@ struct Rustls {
 
 impl Rustls {
     fn new(suite: &'static SupportedCipherSuite, cert: Cert, resume: Resume) -> Self {
-        let mut provider = rustls::crypto::ring::default_provider();
+        use rustls::crypto::ring::kx_group;
+        Self::with_provider(
+            rustls::crypto::ring::default_provider(),
+            suite,
+            cert,
+            resume,
+            vec![kx_group::X25519, kx_group::SECP256R1],
+            vec![kx_group::X25519],
+        )
+    }
+
+    /// `new` on another provider (aws-lc-rs, for its X25519MLKEM768) and groups: the client
+    /// offers `client_kx` (a key share for the first), the server takes `server_kx`.
+    fn with_provider(
+        mut provider: rustls::crypto::CryptoProvider,
+        suite: &'static SupportedCipherSuite,
+        cert: Cert,
+        resume: Resume,
+        client_kx: Vec<&'static dyn rustls::crypto::SupportedKxGroup>,
+        server_kx: Vec<&'static dyn rustls::crypto::SupportedKxGroup>,
+    ) -> Self {
         provider
             .cipher_suites
             .retain(|s| u16::from(s.suite()) == suite.suite.value());
         assert_eq!(provider.cipher_suites.len(), 1, "rustls lacks the suite");
         let mut server_provider = provider.clone();
-        server_provider.kx_groups = vec![rustls::crypto::ring::kx_group::X25519];
+        server_provider.kx_groups = server_kx;
         let server_provider = Arc::new(server_provider);
-        provider.kx_groups = vec![
-            rustls::crypto::ring::kx_group::X25519,
-            rustls::crypto::ring::kx_group::SECP256R1,
-        ];
+        provider.kx_groups = client_kx;
         // Offer only the schemes spectls's server picks, so both sign the same way.
         let mut algs = provider.signature_verification_algorithms;
         let mapping: Vec<_> = algs
@@ -1040,6 +1077,55 @@ fn rustls_decode(rec: &'static [u8]) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Post-quantum hybrid key exchange (X25519MLKEM768).
+
+/// Bytes on the wire in one full handshake: (client to server, server to client).
+fn wire_bytes<L: Lib>(lib: &L) -> [usize; 2] {
+    let (mut c, mut s) = (lib.client(), lib.server());
+    let (mut buf, mut t, mut bytes) = (Vec::new(), [Duration::ZERO; 2], [0, 0]);
+    for round in 0.. {
+        let a = transfer(&mut c, &mut s, &mut buf, &mut t, 0);
+        let b = transfer(&mut s, &mut c, &mut buf, &mut t, 1);
+        bytes[0] += a;
+        bytes[1] += b;
+        if !c.busy() && !s.busy() && !c.pending_out() && !s.pending_out() {
+            break;
+        }
+        assert!(a + b > 0 && round < 16, "handshake stalled");
+    }
+    bytes
+}
+
+/// spectls's whole key exchange for `group`, both sides, without the handshake around it: the
+/// client's key share, the server's answer (and its secret), the client's secret.
+fn key_exchange_job(group: NamedCurve) -> Job<'static> {
+    use spectls::internal::{server_key_share, ClientKeyShare};
+    Box::new(timed(move || {
+        let client = ClientKeyShare::start(group).expect("client share");
+        let (share, secret) = server_key_share(group, client.public_key()).expect("server share");
+        let ours = client.complete(black_box(&share)).expect("client secret");
+        assert_eq!(black_box(ours)[0], secret[0]);
+    }))
+}
+
+/// The group both ends of a spectls and of a rustls pair negotiated.
+fn check_groups(sp: &Spectls, rl: &Rustls, group: NamedCurve) {
+    let (c, s) = handshake(sp, &mut Vec::new(), &mut [Duration::ZERO; 2]);
+    check_version(&c, &s, &spectls::version::TLS13);
+    assert_eq!(c.negotiated_group(), Some(group));
+    assert_eq!(s.negotiated_group(), Some(group));
+    let (c, s) = handshake(rl, &mut Vec::new(), &mut [Duration::ZERO; 2]);
+    check_version(&c, &s, &spectls::version::TLS13);
+    for g in [
+        c.negotiated_key_exchange_group(),
+        s.negotiated_key_exchange_group(),
+    ] {
+        assert_eq!(g.map(|g| u16::from(g.name())), Some(group.value()));
+    }
+    assert_eq!(c.tls13_tickets_received(), 0, "rustls sent TLS 1.3 tickets");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Checks before timing.
 
 fn check_spectls(
@@ -1477,6 +1563,115 @@ fn main() {
             "  (floor share = ring floor / spectls time: the part of spectls's handshake that is the \
              unavoidable key agreement and signatures)"
         );
+    }
+
+    // --- post-quantum: TLS 1.3 full handshakes, X25519 vs X25519MLKEM768 ---------------------
+    // Same certificate (ECDSA P-256), suite and schemes as hs13-ecdsa; each side offers and
+    // takes exactly one group, so there is one key share and no retry. rustls runs on its
+    // aws-lc-rs provider here (ring has no ML-KEM), for both groups, so that its own cost of the
+    // hybrid is measured on one provider.
+    let pq_suite = &ss::TLS13_AES_128_GCM_SHA256;
+    let aws = rustls::crypto::aws_lc_rs::default_provider;
+    use rustls::crypto::aws_lc_rs::kx_group as aws_kx;
+    let pq_setups = [
+        ("x25519", NamedCurve::X25519, aws_kx::X25519),
+        (
+            "x25519mlkem768",
+            NamedCurve::X25519MLKEM768,
+            aws_kx::X25519MLKEM768,
+        ),
+    ];
+    let mut pq_results = Vec::new();
+    let mut pq_bytes = Vec::new();
+    for (id, group, kx) in pq_setups {
+        // An ECDHE_ECDSA-capable client also lists secp256r1 (the certificate's curve).
+        let sp = Spectls::with_groups(
+            pq_suite,
+            Cert::Ecdsa,
+            Resume::Off,
+            &[group, NamedCurve::Secp256r1],
+            &[group],
+        );
+        let rl = Rustls::with_provider(
+            aws(),
+            pq_suite,
+            Cert::Ecdsa,
+            Resume::Off,
+            vec![kx, aws_kx::SECP256R1],
+            vec![kx],
+        );
+        if !bench.quiet() {
+            check_groups(&sp, &rl, group);
+            pq_bytes.push((wire_bytes(&sp), wire_bytes(&rl)));
+        }
+        let r = bench.measure(vec![
+            (format!("pq-{id}/spectls"), handshake_job(&sp)),
+            (format!("pq-{id}/rustls-aws-lc-rs"), handshake_job(&rl)),
+        ]);
+        pq_results.push((r[0], r[1]));
+    }
+    let pq_kx = bench.measure(vec![
+        ("pq-kx/x25519".into(), key_exchange_job(NamedCurve::X25519)),
+        (
+            "pq-kx/x25519mlkem768".into(),
+            key_exchange_job(NamedCurve::X25519MLKEM768),
+        ),
+    ]);
+    if !quiet {
+        header(
+            "POST-QUANTUM: TLS 1.3 full handshakes, ECDSA P-256, AES-128-GCM",
+            &["spectls", "rustls/aws", "ratio", "spectls is"],
+        );
+        let per_s = |x: Option<Stat>| x.map(|x| 1e9 / x.ns);
+        for ((id, _, _), (s, r)) in pq_setups.iter().zip(&pq_results) {
+            row(
+                &format!("{id}: handshakes/s"),
+                per_s(*s),
+                per_s(*r),
+                0,
+                true,
+                &[],
+            );
+            row(
+                "  client+server, us per handshake",
+                us(*s),
+                us(*r),
+                1,
+                false,
+                &[],
+            );
+        }
+        let cost = |k: usize| {
+            let (a, b) = (pq_results[0], pq_results[1]);
+            let pick = |x: (Option<Stat>, Option<Stat>)| if k == 0 { x.0 } else { x.1 };
+            us(pick(b)).zip(us(pick(a))).map(|(h, x)| h - x)
+        };
+        row(
+            "cost of the hybrid, us per handshake (both sides)",
+            cost(0),
+            cost(1),
+            1,
+            false,
+            &[],
+        );
+        let [x, h] = [us(pq_kx[0]), us(pq_kx[1])];
+        println!(
+            "  spectls key exchange alone, both sides: X25519 {} us, X25519MLKEM768 {} us",
+            fmt(x, 1),
+            fmt(h, 1)
+        );
+        let lens = |g| spectls::internal::share_lengths(g).expect("lengths");
+        let (xc, xs) = lens(NamedCurve::X25519);
+        let (hc, hs) = lens(NamedCurve::X25519MLKEM768);
+        println!(
+            "  key shares: X25519 {xc} / {xs} bytes (client / server), X25519MLKEM768 {hc} / {hs}"
+        );
+        for ((id, _, _), ([sc, ss_], [rc, rs])) in pq_setups.iter().zip(&pq_bytes) {
+            println!(
+                "  bytes on the wire, {id}: spectls {sc} client->server, {ss_} server->client; \
+                 rustls {rc}, {rs}"
+            );
+        }
     }
 
     // --- bulk: TLS 1.2 (`bulk-*`) and TLS 1.3 (`bulk13-*`) ---------------------------------------

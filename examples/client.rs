@@ -2,9 +2,12 @@
 //!
 //! `cargo run --release --example client -- --connect 127.0.0.1:8443 [--server-name localhost]
 //! [--ca ca.pem | --mozilla-roots] [--alpn h2,http/1.1] [--tls12 | --tls13] [--cert chain.pem --key key.pem]
-//! [--reconnect N [--early-data]] [--keylog]`
+//! [--groups X25519MLKEM768,X25519] [--reconnect N [--early-data]] [--keylog]`
 //!
 //! It offers TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` offers only that one.
+//! `--groups` (names `X25519MLKEM768`, `SecP256r1MLKEM768`, `X25519`, `P-256`, `P-384`, in
+//! preference order) sets the key exchange groups; by default X25519MLKEM768 (post-quantum
+//! hybrid, with an X25519 share beside it), X25519, P-256, P-384.
 //! `--cert`/`--key` is the certificate presented when the server asks for one; `--reconnect N`
 //! makes N more connections that try to resume, printing whether each did (over TLS 1.3 with
 //! the tickets the server sent, and saying so when it sent none); with `--early-data`, a
@@ -29,7 +32,7 @@ use spectls::keylog::KeyLogFile;
 use spectls::pki::RootCertStore;
 use spectls::pki_types::ServerName;
 use spectls::version::{TLS12, TLS13};
-use spectls::wire::ProtocolVersion;
+use spectls::wire::{NamedCurve, ProtocolVersion};
 use spectls::{ClientConfig, ClientConnection, Stream};
 use std::error::Error;
 use std::io::{Read, Write};
@@ -50,6 +53,22 @@ struct Args {
     keylog: bool,
     /// The versions offered: both unless `--tls12` or `--tls13`.
     versions: Vec<ProtocolVersion>,
+    /// `--groups`, or the default list when empty.
+    groups: Vec<NamedCurve>,
+}
+
+/// A `--groups` name: IANA's for the hybrids, OpenSSL's `-groups` spelling for the others.
+fn group(name: &str) -> Result<NamedCurve, String> {
+    match name {
+        "X25519MLKEM768" => Ok(NamedCurve::X25519MLKEM768),
+        "SecP256r1MLKEM768" => Ok(NamedCurve::SecP256r1MLKEM768),
+        "X25519" | "x25519" => Ok(NamedCurve::X25519),
+        "P-256" | "prime256v1" | "secp256r1" => Ok(NamedCurve::Secp256r1),
+        "P-384" | "secp384r1" => Ok(NamedCurve::Secp384r1),
+        other => Err(format!(
+            "--groups: unknown group {other} (X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256, P-384)"
+        )),
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -65,6 +84,7 @@ fn parse_args() -> Result<Args, String> {
         early_data: false,
         keylog: false,
         versions: vec![TLS13, TLS12],
+        groups: Vec::new(),
     };
     let mut only = None;
     let mut it = std::env::args().skip(1);
@@ -82,6 +102,9 @@ fn parse_args() -> Result<Args, String> {
                 args.reconnect = value()?.parse().map_err(|e| format!("--reconnect: {e}"))?
             }
             "--keylog" => args.keylog = true,
+            "--groups" => {
+                args.groups = value()?.split(',').map(group).collect::<Result<_, _>>()?;
+            }
             "--early-data" => args.early_data = true,
             "--tls12" | "--tls13" => {
                 if only.is_some_and(|o| o != a) {
@@ -103,7 +126,8 @@ fn parse_args() -> Result<Args, String> {
         return Err(
             "usage: client --connect HOST:PORT [--server-name NAME] [--ca ca.pem | --mozilla-roots] \
              [--alpn a,b] \
-             [--tls12 | --tls13] [--cert chain.pem --key key.pem] [--reconnect N [--early-data]] \
+             [--tls12 | --tls13] [--cert chain.pem --key key.pem] [--groups a,b] \
+             [--reconnect N [--early-data]] \
              [--keylog]"
                 .into(),
         );
@@ -118,6 +142,9 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         .with_protocol_versions(&args.versions)
         .with_alpn_protocols(args.alpn.clone())
         .enable_early_data(args.early_data);
+    if !args.groups.is_empty() {
+        builder = builder.with_groups(&args.groups);
+    }
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         builder = builder.with_client_auth_files(cert, key)?;
     }

@@ -7,9 +7,13 @@
 //! `cargo run --example server -- --new-ticket-key` to print a line for a ticket key file.
 //!
 //! It speaks TLS 1.3 and TLS 1.2, preferring 1.3; `--tls12` or `--tls13` accepts only that one.
-//! `--groups` (names `X25519`, `P-256`, `P-384`, comma-separated, in preference order) limits the
-//! key exchange groups: `--groups P-256` sends a HelloRetryRequest to TLS 1.3 clients whose key
-//! share is X25519, as spectls's is. `--client-ca` asks clients for a certificate issued by that
+//! `--groups` (names `X25519MLKEM768`, `SecP256r1MLKEM768`, `X25519`, `P-256`, `P-384`,
+//! comma-separated, in preference order) limits the key exchange groups: `--groups P-256` sends
+//! a HelloRetryRequest to TLS 1.3 clients whose key shares are X25519MLKEM768 and X25519, as
+//! spectls's are; `--groups X25519,P-256` turns post-quantum key exchange off. By default the
+//! post-quantum hybrids come first (TLS 1.3 only), and a client that lists X25519MLKEM768 but
+//! sent only an X25519 share is asked for the hybrid (a HelloRetryRequest). The log line of each
+//! handshake names the group (`group X25519MLKEM768`). `--client-ca` asks clients for a certificate issued by that
 //! CA (connections without one are accepted unless `--require-client-cert`); `--tickets` issues
 //! session tickets (RFC 5077 in TLS 1.2, two NewSessionTickets after each TLS 1.3 handshake) and
 //! resumes with them, under keys of its own; `--ticket-keys FILE` does the same under the keys
@@ -114,8 +118,10 @@ fn group(name: &str) -> Result<NamedCurve, String> {
         "X25519" | "x25519" => Ok(NamedCurve::X25519),
         "P-256" | "prime256v1" | "secp256r1" => Ok(NamedCurve::Secp256r1),
         "P-384" | "secp384r1" => Ok(NamedCurve::Secp384r1),
+        "X25519MLKEM768" => Ok(NamedCurve::X25519MLKEM768),
+        "SecP256r1MLKEM768" => Ok(NamedCurve::SecP256r1MLKEM768),
         other => Err(format!(
-            "--groups: unknown group {other} (X25519, P-256, P-384)"
+            "--groups: unknown group {other} (X25519MLKEM768, SecP256r1MLKEM768, X25519, P-256, P-384)"
         )),
     }
 }

@@ -10,7 +10,6 @@ use common::tls13::*;
 use common::*;
 use spectls::codec::Encode;
 use spectls::crypto::suites::{self, SupportedCipherSuite, TLS13_CIPHER_SUITES};
-use spectls::crypto::SUPPORTED_GROUPS;
 use spectls::version::{TLS12, TLS13};
 use spectls::wire::tls13::{
     Certificate, CertificateVerify, EncryptedExtensions, Finished, Handshake as Hs13, KeyUpdate,
@@ -23,6 +22,13 @@ use spectls::wire::{
 use spectls::{Error, PeerIncompatible, PeerMisbehaved};
 use std::io::Write;
 use std::sync::Arc;
+
+/// spectls's groups without the post-quantum hybrids, in their default order.
+const CLASSICAL_GROUPS: &[NamedCurve] = &[
+    NamedCurve::X25519,
+    NamedCurve::Secp256r1,
+    NamedCurve::Secp384r1,
+];
 
 const GROUPS: [NamedCurve; 3] = [
     NamedCurve::X25519,
@@ -105,8 +111,15 @@ fn defaults_negotiate_tls13_and_say_so_in_the_first_flights() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(shares.len(), 1);
-    assert_eq!(shares[0].group, NamedCurve::X25519);
+    // X25519MLKEM768 (post-quantum hybrid) and X25519 beside it (tests/pq.rs has the rest).
+    let groups: Vec<_> = shares
+        .iter()
+        .map(|s| (s.group, s.key_exchange.len()))
+        .collect();
+    assert_eq!(
+        groups,
+        [(NamedCurve::X25519MLKEM768, 1216), (NamedCurve::X25519, 32)]
+    );
     assert_eq!(ch.session_id.0.len(), 32, "D.4: compatibility mode");
     assert!(ch.cipher_suites[..3]
         .iter()
@@ -470,12 +483,13 @@ fn a_server_hello_selecting_tls12_in_supported_versions_is_illegal_parameter() {
 // ---------------------------------------------------------------------------------------------
 // The server's checks of a TLS 1.3 ClientHello
 
-/// A real TLS 1.3 ClientHello (offering 1.3 and 1.2), edited.
+/// A real TLS 1.3 ClientHello (offering 1.3 and 1.2, the classical groups: one X25519
+/// share), edited. (The hybrid shares' checks are in tests/pq.rs.)
 fn client_hello13(edit: impl FnOnce(&mut spectls::wire::ClientHello<'_>)) -> Vec<u8> {
     let mut c = spectls::ClientConnection::new(
         Arc::new(client13(|b| {
             b.with_protocol_versions(&[TLS13, TLS12])
-                .with_groups(SUPPORTED_GROUPS)
+                .with_groups(CLASSICAL_GROUPS)
         })),
         "localhost".try_into().unwrap(),
     )
@@ -1863,7 +1877,7 @@ fn psk_only_resumption_happens_only_when_both_sides_allow_it() {
             .enable_psk_ke(server_psk_ke)
         }));
         let (c, _) = connect_pair(&client, &server);
-        assert_eq!(c.negotiated_group(), Some(NamedCurve::X25519));
+        assert_eq!(c.negotiated_group(), Some(NamedCurve::X25519MLKEM768));
         let mut c = spectls::ClientConnection::new(client.clone(), "localhost".try_into().unwrap())
             .unwrap();
         let mut s = spectls::ServerConnection::new(server.clone()).unwrap();
@@ -1884,7 +1898,7 @@ fn psk_only_resumption_happens_only_when_both_sides_allow_it() {
         feed(&mut c, &flight).unwrap();
         handshake(&mut c, &mut s).unwrap();
         assert!(c.is_resumed() && s.is_resumed());
-        let group = (!psk_only).then_some(NamedCurve::X25519);
+        let group = (!psk_only).then_some(NamedCurve::X25519MLKEM768);
         assert_eq!(c.negotiated_group(), group);
         assert_eq!(s.negotiated_group(), group);
         exchange(&mut c, &mut s);

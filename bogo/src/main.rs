@@ -323,7 +323,7 @@ fn groups(o: &Options) -> Result<Vec<NamedCurve>, Failure> {
         .iter()
         .map(|&c| {
             let g = NamedCurve::from_value(c);
-            if spectls::crypto::SUPPORTED_GROUPS.contains(&g) {
+            if spectls::crypto::ALL_GROUPS.contains(&g) {
                 Ok(g)
             } else {
                 Err(Failure::Unimplemented(Unimplemented(format!("group {c}"))))

@@ -13,7 +13,8 @@ use spectls::capture::{Capture, Event, Flow};
 use spectls::codec::{Codec, Encode, Reader};
 use spectls::wire::{tls12::Handshake, ContentType, Extension, TLSPlaintext};
 use spectls_fuzz::{
-    client_config, drain, feed, new_client_with, new_server, record, split_records,
+    client_config, client_config_with_groups, drain, feed, new_client_with, new_server, record,
+    split_records,
 };
 use std::collections::BTreeMap;
 use std::fs;
@@ -387,6 +388,35 @@ fn resumption_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// The post-quantum hybrid key shares (the default client's X25519MLKEM768 and X25519 shares
+/// are in `from_spectls`'s seeds): for `server_fresh`, a ClientHello whose one share is
+/// SecP256r1MLKEM768, and one with only an X25519 share that lists X25519MLKEM768 (the server
+/// asks for the hybrid: HelloRetryRequest), alone and followed by the client's second hello.
+fn pq_seeds(seeds: &mut Seeds) {
+    use spectls::wire::NamedCurve as G;
+    let p256 = [G::SecP256r1MLKEM768, G::Secp256r1];
+    let mut client = new_client_with(client_config_with_groups(&p256));
+    seeds.add(
+        "server_fresh",
+        "pq-secp256r1mlkem768-hello",
+        drain(&mut client),
+    );
+    let mut client = new_client_with(client_config_with_groups(&[G::X25519, G::X25519MLKEM768]));
+    let mut server = new_server();
+    let hello = drain(&mut client);
+    feed(&mut server, &hello, usize::MAX).expect("ClientHello");
+    let retry = drain(&mut server);
+    feed(&mut client, &retry, usize::MAX).expect("HelloRetryRequest");
+    let second = drain(&mut client);
+    feed(&mut server, &second, usize::MAX).expect("second ClientHello");
+    seeds.add("server_fresh", "pq-retry-hello", hello.clone());
+    seeds.add(
+        "server_fresh",
+        "pq-retry-both-hellos",
+        [hello, second].concat(),
+    );
+}
+
 /// For the registry target: every seed of the other decoder targets that decodes as some
 /// context-free type, as `[type index] + bytes` (at most 4 per type).
 fn registry_seeds(seeds: &mut Seeds) {
@@ -575,6 +605,7 @@ fn main() {
     }
     from_spectls(&mut seeds, false);
     from_spectls(&mut seeds, true);
+    pq_seeds(&mut seeds);
     resumption_seeds(&mut seeds);
     // Alerts: the common ones, a warning, an unknown description, and a bad level.
     for (n, a) in [

@@ -152,6 +152,19 @@ pub fn make_client_config(
     Arc::new(b.build().expect("client config"))
 }
 
+/// `client_config(false)` offering `groups` (a key share for the first; for a post-quantum
+/// hybrid first, an X25519 one too): the hybrid-group seeds of `examples/make_seeds.rs`.
+pub fn client_config_with_groups(groups: &[spectls::wire::NamedCurve]) -> Arc<ClientConfig> {
+    Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots())
+            .with_alpn_protocols(vec![b"h2".to_vec(), b"http/1.1".to_vec()])
+            .with_groups(groups)
+            .build()
+            .expect("client config"),
+    )
+}
+
 /// The fuzz client: no client certificate (`with_cert` false) or the fuzz one; no sessions;
 /// TLS 1.3 and 1.2 offered (the defaults).
 pub fn client_config(with_cert: bool) -> Arc<ClientConfig> {

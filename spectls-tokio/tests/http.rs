@@ -19,6 +19,7 @@
 
 mod common;
 
+use common::chromium;
 use common::example_bin::{example, Server};
 use common::peer::{cert_file, require, start_s_server_on_free_port, Peer, TIMEOUT};
 use common::{bounded, listen, CA, ECDSA_CHAIN};
@@ -37,10 +38,6 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-
-/// How long Chromium may take to start, load the page and print it: a hang fails the test
-/// (and the browser is killed) instead of hanging CI.
-const CHROMIUM_LIMIT: Duration = Duration::from_secs(60);
 
 /// The example server with `extra` arguments, on a free port of 127.0.0.1, serving its
 /// embedded test certificate (for localhost, issued by `tests/data/certs/ca.pem`).
@@ -240,50 +237,19 @@ fn example_client_vs_openssl_s_server_www() {
 /// log shows the connection negotiated TLS 1.3 and h2 and served `GET /` over HTTP/2.
 #[test]
 fn chromium_loads_the_page_over_h2() {
-    let Some(chromium) = require("chromium") else {
+    let server = https_server(&[]);
+    let chain = certs_from_pem(ECDSA_CHAIN).expect("certificates");
+    let url = format!("https://localhost:{}/", server.port);
+    let Some(page) = chromium::dump_dom(&url, &chain[0]) else {
         return;
     };
-    let server = https_server(&[]);
-    let profile = std::env::temp_dir().join(format!(
-        "spectls-chromium-{}-{}",
-        std::process::id(),
-        server.port
-    ));
-    std::fs::create_dir_all(&profile).expect("profile directory");
-    let mut cmd = Command::new(chromium);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-    ])
-    .args(["--no-first-run", "--disable-background-networking"])
-    .args(["--disable-component-update", "--disable-sync"])
-    .arg(format!("--user-data-dir={}", profile.display()))
-    .arg(format!(
-        "--ignore-certificate-errors-spki-list={}",
-        spki_pin(ECDSA_CHAIN)
-    ))
-    // localhost to 127.0.0.1 only, where the server listens.
-    .arg("--host-resolver-rules=MAP localhost 127.0.0.1")
-    .arg("--dump-dom")
-    .arg(format!("https://localhost:{}/", server.port));
-    let mut browser = Peer::spawn(cmd, 4000);
-    let done = browser.wait_exit(CHROMIUM_LIMIT).is_some();
-    let dom = browser.stdout();
-    let transcript = browser.transcript();
-    drop(browser); // killed if it hung
-    let _ = std::fs::remove_dir_all(&profile);
-    assert!(
-        done,
-        "chromium did not finish within {CHROMIUM_LIMIT:?}\n{transcript}"
-    );
+    let dom = page.unwrap_or_else(|e| panic!("{e}\n--- server:\n{}", server.log_tail()));
     assert!(
         dom.contains("<title>spectls https_server</title>")
             && dom.contains("<h1>Hello from spectls over hyper</h1>")
             && dom.contains("TLSv1.3, TLS_")
             && dom.contains(", ALPN h2, HTTP/2.0</p>"),
-        "chromium's DOM is not the page over h2\n{transcript}\n--- server:\n{}",
+        "chromium's DOM is not the page over h2\n{dom}\n--- server:\n{}",
         server.log_tail()
     );
     expect_log(&server, ": TLSv1.3, TLS_");
@@ -424,138 +390,4 @@ fn chain(e: &(dyn Error + 'static)) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Chromium's certificate pin: base64(SHA-256(SubjectPublicKeyInfo)) of the leaf
-
-/// The pin of the first certificate in `pem`.
-fn spki_pin(pem: &[u8]) -> String {
-    let chain = certs_from_pem(pem).expect("certificates");
-    let leaf = chain.first().expect("a leaf");
-    let spki = subject_public_key_info(leaf.as_ref()).expect("SubjectPublicKeyInfo");
-    base64(ring::digest::digest(&ring::digest::SHA256, spki).as_ref())
-}
-
-/// One DER element: its tag, its whole encoding, its content, and what follows it.
-struct Element<'a> {
-    tag: u8,
-    whole: &'a [u8],
-    content: &'a [u8],
-    after: &'a [u8],
-}
-
-/// The DER element at the start of `der`.
-fn der_element(der: &[u8]) -> Option<Element<'_>> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let (bytes, rest) = rest.split_at(n);
-        (
-            bytes.iter().fold(0, |acc, b| acc << 8 | usize::from(*b)),
-            rest,
-        )
-    };
-    if rest.len() < len {
-        return None;
-    }
-    let (content, after) = rest.split_at(len);
-    Some(Element {
-        tag,
-        whole: &der[..der.len() - after.len()],
-        content,
-        after,
-    })
-}
-
-/// The SubjectPublicKeyInfo of an X.509 certificate (RFC 5280 4.1): Certificate is a SEQUENCE
-/// whose first element, tbsCertificate, is a SEQUENCE of an optional `[0]` version, then
-/// serialNumber, signature, issuer, validity, subject and subjectPublicKeyInfo.
-fn subject_public_key_info(cert: &[u8]) -> Option<&[u8]> {
-    const SEQUENCE: u8 = 0x30;
-    const VERSION: u8 = 0xa0;
-    let certificate = der_element(cert).filter(|e| e.tag == SEQUENCE)?;
-    let tbs = der_element(certificate.content).filter(|e| e.tag == SEQUENCE)?;
-    let mut rest = tbs.content;
-    let first = der_element(rest)?;
-    if first.tag == VERSION {
-        rest = first.after;
-    }
-    for _ in 0..5 {
-        rest = der_element(rest)?.after;
-    }
-    der_element(rest)
-        .filter(|e| e.tag == SEQUENCE)
-        .map(|e| e.whole)
-}
-
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// The pin matches openssl's for the test certificate (`openssl x509 -pubkey | openssl pkey
-/// -pubin -outform der`, hashed here), and base64 matches RFC 4648's vectors.
-#[test]
-fn spki_pin_of_the_test_certificate() {
-    for (input, encoded) in [
-        ("", ""),
-        ("f", "Zg=="),
-        ("fo", "Zm8="),
-        ("foob", "Zm9vYg=="),
-        ("fooba", "Zm9vYmE="),
-        ("foobar", "Zm9vYmFy"),
-    ] {
-        assert_eq!(base64(input.as_bytes()), encoded);
-    }
-    let Some(openssl) = require("openssl") else {
-        return;
-    };
-    let pubkey = Command::new(&openssl)
-        .args(["x509", "-pubkey", "-noout", "-in"])
-        .arg(cert_file("server-ecdsa.pem"))
-        .output()
-        .expect("openssl x509");
-    let mut pkey = Command::new(&openssl)
-        .args(["pkey", "-pubin", "-outform", "der"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("openssl pkey");
-    {
-        use std::io::Write;
-        let mut stdin = pkey.stdin.take().expect("stdin");
-        stdin
-            .write_all(&pubkey.stdout)
-            .expect("write the public key");
-    }
-    let der = pkey.wait_with_output().expect("openssl pkey output");
-    assert!(der.status.success() && !der.stdout.is_empty(), "{der:?}");
-    let chain = certs_from_pem(ECDSA_CHAIN).expect("certificates");
-    assert_eq!(
-        subject_public_key_info(chain[0].as_ref()),
-        Some(&der.stdout[..])
-    );
 }

@@ -5,8 +5,10 @@
 //! messages), `checks` (what a failed connection must look like), `rustls_peer` (rustls as the
 //! in-memory peer, with a key log), `pki` (rcgen certificates), `states` (connections driven to
 //! every state of the handshake tables), `peer` (openssl and gnutls as child processes, TCP),
-//! `example_bin` (the example binaries, the example server as a child process).
-//! Everything but `states` and `peer` is re-exported here, so `use common::*;` is enough.
+//! `example_bin` (the example binaries, the example server as a child process), `chromium`
+//! (headless Chromium loading one page).
+//! `checks`, `pki`, `records` and `rustls_peer` are re-exported here, so `use common::*;` is
+//! enough for them.
 //
 // Each test binary compiles this whole tree but calls only part of it, so the rest is dead code
 // in that binary (and which part differs from binary to binary): without this allow every
@@ -15,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod checks;
+pub mod chromium;
 pub mod example_bin;
 pub mod peer;
 pub mod pki;

@@ -1,6 +1,6 @@
 //! Client and server configuration: built once, shared between connections via `Arc`.
 
-use crate::crypto::kx::{Randomness, SUPPORTED_GROUPS};
+use crate::crypto::kx::{Randomness, ALL_GROUPS, SERVER_GROUPS, SUPPORTED_GROUPS};
 use crate::crypto::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 use crate::error::Error;
 use crate::keylog::{KeyLog, NoKeyLog};
@@ -175,7 +175,12 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// The ECDHE groups to offer, in preference order.
+    /// The groups to offer in supported_groups, in preference order (default
+    /// [`crate::crypto::SUPPORTED_GROUPS`]: X25519MLKEM768, X25519, secp256r1, secp384r1). A TLS
+    /// 1.3 hello carries a key share for the first group and, when that is a post-quantum hybrid
+    /// (X25519MLKEM768, SecP256r1MLKEM768) whose classical half (X25519, secp256r1) is in the
+    /// list too, one for that group as well, with its own fresh key. Without a hybrid in the
+    /// list the key exchange is classical only.
     pub fn with_groups(mut self, groups: &[NamedCurve]) -> Self {
         self.groups = groups.to_vec();
         self
@@ -362,9 +367,9 @@ fn check_common(
             "no cipher suite for any enabled protocol version".into(),
         ));
     }
-    if groups.is_empty() || groups.iter().any(|g| !SUPPORTED_GROUPS.contains(g)) {
+    if groups.is_empty() || groups.iter().any(|g| !ALL_GROUPS.contains(g)) {
         return Err(Error::Config(
-            "groups must be a non-empty subset of kx::SUPPORTED_GROUPS".into(),
+            "groups must be a non-empty subset of crypto::ALL_GROUPS".into(),
         ));
     }
     if alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
@@ -398,6 +403,9 @@ pub struct ServerConfig {
     pub(crate) psk_ke: bool,
     pub(crate) key_log: Arc<dyn KeyLog>,
     pub(crate) max_certificate_list_size: usize,
+    /// TLS 1.3: a HelloRetryRequest to a hybrid post-quantum group the client lists in
+    /// supported_groups but sent no share for.
+    pub(crate) retry_for_post_quantum: bool,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -413,6 +421,7 @@ impl fmt::Debug for ServerConfig {
                     .collect::<Vec<_>>(),
             )
             .field("groups", &self.groups)
+            .field("retry_for_post_quantum", &self.retry_for_post_quantum)
             .field("cert_resolver", &self.cert_resolver)
             .field("alpn_protocols", &self.alpn_protocols)
             .field("require_ems", &self.require_ems)
@@ -433,7 +442,8 @@ impl ServerConfig {
             randomness: Randomness::System,
             versions: vec![TLS13, TLS12],
             cipher_suites: ALL_CIPHER_SUITES.to_vec(),
-            groups: SUPPORTED_GROUPS.to_vec(),
+            groups: SERVER_GROUPS.to_vec(),
+            retry_for_post_quantum: true,
             resolver: None,
             single_key_family: None,
             alpn_protocols: Vec::new(),
@@ -461,6 +471,7 @@ pub struct ServerConfigBuilder {
     versions: Vec<ProtocolVersion>,
     cipher_suites: Vec<&'static SupportedCipherSuite>,
     groups: Vec<NamedCurve>,
+    retry_for_post_quantum: bool,
     resolver: Option<Arc<dyn ResolvesServerCert>>,
     single_key_family: Option<crate::crypto::suites::SignatureFamily>,
     alpn_protocols: Vec<Vec<u8>>,
@@ -546,9 +557,23 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// The ECDHE groups to accept, in preference order.
+    /// The groups to accept, in preference order (default [`crate::crypto::SERVER_GROUPS`]:
+    /// the post-quantum hybrids X25519MLKEM768 and SecP256r1MLKEM768, then X25519, secp256r1,
+    /// secp384r1). The hybrids are TLS 1.3 only: a TLS 1.2 handshake takes the first classical
+    /// group the client supports. Leave them out to turn post-quantum key exchange off.
     pub fn with_groups(mut self, groups: &[NamedCurve]) -> Self {
         self.groups = groups.to_vec();
+        self
+    }
+
+    /// TLS 1.3: whether a client that lists one of our hybrid post-quantum groups in
+    /// supported_groups but sent key shares only for classical groups gets a HelloRetryRequest
+    /// for the hybrid (our most preferred one it lists), rather than a classical handshake.
+    /// On by default: it costs such clients a round trip (and a second ClientHello with a
+    /// 1216-byte share) but gets their connections post-quantum key exchange. Clients that send
+    /// a hybrid share up front (Chrome, Firefox, rustls, spectls) never see it.
+    pub fn with_retry_for_post_quantum(mut self, retry: bool) -> Self {
+        self.retry_for_post_quantum = retry;
         self
     }
 
@@ -674,6 +699,7 @@ impl ServerConfigBuilder {
             versions: usable_versions(&self.versions, &self.cipher_suites),
             cipher_suites: self.cipher_suites,
             groups: self.groups,
+            retry_for_post_quantum: self.retry_for_post_quantum,
             cert_resolver,
             alpn_protocols: self.alpn_protocols,
             require_ems: self.require_ems,

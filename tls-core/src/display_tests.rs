@@ -3,7 +3,7 @@
 //! `TLS_AES_128_GCM_SHA256`, `handshake_failure`), unknown values as `unknown(n)`;
 //! `ProtocolVersion` prints OpenSSL's `TLSv1.3` (`version.rs`).
 
-use crate::crypto::kx::SUPPORTED_GROUPS;
+use crate::crypto::kx::ALL_GROUPS;
 use crate::crypto::sign::SUPPORTED_SIGNATURE_SCHEMES;
 use crate::crypto::suites::ALL_CIPHER_SUITES;
 use crate::version::{TLS12, TLS13};
@@ -111,8 +111,8 @@ fn unknown_values_print_their_number() {
         "unknown(0x7a7a)"
     );
     assert_eq!(
-        NamedCurve::from_value(0x11ec).to_string(),
-        "unknown(0x11ec)"
+        NamedCurve::from_value(0x11ee).to_string(),
+        "unknown(0x11ee)"
     );
     assert_eq!(
         NamedCurve::from_value(0x0a0a).to_string(),
@@ -155,7 +155,13 @@ const IANA_SUITES: &[(u16, &str)] = &[
     (0x1302, "TLS_AES_256_GCM_SHA384"),
     (0x1303, "TLS_CHACHA20_POLY1305_SHA256"),
 ];
-const IANA_GROUPS: &[(u16, &str)] = &[(23, "secp256r1"), (24, "secp384r1"), (29, "x25519")];
+const IANA_GROUPS: &[(u16, &str)] = &[
+    (23, "secp256r1"),
+    (24, "secp384r1"),
+    (29, "x25519"),
+    (0x11eb, "SecP256r1MLKEM768"),
+    (0x11ec, "X25519MLKEM768"),
+];
 const IANA_SCHEMES: &[(u16, &str)] = &[
     (0x0401, "rsa_pkcs1_sha256"),
     (0x0501, "rsa_pkcs1_sha384"),
@@ -193,7 +199,7 @@ fn supported_values_print_their_iana_names() {
         .map(|s| (s.suite.value(), s.suite.to_string()))
         .collect();
     check("cipher suite", &suites, IANA_SUITES);
-    let groups: Vec<(u16, String)> = SUPPORTED_GROUPS
+    let groups: Vec<(u16, String)> = ALL_GROUPS
         .iter()
         .map(|g| (g.value(), g.to_string()))
         .collect();

@@ -54,6 +54,7 @@ pub use pki_types;
 /// tooling. Not part of the API: anything here may change or go in any release.
 #[doc(hidden)]
 pub mod internal {
+    pub use crate::crypto::hybrid::{is_hybrid, server_key_share, share_lengths, ClientKeyShare};
     pub use crate::crypto::kx::{random, KeyExchange};
     pub use crate::crypto::sign::{algorithm_of, scheme_of};
     pub use crate::crypto::transcript::Transcript;

@@ -3,6 +3,10 @@
 //! polled, and `peer` (openssl and gnutls as child processes).
 #![allow(dead_code)]
 
+/// Headless Chromium as a client (the root crate's helper, as `example_bin`).
+#[allow(unreachable_pub)]
+#[path = "../../../tests/common/chromium.rs"]
+pub(crate) mod chromium;
 /// The example binaries as child processes: the root crate's helper (`example`, `Server`),
 /// shared rather than copied; its `super::peer` is ours.
 #[allow(unreachable_pub)]

@@ -1,5 +1,5 @@
-//! Ephemeral ECDHE key exchange (RFC 8422) over X25519, secp256r1 and secp384r1, and the
-//! system random source.
+//! Ephemeral ECDHE key exchange (RFC 8422) over X25519, secp256r1 and secp384r1, the groups
+//! spectls offers (with the TLS 1.3 hybrids of `hybrid`), and the system random source.
 
 use crate::error::{PeerIncompatible, PeerMisbehaved};
 use crate::wire::NamedCurve;
@@ -11,13 +11,31 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
-/// The groups spectls offers and accepts, in default preference order: X25519 (fast,
-/// constant-time by design), then secp256r1, then secp384r1.
+/// The groups a client offers by default (supported_groups), in preference order:
+/// X25519MLKEM768 (post-quantum hybrid, TLS 1.3 only: draft-ietf-tls-ecdhe-mlkem), then X25519
+/// (fast, constant-time by design), secp256r1, secp384r1. A TLS 1.3 client sends key shares for
+/// the first group and, when that is a hybrid whose classical half is listed, for that half too
+/// (X25519 here: one round trip with servers that know either). SecP256r1MLKEM768 is implemented but not offered by default,
+/// as browsers and rustls do: [`ALL_GROUPS`] has it, for `with_groups`.
 pub static SUPPORTED_GROUPS: &[NamedCurve] = &[
+    NamedCurve::X25519MLKEM768,
     NamedCurve::X25519,
     NamedCurve::Secp256r1,
     NamedCurve::Secp384r1,
 ];
+
+/// The groups a server accepts by default, in its preference order: the hybrids first (TLS 1.3
+/// only; a TLS 1.2 handshake skips them), then X25519, secp256r1, secp384r1.
+pub static SERVER_GROUPS: &[NamedCurve] = &[
+    NamedCurve::X25519MLKEM768,
+    NamedCurve::SecP256r1MLKEM768,
+    NamedCurve::X25519,
+    NamedCurve::Secp256r1,
+    NamedCurve::Secp384r1,
+];
+
+/// Every group spectls implements: what `with_groups` accepts.
+pub static ALL_GROUPS: &[NamedCurve] = SERVER_GROUPS;
 
 fn algorithm(group: NamedCurve) -> Option<&'static agreement::Algorithm> {
     match group {
@@ -162,6 +180,17 @@ impl Randomness {
                 KeyExchange::start_with(group, &fixed)
             }
         }
+    }
+}
+
+impl Randomness {
+    /// A TLS 1.3 client key share for `group`, ECDHE or hybrid (a hybrid draws its 64-byte
+    /// ML-KEM seed first, then its ECDHE key).
+    pub(crate) fn client_key_share(
+        &self,
+        group: NamedCurve,
+    ) -> Result<crate::crypto::hybrid::ClientKeyShare, Error> {
+        crate::crypto::hybrid::ClientKeyShare::start_with(group, self)
     }
 }
 
@@ -322,7 +351,7 @@ mod tests {
             NamedCurve::Secp521r1,
             NamedCurve::X448,
             NamedCurve::Unknown(0x0100), // ffdhe2048
-            NamedCurve::Unknown(0x11ec), // X25519MLKEM768
+            NamedCurve::X25519MLKEM768,  // TLS 1.3 only: crypto::hybrid
             NamedCurve::Unknown(0),
         ] {
             assert_eq!(
@@ -340,10 +369,19 @@ mod tests {
                 .iter()
                 .map(|g| g.value())
                 .collect::<Vec<_>>(),
-            [29, 23, 24]
+            [0x11ec, 29, 23, 24]
         );
-        for g in SUPPORTED_GROUPS {
-            assert!(KeyExchange::start(*g).is_ok());
+        assert_eq!(
+            SERVER_GROUPS.iter().map(|g| g.value()).collect::<Vec<_>>(),
+            [0x11ec, 0x11eb, 29, 23, 24]
+        );
+        for g in ALL_GROUPS {
+            assert!(Randomness::System.client_key_share(*g).is_ok(), "{g}");
+            // Plain ECDHE (TLS 1.2's) has no hybrid.
+            assert_eq!(
+                KeyExchange::start(*g).is_ok(),
+                !crate::crypto::hybrid::is_hybrid(*g)
+            );
         }
     }
 

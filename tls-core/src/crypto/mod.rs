@@ -5,6 +5,7 @@
 
 pub mod cipher;
 pub mod cipher13;
+pub(crate) mod hybrid;
 pub mod key_schedule;
 pub(crate) mod kx;
 pub mod prf;
@@ -15,7 +16,7 @@ pub mod sign13;
 pub mod suites;
 pub mod transcript;
 
-pub use kx::SUPPORTED_GROUPS;
+pub use kx::{ALL_GROUPS, SERVER_GROUPS, SUPPORTED_GROUPS};
 
 /// Record sequence numbers must not wrap (RFC 5246 section 6.1, RFC 8446 section 5.3); both record
 /// layers stop well before: a record numbered this or higher is never sealed or opened.

@@ -15,8 +15,8 @@ pub(crate) use tls12::{ClientState, ClientStateKind};
 
 use crate::codec::Encode;
 use crate::config::ClientConfig;
+use crate::crypto::hybrid::{classical_half, ClientKeyShare};
 use crate::crypto::key_schedule::EarlySecret;
-use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::algorithm_of;
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -41,9 +41,9 @@ pub(crate) struct Hello {
     offered_status_request: bool,
     /// We sent server_name (a DNS name, SNI enabled): the server may acknowledge it.
     offered_server_name: bool,
-    /// TLS 1.3 offered: our key share (one group's), and the legacy_session_id we sent (echoed
-    /// by a TLS 1.3 server, RFC 8446 4.1.3).
-    key_share: Option<KeyExchange>,
+    /// TLS 1.3 offered (not empty): our key shares, the first group's and, when that is a
+    /// post-quantum hybrid, the first classical group's too (each with its own key).
+    key_shares: Vec<ClientKeyShare>,
     /// A TLS 1.3 ticket offered as a PSK (psk_dhe_ke), taken out of the store for this hello.
     psk: Option<Tls13Ticket>,
     /// 0-RTT data offered with it (early_data, RFC 8446 4.2.10): the first hello only.
@@ -128,9 +128,10 @@ pub(crate) fn start(
             let age = session::now_ms().saturating_sub(t.received_ms);
             age < u64::from(t.lifetime) * 1000
         });
-    let key_share = match config.groups.first() {
-        Some(group) if offered_tls13 => Some(config.randomness.key_exchange(*group)?),
-        _ => None,
+    let key_shares = if offered_tls13 {
+        first_key_shares(config)?
+    } else {
+        Vec::new()
     };
     let offered_server_name = config.enable_sni && matches!(server_name, ServerName::DnsName(_));
     // 4.2.10: 0-RTT under the ticket's PSK, if it allows some and its ALPN protocol is one we
@@ -152,7 +153,7 @@ pub(crate) fn start(
         offered_ticket_extension: config.enable_tickets || ticket.is_some(),
         offered_status_request: config.enable_ocsp_stapling,
         offered_server_name,
-        key_share,
+        key_shares,
         session_id,
         ticket,
         offered_tls12,
@@ -170,6 +171,23 @@ pub(crate) fn start(
     Ok(ClientHandshake::Tls12(Box::new(
         ClientState::ExpectServerHello(hello),
     )))
+}
+
+/// The key shares of a first ClientHello: one for our first group and, when that is a
+/// post-quantum hybrid whose classical half we also offer (X25519 for X25519MLKEM768, as in the
+/// default list), one for that group too, so that a server that knows either answers in one
+/// round trip (rustls does the same). The classical share has a key of its own (Chrome reuses
+/// the hybrid's X25519 key for it; independent keys are simpler and cost one X25519 key
+/// generation).
+fn first_key_shares(config: &ClientConfig) -> Result<Vec<ClientKeyShare>, Error> {
+    let Some(&first) = config.groups.first() else {
+        return Ok(Vec::new());
+    };
+    let mut shares = vec![config.randomness.client_key_share(first)?];
+    if let Some(classical) = classical_half(first).filter(|g| config.groups.contains(g)) {
+        shares.push(config.randomness.client_key_share(classical)?);
+    }
+    Ok(shares)
 }
 
 /// Encodes and sends the ClientHello `hello` describes; a second one (after a
@@ -191,7 +209,7 @@ fn send_hello(
             },
         )));
     }
-    if let Some(kx) = &hello.key_share {
+    if !hello.key_shares.is_empty() {
         let versions = config
             .versions
             .iter()
@@ -203,10 +221,14 @@ fn send_hello(
         ));
         extensions.push(Extension::KeyShare(KeyShare::ClientHello(
             KeyShareClientHello {
-                client_shares: vec![KeyShareEntry {
-                    group: kx.group(),
-                    key_exchange: kx.public_key(),
-                }],
+                client_shares: hello
+                    .key_shares
+                    .iter()
+                    .map(|k| KeyShareEntry {
+                        group: k.group(),
+                        key_exchange: k.public_key(),
+                    })
+                    .collect(),
             },
         )));
         if config.enable_tickets {
@@ -255,7 +277,7 @@ fn send_hello(
     }
     // RFC 8449: we take full-size records; the server may ask us for smaller ones. (In TLS 1.3
     // the limit counts the content type: 2^14 + 1, section 4.)
-    let limit = if hello.key_share.is_some() {
+    let limit = if !hello.key_shares.is_empty() {
         crate::crypto::cipher13::MAX_INNER_PLAINTEXT
     } else {
         crate::record::MAX_PLAINTEXT
@@ -302,7 +324,7 @@ fn send_hello(
         .iter()
         .filter(|s| {
             if s.is_tls13() {
-                hello.key_share.is_some()
+                !hello.key_shares.is_empty()
             } else {
                 hello.offered_tls12
             }
@@ -504,7 +526,7 @@ fn choose_version(hello: &Hello, sh: &ServerHello<'_>) -> Result<ProtocolVersion
         _ => None,
     });
     match selected {
-        Some(v) if v == TLS13 && hello.key_share.is_some() => Ok(TLS13),
+        Some(v) if v == TLS13 && !hello.key_shares.is_empty() => Ok(TLS13),
         // A version we did not offer, or TLS 1.2 named in supported_versions (which only
         // TLS 1.3 may select): RFC 8446 4.2.1, illegal_parameter.
         Some(_) => Err(Error::PeerMisbehaved(

@@ -524,7 +524,7 @@ fn server_hello(
         ))?;
     // RFC 8446 4.1.3: a server that can do TLS 1.3 and negotiates 1.2 ends its random with
     // "DOWNGRD" and 1 (0 for 1.1 and below). We offered 1.3, so it is an attack.
-    if hello.key_share.is_some() && is_downgrade_sentinel(&sh.random) {
+    if !hello.key_shares.is_empty() && is_downgrade_sentinel(&sh.random) {
         return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
             "TLS 1.3 downgrade sentinel in a TLS 1.2 ServerHello",
         )));
@@ -783,7 +783,8 @@ fn server_key_exchange(
         });
     };
     let ECParameters::NamedCurve { namedcurve } = params.curve_params;
-    if !config.groups.contains(&namedcurve) {
+    // A hybrid group is TLS 1.3 only: a TLS 1.2 server cannot pick it, though we list it.
+    if !config.groups.contains(&namedcurve) || crate::crypto::hybrid::is_hybrid(namedcurve) {
         return Err(Error::PeerMisbehaved(
             PeerMisbehaved::SelectedUnofferedParameter("group"),
         ));

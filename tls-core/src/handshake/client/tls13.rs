@@ -358,10 +358,9 @@ fn hello_retry_request(
             other => return Err(misplaced(other, false)),
         }
     }
-    let current = hello.key_share.as_ref().map(|k| k.group());
     if let Some(g) = group {
-        // 4.2.8: a group we offered in supported_groups, and not the one we sent a share for.
-        if !config.groups.contains(&g) || current == Some(g) {
+        // 4.2.8: a group we offered in supported_groups, and not one we sent a share for.
+        if !config.groups.contains(&g) || hello.key_shares.iter().any(|k| k.group() == g) {
             return Err(Error::PeerMisbehaved(
                 PeerMisbehaved::SelectedUnofferedParameter("HelloRetryRequest group"),
             ));
@@ -380,7 +379,7 @@ fn hello_retry_request(
     cx.reader.set_version(crate::record::TLS12);
     cx.writer.set_version(crate::record::TLS12);
     if let Some(g) = group {
-        hello.key_share = Some(config.randomness.key_exchange(g)?);
+        hello.key_shares = vec![config.randomness.client_key_share(g)?];
     }
     if cx.early.state == EarlyState::Offered {
         // 4.1.4: a retry refuses 0-RTT data; the second hello is in the clear and offers none.
@@ -450,17 +449,25 @@ fn server_hello(
         }
     }
     // 9.2: we offered no PSK, so the key exchange is the ServerHello's key_share.
-    let kx = hello
-        .key_share
-        .take()
-        .ok_or_else(|| Error::Internal("TLS 1.3 chosen without a key share offered".into()))?;
+    if hello.key_shares.is_empty() {
+        return Err(Error::Internal(
+            "TLS 1.3 chosen without a key share offered".into(),
+        ));
+    }
     let (group, ecdhe) = match share {
-        Some(share) if share.group != kx.group() => {
-            return Err(Error::PeerMisbehaved(
-                PeerMisbehaved::SelectedUnofferedParameter("key_share group"),
-            ))
+        Some(share) => {
+            // 4.2.8: the group of one of our shares. The others are dropped (and wiped).
+            let position = hello
+                .key_shares
+                .iter()
+                .position(|k| k.group() == share.group)
+                .ok_or(Error::PeerMisbehaved(
+                    PeerMisbehaved::SelectedUnofferedParameter("key_share group"),
+                ))?;
+            let kx = hello.key_shares.swap_remove(position);
+            hello.key_shares.clear();
+            (Some(share.group), Some(kx.complete(share.key_exchange)?))
         }
-        Some(share) => (Some(kx.group()), Some(kx.complete(share.key_exchange)?)),
         // 4.2.9: resumed with the PSK alone (psk_ke), which we offered.
         None if accepted.is_some() && config.enable_psk_ke => (None, None),
         // 9.2: otherwise the key exchange is the ServerHello's key_share.

@@ -515,10 +515,11 @@ fn client_hello(
             PeerIncompatible::CertificateCurveNotOffered,
         ));
     }
+    // The post-quantum hybrids are TLS 1.3 only (draft-ietf-tls-ecdhe-mlkem): never ECDHE here.
     let group = config
         .groups
         .iter()
-        .find(|g| client_groups.contains(g))
+        .find(|g| !crate::crypto::hybrid::is_hybrid(**g) && client_groups.contains(g))
         .copied()
         .ok_or(Error::PeerIncompatible(PeerIncompatible::NoGroupInCommon))?;
     let usable: Vec<SignatureScheme> = offer

@@ -22,6 +22,7 @@
 
 use super::{choose_alpn, read_offer, Offer};
 use crate::config::ServerConfig;
+use crate::crypto::hybrid::{is_hybrid, server_key_share_with};
 use crate::crypto::key_schedule::{EarlySecret, ExporterSecret, MasterSecret, Secret};
 use crate::crypto::sign13::{self, Signer};
 use crate::crypto::suites::SupportedCipherSuite;
@@ -330,6 +331,24 @@ fn client_hello(
         .groups
         .iter()
         .find_map(|g| offer13.shares.iter().find(|s| s.group == *g));
+    // A classical share from a client that lists a hybrid group we take: a retry for the
+    // hybrid, if configured (ServerConfigBuilder::with_retry_for_post_quantum).
+    let pq_retry = match (share, &retry) {
+        (Some(share), None) if config.retry_for_post_quantum && !is_hybrid(share.group) => config
+            .groups
+            .iter()
+            .find(|g| is_hybrid(**g) && offer.groups.is_some_and(|theirs| theirs.contains(g)))
+            .copied(),
+        _ => None,
+    };
+    if let Some(group) = pq_retry {
+        cx.transcript.add(bytes);
+        if psk::offers_early_data(exts) {
+            // 4.2.10: as for any retry, the 0-RTT records are skipped.
+            cx.reader.skip_early_data(early_skip_budget(config));
+        }
+        return hello_retry_request(ch, suite, group, cx);
+    }
     let share = match (share, &retry) {
         (Some(share), Some(r)) if share.group != r.group || offer13.shares.len() != 1 => {
             return Err(Error::PeerMisbehaved(PeerMisbehaved::Other(
@@ -389,14 +408,18 @@ fn client_hello(
     };
 
     // The key exchange: ring checks the client's point (off the curve, wrong length, an all-zero
-    // X25519 result: illegal_parameter).
+    // X25519 result: illegal_parameter), crypto::hybrid a hybrid share.
     // Resumed with the PSK alone (psk_ke), there is none.
     let exchange = match &resumption {
         Some(r) if r.psk_only => None,
         _ => {
-            let kx = config.randomness.key_exchange(share.group)?;
-            let our_public = kx.public_key().to_vec();
-            Some((our_public, kx.complete(share.key_exchange)?))
+            // For a hybrid group: the exact share length and FIPS 203 7.2's checks on the
+            // client's encapsulation key (illegal_parameter), then ML-KEM encapsulation.
+            Some(server_key_share_with(
+                share.group,
+                share.key_exchange,
+                &config.randomness,
+            )?)
         }
     };
     let n = &mut *cx.negotiated;
