@@ -338,6 +338,7 @@ mod tests {
     const PQ_CRYSTALS: &str = include_str!("../../tests/data/mlkem/pq-crystals.txt");
     const UNLUCKY_SAMPLE: &str = include_str!("../../tests/data/mlkem/unluckysample.txt");
     const KEYGEN: &str = include_str!("../../tests/data/mlkem/keygen.txt");
+    const ACVP_ENCAPS: &str = include_str!("../../tests/data/mlkem/acvp-encaps.txt");
 
     /// Every `name = hex` value of a vector file, in file order.
     fn vectors(file: &str, name: &str) -> Vec<Vec<u8>> {
@@ -436,13 +437,28 @@ mod tests {
     /// FIPS 203 ML-KEM.Encaps_internal(ek, m) through the ServerHello share: a client share
     /// carrying the vector's ek, a server whose randomness is scripted (its ECDH key, then m)
     /// gives the vector's ciphertext in its share and its K in the ML-KEM half of the shared
-    /// secret, which the client (KeyGen from the same seed) completes to the same secret.
+    /// secret; where the vector has the KeyGen seed, the client completes to the same secret.
     #[test]
     fn kat_encaps_gives_the_server_share_ciphertext_and_secret() {
+        let mut cases: Vec<(String, &str, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = ENCAPS
+            .iter()
+            .map(|(source, file)| {
+                let v = |name| vector(file, name);
+                (source.to_string(), *file, v("ek"), v("m"), v("c"), v("K"))
+            })
+            .collect();
+        let acvp: Vec<Vec<Vec<u8>>> = ["ek", "m", "c", "K"]
+            .iter()
+            .map(|name| vectors(ACVP_ENCAPS, name))
+            .collect();
+        for i in 0..3 {
+            let v = |n: usize| acvp[n][i].clone();
+            let source = format!("ACVP encapDecap tcId {}", 26 + i);
+            cases.push((source, ACVP_ENCAPS, v(0), v(1), v(2), v(3)));
+        }
+        assert!(acvp.iter().all(|values| values.len() == 3));
         let mut checked = 0;
-        for (source, file) in ENCAPS {
-            let m = vector(file, "m");
-            let (ek, c, k) = (vector(file, "ek"), vector(file, "c"), vector(file, "K"));
+        for (source, file, ek, m, c, k) in cases {
             for group in HYBRIDS {
                 let classical = classical_half(group).unwrap();
                 let peer = Randomness::scripted(vec![vec![9; 32]])
@@ -478,7 +494,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 4);
+        assert_eq!(checked, 10);
     }
 
     /// FIPS 203 ML-KEM.Decaps through the client's completion: the client made from the seed
