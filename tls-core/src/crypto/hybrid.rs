@@ -440,25 +440,37 @@ mod tests {
     /// secret; where the vector has the KeyGen seed, the client completes to the same secret.
     #[test]
     fn kat_encaps_gives_the_server_share_ciphertext_and_secret() {
-        let mut cases: Vec<(String, &str, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = ENCAPS
+        /// One Encaps vector: its source, the file it is in, ek, m, c and K.
+        struct Case {
+            source: String,
+            file: &'static str,
+            values: [Vec<u8>; 4],
+        }
+        let mut cases: Vec<Case> = ENCAPS
             .iter()
-            .map(|(source, file)| {
-                let v = |name| vector(file, name);
-                (source.to_string(), *file, v("ek"), v("m"), v("c"), v("K"))
+            .map(|(source, file)| Case {
+                source: source.to_string(),
+                file,
+                values: ["ek", "m", "c", "K"].map(|name| vector(file, name)),
             })
             .collect();
-        let acvp: Vec<Vec<Vec<u8>>> = ["ek", "m", "c", "K"]
-            .iter()
-            .map(|name| vectors(ACVP_ENCAPS, name))
-            .collect();
-        for i in 0..3 {
-            let v = |n: usize| acvp[n][i].clone();
-            let source = format!("ACVP encapDecap tcId {}", 26 + i);
-            cases.push((source, ACVP_ENCAPS, v(0), v(1), v(2), v(3)));
+        let [eks, ms, cs, ks] = ["ek", "m", "c", "K"].map(|name| vectors(ACVP_ENCAPS, name));
+        assert_eq!([eks.len(), ms.len(), cs.len(), ks.len()], [3; 4]);
+        let acvp = eks.into_iter().zip(ms).zip(cs).zip(ks);
+        for (tc_id, (((ek, m), c), k)) in (26..).zip(acvp) {
+            cases.push(Case {
+                source: format!("ACVP encapDecap tcId {tc_id}"),
+                file: ACVP_ENCAPS,
+                values: [ek, m, c, k],
+            });
         }
-        assert!(acvp.iter().all(|values| values.len() == 3));
         let mut checked = 0;
-        for (source, file, ek, m, c, k) in cases {
+        for Case {
+            source,
+            file,
+            values: [ek, m, c, k],
+        } in cases
+        {
             for group in HYBRIDS {
                 let classical = classical_half(group).unwrap();
                 let peer = Randomness::scripted(vec![vec![9; 32]])
