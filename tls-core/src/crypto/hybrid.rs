@@ -335,6 +335,228 @@ mod tests {
         assert_eq!(&secret[32..], vector(STRCMP, "K").as_slice());
     }
 
+    const PQ_CRYSTALS: &str = include_str!("../../tests/data/mlkem/pq-crystals.txt");
+    const UNLUCKY_SAMPLE: &str = include_str!("../../tests/data/mlkem/unluckysample.txt");
+    const KEYGEN: &str = include_str!("../../tests/data/mlkem/keygen.txt");
+    const ACVP_ENCAPS: &str = include_str!("../../tests/data/mlkem/acvp-encaps.txt");
+
+    /// Every `name = hex` value of a vector file, in file order.
+    fn vectors(file: &str, name: &str) -> Vec<Vec<u8>> {
+        file.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.strip_prefix(name)?.strip_prefix(" = "))
+            .map(unhex)
+            .collect()
+    }
+
+    /// The known-answer vectors for FIPS 203 (final) KeyGen from the seed d || z and Decaps
+    /// (README.md in tests/data/mlkem names each source).
+    const SEEDED: [(&str, &str); 2] = [
+        ("CCTV unluckysample", UNLUCKY_SAMPLE),
+        ("Wycheproof mlkem_768_test tcId 1", STRCMP),
+    ];
+
+    /// The known-answer vectors for Encaps from ek and m. pq-crystals' vector was made for
+    /// the FIPS 203 draft, whose KeyGen differs (no domain separator in G(d)) but whose Encaps
+    /// is the standard's: its ek, m, c and K serve here, its seed does not.
+    const ENCAPS: [(&str, &str); 2] = [
+        ("CCTV pq-crystals", PQ_CRYSTALS),
+        ("CCTV unluckysample", UNLUCKY_SAMPLE),
+    ];
+
+    const HYBRIDS: [NamedCurve; 2] = [NamedCurve::X25519MLKEM768, NamedCurve::SecP256r1MLKEM768];
+
+    /// The ML-KEM part of a hybrid key_exchange value (client: ek, server: ciphertext) and the
+    /// ECDH part, in the draft's layout (section 3.1.1, 3.1.2): X25519MLKEM768 puts ML-KEM
+    /// first, SecP256r1MLKEM768 the 65-byte point first.
+    fn split_share(group: NamedCurve, share: &[u8]) -> (&[u8], &[u8]) {
+        match group {
+            NamedCurve::X25519MLKEM768 => {
+                let (kem, ecdh) = share.split_at(share.len() - 32);
+                (kem, ecdh)
+            }
+            _ => {
+                let (ecdh, kem) = share.split_at(65);
+                (kem, ecdh)
+            }
+        }
+    }
+
+    /// The inverse of [`split_share`].
+    fn join_share(group: NamedCurve, kem: &[u8], ecdh: &[u8]) -> Vec<u8> {
+        match group {
+            NamedCurve::X25519MLKEM768 => [kem, ecdh].concat(),
+            _ => [ecdh, kem].concat(),
+        }
+    }
+
+    /// The (ML-KEM, ECDH) halves of a hybrid shared secret, in the draft's order (section
+    /// 3.1.3): ML-KEM's first for X25519MLKEM768, the ECDH secret first for SecP256r1MLKEM768.
+    fn split_secret(group: NamedCurve, secret: &[u8]) -> (&[u8], &[u8]) {
+        assert_eq!(secret.len(), 64, "{group}");
+        let (first, second) = secret.split_at(32);
+        match group {
+            NamedCurve::X25519MLKEM768 => (first, second),
+            _ => (second, first),
+        }
+    }
+
+    /// FIPS 203 ML-KEM.KeyGen_internal(d, z) through the ClientHello share: with the seed as the
+    /// share's first draw, the ML-KEM half of our key_exchange value is the vector's ek, for
+    /// both hybrids, and the ECDH half is the public key of the scripted ECDH draw.
+    #[test]
+    fn kat_keygen_gives_the_client_share_ek() {
+        let mut cases: Vec<(String, Vec<u8>, Vec<u8>)> = SEEDED
+            .iter()
+            .map(|(source, file)| (source.to_string(), vector(file, "seed"), vector(file, "ek")))
+            .collect();
+        let (seeds, keys) = (vectors(KEYGEN, "seed"), vectors(KEYGEN, "ek"));
+        assert_eq!((seeds.len(), keys.len()), (2, 2));
+        for (i, (seed, ek)) in seeds.into_iter().zip(keys).enumerate() {
+            cases.push((format!("Wycheproof keygen_seed tcId {}", i + 1), seed, ek));
+        }
+        let mut checked = 0;
+        for (source, seed, ek) in cases {
+            assert_eq!((seed.len(), ek.len()), (64, 1184), "{source}");
+            for group in HYBRIDS {
+                let client = scripted_client(group, &seed, 32);
+                let share = client.public_key();
+                assert_eq!(share.len(), share_lengths(group).unwrap().0);
+                let (kem, ecdh) = split_share(group, share);
+                assert_eq!(kem, ek.as_slice(), "{source} {group}");
+                let ours = Randomness::scripted(vec![vec![7; 32]])
+                    .key_exchange(classical_half(group).unwrap())
+                    .unwrap();
+                assert_eq!(ecdh, ours.public_key(), "{source} {group}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 8);
+    }
+
+    /// FIPS 203 ML-KEM.Encaps_internal(ek, m) through the ServerHello share: a client share
+    /// carrying the vector's ek, a server whose randomness is scripted (its ECDH key, then m)
+    /// gives the vector's ciphertext in its share and its K in the ML-KEM half of the shared
+    /// secret; where the vector has the KeyGen seed, the client completes to the same secret.
+    #[test]
+    fn kat_encaps_gives_the_server_share_ciphertext_and_secret() {
+        /// One Encaps vector: its source, the file it is in, ek, m, c and K.
+        struct Case {
+            source: String,
+            file: &'static str,
+            values: [Vec<u8>; 4],
+        }
+        let mut cases: Vec<Case> = ENCAPS
+            .iter()
+            .map(|(source, file)| Case {
+                source: source.to_string(),
+                file,
+                values: ["ek", "m", "c", "K"].map(|name| vector(file, name)),
+            })
+            .collect();
+        let [eks, ms, cs, ks] = ["ek", "m", "c", "K"].map(|name| vectors(ACVP_ENCAPS, name));
+        assert_eq!([eks.len(), ms.len(), cs.len(), ks.len()], [3; 4]);
+        let acvp = eks.into_iter().zip(ms).zip(cs).zip(ks);
+        for (tc_id, (((ek, m), c), k)) in (26..).zip(acvp) {
+            cases.push(Case {
+                source: format!("ACVP encapDecap tcId {tc_id}"),
+                file: ACVP_ENCAPS,
+                values: [ek, m, c, k],
+            });
+        }
+        let mut checked = 0;
+        for Case {
+            source,
+            file,
+            values: [ek, m, c, k],
+        } in cases
+        {
+            for group in HYBRIDS {
+                let classical = classical_half(group).unwrap();
+                let peer = Randomness::scripted(vec![vec![9; 32]])
+                    .key_exchange(classical)
+                    .unwrap();
+                let client_share = join_share(group, &ek, peer.public_key());
+                let server = Randomness::scripted(vec![vec![5; 32], m.clone()]);
+                let (server_share, secret) =
+                    server_key_share_with(group, &client_share, &server).unwrap();
+                assert_eq!(server_share.len(), share_lengths(group).unwrap().1);
+                let (ct, server_ecdh) = split_share(group, &server_share);
+                assert_eq!(ct, c.as_slice(), "{source} {group}: ciphertext");
+                let ours = Randomness::scripted(vec![vec![5; 32]])
+                    .key_exchange(classical)
+                    .unwrap();
+                assert_eq!(server_ecdh, ours.public_key(), "{source} {group}");
+                let (kem_secret, ecdh_secret) = split_secret(group, &secret);
+                assert_eq!(kem_secret, k.as_slice(), "{source} {group}: K");
+                assert_eq!(
+                    ecdh_secret,
+                    peer.complete(server_ecdh).unwrap().as_slice(),
+                    "{source} {group}: ECDH half"
+                );
+                // A client that owns the ek (KeyGen from a FIPS 203 seed) agrees on all 64 bytes.
+                if SEEDED.iter().any(|(_, f)| *f == file) {
+                    let seed = vector(file, "seed");
+                    let client = Randomness::scripted(vec![seed, vec![9; 32]])
+                        .client_key_share(group)
+                        .unwrap();
+                    assert_eq!(client.public_key(), client_share.as_slice());
+                    assert_eq!(client.complete(&server_share).unwrap(), secret);
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 10);
+    }
+
+    /// FIPS 203 ML-KEM.Decaps through the client's completion: the client made from the seed
+    /// gets the vector's K from its ciphertext in the ServerHello share, with the ECDH half
+    /// beside it. Wycheproof's strcmp vector is an implicit rejection (its ciphertext is not
+    /// the re-encryption, which differs from it only after a zero byte): no error, and the
+    /// ML-KEM half is its rejection secret K-bar = J(z || c).
+    #[test]
+    fn kat_decaps_gives_k_and_implicit_rejection_gives_k_bar() {
+        let mut checked = 0;
+        for (source, file) in SEEDED {
+            let (seed, c, k) = (vector(file, "seed"), vector(file, "c"), vector(file, "K"));
+            for group in HYBRIDS {
+                let client = scripted_client(group, &seed, 32);
+                let (_, client_ecdh) = split_share(group, client.public_key());
+                let server = KeyExchange::start(classical_half(group).unwrap()).unwrap();
+                let server_share = join_share(group, &c, server.public_key());
+                let ecdh = server.complete(client_ecdh).unwrap();
+                let secret = client.complete(&server_share).unwrap();
+                let (kem_secret, ecdh_secret) = split_secret(group, &secret);
+                assert_eq!(kem_secret, k.as_slice(), "{source} {group}");
+                assert_eq!(ecdh_secret, ecdh.as_slice(), "{source} {group}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 2 * SEEDED.len());
+    }
+
+    /// All of Wycheproof's ML-KEM-768 modulus-overflow encapsulation keys (tcId 2 to 13) are
+    /// refused by the server's share code, in both hybrid layouts, with a valid ECDH half:
+    /// `PeerMisbehaved::InvalidKeyShare` (illegal_parameter).
+    #[test]
+    fn kat_modulus_overflow_keys_are_invalid_key_shares() {
+        let keys = vectors(MODULUS, "ek");
+        assert_eq!(keys.len(), 12);
+        for (i, ek) in keys.iter().enumerate() {
+            assert_eq!(ek.len(), 1184);
+            for group in HYBRIDS {
+                let peer = KeyExchange::start(classical_half(group).unwrap()).unwrap();
+                let share = join_share(group, ek, peer.public_key());
+                assert_eq!(share.len(), share_lengths(group).unwrap().0);
+                assert!(
+                    invalid(server_key_share(group, &share)),
+                    "tcId {} {group}",
+                    i + 2
+                );
+            }
+        }
+    }
+
     #[test]
     fn both_groups_agree_with_the_lengths_of_the_draft() {
         for group in [NamedCurve::X25519MLKEM768, NamedCurve::SecP256r1MLKEM768] {
