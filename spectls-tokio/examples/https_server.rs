@@ -9,7 +9,8 @@
 //! `h2`, with its HTTP/1.1 server otherwise (`http/1.1`, or a client without ALPN). Routes:
 //!
 //! - `GET /`: a small HTML page (title `spectls https_server`) whose `#tls` line names what the
-//!   connection negotiated: `TLSv1.3 TLS_AES_128_GCM_SHA256, ALPN h2, HTTP/2.0`;
+//!   connection negotiated: `TLSv1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768, ALPN h2, HTTP/2.0`
+//!   (version, suite, key exchange group, ALPN, HTTP version);
 //! - `POST /echo`: the request body back (at most 1 MiB), `application/octet-stream`;
 //! - anything else: 404.
 //!
@@ -19,7 +20,7 @@
 //! speaks TLS 1.3 and 1.2, preferring 1.3; `--tls12` or `--tls13` accepts only that one.
 //!
 //! The log has one line per connection once its handshake is done (`connection from
-//! 127.0.0.1:PORT: TLSv1.3, TLS_AES_128_GCM_SHA256, ALPN h2, HTTP/2`), one per request
+//! 127.0.0.1:PORT: TLSv1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768, ALPN h2, HTTP/2`), one per request
 //! (`request from ...: GET / HTTP/2.0 -> 200 OK`), and one per failure: a failed handshake (or
 //! one not done within 10 seconds) or a broken connection is logged and the server goes on.
 
@@ -141,9 +142,10 @@ async fn connection(acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr) {
     let negotiated = Arc::new(Negotiated {
         peer,
         tls: format!(
-            "{}, {}, ALPN {alpn}",
+            "{}, {}, {}, ALPN {alpn}",
             shown(conn.protocol_version()),
-            shown(conn.negotiated_cipher_suite())
+            shown(conn.negotiated_cipher_suite()),
+            shown(conn.negotiated_group())
         ),
     });
     log(format!(

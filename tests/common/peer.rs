@@ -13,11 +13,16 @@ use std::time::{Duration, Instant};
 /// Bound on every wait: socket reads and writes, a peer starting, a peer exiting.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Peers take the test certificates as files.
+/// Peers take the test certificates as files: the root crate's, also for spectls-tokio's tests,
+/// which include this file (`#[path]`) from their crate one level down.
 pub fn cert_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/certs")
-        .join(name)
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = if manifest.join("tests/data/certs").is_dir() {
+        manifest.to_path_buf()
+    } else {
+        manifest.join("..")
+    };
+    root.join("tests/data/certs").join(name)
 }
 
 /// Set to `1` (as `.ci/run` does), a missing peer binary fails the test instead of skipping it.

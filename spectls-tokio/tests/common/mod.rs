@@ -12,6 +12,10 @@ pub(crate) mod chromium;
 #[allow(unreachable_pub)]
 #[path = "../../../tests/common/example_bin.rs"]
 pub(crate) mod example_bin;
+/// openssl and gnutls as child processes, TCP helpers, `require` (the root crate's helper, as
+/// `example_bin`).
+#[allow(unreachable_pub)]
+#[path = "../../../tests/common/peer.rs"]
 pub(crate) mod peer;
 
 use spectls::pki::{certs_from_pem, private_key_from_pem, RootCertStore};
