@@ -245,6 +245,16 @@ fn a_client_listing_the_hybrid_without_a_share_for_it_is_asked_for_it() {
         (r.retries, c.negotiated_group()),
         (1, Some(NamedCurve::SecP256r1MLKEM768))
     );
+    // A server that ranks X25519 above the hybrid takes the X25519 share: its order decides.
+    let groups = [NamedCurve::X25519, NamedCurve::X25519MLKEM768];
+    let (r, (c, s)) = run(
+        client13(|b| b.with_groups(&groups)),
+        server13(false, |b| b.with_groups(&groups)),
+    );
+    assert_eq!(
+        (r.retries, c.negotiated_group(), s.negotiated_group()),
+        (0, Some(NamedCurve::X25519), Some(NamedCurve::X25519))
+    );
     // Turned off: the X25519 share is taken.
     let groups = [NamedCurve::X25519, NamedCurve::X25519MLKEM768];
     let (r, (c, _)) = run(

@@ -569,6 +569,7 @@ impl ServerConfigBuilder {
     /// TLS 1.3: whether a client that lists one of our hybrid post-quantum groups in
     /// supported_groups but sent key shares only for classical groups gets a HelloRetryRequest
     /// for the hybrid (our most preferred one it lists), rather than a classical handshake.
+    /// Only for a hybrid that [`Self::with_groups`] ranks above the group of the share taken.
     /// On by default: it costs such clients a round trip (and a second ClientHello with a
     /// 1216-byte share) but gets their connections post-quantum key exchange. Clients that send
     /// a hybrid share up front (Chrome, Firefox, rustls, spectls) never see it.

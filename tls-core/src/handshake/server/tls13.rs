@@ -331,12 +331,14 @@ fn client_hello(
         .groups
         .iter()
         .find_map(|g| offer13.shares.iter().find(|s| s.group == *g));
-    // A classical share from a client that lists a hybrid group we take: a retry for the
-    // hybrid, if configured (ServerConfigBuilder::with_retry_for_post_quantum).
+    // A classical share from a client that lists a hybrid group we prefer to that share's: a
+    // retry for the hybrid, if configured (ServerConfigBuilder::with_retry_for_post_quantum).
+    // A hybrid we rank below the share's group is not worth a round trip: our order decides.
     let pq_retry = match (share, &retry) {
         (Some(share), None) if config.retry_for_post_quantum && !is_hybrid(share.group) => config
             .groups
             .iter()
+            .take_while(|g| **g != share.group)
             .find(|g| is_hybrid(**g) && offer.groups.is_some_and(|theirs| theirs.contains(g)))
             .copied(),
         _ => None,
