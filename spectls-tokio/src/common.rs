@@ -13,13 +13,18 @@
 //!   on the next write, flush or shutdown.
 //! - Plaintext moves into the caller's buffer only in the poll that returns `Ready`, so a read
 //!   future dropped before it completes loses nothing: the data stays in the connection.
+//! - 0-RTT (see `Early`): a stream given before its handshake completed finishes it on the
+//!   first operation that needs it. On the client, that operation reads and writes the
+//!   transport (a read, a write past the early data allowance, flush, shutdown); a task that
+//!   waits for a handshake another task drives is woken when it completes (`Early::wakers`),
+//!   since the transport keeps only the driving task's waker.
 
 use spectls::wire::AlertDescription;
-use spectls::ConnectionCommon;
+use spectls::{ClientConnection, ConnectionCommon, ServerConnection};
 use std::io::{self, BufRead, IoSlice, Read, Write};
 use std::ops::DerefMut;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Plaintext one `poll_write` takes at most: four full records. The connection seals what it
@@ -87,17 +92,109 @@ fn poll_of<T>(result: io::Result<T>) -> Poll<io::Result<T>> {
     }
 }
 
+/// What differs between the sides for 0-RTT.
+pub(crate) trait Side: DerefMut<Target = ConnectionCommon> + Unpin {
+    /// Client: writes what the early data allowance takes of `buf` (`Ok(0)` once it is spent);
+    /// `None` when early data can no longer be written. Server: always `None`.
+    fn write_early(&mut self, buf: &[u8]) -> Option<io::Result<usize>>;
+    /// Server: copies received early data into `buf`; `None` when none is waiting (or
+    /// `buf` is full). Client: always `None`.
+    fn read_early(&mut self, buf: &mut ReadBuf<'_>) -> Option<usize>;
+    /// Client: whether early data can be written now. Server: always `false`.
+    fn early_writable(&mut self) -> bool;
+    /// Whether the server accepted early data in this handshake (either side's view).
+    fn early_accepted(&self) -> bool;
+}
+
+impl Side for ClientConnection {
+    fn write_early(&mut self, buf: &[u8]) -> Option<io::Result<usize>> {
+        self.early_data().map(|mut early| early.write(buf))
+    }
+
+    fn read_early(&mut self, _: &mut ReadBuf<'_>) -> Option<usize> {
+        None
+    }
+
+    fn early_writable(&mut self) -> bool {
+        self.early_data().is_some()
+    }
+
+    fn early_accepted(&self) -> bool {
+        self.is_early_data_accepted()
+    }
+}
+
+impl Side for ServerConnection {
+    fn write_early(&mut self, _: &[u8]) -> Option<io::Result<usize>> {
+        None
+    }
+
+    fn early_writable(&mut self) -> bool {
+        false
+    }
+
+    fn read_early(&mut self, buf: &mut ReadBuf<'_>) -> Option<usize> {
+        let mut early = self.early_data()?;
+        let dst = buf.initialize_unfilled();
+        // Reading from a Vec cannot fail; a failure would be reported as nothing read.
+        let n = early.read(dst).unwrap_or(0);
+        buf.advance(n);
+        (n > 0).then_some(n)
+    }
+
+    fn early_accepted(&self) -> bool {
+        self.is_early_data_accepted()
+    }
+}
+
+/// A stream's 0-RTT state: a stream given to the application before its handshake completed.
+#[derive(Default)]
+pub(crate) struct Early {
+    /// The handshake is still to be completed by the stream's operations.
+    pub(crate) pending: bool,
+    /// Server: reads give the client's early data first (it precedes all 1-RTT data).
+    pub(crate) reading: bool,
+    /// Client: the bytes written as early data, written again as 1-RTT data if the server
+    /// refuses them (the core does not resend). At most the ticket's max_early_data_size.
+    pub(crate) sent: Vec<u8>,
+    /// Server: how many bytes reads delivered as early data.
+    pub(crate) read: u64,
+    /// Tasks that returned `Pending` while driving the handshake: woken when it completes or
+    /// fails, for the one whose transport waker another task took.
+    wakers: Vec<Waker>,
+}
+
+impl Early {
+    fn wait(&mut self, waker: &Waker) {
+        if !self.wakers.iter().any(|w| w.will_wake(waker)) {
+            self.wakers.push(waker.clone());
+        }
+    }
+
+    fn wake_all(&mut self) {
+        self.wakers.drain(..).for_each(Waker::wake);
+    }
+}
+
 /// A connection (`C`: a `ClientConnection` or a `ServerConnection`) over a transport.
 pub(crate) struct Inner<IO, C> {
     pub(crate) io: IO,
     pub(crate) conn: C,
+    pub(crate) early: Early,
 }
 
 impl<IO, C> Inner<IO, C>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
-    C: DerefMut<Target = ConnectionCommon> + Unpin,
+    C: Side,
 {
+    pub(crate) fn new(io: IO, conn: C) -> Self {
+        Inner {
+            io,
+            conn,
+            early: Early::default(),
+        }
+    }
     /// One `read_tls` from the transport: the bytes taken (0 at its end), or `Pending`.
     fn read_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let mut io = SyncIo {
@@ -134,7 +231,15 @@ where
     /// Drives the handshake: `Ready(Ok(()))` once it is complete and our last flight is written
     /// and flushed. A peer that closes mid-handshake is `UnexpectedEof`; an alert received or
     /// sent is `InvalidData` carrying the spectls error.
-    pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    ///
+    /// With `until_early` (a server that hands out its stream early), it is also ready once
+    /// the client's early data is accepted and our first flight is out: the rest of the
+    /// handshake is then the stream's reads.
+    pub(crate) fn poll_handshake(
+        &mut self,
+        cx: &mut Context<'_>,
+        until_early: bool,
+    ) -> Poll<io::Result<()>> {
         loop {
             let write_pending = match self.poll_drain(cx) {
                 Poll::Ready(Ok(())) => match Pin::new(&mut self.io).poll_flush(cx) {
@@ -147,7 +252,7 @@ where
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => true,
             };
-            if !self.conn.is_handshaking() {
+            if !self.conn.is_handshaking() || (until_early && self.conn.early_accepted()) {
                 // Done, once the last flight is out.
                 return if write_pending {
                     Poll::Pending
@@ -189,6 +294,73 @@ where
         }
     }
 
+    /// Completes a handshake the stream was given before (0-RTT): `Ready(Ok(()))` at once when
+    /// there is none. Then, on a client whose early data the server refused, queues that data
+    /// again as 1-RTT data, ahead of anything written after it.
+    fn poll_finish_early(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.early.pending {
+            return Poll::Ready(Ok(()));
+        }
+        loop {
+            match self.poll_handshake(cx, false) {
+                Poll::Pending => {
+                    self.early.wait(cx.waker());
+                    return Poll::Pending;
+                }
+                Poll::Ready(Err(e)) => {
+                    self.early.wake_all();
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Ready(Ok(())) => {}
+            }
+            let sent = std::mem::take(&mut self.early.sent);
+            if sent.is_empty() || self.conn.early_accepted() {
+                break;
+            }
+            // Refused: written again, sealed under the application key now that the handshake
+            // is complete, and sent before we go on (the next pass drains it): a read that
+            // waits for the answer to it would otherwise wait for good.
+            self.conn.writer().write_all(&sent)?;
+        }
+        self.early.pending = false;
+        self.early.wake_all();
+        Poll::Ready(Ok(()))
+    }
+
+    /// Server, after an early `Accept`: the client's early data, then (once it is all read
+    /// and the handshake is complete) nothing: `None` means go on with 1-RTT data. Reads the
+    /// transport for more early data and for the rest of the handshake, never writes to it.
+    fn poll_read_early(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Option<Poll<io::Result<()>>> {
+        loop {
+            if let Some(n) = self.conn.read_early(buf) {
+                self.early.read += n as u64;
+                return Some(Poll::Ready(Ok(())));
+            }
+            if !self.conn.is_handshaking() {
+                self.early.reading = false;
+                if self.early.pending {
+                    self.early.pending = false;
+                    self.early.wake_all();
+                }
+                return None;
+            }
+            match self.read_io(cx) {
+                Poll::Pending => return Some(Poll::Pending),
+                Poll::Ready(Err(e)) => return Some(Poll::Ready(Err(e))),
+                Poll::Ready(Ok(_)) => {
+                    if let Err(e) = self.conn.process_new_packets() {
+                        // Its alert goes out with the next write, flush or shutdown.
+                        return Some(Poll::Ready(Err(io_error(e))));
+                    }
+                }
+            }
+        }
+    }
+
     pub(crate) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
@@ -197,6 +369,12 @@ where
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
+        if self.early.reading {
+            if let Some(poll) = self.poll_read_early(cx, buf) {
+                return poll;
+            }
+        }
+        ready!(self.poll_finish_early(cx))?;
         loop {
             if let Some(result) = self.take_plaintext(buf) {
                 return Poll::Ready(result);
@@ -265,6 +443,28 @@ where
             other => return other.map_ok(|()| 0),
         }
         let take = buf.get(..MAX_WRITE_CHUNK).unwrap_or(buf);
+        if self.early.pending {
+            // A client before its handshake completed: early data while the ticket's allowance
+            // lasts (a server writes 0.5-RTT data through the writer, below).
+            if let Some(result) = self.conn.write_early(take) {
+                let n = result?;
+                if n > 0 {
+                    self.early
+                        .sent
+                        .extend_from_slice(take.get(..n).unwrap_or_default());
+                    return self.start_sending(cx, n);
+                }
+            }
+            if !self.early.reading {
+                // No more early data: the rest waits for the handshake (the connection would
+                // otherwise buffer it without bound until then).
+                ready!(self.poll_finish_early(cx))?;
+                match self.poll_drain(cx) {
+                    Poll::Ready(Ok(())) => {}
+                    other => return other.map_ok(|()| 0),
+                }
+            }
+        }
         let n = self.conn.writer().write(take)?;
         self.start_sending(cx, n)
     }
@@ -290,7 +490,7 @@ where
         let Some(first) = nonempty.next() else {
             return Poll::Ready(Ok(0));
         };
-        if first.len() >= GATHER_BELOW || nonempty.next().is_none() {
+        if first.len() >= GATHER_BELOW || nonempty.next().is_none() || self.early.pending {
             return self.poll_write(cx, first);
         }
         match self.poll_drain(cx) {
@@ -313,6 +513,11 @@ where
     }
 
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.early.reading {
+            // A client's flush completes its handshake (as tokio-rustls's does); a server's
+            // flush only writes, its reads complete the handshake.
+            ready!(self.poll_finish_early(cx))?;
+        }
         match self.poll_drain(cx) {
             Poll::Ready(Ok(())) => Pin::new(&mut self.io).poll_flush(cx),
             other => other,
@@ -322,6 +527,8 @@ where
     /// Sends close_notify (once: the connection queues it at most once), flushes it, then shuts
     /// the transport's write side down.
     pub(crate) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // close_notify goes out after the handshake (on a server too: it reads the rest of it).
+        ready!(self.poll_finish_early(cx))?;
         self.conn.send_close_notify();
         match self.poll_flush(cx) {
             Poll::Ready(Ok(())) => Pin::new(&mut self.io).poll_shutdown(cx),
@@ -332,7 +539,9 @@ where
 
 /// A handshake in progress, as a future's state.
 pub(crate) enum MidHandshake<IO, C> {
-    Handshaking(Inner<IO, C>),
+    /// The handshake runs; with `true`, the stream is given early when 0-RTT allows (client:
+    /// at once if early data can be written; server: once the client's is accepted).
+    Handshaking(Inner<IO, C>, bool),
     /// Creating the connection failed: reported on the first poll.
     Error(io::Error),
     End,
@@ -341,18 +550,33 @@ pub(crate) enum MidHandshake<IO, C> {
 impl<IO, C> MidHandshake<IO, C>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
-    C: DerefMut<Target = ConnectionCommon> + Unpin,
+    C: Side,
 {
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Inner<IO, C>>> {
         match std::mem::replace(self, MidHandshake::End) {
-            MidHandshake::Handshaking(mut inner) => match inner.poll_handshake(cx) {
-                Poll::Ready(Ok(())) => Poll::Ready(Ok(inner)),
-                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                Poll::Pending => {
-                    *self = MidHandshake::Handshaking(inner);
-                    Poll::Pending
+            MidHandshake::Handshaking(mut inner, early) => {
+                if early && inner.conn.early_writable() {
+                    // A client that can write early data: the stream now, the ClientHello
+                    // goes out with its first write (or read, flush, shutdown).
+                    inner.early.pending = true;
+                    return Poll::Ready(Ok(inner));
                 }
-            },
+                match inner.poll_handshake(cx, early) {
+                    Poll::Ready(Ok(())) => {
+                        if inner.conn.is_handshaking() {
+                            // A server that accepted early data, its first flight out.
+                            inner.early.pending = true;
+                            inner.early.reading = true;
+                        }
+                        Poll::Ready(Ok(inner))
+                    }
+                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                    Poll::Pending => {
+                        *self = MidHandshake::Handshaking(inner, early);
+                        Poll::Pending
+                    }
+                }
+            }
             MidHandshake::Error(e) => Poll::Ready(Err(e)),
             MidHandshake::End => Poll::Ready(Err(io::Error::other(
                 "TLS handshake future polled after it completed",

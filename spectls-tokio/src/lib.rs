@@ -79,10 +79,15 @@
 //!   one transport would otherwise take each other's wakers), so what a read makes the
 //!   connection send (a fatal alert after a bad record, the answer to a TLS 1.3 KeyUpdate that
 //!   asks for one) goes out with the next write, `flush()` or `shutdown()`.
-//! - **0-RTT** is not supported by this crate yet: the connector does not send early data and
-//!   the acceptor's handshake completes before anything is read (a server config that accepts
-//!   early data still takes it; it is in the connection's `early_data()` reader, reachable
-//!   through `get_mut()`).
+//! - **0-RTT** (TLS 1.3 early data) is opt-in on both sides: [`TlsConnector::early_data`]
+//!   gives the stream before the handshake and sends the first writes as early data (written
+//!   again after the handshake if the server refuses them); [`TlsAcceptor::early_data`] gives
+//!   the stream once the client's early data is accepted, and its reads deliver that data
+//!   before the 1-RTT data. Until such a stream's handshake is complete, a client's reads,
+//!   flush and shutdown (and writes past the early data allowance) drive it, reading and
+//!   writing the transport; with `split`, a task waiting on a handshake that another task
+//!   drives is woken when it completes (so do not drop the driving task's operation for good
+//!   while another waits on it). Early data can be replayed: see the two methods.
 //!
 //! The handshake futures ([`Connect`], [`Accept`]) can be dropped at any point; the transport
 //! goes with them.
@@ -130,11 +135,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 #[derive(Clone)]
 pub struct TlsConnector {
     config: Arc<ClientConfig>,
+    early_data: bool,
 }
 
 impl From<Arc<ClientConfig>> for TlsConnector {
     fn from(config: Arc<ClientConfig>) -> Self {
-        TlsConnector { config }
+        TlsConnector {
+            config,
+            early_data: false,
+        }
     }
 }
 
@@ -144,16 +153,34 @@ impl TlsConnector {
         &self.config
     }
 
+    /// Sends 0-RTT data (TLS 1.3 early data, RFC 8446 2.3) when it can: off by default. It
+    /// needs a config with `enable_early_data(true)` and a stored ticket from the server that
+    /// allows early data; then [`connect`](Self::connect) gives the stream at once, before the
+    /// handshake, and what is written first goes out as early data with the ClientHello, up to
+    /// the ticket's max_early_data_size. Writes past that wait for the handshake; a read,
+    /// `flush()` or `shutdown()` completes it. Data the server refuses is written again as
+    /// 1-RTT data after the handshake (once: the server skipped it unread), so the stream
+    /// delivers it either way; `get_ref().1.is_early_data_accepted()` tells, once the handshake
+    /// is complete, which happened.
+    ///
+    /// Early data can be replayed by an attacker (RFC 8446 8): send as early data only what is
+    /// safe to act on twice (an idempotent request).
+    pub fn early_data(mut self, enabled: bool) -> Self {
+        self.early_data = enabled;
+        self
+    }
+
     /// Runs a TLS handshake with the server `domain` (a DNS name, checked against its
     /// certificate and sent as SNI, or an IP address) over `stream`. The future gives the
-    /// stream once the handshake is complete, or the error that ended it.
+    /// stream once the handshake is complete, or the error that ended it; with
+    /// [`early_data`](Self::early_data), before the handshake when 0-RTT is possible.
     pub fn connect<IO>(&self, domain: ServerName<'static>, stream: IO) -> Connect<IO>
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         Connect(
             match ClientConnection::new(Arc::clone(&self.config), domain) {
-                Ok(conn) => MidHandshake::Handshaking(Inner { io: stream, conn }),
+                Ok(conn) => MidHandshake::Handshaking(Inner::new(stream, conn), self.early_data),
                 Err(e) => MidHandshake::Error(common::io_error(e)),
             },
         )
@@ -165,11 +192,15 @@ impl TlsConnector {
 #[derive(Clone)]
 pub struct TlsAcceptor {
     config: Arc<ServerConfig>,
+    early_data: bool,
 }
 
 impl From<Arc<ServerConfig>> for TlsAcceptor {
     fn from(config: Arc<ServerConfig>) -> Self {
-        TlsAcceptor { config }
+        TlsAcceptor {
+            config,
+            early_data: false,
+        }
     }
 }
 
@@ -179,14 +210,34 @@ impl TlsAcceptor {
         &self.config
     }
 
+    /// Reads the client's 0-RTT data through the stream: off by default. It needs a config
+    /// that accepts early data (`with_early_data(max)`). When a client's early data is
+    /// accepted, [`accept`](Self::accept) gives the stream once our first flight is sent,
+    /// before the client's Finished; its reads give the early data first, then the 1-RTT data,
+    /// as one byte stream, and complete the handshake on the way.
+    /// [`server::TlsStream::early_data_read`] says how many of the bytes read were early data
+    /// (always the first ones), and `get_ref().1.is_early_data_accepted()` whether there was
+    /// any. Writes go out at once (0.5-RTT data, before the client's Finished), so an early
+    /// request is answered with our first flight's round trip.
+    ///
+    /// Early data can be a replay (RFC 8446 8): the config's anti-replay store
+    /// (`with_anti_replay`) refuses a ClientHello seen before, within one store; act on early
+    /// data only when doing it twice is harmless. Off, the handshake completes before the
+    /// stream is given and accepted early data stays apart in `get_mut().1.early_data()`.
+    pub fn early_data(mut self, enabled: bool) -> Self {
+        self.early_data = enabled;
+        self
+    }
+
     /// Runs a TLS handshake as the server over `stream` (a client that just connected). The
-    /// future gives the stream once the handshake is complete, or the error that ended it.
+    /// future gives the stream once the handshake is complete, or the error that ended it;
+    /// with [`early_data`](Self::early_data), once the client's early data is accepted.
     pub fn accept<IO>(&self, stream: IO) -> Accept<IO>
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         Accept(match ServerConnection::new(Arc::clone(&self.config)) {
-            Ok(conn) => MidHandshake::Handshaking(Inner { io: stream, conn }),
+            Ok(conn) => MidHandshake::Handshaking(Inner::new(stream, conn), self.early_data),
             Err(e) => MidHandshake::Error(common::io_error(e)),
         })
     }

@@ -15,3 +15,13 @@ pub struct TlsStream<IO> {
 }
 
 tls_stream_impls!(ServerConnection);
+
+impl<IO> TlsStream<IO> {
+    /// How many of the bytes read so far were the client's 0-RTT data (with
+    /// [`TlsAcceptor::early_data`](crate::TlsAcceptor::early_data)): the stream gives early
+    /// data before any 1-RTT data, and no read mixes the two, so these are the first bytes
+    /// read. Early data may be a replay (RFC 8446 8).
+    pub fn early_data_read(&self) -> u64 {
+        self.inner.early.read
+    }
+}
