@@ -356,3 +356,84 @@ async fn async_early_data_to_tokio_rustls() {
     assert!(client_accepted, "rustls accepted our early data");
     assert_eq!(answer, ANSWER);
 }
+
+// ---------------------------------------------------------------------------------------------
+// openssl s_server
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_early_data_to_openssl_s_server() {
+    use common::peer::{cert_file, require, start_s_server_on_free_port};
+    let Some(openssl) = require("openssl") else {
+        return;
+    };
+    let (mut server, port) = tokio::task::spawn_blocking(move || {
+        start_s_server_on_free_port(&openssl, 8000, |cmd| {
+            cmd.args(["-naccept", "2", "-tls1_3", "-early_data"])
+                .arg("-cert")
+                .arg(cert_file("server-ecdsa.pem"))
+                .arg("-key")
+                .arg(cert_file("server-ecdsa.key"))
+                .arg("-cert_chain")
+                .arg(cert_file("ca.pem"));
+        })
+    })
+    .await
+    .expect("s_server");
+    let connector = early_connector();
+
+    // The first connection, for the tickets: s_server sends its stdin to the client, and the
+    // tickets come before that line.
+    let tcp = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let mut tls = bounded("first handshake", connector.connect(localhost(), tcp))
+        .await
+        .expect("first handshake");
+    server.write_stdin(b"ticket\n");
+    let mut line = [0; 7];
+    bounded("ticket line", tls.read_exact(&mut line))
+        .await
+        .expect("the line from s_server");
+    assert_eq!(&line, b"ticket\n");
+    bounded("close", tls.shutdown()).await.expect("close");
+    drop(tls);
+
+    // Then 0-RTT: s_server prints the early data it read.
+    let tcp = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let mut tls = bounded("0-RTT connect", connector.connect(localhost(), tcp))
+        .await
+        .expect("0-RTT connect");
+    assert!(
+        tls.get_ref().1.is_handshaking(),
+        "the stream before the handshake"
+    );
+    bounded("early write", tls.write_all(REQUEST))
+        .await
+        .expect("early data");
+    bounded("handshake", tls.flush()).await.expect("handshake");
+    assert!(
+        tls.get_ref().1.is_early_data_accepted(),
+        "s_server accepted our early data:\n{}",
+        server.transcript()
+    );
+    bounded("close", tls.shutdown()).await.expect("close");
+    // s_server writes the early data straight to its stdout and its own lines through a
+    // buffer, so the request comes before "Early data received:" in what we see.
+    let (seen, out) = tokio::task::spawn_blocking(move || {
+        let seen = server.wait_output("End of early data", Duration::from_secs(10));
+        server.wait_exit(Duration::from_secs(10));
+        (seen, server.transcript())
+    })
+    .await
+    .expect("s_server output");
+    assert!(seen, "s_server read no early data:\n{out}");
+    assert!(out.contains("Early data received:"), "{out}");
+    let text = String::from_utf8_lossy(REQUEST);
+    assert_eq!(
+        out.matches(text.as_ref()).count(),
+        1,
+        "s_server printed our request once (as early data, not again after):\n{out}"
+    );
+}
