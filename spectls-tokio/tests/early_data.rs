@@ -215,6 +215,54 @@ async fn writes_past_the_ticket_allowance_wait_for_the_handshake() {
     assert_eq!(answer, ANSWER);
 }
 
+/// Split into halves in two tasks while the handshake is under way: the reader and the writer
+/// past the allowance both wait for it, one of them drives it, and the other must be woken
+/// when it completes (the transport keeps only the driving task's waker).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_halves_in_two_tasks_share_the_early_handshake() {
+    let connector = early_connector();
+    let acceptor = early_acceptor(&ticketer(), 100);
+    take_ticket(&connector, &acceptor).await;
+    let data = text(9, 10, 29); // 300 bytes
+    for round in 0..20 {
+        let (c, s) = tcp_pair().await;
+        let acceptor = acceptor.clone();
+        let len = data.len();
+        let server = tokio::spawn(async move { serve_once(&acceptor, s, len).await });
+        let tls = bounded("0-RTT connect", connector.connect(localhost(), c))
+            .await
+            .expect("connect");
+        let (mut reader, mut writer) = tokio::io::split(tls);
+        let read = tokio::spawn(async move {
+            let mut answer = vec![0; ANSWER.len()];
+            reader.read_exact(&mut answer).await.map(|_| answer)
+        });
+        let to_write = data.clone();
+        let write = tokio::spawn(async move {
+            writer.write_all(&to_write).await?;
+            writer.flush().await?;
+            io::Result::Ok(writer)
+        });
+        let answer = bounded("read half", read)
+            .await
+            .expect("task")
+            .expect("read");
+        let mut writer = bounded("write half", write)
+            .await
+            .expect("task")
+            .expect("write");
+        bounded("close", writer.shutdown()).await.expect("close");
+        let (got, early_read, accepted, _) = bounded("server", server)
+            .await
+            .expect("task")
+            .expect("server");
+        assert_eq!(answer, ANSWER, "round {round}");
+        assert_eq!(got, data, "round {round}");
+        assert_eq!(early_read, 100, "round {round}");
+        assert!(accepted, "round {round}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // rustls via tokio-rustls
 
