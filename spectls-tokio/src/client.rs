@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// A TLS client stream over the transport `IO`, its handshake complete. It is `AsyncRead +
-/// AsyncWrite` itself; [`get_ref`](Self::get_ref) reaches the [`ClientConnection`] for what was
-/// negotiated.
+/// A TLS client stream over the transport `IO`, its handshake complete (with
+/// [`TlsConnector::early_data`](crate::TlsConnector::early_data), possibly still under way: see
+/// there). It is `AsyncRead + AsyncWrite` itself; [`get_ref`](Self::get_ref) reaches the
+/// [`ClientConnection`] for what was negotiated.
 pub struct TlsStream<IO> {
     pub(crate) inner: Inner<IO, ClientConnection>,
 }

@@ -220,9 +220,10 @@ impl TlsAcceptor {
     /// any. Writes go out at once (0.5-RTT data, before the client's Finished), so an early
     /// request is answered with our first flight's round trip.
     ///
-    /// Early data can be a replay (RFC 8446 8): the config's anti-replay store
-    /// (`with_anti_replay`) refuses a ClientHello seen before, within one store; act on early
-    /// data only when doing it twice is harmless. Off, the handshake completes before the
+    /// Early data can be a replay (RFC 8446 8): the config's anti-replay record refuses a
+    /// ClientHello it saw before (one record per config, or one shared through
+    /// `with_anti_replay`), but a server of a fleet that shares ticket keys and not the record
+    /// takes the replay; act on early data only when doing it twice is harmless. Off, the handshake completes before the
     /// stream is given and accepted early data stays apart in `get_mut().1.early_data()`.
     pub fn early_data(mut self, enabled: bool) -> Self {
         self.early_data = enabled;

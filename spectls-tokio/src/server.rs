@@ -7,9 +7,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// A TLS server stream over the transport `IO`, its handshake complete. It is `AsyncRead +
-/// AsyncWrite` itself; [`get_ref`](Self::get_ref) reaches the [`ServerConnection`] for what was
-/// negotiated and the name the client asked for (`server_name()`).
+/// A TLS server stream over the transport `IO`, its handshake complete (with
+/// [`TlsAcceptor::early_data`](crate::TlsAcceptor::early_data), possibly still under way: see
+/// there). It is `AsyncRead + AsyncWrite` itself; [`get_ref`](Self::get_ref) reaches the
+/// [`ServerConnection`] for what was negotiated and the name the client asked for
+/// (`server_name()`).
 pub struct TlsStream<IO> {
     pub(crate) inner: Inner<IO, ServerConnection>,
 }
