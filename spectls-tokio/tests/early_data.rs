@@ -17,10 +17,11 @@ use spectls::session::{ClientSessionMemoryCache, Ticketer};
 use spectls::version::TLS13;
 use spectls::{ClientConfig, ServerConfig};
 use spectls_tokio::{TlsAcceptor, TlsConnector};
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const REQUEST: &[u8] = b"GET /early HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -63,28 +64,47 @@ fn ticketer() -> Arc<Ticketer> {
 /// "ticket" after them and closes, the client reads to the close.
 async fn take_ticket(connector: &TlsConnector, acceptor: &TlsAcceptor) {
     let (c, s) = tcp_pair().await;
-    let server = async {
-        let mut tls = acceptor.accept(s).await?;
-        tls.write_all(b"ticket").await?;
-        tls.shutdown().await?;
-        let mut rest = Vec::new();
-        tls.read_to_end(&mut rest).await?;
-        io::Result::Ok(())
-    };
-    let client = async {
-        let mut tls = connector.connect(localhost(), c).await?;
-        assert!(
-            !tls.get_ref().1.is_handshaking(),
-            "no ticket yet: a full handshake before the stream"
-        );
-        let mut got = Vec::new();
-        tls.read_to_end(&mut got).await?;
-        tls.shutdown().await?;
-        io::Result::Ok(got)
-    };
+    first_connection(
+        async { give_ticket(acceptor.accept(s).await?).await },
+        async {
+            let tls = connector.connect(localhost(), c).await?;
+            assert!(
+                !tls.get_ref().1.is_handshaking(),
+                "no ticket yet: a full handshake before the stream"
+            );
+            read_to_close(tls).await
+        },
+    )
+    .await;
+}
+
+/// Both sides of a first connection (any stack's): the server's `give_ticket`, the client's
+/// `read_to_close`, which must end with "ticket".
+async fn first_connection(
+    server: impl Future<Output = io::Result<()>>,
+    client: impl Future<Output = io::Result<Vec<u8>>>,
+) {
     let (s, c) = bounded("first connection", async { tokio::join!(server, client) }).await;
     s.expect("first connection: server");
     assert_eq!(c.expect("first connection: client"), b"ticket");
+}
+
+/// The server's side of a first connection, its tickets sent with the handshake: "ticket",
+/// close, read to the client's close.
+async fn give_ticket(mut tls: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<()> {
+    tls.write_all(b"ticket").await?;
+    tls.shutdown().await?;
+    let mut rest = Vec::new();
+    tls.read_to_end(&mut rest).await?;
+    Ok(())
+}
+
+/// The client's side of a first connection: everything to the server's close, then close.
+async fn read_to_close(mut tls: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<Vec<u8>> {
+    let mut got = Vec::new();
+    tls.read_to_end(&mut got).await?;
+    tls.shutdown().await?;
+    Ok(got)
 }
 
 /// The server's side of a second connection: accept, read `len` bytes, answer, read to the
@@ -288,27 +308,11 @@ async fn tokio_rustls_early_data_to_async_server() {
 
     // The first connection, for the tickets.
     let (c, s) = tcp_pair().await;
-    let (first, _) = bounded("first connection", async {
-        tokio::join!(
-            async {
-                let mut tls = connector.connect(name(), c).await?;
-                let mut got = Vec::new();
-                tls.read_to_end(&mut got).await?;
-                tls.shutdown().await?;
-                io::Result::Ok(got)
-            },
-            async {
-                let mut tls = acceptor.accept(s).await?;
-                tls.write_all(b"ticket").await?;
-                tls.shutdown().await?;
-                let mut rest = Vec::new();
-                tls.read_to_end(&mut rest).await?;
-                io::Result::Ok(())
-            }
-        )
-    })
+    first_connection(
+        async { give_ticket(acceptor.accept(s).await?).await },
+        async { read_to_close(connector.connect(name(), c).await?).await },
+    )
     .await;
-    assert_eq!(first.expect("tokio-rustls: first connection"), b"ticket");
 
     let (c, s) = tcp_pair().await;
     let (server, client) = bounded("0-RTT connection", async {
@@ -353,27 +357,11 @@ async fn async_early_data_to_tokio_rustls() {
 
     // The first connection, for the tickets.
     let (c, s) = tcp_pair().await;
-    let (first, _) = bounded("first connection", async {
-        tokio::join!(
-            async {
-                let mut tls = connector.connect(localhost(), c).await?;
-                let mut got = Vec::new();
-                tls.read_to_end(&mut got).await?;
-                tls.shutdown().await?;
-                io::Result::Ok(got)
-            },
-            async {
-                let mut tls = acceptor.accept(s).await?;
-                tls.write_all(b"ticket").await?;
-                tls.shutdown().await?;
-                let mut rest = Vec::new();
-                tls.read_to_end(&mut rest).await?;
-                io::Result::Ok(())
-            }
-        )
-    })
+    first_connection(
+        async { give_ticket(acceptor.accept(s).await?).await },
+        async { read_to_close(connector.connect(localhost(), c).await?).await },
+    )
     .await;
-    assert_eq!(first.expect("first connection"), b"ticket");
 
     let (c, s) = tcp_pair().await;
     let (server, client) = bounded("0-RTT connection", async {

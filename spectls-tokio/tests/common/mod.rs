@@ -17,6 +17,13 @@ pub(crate) mod example_bin;
 #[allow(unreachable_pub)]
 #[path = "../../../tests/common/peer.rs"]
 pub(crate) mod peer;
+/// Test payloads (`text`, `reverse_lines`): the root crate's helper, as `example_bin`.
+#[allow(unreachable_pub)]
+#[path = "../../../tests/common/text.rs"]
+mod text;
+// Not every test binary uses them (as with dead code, see the top of this file).
+#[allow(unused_imports)]
+pub(crate) use text::{reverse_lines, text};
 
 use spectls::pki::{certs_from_pem, private_key_from_pem, RootCertStore};
 use spectls::version::{TLS12, TLS13};
@@ -122,34 +129,6 @@ pub(crate) async fn tls_pair(
     })
     .await;
     (c.expect("client handshake"), s.expect("server handshake"))
-}
-
-/// `lines` lines of `width` pseudo-random letters and digits (from `seed`), each ending in `\n`.
-pub(crate) fn text(seed: u64, lines: usize, width: usize) -> Vec<u8> {
-    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(lines * (width + 1));
-    for _ in 0..lines {
-        for _ in 0..width {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.push(ALNUM[(x % ALNUM.len() as u64) as usize]);
-        }
-        out.push(b'\n');
-    }
-    out
-}
-
-/// Every line reversed, as `openssl s_server -rev` answers.
-pub(crate) fn reverse_lines(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        out.extend(body.iter().rev());
-        out.push(b'\n');
-    }
-    out
 }
 
 /// How often a [`Counted`] transport was polled, and how many bytes went through it.
