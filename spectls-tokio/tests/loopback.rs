@@ -191,14 +191,7 @@ async fn writes_wait_for_a_peer_that_does_not_read() {
     for (name, version) in VERSIONS {
         let (c, s) = tcp_pair().await;
         let (c, counters) = Counted::new(c);
-        let (client, server) = bounded(name, async {
-            tokio::join!(
-                connector(&version).connect(localhost(), c),
-                acceptor(&version).accept(s)
-            )
-        })
-        .await;
-        let (mut client, mut server) = (client.expect("client"), server.expect("server"));
+        let (mut client, mut server) = tls_over(&version, c, s).await;
         let total = 32 << 20;
         let data = Arc::new(text(6, 32 * 1024, 1023)); // 32 MiB
         assert_eq!(data.len(), total);
@@ -248,14 +241,7 @@ async fn reads_take_no_more_than_the_application_reads() {
     for (name, version) in VERSIONS {
         let (c, s) = tcp_pair().await;
         let (c, counters) = Counted::new(c);
-        let (client, server) = bounded(name, async {
-            tokio::join!(
-                connector(&version).connect(localhost(), c),
-                acceptor(&version).accept(s)
-            )
-        })
-        .await;
-        let (mut client, mut server) = (client.expect("client"), server.expect("server"));
+        let (mut client, mut server) = tls_over(&version, c, s).await;
         let data = Arc::new(text(7, 16 * 1024, 1023)); // 16 MiB
         let sent = Arc::clone(&data);
         let writer = tokio::spawn(async move {

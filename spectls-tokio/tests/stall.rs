@@ -197,14 +197,7 @@ async fn idle_read_waits_without_spinning() {
     for (name, version) in VERSIONS {
         let (c, s) = tcp_pair().await;
         let (c, counters) = Counted::new(c);
-        let (client, server) = bounded(name, async {
-            tokio::join!(
-                connector(&version).connect(localhost(), c),
-                acceptor(&version).accept(s)
-            )
-        })
-        .await;
-        let (mut client, mut server) = (client.expect("client"), server.expect("server"));
+        let (mut client, mut server) = tls_over(&version, c, s).await;
         let mut buf = [0u8; 100];
         pending_without_spinning(name, client.read(&mut buf), &counters).await;
         server.write_all(b"late").await.expect("write");

@@ -121,6 +121,20 @@ pub(crate) async fn tls_pair(
     version: &ProtocolVersion,
 ) -> (client::TlsStream<TcpStream>, server::TlsStream<TcpStream>) {
     let (c, s) = tcp_pair().await;
+    tls_over(version, c, s).await
+}
+
+/// An async spectls client on `c` and server on `s` (e.g. a [`Counted`] transport), handshake
+/// done.
+pub(crate) async fn tls_over<C, S>(
+    version: &ProtocolVersion,
+    c: C,
+    s: S,
+) -> (client::TlsStream<C>, server::TlsStream<S>)
+where
+    C: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let (c, s) = bounded("handshake", async {
         tokio::join!(
             connector(version).connect(localhost(), c),
