@@ -107,6 +107,25 @@ async fn read_to_close(mut tls: impl AsyncRead + AsyncWrite + Unpin) -> io::Resu
     Ok(got)
 }
 
+/// A second connection, both sides on 127.0.0.1 within the test's time bound: what
+/// `serve_once` and `request_once` give.
+async fn second_connection(
+    label: &str,
+    connector: &TlsConnector,
+    acceptor: &TlsAcceptor,
+    data: &[u8],
+) -> ((Vec<u8>, u64, bool, bool), (Vec<u8>, bool)) {
+    let (c, s) = tcp_pair().await;
+    let (server, client) = bounded(label, async {
+        tokio::join!(
+            serve_once(acceptor, s, data.len()),
+            request_once(connector, c, data)
+        )
+    })
+    .await;
+    (server.expect("server"), client.expect("client"))
+}
+
 /// The server's side of a second connection: accept, read `len` bytes, answer, read to the
 /// client's close_notify, close. Gives what it read, how much of it was early data, whether it
 /// accepted early data, and whether the stream came before the handshake completed.
@@ -159,16 +178,8 @@ async fn early_request_is_read_as_early_data_and_answered() {
     let connector = early_connector();
     let acceptor = early_acceptor(&ticketer(), 1024);
     take_ticket(&connector, &acceptor).await;
-    let (c, s) = tcp_pair().await;
-    let (server, client) = bounded("0-RTT connection", async {
-        tokio::join!(
-            serve_once(&acceptor, s, REQUEST.len()),
-            request_once(&connector, c, REQUEST)
-        )
-    })
-    .await;
-    let (got, early_read, server_accepted, early_stream) = server.expect("server");
-    let (answer, client_accepted) = client.expect("client");
+    let ((got, early_read, server_accepted, early_stream), (answer, client_accepted)) =
+        second_connection("0-RTT connection", &connector, &acceptor, REQUEST).await;
     assert_eq!(got, REQUEST);
     assert_eq!(early_read, REQUEST.len() as u64, "all of it was early data");
     assert!(server_accepted && client_accepted, "accepted on both sides");
@@ -186,16 +197,8 @@ async fn refused_early_data_arrives_after_the_handshake_once() {
     let connector = early_connector();
     take_ticket(&connector, &early_acceptor(&keys, 1024)).await;
     let acceptor = early_acceptor(&keys, 0);
-    let (c, s) = tcp_pair().await;
-    let (server, client) = bounded("refused 0-RTT", async {
-        tokio::join!(
-            serve_once(&acceptor, s, REQUEST.len()),
-            request_once(&connector, c, REQUEST)
-        )
-    })
-    .await;
-    let (got, early_read, server_accepted, early_stream) = server.expect("server");
-    let (answer, client_accepted) = client.expect("client");
+    let ((got, early_read, server_accepted, early_stream), (answer, client_accepted)) =
+        second_connection("refused 0-RTT", &connector, &acceptor, REQUEST).await;
     // Exactly once: read_to_end after the request found nothing more before close_notify.
     assert_eq!(got, REQUEST, "written again as 1-RTT data, once");
     assert_eq!(early_read, 0);
@@ -216,16 +219,8 @@ async fn writes_past_the_ticket_allowance_wait_for_the_handshake() {
     let acceptor = early_acceptor(&ticketer(), 100);
     take_ticket(&connector, &acceptor).await;
     let data = text(7, 10, 29); // 300 bytes
-    let (c, s) = tcp_pair().await;
-    let (server, client) = bounded("0-RTT over the limit", async {
-        tokio::join!(
-            serve_once(&acceptor, s, data.len()),
-            request_once(&connector, c, &data)
-        )
-    })
-    .await;
-    let (got, early_read, server_accepted, _) = server.expect("server");
-    let (answer, client_accepted) = client.expect("client");
+    let ((got, early_read, server_accepted, _), (answer, client_accepted)) =
+        second_connection("0-RTT over the limit", &connector, &acceptor, &data).await;
     assert_eq!(got, data, "early and 1-RTT data in order");
     assert_eq!(
         early_read, 100,
